@@ -1,0 +1,277 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/sohoa/sohoa/pkg/errs"
+	"github.com/sohoa/sohoa/pkg/records"
+)
+
+// Table is the records table in the SQLite file; it implements records.Table
+// with the semantics fixed by records/recordstest.
+type Table struct {
+	db *DB
+}
+
+var _ records.Table = (*Table)(nil)
+
+// validItem checks what DynamoDB would refuse, so that both adapters refuse alike.
+func validItem(it records.Item) error {
+	switch {
+	case it.PK == "" || it.SK == "":
+		return errs.E(errs.Invalid, "records: item needs a PK and an SK")
+	case (it.GSI1PK == "") != (it.GSI1SK == ""):
+		return errs.E(errs.Invalid, "records: item %s/%s: GSI1PK and GSI1SK go together", it.PK, it.SK)
+	case (it.GSI2PK == "") != (it.GSI2SK == ""):
+		return errs.E(errs.Invalid, "records: item %s/%s: GSI2PK and GSI2SK go together", it.PK, it.SK)
+	case it.Version < 0:
+		return errs.E(errs.Invalid, "records: item %s/%s: negative version", it.PK, it.SK)
+	}
+	for _, k := range []string{it.PK, it.SK, it.GSI1PK, it.GSI1SK, it.GSI2PK, it.GSI2SK} {
+		if !utf8.ValidString(k) || len(k) > 1024 {
+			return errs.E(errs.Invalid, "records: item keys must be UTF-8 of at most 1024 bytes")
+		}
+	}
+	return nil
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func expiry(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.Unix()
+}
+
+// Get implements records.Table.
+func (t *Table) Get(ctx context.Context, pk, sk string) (records.Item, error) {
+	row := t.db.r.QueryRowContext(ctx, `SELECT `+itemColumns+` FROM items
+WHERE pk = ? AND sk = ? AND (expires_at IS NULL OR expires_at > ?)`, pk, sk, time.Now().Unix())
+	it, err := scanItem(row)
+	if err == sql.ErrNoRows {
+		return records.Item{}, errs.E(errs.NotFound, "records: no item %s/%s", pk, sk)
+	}
+	if err != nil {
+		return records.Item{}, unavailable(fmt.Errorf("get %s/%s: %w", pk, sk, err))
+	}
+	return it, nil
+}
+
+const itemColumns = `pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, version, expires_at, data`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanItem(s scanner) (records.Item, error) {
+	var (
+		it                     records.Item
+		g1pk, g1sk, g2pk, g2sk sql.NullString
+		exp                    sql.NullInt64
+	)
+	if err := s.Scan(&it.PK, &it.SK, &g1pk, &g1sk, &g2pk, &g2sk, &it.Version, &exp, &it.Data); err != nil {
+		return records.Item{}, err
+	}
+	it.GSI1PK, it.GSI1SK, it.GSI2PK, it.GSI2SK = g1pk.String, g1sk.String, g2pk.String, g2sk.String
+	if exp.Valid {
+		it.ExpiresAt = time.Unix(exp.Int64, 0)
+	}
+	return it, nil
+}
+
+// put writes it under its version condition inside tx and returns the stored item.
+func put(ctx context.Context, tx *sql.Tx, it records.Item, now int64) (records.Item, error) {
+	var (
+		version int64
+		exp     sql.NullInt64
+	)
+	err := tx.QueryRowContext(ctx, `SELECT version, expires_at FROM items WHERE pk = ? AND sk = ?`, it.PK, it.SK).Scan(&version, &exp)
+	if err != nil && err != sql.ErrNoRows {
+		return records.Item{}, err
+	}
+	live := err == nil && (!exp.Valid || exp.Int64 > now)
+	switch {
+	case it.Version == 0 && live:
+		return records.Item{}, errs.E(errs.Conflict, "records: item %s/%s already exists", it.PK, it.SK)
+	case it.Version > 0 && !live:
+		return records.Item{}, errs.E(errs.Conflict, "records: item %s/%s does not exist (want version %d)", it.PK, it.SK, it.Version)
+	case it.Version > 0 && version != it.Version:
+		return records.Item{}, errs.E(errs.Conflict, "records: item %s/%s is at version %d, not %d", it.PK, it.SK, version, it.Version)
+	}
+	it.Version++
+	if !it.ExpiresAt.IsZero() {
+		it.ExpiresAt = time.Unix(it.ExpiresAt.Unix(), 0)
+	}
+	data := it.Data
+	if data == nil {
+		data = []byte{}
+	}
+	_, err = tx.ExecContext(ctx, `INSERT OR REPLACE INTO items (`+itemColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		it.PK, it.SK, nullable(it.GSI1PK), nullable(it.GSI1SK), nullable(it.GSI2PK), nullable(it.GSI2SK),
+		it.Version, expiry(it.ExpiresAt), data)
+	if err != nil {
+		return records.Item{}, err
+	}
+	return it, nil
+}
+
+// Put implements records.Table.
+func (t *Table) Put(ctx context.Context, it records.Item) (records.Item, error) {
+	if err := validItem(it); err != nil {
+		return records.Item{}, err
+	}
+	var stored records.Item
+	err := t.db.write(ctx, func(tx *sql.Tx) error {
+		var err error
+		stored, err = put(ctx, tx, it, time.Now().Unix())
+		return err
+	})
+	if err != nil {
+		return records.Item{}, unavailable(err)
+	}
+	return stored, nil
+}
+
+// Transact implements records.Table.
+func (t *Table) Transact(ctx context.Context, items []records.Item) error {
+	if len(items) > records.MaxTransactItems {
+		return errs.E(errs.Invalid, "records: %d items in a transaction, at most %d", len(items), records.MaxTransactItems)
+	}
+	seen := make(map[[2]string]bool, len(items))
+	for _, it := range items {
+		if err := validItem(it); err != nil {
+			return err
+		}
+		k := [2]string{it.PK, it.SK}
+		if seen[k] {
+			return errs.E(errs.Invalid, "records: item %s/%s twice in one transaction", it.PK, it.SK)
+		}
+		seen[k] = true
+	}
+	if len(items) == 0 {
+		return nil
+	}
+	now := time.Now().Unix()
+	return unavailable(t.db.write(ctx, func(tx *sql.Tx) error {
+		for _, it := range items {
+			if _, err := put(ctx, tx, it, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+}
+
+// Delete implements records.Table.
+func (t *Table) Delete(ctx context.Context, pk, sk string, version int64) error {
+	if version < 0 {
+		return errs.E(errs.Invalid, "records: negative version")
+	}
+	now := time.Now().Unix()
+	return unavailable(t.db.write(ctx, func(tx *sql.Tx) error {
+		var (
+			stored int64
+			exp    sql.NullInt64
+		)
+		err := tx.QueryRowContext(ctx, `SELECT version, expires_at FROM items WHERE pk = ? AND sk = ?`, pk, sk).Scan(&stored, &exp)
+		if err == sql.ErrNoRows || (err == nil && exp.Valid && exp.Int64 <= now) {
+			return errs.E(errs.NotFound, "records: no item %s/%s", pk, sk)
+		}
+		if err != nil {
+			return err
+		}
+		if version != 0 && stored != version {
+			return errs.E(errs.Conflict, "records: item %s/%s is at version %d, not %d", pk, sk, stored, version)
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM items WHERE pk = ? AND sk = ?`, pk, sk)
+		return err
+	}))
+}
+
+// Query implements records.Table.
+func (t *Table) Query(ctx context.Context, q records.Query) ([]records.Item, error) {
+	if err := validQuery(q); err != nil {
+		return nil, err
+	}
+	pkCol, skCol := "pk", "sk"
+	switch q.Index {
+	case records.GSI1:
+		pkCol, skCol = "gsi1pk", "gsi1sk"
+	case records.GSI2:
+		pkCol, skCol = "gsi2pk", "gsi2sk"
+	}
+	var (
+		where strings.Builder
+		args  []any
+	)
+	fmt.Fprintf(&where, "%s = ? AND (expires_at IS NULL OR expires_at > ?)", pkCol)
+	args = append(args, q.PK, time.Now().Unix())
+	if q.SKPrefix != "" {
+		// substr and length count characters alike, so this is an exact prefix
+		// test; the >= lets SQLite use the index.
+		fmt.Fprintf(&where, " AND %s >= ? AND substr(%s, 1, length(?)) = ?", skCol, skCol)
+		args = append(args, q.SKPrefix, q.SKPrefix, q.SKPrefix)
+	}
+	if q.SKFrom != "" {
+		fmt.Fprintf(&where, " AND %s >= ?", skCol)
+		args = append(args, q.SKFrom)
+	}
+	if q.SKTo != "" {
+		fmt.Fprintf(&where, " AND %s <= ?", skCol)
+		args = append(args, q.SKTo)
+	}
+	dir := "ASC"
+	if q.Desc {
+		dir = "DESC"
+	}
+	query := fmt.Sprintf("SELECT %s FROM items WHERE %s ORDER BY %s %s, pk %s, sk %s", itemColumns, where.String(), skCol, dir, dir, dir)
+	if q.Limit > 0 {
+		query += " LIMIT ?"
+		args = append(args, q.Limit)
+	}
+	rows, err := t.db.r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, unavailable(fmt.Errorf("query %s: %w", q.PK, err))
+	}
+	defer rows.Close()
+	out := []records.Item{}
+	for rows.Next() {
+		it, err := scanItem(rows)
+		if err != nil {
+			return nil, unavailable(fmt.Errorf("query %s: %w", q.PK, err))
+		}
+		out = append(out, it)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, unavailable(fmt.Errorf("query %s: %w", q.PK, err))
+	}
+	return out, nil
+}
+
+func validQuery(q records.Query) error {
+	switch {
+	case q.Index != records.Primary && q.Index != records.GSI1 && q.Index != records.GSI2:
+		return errs.E(errs.Invalid, "records: unknown index %q", q.Index)
+	case q.PK == "":
+		return errs.E(errs.Invalid, "records: query needs a PK")
+	case q.SKPrefix != "" && (q.SKFrom != "" || q.SKTo != ""):
+		return errs.E(errs.Invalid, "records: query with both a prefix and a range")
+	case q.Limit < 0:
+		return errs.E(errs.Invalid, "records: negative limit")
+	}
+	for _, k := range []string{q.PK, q.SKPrefix, q.SKFrom, q.SKTo} {
+		if !utf8.ValidString(k) {
+			return errs.E(errs.Invalid, "records: query keys must be UTF-8")
+		}
+	}
+	return nil
+}
