@@ -1,0 +1,447 @@
+package api
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sohoa/sohoa/pkg/dossier"
+	"github.com/sohoa/sohoa/pkg/errs"
+	"github.com/sohoa/sohoa/pkg/identity"
+	"github.com/sohoa/sohoa/pkg/vault"
+)
+
+func (s *Server) procedures(w http.ResponseWriter, r *http.Request, a identity.Actor) error {
+	writeJSON(w, http.StatusOK, map[string]any{"procedures": s.c.Catalog.All()})
+	return nil
+}
+
+// dossierView is the JSON of a dossier (API.md "Dossier").
+type dossierView struct {
+	ID           string              `json:"id"`
+	Code         string              `json:"code"`
+	Procedure    string              `json:"procedure"`
+	Agency       string              `json:"agency"`
+	Status       dossier.Status      `json:"status"`
+	ReceivedAt   time.Time           `json:"receivedAt"`
+	DueAt        time.Time           `json:"dueAt"`
+	Citizen      citizenView         `json:"citizen"`
+	PostOffice   string              `json:"postOffice"`
+	ReturnByPost bool                `json:"returnByPost"`
+	Components   []dossier.Component `json:"components"`
+	Findings     []dossier.Finding   `json:"findings"`
+	History      []dossier.Event     `json:"history"`
+	Decision     *dossier.Decision   `json:"decision,omitempty"`
+	Result       *dossier.Result     `json:"result,omitempty"`
+	Waybill      string              `json:"waybill,omitempty"`
+	Scans        int                 `json:"scans"`
+}
+
+type citizenView struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+func viewDossier(d *dossier.Dossier) dossierView {
+	v := dossierView{ID: d.ID, Code: d.Code, Procedure: d.Procedure, Agency: d.Agency, Status: d.Status,
+		ReceivedAt: d.ReceivedAt, DueAt: d.DueAt, Citizen: citizenView{ID: d.Citizen.ID, Name: d.Citizen.Name},
+		PostOffice: d.PostOffice, ReturnByPost: d.ReturnByPost, Components: d.Components, Findings: d.Findings,
+		History: d.History, Decision: d.Decision, Result: d.Result, Waybill: d.Waybill, Scans: len(d.Scans)}
+	if v.Components == nil {
+		v.Components = []dossier.Component{}
+	}
+	if v.Findings == nil {
+		v.Findings = []dossier.Finding{}
+	}
+	return v
+}
+
+func (s *Server) url(r *http.Request, path string) string {
+	base := s.c.BaseURL
+	if base == "" {
+		scheme := "http"
+		if r.TLS != nil {
+			scheme = "https"
+		}
+		base = scheme + "://" + r.Host
+	}
+	return strings.TrimRight(base, "/") + path
+}
+
+func (s *Server) createDossier(w http.ResponseWriter, r *http.Request, a identity.Actor) error {
+	var in dossier.CreateInput
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	d, err := s.c.Dossiers.Create(r.Context(), a, in)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/v1/dossiers/"+d.ID)
+	writeJSON(w, http.StatusCreated, map[string]any{
+		"id": d.ID, "code": d.Code, "status": d.Status, "dueAt": d.DueAt,
+		"upload": map[string]any{"method": "PUT", "url": s.url(r, "/v1/dossiers/"+d.ID+"/scan"),
+			"expiresAt": time.Now().UTC().Add(24 * time.Hour).Truncate(time.Second),
+			"headers": map[string]string{"Authorization": "Bearer <your token>"}},
+	})
+	return nil
+}
+
+func (s *Server) uploadScan(w http.ResponseWriter, r *http.Request, a identity.Actor) error {
+	d, err := s.c.Dossiers.UploadScan(r.Context(), a, r.PathValue("id"), r.Header.Get("Content-Type"), r.Body)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, map[string]any{"id": d.ID, "code": d.Code, "status": d.Status})
+	return nil
+}
+
+func (s *Server) getScan(w http.ResponseWriter, r *http.Request, a identity.Actor) error {
+	n := 0
+	if v := r.URL.Query().Get("n"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil {
+			return errs.FieldError("n", "n is the scan's number, 1 for the first")
+		}
+	}
+	sc, b, err := s.c.Dossiers.ScanContent(r.Context(), a, r.PathValue("id"), n)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", sc.ContentType)
+	w.Header().Set("Cache-Control", "private, no-store")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b)
+	return nil
+}
+
+func (s *Server) getDossier(w http.ResponseWriter, r *http.Request, a identity.Actor) error {
+	d, err := s.c.Dossiers.Get(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, viewDossier(d))
+	return nil
+}
+
+func (s *Server) componentContent(w http.ResponseWriter, r *http.Request, a identity.Actor) error {
+	b, err := s.c.Dossiers.ComponentContent(r.Context(), a, r.PathValue("id"), r.PathValue("code"))
+	if err != nil {
+		return err
+	}
+	writePDF(w, r.PathValue("code")+".pdf", b)
+	return nil
+}
+
+func (s *Server) separator(w http.ResponseWriter, r *http.Request, a identity.Actor) error {
+	if a.Role != identity.Clerk && a.Role != identity.Officer {
+		return errs.E(errs.Forbidden, "separator sheets are printed by postal clerks")
+	}
+	file := r.PathValue("file")
+	code, ok := strings.CutSuffix(file, ".pdf")
+	if !ok {
+		return errs.E(errs.NotFound, "separator sheets are PDFs: /v1/separators/{component}.pdf")
+	}
+	c, known := s.c.Catalog.Component(code)
+	if !known {
+		return errs.FieldError("component", "mã thành phần %q không có trong danh mục / unknown component code %q", code, code)
+	}
+	b, err := s.c.Documents.Separator(c.Code, c.Name)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "public, max-age=86400")
+	writePDF(w, "separator-"+c.Code+".pdf", b)
+	return nil
+}
+
+func (s *Server) receipt(w http.ResponseWriter, r *http.Request, a identity.Actor) error {
+	d, err := s.c.Dossiers.Get(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if a.Role != identity.Clerk && a.Role != identity.Citizen {
+		return errs.E(errs.Forbidden, "the receipt is printed by the postal clerk")
+	}
+	p, err := s.c.Catalog.Get(d.Procedure)
+	if err != nil {
+		return err
+	}
+	b, err := s.c.Documents.Receipt(r.Context(), d, p)
+	if err != nil {
+		return err
+	}
+	writePDF(w, "receipt-"+d.Code+".pdf", b)
+	return nil
+}
+
+func (s *Server) postalReturn(w http.ResponseWriter, r *http.Request, a identity.Actor) error {
+	var in struct {
+		Waybill string `json:"waybill"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	d, err := s.c.Dossiers.PostalReturn(r.Context(), a, r.PathValue("id"), in.Waybill)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, viewDossier(d))
+	return nil
+}
+
+func (s *Server) agencyQueue(w http.ResponseWriter, r *http.Request, a identity.Actor) error {
+	ds, err := s.c.Dossiers.AgencyQueue(r.Context(), a, dossier.Status(r.URL.Query().Get("status")))
+	if err != nil {
+		return err
+	}
+	out := make([]dossierView, 0, len(ds))
+	for _, d := range ds {
+		out = append(out, viewDossier(d))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"dossiers": out})
+	return nil
+}
+
+func (s *Server) decide(w http.ResponseWriter, r *http.Request, a identity.Actor) error {
+	var in struct {
+		Approve *bool  `json:"approve"`
+		Note    string `json:"note"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	if in.Approve == nil {
+		return errs.FieldError("approve", "approve (true or false) is required")
+	}
+	d, err := s.c.Dossiers.Decide(r.Context(), a, r.PathValue("id"), *in.Approve, in.Note)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, viewDossier(d))
+	return nil
+}
+
+func (s *Server) putResult(w http.ResponseWriter, r *http.Request, a identity.Actor) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/pdf") {
+		return errs.E(errs.Unsupported, "the result must be sent as application/pdf")
+	}
+	d, err := s.c.Dossiers.PutResult(r.Context(), a, r.PathValue("id"), r.Body)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, viewDossier(d))
+	return nil
+}
+
+func (s *Server) credentials(w http.ResponseWriter, r *http.Request, a identity.Actor) error {
+	if s.c.Signing == nil {
+		return errs.E(errs.Unavailable, "remote signing is not configured")
+	}
+	cs, err := s.c.Signing.Credentials(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	if cs == nil {
+		cs = []Credential{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"credentials": cs})
+	return nil
+}
+
+func (s *Server) sendOTP(w http.ResponseWriter, r *http.Request, a identity.Actor) error {
+	if s.c.Signing == nil {
+		return errs.E(errs.Unavailable, "remote signing is not configured")
+	}
+	if err := s.c.Signing.SendOTP(r.Context(), a, r.PathValue("cred")); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, map[string]string{"status": "sent"})
+	return nil
+}
+
+type signRequest struct {
+	CredentialID string   `json:"credentialId"`
+	OTP          string   `json:"otp"`
+	DossierIDs   []string `json:"dossierIds,omitempty"`
+}
+
+func (s *Server) signResult(w http.ResponseWriter, r *http.Request, a identity.Actor) error {
+	var in signRequest
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	doc, err := s.c.Dossiers.SignResult(r.Context(), a, r.PathValue("id"), in.CredentialID, in.OTP)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"documentId": doc})
+	return nil
+}
+
+func (s *Server) signBatch(w http.ResponseWriter, r *http.Request, a identity.Actor) error {
+	var in signRequest
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	out, err := s.c.Dossiers.SignBatch(r.Context(), a, in.DossierIDs, in.CredentialID, in.OTP)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"results": out})
+	return nil
+}
+
+func (s *Server) listDocuments(w http.ResponseWriter, r *http.Request, a identity.Actor) error {
+	q := r.URL.Query()
+	ds, err := s.c.Vault.List(r.Context(), a, vault.Filter{Kind: q.Get("kind"), ValidOnly: q.Get("valid") == "true"})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"documents": ds})
+	return nil
+}
+
+func (s *Server) getDocument(w http.ResponseWriter, r *http.Request, a identity.Actor) error {
+	d, err := s.c.Vault.Get(r.Context(), a, r.PathValue("doc"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, d)
+	return nil
+}
+
+func (s *Server) hideDocument(w http.ResponseWriter, r *http.Request, a identity.Actor) error {
+	if err := s.c.Vault.Hide(r.Context(), a, r.PathValue("doc")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) documentContent(w http.ResponseWriter, r *http.Request, a identity.Actor) error {
+	d, b, err := s.c.Vault.Content(r.Context(), a, r.PathValue("doc"))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Digest", "sha-256="+d.SHA256)
+	writePDF(w, d.Kind+"-"+d.ID+".pdf", b)
+	return nil
+}
+
+func (s *Server) createShare(w http.ResponseWriter, r *http.Request, a identity.Actor) error {
+	var in struct {
+		TTLSeconds int64  `json:"ttlSeconds"`
+		Recipient  string `json:"recipient"`
+		Purpose    string `json:"purpose"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	token, sh, err := s.c.Vault.CreateShare(r.Context(), a, r.PathValue("doc"), vault.ShareRequest{
+		TTL: time.Duration(in.TTLSeconds) * time.Second, Recipient: in.Recipient, Purpose: in.Purpose})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"token": token,
+		"url": s.url(r, "/v1/shares/"+url.PathEscape(token)), "expiresAt": sh.ExpiresAt})
+	return nil
+}
+
+func (s *Server) revokeShare(w http.ResponseWriter, r *http.Request, a identity.Actor) error {
+	if err := s.c.Vault.RevokeShare(r.Context(), a, r.PathValue("doc"), r.PathValue("token")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) openShare(w http.ResponseWriter, r *http.Request) error {
+	d, b, err := s.c.Vault.OpenShare(r.Context(), r.PathValue("token"))
+	if err != nil {
+		return err
+	}
+	writePDF(w, d.Kind+".pdf", b)
+	return nil
+}
+
+func (s *Server) audit(w http.ResponseWriter, r *http.Request, a identity.Actor) error {
+	es, err := s.c.Vault.Audit(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"entries": es})
+	return nil
+}
+
+func (s *Server) track(w http.ResponseWriter, r *http.Request) error {
+	t, err := s.c.Dossiers.Track(r.Context(), r.PathValue("code"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, t)
+	return nil
+}
+
+func (s *Server) verify(w http.ResponseWriter, r *http.Request) error {
+	if s.c.Verifier == nil {
+		return errs.E(errs.Unavailable, "verification is not configured")
+	}
+	b, err := io.ReadAll(io.LimitReader(r.Body, s.c.MaxVerifyBytes+1))
+	if err != nil {
+		return errs.Wrap(errs.Invalid, err, "the upload was interrupted")
+	}
+	if int64(len(b)) > s.c.MaxVerifyBytes {
+		return errs.E(errs.TooLarge, "the PDF is larger than %d MB", s.c.MaxVerifyBytes>>20)
+	}
+	rep, err := s.c.Verifier.Verify(r.Context(), b)
+	if err != nil {
+		return err
+	}
+	if rep.Signatures == nil {
+		rep.Signatures = []SignatureReport{}
+	}
+	writeJSON(w, http.StatusOK, rep)
+	return nil
+}
+
+func (s *Server) devToken(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Role       string `json:"role"`
+		Subject    string `json:"subject"`
+		Agency     string `json:"agency"`
+		Name       string `json:"name"`
+		PostOffice string `json:"postOffice"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	a := identity.Actor{Subject: in.Subject, Role: identity.Role(in.Role), Agency: in.Agency, Name: in.Name, PostOffice: in.PostOffice}
+	if err := a.Check(); err != nil {
+		return err
+	}
+	tok, err := s.c.Dev.IssueToken(a)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, map[string]string{"token": tok})
+	return nil
+}
+
+func (s *Server) devOutbox(w http.ResponseWriter, r *http.Request) error {
+	if s.c.Dev.Outbox == nil {
+		return errs.E(errs.Unavailable, "no outbox")
+	}
+	ms, err := s.c.Dev.Outbox(r.Context(), r.URL.Query().Get("to"))
+	if err != nil {
+		return err
+	}
+	if ms == nil {
+		ms = []OutboxMessage{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"messages": ms})
+	return nil
+}

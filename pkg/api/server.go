@@ -1,0 +1,220 @@
+// Package api is Sohoa's HTTP API (API.md): the same handler serves the local
+// stack and, through the Lambda proxy, API Gateway. It decodes requests,
+// authenticates the caller, calls the domain services and encodes answers;
+// domain errors become RFC 9457 problems in exactly one place (writeError).
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/sohoa/sohoa/pkg/dossier"
+	"github.com/sohoa/sohoa/pkg/errs"
+	"github.com/sohoa/sohoa/pkg/identity"
+	"github.com/sohoa/sohoa/pkg/procedure"
+	"github.com/sohoa/sohoa/pkg/vault"
+)
+
+// Authenticator says who sent a request: errs.Unauthorized if nobody valid.
+type Authenticator interface {
+	Authenticate(r *http.Request) (identity.Actor, error)
+}
+
+// Signing is what the API needs of the signing service beyond the dossier
+// service: an officer's credentials and OTP delivery.
+type Signing interface {
+	Credentials(ctx context.Context, a identity.Actor) ([]Credential, error)
+	SendOTP(ctx context.Context, a identity.Actor, credentialID string) error
+}
+
+// Credential is a signing credential as API.md shows it.
+type Credential struct {
+	ID          string `json:"id"`
+	Subject     string `json:"subject"`
+	Certificate string `json:"certificate"` // PEM chain, signer to root
+}
+
+// Verifier verifies the signatures of a PDF.
+type Verifier interface {
+	Verify(ctx context.Context, pdf []byte) (*VerifyReport, error)
+}
+
+// VerifyReport is the answer of POST /v1/verify.
+type VerifyReport struct {
+	Valid      bool              `json:"valid"`
+	Signatures []SignatureReport `json:"signatures"`
+}
+
+// SignatureReport is one signature's verdict.
+type SignatureReport struct {
+	Signer      string    `json:"signer"`
+	SignedAt    time.Time `json:"signedAt"`
+	Intact      bool      `json:"intact"`
+	Trusted     bool      `json:"trusted"`
+	Timestamped bool      `json:"timestamped"`
+	Valid       bool      `json:"valid"`
+	SubFilter   string    `json:"subFilter,omitempty"`
+	Problems    []string  `json:"problems,omitempty"`
+}
+
+// Documents renders the printable PDFs: separator sheets and receipts.
+type Documents interface {
+	Separator(code, name string) ([]byte, error)
+	Receipt(ctx context.Context, d *dossier.Dossier, p procedure.Procedure) ([]byte, error)
+}
+
+// Dev holds the local stack's development routes; nil on Lambda.
+type Dev struct {
+	IssueToken func(a identity.Actor) (string, error)
+	Outbox     func(ctx context.Context, to string) ([]OutboxMessage, error)
+}
+
+// OutboxMessage is an email or SMS the local stack would have sent.
+type OutboxMessage struct {
+	Channel string    `json:"channel"`
+	To      string    `json:"to"`
+	Subject string    `json:"subject"`
+	Body    string    `json:"body"`
+	At      time.Time `json:"at"`
+}
+
+// Config holds the API's dependencies. Dossiers, Vault, Catalog, Auth and
+// Documents are required; the others disable their routes (503) when nil.
+type Config struct {
+	Dossiers  *dossier.Service
+	Vault     *vault.Service
+	Catalog   *procedure.Catalog
+	Auth      Authenticator
+	Documents Documents
+	Signing   Signing
+	Verifier  Verifier
+	Dev       *Dev
+	// Ready reports whether every part of the stack is ready (GET /healthz).
+	Ready func(ctx context.Context) error
+	// BaseURL is the public URL of the API, for links in answers (upload, shares).
+	BaseURL string
+	Log     *slog.Logger
+	// MaxVerifyBytes bounds a PDF posted to /v1/verify; default 50 MB.
+	MaxVerifyBytes int64
+}
+
+// Server is the HTTP API.
+type Server struct {
+	c      Config
+	mux    *http.ServeMux
+	routes []Route
+}
+
+// Route is one registered route, listed for the OpenAPI consistency test.
+type Route struct {
+	Method, Pattern string
+	// Public routes need no token.
+	Public bool
+}
+
+// New returns the API handler.
+func New(c Config) *Server {
+	if c.Log == nil {
+		c.Log = slog.Default()
+	}
+	if c.MaxVerifyBytes == 0 {
+		c.MaxVerifyBytes = 50 << 20
+	}
+	s := &Server{c: c, mux: http.NewServeMux()}
+	s.register()
+	return s
+}
+
+// Routes lists the registered routes.
+func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	s.mux.ServeHTTP(w, r)
+}
+
+type authed func(w http.ResponseWriter, r *http.Request, a identity.Actor) error
+type public func(w http.ResponseWriter, r *http.Request) error
+
+// handle registers a route that needs a valid token.
+func (s *Server) handle(method, pattern string, h authed) {
+	s.routes = append(s.routes, Route{Method: method, Pattern: pattern})
+	s.mux.HandleFunc(method+" "+pattern, func(w http.ResponseWriter, r *http.Request) {
+		a, err := s.c.Auth.Authenticate(r)
+		if err != nil {
+			writeError(w, r, s.c.Log, err)
+			return
+		}
+		r = r.WithContext(identity.WithActor(r.Context(), a))
+		if err := h(w, r, a); err != nil {
+			writeError(w, r, s.c.Log, err)
+		}
+	})
+}
+
+// handlePublic registers a route that needs no token.
+func (s *Server) handlePublic(method, pattern string, h public) {
+	s.routes = append(s.routes, Route{Method: method, Pattern: pattern, Public: true})
+	s.mux.HandleFunc(method+" "+pattern, func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			writeError(w, r, s.c.Log, err)
+		}
+	})
+}
+
+func (s *Server) register() {
+	s.handlePublic("GET", "/healthz", s.health)
+	s.handle("GET", "/v1/procedures", s.procedures)
+	// Postal intake.
+	s.handle("POST", "/v1/dossiers", s.createDossier)
+	s.handle("PUT", "/v1/dossiers/{id}/scan", s.uploadScan)
+	s.handle("GET", "/v1/dossiers/{id}/scan", s.getScan)
+	s.handle("GET", "/v1/separators/{file}", s.separator)
+	s.handle("GET", "/v1/dossiers/{id}/receipt.pdf", s.receipt)
+	s.handle("POST", "/v1/dossiers/{id}/postal-return", s.postalReturn)
+	// Dossier.
+	s.handle("GET", "/v1/dossiers/{id}", s.getDossier)
+	s.handle("GET", "/v1/dossiers/{id}/components/{code}/content", s.componentContent)
+	// Agency.
+	s.handle("GET", "/v1/agency/dossiers", s.agencyQueue)
+	s.handle("POST", "/v1/dossiers/{id}/decision", s.decide)
+	s.handle("PUT", "/v1/dossiers/{id}/result", s.putResult)
+	s.handle("GET", "/v1/signing/credentials", s.credentials)
+	s.handle("POST", "/v1/signing/credentials/{cred}/otp", s.sendOTP)
+	s.handle("POST", "/v1/dossiers/{id}/result/sign", s.signResult)
+	s.handle("POST", "/v1/agency/sign-batch", s.signBatch)
+	// Vault.
+	s.handle("GET", "/v1/vault/documents", s.listDocuments)
+	s.handle("GET", "/v1/vault/documents/{doc}", s.getDocument)
+	s.handle("DELETE", "/v1/vault/documents/{doc}", s.hideDocument)
+	s.handle("GET", "/v1/vault/documents/{doc}/content", s.documentContent)
+	s.handle("POST", "/v1/vault/documents/{doc}/shares", s.createShare)
+	s.handle("DELETE", "/v1/vault/documents/{doc}/shares/{token}", s.revokeShare)
+	s.handlePublic("GET", "/v1/shares/{token}", s.openShare)
+	s.handle("GET", "/v1/vault/audit", s.audit)
+	// Public.
+	s.handlePublic("GET", "/v1/track/{code}", s.track)
+	s.handlePublic("POST", "/v1/verify", s.verify)
+	// Local stack only.
+	if s.c.Dev != nil {
+		s.handlePublic("POST", "/v1/dev/tokens", s.devToken)
+		s.handlePublic("GET", "/v1/dev/outbox", s.devOutbox)
+	}
+	// Anything else: a problem, not the mux's plain-text 404.
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, s.c.Log, errs.E(errs.NotFound, "no route %s %s", r.Method, r.URL.Path))
+	})
+}
+
+func (s *Server) health(w http.ResponseWriter, r *http.Request) error {
+	if s.c.Ready != nil {
+		if err := s.c.Ready(r.Context()); err != nil {
+			return errs.Wrap(errs.Unavailable, err, "not ready")
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	return nil
+}

@@ -1,0 +1,146 @@
+// Package dossier is the heart of Sohoa: a dossier for an administrative
+// procedure, from the post office counter (RECEIVED) through ingestion of its
+// scan (VALIDATED or NEEDS_SUPPLEMENT), the agency's decision and signed result
+// (RESULT_ISSUED), to its return by post.
+//
+// The Service holds the rules; it reaches storage, the queue, the scan reader,
+// the signer and the vault through small ports declared here. It knows nothing
+// of HTTP or AWS.
+package dossier
+
+import (
+	"time"
+)
+
+// Dossier is one citizen's application for one procedure.
+type Dossier struct {
+	ID           string    `json:"id"`
+	Code         string    `json:"code"`
+	Procedure    string    `json:"procedure"`
+	Agency       string    `json:"agency"`
+	Status       Status    `json:"status"`
+	ReceivedAt   time.Time `json:"receivedAt"`
+	DueAt        time.Time `json:"dueAt"`
+	Citizen      Citizen   `json:"citizen"`
+	PostOffice   string    `json:"postOffice"`
+	ReturnByPost bool      `json:"returnByPost"`
+	// Clerk is the subject of the postal clerk who created the dossier; ClerkName
+	// their full name, printed in the conversion mark of certified copies.
+	Clerk     string `json:"clerk"`
+	ClerkName string `json:"clerkName"`
+	// Channel is how the dossier was received: "postal" for Sohoa's counter.
+	Channel    string      `json:"channel"`
+	Components []Component `json:"components"`
+	Findings   []Finding   `json:"findings"`
+	History    []Event     `json:"history"`
+	// Scans lists every scan uploaded for the dossier, oldest first; the
+	// originals are kept whatever happens to their ingestion.
+	Scans    []Scan    `json:"scans"`
+	Decision *Decision `json:"decision,omitempty"`
+	Result   *Result   `json:"result,omitempty"`
+	Waybill  string    `json:"waybill,omitempty"`
+	// SupplementRequests counts the times the dossier went to NEEDS_SUPPLEMENT.
+	SupplementRequests int `json:"supplementRequests"`
+	// version is the stored record's version, for optimistic concurrency.
+	version int64
+}
+
+// Citizen is the applicant, as given at the counter.
+type Citizen struct {
+	ID    string `json:"id"`
+	Name  string `json:"name"`
+	Phone string `json:"phone,omitempty"`
+	Email string `json:"email,omitempty"`
+}
+
+// Component is one part of the dossier (a declaration form, a copy of an ID
+// card ...), taken from the scan or from the citizen's vault.
+type Component struct {
+	Code       string `json:"code"`
+	Name       string `json:"name,omitempty"`
+	Pages      int    `json:"pages"`
+	SHA256     string `json:"sha256"`
+	Source     string `json:"source"` // "scan" or "vault"
+	DocumentID string `json:"documentId,omitempty"`
+	Certified  bool   `json:"certified"`
+	// Key is where the component's PDF is stored (blob key); empty for vault components.
+	Key string `json:"-"`
+	// ScanPages are the page numbers of the scan that make up the component.
+	ScanPages []int `json:"scanPages,omitempty"`
+}
+
+// Component sources.
+const (
+	SourceScan  = "scan"
+	SourceVault = "vault"
+)
+
+// Severity of a finding.
+const (
+	SeverityError   = "error"
+	SeverityWarning = "warning"
+)
+
+// Finding is something a postal clerk must know about the dossier, in plain
+// language they can act on (Vietnamese first, then English).
+type Finding struct {
+	Component string `json:"component,omitempty"`
+	Severity  string `json:"severity"`
+	Code      string `json:"code"`
+	Message   string `json:"message"`
+	Page      int    `json:"page,omitempty"`
+}
+
+// Event is one status change in a dossier's history.
+type Event struct {
+	Status Status    `json:"status"`
+	At     time.Time `json:"at"`
+	Actor  string    `json:"actor,omitempty"`
+}
+
+// Scan is one uploaded scan of a dossier.
+type Scan struct {
+	Key         string    `json:"key"`
+	SHA256      string    `json:"sha256"`
+	Size        int64     `json:"size"`
+	ContentType string    `json:"contentType"`
+	At          time.Time `json:"at"`
+	By          string    `json:"by"`
+}
+
+// Decision is the agency's decision.
+type Decision struct {
+	Approve bool      `json:"approve"`
+	Note    string    `json:"note"`
+	By      string    `json:"by"`
+	At      time.Time `json:"at"`
+}
+
+// Result is the agency's result document.
+type Result struct {
+	Key        string    `json:"-"`
+	SHA256     string    `json:"sha256"`
+	UploadedBy string    `json:"uploadedBy"`
+	UploadedAt time.Time `json:"uploadedAt"`
+	DocumentID string    `json:"documentId,omitempty"`
+	SignedBy   string    `json:"signedBy,omitempty"`
+	SignedAt   time.Time `json:"signedAt,omitzero"`
+}
+
+// HasErrors reports whether any finding is an error.
+func (d *Dossier) HasErrors() bool {
+	for _, f := range d.Findings {
+		if f.Severity == SeverityError {
+			return true
+		}
+	}
+	return false
+}
+
+// LastScan returns the newest scan, if any.
+func (d *Dossier) LastScan() (Scan, bool) {
+	if len(d.Scans) == 0 {
+		return Scan{}, false
+	}
+	return d.Scans[len(d.Scans)-1], true
+}

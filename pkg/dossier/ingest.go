@@ -1,0 +1,404 @@
+package dossier
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"gocloud.dev/blob"
+	"gocloud.dev/gcerrors"
+
+	"github.com/sohoa/sohoa/pkg/errs"
+	"github.com/sohoa/sohoa/pkg/identity"
+	"github.com/sohoa/sohoa/pkg/procedure"
+	"github.com/sohoa/sohoa/pkg/queue"
+	"github.com/sohoa/sohoa/pkg/scan"
+	"github.com/sohoa/sohoa/pkg/vault"
+)
+
+// IngestJob asks a worker to ingest one stored scan of a dossier.
+type IngestJob struct {
+	DossierID string `json:"dossierId"`
+	ScanKey   string `json:"scanKey"`
+}
+
+// ScanKeyPrefix is where original scans are stored: scans/<dossier ID>/<n>-<sha256 prefix>.
+const ScanKeyPrefix = "scans/"
+
+// UploadScan stores a scan of the dossier durably, moves it to SCANNED and
+// queues its ingestion. Uploading the same bytes again while they are being
+// ingested changes nothing. A dossier past ingestion answers errs.Conflict.
+func (s *Service) UploadScan(ctx context.Context, a identity.Actor, id, contentType string, body io.Reader) (*Dossier, error) {
+	d, err := s.st.get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if a.Role != identity.Clerk || !canRead(a, d) {
+		if canRead(a, d) {
+			return nil, errs.E(errs.Forbidden, "only a postal clerk uploads scans")
+		}
+		return nil, errs.E(errs.NotFound, "no dossier %s", id)
+	}
+	if d.Status != Received && d.Status != NeedsSupplement && d.Status != Scanned {
+		return nil, errs.E(errs.Conflict, "hồ sơ %s đang ở trạng thái %s, không nhận bản quét mới / dossier %s is %s and takes no new scan", d.Code, d.Status, d.Code, d.Status)
+	}
+	data, err := io.ReadAll(io.LimitReader(body, s.c.MaxScanBytes+1))
+	if err != nil {
+		return nil, errs.Wrap(errs.Invalid, err, "the upload was interrupted; send the scan again")
+	}
+	if int64(len(data)) > s.c.MaxScanBytes {
+		return nil, errs.E(errs.TooLarge, "tệp quét lớn hơn %d MB; hãy quét lại ở 200–300 dpi hoặc chia hồ sơ / the scan is larger than %d MB", s.c.MaxScanBytes>>20, s.c.MaxScanBytes>>20)
+	}
+	if len(data) == 0 {
+		return nil, errs.E(errs.Invalid, "tệp quét rỗng / the scan is empty")
+	}
+	sum := sha256.Sum256(data)
+	digest := hex.EncodeToString(sum[:])
+	if last, ok := d.LastScan(); ok && last.SHA256 == digest && d.Status == Scanned {
+		return d, nil // the same upload again: already being ingested
+	}
+	if d.Status == Scanned {
+		return nil, errs.E(errs.Conflict, "hồ sơ %s đang được xử lý bản quét trước; hãy chờ kết quả / dossier %s is still ingesting its previous scan", d.Code, d.Code)
+	}
+	if contentType == "" {
+		contentType = "application/octet-stream"
+	}
+	key := fmt.Sprintf("%s%s/%d-%s", ScanKeyPrefix, d.ID, len(d.Scans)+1, digest[:16])
+	if err := s.c.Blobs.WriteAll(ctx, key, data, &blob.WriterOptions{ContentType: contentType}); err != nil {
+		return nil, fmt.Errorf("store scan: %w", err)
+	}
+	// Queue first: if saving fails, the job finds no matching scan and is dropped;
+	// if we saved first and then crashed, the dossier would wait in SCANNED forever.
+	job, _ := json.Marshal(IngestJob{DossierID: d.ID, ScanKey: key})
+	if err := s.c.Queue.Send(ctx, TopicIngest, job, d.ID+"/"+key); err != nil {
+		return nil, errs.Wrap(errs.Unavailable, err, "could not queue the scan for ingestion; try again")
+	}
+	return s.update(ctx, id, func(d *Dossier) error {
+		if last, ok := d.LastScan(); ok && last.Key == key {
+			return nil
+		}
+		if err := d.move(Scanned, s.c.Now(), a.Label()); err != nil {
+			return err
+		}
+		d.Scans = append(d.Scans, Scan{Key: key, SHA256: digest, Size: int64(len(data)), ContentType: contentType,
+			At: s.c.Now().UTC(), By: a.Label()})
+		return nil
+	})
+}
+
+// ScanContent returns an original scan of the dossier (n is 1-based; 0 the
+// latest) to its clerk: the original is always kept, whatever its ingestion.
+func (s *Service) ScanContent(ctx context.Context, a identity.Actor, id string, n int) (*Scan, []byte, error) {
+	d, err := s.Get(ctx, a, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if a.Role != identity.Clerk && a.Role != identity.Officer {
+		return nil, nil, errs.E(errs.Forbidden, "only the clerk or the agency read original scans")
+	}
+	if n == 0 {
+		n = len(d.Scans)
+	}
+	if n < 1 || n > len(d.Scans) {
+		return nil, nil, errs.E(errs.NotFound, "dossier %s has no scan %d", d.Code, n)
+	}
+	sc := d.Scans[n-1]
+	b, err := s.c.Blobs.ReadAll(ctx, sc.Key)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read scan: %w", err)
+	}
+	return &sc, b, nil
+}
+
+// errStale marks a job whose dossier is not yet in the state the job expects;
+// the queue should deliver it again later.
+var errStale = errors.New("dossier not ready for this job yet")
+
+// Ingest runs one ingestion job: split the scan, check the components against
+// the procedure, reuse vault documents for what is missing, certify the
+// components, and move the dossier to VALIDATED or NEEDS_SUPPLEMENT. It is
+// idempotent: a job for a scan already ingested changes nothing. lastAttempt
+// tells it that the queue will not deliver the job again, so that a failure
+// becomes a finding instead of leaving the dossier in SCANNED.
+func (s *Service) Ingest(ctx context.Context, job IngestJob, lastAttempt bool) error {
+	d, err := s.st.get(ctx, job.DossierID)
+	if err != nil {
+		if errs.Is(err, errs.NotFound) {
+			return nil // nothing to do for a dossier that does not exist
+		}
+		return err
+	}
+	last, ok := d.LastScan()
+	switch {
+	case ok && last.Key == job.ScanKey && d.Status == Scanned:
+	case ok && last.Key == job.ScanKey:
+		return nil // already ingested
+	case !ok || !hasScan(d, job.ScanKey):
+		if lastAttempt {
+			return nil
+		}
+		return errStale // the upload's save has not landed yet
+	default:
+		return nil // a newer scan superseded this one
+	}
+	start := s.c.Now()
+	outcome, err := s.analyse(ctx, d, last)
+	if err != nil {
+		if !lastAttempt || ctx.Err() != nil {
+			return err
+		}
+		s.c.Log.Error("ingestion failed on its last attempt", "dossier", d.Code, "err", err)
+		outcome = &analysis{findings: []Finding{{Severity: SeverityError, Code: scan.CodeUnreadable,
+			Message: "Không xử lý được tệp quét sau nhiều lần thử; bản gốc vẫn được lưu. Hãy quét lại và tải lên. / The scan could not be processed after several attempts; the original is kept. Scan again and upload."}}}
+	}
+	_, err = s.update(ctx, d.ID, func(d *Dossier) error {
+		if l, ok := d.LastScan(); !ok || l.Key != job.ScanKey || d.Status != Scanned {
+			return errAlreadyDone
+		}
+		d.Components = outcome.components
+		d.Findings = outcome.findings
+		to := Validated
+		if d.HasErrors() {
+			to = NeedsSupplement
+			d.SupplementRequests++
+		}
+		return d.move(to, s.c.Now(), "system:ingest")
+	})
+	if errors.Is(err, errAlreadyDone) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	s.c.Log.Info("dossier ingested", "dossier", d.Code, "components", len(outcome.components),
+		"findings", len(outcome.findings), "took", s.c.Now().Sub(start).Round(time.Millisecond))
+	s.issueCertified(ctx, d, outcome)
+	return nil
+}
+
+var errAlreadyDone = errors.New("already ingested")
+
+// IsRetryable reports whether an Ingest error should be retried later rather
+// than counted as a failure of the job.
+func IsRetryable(err error) bool { return errors.Is(err, errStale) }
+
+func hasScan(d *Dossier, key string) bool {
+	for _, sc := range d.Scans {
+		if sc.Key == key {
+			return true
+		}
+	}
+	return false
+}
+
+// analysis is the outcome of reading a scan against a procedure.
+type analysis struct {
+	components []Component
+	findings   []Finding
+	// certified are the certified scanned components with their bytes, to be
+	// issued into the citizen's vault once the dossier is saved.
+	certified map[string][]byte
+}
+
+func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, error) {
+	p, err := s.c.Catalog.Get(d.Procedure)
+	if err != nil {
+		return nil, err
+	}
+	data, err := s.c.Blobs.ReadAll(ctx, sc.Key)
+	if err != nil {
+		if gcerrors.Code(err) == gcerrors.NotFound {
+			return nil, fmt.Errorf("scan %s is missing from storage", sc.Key)
+		}
+		return nil, fmt.Errorf("read scan: %w", err)
+	}
+	res, err := s.c.Scans(ctx, data)
+	var se *scan.Error
+	if errors.As(err, &se) {
+		return &analysis{findings: []Finding{{Severity: SeverityError, Code: se.Code, Message: se.Message, Page: se.Page}}}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	a := &analysis{certified: map[string][]byte{}}
+	for _, pg := range res.Pages {
+		if pg.DPI > 0 && pg.DPI+scan.DPITolerance < scan.MinDPI && pg.Separator == "" {
+			a.findings = append(a.findings, Finding{Severity: SeverityError, Code: "scan.low-resolution", Page: pg.Number,
+				Message: fmt.Sprintf("Trang %d được quét ở %.0f dpi, thấp hơn mức tối thiểu %d dpi (Thông tư 01/2023/TT-VPCP). Hãy quét lại ở ít nhất %d dpi. / Page %d was scanned at %.0f dpi, below the %d dpi minimum.",
+					pg.Number, pg.DPI, scan.MinDPI, scan.MinDPI, pg.Number, pg.DPI, scan.MinDPI)})
+		}
+	}
+	if len(res.Leading) > 0 {
+		a.findings = append(a.findings, Finding{Severity: SeverityWarning, Code: "scan.leading-pages", Page: res.Leading[0],
+			Message: fmt.Sprintf("%d trang trước tờ phân cách đầu tiên không thuộc thành phần nào và đã bị bỏ qua. / %d page(s) before the first separator sheet belong to no component and were ignored.", len(res.Leading), len(res.Leading))})
+	}
+	comps := res.Components
+	if len(comps) == 1 && comps[0].Code == "" {
+		paper := paperComponents(p)
+		if len(paper) != 1 {
+			a.findings = append(a.findings, Finding{Severity: SeverityError, Code: "scan.no-separators",
+				Message: "Không tìm thấy tờ phân cách trong bản quét. Thủ tục này có nhiều thành phần: hãy in tờ phân cách cho từng thành phần, đặt trước mỗi thành phần và quét lại. / No separator sheets were found; this procedure has several components: print a separator sheet for each, put it before its component and scan again."})
+			return a, nil
+		}
+		comps[0].Code = paper[0].Code
+	}
+	seen := map[string]bool{}
+	for _, c := range comps {
+		pc, known := p.Component(c.Code)
+		switch {
+		case !known:
+			a.findings = append(a.findings, Finding{Severity: SeverityError, Code: "separator.unknown", Page: c.SeparatorPage, Component: c.Code,
+				Message: fmt.Sprintf("Tờ phân cách ở trang %d mang mã %q, không thuộc thủ tục %s. Hãy thay bằng tờ phân cách đúng và quét lại. / The separator sheet on page %d has code %q, which is not a component of procedure %s.", c.SeparatorPage, c.Code, p.Code, c.SeparatorPage, c.Code, p.Code)})
+			continue
+		case seen[c.Code]:
+			a.findings = append(a.findings, Finding{Severity: SeverityError, Code: "component.duplicate", Page: c.SeparatorPage, Component: c.Code,
+				Message: fmt.Sprintf("Thành phần %q (%s) xuất hiện hai lần (tờ phân cách ở trang %d). Hãy bỏ tờ phân cách thừa và quét lại. / Component %s appears twice.", pc.Name, c.Code, c.SeparatorPage, c.Code)})
+			continue
+		case len(c.Pages) == 0:
+			a.findings = append(a.findings, Finding{Severity: SeverityError, Code: "component.empty", Page: c.SeparatorPage, Component: c.Code,
+				Message: fmt.Sprintf("Sau tờ phân cách %q (trang %d) không có trang nào. / The separator for %s on page %d is followed by no page.", pc.Name, c.SeparatorPage, c.Code, c.SeparatorPage)})
+			continue
+		case c.AllBlank():
+			a.findings = append(a.findings, Finding{Severity: SeverityError, Code: "component.blank", Page: c.Pages[0], Component: c.Code,
+				Message: fmt.Sprintf("Thành phần %q (%s) chỉ gồm trang trắng (trang %v). Hãy kiểm tra giấy tờ và quét lại mặt có nội dung. / Component %s is only blank pages (%v).", pc.Name, c.Code, c.Pages, c.Code, c.Pages)})
+			continue
+		case len(c.Blank) > 0:
+			a.findings = append(a.findings, Finding{Severity: SeverityWarning, Code: "component.blank-pages", Page: c.Blank[0], Component: c.Code,
+				Message: fmt.Sprintf("Thành phần %q (%s) có trang trắng: %v. / Component %s has blank pages: %v.", pc.Name, c.Code, c.Blank, c.Code, c.Blank)})
+		}
+		seen[c.Code] = true
+		comp, content, err := s.storeComponent(ctx, d, p, pc, c)
+		if err != nil {
+			return nil, err
+		}
+		a.components = append(a.components, comp)
+		if comp.Certified {
+			a.certified[comp.Code] = content
+		}
+	}
+	for _, pc := range p.Components {
+		if seen[pc.Code] || !pc.Required {
+			continue
+		}
+		if pc.Reusable && s.c.Vault != nil {
+			doc, err := s.c.Vault.Reusable(ctx, d.Citizen.ID, pc.Code, s.c.Now())
+			if err == nil {
+				a.components = append(a.components, Component{Code: pc.Code, Name: pc.Name, SHA256: doc.SHA256,
+					Source: SourceVault, DocumentID: doc.ID, Certified: doc.Certified || doc.Signed, Pages: 0})
+				continue
+			}
+			if !errs.Is(err, errs.NotFound) {
+				return nil, fmt.Errorf("look up vault for %s: %w", pc.Code, err)
+			}
+		}
+		a.findings = append(a.findings, Finding{Severity: SeverityError, Code: "component.missing", Component: pc.Code,
+			Message: fmt.Sprintf("Thiếu thành phần bắt buộc: %s (mã %s). Hãy bổ sung giấy tờ này kèm tờ phân cách của nó và quét lại. / Missing required component: %s (%s).", pc.Name, pc.Code, pc.Name, pc.Code)})
+	}
+	return a, nil
+}
+
+// paperComponents are the components a clerk would receive on paper: the
+// required ones.
+func paperComponents(p procedure.Procedure) []procedure.Component {
+	var out []procedure.Component
+	for _, c := range p.Components {
+		if c.Required {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// storeComponent certifies (if a Sealer is configured) and stores one component.
+func (s *Service) storeComponent(ctx context.Context, d *Dossier, p procedure.Procedure, pc procedure.Component, c scan.Component) (Component, []byte, error) {
+	last, _ := d.LastScan()
+	content := c.PDF
+	certified := false
+	if s.c.Sealer != nil {
+		sealed, err := s.c.Sealer.Certify(ctx, c.PDF, ConversionMark{DossierCode: d.Code, Component: pc.Name,
+			Converter: d.ClerkName, Unit: d.PostOffice, At: last.At})
+		if err != nil {
+			return Component{}, nil, fmt.Errorf("certify %s: %w", c.Code, err)
+		}
+		content, certified = sealed, true
+	}
+	sum := sha256.Sum256(content)
+	digest := hex.EncodeToString(sum[:])
+	key := fmt.Sprintf("components/%s/%s/%s.pdf", d.ID, last.SHA256[:16], c.Code)
+	if err := s.c.Blobs.WriteAll(ctx, key, content, &blob.WriterOptions{ContentType: "application/pdf"}); err != nil {
+		return Component{}, nil, fmt.Errorf("store component %s: %w", c.Code, err)
+	}
+	return Component{Code: c.Code, Name: pc.Name, Pages: len(c.Pages), SHA256: digest, Source: SourceScan,
+		Certified: certified, Key: key, ScanPages: c.Pages}, content, nil
+}
+
+// issueCertified puts the certified scanned components into the citizen's
+// vault, so that the next procedure can reuse them. A failure is logged, not
+// fatal: the dossier holds its own copy.
+func (s *Service) issueCertified(ctx context.Context, d *Dossier, a *analysis) {
+	if s.c.Vault == nil || len(a.certified) == 0 || d.HasErrors() {
+		return
+	}
+	for _, c := range a.components {
+		content, ok := a.certified[c.Code]
+		if !ok {
+			continue
+		}
+		_, err := s.c.Vault.Issue(ctx, vault.NewDocument{Owner: d.Citizen.ID, Kind: c.Code, Title: c.Name,
+			Issuer: d.PostOffice, DossierID: d.ID, Dossier: d.Code, Procedure: d.Procedure, Certified: true,
+			Digitizer: d.ClerkName, DigitizedAt: s.c.Now().UTC(), Scope: "Bản sao điện tử từ bản giấy (Nghị định 137/2024/NĐ-CP)"}, content)
+		if err != nil {
+			s.c.Log.Error("issuing certified copy to vault failed", "dossier", d.Code, "component", c.Code, "err", err)
+		}
+	}
+}
+
+// ComponentContent returns a component's PDF to someone allowed to see the
+// dossier. A component taken from the vault is read through the vault, which
+// logs the read in the citizen's access log with the dossier code as purpose.
+func (s *Service) ComponentContent(ctx context.Context, a identity.Actor, id, code string) ([]byte, error) {
+	d, err := s.Get(ctx, a, id)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range d.Components {
+		if c.Code != code {
+			continue
+		}
+		if c.Source == SourceVault {
+			if s.c.Vault == nil || a.Role != identity.Officer {
+				return nil, errs.E(errs.Forbidden, "a vault document is read by the agency processing the dossier")
+			}
+			_, b, err := s.c.Vault.ReadForDossier(ctx, a, d.Citizen.ID, c.DocumentID, d.Code)
+			return b, err
+		}
+		r, err := s.c.Blobs.NewReader(ctx, c.Key, nil)
+		if err != nil {
+			return nil, fmt.Errorf("read component: %w", err)
+		}
+		defer r.Close()
+		var buf bytes.Buffer
+		if _, err := buf.ReadFrom(r); err != nil {
+			return nil, err
+		}
+		return buf.Bytes(), nil
+	}
+	return nil, errs.E(errs.NotFound, "dossier %s has no component %s", d.Code, code)
+}
+
+// RunIngest is a queue consumer's step for one message: it decodes the job and
+// ingests it, telling Ingest whether this is the last delivery.
+func (s *Service) RunIngest(ctx context.Context, m queue.Message) error {
+	var job IngestJob
+	if err := json.Unmarshal(m.Body, &job); err != nil {
+		s.c.Log.Error("dropping malformed ingest job", "id", m.ID, "err", err)
+		return nil
+	}
+	return s.Ingest(ctx, job, m.Attempts >= queue.MaxAttempts)
+}

@@ -1,0 +1,336 @@
+package dossier
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"gocloud.dev/blob"
+
+	"github.com/sohoa/sohoa/pkg/citizen"
+	"github.com/sohoa/sohoa/pkg/errs"
+	"github.com/sohoa/sohoa/pkg/identity"
+	"github.com/sohoa/sohoa/pkg/procedure"
+	"github.com/sohoa/sohoa/pkg/queue"
+	"github.com/sohoa/sohoa/pkg/records"
+	"github.com/sohoa/sohoa/pkg/scan"
+	"github.com/sohoa/sohoa/pkg/vault"
+)
+
+// Queue topics the dossier service uses.
+const (
+	TopicIngest = "ingest"
+)
+
+// ScanReader splits an uploaded scan into components; in production it is
+// scan.SplitIsolated (a child process with limits), in tests scan.Split.
+type ScanReader func(ctx context.Context, data []byte) (*scan.Result, error)
+
+// Calendar computes due dates in working days.
+type Calendar interface {
+	Due(received time.Time, workingDays int) time.Time
+}
+
+// Vault is what the dossier service needs of the citizen's vault.
+type Vault interface {
+	Issue(ctx context.Context, n vault.NewDocument, content []byte) (*vault.Document, error)
+	Reusable(ctx context.Context, owner, kind string, at time.Time) (*vault.Document, error)
+	ReadForDossier(ctx context.Context, a identity.Actor, owner, id, dossierCode string) (*vault.Document, []byte, error)
+}
+
+// ResultSigner signs result PDFs with an officer's remote credential. One
+// authorization (otp) covers every PDF of the call. It returns one signed PDF or
+// one error per input; the error return is for a failure of the whole call (a
+// wrong OTP is errs.Forbidden and signs nothing).
+type ResultSigner interface {
+	SignResults(ctx context.Context, officer identity.Actor, credentialID, otp string, pdfs []SignDocument) ([]SignOutcome, error)
+}
+
+// SignDocument is one result to sign and what its signature says.
+type SignDocument struct {
+	PDF      []byte
+	Reason   string
+	Location string
+}
+
+// SignOutcome is the fate of one SignDocument.
+type SignOutcome struct {
+	PDF []byte
+	Err error
+}
+
+// Sealer certifies a digitized component: it stamps the conversion mark of Decree
+// 137/2024 on page 1 and signs with the receiving unit's seal (Circular 01/2023
+// Art. 8). A nil Sealer leaves components uncertified.
+type Sealer interface {
+	Certify(ctx context.Context, pdf []byte, mark ConversionMark) ([]byte, error)
+}
+
+// ConversionMark is what a certified digitized copy states about its making.
+type ConversionMark struct {
+	DossierCode string
+	Component   string
+	Converter   string // full name of the clerk who converted the paper
+	Unit        string // the receiving unit (post office)
+	At          time.Time
+}
+
+// Config holds the Service's dependencies. Records, Blobs, Queue, Catalog,
+// Calendar and Scans are required.
+type Config struct {
+	Records  records.Table
+	Blobs    *blob.Bucket
+	Queue    queue.Queue
+	Catalog  *procedure.Catalog
+	Calendar Calendar
+	Scans    ScanReader
+	Vault    Vault
+	Signer   ResultSigner
+	Sealer   Sealer
+	Now      func() time.Time
+	Log      *slog.Logger
+	NewID    func() string
+	// MaxScanBytes bounds an uploaded scan; default 300 MB.
+	MaxScanBytes int64
+	// MaxResultBytes bounds a result PDF; default 50 MB.
+	MaxResultBytes int64
+}
+
+// Service runs dossiers through their life.
+type Service struct {
+	c  Config
+	st store
+}
+
+// NewService returns a Service; it fails if a required dependency is missing.
+func NewService(c Config) (*Service, error) {
+	if c.Records == nil || c.Blobs == nil || c.Queue == nil || c.Catalog == nil || c.Calendar == nil || c.Scans == nil {
+		return nil, fmt.Errorf("dossier: Records, Blobs, Queue, Catalog, Calendar and Scans are required")
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Log == nil {
+		c.Log = slog.Default()
+	}
+	if c.NewID == nil {
+		c.NewID = func() string {
+			b := make([]byte, 12)
+			_, _ = rand.Read(b)
+			return hex.EncodeToString(b)
+		}
+	}
+	if c.MaxScanBytes == 0 {
+		c.MaxScanBytes = 300 << 20
+	}
+	if c.MaxResultBytes == 0 {
+		c.MaxResultBytes = 50 << 20
+	}
+	return &Service{c: c, st: store{t: c.Records}}, nil
+}
+
+// CreateInput is what the postal clerk enters at the counter.
+type CreateInput struct {
+	Procedure    string  `json:"procedure"`
+	Citizen      Citizen `json:"citizen"`
+	PostOffice   string  `json:"postOffice"`
+	ReturnByPost bool    `json:"returnByPost"`
+}
+
+// Create opens a dossier at the counter: it checks the procedure and the
+// citizen, numbers the dossier and computes its due date.
+func (s *Service) Create(ctx context.Context, a identity.Actor, in CreateInput) (*Dossier, error) {
+	if a.Role != identity.Clerk {
+		return nil, errs.E(errs.Forbidden, "only a postal clerk opens dossiers")
+	}
+	p, err := s.c.Catalog.Get(in.Procedure)
+	if err != nil {
+		if errs.Is(err, errs.NotFound) {
+			return nil, errs.FieldError("procedure", "thủ tục %q không có trong danh mục / unknown procedure %q", in.Procedure, in.Procedure)
+		}
+		return nil, err
+	}
+	if _, err := citizen.ParseAt(in.Citizen.ID, s.c.Now()); err != nil {
+		return nil, err
+	}
+	in.Citizen.Name = strings.TrimSpace(in.Citizen.Name)
+	if in.Citizen.Name == "" || len(in.Citizen.Name) > 200 {
+		return nil, errs.FieldError("citizen.name", "cần họ và tên người nộp (tối đa 200 ký tự) / the applicant's full name is required (at most 200 characters)")
+	}
+	if len(in.Citizen.Phone) > 20 || len(in.Citizen.Email) > 254 || (in.Citizen.Email != "" && !strings.Contains(in.Citizen.Email, "@")) {
+		return nil, errs.FieldError("citizen.email", "số điện thoại hoặc email không hợp lệ / invalid phone or email")
+	}
+	postOffice := strings.TrimSpace(in.PostOffice)
+	if postOffice == "" {
+		postOffice = a.PostOffice
+	}
+	if postOffice == "" || len(postOffice) > 200 {
+		return nil, errs.FieldError("postOffice", "cần tên bưu cục tiếp nhận / the receiving post office is required")
+	}
+	now := s.c.Now().UTC()
+	seq, err := s.st.nextSeq(ctx, p.Agency, now)
+	if err != nil {
+		return nil, err
+	}
+	d := &Dossier{
+		ID: s.c.NewID(), Code: FormatCode(p.Agency, now, seq), Procedure: p.Code, Agency: p.Agency,
+		Status: Received, ReceivedAt: now, DueAt: s.c.Calendar.Due(now, p.ProcessingDays).UTC(),
+		Citizen: in.Citizen, PostOffice: postOffice, ReturnByPost: in.ReturnByPost,
+		Clerk: a.Subject, ClerkName: a.Name, Channel: "postal",
+		Components: []Component{}, Findings: []Finding{},
+		History: []Event{{Status: Received, At: now, Actor: a.Label()}},
+	}
+	if d.ClerkName == "" {
+		d.ClerkName = a.Subject
+	}
+	if err := s.st.save(ctx, d, 0); err != nil {
+		return nil, err
+	}
+	s.c.Log.Info("dossier created", "dossier", d.Code, "procedure", d.Procedure, "citizen", citizen.Mask(d.Citizen.ID))
+	return d, nil
+}
+
+// canRead reports whether a may see dossier d: its clerk (or a clerk of its post
+// office), an officer of its agency, its citizen, or an auditor.
+func canRead(a identity.Actor, d *Dossier) bool {
+	switch a.Role {
+	case identity.Clerk:
+		return a.Subject == d.Clerk || (a.PostOffice != "" && a.PostOffice == d.PostOffice)
+	case identity.Officer:
+		return a.Agency == d.Agency
+	case identity.Citizen:
+		return a.Subject == d.Citizen.ID
+	case identity.Auditor:
+		return true
+	}
+	return false
+}
+
+// Get returns a dossier to someone allowed to see it; to anyone else it does not exist.
+func (s *Service) Get(ctx context.Context, a identity.Actor, id string) (*Dossier, error) {
+	d, err := s.st.get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !canRead(a, d) {
+		return nil, errs.E(errs.NotFound, "no dossier %s", id)
+	}
+	return d, nil
+}
+
+// Tracking is the public view of a dossier: no personal data.
+type Tracking struct {
+	Code      string    `json:"code"`
+	Procedure string    `json:"procedure"`
+	Status    Status    `json:"status"`
+	DueAt     time.Time `json:"dueAt"`
+}
+
+// Track returns the public status of the dossier with code.
+func (s *Service) Track(ctx context.Context, code string) (*Tracking, error) {
+	if !ValidCode(code) {
+		return nil, errs.E(errs.NotFound, "no dossier with code %s", code)
+	}
+	d, err := s.st.byCode(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	return &Tracking{Code: d.Code, Procedure: d.Procedure, Status: d.Status, DueAt: d.DueAt}, nil
+}
+
+// AgencyQueue returns the officer's agency's dossiers in status st, earliest due first.
+func (s *Service) AgencyQueue(ctx context.Context, a identity.Actor, st Status) ([]*Dossier, error) {
+	if a.Role != identity.Officer {
+		return nil, errs.E(errs.Forbidden, "only agency officers have a queue")
+	}
+	if st == "" {
+		st = Validated
+	}
+	if !st.Valid() {
+		return nil, errs.FieldError("status", "unknown status %q", st)
+	}
+	return s.st.queue(ctx, a.Agency, st)
+}
+
+// update loads dossier id, lets fn change it, and saves it with its events,
+// retrying fn on a concurrent change. fn must be safe to call more than once.
+func (s *Service) update(ctx context.Context, id string, fn func(d *Dossier) error) (*Dossier, error) {
+	for attempt := 0; ; attempt++ {
+		d, err := s.st.get(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		published := len(d.History)
+		if err := fn(d); err != nil {
+			return nil, err
+		}
+		err = s.st.save(ctx, d, published)
+		if err == nil {
+			return d, nil
+		}
+		if !errs.Is(err, errs.Conflict) || attempt >= 5 {
+			return nil, err
+		}
+	}
+}
+
+// Decide records the agency's decision on a VALIDATED dossier.
+func (s *Service) Decide(ctx context.Context, a identity.Actor, id string, approve bool, note string) (*Dossier, error) {
+	if len(note) > 4000 {
+		return nil, errs.FieldError("note", "the note is at most 4000 characters")
+	}
+	return s.update(ctx, id, func(d *Dossier) error {
+		if err := s.officerOf(a, d); err != nil {
+			return err
+		}
+		to := Rejected
+		if approve {
+			to = Approved
+		}
+		now := s.c.Now().UTC()
+		if err := d.move(to, now, a.Label()); err != nil {
+			return err
+		}
+		d.Decision = &Decision{Approve: approve, Note: note, By: a.Label(), At: now}
+		return nil
+	})
+}
+
+// officerOf checks that a is an officer of d's agency: to anyone else, d does not exist.
+func (s *Service) officerOf(a identity.Actor, d *Dossier) error {
+	if a.Role == identity.Officer && a.Agency == d.Agency {
+		return nil
+	}
+	if canRead(a, d) {
+		return errs.E(errs.Forbidden, "only an officer of agency %s may do this", d.Agency)
+	}
+	return errs.E(errs.NotFound, "no dossier %s", d.ID)
+}
+
+// PostalReturn records that the post office handed the paper result over.
+func (s *Service) PostalReturn(ctx context.Context, a identity.Actor, id, waybill string) (*Dossier, error) {
+	waybill = strings.TrimSpace(waybill)
+	if waybill == "" || len(waybill) > 64 {
+		return nil, errs.FieldError("waybill", "a waybill number is required (at most 64 characters)")
+	}
+	return s.update(ctx, id, func(d *Dossier) error {
+		if a.Role != identity.Clerk {
+			if canRead(a, d) {
+				return errs.E(errs.Forbidden, "only a postal clerk records a postal return")
+			}
+			return errs.E(errs.NotFound, "no dossier %s", id)
+		}
+		if !d.ReturnByPost {
+			return errs.E(errs.Conflict, "the citizen did not ask for return by post")
+		}
+		if err := d.move(ReturnedByPost, s.c.Now(), a.Label()); err != nil {
+			return err
+		}
+		d.Waybill = waybill
+		return nil
+	})
+}
