@@ -1,0 +1,68 @@
+package scan
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Stable error codes of *Error. They become finding codes on the dossier, so
+// they never change meaning.
+const (
+	CodeUnreadable    = "scan.unreadable"      // empty, truncated, corrupt, crashed or timed out
+	CodeEncrypted     = "scan.encrypted"       // a PDF with an /Encrypt dictionary
+	CodeUnsupported   = "scan.unsupported"     // not a PDF, TIFF, JPEG or PNG, or a page compression we cannot read
+	CodeTooLarge      = "scan.too-large"       // more bytes than Limits.MaxBytes
+	CodeTooManyPages  = "scan.too-many-pages"  // more pages than Limits.MaxPages
+	CodeImageTooLarge = "scan.image-too-large" // a page image with more pixels than Limits.MaxPixels
+	CodeNoPages       = "scan.no-pages"        // a well-formed file without any page
+	CodeInvalidLimits = "scan.invalid-limits"  // the caller passed unusable Limits (a bug, not the clerk's)
+)
+
+// Error is a scan that cannot be split, with a stable Code, a Message in plain
+// Vietnamese that a postal clerk can act on, and the 1-based Page it concerns
+// (0 for the whole file). Err is the technical cause, for logs only.
+type Error struct {
+	Code    string
+	Message string
+	Page    int
+	Err     error
+}
+
+// Error implements error.
+func (e *Error) Error() string {
+	s := e.Code + ": " + e.Message
+	if e.Page > 0 {
+		s = fmt.Sprintf("%s (page %d)", s, e.Page)
+	}
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+// Unwrap returns the technical cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// CodeOf returns the Code of the first *Error in err's chain, or "" if none.
+func CodeOf(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return ""
+}
+
+func newError(code string, page int, cause error, format string, args ...any) *Error {
+	return &Error{Code: code, Page: page, Err: cause, Message: fmt.Sprintf(format, args...)}
+}
+
+// Messages shared by several readers.
+const (
+	msgUnreadable  = "Tệp quét bị hỏng hoặc không đọc được. Hãy quét lại hồ sơ và tải lên lại."
+	msgTruncated   = "Tệp quét bị cắt cụt (tải lên chưa hết hoặc lưu dở). Hãy tải lên lại tệp quét đầy đủ."
+	msgEncrypted   = "Tệp quét được đặt mật khẩu hoặc mã hoá nên hệ thống không mở được. Hãy tắt chế độ bảo vệ bằng mật khẩu trên máy quét rồi quét lại."
+	msgUnsupported = "Tệp tải lên không phải bản quét mà hệ thống nhận (chỉ nhận PDF, TIFF, JPEG hoặc PNG). Hãy quét lại hồ sơ ra tệp PDF và tải lên lại."
+	msgPageBroken  = "Trang %d của tệp quét bị hỏng, không đọc được ảnh. Hãy quét lại hồ sơ và tải lên lại."
+	msgTimeout     = "Tệp quét xử lý quá lâu (quá %s) nên đã bị dừng; tệp có thể bị hỏng hoặc quá phức tạp. Hãy quét lại ở 200–300 dpi, định dạng PDF hoặc JPEG, rồi tải lên lại."
+	msgCrashed     = "Tệp quét bị hỏng hoặc có cấu trúc bất thường nên không xử lý được. Hãy quét lại hồ sơ và tải lên lại."
+)

@@ -1,0 +1,229 @@
+package scan
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/pdfcpu/pdfcpu/pkg/api"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+)
+
+// eofWindow is how far from the end of a PDF "%%EOF" must be found. Scanners
+// and editors append at most a few bytes (CR/LF, NUL padding) after it; a
+// file cut during upload or saving has none.
+const eofWindow = 2048
+
+// disableConfigDir keeps pdfcpu from creating ~/.config/pdfcpu (read-only on
+// Lambda). pdfcpu exposes it only as a process-wide switch.
+var disableConfigDir = sync.OnceFunc(api.DisableConfigDir)
+
+// pdfConfig returns the pdfcpu configuration for untrusted input.
+func pdfConfig(lim Limits) *model.Configuration {
+	disableConfigDir()
+	conf := model.NewDefaultConfiguration()
+	conf.ValidationMode = model.ValidationRelaxed
+	conf.Cmd = model.EXTRACTIMAGES
+	conf.Limits.MaxStreamBytes = lim.MaxBytes
+	conf.Limits.MaxImagePixels = lim.MaxPixels
+	// A page image decodes to at most 4 bytes a pixel (CMYK); anything larger is a bomb.
+	conf.Limits.MaxDecodeBytes = min(conf.Limits.MaxDecodeBytes, max(4*lim.MaxPixels, 64<<20))
+	conf.ValidateLinks = false
+	return conf
+}
+
+type pdfSource struct {
+	ctx    *model.Context
+	dims   []types.Dim
+	active bool
+	lim    Limits
+}
+
+// openPDF checks a PDF's structure and reads it with pdfcpu.
+func openPDF(data []byte, lim Limits) (*pdfSource, error) {
+	tail := data[max(0, len(data)-eofWindow):]
+	if !bytes.Contains(tail, []byte("%%EOF")) {
+		return nil, newError(CodeUnreadable, 0, errors.New("no %%EOF near the end"), msgTruncated)
+	}
+	conf := pdfConfig(lim)
+	ctx, err := api.ReadContext(bytes.NewReader(data), conf)
+	if err != nil {
+		if bytes.Contains(data, []byte("/Encrypt")) {
+			return nil, newError(CodeEncrypted, 0, err, msgEncrypted)
+		}
+		return nil, newError(CodeUnreadable, 0, err, msgUnreadable)
+	}
+	if ctx.Encrypt != nil {
+		return nil, newError(CodeEncrypted, 0, nil, msgEncrypted)
+	}
+	if err := ctx.EnsurePageCount(); err != nil {
+		return nil, newError(CodeUnreadable, 0, err, msgUnreadable)
+	}
+	if ctx.PageCount > lim.MaxPages {
+		return nil, newError(CodeTooManyPages, 0, nil,
+			"Tệp quét có %d trang, vượt quá giới hạn %d trang của một lần tải lên. Hãy chia hồ sơ thành nhiều lần quét.", ctx.PageCount, lim.MaxPages)
+	}
+	if err := api.ValidateContext(ctx); err != nil {
+		return nil, newError(CodeUnreadable, 0, err, msgUnreadable)
+	}
+	if err := api.OptimizeContext(ctx); err != nil {
+		return nil, newError(CodeUnreadable, 0, err, msgUnreadable)
+	}
+	dims, err := ctx.PageDims()
+	if err != nil || len(dims) != ctx.PageCount {
+		return nil, newError(CodeUnreadable, 0, err, msgUnreadable)
+	}
+	return &pdfSource{ctx: ctx, dims: dims, active: hasActiveContent(ctx.XRefTable), lim: lim}, nil
+}
+
+func (s *pdfSource) pageCount() int      { return s.ctx.PageCount }
+func (s *pdfSource) activeContent() bool { return s.active }
+
+// page returns the largest image of page n, undecoded.
+func (s *pdfSource) page(n int) (pageImage, error) {
+	pi := pageImage{number: n}
+	declared := map[int][2]int{}
+	// Declared dimensions first: never decode an image the limits refuse.
+	for _, objNr := range pdfcpu.ImageObjNrs(s.ctx, n) {
+		obj := s.ctx.Optimize.ImageObjects[objNr]
+		if obj == nil || obj.ImageDict == nil {
+			continue
+		}
+		w := obj.ImageDict.IntEntry("Width")
+		h := obj.ImageDict.IntEntry("Height")
+		if w == nil || h == nil || *w <= 0 || *h <= 0 {
+			return pi, newError(CodeUnreadable, n, fmt.Errorf("image obj#%d without dimensions", objNr), msgPageBroken, n)
+		}
+		if int64(*w)*int64(*h) > s.lim.MaxPixels {
+			return pi, imageTooLarge(n, *w, *h)
+		}
+		declared[objNr] = [2]int{*w, *h}
+	}
+	imgs, err := pdfcpu.ExtractPageImages(s.ctx, n, false)
+	if len(imgs) == 0 && err != nil {
+		if errors.Is(err, pdfcpu.ErrUnsupportedResource) {
+			return pi, newError(CodeUnsupported, n, err,
+				"Trang %d được nén theo kiểu (JBIG2 hoặc JPEG 2000) mà hệ thống chưa đọc được. Hãy đặt máy quét lưu ảnh dạng JPEG rồi quét lại.", n)
+		}
+		if strings.Contains(err.Error(), "exceeds limit") {
+			return pi, newError(CodeImageTooLarge, n, err,
+				"Trang %d có ảnh quá lớn hoặc bất thường. Hãy quét lại ở 200–300 dpi rồi tải lên lại.", n)
+		}
+		return pi, newError(CodeUnreadable, n, err, msgPageBroken, n)
+	}
+	var (
+		best   model.Image
+		bw, bh int
+	)
+	for objNr, im := range imgs {
+		d := declared[objNr]
+		if im.Thumb || im.IsImgMask || im.Reader == nil {
+			continue
+		}
+		if best.Reader == nil || d[0]*d[1] > bw*bh {
+			best, bw, bh = im, d[0], d[1]
+		}
+	}
+	if best.Reader == nil {
+		// No raster image: a born-digital or empty page. Blank if it draws nothing.
+		r, err := pdfcpu.ExtractPageContent(s.ctx, n)
+		if err != nil {
+			return pi, newError(CodeUnreadable, n, err, msgPageBroken, n)
+		}
+		b, _ := io.ReadAll(io.LimitReader(r, 1<<20))
+		pi.noImage = true
+		pi.emptyContent = len(bytes.TrimSpace(b)) == 0
+		return pi, nil
+	}
+	data, err := io.ReadAll(io.LimitReader(best.Reader, s.lim.MaxBytes+1))
+	if err != nil {
+		return pi, newError(CodeUnreadable, n, err, msgPageBroken, n)
+	}
+	pi.data = data
+	pi.kind = best.FileType
+	pi.dpi = dpiFor(bw, bh, s.dims[n-1].Width, s.dims[n-1].Height)
+	return pi, nil
+}
+
+// dpiFor returns the resolution of a w×h-pixel image filling a page of
+// pw×ph points, whatever the page's orientation.
+func dpiFor(w, h int, pw, ph float64) float64 {
+	if pw <= 0 || ph <= 0 || w <= 0 || h <= 0 {
+		return 0
+	}
+	long, short := float64(max(w, h)), float64(min(w, h))
+	plong, pshort := max(pw, ph), min(pw, ph)
+	return min(long/plong, short/pshort) * 72
+}
+
+// build writes pages as a new PDF: copied page by page when the source has no
+// active content, rebuilt from the page images otherwise.
+func (s *pdfSource) build(pages []int) ([]byte, error) {
+	if s.active {
+		return s.rebuild(pages)
+	}
+	dst, err := pdfcpu.ExtractPages(s.ctx, pages, false)
+	if err != nil {
+		return nil, newError(CodeUnreadable, 0, err, msgUnreadable)
+	}
+	var buf bytes.Buffer
+	if err := api.WriteContext(dst, &buf); err != nil {
+		return nil, newError(CodeUnreadable, 0, err, msgUnreadable)
+	}
+	return buf.Bytes(), nil
+}
+
+// rebuild makes a new PDF holding only the page images of pages, each page at
+// the size of its source page.
+func (s *pdfSource) rebuild(pages []int) ([]byte, error) {
+	out := make([]outPage, 0, len(pages))
+	for _, n := range pages {
+		pi, err := s.page(n)
+		if err != nil {
+			return nil, err
+		}
+		op := outPage{wPt: s.dims[n-1].Width, hPt: s.dims[n-1].Height}
+		if !pi.noImage {
+			op.img, op.kind = pi.data, pi.kind
+		}
+		out = append(out, op)
+	}
+	return buildPDF(out)
+}
+
+// activeKeys are dictionary keys that carry scripts, actions, attachments,
+// forms or annotations. A scan needs none of them.
+var activeKeys = []string{"JS", "JavaScript", "AA", "OpenAction", "EmbeddedFile", "EmbeddedFiles",
+	"AcroForm", "XFA", "RichMedia", "Annots", "Launch", "URI"}
+
+// hasActiveContent reports whether any object of the PDF carries active content.
+func hasActiveContent(xt *model.XRefTable) bool {
+	for _, e := range xt.Table {
+		if e == nil || e.Free || e.Object == nil {
+			continue
+		}
+		var d types.Dict
+		switch o := e.Object.(type) {
+		case types.Dict:
+			d = o
+		case types.StreamDict:
+			d = o.Dict
+		default:
+			continue
+		}
+		for _, k := range activeKeys {
+			if _, ok := d[k]; ok {
+				return true
+			}
+		}
+		if t := d.NameEntry("Type"); t != nil && (*t == "Action" || *t == "Annot" || *t == "Filespec") {
+			return true
+		}
+	}
+	return false
+}
