@@ -245,7 +245,7 @@ func TestBuiltInYears(t *testing.T) {
 		if y.Source == "" {
 			t.Errorf("%d has no source", y.Year)
 		}
-		// Labour Code Art. 112: 11 statutory days; every listed day off is a weekday.
+		// every listed day off is a weekday (weekend holidays are compensated on a listed weekday).
 		for _, d := range y.DaysOff {
 			day, _ := time.Parse(time.DateOnly, d.Date)
 			if wd := day.Weekday(); wd == time.Saturday || wd == time.Sunday {
