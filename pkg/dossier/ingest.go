@@ -261,10 +261,12 @@ func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, 
 				Message: fmt.Sprintf("Thành phần %q (%s) xuất hiện hai lần (tờ phân cách ở trang %d). Hãy bỏ tờ phân cách thừa và quét lại. / Component %s appears twice.", pc.Name, c.Code, c.SeparatorPage, c.Code)})
 			continue
 		case len(c.Pages) == 0:
+			seen[c.Code] = true // present, but unusable: one finding says why
 			a.findings = append(a.findings, Finding{Severity: SeverityError, Code: "component.empty", Page: c.SeparatorPage, Component: c.Code,
 				Message: fmt.Sprintf("Sau tờ phân cách %q (trang %d) không có trang nào. / The separator for %s on page %d is followed by no page.", pc.Name, c.SeparatorPage, c.Code, c.SeparatorPage)})
 			continue
 		case c.AllBlank():
+			seen[c.Code] = true
 			a.findings = append(a.findings, Finding{Severity: SeverityError, Code: "component.blank", Page: c.Pages[0], Component: c.Code,
 				Message: fmt.Sprintf("Thành phần %q (%s) chỉ gồm trang trắng (trang %v). Hãy kiểm tra giấy tờ và quét lại mặt có nội dung. / Component %s is only blank pages (%v).", pc.Name, c.Code, c.Pages, c.Code, c.Pages)})
 			continue

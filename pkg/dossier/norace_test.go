@@ -1,0 +1,5 @@
+//go:build !race
+
+package dossier_test
+
+const raceEnabled = false
