@@ -2,6 +2,7 @@ package scan
 
 import (
 	"bytes"
+	"compress/zlib"
 	"errors"
 	"fmt"
 	"io"
@@ -103,6 +104,10 @@ func (s *pdfSource) page(n int) (pageImage, error) {
 			return pi, imageTooLarge(n, *w, *h)
 		}
 		declared[objNr] = [2]int{*w, *h}
+		if err := checkInflatedSize(obj.ImageDict, *w, *h); err != nil {
+			return pi, newError(CodeImageTooLarge, n, err,
+				"Trang %d chứa ảnh có dữ liệu bất thường (lớn hơn nhiều so với kích thước khai báo). Hãy quét lại hồ sơ và tải lên lại.", n)
+		}
 	}
 	imgs, err := pdfcpu.ExtractPageImages(s.ctx, n, false)
 	if len(imgs) == 0 && err != nil {
@@ -226,4 +231,48 @@ func hasActiveContent(xt *model.XRefTable) bool {
 		}
 	}
 	return false
+}
+
+// checkInflatedSize refuses a Flate-compressed image whose data inflates to
+// more than its declared size could need: the decompression bomb. It streams
+// through the data without keeping it, so the check costs time, not memory.
+// Streams with other filters (DCT, CCITT, …) are not inflated here.
+func checkInflatedSize(sd *types.StreamDict, w, h int) error {
+	if sd == nil || len(sd.FilterPipeline) == 0 {
+		return nil
+	}
+	for _, f := range sd.FilterPipeline {
+		if f.Name != "FlateDecode" {
+			return nil
+		}
+	}
+	comps := 4
+	if cs := sd.NameEntry("ColorSpace"); cs != nil {
+		switch *cs {
+		case "DeviceGray", "CalGray":
+			comps = 1
+		case "DeviceRGB", "CalRGB":
+			comps = 3
+		}
+	}
+	bpc := 8
+	if b := sd.IntEntry("BitsPerComponent"); b != nil && *b > 0 && *b <= 16 {
+		bpc = *b
+	}
+	rowBytes := (int64(w)*int64(comps)*int64(bpc) + 7) / 8
+	need := int64(h) * (rowBytes + 1) // +1: PNG predictor tag byte per row
+	limit := need + need/8 + 64<<10
+	var r io.Reader = bytes.NewReader(sd.Raw)
+	for range sd.FilterPipeline {
+		zr, err := zlib.NewReader(r)
+		if err != nil {
+			return nil // let pdfcpu report the broken stream
+		}
+		r = zr
+	}
+	got, _ := io.Copy(io.Discard, io.LimitReader(r, limit+1))
+	if got > limit {
+		return fmt.Errorf("image inflates to more than %d bytes (declared %dx%d)", limit, w, h)
+	}
+	return nil
 }
