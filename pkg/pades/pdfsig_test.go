@@ -1,0 +1,151 @@
+package pades_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sohoa/sohoa/pkg/pades"
+	"github.com/sohoa/sohoa/pkg/pades/padestest"
+)
+
+// nssDB creates an NSS database trusting the dev root, for pdfsig.
+func nssDB(t *testing.T, e *env) string {
+	t.Helper()
+	if _, err := exec.LookPath("certutil"); err != nil {
+		t.Skip("certutil (libnss3-tools) is not installed; `make test` installs it")
+	}
+	dir := t.TempDir()
+	root := filepath.Join(dir, "root.pem")
+	if err := os.WriteFile(root, e.pki.RootPEM(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"-N", "-d", "sql:" + dir, "--empty-password"},
+		{"-A", "-d", "sql:" + dir, "-n", "sohoa-dev-root", "-t", "CT,C,C", "-i", root},
+	} {
+		if out, err := exec.Command("certutil", args...).CombinedOutput(); err != nil {
+			t.Fatalf("certutil %v: %v\n%s", args, err, out)
+		}
+	}
+	return dir
+}
+
+// pdfsig runs poppler's pdfsig on pdf and returns its output.
+func pdfsig(t *testing.T, db string, pdf []byte, extra ...string) string {
+	t.Helper()
+	f := filepath.Join(t.TempDir(), "signed.pdf")
+	if err := os.WriteFile(f, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	args := append(append([]string{"-nssdir", "sql:" + db}, extra...), f)
+	out, _ := exec.Command("pdfsig", args...).CombinedOutput() // exit status is 1..4 for invalid signatures
+	return string(out)
+}
+
+func qpdfCheck(t *testing.T, pdf []byte) {
+	t.Helper()
+	if _, err := exec.LookPath("qpdf"); err != nil {
+		t.Log("qpdf is not installed; structure check skipped")
+		return
+	}
+	f := filepath.Join(t.TempDir(), "signed.pdf")
+	if err := os.WriteFile(f, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("qpdf", "--check", f).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "No syntax or stream encoding errors found") || strings.Contains(string(out), "WARNING") {
+		t.Errorf("qpdf --check: %v\n%s", err, out)
+	}
+}
+
+// sigBlocks splits pdfsig's output into one block per signature.
+func sigBlocks(out string) []string {
+	parts := strings.Split(out, "Signature #")
+	if len(parts) < 2 {
+		return nil
+	}
+	return parts[1:]
+}
+
+// TestPdfsig checks our signatures with a verifier we did not write:
+// poppler's pdfsig with an NSS store trusting the dev root, doing online OCSP
+// against the dev PKI on loopback.
+func TestPdfsig(t *testing.T) {
+	if _, err := exec.LookPath("pdfsig"); err != nil {
+		t.Skip("pdfsig (poppler-utils) is not on PATH; `make test` installs poppler-utils and libnss3-tools")
+	}
+	e := newEnv(t)
+	db := nssDB(t, e)
+	ctx := context.Background()
+
+	o := e.officer(t, "linh")
+	o.Visible = &pades.Appearance{}
+	officer, err := pades.Sign(ctx, padestest.PDF(2, false), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealOpts := e.seal(o)
+	sealed, err := pades.Sign(ctx, officer, sealOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// pdfsig 22.12 checks OCSP online (the dev responder is up on loopback);
+	// with two signatures it reports "Unknown issue with Certificate" for
+	// whichever is checked second, whatever the keys or order (also with two
+	// officers, also with the same certificate twice; the responder answers
+	// both requests Good). The two-signature file is therefore checked with
+	// -no-ocsp; each signature alone is checked online.
+	sealOnly, err := pades.Sign(ctx, padestest.PDF(1, false), sealOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name  string
+		pdf   []byte
+		want  int
+		extra []string
+	}{
+		{"officer", officer, 1, nil},
+		{"seal", sealOnly, 1, nil},
+		{"officer+seal", sealed, 2, []string{"-no-ocsp"}},
+	}
+	for _, c := range cases {
+		name, pdf, want := c.name, c.pdf, c.want
+		t.Run(name, func(t *testing.T) {
+			qpdfCheck(t, pdf)
+			out := pdfsig(t, db, pdf, c.extra...)
+			blocks := sigBlocks(out)
+			if len(blocks) != want {
+				t.Fatalf("pdfsig found %d signatures, want %d:\n%s", len(blocks), want, out)
+			}
+			for i, b := range blocks {
+				for _, s := range []string{"Signature Type: ETSI.CAdES.detached", "Signature Validation: Signature is Valid.", "Certificate Validation: Certificate is Trusted."} {
+					if !strings.Contains(b, s) {
+						t.Errorf("signature %d: pdfsig does not say %q:\n%s", i+1, s, out)
+					}
+				}
+			}
+			if name != "seal" && !strings.Contains(blocks[0], "Nguyễn Thị Lĩnh") {
+				t.Errorf("pdfsig does not show the officer's Vietnamese name:\n%s", out)
+			}
+		})
+	}
+
+	t.Run("byte changed in the signed range", func(t *testing.T) {
+		bad := append([]byte(nil), officer...)
+		i := strings.Index(string(bad), "Quyet dinh so")
+		bad[i] = 'X'
+		out := pdfsig(t, db, bad)
+		if strings.Contains(out, "Signature is Valid") || !strings.Contains(out, "Signature Validation:") {
+			t.Errorf("pdfsig accepts a modified document:\n%s", out)
+		}
+		rep := e.verify(t, bad)
+		if rep.Valid || rep.Signatures[0].Intact {
+			t.Errorf("Verify accepts a modified document: %+v", rep.Signatures[0])
+		}
+	})
+}
