@@ -1,0 +1,79 @@
+# Sohoa — make run starts the whole system locally; make test checks everything.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+GO        ?= go
+ADDR      ?= 127.0.0.1:8080
+DATA      ?= ./.sohoa
+FUZZTIME  ?= 4s
+BUILD     := build
+FUNCTIONS := $(notdir $(wildcard functions/*))
+# Debian packages whose tools check what we produce (pdfsig, certutil, qpdf, pdftotext).
+DEB_TOOLS := poppler-utils libnss3-tools qpdf zip
+
+.PHONY: help run test unit heavy integration fuzz lint bench build clean tools servers servers-down deploy
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+run: ## run the whole system locally on http://$(ADDR) (data in $(DATA))
+	$(GO) run ./infra/local -addr $(ADDR) -data $(DATA)
+
+tools: ## install the Debian tools the tests check our PDFs with
+	@if ! command -v pdfsig >/dev/null || ! command -v qpdf >/dev/null || ! command -v certutil >/dev/null || ! command -v pdftotext >/dev/null || ! command -v zip >/dev/null; then \
+		echo "installing $(DEB_TOOLS)"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(DEB_TOOLS) >/dev/null; \
+	fi
+
+test: tools lint ## everything: unit tests with -race, heavy pipeline tests, integration against real servers, fuzzing
+	$(MAKE) unit
+	$(MAKE) heavy
+	$(MAKE) integration
+	$(MAKE) fuzz
+
+unit: ## go test -race ./... (scan-heavy tests skip themselves under -race)
+	$(GO) test -race -count=1 ./...
+
+heavy: ## the scan-heavy and end-to-end tests, without -race (pure-Go JPEG decoding is ~15x slower under it)
+	$(GO) test -count=1 ./pkg/dossier/ ./pkg/scan/... ./infra/local/
+
+integration: ## AWS adapters and Lambda functions against real servers on 127.0.0.1
+	@if [ -x infra/servers/up.sh ]; then \
+		eval "$$(infra/servers/up.sh)"; \
+		trap 'infra/servers/down.sh >/dev/null 2>&1 || true' EXIT; \
+		$(GO) test -count=1 -race ./pkg/... ./functions/... ./infra/...; \
+	else echo "integration: infra/servers/up.sh not present: nothing to run"; fi
+
+fuzz: ## run every fuzz target for $(FUZZTIME)
+	@for pkg in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u); do \
+		for f in $$(grep -h '^func Fuzz' $$pkg/*_test.go | sed 's/func \(Fuzz[A-Za-z0-9_]*\).*/\1/'); do \
+			echo "fuzz $$pkg $$f"; \
+			$(GO) test -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) $$pkg; \
+		done; \
+	done
+
+lint: ## gofmt, go vet, staticcheck
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck ./...
+
+bench: ## whole-pipeline and signing figures on this machine
+	$(GO) test -run='^$$' -bench=. -benchmem -benchtime=3x ./pkg/scan/ ./infra/local/
+	$(GO) test -run='^$$' -bench=. -benchmem ./pkg/pades/ ./pkg/signing/ 2>/dev/null || true
+
+build: ## one Lambda zip per function in $(BUILD)/ (arm64, provided.al2023)
+	@mkdir -p $(BUILD)
+	@for f in $(FUNCTIONS); do \
+		GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w' -o $(BUILD)/$$f/bootstrap ./functions/$$f; \
+		(cd $(BUILD)/$$f && rm -f ../$$f.zip && zip -q -X ../$$f.zip bootstrap); \
+		echo "$(BUILD)/$$f.zip $$(stat -c %s $(BUILD)/$$f.zip) bytes"; \
+	done
+
+deploy: build ## package and deploy with the AWS CLI (needs an AWS account; cannot run in this sandbox)
+	aws cloudformation package --template-file infra/template.yaml --s3-bucket $${ARTIFACT_BUCKET:?set ARTIFACT_BUCKET} --output-template-file $(BUILD)/packaged.yaml
+	aws cloudformation deploy --template-file $(BUILD)/packaged.yaml --stack-name $${STACK:-sohoa} --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND
+
+clean: ## remove build output and local data
+	rm -rf $(BUILD) $(DATA)

@@ -1,0 +1,55 @@
+// Command gen writes the sample scans of the README walkthrough: a birth
+// registration dossier (procedure 1.001193) printed with Sohoa separator
+// sheets and scanned at 200 dpi with slight skew and scanner noise, once
+// without its CCCD component and once complete, and a one-page result PDF.
+//
+//	go run ./testdata/gen -out ./.sohoa/samples
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/sohoa/sohoa/pkg/scan/scantest"
+)
+
+func main() {
+	out := flag.String("out", ".", "output directory")
+	flag.Parse()
+	if err := run(*out); err != nil {
+		fmt.Fprintln(os.Stderr, "gen:", err)
+		os.Exit(1)
+	}
+}
+
+func run(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	files := map[string][]scantest.Sheet{
+		"scan-incomplete.pdf": {
+			scantest.Separator("TKKS", "Tờ khai đăng ký khai sinh"), scantest.Text("Tờ khai đăng ký khai sinh"),
+			scantest.Separator("GCS", "Giấy chứng sinh"), scantest.Text("Giấy chứng sinh"),
+		},
+		"scan-complete.pdf": {
+			scantest.Separator("TKKS", "Tờ khai đăng ký khai sinh"), scantest.Text("Tờ khai đăng ký khai sinh — trang 1"), scantest.Text("Tờ khai — trang 2"),
+			scantest.Separator("GCS", "Giấy chứng sinh"), scantest.Text("Giấy chứng sinh"),
+			scantest.Separator("CCCD", "Căn cước công dân"), scantest.Text("Căn cước — mặt trước"), scantest.Text("Căn cước — mặt sau"),
+		},
+		"result.pdf": {scantest.Text("GIẤY KHAI SINH — Nguyễn Văn Bình")},
+	}
+	for name, sheets := range files {
+		b, err := scantest.Dossier(scantest.Spec{Sheets: sheets, Seed: uint64(len(name))})
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			return err
+		}
+		fmt.Printf("%s  %d pages  %d KB\n", p, len(sheets), len(b)>>10)
+	}
+	return nil
+}
