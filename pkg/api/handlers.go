@@ -85,7 +85,7 @@ func (s *Server) createDossier(w http.ResponseWriter, r *http.Request, a identit
 		"id": d.ID, "code": d.Code, "status": d.Status, "dueAt": d.DueAt,
 		"upload": map[string]any{"method": "PUT", "url": s.url(r, "/v1/dossiers/"+d.ID+"/scan"),
 			"expiresAt": time.Now().UTC().Add(24 * time.Hour).Truncate(time.Second),
-			"headers": map[string]string{"Authorization": "Bearer <your token>"}},
+			"headers":   map[string]string{"Authorization": "Bearer <your token>"}},
 	})
 	return nil
 }
