@@ -56,7 +56,6 @@ func TestProcess(t *testing.T) {
 	}
 }
 
-
 func TestRetryDelay(t *testing.T) {
 	for _, tt := range []struct {
 		attempts int
@@ -67,4 +66,3 @@ func TestRetryDelay(t *testing.T) {
 		}
 	}
 }
-
