@@ -3,8 +3,8 @@ package scan_test
 import (
 	"bytes"
 	"compress/zlib"
-	"errors"
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"image/jpeg"

@@ -62,6 +62,7 @@ func openPDF(data []byte, lim Limits) (*pdfSource, error) {
 	if ctx.Encrypt != nil {
 		return nil, newError(CodeEncrypted, 0, nil, msgEncrypted)
 	}
+	aliasStreams(ctx.XRefTable, data)
 	if err := ctx.EnsurePageCount(); err != nil {
 		return nil, newError(CodeUnreadable, 0, err, msgUnreadable)
 	}
@@ -145,7 +146,7 @@ func (s *pdfSource) page(n int) (pageImage, error) {
 		pi.emptyContent = len(bytes.TrimSpace(b)) == 0
 		return pi, nil
 	}
-	data, err := io.ReadAll(io.LimitReader(best.Reader, s.lim.MaxBytes+1))
+	data, err := readAllSized(best.Reader, s.lim.MaxBytes)
 	if err != nil {
 		return pi, newError(CodeUnreadable, n, err, msgPageBroken, n)
 	}
@@ -176,11 +177,36 @@ func (s *pdfSource) build(pages []int) ([]byte, error) {
 	if err != nil {
 		return nil, newError(CodeUnreadable, 0, err, msgUnreadable)
 	}
-	var buf bytes.Buffer
-	if err := api.WriteContext(dst, &buf); err != nil {
+	// Size the output up front: growing a buffer by doubling would hold up
+	// to three times the component in memory.
+	size := 0
+	for _, n := range pages {
+		size += 16 << 10
+		for _, objNr := range pdfcpu.ImageObjNrs(s.ctx, n) {
+			if obj := s.ctx.Optimize.ImageObjects[objNr]; obj != nil && obj.ImageDict != nil {
+				size += len(obj.ImageDict.Raw)
+			}
+		}
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size))
+	if err := api.WriteContext(dst, buf); err != nil {
 		return nil, newError(CodeUnreadable, 0, err, msgUnreadable)
 	}
 	return buf.Bytes(), nil
+}
+
+// readAllSized reads r whole, in one allocation when r knows its length.
+func readAllSized(r io.Reader, limit int64) ([]byte, error) {
+	if l, ok := r.(interface{ Len() int }); ok && int64(l.Len()) <= limit {
+		b := make([]byte, l.Len())
+		_, err := io.ReadFull(r, b)
+		return b, err
+	}
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if int64(len(b)) > limit {
+		return nil, errors.New("page image larger than the scan limit")
+	}
+	return b, err
 }
 
 // rebuild makes a new PDF holding only the page images of pages, each page at
@@ -275,4 +301,30 @@ func checkInflatedSize(sd *types.StreamDict, w, h int) error {
 		return fmt.Errorf("image inflates to more than %d bytes (declared %dx%d)", limit, w, h)
 	}
 	return nil
+}
+
+// aliasStreams points every stream's encoded bytes into data instead of the
+// copy pdfcpu read, so the scan is held in memory once rather than twice
+// (pdfcpu reads all streams eagerly). Only unencrypted files get here, where
+// a stream's Raw bytes are exactly data[StreamOffset:][:len(Raw)].
+func aliasStreams(xt *model.XRefTable, data []byte) {
+	for _, e := range xt.Table {
+		if e == nil || e.Free {
+			continue
+		}
+		sd, ok := e.Object.(types.StreamDict)
+		if !ok || len(sd.Raw) < 4096 {
+			continue
+		}
+		off := sd.StreamOffset
+		if off < 0 || off+int64(len(sd.Raw)) > int64(len(data)) {
+			continue
+		}
+		src := data[off : off+int64(len(sd.Raw))]
+		if !bytes.Equal(src, sd.Raw) {
+			continue
+		}
+		sd.Raw = src[:len(src):len(src)] // full slice expression: appends never write into data
+		e.Object = sd
+	}
 }

@@ -1,0 +1,95 @@
+package scan_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/sohoa/sohoa/pkg/scan"
+	"github.com/sohoa/sohoa/pkg/scan/scantest"
+)
+
+// dossier100 is a 100-page, 5-component, 200-dpi scan: each component is a
+// separator sheet and 19 pages (one of them blank).
+func dossier100(noise int) ([]byte, error) {
+	var sheets []scantest.Sheet
+	for c := range 5 {
+		sheets = append(sheets, scantest.Separator(fmt.Sprintf("TP-%02d", c+1), "Thành phần hồ sơ số "+strconv.Itoa(c+1)))
+		for p := range 19 {
+			if p == 10 {
+				sheets = append(sheets, scantest.Blank())
+				continue
+			}
+			sheets = append(sheets, scantest.Text("Tờ khai đăng ký"))
+		}
+	}
+	return scantest.Dossier(scantest.Spec{Sheets: sheets, Seed: 100, Noise: noise})
+}
+
+// BenchmarkSplit100Pages splits a generated 100-page 200-dpi scan with 5
+// components and reports pages/s and the peak resident memory of the process
+// during the split relative to the scan size (Linux only; 0 elsewhere).
+// Noise 12 is a typical office scanner; 20 is the heavy noise of the spike.
+func BenchmarkSplit100Pages(b *testing.B) {
+	for _, noise := range []int{12, 20} {
+		b.Run("noise="+strconv.Itoa(noise), func(b *testing.B) {
+			data, err := dossier100(noise)
+			if err != nil {
+				b.Fatal(err)
+			}
+			lim := scan.DefaultLimits()
+			b.SetBytes(int64(len(data)))
+			runtime.GC()
+			debug.FreeOSMemory()
+			base := resetPeakRSS()
+			var peak int64
+			b.ResetTimer()
+			for b.Loop() {
+				res, err := scan.Split(context.Background(), data, lim)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(res.Components) != 5 || len(res.Components[4].Pages) != 19 {
+					b.Fatalf("bad split: %d components", len(res.Components))
+				}
+				peak = max(peak, peakRSS())
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(100*b.N)/b.Elapsed().Seconds(), "pages/s")
+			b.ReportMetric(float64(len(data))/(1<<20), "scanMB")
+			if peak > 0 {
+				b.ReportMetric(float64(peak-base)/float64(len(data)), "peakRSS/scan")
+				b.ReportMetric(float64(peak)/(1<<20), "peakRSS-MB")
+			}
+		})
+	}
+}
+
+// resetPeakRSS resets the kernel's high-water mark of resident memory and
+// returns the current resident size.
+func resetPeakRSS() int64 {
+	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
+	return statusKB("VmRSS:")
+}
+
+func peakRSS() int64 { return statusKB("VmHWM:") }
+
+func statusKB(field string) int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for line := range bytes.Lines(b) {
+		if s, ok := strings.CutPrefix(string(line), field); ok {
+			n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(s), " kB"), 10, 64)
+			return n << 10
+		}
+	}
+	return 0
+}
