@@ -10,7 +10,7 @@ FUZZTIME  ?= 4s
 BUILD     := build
 FUNCTIONS := $(notdir $(wildcard functions/*))
 # Debian packages whose tools check what we produce (pdfsig, certutil, qpdf, pdftotext).
-DEB_TOOLS := poppler-utils libnss3-tools qpdf zip
+DEB_TOOLS := poppler-utils libnss3-tools qpdf zip jq curl
 
 .PHONY: help run test unit heavy integration fuzz lint bench build clean tools servers servers-down deploy
 
@@ -21,7 +21,7 @@ run: ## run the whole system locally on http://$(ADDR) (data in $(DATA))
 	$(GO) run ./infra/local -addr $(ADDR) -data $(DATA)
 
 tools: ## install the Debian tools the tests check our PDFs with
-	@if ! command -v pdfsig >/dev/null || ! command -v qpdf >/dev/null || ! command -v certutil >/dev/null || ! command -v pdftotext >/dev/null || ! command -v zip >/dev/null; then \
+	@if ! command -v pdfsig >/dev/null || ! command -v qpdf >/dev/null || ! command -v certutil >/dev/null || ! command -v pdftotext >/dev/null || ! command -v zip >/dev/null || ! command -v jq >/dev/null || ! command -v curl >/dev/null; then \
 		echo "installing $(DEB_TOOLS)"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(DEB_TOOLS) >/dev/null; \

@@ -318,11 +318,11 @@ func (s *Service) PostalReturn(ctx context.Context, a identity.Actor, id, waybil
 		return nil, errs.FieldError("waybill", "a waybill number is required (at most 64 characters)")
 	}
 	return s.update(ctx, id, func(d *Dossier) error {
-		if a.Role != identity.Clerk {
-			if canRead(a, d) {
-				return errs.E(errs.Forbidden, "only a postal clerk records a postal return")
-			}
+		if !canRead(a, d) {
 			return errs.E(errs.NotFound, "no dossier %s", id)
+		}
+		if a.Role != identity.Clerk {
+			return errs.E(errs.Forbidden, "only a postal clerk records a postal return")
 		}
 		if !d.ReturnByPost {
 			return errs.E(errs.Conflict, "the citizen did not ask for return by post")
