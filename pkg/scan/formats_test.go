@@ -1,0 +1,122 @@
+package scan_test
+
+import (
+	"bytes"
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/pdfcpu/pdfcpu/pkg/api"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+
+	"github.com/sohoa/sohoa/pkg/scan"
+	"github.com/sohoa/sohoa/pkg/scan/scantest"
+)
+
+// TestFormatsGiveTheSameComponents splits the same dossier scanned to PDF
+// and to multi-page TIFF, and single pages to JPEG and PNG.
+func TestFormatsGiveTheSameComponents(t *testing.T) {
+	spec := scantest.Spec{Seed: 9, Sheets: sheets(
+		one(scantest.Separator("TK-01", "Tờ khai")), text(1, "Tờ khai"),
+		one(scantest.Separator("CCCD", "Căn cước")), one(scantest.Blank()),
+		one(scantest.Separator("GCS", "Giấy chứng sinh")), text(2, "Giấy chứng sinh"))}
+	pdf, err := scantest.Dossier(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tiffDeflate, err := scantest.TIFF(spec, scantest.TIFFDeflate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tiffJPEG, err := scantest.TIFF(spec, scantest.TIFFJPEG)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := scan.Split(context.Background(), pdf, scan.DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(want.Components) != 3 {
+		t.Fatalf("PDF gave %d components", len(want.Components))
+	}
+	for _, tt := range []struct {
+		name, format string
+		data         []byte
+	}{
+		{"tiff deflate", scan.FormatTIFF, tiffDeflate},
+		{"tiff jpeg", scan.FormatTIFF, tiffJPEG},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := scan.Split(context.Background(), tt.data, scan.DefaultLimits())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Format != tt.format || len(got.Components) != len(want.Components) {
+				t.Fatalf("format %s, %d components; want %s, %d", got.Format, len(got.Components), tt.format, len(want.Components))
+			}
+			for i, w := range want.Components {
+				g := got.Components[i]
+				if g.Code != w.Code || !slices.Equal(g.Pages, w.Pages) || !slices.Equal(g.Blank, w.Blank) {
+					t.Errorf("component %d = %s %v %v, want %s %v %v", i, g.Code, g.Pages, g.Blank, w.Code, w.Pages, w.Blank)
+				}
+				checkA4(t, g.PDF, len(w.Pages))
+			}
+			for _, p := range got.Pages {
+				if p.DPI < 199 || p.DPI > 201 {
+					t.Errorf("page %d dpi %.1f", p.Number, p.DPI)
+				}
+			}
+		})
+	}
+
+	imgs, err := scantest.Images(scantest.Spec{Seed: 3, DPI: 150, Sheets: []scantest.Sheet{scantest.Text("Đơn")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	jp, err := scantest.JPEGs(scantest.Spec{Seed: 3, DPI: 150, Sheets: []scantest.Sheet{scantest.Text("Đơn")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	png, err := scantest.PNG(imgs[0], 150)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string][]byte{scan.FormatJPEG: jp[0], scan.FormatPNG: png} {
+		t.Run(name, func(t *testing.T) {
+			got, err := scan.Split(context.Background(), data, scan.DefaultLimits())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Format != name || len(got.Components) != 1 || got.Components[0].Code != "" || len(got.Pages) != 1 {
+				t.Fatalf("format %s, %d components", got.Format, len(got.Components))
+			}
+			// 150 dpi is measured from the file's own metadata: below MinDPI.
+			if d := got.Pages[0].DPI; d < 149 || d > 151 || d >= scan.MinDPI {
+				t.Errorf("dpi %.1f, want 150", d)
+			}
+			checkA4(t, got.Components[0].PDF, 1)
+		})
+	}
+}
+
+// checkA4 checks that a PDF has n pages, each A4 (the true size of the scan).
+func checkA4(t *testing.T, b []byte, n int) {
+	t.Helper()
+	checkPDF(t, b, n)
+	if n == 0 {
+		return
+	}
+	ctx, err := api.ReadAndValidate(bytes.NewReader(b), model.NewDefaultConfiguration())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dims, err := ctx.PageDims()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, d := range dims {
+		if d.Width < 593 || d.Width > 597 || d.Height < 840 || d.Height > 844 {
+			t.Errorf("page %d is %.1f×%.1f pt, want A4 595×842", i+1, d.Width, d.Height)
+		}
+	}
+}
