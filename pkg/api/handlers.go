@@ -11,6 +11,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/dossier"
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/identity"
+	"github.com/sohoa/sohoa/pkg/notify"
 	"github.com/sohoa/sohoa/pkg/vault"
 )
 
@@ -443,5 +444,20 @@ func (s *Server) devOutbox(w http.ResponseWriter, r *http.Request) error {
 		ms = []OutboxMessage{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"messages": ms})
+	return nil
+}
+
+func (s *Server) notifications(w http.ResponseWriter, r *http.Request, a identity.Actor) error {
+	if s.c.Inbox == nil {
+		return errs.E(errs.Unavailable, "notifications are not configured")
+	}
+	ns, err := s.c.Inbox.List(r.Context(), a.Subject)
+	if err != nil {
+		return err
+	}
+	if ns == nil {
+		ns = []notify.Notification{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"notifications": ns})
 	return nil
 }

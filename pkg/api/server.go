@@ -13,6 +13,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/dossier"
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/identity"
+	"github.com/sohoa/sohoa/pkg/notify"
 	"github.com/sohoa/sohoa/pkg/procedure"
 	"github.com/sohoa/sohoa/pkg/vault"
 )
@@ -65,6 +66,11 @@ type Documents interface {
 	Receipt(ctx context.Context, d *dossier.Dossier, p procedure.Procedure) ([]byte, error)
 }
 
+// Notifications lists a user's in-app notifications.
+type Notifications interface {
+	List(ctx context.Context, subject string) ([]notify.Notification, error)
+}
+
 // Dev holds the local stack's development routes; nil on Lambda.
 type Dev struct {
 	IssueToken func(a identity.Actor) (string, error)
@@ -90,6 +96,7 @@ type Config struct {
 	Documents Documents
 	Signing   Signing
 	Verifier  Verifier
+	Inbox     Notifications
 	Dev       *Dev
 	// Ready reports whether every part of the stack is ready (GET /healthz).
 	Ready func(ctx context.Context) error
@@ -195,6 +202,7 @@ func (s *Server) register() {
 	s.handle("DELETE", "/v1/vault/documents/{doc}/shares/{token}", s.revokeShare)
 	s.handlePublic("GET", "/v1/shares/{token}", s.openShare)
 	s.handle("GET", "/v1/vault/audit", s.audit)
+	s.handle("GET", "/v1/notifications", s.notifications)
 	// Public.
 	s.handlePublic("GET", "/v1/track/{code}", s.track)
 	s.handlePublic("POST", "/v1/verify", s.verify)

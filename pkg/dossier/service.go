@@ -334,3 +334,7 @@ func (s *Service) PostalReturn(ctx context.Context, a identity.Actor, id, waybil
 		return nil
 	})
 }
+
+// Load returns a dossier without an access check, for the system's own
+// consumers (notifications, statistics); never expose it to a caller.
+func (s *Service) Load(ctx context.Context, id string) (*Dossier, error) { return s.st.get(ctx, id) }
