@@ -1,0 +1,150 @@
+// Package csc speaks the Cloud Signature Consortium API (v2.0, with the
+// v1.0.4.0 field names as a dialect): a Client for remote signing providers
+// and a local Server that plays such a provider for the local stack and for
+// tests, with the dev PKI's officer keys, OTPs sent through a callback and
+// single-use signature activation data (SAD) bound to hashes.
+//
+// It is not a PDF package: it signs hashes. pkg/signing joins it with pkg/pades.
+package csc
+
+// OIDs used in requests (CSC API v2 §11.9–11.10).
+const (
+	OIDSHA256       = "2.16.840.1.101.3.4.2.1"
+	OIDECDSASHA256  = "1.2.840.10045.4.3.2"
+	OIDRSA          = "1.2.840.113549.1.1.1"
+	OIDSHA256RSA    = "1.2.840.113549.1.1.11"
+	OIDECPublicKey  = "1.2.840.10045.2.1"
+	OIDP256         = "1.2.840.10045.3.1.7"
+	specV2          = "2.0.0.2"
+	specV1          = "1.0.4.0"
+	maxBody         = 1 << 20
+	maxHashesPerSAD = 1000
+)
+
+// Info is the answer of the info method.
+type Info struct {
+	Specs       string   `json:"specs"`
+	Name        string   `json:"name"`
+	Logo        string   `json:"logo,omitempty"`
+	Region      string   `json:"region"`
+	Lang        string   `json:"lang"`
+	Description string   `json:"description"`
+	AuthType    []string `json:"authType"`
+	OAuth2      string   `json:"oauth2,omitempty"`
+	Methods     []string `json:"methods"`
+}
+
+// CredentialInfo is the answer of credentials/info.
+type CredentialInfo struct {
+	Key struct {
+		Status string   `json:"status"`
+		Algo   []string `json:"algo"`
+		Len    int      `json:"len"`
+		Curve  string   `json:"curve,omitempty"`
+	} `json:"key"`
+	Cert struct {
+		Status       string   `json:"status,omitempty"`
+		Certificates []string `json:"certificates"`
+		IssuerDN     string   `json:"issuerDN,omitempty"`
+		SerialNumber string   `json:"serialNumber,omitempty"`
+		SubjectDN    string   `json:"subjectDN,omitempty"`
+		ValidFrom    string   `json:"validFrom,omitempty"`
+		ValidTo      string   `json:"validTo,omitempty"`
+	} `json:"cert"`
+	// SCAL is "1" or "2"; with "2" the SAD is bound to the hashes.
+	SCAL string `json:"SCAL"`
+	// Multisign is how many hashes one authorization may cover.
+	Multisign int `json:"multisign"`
+	// AuthMode (v1) is "implicit", "explicit" or "oauth2code".
+	AuthMode string `json:"authMode,omitempty"`
+	Lang     string `json:"lang,omitempty"`
+	// Auth (v2) describes the authorization objects.
+	Auth *struct {
+		Mode       string `json:"mode"`
+		Expression string `json:"expression,omitempty"`
+		Objects    []struct {
+			Type   string `json:"type"`
+			ID     string `json:"id"`
+			Format string `json:"format,omitempty"`
+			Label  string `json:"label,omitempty"`
+		} `json:"objects,omitempty"`
+	} `json:"auth,omitempty"`
+	// OTP (v1) describes the one-time password.
+	OTP *struct {
+		Presence string `json:"presence"`
+		Type     string `json:"type"`
+		Format   string `json:"format,omitempty"`
+		ID       string `json:"ID,omitempty"`
+		Provider string `json:"provider,omitempty"`
+	} `json:"OTP,omitempty"`
+}
+
+type authData struct {
+	ID    string `json:"id"`
+	Value string `json:"value"`
+}
+
+// authorizeRequest carries both dialects' field names.
+type authorizeRequest struct {
+	CredentialID     string     `json:"credentialID"`
+	NumSignatures    int        `json:"numSignatures"`
+	Hashes           []string   `json:"hashes,omitempty"`           // v2
+	HashAlgorithmOID string     `json:"hashAlgorithmOID,omitempty"` // v2
+	AuthData         []authData `json:"authData,omitempty"`         // v2
+	Hash             []string   `json:"hash,omitempty"`             // v1
+	OTP              string     `json:"OTP,omitempty"`              // v1
+	PIN              string     `json:"PIN,omitempty"`              // v1
+	Description      string     `json:"description,omitempty"`
+	ClientData       string     `json:"clientData,omitempty"`
+}
+
+type authorizeResponse struct {
+	SAD       string `json:"SAD"`
+	ExpiresIn int    `json:"expiresIn,omitempty"`
+}
+
+type signHashRequest struct {
+	CredentialID     string   `json:"credentialID"`
+	SAD              string   `json:"SAD"`
+	Hashes           []string `json:"hashes,omitempty"`           // v2
+	HashAlgorithmOID string   `json:"hashAlgorithmOID,omitempty"` // v2
+	Hash             []string `json:"hash,omitempty"`             // v1
+	HashAlgo         string   `json:"hashAlgo,omitempty"`         // v1
+	SignAlgo         string   `json:"signAlgo"`
+	SignAlgoParams   string   `json:"signAlgoParams,omitempty"`
+	OperationMode    string   `json:"operationMode,omitempty"`
+	ClientData       string   `json:"clientData,omitempty"`
+}
+
+type signHashResponse struct {
+	Signatures []string `json:"signatures"`
+}
+
+type listRequest struct {
+	UserID       string `json:"userID,omitempty"`
+	Certificates string `json:"certificates,omitempty"`
+	MaxResults   int    `json:"maxResults,omitempty"`
+}
+
+type listResponse struct {
+	CredentialIDs []string `json:"credentialIDs"`
+}
+
+type credentialRequest struct {
+	CredentialID string `json:"credentialID"`
+	Certificates string `json:"certificates,omitempty"`
+	CertInfo     bool   `json:"certInfo,omitempty"`
+	AuthInfo     bool   `json:"authInfo,omitempty"`
+}
+
+// apiError is the CSC error body.
+type apiError struct {
+	Error       string `json:"error"`
+	Description string `json:"error_description,omitempty"`
+}
+
+type tokenResponse struct {
+	AccessToken string `json:"access_token"`
+	TokenType   string `json:"token_type,omitempty"`
+	ExpiresIn   int    `json:"expires_in"`
+}
