@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"gocloud.dev/blob"
+
 	"github.com/sohoa/sohoa/pkg/blobs"
 	"github.com/sohoa/sohoa/pkg/calendar"
 	"github.com/sohoa/sohoa/pkg/dossier"
@@ -35,10 +37,11 @@ var (
 )
 
 type env struct {
-	svc *dossier.Service
-	q   queue.Queue
-	v   *vault.Service
-	now time.Time
+	svc   *dossier.Service
+	blobs *blob.Bucket
+	q     queue.Queue
+	v     *vault.Service
+	now   time.Time
 }
 
 func newEnv(t *testing.T) *env {
@@ -54,7 +57,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { b.Close() })
-	e := &env{q: db.Queue(), now: time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)} // Monday 09:00 in Hanoi
+	e := &env{q: db.Queue(), blobs: b, now: time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)} // Monday 09:00 in Hanoi
 	now := func() time.Time { return e.now }
 	e.v = vault.New(db.Table(), b, &vault.Options{Now: now})
 	lim := scan.DefaultLimits()
@@ -326,4 +329,32 @@ func equalMaps(a, b map[string]int) bool {
 		}
 	}
 	return true
+}
+
+// TestAcceptStoredScan: the S3 path. A scan put straight into the bucket under
+// an intake key is ingested by its event; a second delivery changes nothing.
+func TestAcceptStoredScan(t *testing.T) {
+	heavy(t)
+	e := newEnv(t)
+	ctx := context.Background()
+	d := e.create(t)
+	key := dossier.NewIntakeKey(d.ID)
+	if err := e.blobs.WriteAll(ctx, key, complete(t), nil); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ {
+		if err := e.svc.AcceptStoredScan(ctx, key, false); err != nil {
+			t.Fatalf("delivery %d: %v", i+1, err)
+		}
+	}
+	got, _ := e.svc.Get(ctx, clerk, d.ID)
+	if got.Status != dossier.Validated || len(got.Scans) != 1 || len(got.History) != 3 {
+		t.Fatalf("status %s, scans %d, history %+v", got.Status, len(got.Scans), got.History)
+	}
+	// Keys outside the layout and unknown dossiers are ignored, not errors.
+	for _, k := range []string{"elsewhere/x", dossier.NewIntakeKey("nosuchdossier")} {
+		if err := e.svc.AcceptStoredScan(ctx, k, false); err != nil {
+			t.Errorf("%s: %v", k, err)
+		}
+	}
 }
