@@ -24,6 +24,10 @@ import (
 // half a blob; the temporary file is made next to the blob when dir is on
 // another filesystem than os.TempDir (a rename cannot cross filesystems).
 func OpenLocal(dir string) (*blob.Bucket, error) {
+	return openLocal(dir, nil)
+}
+
+func openLocal(dir string, signer fileblob.URLSigner) (*blob.Bucket, error) {
 	if dir == "" {
 		return nil, errors.New("blobs: empty directory")
 	}
@@ -38,6 +42,7 @@ func OpenLocal(dir string) (*blob.Bucket, error) {
 		CreateDir: true,
 		NoTempDir: !nearTemp,
 		Metadata:  fileblob.MetadataInSidecar,
+		URLSigner: signer,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("blobs: open %s: %w", dir, err)

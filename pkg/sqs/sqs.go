@@ -158,10 +158,8 @@ func (q *Queue) Receive(ctx context.Context, topic string, max int, visibility, 
 		return nil, errs.E(errs.Invalid, "queue: negative duration")
 	}
 	deadline := time.Now().Add(wait)
-	out := []queue.Message{}
 	for {
-		left := time.Until(deadline)
-		out, err = q.receiveOnce(ctx, topic, t, min(max, MaxReceive), visibility, left)
+		out, err := q.receiveOnce(ctx, topic, t, min(max, MaxReceive), visibility, time.Until(deadline))
 		if err != nil || len(out) > 0 || time.Until(deadline) <= 0 {
 			return out, err
 		}
