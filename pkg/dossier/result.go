@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"time"
 
 	"gocloud.dev/blob"
 
@@ -196,6 +195,3 @@ func (s *Service) issueResult(ctx context.Context, a identity.Actor, d *Dossier,
 	}
 	return doc.ID, nil
 }
-
-// now is a helper for tests that need the service clock.
-func (s *Service) now() time.Time { return s.c.Now() }
