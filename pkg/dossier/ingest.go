@@ -83,7 +83,7 @@ func (s *Service) UploadScan(ctx context.Context, a identity.Actor, id, contentT
 		if last, ok := d.LastScan(); ok && last.Key == key {
 			return nil
 		}
-		if err := d.move(Scanned, s.c.Now(), a.Label()); err != nil {
+		if err := s.resume(d, a.Label()); err != nil {
 			return err
 		}
 		d.Scans = append(d.Scans, Scan{Key: key, SHA256: digest, Size: int64(len(data)), ContentType: contentType,

@@ -76,7 +76,7 @@ func (s *Service) AcceptStoredScan(ctx context.Context, key string, lastAttempt 
 		if d.Status != Received && d.Status != NeedsSupplement {
 			return errIgnored
 		}
-		if err := d.move(Scanned, s.c.Now(), "system:intake"); err != nil {
+		if err := s.resume(d, "system:intake"); err != nil {
 			return err
 		}
 		d.Scans = append(d.Scans, Scan{Key: key, SHA256: digest, Size: n, ContentType: attrs.ContentType,

@@ -11,6 +11,7 @@ import (
 
 	"gocloud.dev/blob"
 
+	"github.com/sohoa/sohoa/pkg/calendar"
 	"github.com/sohoa/sohoa/pkg/citizen"
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/identity"
@@ -30,9 +31,12 @@ const (
 // scan.SplitIsolated (a child process with limits), in tests scan.Split.
 type ScanReader func(ctx context.Context, data []byte) (*scan.Result, error)
 
-// Calendar computes due dates in working days.
+// Calendar computes due dates in working days; *calendar.Calendar implements it.
 type Calendar interface {
 	Due(received time.Time, workingDays int) time.Time
+	// DueWithPauses is Due with the clock stopped during pauses (supplement
+	// requests); ok is false while the last pause is open.
+	DueWithPauses(received time.Time, workingDays int, pauses []calendar.Interval) (due time.Time, ok bool)
 }
 
 // Vault is what the dossier service needs of the citizen's vault.
@@ -338,3 +342,41 @@ func (s *Service) PostalReturn(ctx context.Context, a identity.Actor, id, waybil
 // Load returns a dossier without an access check, for the system's own
 // consumers (notifications, statistics); never expose it to a caller.
 func (s *Service) Load(ctx context.Context, id string) (*Dossier, error) { return s.st.get(ctx, id) }
+
+// Pauses returns the intervals during which d's clock was stopped: from each
+// move to NEEDS_SUPPLEMENT to the next new scan (SCANNED). The last is open
+// (End zero) while the supplement is still awaited.
+func (d *Dossier) Pauses() []calendar.Interval {
+	var out []calendar.Interval
+	for _, h := range d.History {
+		switch {
+		case h.Status == NeedsSupplement:
+			out = append(out, calendar.Interval{Start: h.At})
+		case h.Status == Scanned && len(out) > 0 && out[len(out)-1].End.IsZero():
+			out[len(out)-1].End = h.At
+		}
+	}
+	return out
+}
+
+// resume moves d from NEEDS_SUPPLEMENT to SCANNED and restarts its clock: the
+// due time moves later by the working time spent waiting for the supplement
+// (Decision 766/QĐ-TTg: the time a dossier waits for the citizen is not the
+// agency's).
+func (s *Service) resume(d *Dossier, actor string) error {
+	wasPaused := d.Status == NeedsSupplement
+	if err := d.move(Scanned, s.c.Now(), actor); err != nil {
+		return err
+	}
+	if !wasPaused {
+		return nil
+	}
+	p, err := s.c.Catalog.Get(d.Procedure)
+	if err != nil {
+		return err
+	}
+	if due, ok := s.c.Calendar.DueWithPauses(d.ReceivedAt, p.ProcessingDays, d.Pauses()); ok {
+		d.DueAt = due.UTC()
+	}
+	return nil
+}

@@ -358,3 +358,34 @@ func TestAcceptStoredScan(t *testing.T) {
 		}
 	}
 }
+
+// TestSupplementPausesTheClock: the working time spent waiting for a
+// supplement is added to the due date.
+func TestSupplementPausesTheClock(t *testing.T) {
+	heavy(t)
+	e := newEnv(t)
+	ctx := context.Background()
+	// Received Monday 23 Nov 2026 09:00 ICT; birth registration takes 1 working
+	// day: due Tuesday 24 Nov 09:00 ICT (02:00 UTC).
+	d := e.create(t)
+	if want := time.Date(2026, 11, 24, 2, 0, 0, 0, time.UTC); !d.DueAt.Equal(want) {
+		t.Fatalf("due = %s, want %s", d.DueAt, want)
+	}
+	missing := scanOf(t, "missing",
+		scantest.Separator("TKKS", "Tờ khai"), scantest.Text("Tờ khai"),
+		scantest.Separator("GCS", "Giấy chứng sinh"), scantest.Text("Giấy chứng sinh"))
+	if _, err := e.svc.UploadScan(ctx, clerk, d.ID, "application/pdf", bytes.NewReader(missing)); err != nil {
+		t.Fatal(err)
+	}
+	e.drain(t) // NEEDS_SUPPLEMENT at 09:00 Monday (the test clock does not move)
+	// The citizen comes back Wednesday 25 Nov at 09:00 ICT: the clock had run 0 h
+	// before the pause, so a full working day remains: due Thursday 26 Nov 09:00 ICT.
+	e.now = time.Date(2026, 11, 25, 2, 0, 0, 0, time.UTC)
+	got, err := e.svc.UploadScan(ctx, clerk, d.ID, "application/pdf", bytes.NewReader(complete(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC); !got.DueAt.Equal(want) {
+		t.Fatalf("due after the pause = %s, want %s", got.DueAt, want)
+	}
+}
