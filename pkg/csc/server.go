@@ -63,7 +63,7 @@ type pendingOTP struct {
 
 type sad struct {
 	credentialID string
-	hashes       map[string]bool // base64 hash → not yet used
+	hashes       map[string]int // base64 hash → uses left (identical documents give identical hashes)
 	remaining    int
 	expires      time.Time
 }
@@ -353,13 +353,13 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusBadRequest, "invalid_request", fmt.Sprintf("numSignatures must equal the number of hashes and be at most %d (SCAL2)", s.opts.Multisign))
 		return
 	}
-	set := map[string]bool{}
+	set := map[string]int{}
 	for _, h := range hashes {
 		if b, err := base64.StdEncoding.DecodeString(h); err != nil || len(b) != crypto.SHA256.Size() {
 			fail(w, http.StatusBadRequest, "invalid_request", "Invalid parameter hashes")
 			return
 		}
-		set[h] = true
+		set[h]++
 	}
 	otp := req.OTP
 	for _, a := range req.AuthData {
@@ -446,17 +446,16 @@ func (s *Server) signHash(w http.ResponseWriter, r *http.Request) {
 	case len(hashes) > st.remaining:
 		problem = "More signatures than the SAD allows"
 	default:
-		seen := map[string]bool{}
+		want := map[string]int{}
 		for _, h := range hashes {
-			if !st.hashes[h] || seen[h] {
+			if want[h]++; want[h] > st.hashes[h] {
 				problem = "Hash is not authorized by the SAD"
 			}
-			seen[h] = true
 		}
 	}
 	if problem == "" {
 		for _, h := range hashes {
-			delete(st.hashes, h)
+			st.hashes[h]--
 		}
 		if st.remaining -= len(hashes); st.remaining == 0 {
 			delete(s.sads, req.SAD)

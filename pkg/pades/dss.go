@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/digitorus/timestamp"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
 	"github.com/sohoa/sohoa/pkg/errs"
@@ -19,16 +18,8 @@ import (
 // B-LT): every certificate of the signer's and the TSA's chains, an OCSP
 // response and a CRL for each non-root certificate, and a VRI entry for this
 // signature. An existing DSS (from an earlier signature) is extended.
-func (p *Prepared) addDSS(ctx context.Context, signed []byte, cms, token []byte) ([]byte, error) {
-	certs := append([]*x509.Certificate{}, p.opts.Chain...)
-	if len(token) > 0 {
-		ts, err := timestamp.Parse(token)
-		if err != nil {
-			return nil, errs.Wrap(errs.Unavailable, err, "the time-stamp token cannot be read")
-		}
-		certs = append(certs, ts.Certificates...)
-	}
-	certs = uniqueCerts(certs)
+func (p *Prepared) addDSS(ctx context.Context, signed []byte, tsaCerts []*x509.Certificate) ([]byte, error) {
+	certs := uniqueCerts(append(append([]*x509.Certificate{}, p.opts.Chain...), tsaCerts...))
 	hc := p.opts.client()
 	var ocsps, crls [][]byte
 	for _, c := range certs {

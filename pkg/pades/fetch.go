@@ -58,32 +58,32 @@ func fetch(ctx context.Context, c *http.Client, method, url, ctype string, body 
 
 // requestTimestamp gets an RFC 3161 token over the signature value
 // (the signature-time-stamp of RFC 3161 Appendix A / CAdES) and checks it.
-func requestTimestamp(ctx context.Context, c *http.Client, url string, signature []byte) ([]byte, error) {
+func requestTimestamp(ctx context.Context, c *http.Client, url string, signature []byte) ([]byte, []*x509.Certificate, error) {
 	nonce, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 63))
 	if err != nil {
-		return nil, fmt.Errorf("pades: nonce: %w", err)
+		return nil, nil, fmt.Errorf("pades: nonce: %w", err)
 	}
 	req, err := timestamp.CreateRequest(bytes.NewReader(signature), &timestamp.RequestOptions{Hash: crypto.SHA256, Certificates: true, Nonce: nonce})
 	if err != nil {
-		return nil, fmt.Errorf("pades: time-stamp request: %w", err)
+		return nil, nil, fmt.Errorf("pades: time-stamp request: %w", err)
 	}
 	body, err := fetch(ctx, c, http.MethodPost, url, "application/timestamp-query", req)
 	if err != nil {
-		return nil, errs.Wrap(errs.Unavailable, err, "the time-stamping authority failed")
+		return nil, nil, errs.Wrap(errs.Unavailable, err, "the time-stamping authority failed")
 	}
 	ts, err := timestamp.ParseResponse(body)
 	if err != nil {
-		return nil, errs.Wrap(errs.Unavailable, err, "the time-stamping authority answered garbage or refused")
+		return nil, nil, errs.Wrap(errs.Unavailable, err, "the time-stamping authority answered garbage or refused")
 	}
 	want := crypto.SHA256.New()
 	want.Write(signature)
 	if ts.HashAlgorithm != crypto.SHA256 || !bytes.Equal(ts.HashedMessage, want.Sum(nil)) {
-		return nil, errs.E(errs.Unavailable, "the time stamp is over another message")
+		return nil, nil, errs.E(errs.Unavailable, "the time stamp is over another message")
 	}
 	if ts.Nonce == nil || ts.Nonce.Cmp(nonce) != 0 {
-		return nil, errs.E(errs.Unavailable, "the time stamp does not answer our request (nonce)")
+		return nil, nil, errs.E(errs.Unavailable, "the time stamp does not answer our request (nonce)")
 	}
-	return ts.RawToken, nil
+	return ts.RawToken, ts.Certificates, nil
 }
 
 // RevocationCache keeps OCSP responses and CRLs fetched for B-LT signatures
@@ -176,15 +176,16 @@ func fetchCRL(ctx context.Context, hc *http.Client, cache *RevocationCache, cert
 		return nil, nil
 	}
 	url := cert.CRLDistributionPoints[0]
-	der := cache.get("crl|" + url)
-	var crl *x509.RevocationList
-	var err error
-	if der == nil {
-		if der, err = fetch(ctx, hc, http.MethodGet, url, "", nil); err != nil {
-			return nil, errs.Wrap(errs.Unavailable, err, "the CRL server failed")
-		}
+	key := "crl|" + url + "|" + cert.SerialNumber.String() // checked for this certificate
+	if der := cache.get(key); der != nil {
+		return der, nil
 	}
-	if crl, err = x509.ParseRevocationList(der); err != nil {
+	der, err := fetch(ctx, hc, http.MethodGet, url, "", nil)
+	if err != nil {
+		return nil, errs.Wrap(errs.Unavailable, err, "the CRL server failed")
+	}
+	crl, err := x509.ParseRevocationList(der)
+	if err != nil {
 		return nil, errs.Wrap(errs.Unavailable, err, "the CRL server answered garbage")
 	}
 	if err := crl.CheckSignatureFrom(issuer); err != nil {
@@ -195,6 +196,6 @@ func fetchCRL(ctx context.Context, hc *http.Client, cache *RevocationCache, cert
 			return nil, errs.E(errs.Forbidden, "the certificate %q is revoked (CRL)", cert.Subject.CommonName)
 		}
 	}
-	cache.put("crl|"+url, der, crl.NextUpdate)
+	cache.put(key, der, crl.NextUpdate)
 	return der, nil
 }

@@ -126,7 +126,11 @@ type Prepared struct {
 	sigXref  int64      // offset of the signature update's xref section
 	size     int        // first free object number after the signature update
 	embedded bool
+	report   *Report
 }
+
+// Report returns the verification of the embedded PDF (nil before Embed).
+func (p *Prepared) Report() *Report { return p.report }
 
 // Digest returns the digest to be signed: the hash of the DER signed
 // attributes. This is what a CSC signHash or a KMS Sign(MessageType=DIGEST)
@@ -213,9 +217,10 @@ func (p *Prepared) Embed(ctx context.Context, signature []byte) ([]byte, error) 
 	}
 	level := p.opts.level()
 	var token []byte
+	var tsaCerts []*x509.Certificate
 	if level != LevelB {
 		var err error
-		if token, err = requestTimestamp(ctx, p.opts.client(), p.opts.TSAURL, signature); err != nil {
+		if token, tsaCerts, err = requestTimestamp(ctx, p.opts.client(), p.opts.TSAURL, signature); err != nil {
 			return nil, err
 		}
 	}
@@ -230,7 +235,7 @@ func (p *Prepared) Embed(ctx context.Context, signature []byte) ([]byte, error) 
 	hex.Encode(p.out[p.contents[0]+1:], cms)
 	out := p.out
 	if level == LevelLT {
-		if out, err = p.addDSS(ctx, out, cms, token); err != nil {
+		if out, err = p.addDSS(ctx, out, tsaCerts); err != nil {
 			return nil, err
 		}
 	}
@@ -247,6 +252,7 @@ func (p *Prepared) Embed(ctx context.Context, signature []byte) ([]byte, error) 
 	if !rep.Valid {
 		return nil, errs.E(errs.Internal, "the signed PDF does not verify: %v", last.Problems)
 	}
+	p.report = rep
 	return out, nil
 }
 
@@ -257,7 +263,7 @@ func (p *Prepared) reserve() int {
 		n += len(c.Raw)
 	}
 	if p.opts.level() != LevelB {
-		n += 12 << 10 // time-stamp token with its own certificates
+		n += 6 << 10 // time-stamp token with its own certificates (about 1.5 KB with ECDSA)
 	}
 	return n
 }

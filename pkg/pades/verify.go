@@ -438,6 +438,10 @@ func (v *verifier) trustTSA(ts *timestamp.Timestamp, inter *x509.CertPool) error
 func (v *verifier) revocation(cert, issuer *x509.Certificate, at time.Time) string {
 	status := "missing"
 	for _, der := range v.dssOCSP {
+		// Match the serial first: checking a response's signature costs an ECDSA verification.
+		if r, err := ocsp.ParseResponse(der, nil); err != nil || r.SerialNumber.Cmp(cert.SerialNumber) != 0 {
+			continue
+		}
 		r, err := ocsp.ParseResponseForCert(der, cert, issuer)
 		if err != nil {
 			continue
@@ -452,9 +456,12 @@ func (v *verifier) revocation(cert, issuer *x509.Certificate, at time.Time) stri
 			status = "good"
 		}
 	}
+	if status == "good" {
+		return status // OCSP is the fresher evidence; CRLs are kept for readers that want them
+	}
 	for _, der := range v.dssCRL {
 		crl, err := x509.ParseRevocationList(der)
-		if err != nil || crl.CheckSignatureFrom(issuer) != nil {
+		if err != nil || !bytes.Equal(crl.RawIssuer, issuer.RawSubject) || crl.CheckSignatureFrom(issuer) != nil {
 			continue
 		}
 		for _, e := range crl.RevokedCertificateEntries {

@@ -53,7 +53,7 @@ type Config struct {
 	// Location is written into signatures, e.g. "Thành phố Hồ Chí Minh".
 	Location string
 	// Workers bounds the documents prepared and embedded at once
-	// (default GOMAXPROCS).
+	// (default 2×GOMAXPROCS, at least 4).
 	Workers int
 	// MaxBatch bounds a batch (default 200; the credential's multisign
 	// also applies).
@@ -78,7 +78,7 @@ func New(cfg Config) (*Service, error) {
 		cfg.HTTPClient = &http.Client{Timeout: 10 * time.Second}
 	}
 	if cfg.Workers <= 0 {
-		cfg.Workers = runtime.GOMAXPROCS(0)
+		cfg.Workers = max(4, 2*runtime.GOMAXPROCS(0)) // embedding waits on the TSA
 	}
 	if cfg.MaxBatch <= 0 {
 		cfg.MaxBatch = 200
@@ -229,11 +229,8 @@ func (s *Service) SignResults(ctx context.Context, userID, credentialID, otp str
 			out[i].Err = err
 			return
 		}
-		out[i].PDF = pdf
-		out[i].Report, out[i].Err = s.Verify(ctx, pdf)
-		if out[i].Err == nil && !out[i].Report.Valid {
-			out[i].PDF, out[i].Err = nil, errs.E(errs.Internal, "the signed document does not verify")
-		}
+		// Embed verified pdf against cfg.Roots before returning it.
+		out[i].PDF, out[i].Report = pdf, prepared[i].Report()
 	})
 	return out, nil
 }
