@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -382,8 +383,13 @@ func clip(s string) string {
 	return strings.TrimSpace(s)
 }
 
+// disableConfigDir keeps pdfcpu from creating ~/.config/pdfcpu (read-only on
+// Lambda). pdfcpu exposes it only as a process-wide switch.
+var disableConfigDir = sync.OnceFunc(api.DisableConfigDir)
+
 // pdf assembles the pages into a PDF with pdfcpu's object model.
 func (l *layout) pdf() ([]byte, error) {
+	disableConfigDir()
 	conf := model.NewDefaultConfiguration()
 	ctx, err := pdfcpu.CreateContextWithXRefTable(conf, &types.Dim{Width: pageW, Height: pageH})
 	if err != nil {
