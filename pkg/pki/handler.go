@@ -29,6 +29,10 @@ const maxRequest = 16 << 10
 //	GET  {path}/ca/root.cer, {path}/ca/intermediate.cer    CA certificates (DER)
 //	POST {path}/tsa                                       RFC 3161 time stamps
 //
+// OCSP answers are signed by a delegated responder certificate per CA (EKU
+// OCSPSigning, id-pkix-ocsp-nocheck), created afresh on every start: poppler's
+// pdfsig 22.12 rejected CA-signed answers for the second of two signatures.
+//
 // Mount it at the base path without stripping it, e.g.
 // mux.Handle("/pki/", p.Handler()) for the base URL http://host/pki.
 func (p *PKI) Handler() http.Handler {
@@ -134,6 +138,8 @@ func (p *PKI) answerOCSP(w http.ResponseWriter, der []byte) {
 		NextUpdate:   now.Add(time.Hour),
 		IssuerHash:   req.HashAlgorithm,
 	}
+	resp := p.responders[string(ca.Chain[0].RawSubject)]
+	tpl.Certificate = resp.Chain[0]
 	for _, c := range p.issuedBy(ca.Chain[0]) {
 		if c.SerialNumber.Cmp(req.SerialNumber) == 0 {
 			tpl.Status = ocsp.Good
@@ -142,12 +148,12 @@ func (p *PKI) answerOCSP(w http.ResponseWriter, der []byte) {
 			}
 		}
 	}
-	resp, err := ocsp.CreateResponse(ca.Chain[0], ca.Chain[0], tpl, ca.Signer)
+	der, err = ocsp.CreateResponse(ca.Chain[0], resp.Chain[0], tpl, resp.Signer)
 	if err != nil {
 		writeOCSP(w, ocsp.InternalErrorErrorResponse)
 		return
 	}
-	writeOCSP(w, resp)
+	writeOCSP(w, der)
 }
 
 func (p *PKI) serveCRL(w http.ResponseWriter, ca *Credential) {

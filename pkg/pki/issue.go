@@ -142,3 +142,20 @@ func (is issuer) leaf(key crypto.Signer, name, email string, kind leafKind) (*x5
 	}
 	return is.create(tpl, is.p.inter.Chain[0], key.Public(), is.p.inter.Signer)
 }
+
+// oidOCSPNoCheck is id-pkix-ocsp-nocheck (RFC 6960 §4.2.2.2.1).
+var oidOCSPNoCheck = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 48, 1, 5}
+
+// responder issues a delegated OCSP responder certificate under ca.
+func (is issuer) responder(ca *Credential, key crypto.Signer) (*x509.Certificate, error) {
+	now := is.p.now().UTC()
+	return is.create(&x509.Certificate{
+		Subject:               is.name(ca.Chain[0].Subject.CommonName + " OCSP Responder"),
+		NotBefore:             now.Add(-time.Hour),
+		NotAfter:              now.AddDate(1, 0, 0),
+		KeyUsage:              x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageOCSPSigning},
+		BasicConstraintsValid: true,
+		ExtraExtensions:       []pkix.Extension{{Id: oidOCSPNoCheck, Value: []byte{0x05, 0x00}}},
+	}, ca.Chain[0], key.Public(), ca.Signer)
+}

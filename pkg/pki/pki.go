@@ -89,6 +89,9 @@ type PKI struct {
 	tsa     *Credential
 	officer map[string]*Credential
 	order   []string
+	// responders sign OCSP answers for each CA (delegated, RFC 6960 §4.2.2.2),
+	// keyed by the CA certificate's raw subject.
+	responders map[string]*Credential
 
 	mu      sync.Mutex
 	revoked map[string]revocation // serial (decimal) → revocation

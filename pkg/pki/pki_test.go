@@ -163,6 +163,9 @@ func TestOCSP(t *testing.T) {
 			if resp.Status != tt.want {
 				t.Errorf("status %d, want %d", resp.Status, tt.want)
 			}
+			if resp.Certificate == nil || len(resp.Certificate.ExtKeyUsage) != 1 || resp.Certificate.ExtKeyUsage[0] != x509.ExtKeyUsageOCSPSigning {
+				t.Error("the answer is not signed by a delegated OCSP responder")
+			}
 			if resp.IssuerHash != tt.hash {
 				t.Errorf("CertID hash %v, want the request's %v", resp.IssuerHash, tt.hash)
 			}

@@ -150,6 +150,19 @@ func LoadOrCreate(dir string, opts Options) (*PKI, error) {
 		return nil, err
 	}
 
+	// Delegated OCSP responders: ephemeral, re-created on every start.
+	p.responders = map[string]*Credential{}
+	for _, ca := range []*Credential{p.root, p.inter} {
+		k, err := newKey()
+		if err != nil {
+			return nil, err
+		}
+		c, err := is.responder(ca, k)
+		if err != nil {
+			return nil, err
+		}
+		p.responders[string(ca.Chain[0].RawSubject)] = &Credential{ID: "ocsp", Name: c.Subject.CommonName, Signer: k, Chain: append([]*x509.Certificate{c}, ca.Chain...)}
+	}
 	if err := p.loadRevoked(); err != nil {
 		return nil, err
 	}
