@@ -32,13 +32,34 @@ type dossierView struct {
 	Citizen      citizenView         `json:"citizen"`
 	PostOffice   string              `json:"postOffice"`
 	ReturnByPost bool                `json:"returnByPost"`
-	Components   []dossier.Component `json:"components"`
+	Components   []componentView     `json:"components"`
 	Findings     []dossier.Finding   `json:"findings"`
 	History      []dossier.Event     `json:"history"`
 	Decision     *dossier.Decision   `json:"decision,omitempty"`
-	Result       *dossier.Result     `json:"result,omitempty"`
+	Result       *resultView         `json:"result,omitempty"`
 	Waybill      string              `json:"waybill,omitempty"`
 	Scans        int                 `json:"scans"`
+}
+
+// componentView is a component as API.md shows it: storage keys stay inside.
+type componentView struct {
+	Code       string `json:"code"`
+	Name       string `json:"name,omitempty"`
+	Pages      int    `json:"pages"`
+	SHA256     string `json:"sha256"`
+	Source     string `json:"source"`
+	DocumentID string `json:"documentId,omitempty"`
+	Certified  bool   `json:"certified"`
+	ScanPages  []int  `json:"scanPages,omitempty"`
+}
+
+type resultView struct {
+	SHA256     string    `json:"sha256"`
+	UploadedBy string    `json:"uploadedBy"`
+	UploadedAt time.Time `json:"uploadedAt"`
+	DocumentID string    `json:"documentId,omitempty"`
+	SignedBy   string    `json:"signedBy,omitempty"`
+	SignedAt   time.Time `json:"signedAt,omitzero"`
 }
 
 type citizenView struct {
@@ -49,10 +70,15 @@ type citizenView struct {
 func viewDossier(d *dossier.Dossier) dossierView {
 	v := dossierView{ID: d.ID, Code: d.Code, Procedure: d.Procedure, Agency: d.Agency, Status: d.Status,
 		ReceivedAt: d.ReceivedAt, DueAt: d.DueAt, Citizen: citizenView{ID: d.Citizen.ID, Name: d.Citizen.Name},
-		PostOffice: d.PostOffice, ReturnByPost: d.ReturnByPost, Components: d.Components, Findings: d.Findings,
-		History: d.History, Decision: d.Decision, Result: d.Result, Waybill: d.Waybill, Scans: len(d.Scans)}
-	if v.Components == nil {
-		v.Components = []dossier.Component{}
+		PostOffice: d.PostOffice, ReturnByPost: d.ReturnByPost, Components: []componentView{}, Findings: d.Findings,
+		History: d.History, Decision: d.Decision, Waybill: d.Waybill, Scans: len(d.Scans)}
+	for _, c := range d.Components {
+		v.Components = append(v.Components, componentView{Code: c.Code, Name: c.Name, Pages: c.Pages, SHA256: c.SHA256,
+			Source: c.Source, DocumentID: c.DocumentID, Certified: c.Certified, ScanPages: c.ScanPages})
+	}
+	if r := d.Result; r != nil {
+		v.Result = &resultView{SHA256: r.SHA256, UploadedBy: r.UploadedBy, UploadedAt: r.UploadedAt,
+			DocumentID: r.DocumentID, SignedBy: r.SignedBy, SignedAt: r.SignedAt}
 	}
 	if v.Findings == nil {
 		v.Findings = []dossier.Finding{}

@@ -63,8 +63,9 @@ type Component struct {
 	Source     string `json:"source"` // "scan" or "vault"
 	DocumentID string `json:"documentId,omitempty"`
 	Certified  bool   `json:"certified"`
-	// Key is where the component's PDF is stored (blob key); empty for vault components.
-	Key string `json:"-"`
+	// Key is where the component's PDF is stored (blob key); empty for vault
+	// components. Stored, never shown by the API.
+	Key string `json:"key,omitempty"`
 	// ScanPages are the page numbers of the scan that make up the component.
 	ScanPages []int `json:"scanPages,omitempty"`
 }
@@ -118,7 +119,7 @@ type Decision struct {
 
 // Result is the agency's result document.
 type Result struct {
-	Key        string    `json:"-"`
+	Key        string    `json:"key"` // blob key; stored, never shown by the API
 	SHA256     string    `json:"sha256"`
 	UploadedBy string    `json:"uploadedBy"`
 	UploadedAt time.Time `json:"uploadedAt"`

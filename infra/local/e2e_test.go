@@ -1,0 +1,396 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sohoa/sohoa/pkg/scan"
+	"github.com/sohoa/sohoa/pkg/scan/scantest"
+)
+
+func TestMain(m *testing.M) {
+	scan.RunChildIfRequested()
+	os.Exit(m.Run())
+}
+
+// client drives the stack over HTTP as a script would.
+type client struct {
+	t     *testing.T
+	base  string
+	token string
+}
+
+func (c client) do(method, path, ctype string, body []byte) (int, []byte, http.Header) {
+	c.t.Helper()
+	req, err := http.NewRequest(method, c.base+path, bytes.NewReader(body))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b, resp.Header
+}
+
+// json sends v as JSON and decodes the answer into out, failing unless the status is want.
+func (c client) json(method, path string, v any, want int, out any) {
+	c.t.Helper()
+	var body []byte
+	if v != nil {
+		body, _ = json.Marshal(v)
+	}
+	st, b, h := c.do(method, path, "application/json", body)
+	if st != want {
+		c.t.Fatalf("%s %s = %d %s, want %d", method, path, st, b, want)
+	}
+	if st >= 400 && !strings.HasPrefix(h.Get("Content-Type"), "application/problem+json") {
+		c.t.Fatalf("%s %s: error without a problem document: %s", method, path, h.Get("Content-Type"))
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			c.t.Fatalf("%s %s: %v in %s", method, path, err, b)
+		}
+	}
+}
+
+func (c client) as(token string) client { c.token = token; return c }
+
+func (c client) tokenFor(role, subject, agency, name string) string {
+	var out struct{ Token string }
+	c.as("").json("POST", "/v1/dev/tokens", map[string]string{"role": role, "subject": subject, "agency": agency, "name": name}, 201, &out)
+	return out.Token
+}
+
+type dossierJSON struct {
+	ID         string `json:"id"`
+	Code       string `json:"code"`
+	Status     string `json:"status"`
+	DueAt      time.Time
+	Components []struct {
+		Code, Source, SHA256, DocumentID string
+		Pages                            int
+		Certified                        bool
+	}
+	Findings []struct{ Component, Severity, Code, Message string }
+	History  []struct{ Status string }
+}
+
+// waitStatus polls the dossier until it leaves SCANNED (ingestion runs in the background).
+func (c client) waitStatus(id string) dossierJSON {
+	c.t.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		var d dossierJSON
+		c.json("GET", "/v1/dossiers/"+id, nil, 200, &d)
+		if d.Status != "SCANNED" && d.Status != "RECEIVED" {
+			return d
+		}
+		if time.Now().After(deadline) {
+			c.t.Fatalf("dossier %s still %s after 90 s", id, d.Status)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func startStack(t *testing.T, dir string) (*Stack, client) {
+	t.Helper()
+	var logTo io.Writer = io.Discard
+	if os.Getenv("SOHOA_TEST_LOG") != "" {
+		logTo = os.Stderr
+	}
+	st, err := Start(context.Background(), Options{Addr: "127.0.0.1:0", DataDir: dir,
+		Log: slog.New(slog.NewTextHandler(logTo, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := st.Shutdown(ctx); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+	})
+	return st, client{t: t, base: st.URL}
+}
+
+func scanPDF(t *testing.T, sheets ...scantest.Sheet) []byte {
+	t.Helper()
+	b, err := scantest.Dossier(scantest.Spec{Sheets: sheets, Seed: uint64(len(sheets))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+const (
+	birthReg   = "1.001193"
+	agencyHT   = "000.21.29.H29"
+	citizenID  = "001203012345"
+	officerHT  = "officer-hotich"
+	officerNam = "Nguyễn Thị Lĩnh"
+)
+
+// TestDossierEndToEnd follows one dossier from the counter to the citizen's
+// vault over real HTTP: the path of the README walkthrough.
+func TestDossierEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end: not in -short")
+	}
+	st, c := startStack(t, t.TempDir())
+	var health map[string]string
+	c.json("GET", "/healthz", nil, 200, &health)
+
+	clerk := c.as(c.tokenFor("postal_clerk", "clerk-01", "", "Trần Thị Mai"))
+	officer := c.as(c.tokenFor("agency_officer", officerHT, agencyHT, officerNam))
+	citizen := c.as(c.tokenFor("citizen", citizenID, "", "Nguyễn Văn An"))
+	other := c.as(c.tokenFor("citizen", "079090000001", "", "Lê Văn B"))
+
+	// The clerk prints a separator sheet per component.
+	for _, code := range []string{"TKKS", "GCS", "CCCD"} {
+		stc, b, h := clerk.do("GET", "/v1/separators/"+code+".pdf", "", nil)
+		if stc != 200 || h.Get("Content-Type") != "application/pdf" || !bytes.HasPrefix(b, []byte("%PDF-")) {
+			t.Fatalf("separator %s: %d %s", code, stc, h.Get("Content-Type"))
+		}
+	}
+	var created struct {
+		ID, Code, Status string
+		Upload           struct{ Method, URL string }
+	}
+	clerk.json("POST", "/v1/dossiers", map[string]any{"procedure": birthReg,
+		"citizen":    map[string]string{"id": citizenID, "name": "Nguyễn Văn An", "phone": "0912345678", "email": "an@example.vn"},
+		"postOffice": "Bưu cục Hoàn Kiếm", "returnByPost": true}, 201, &created)
+	if created.Status != "RECEIVED" || created.Upload.Method != "PUT" || !strings.HasSuffix(created.Upload.URL, "/v1/dossiers/"+created.ID+"/scan") {
+		t.Fatalf("created = %+v", created)
+	}
+
+	// First scan: the CCCD is left out.
+	missing := scanPDF(t, scantest.Separator("TKKS", "Tờ khai"), scantest.Text("Tờ khai đăng ký khai sinh"),
+		scantest.Separator("GCS", "Giấy chứng sinh"), scantest.Text("Giấy chứng sinh"))
+	if stc, b, _ := clerk.do("PUT", "/v1/dossiers/"+created.ID+"/scan", "application/pdf", missing); stc != 202 {
+		t.Fatalf("upload: %d %s", stc, b)
+	}
+	d := clerk.waitStatus(created.ID)
+	if d.Status != "NEEDS_SUPPLEMENT" || len(d.Findings) == 0 || d.Findings[0].Component != "CCCD" || d.Findings[0].Code != "component.missing" {
+		t.Fatalf("after incomplete scan: %+v", d)
+	}
+	if !strings.Contains(d.Findings[0].Message, "Thiếu thành phần") {
+		t.Errorf("finding is not plain Vietnamese: %q", d.Findings[0].Message)
+	}
+
+	// The complete scan validates.
+	complete := scanPDF(t, scantest.Separator("TKKS", "Tờ khai"), scantest.Text("Tờ khai trang 1"), scantest.Text("Tờ khai trang 2"),
+		scantest.Separator("GCS", "Giấy chứng sinh"), scantest.Text("Giấy chứng sinh"),
+		scantest.Separator("CCCD", "Căn cước"), scantest.Text("CCCD mặt trước"), scantest.Text("CCCD mặt sau"))
+	if stc, b, _ := clerk.do("PUT", "/v1/dossiers/"+created.ID+"/scan", "application/pdf", complete); stc != 202 {
+		t.Fatalf("re-upload: %d %s", stc, b)
+	}
+	d = clerk.waitStatus(created.ID)
+	pages := map[string]int{}
+	for _, comp := range d.Components {
+		pages[comp.Code] = comp.Pages
+		if !comp.Certified {
+			t.Errorf("component %s is not certified", comp.Code)
+		}
+	}
+	if d.Status != "VALIDATED" || pages["TKKS"] != 2 || pages["GCS"] != 1 || pages["CCCD"] != 2 {
+		t.Fatalf("after complete scan: %s %v %+v", d.Status, pages, d.Findings)
+	}
+	// Past ingestion, another scan is refused.
+	if stc, _, _ := clerk.do("PUT", "/v1/dossiers/"+created.ID+"/scan", "application/pdf", complete); stc != 409 {
+		t.Errorf("upload to VALIDATED = %d, want 409", stc)
+	}
+	if stc, b, _ := clerk.do("GET", "/v1/dossiers/"+created.ID+"/receipt.pdf", "", nil); stc != 200 || !bytes.HasPrefix(b, []byte("%PDF-")) {
+		t.Errorf("receipt: %d", stc)
+	}
+
+	// The officer finds it in the queue, approves, uploads and signs the result.
+	var q struct{ Dossiers []dossierJSON }
+	officer.json("GET", "/v1/agency/dossiers?status=VALIDATED", nil, 200, &q)
+	if len(q.Dossiers) != 1 || q.Dossiers[0].ID != created.ID {
+		t.Fatalf("agency queue = %+v", q)
+	}
+	officer.json("POST", "/v1/dossiers/"+created.ID+"/decision", map[string]any{"approve": true, "note": "Đủ điều kiện"}, 200, nil)
+	result := resultPDF(t)
+	if stc, b, _ := officer.do("PUT", "/v1/dossiers/"+created.ID+"/result", "application/pdf", result); stc != 200 {
+		t.Fatalf("result upload: %d %s", stc, b)
+	}
+	docID := signResult(t, st, officer, created.ID)
+
+	// The citizen finds the signed result in the vault; nobody else can.
+	var docs struct {
+		Documents []struct {
+			ID, Kind, SHA256 string
+			Signed           bool
+		}
+	}
+	citizen.json("GET", "/v1/vault/documents", nil, 200, &docs)
+	var found bool
+	for _, doc := range docs.Documents {
+		found = found || (doc.ID == docID && doc.Signed)
+	}
+	if !found {
+		t.Fatalf("signed result %s not in the vault: %+v", docID, docs)
+	}
+	stc, signed, h := citizen.do("GET", "/v1/vault/documents/"+docID+"/content", "", nil)
+	if stc != 200 || h.Get("Content-Type") != "application/pdf" {
+		t.Fatalf("download: %d", stc)
+	}
+	other.json("GET", "/v1/vault/documents/"+docID, nil, 404, nil)
+	if stc, _, _ := other.do("GET", "/v1/vault/documents/"+docID+"/content", "", nil); stc != 404 {
+		t.Errorf("another citizen's download = %d, want 404", stc)
+	}
+	var rep struct {
+		Valid      bool
+		Signatures []struct {
+			Signer                      string
+			Valid, Trusted, Timestamped bool
+		}
+	}
+	c.json("POST", "/v1/verify", nil, 400, nil) // not a PDF: a problem naming what is wrong
+	stc, b, _ := c.do("POST", "/v1/verify", "application/pdf", signed)
+	if err := json.Unmarshal(b, &rep); stc != 200 || err != nil || !rep.Valid {
+		t.Fatalf("verify: %d %s", stc, b)
+	}
+	pdfsigValid(t, st, signed)
+
+	var tr map[string]any
+	c.json("GET", "/v1/track/"+created.Code, nil, 200, &tr)
+	tb, _ := json.Marshal(tr)
+	for _, pd := range []string{citizenID, "Nguyễn Văn An", "0912345678", "an@example.vn"} {
+		if bytes.Contains(tb, []byte(pd)) {
+			t.Errorf("tracking leaks %q: %s", pd, tb)
+		}
+	}
+	if tr["status"] != "RESULT_ISSUED" {
+		t.Errorf("tracking status = %v", tr["status"])
+	}
+}
+
+// resultPDF makes a one-page result document as an agency would upload it.
+func resultPDF(t *testing.T) []byte {
+	t.Helper()
+	return scanPDF(t, scantest.Text("GIẤY KHAI SINH — Nguyễn Văn Bình"))
+}
+
+// pdfsigValid checks a signed PDF with poppler's pdfsig, trusting only the dev root.
+func pdfsigValid(t *testing.T, st *Stack, pdf []byte) {
+	t.Helper()
+	if _, err := exec.LookPath("pdfsig"); err != nil {
+		t.Log("pdfsig not installed (make tools installs it): independent check skipped")
+		return
+	}
+	dir := t.TempDir()
+	f := filepath.Join(dir, "signed.pdf")
+	root := filepath.Join(dir, "root.pem")
+	if err := os.WriteFile(f, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(root, st.PKI.RootPEM(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	nss := filepath.Join(dir, "nss")
+	_ = os.Mkdir(nss, 0o700)
+	for _, args := range [][]string{
+		{"certutil", "-N", "-d", "sql:" + nss, "--empty-password"},
+		{"certutil", "-A", "-d", "sql:" + nss, "-n", "sohoa-dev-root", "-t", "CT,C,C", "-i", root},
+	} {
+		if out, err := exec.Command(args[0], args[1:]...).CombinedOutput(); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+	}
+	out, _ := exec.Command("pdfsig", "-nssdir", "sql:"+nss, f).CombinedOutput()
+	for _, want := range []string{"Signature is Valid", "Certificate is Trusted", "ETSI.CAdES.detached"} {
+		if !bytes.Contains(out, []byte(want)) {
+			t.Errorf("pdfsig does not say %q:\n%s", want, out)
+		}
+	}
+	if q, err := exec.LookPath("qpdf"); err == nil {
+		if out, err := exec.Command(q, "--check", f).CombinedOutput(); err != nil {
+			t.Errorf("qpdf --check: %v\n%s", err, out)
+		}
+	}
+}
+
+// signResult signs a dossier's result as an officer does: pick the credential,
+// ask for an OTP (it arrives by SMS: the local outbox), sign with it.
+func signResult(t *testing.T, st *Stack, officer client, id string) string {
+	t.Helper()
+	var creds struct {
+		Credentials []struct{ ID, Subject, Certificate string }
+	}
+	officer.json("GET", "/v1/signing/credentials", nil, 200, &creds)
+	if len(creds.Credentials) == 0 || !strings.Contains(creds.Credentials[0].Certificate, "BEGIN CERTIFICATE") {
+		t.Fatalf("credentials = %+v", creds)
+	}
+	cred := creds.Credentials[0].ID
+	otp := requestOTP(t, officer, cred)
+	// A wrong OTP is 403 and signs nothing.
+	officer.json("POST", "/v1/dossiers/"+id+"/result/sign", map[string]string{"credentialId": cred, "otp": "000000" + "x"}, 403, nil)
+	var signed struct{ DocumentID string }
+	officer.json("POST", "/v1/dossiers/"+id+"/result/sign", map[string]string{"credentialId": cred, "otp": otp}, 200, &signed)
+	if signed.DocumentID == "" {
+		t.Fatal("no document ID")
+	}
+	return signed.DocumentID
+}
+
+// requestOTP asks for a one-time code and reads it from the SMS outbox.
+func requestOTP(t *testing.T, officer client, cred string) string {
+	t.Helper()
+	officer.json("POST", "/v1/signing/credentials/"+cred+"/otp", nil, 202, nil)
+	var box struct {
+		Messages []struct{ Channel, To, Body string }
+	}
+	officer.as("").json("GET", "/v1/dev/outbox?to="+url.QueryEscape(officerPhone), nil, 200, &box)
+	for i := len(box.Messages) - 1; i >= 0; i-- {
+		m := box.Messages[i]
+		if m.Channel == "sms" {
+			if code := otpIn(m.Body); code != "" {
+				return code
+			}
+		}
+	}
+	t.Fatalf("no OTP SMS for %s in the outbox: %+v", officerPhone, box)
+	return ""
+}
+
+// otpIn returns the first run of 6 digits in s.
+func otpIn(s string) string {
+	run := 0
+	for i, r := range s {
+		if r >= '0' && r <= '9' {
+			run++
+			if run == 6 && (i+1 == len(s) || s[i+1] < '0' || s[i+1] > '9') {
+				return s[i-5 : i+1]
+			}
+			continue
+		}
+		run = 0
+	}
+	return ""
+}
+
+const officerPhone = "+84900000001"
+
+var _ = fmt.Sprintf

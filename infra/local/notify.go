@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	sohoaapi "github.com/sohoa/sohoa/pkg/api"
+	"github.com/sohoa/sohoa/pkg/calendar"
+	"github.com/sohoa/sohoa/pkg/notify"
+	"github.com/sohoa/sohoa/pkg/procedure"
+)
+
+// notifications is the notification side of the local stack: email and SMS go
+// to the outbox (GET /v1/dev/outbox), in-app ones to the inbox.
+type notifications struct {
+	outbox     *notify.Outbox
+	inbox      *notify.Inbox
+	background []func(ctx context.Context)
+}
+
+func newNotifications(st *Stack, outbox *notify.Outbox, officers []Officer, o Options) (*notifications, error) {
+	t := st.DB.Table()
+	n := &notifications{outbox: outbox, inbox: notify.NewInbox(t)}
+	dir := notify.StaticDirectory{Officers: map[string][]notify.Recipient{}, People: map[string]notify.Recipient{}}
+	agencies := map[string]bool{}
+	for _, of := range officers {
+		dir.Officers[of.Agency] = append(dir.Officers[of.Agency], notify.Recipient{Subject: of.ID, Email: of.Email, Phone: of.Phone})
+		agencies[of.Agency] = true
+	}
+	notifier, err := notify.NewNotifier(notify.Config{
+		Dossiers: st.Dossiers, Directory: dir, Records: t,
+		Senders:   map[notify.Channel]notify.Sender{notify.Email: n.outbox, notify.SMS: n.outbox, notify.InApp: n.inbox},
+		PortalURL: st.URL, Now: o.Now, Log: o.Log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	relay, err := notify.NewRelay(t, "notify", notify.Enqueue(st.DB.Queue()), nil)
+	if err != nil {
+		return nil, err
+	}
+	var list []string
+	for _, p := range procedure.Default().All() {
+		agencies[p.Agency] = true
+	}
+	for a := range agencies {
+		list = append(list, a)
+	}
+	due, err := notifier.DueSoon(notify.DueSoonConfig{Queue: st.Dossiers, Clock: calendar.Default(), Agencies: list})
+	if err != nil {
+		return nil, err
+	}
+	run := func(name string, f func(context.Context) error) func(context.Context) {
+		return func(ctx context.Context) {
+			for ctx.Err() == nil {
+				if err := f(ctx); err != nil && ctx.Err() == nil {
+					o.Log.Error("background task stopped; restarting", "task", name, "err", err)
+					sleep(ctx, time.Second)
+				}
+			}
+		}
+	}
+	q := st.DB.Queue()
+	n.background = []func(context.Context){
+		run("relay", relay.Run),
+		run("notify", func(ctx context.Context) error { return notifier.Work(ctx, q) }),
+		run("due-soon", due.Run),
+	}
+	return n, nil
+}
+
+// outboxMessages serves GET /v1/dev/outbox.
+func (n *notifications) outboxMessages(ctx context.Context, to string) ([]sohoaapi.OutboxMessage, error) {
+	ms, err := n.outbox.List(ctx, to)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]sohoaapi.OutboxMessage, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, sohoaapi.OutboxMessage{Channel: string(m.Channel), To: m.To, Subject: m.Subject, Body: m.Body, At: m.At})
+	}
+	return out, nil
+}
