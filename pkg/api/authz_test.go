@@ -31,7 +31,9 @@ import (
 // printed is the Documents port for this test: authorization is under test, not rendering.
 type printed struct{}
 
-func (printed) Separator(code, name string) ([]byte, error) { return []byte("%PDF-1.7 separator " + code), nil }
+func (printed) Separator(code, name string) ([]byte, error) {
+	return []byte("%PDF-1.7 separator " + code), nil
+}
 func (printed) Receipt(_ context.Context, d *dossier.Dossier, _ procedure.Procedure) ([]byte, error) {
 	return []byte("%PDF-1.7 receipt " + d.Code), nil
 }

@@ -22,23 +22,23 @@ func (s *Server) procedures(w http.ResponseWriter, r *http.Request, a identity.A
 
 // dossierView is the JSON of a dossier (API.md "Dossier").
 type dossierView struct {
-	ID           string              `json:"id"`
-	Code         string              `json:"code"`
-	Procedure    string              `json:"procedure"`
-	Agency       string              `json:"agency"`
-	Status       dossier.Status      `json:"status"`
-	ReceivedAt   time.Time           `json:"receivedAt"`
-	DueAt        time.Time           `json:"dueAt"`
-	Citizen      citizenView         `json:"citizen"`
-	PostOffice   string              `json:"postOffice"`
-	ReturnByPost bool                `json:"returnByPost"`
-	Components   []componentView     `json:"components"`
-	Findings     []dossier.Finding   `json:"findings"`
-	History      []dossier.Event     `json:"history"`
-	Decision     *dossier.Decision   `json:"decision,omitempty"`
-	Result       *resultView         `json:"result,omitempty"`
-	Waybill      string              `json:"waybill,omitempty"`
-	Scans        int                 `json:"scans"`
+	ID           string            `json:"id"`
+	Code         string            `json:"code"`
+	Procedure    string            `json:"procedure"`
+	Agency       string            `json:"agency"`
+	Status       dossier.Status    `json:"status"`
+	ReceivedAt   time.Time         `json:"receivedAt"`
+	DueAt        time.Time         `json:"dueAt"`
+	Citizen      citizenView       `json:"citizen"`
+	PostOffice   string            `json:"postOffice"`
+	ReturnByPost bool              `json:"returnByPost"`
+	Components   []componentView   `json:"components"`
+	Findings     []dossier.Finding `json:"findings"`
+	History      []dossier.Event   `json:"history"`
+	Decision     *dossier.Decision `json:"decision,omitempty"`
+	Result       *resultView       `json:"result,omitempty"`
+	Waybill      string            `json:"waybill,omitempty"`
+	Scans        int               `json:"scans"`
 }
 
 // componentView is a component as API.md shows it: storage keys stay inside.
