@@ -191,6 +191,24 @@ func normalizeSignature(pub crypto.PublicKey, sig []byte) []byte {
 	return der
 }
 
+// algorithmFits reports whether the SignerInfo's signature algorithm is one
+// checkSignature implements for pub's key type (RSASSA-PSS is not).
+func algorithmFits(pub crypto.PublicKey, alg asn1.ObjectIdentifier) bool {
+	var ok []asn1.ObjectIdentifier
+	switch pub.(type) {
+	case *ecdsa.PublicKey:
+		ok = []asn1.ObjectIdentifier{oidECPublicKey, oidECDSAWithSHA256, oidECDSAWithSHA384, oidECDSAWithSHA512}
+	case *rsa.PublicKey:
+		ok = []asn1.ObjectIdentifier{oidRSAEncryption, oidSHA256WithRSA, oidSHA384WithRSA, oidSHA512WithRSA}
+	}
+	for _, o := range ok {
+		if o.Equal(alg) {
+			return true
+		}
+	}
+	return false
+}
+
 // checkSignature verifies sig over digest with pub.
 func checkSignature(pub crypto.PublicKey, h crypto.Hash, digest, sig []byte) error {
 	switch k := pub.(type) {

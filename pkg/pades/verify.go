@@ -324,7 +324,10 @@ func (v *verifier) check(ctx context.Context, f sigField) Signature {
 	}
 	ah := p.hash.New()
 	ah.Write(p.attrsDER)
-	if err := checkSignature(p.signer.PublicKey, p.hash, ah.Sum(nil), p.signature); err != nil {
+	if !algorithmFits(p.signer.PublicKey, p.sigAlg) {
+		intact = false
+		s.Problems = append(s.Problems, "the signature algorithm "+p.sigAlg.String()+" is not supported")
+	} else if err := checkSignature(p.signer.PublicKey, p.hash, ah.Sum(nil), p.signature); err != nil {
 		intact = false
 		s.Problems = append(s.Problems, "the signature value does not match the certificate: "+err.Error())
 	}
