@@ -35,7 +35,7 @@ var mark = Mark{
 
 // scanPDF returns a component PDF as the scan package makes it: n image-only
 // pages, A4 (a4) or as large as the image in points (pos:full import).
-func scanPDF(t testing.TB, n int, a4 bool) []byte {
+func scanPDF(t testing.TB, n, dpi int, a4 bool) []byte {
 	t.Helper()
 	var sheets []scantest.Sheet
 	for i := range n {
@@ -45,7 +45,7 @@ func scanPDF(t testing.TB, n int, a4 bool) []byte {
 			sheets = append(sheets, scantest.Blank())
 		}
 	}
-	jpegs, err := scantest.JPEGs(scantest.Spec{Sheets: sheets, Seed: 7, DPI: 100})
+	jpegs, err := scantest.JPEGs(scantest.Spec{Sheets: sheets, Seed: 7, DPI: dpi})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,8 +148,8 @@ func render(t testing.TB, path string, pages int) []*image.Gray {
 }
 
 func TestConversionMark(t *testing.T) {
-	a4 := scanPDF(t, 3, true)
-	full := scanPDF(t, 2, false)
+	a4 := scanPDF(t, 3, 50, true)
+	full := scanPDF(t, 2, 50, false)
 	rotate := func(deg int) func(types.Dict) {
 		return func(d types.Dict) { d["Rotate"] = types.Integer(deg) }
 	}
@@ -169,9 +169,13 @@ func TestConversionMark(t *testing.T) {
 	s := NewStamper(mustFont(t))
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			out, err := s.ConversionMark(tt.pdf, mark)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if grew := len(out) - len(tt.pdf); grew > 48<<10 {
+				t.Errorf("the mark added %d bytes; the font subset should keep it under 48 KiB", grew)
 			}
 			n := pageCount(t, tt.pdf)
 			if got := pageCount(t, out); got != n {
@@ -282,7 +286,7 @@ func mustFont(t testing.TB) *Font {
 }
 
 func TestConversionMarkRefuses(t *testing.T) {
-	a4 := scanPDF(t, 1, true)
+	a4 := scanPDF(t, 1, 50, true)
 	noName := mark
 	noName.Converter = " "
 	noUnit := mark
@@ -318,7 +322,7 @@ func TestConversionMarkRefuses(t *testing.T) {
 func TestConversionMarkEncrypted(t *testing.T) {
 	dir := t.TempDir()
 	in, enc := filepath.Join(dir, "in.pdf"), filepath.Join(dir, "enc.pdf")
-	if err := os.WriteFile(in, scanPDF(t, 1, true), 0o600); err != nil {
+	if err := os.WriteFile(in, scanPDF(t, 1, 50, true), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	run(t, "qpdf", "--encrypt", "", "owner", "256", "--", in, enc)
@@ -404,7 +408,7 @@ func glyphTable(ttf []byte) ([][]byte, error) {
 }
 
 func BenchmarkConversionMark(b *testing.B) {
-	pdf := scanPDF(b, 10, true)
+	pdf := scanPDF(b, 10, 200, true) // 10 A4 pages at 200 dpi, as scanned at the counter
 	s := NewStamper(mustFont(b))
 	b.SetBytes(int64(len(pdf)))
 	b.ReportAllocs()

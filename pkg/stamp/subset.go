@@ -9,8 +9,9 @@ import (
 
 // subsetTables are the TrueType tables a PDF CIDFontType2 program needs (PDF
 // 32000-1 9.9: glyf, head, hhea, hmtx, loca, maxp, and the hinting tables
-// cvt, fpgm, prep); OS/2 and post are small and kept for tools that read them.
-var subsetTables = []string{"OS/2", "cvt ", "fpgm", "glyf", "head", "hhea", "hmtx", "loca", "maxp", "post", "prep"}
+// cvt, fpgm, prep); OS/2 is small and kept for tools that read it. The post
+// table (glyph names, 62 KB in DejaVu Sans) is not needed with Identity-H.
+var subsetTables = []string{"OS/2", "cvt ", "fpgm", "glyf", "head", "hhea", "hmtx", "loca", "maxp", "prep"}
 
 // subset returns the TrueType program ttf with every glyph outside gids (and
 // the glyphs their composites are built from, and .notdef) emptied. Glyph
