@@ -285,6 +285,66 @@ func TestDossierEndToEnd(t *testing.T) {
 	if tr["status"] != "RESULT_ISSUED" {
 		t.Errorf("tracking status = %v", tr["status"])
 	}
+
+	// Every status change reached the citizen by email, SMS and in-app, once.
+	want := map[string]bool{"RECEIVED": true, "NEEDS_SUPPLEMENT": true, "RESULT_ISSUED": true}
+	var box struct{ Messages []struct{ Channel, To, Subject, Body string } }
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		c.json("GET", "/v1/dev/outbox?to=an%40example.vn", nil, 200, &box)
+		if len(box.Messages) >= len(want) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	subjects := map[string]int{}
+	for _, m := range box.Messages {
+		subjects[m.Subject]++
+		if m.Channel != "email" || strings.Contains(m.Body, citizenID) {
+			t.Errorf("citizen email %+v: wrong channel or carries the citizen ID", m)
+		}
+	}
+	if len(box.Messages) != len(want) || len(subjects) != len(want) {
+		t.Errorf("citizen emails = %v, want one per status of %v", subjects, want)
+	}
+	var inbox struct{ Notifications []struct{ Subject string } }
+	citizen.json("GET", "/v1/notifications", nil, 200, &inbox)
+	if len(inbox.Notifications) != len(want) {
+		t.Errorf("citizen in-app notifications = %+v", inbox)
+	}
+
+	// The auditor's statistics count the dossier.
+	auditor := c.as(c.tokenFor("auditor", "auditor-01", "", ""))
+	day := time.Now().In(time.FixedZone("ICT", 7*3600))
+	period := "?from=" + day.AddDate(0, 0, -1).Format("2006-01-02") + "&to=" + day.AddDate(0, 0, 1).Format("2006-01-02")
+	var sla struct {
+		Agencies []struct {
+			Agency             string
+			Received, Resolved int
+		}
+	}
+	deadline = time.Now().Add(30 * time.Second)
+	for {
+		auditor.json("GET", "/v1/reports/sla"+period, nil, 200, &sla)
+		if len(sla.Agencies) > 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	if len(sla.Agencies) != 1 || sla.Agencies[0].Agency != agencyHT || sla.Agencies[0].Received != 1 || sla.Agencies[0].Resolved != 1 {
+		t.Errorf("SLA report = %+v", sla)
+	}
+	if stc, b, h := auditor.do("GET", "/v1/reports/sla"+period, "", nil); stc != 200 || h.Get("Content-Type") == "text/csv" || len(b) == 0 {
+		t.Errorf("SLA JSON: %d %s", stc, h.Get("Content-Type"))
+	}
+	req, _ := http.NewRequest("GET", c.base+"/v1/reports/sla"+period, nil)
+	req.Header.Set("Authorization", "Bearer "+auditor.token)
+	req.Header.Set("Accept", "text/csv")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") {
+		t.Errorf("SLA CSV: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
 }
 
 // resultPDF makes a one-page result document as an agency would upload it.

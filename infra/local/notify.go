@@ -8,6 +8,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/calendar"
 	"github.com/sohoa/sohoa/pkg/notify"
 	"github.com/sohoa/sohoa/pkg/procedure"
+	"github.com/sohoa/sohoa/pkg/report"
 )
 
 // notifications is the notification side of the local stack: email and SMS go
@@ -15,6 +16,7 @@ import (
 type notifications struct {
 	outbox     *notify.Outbox
 	inbox      *notify.Inbox
+	reports    *report.Reporter
 	background []func(ctx context.Context)
 }
 
@@ -35,7 +37,10 @@ func newNotifications(st *Stack, outbox *notify.Outbox, officers []Officer, o Op
 	if err != nil {
 		return nil, err
 	}
-	relay, err := notify.NewRelay(t, "notify", notify.Enqueue(st.DB.Queue()), nil)
+	// One relay reads the status-change events for both consumers: the
+	// notification queue and the statistics index.
+	index := report.NewIndex(t)
+	relay, err := notify.NewRelay(t, "events", notify.Fanout(notify.Enqueue(st.DB.Queue()), index.Record), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -45,6 +50,15 @@ func newNotifications(st *Stack, outbox *notify.Outbox, officers []Officer, o Op
 	}
 	for a := range agencies {
 		list = append(list, a)
+	}
+	catalog := procedure.Default()
+	n.reports, err = report.New(report.Config{Source: index, Dossiers: st.Dossiers, Calendar: calendar.Default(), Now: o.Now,
+		ProcessingDays: func(code string) (int, bool) {
+			p, err := catalog.Get(code)
+			return p.ProcessingDays, err == nil
+		}})
+	if err != nil {
+		return nil, err
 	}
 	due, err := notifier.DueSoon(notify.DueSoonConfig{Queue: st.Dossiers, Clock: calendar.Default(), Agencies: list})
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/identity"
 	"github.com/sohoa/sohoa/pkg/notify"
+	"github.com/sohoa/sohoa/pkg/report"
 	"github.com/sohoa/sohoa/pkg/vault"
 )
 
@@ -486,4 +487,22 @@ func (s *Server) notifications(w http.ResponseWriter, r *http.Request, a identit
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"notifications": ns})
 	return nil
+}
+
+func (s *Server) sla(w http.ResponseWriter, r *http.Request, a identity.Actor) error {
+	if s.c.Reports == nil {
+		return errs.E(errs.Unavailable, "reports are not configured")
+	}
+	q := r.URL.Query()
+	stats, err := s.c.Reports.For(r.Context(), a, q.Get("from"), q.Get("to"))
+	if err != nil {
+		return err
+	}
+	if strings.Contains(r.Header.Get("Accept"), "text/csv") {
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="sla.csv"`)
+		return report.WriteCSV(w, stats)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	return report.WriteJSON(w, stats)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/identity"
 	"github.com/sohoa/sohoa/pkg/notify"
 	"github.com/sohoa/sohoa/pkg/procedure"
+	"github.com/sohoa/sohoa/pkg/report"
 	"github.com/sohoa/sohoa/pkg/vault"
 )
 
@@ -71,6 +72,11 @@ type Notifications interface {
 	List(ctx context.Context, subject string) ([]notify.Notification, error)
 }
 
+// Reports computes the statistics an agency is judged by.
+type Reports interface {
+	For(ctx context.Context, a identity.Actor, from, to string) ([]report.AgencyStats, error)
+}
+
 // Dev holds the local stack's development routes; nil on Lambda.
 type Dev struct {
 	IssueToken func(a identity.Actor) (string, error)
@@ -97,6 +103,7 @@ type Config struct {
 	Signing   Signing
 	Verifier  Verifier
 	Inbox     Notifications
+	Reports   Reports
 	Dev       *Dev
 	// Ready reports whether every part of the stack is ready (GET /healthz).
 	Ready func(ctx context.Context) error
@@ -203,6 +210,7 @@ func (s *Server) register() {
 	s.handlePublic("GET", "/v1/shares/{token}", s.openShare)
 	s.handle("GET", "/v1/vault/audit", s.audit)
 	s.handle("GET", "/v1/notifications", s.notifications)
+	s.handle("GET", "/v1/reports/sla", s.sla)
 	// Public.
 	s.handlePublic("GET", "/v1/track/{code}", s.track)
 	s.handlePublic("POST", "/v1/verify", s.verify)
