@@ -288,7 +288,9 @@ func TestDossierEndToEnd(t *testing.T) {
 
 	// Every status change reached the citizen by email, SMS and in-app, once.
 	want := map[string]bool{"RECEIVED": true, "NEEDS_SUPPLEMENT": true, "RESULT_ISSUED": true}
-	var box struct{ Messages []struct{ Channel, To, Subject, Body string } }
+	var box struct {
+		Messages []struct{ Channel, To, Subject, Body string }
+	}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		c.json("GET", "/v1/dev/outbox?to=an%40example.vn", nil, 200, &box)
