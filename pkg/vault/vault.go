@@ -35,28 +35,28 @@ const maxDocumentBytes = 200 << 20
 // for digitized documents are kept where they apply: dossier code, procedure code,
 // owner ID, document name (Title), digitizer, time of digitization, validity scope.
 type Document struct {
-	ID         string    `json:"id"`
-	Owner      string    `json:"-"`
-	Kind       string    `json:"kind"`
-	Title      string    `json:"title"`
-	Issuer     string    `json:"issuer"`
-	IssuedAt   time.Time `json:"issuedAt"`
-	ValidUntil time.Time `json:"validUntil,omitzero"` // zero: permanent
-	Scope      string    `json:"scope,omitempty"`
-	SHA256     string    `json:"sha256"`
-	Size       int64     `json:"size"`
-	DossierID  string    `json:"-"`
-	Dossier    string    `json:"dossier,omitempty"` // dossier code
-	Procedure  string    `json:"procedure,omitempty"`
-	Signed     bool      `json:"signed"`
-	Certified  bool      `json:"certified"`
-	Digitizer  string    `json:"digitizer,omitempty"`
+	ID          string    `json:"id"`
+	Owner       string    `json:"-"`
+	Kind        string    `json:"kind"`
+	Title       string    `json:"title"`
+	Issuer      string    `json:"issuer"`
+	IssuedAt    time.Time `json:"issuedAt"`
+	ValidUntil  time.Time `json:"validUntil,omitzero"` // zero: permanent
+	Scope       string    `json:"scope,omitempty"`
+	SHA256      string    `json:"sha256"`
+	Size        int64     `json:"size"`
+	DossierID   string    `json:"-"`
+	Dossier     string    `json:"dossier,omitempty"` // dossier code
+	Procedure   string    `json:"procedure,omitempty"`
+	Signed      bool      `json:"signed"`
+	Certified   bool      `json:"certified"`
+	Digitizer   string    `json:"digitizer,omitempty"`
 	DigitizedAt time.Time `json:"digitizedAt,omitzero"`
-	Version    int       `json:"version"`
-	History    []Version `json:"history,omitempty"`
-	Hidden     bool      `json:"-"`
-	Key        string    `json:"-"`
-	version    int64
+	Version     int       `json:"version"`
+	History     []Version `json:"history,omitempty"`
+	Hidden      bool      `json:"-"`
+	Key         string    `json:"-"`
+	version     int64
 }
 
 // Version is an earlier version of a re-issued document, still readable.
@@ -137,10 +137,10 @@ type stored Document
 func (s stored) MarshalJSON() ([]byte, error) {
 	type all struct {
 		Document
-		Owner     string `json:"owner"`
-		DossierID string `json:"dossierId"`
-		Hidden    bool   `json:"hidden"`
-		Key       string `json:"key"`
+		Owner     string   `json:"owner"`
+		DossierID string   `json:"dossierId"`
+		Hidden    bool     `json:"hidden"`
+		Key       string   `json:"key"`
 		Keys      []string `json:"keys"`
 	}
 	a := all{Document: Document(s), Owner: s.Owner, DossierID: s.DossierID, Hidden: s.Hidden, Key: s.Key}
