@@ -93,3 +93,31 @@ func statusKB(field string) int64 {
 	}
 	return 0
 }
+
+// BenchmarkSplitIsolated100Pages is BenchmarkSplit100Pages through
+// SplitIsolated: it adds the process start and the copies over pipes, and
+// reports the child's own peak resident memory relative to the scan size.
+func BenchmarkSplitIsolated100Pages(b *testing.B) {
+	data, err := dossier100(12)
+	if err != nil {
+		b.Fatal(err)
+	}
+	lim := scan.DefaultLimits()
+	b.SetBytes(int64(len(data)))
+	var peak int64
+	b.ResetTimer()
+	for b.Loop() {
+		res, err := scan.SplitIsolated(context.Background(), data, lim)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(res.Components) != 5 {
+			b.Fatalf("bad split: %d components", len(res.Components))
+		}
+		peak = max(peak, res.PeakRSS)
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(100*b.N)/b.Elapsed().Seconds(), "pages/s")
+	b.ReportMetric(float64(peak)/float64(len(data)), "childPeakRSS/scan")
+	b.ReportMetric(float64(peak)/(1<<20), "childPeakRSS-MB")
+}

@@ -20,15 +20,23 @@ func TestFormatsGiveTheSameComponents(t *testing.T) {
 		one(scantest.Separator("TK-01", "Tờ khai")), text(1, "Tờ khai"),
 		one(scantest.Separator("CCCD", "Căn cước")), one(scantest.Blank()),
 		one(scantest.Separator("GCS", "Giấy chứng sinh")), text(2, "Giấy chứng sinh"))}
-	pdf, err := scantest.Dossier(spec)
+	pages, err := scantest.Images(spec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tiffDeflate, err := scantest.TIFF(spec, scantest.TIFFDeflate)
+	jpegs, err := scantest.EncodeJPEGs(pages, 200, 75)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tiffJPEG, err := scantest.TIFF(spec, scantest.TIFFJPEG)
+	pdf, err := scantest.PDF(jpegs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tiffDeflate, err := scantest.EncodeTIFF(pages, 200, 75, scantest.TIFFDeflate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tiffJPEG, err := scantest.EncodeTIFF(pages, 200, 75, scantest.TIFFJPEG)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +81,7 @@ func TestFormatsGiveTheSameComponents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	jp, err := scantest.JPEGs(scantest.Spec{Seed: 3, DPI: 150, Sheets: []scantest.Sheet{scantest.Text("Đơn")}})
+	jp, err := scantest.EncodeJPEGs(imgs, 150, 75)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,9 +1,12 @@
 package scan
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/gob"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -30,15 +33,23 @@ const childGrace = 5 * time.Second
 // deeply nested objects overflow it quickly instead of growing to 1 GB.
 const maxChildStack = 64 << 20
 
-type childRequest struct {
+// The child protocol. Request on stdin: a JSON childHeader line, then the
+// scan bytes. Answer on stdout: frames of (8-byte big-endian component index,
+// 8-byte length, PDF bytes), one per component as soon as it is written, then
+// (endFrame, 8-byte length, gob childResponse). The child thus never holds
+// more than one component, and neither side copies bytes into an encoder.
+type childHeader struct {
 	Lim  Limits
-	Data []byte
+	Size int
 }
 
 type childResponse struct {
 	Result *Result
 	Err    *wireError
 }
+
+// endFrame marks the final frame of the child's answer.
+const endFrame = ^uint64(0)
 
 // wireError is an *Error as the child sends it: the cause as text.
 type wireError struct {
@@ -66,16 +77,18 @@ func SplitIsolated(ctx context.Context, data []byte, lim Limits) (*Result, error
 	if err != nil {
 		return nil, fmt.Errorf("scan: find own executable: %w", err)
 	}
-	var in bytes.Buffer
-	if err := gob.NewEncoder(&in).Encode(childRequest{Lim: lim, Data: data}); err != nil {
+	hdr, err := json.Marshal(childHeader{Lim: lim, Size: len(data)})
+	if err != nil {
 		return nil, fmt.Errorf("scan: encode child request: %w", err)
 	}
+	in := io.MultiReader(bytes.NewReader(append(hdr, '\n')), bytes.NewReader(data))
 	cctx, cancel := context.WithTimeout(ctx, lim.Timeout+childGrace)
 	defer cancel()
 	cmd := exec.CommandContext(cctx, exe)
 	cmd.Env = append(os.Environ(), childEnv+"=1", childMemEnv+"="+strconv.FormatInt(lim.MaxMemory, 10))
-	cmd.Stdin = &in
+	cmd.Stdin = in
 	var out bytes.Buffer
+	out.Grow(len(data) + 1<<20) // the components are about as large as the scan
 	stderr := &limitedBuffer{max: 8 << 10}
 	cmd.Stdout, cmd.Stderr = &out, stderr
 	cmd.WaitDelay = time.Second
@@ -84,13 +97,13 @@ func SplitIsolated(ctx context.Context, data []byte, lim Limits) (*Result, error
 		return nil, fmt.Errorf("scan: %w", ctx.Err())
 	}
 	if cctx.Err() != nil {
-		return nil, newError(CodeUnreadable, 0, fmt.Errorf("child killed after %s", lim.Timeout+childGrace), msgTimeout, lim.Timeout)
+		return nil, newError(CodeUnreadable, 0, fmt.Errorf("child killed after %s", lim.Timeout+childGrace), msgTimeout, seconds(lim.Timeout))
 	}
 	if runErr != nil {
 		return nil, newError(CodeUnreadable, 0, fmt.Errorf("child: %w: %s", runErr, stderr.String()), msgCrashed)
 	}
-	var resp childResponse
-	if err := gob.NewDecoder(&out).Decode(&resp); err != nil {
+	resp, err := readChildAnswer(out.Bytes())
+	if err != nil {
 		return nil, newError(CodeUnreadable, 0, fmt.Errorf("child answer: %w: %s", err, stderr.String()), msgCrashed)
 	}
 	if w := resp.Err; w != nil {
@@ -130,13 +143,37 @@ func runChild(stdin io.Reader, stdout io.Writer) int {
 		}
 	}
 	debug.SetMaxStack(maxChildStack)
-	var req childRequest
-	if err := gob.NewDecoder(stdin).Decode(&req); err != nil {
+	// The child is ours alone: collect garbage sooner to keep its peak near
+	// the live data (the scan and its components) rather than twice that.
+	debug.SetGCPercent(50)
+	in := bufio.NewReader(stdin)
+	line, err := in.ReadBytes('\n')
+	var hdr childHeader
+	if err == nil {
+		err = json.Unmarshal(line, &hdr)
+	}
+	if err != nil || hdr.Size < 0 || int64(hdr.Size) > hdr.Lim.MaxBytes {
 		fmt.Fprintln(os.Stderr, "scan child: read request:", err)
 		return 2
 	}
-	res, err := Split(context.Background(), req.Data, req.Lim)
-	req.Data = nil
+	data := make([]byte, hdr.Size)
+	if _, err := io.ReadFull(in, data); err != nil {
+		fmt.Fprintln(os.Stderr, "scan child: read scan:", err)
+		return 2
+	}
+	w := bufio.NewWriter(stdout)
+	frame := func(a, b uint64) {
+		var f [16]byte
+		binary.BigEndian.PutUint64(f[:], a)
+		binary.BigEndian.PutUint64(f[8:], b)
+		w.Write(f[:])
+	}
+	emit := func(i int, pdf []byte) error {
+		frame(uint64(i), uint64(len(pdf)))
+		_, err := w.Write(pdf)
+		return err
+	}
+	res, err := split(context.Background(), data, hdr.Lim, emit)
 	var resp childResponse
 	if err != nil {
 		var se *Error
@@ -148,13 +185,71 @@ func runChild(stdin io.Reader, stdout io.Writer) int {
 			resp.Err.Cause = se.Err.Error()
 		}
 	} else {
+		res.PeakRSS = peakRSS()
 		resp.Result = res
 	}
-	if err := gob.NewEncoder(stdout).Encode(resp); err != nil {
+	var g bytes.Buffer
+	if err := gob.NewEncoder(&g).Encode(resp); err != nil {
+		fmt.Fprintln(os.Stderr, "scan child: write answer:", err)
+		return 3
+	}
+	frame(endFrame, uint64(g.Len()))
+	w.Write(g.Bytes())
+	if err := w.Flush(); err != nil {
 		fmt.Fprintln(os.Stderr, "scan child: write answer:", err)
 		return 3
 	}
 	return 0
+}
+
+// peakRSS returns this process's peak resident memory from /proc (Linux), or 0.
+func peakRSS() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for line := range bytes.Lines(b) {
+		if v, ok := bytes.CutPrefix(line, []byte("VmHWM:")); ok {
+			n, _ := strconv.ParseInt(string(bytes.TrimSpace(bytes.TrimSuffix(bytes.TrimSpace(v), []byte("kB")))), 10, 64)
+			return n << 10
+		}
+	}
+	return 0
+}
+
+// readChildAnswer parses the child's answer; component PDFs are sub-slices of out.
+func readChildAnswer(out []byte) (childResponse, error) {
+	var resp childResponse
+	pdfs := map[uint64][]byte{}
+	for {
+		if len(out) < 16 {
+			return resp, errors.New("short answer")
+		}
+		a, n := binary.BigEndian.Uint64(out), binary.BigEndian.Uint64(out[8:])
+		out = out[16:]
+		if n > uint64(len(out)) {
+			return resp, errors.New("frame outside answer")
+		}
+		body := out[:n:n]
+		out = out[n:]
+		if a != endFrame {
+			pdfs[a] = body
+			continue
+		}
+		if err := gob.NewDecoder(bytes.NewReader(body)).Decode(&resp); err != nil {
+			return resp, err
+		}
+		break
+	}
+	if resp.Result != nil {
+		for i, b := range pdfs {
+			if i >= uint64(len(resp.Result.Components)) {
+				return resp, errors.New("component index outside answer")
+			}
+			resp.Result.Components[i].PDF = b
+		}
+	}
+	return resp, nil
 }
 
 // limitedBuffer keeps the first max bytes written to it.

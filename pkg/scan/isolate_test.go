@@ -15,11 +15,11 @@ func TestSplitIsolated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A page without images whose content stream inflates to 512 MiB:
+	// A page without images whose content stream inflates to 256 MiB:
 	// pdfcpu holds it whole, so only the child's memory limit stops it.
 	contentBomb := rawPDF("<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
 		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
-		stream("/Filter [/FlateDecode /FlateDecode]", deflate(zeros(512<<20))))
+		stream("/Filter [/FlateDecode /FlateDecode]", deflate(zeros(256<<20))))
 
 	tests := []struct {
 		name    string
@@ -30,7 +30,7 @@ func TestSplitIsolated(t *testing.T) {
 		msg     string
 	}{
 		{"good", fx["good"], 20 * time.Second, 1 << 30, "", ""},
-		{"content bomb over the memory limit", contentBomb, 20 * time.Second, 256 << 20, scan.CodeUnreadable, ""},
+		{"content bomb over the memory limit", contentBomb, 20 * time.Second, 128 << 20, scan.CodeUnreadable, ""},
 		{"time limit", fx["good"], time.Millisecond, 1 << 30, scan.CodeUnreadable, "quá lâu"},
 	}
 	for _, tt := range tests {

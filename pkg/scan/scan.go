@@ -17,6 +17,9 @@ import (
 	"fmt"
 	"runtime/debug"
 	"slices"
+	"strconv"
+	"strings"
+	"time"
 )
 
 // Result is a split scan.
@@ -29,6 +32,9 @@ type Result struct {
 	// embedded files, forms, annotations) and the component PDFs were rebuilt
 	// from the page images.
 	Sanitized bool
+	// PeakRSS is the peak resident memory of SplitIsolated's child process in
+	// bytes (0 from Split), for capacity planning.
+	PeakRSS int64
 }
 
 // Page describes one page of the scan.
@@ -55,7 +61,14 @@ func (c Component) AllBlank() bool { return len(c.Pages) > 0 && len(c.Blank) == 
 // Split reads a scan, finds its separator sheets and splits it into
 // components. Failures the clerk must act on are *Error; a cancelled ctx is
 // returned as ctx.Err() (wrapped), so the caller can retry the job.
-func Split(ctx context.Context, data []byte, lim Limits) (res *Result, err error) {
+func Split(ctx context.Context, data []byte, lim Limits) (*Result, error) {
+	return split(ctx, data, lim, nil)
+}
+
+// split is Split; when emit is not nil it is handed each component PDF as
+// soon as it is written, and the PDF is not kept in the Result (the child
+// process streams components out instead of holding them all).
+func split(ctx context.Context, data []byte, lim Limits, emit func(i int, pdf []byte) error) (res *Result, err error) {
 	if !lim.valid() {
 		return nil, newError(CodeInvalidLimits, 0, nil, "Cấu hình giới hạn xử lý tệp quét không hợp lệ.")
 	}
@@ -117,6 +130,12 @@ func Split(ctx context.Context, data []byte, lim Limits) (res *Result, err error
 		if err != nil {
 			return nil, err
 		}
+		if emit != nil {
+			if err := emit(i, c.PDF); err != nil {
+				return nil, err
+			}
+			c.PDF = nil
+		}
 	}
 	return res, nil
 }
@@ -130,7 +149,7 @@ func ctxError(parent, tctx context.Context, lim Limits, err error) error {
 		return fmt.Errorf("scan: %w", parent.Err())
 	}
 	if errors.Is(context.Cause(tctx), errTimeout) && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, errTimeout)) {
-		return newError(CodeUnreadable, 0, err, msgTimeout, lim.Timeout)
+		return newError(CodeUnreadable, 0, err, msgTimeout, seconds(lim.Timeout))
 	}
 	return err
 }
@@ -173,4 +192,10 @@ func humanBytes(n int64) string {
 		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%d byte", n)
+}
+
+// seconds formats a duration for the clerk: "120 giây", "0,5 giây".
+func seconds(d time.Duration) string {
+	s := strconv.FormatFloat(d.Seconds(), 'f', -1, 64)
+	return strings.Replace(s, ".", ",", 1) + " giây"
 }

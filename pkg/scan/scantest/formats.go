@@ -29,8 +29,15 @@ func TIFF(spec Spec, c TIFFCompression) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return EncodeTIFF(imgs, spec.DPI, spec.Quality, c)
+}
+
+// EncodeTIFF writes page images as one multi-page grey TIFF at dpi (quality
+// is the JPEG quality for TIFFJPEG).
+func EncodeTIFF(imgs []*image.Gray, dpi, quality int, c TIFFCompression) ([]byte, error) {
+	spec := Spec{DPI: dpi, Quality: quality}.withDefaults()
 	strips := make([][]byte, len(imgs))
-	err = parallel(len(imgs), func(i int) error {
+	err := parallel(len(imgs), func(i int) error {
 		var buf bytes.Buffer
 		switch c {
 		case TIFFDeflate:

@@ -127,8 +127,14 @@ func JPEGs(spec Spec) ([][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return EncodeJPEGs(imgs, spec.DPI, spec.Quality)
+}
+
+// EncodeJPEGs JPEG-encodes page images with their JFIF density set to dpi.
+func EncodeJPEGs(imgs []*image.Gray, dpi, quality int) ([][]byte, error) {
+	spec := Spec{DPI: dpi, Quality: quality}.withDefaults()
 	out := make([][]byte, len(imgs))
-	err = parallel(len(imgs), func(i int) error {
+	err := parallel(len(imgs), func(i int) error {
 		var buf bytes.Buffer
 		if err := jpeg.Encode(&buf, imgs[i], &jpeg.Options{Quality: spec.Quality}); err != nil {
 			return err
