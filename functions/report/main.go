@@ -1,0 +1,33 @@
+// Command report writes the SLA report of the previous day to the reports
+// bucket, on an EventBridge schedule.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/sohoa/sohoa/functions/internal/wire"
+)
+
+func main() {
+	if err := run(context.Background(), os.Getenv); err != nil {
+		fmt.Fprintln(os.Stderr, "report:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, getenv func(string) string) error {
+	env, err := wire.Load("report", getenv)
+	if err != nil {
+		return err
+	}
+	h, err := wire.NewReport(ctx, env)
+	if err != nil {
+		return err
+	}
+	lambda.StartWithOptions(h.Handle, lambda.WithContext(ctx))
+	return nil
+}
