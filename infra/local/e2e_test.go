@@ -25,6 +25,15 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// heavy skips a test that decodes many scanned pages (or builds the binary)
+// under -race or -short: make test runs it in its race-free pass.
+func heavy(t *testing.T) {
+	t.Helper()
+	if raceEnabled || testing.Short() {
+		t.Skip("end-to-end: skipped under -race and -short; make heavy runs it")
+	}
+}
+
 // client drives the stack over HTTP as a script would.
 type client struct {
 	t     *testing.T
@@ -154,9 +163,7 @@ const (
 // TestDossierEndToEnd follows one dossier from the counter to the citizen's
 // vault over real HTTP: the path of the README walkthrough.
 func TestDossierEndToEnd(t *testing.T) {
-	if testing.Short() {
-		t.Skip("end-to-end: not in -short")
-	}
+	heavy(t)
 	st, c := startStack(t, t.TempDir())
 	var health map[string]string
 	c.json("GET", "/healthz", nil, 200, &health)

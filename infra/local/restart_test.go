@@ -69,9 +69,7 @@ func launch(t *testing.T, bin, addr, data string) *exec.Cmd {
 // TestRestartAfterKill: a SIGKILL in the middle of an ingestion loses nothing;
 // the restarted stack finishes the job.
 func TestRestartAfterKill(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the binary")
-	}
+	heavy(t)
 	bin, data, addr := binary(t), t.TempDir(), freeAddr(t)
 	cmd := launch(t, bin, addr, data)
 	c := client{t: t, base: "http://" + addr}
@@ -100,9 +98,7 @@ func TestRestartAfterKill(t *testing.T) {
 
 // TestSIGTERMDrains: SIGTERM stops the stack cleanly (exit status 0).
 func TestSIGTERMDrains(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the binary")
-	}
+	heavy(t)
 	bin, addr := binary(t), freeAddr(t)
 	cmd := launch(t, bin, addr, t.TempDir())
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
