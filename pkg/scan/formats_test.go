@@ -20,11 +20,12 @@ func TestFormatsGiveTheSameComponents(t *testing.T) {
 		one(scantest.Separator("TK-01", "Tờ khai")), text(1, "Tờ khai"),
 		one(scantest.Separator("CCCD", "Căn cước")), one(scantest.Blank()),
 		one(scantest.Separator("GCS", "Giấy chứng sinh")), text(2, "Giấy chứng sinh"))}
+	spec.DPI = testDPI
 	pages, err := scantest.Images(spec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	jpegs, err := scantest.EncodeJPEGs(pages, 200, 75)
+	jpegs, err := scantest.EncodeJPEGs(pages, testDPI, 75)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,11 +33,11 @@ func TestFormatsGiveTheSameComponents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tiffDeflate, err := scantest.EncodeTIFF(pages, 200, 75, scantest.TIFFDeflate)
+	tiffDeflate, err := scantest.EncodeTIFF(pages, testDPI, 75, scantest.TIFFDeflate)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tiffJPEG, err := scantest.EncodeTIFF(pages, 200, 75, scantest.TIFFJPEG)
+	tiffJPEG, err := scantest.EncodeTIFF(pages, testDPI, 75, scantest.TIFFJPEG)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,8 +71,8 @@ func TestFormatsGiveTheSameComponents(t *testing.T) {
 				checkA4(t, g.PDF, len(w.Pages))
 			}
 			for _, p := range got.Pages {
-				if p.DPI < 199 || p.DPI > 201 {
-					t.Errorf("page %d dpi %.1f", p.Number, p.DPI)
+				if p.DPI < testDPI-1 || p.DPI > testDPI+1 {
+					t.Errorf("page %d dpi %.1f, want %d", p.Number, p.DPI, testDPI)
 				}
 			}
 		})

@@ -69,7 +69,7 @@ func zeros(n int) []byte {
 
 var fixtures = sync.OnceValues(func() (map[string][]byte, error) {
 	m := map[string][]byte{}
-	good, err := scantest.Dossier(scantest.Spec{Seed: 42, Sheets: []scantest.Sheet{
+	good, err := scantest.Dossier(scantest.Spec{Seed: 42, DPI: testDPI, Sheets: []scantest.Sheet{
 		scantest.Separator("TK-01", "Tờ khai"), scantest.Text("Tờ khai"), scantest.Text("Tờ khai"),
 	}})
 	if err != nil {
@@ -109,7 +109,7 @@ var fixtures = sync.OnceValues(func() (map[string][]byte, error) {
 	m["javascript"] = active.Bytes()
 
 	// A page whose JPEG stream is cut in the middle.
-	jp, err := scantest.JPEGs(scantest.Spec{Seed: 1, Sheets: []scantest.Sheet{scantest.Text("a"), scantest.Text("b")}})
+	jp, err := scantest.JPEGs(scantest.Spec{Seed: 1, DPI: testDPI, Sheets: []scantest.Sheet{scantest.Text("a"), scantest.Text("b")}})
 	if err != nil {
 		return nil, err
 	}

@@ -86,7 +86,7 @@ func TestSplit(t *testing.T) {
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			pdf, err := scantest.Dossier(scantest.Spec{Sheets: tt.sheets, Seed: uint64(i)})
+			pdf, err := scantest.Dossier(scantest.Spec{Sheets: tt.sheets, Seed: uint64(i), DPI: testDPI})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -119,8 +119,8 @@ func TestSplit(t *testing.T) {
 				if p.Separator != wantSep {
 					t.Errorf("page %d separator %q, want %q", p.Number, p.Separator, wantSep)
 				}
-				if p.DPI < 199 || p.DPI > 201 {
-					t.Errorf("page %d dpi %.1f, want 200", p.Number, p.DPI)
+				if p.DPI < testDPI-1 || p.DPI > testDPI+1 {
+					t.Errorf("page %d dpi %.1f, want %d", p.Number, p.DPI, testDPI)
 				}
 			}
 		})

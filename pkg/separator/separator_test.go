@@ -96,7 +96,7 @@ func TestDecode(t *testing.T) {
 }
 
 func TestNoSeparatorOnTextPages(t *testing.T) {
-	sheets := make([]scantest.Sheet, 12)
+	sheets := make([]scantest.Sheet, textPages)
 	for i := range sheets {
 		sheets[i] = scantest.Text("Tờ khai đăng ký khai sinh")
 		if i%4 == 3 {
