@@ -17,6 +17,7 @@ import (
 	"image/png"
 	"io"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/go-fonts/dejavu/dejavusans"
@@ -55,6 +56,11 @@ const (
 // large code survives cheap printers, 200-dpi scans, skew and JPEG noise.
 const qrSizeMM = 80
 
+// disableConfigDir keeps pdfcpu from creating ~/.config/pdfcpu (read-only on
+// Lambda). It is a process-wide switch that pdfcpu reads without a lock, so it
+// is flipped once, not on every call.
+var disableConfigDir = sync.OnceFunc(api.DisableConfigDir)
+
 // ErrInvalidCode is returned by Sheet for a code that cannot be a component code.
 var ErrInvalidCode = errors.New("separator: invalid component code")
 
@@ -90,7 +96,7 @@ func Sheet(code, name string) ([]byte, error) {
 	if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&pngBuf, img); err != nil {
 		return nil, fmt.Errorf("separator: encode sheet image: %w", err)
 	}
-	api.DisableConfigDir()
+	disableConfigDir()
 	imp, err := api.Import("formsize:A4, position:c, scalefactor:1.0", types.POINTS)
 	if err != nil {
 		return nil, fmt.Errorf("separator: import config: %w", err)
