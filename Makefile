@@ -59,9 +59,11 @@ lint: ## gofmt, go vet, staticcheck
 	$(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck ./...
 
-bench: ## whole-pipeline and signing figures on this machine
-	$(GO) test -run='^$$' -bench=. -benchmem -benchtime=3x ./pkg/scan/ ./infra/local/
-	$(GO) test -run='^$$' -bench=. -benchmem ./pkg/pades/ ./pkg/signing/ 2>/dev/null || true
+bench: ## whole-pipeline, scan, signing and Lambda figures on this machine
+	$(GO) test -run='^$$' -bench=Pipeline -benchtime=3x ./infra/local/
+	$(GO) test -run='^$$' -bench=Split -benchtime=3x ./pkg/scan/
+	$(GO) test -run='^$$' -bench=. -benchtime=2s ./pkg/signing/ ./pkg/pades/
+	@if [ -d infra/lambdatest ]; then $(GO) test -run='^$$' -bench=. -benchtime=1x ./infra/lambdatest/; fi
 
 build: ## one Lambda zip per function in $(BUILD)/ (arm64, provided.al2023)
 	@mkdir -p $(BUILD)

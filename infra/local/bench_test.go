@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/sohoa/sohoa/pkg/scan/scantest"
+)
+
+// BenchmarkPipeline100Pages measures the whole pipeline on a generated
+// 100-page, 200-dpi scan with 5 components: HTTP upload → durable queue →
+// isolated split → checks → certification (conversion mark + seal, B-LT with
+// timestamp) → VALIDATED. It reports pages/s end to end and the peak RSS of
+// the isolated reader (the child process that holds the scan) relative to the
+// scan's size.
+func BenchmarkPipeline100Pages(b *testing.B) {
+	codes := []string{"TKCT", "GCNQSDD", "GKS", "VBDY", "CCCD"} // permanent residence: 5 components (CCCD unknown → a finding; still split)
+	var sheets []scantest.Sheet
+	for i, code := range codes {
+		sheets = append(sheets, scantest.Separator(code, code))
+		for p := 0; p < 19; p++ {
+			sheets = append(sheets, scantest.Text(fmt.Sprintf("Thành phần %d — trang %d", i+1, p+1)))
+		}
+	}
+	data, err := scantest.Dossier(scantest.Spec{Sheets: sheets, Seed: 100})
+	if err != nil {
+		b.Fatal(err)
+	}
+	st, err := Start(context.Background(), Options{Addr: "127.0.0.1:0", DataDir: b.TempDir(),
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		_ = st.Shutdown(ctx)
+	}()
+	t := &testing.T{}
+	c := client{t: t, base: st.URL}
+	clerk := c.as(c.tokenFor("postal_clerk", "clerk-01", "", "Trần Thị Mai"))
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		var d struct{ ID string }
+		clerk.json("POST", "/v1/dossiers", map[string]any{"procedure": "1.004222", "postOffice": "Bưu cục Hoàn Kiếm",
+			"citizen": map[string]string{"id": citizenID, "name": "Nguyễn Văn An"}}, 201, &d)
+		if st, body, _ := clerk.do("PUT", "/v1/dossiers/"+d.ID+"/scan", "application/pdf", data); st != 202 {
+			b.Fatalf("upload: %d %s", st, body)
+		}
+		if got := clerk.waitStatus(d.ID); got.Status == "SCANNED" {
+			b.Fatal("not ingested")
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(len(sheets)*b.N)/b.Elapsed().Seconds(), "pages/s")
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_CHILDREN, &ru); err == nil {
+		b.ReportMetric(float64(ru.Maxrss<<10)/float64(len(data)), "child-peak-rss/scan-size")
+		b.ReportMetric(float64(ru.Maxrss>>10), "child-peak-MB")
+	}
+	b.ReportMetric(float64(len(data)>>20), "scan-MB")
+}
