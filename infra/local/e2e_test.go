@@ -253,8 +253,15 @@ func TestDossierEndToEnd(t *testing.T) {
 	}
 	citizen.json("GET", "/v1/vault/documents", nil, 200, &docs)
 	var found bool
+	kinds := map[string]bool{}
 	for _, doc := range docs.Documents {
 		found = found || (doc.ID == docID && doc.Signed)
+		kinds[doc.Kind] = true
+	}
+	// The certified copies of the validated scan are in the vault too, for
+	// reuse; nothing from the incomplete first scan was issued twice.
+	if len(docs.Documents) != 4 || !kinds["TKKS"] || !kinds["GCS"] || !kinds["CCCD"] || !kinds["GKS"] {
+		t.Errorf("vault = %+v, want the result and the three certified components", docs.Documents)
 	}
 	if !found {
 		t.Fatalf("signed result %s not in the vault: %+v", docID, docs)

@@ -157,7 +157,7 @@ func (s *Service) Ingest(ctx context.Context, job IngestJob, lastAttempt bool) e
 		outcome = &analysis{findings: []Finding{{Severity: SeverityError, Code: scan.CodeUnreadable,
 			Message: "Không xử lý được tệp quét sau nhiều lần thử; bản gốc vẫn được lưu. Hãy quét lại và tải lên. / The scan could not be processed after several attempts; the original is kept. Scan again and upload."}}}
 	}
-	_, err = s.update(ctx, d.ID, func(d *Dossier) error {
+	saved, err := s.update(ctx, d.ID, func(d *Dossier) error {
 		if l, ok := d.LastScan(); !ok || l.Key != job.ScanKey || d.Status != Scanned {
 			return errAlreadyDone
 		}
@@ -178,7 +178,7 @@ func (s *Service) Ingest(ctx context.Context, job IngestJob, lastAttempt bool) e
 	}
 	s.c.Log.Info("dossier ingested", "dossier", d.Code, "components", len(outcome.components),
 		"findings", len(outcome.findings), "took", s.c.Now().Sub(start).Round(time.Millisecond))
-	s.issueCertified(ctx, d, outcome)
+	s.issueCertified(ctx, saved, outcome)
 	return nil
 }
 
@@ -344,7 +344,7 @@ func (s *Service) storeComponent(ctx context.Context, d *Dossier, p procedure.Pr
 // vault, so that the next procedure can reuse them. A failure is logged, not
 // fatal: the dossier holds its own copy.
 func (s *Service) issueCertified(ctx context.Context, d *Dossier, a *analysis) {
-	if s.c.Vault == nil || len(a.certified) == 0 || d.HasErrors() {
+	if s.c.Vault == nil || len(a.certified) == 0 || d.Status != Validated {
 		return
 	}
 	for _, c := range a.components {
