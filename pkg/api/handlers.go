@@ -351,7 +351,20 @@ func (s *Server) hideDocument(w http.ResponseWriter, r *http.Request, a identity
 }
 
 func (s *Server) documentContent(w http.ResponseWriter, r *http.Request, a identity.Actor) error {
-	d, b, err := s.c.Vault.Content(r.Context(), a, r.PathValue("doc"))
+	var (
+		d   *vault.Document
+		b   []byte
+		err error
+	)
+	if v := r.URL.Query().Get("version"); v != "" {
+		n, perr := strconv.Atoi(v)
+		if perr != nil || n < 1 {
+			return errs.FieldError("version", "version is a number from 1")
+		}
+		d, b, err = s.c.Vault.VersionContent(r.Context(), a, r.PathValue("doc"), n)
+	} else {
+		d, b, err = s.c.Vault.Content(r.Context(), a, r.PathValue("doc"))
+	}
 	if err != nil {
 		return err
 	}

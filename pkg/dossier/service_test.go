@@ -38,6 +38,7 @@ var (
 
 type env struct {
 	svc   *dossier.Service
+	cfg   dossier.Config
 	blobs *blob.Bucket
 	q     queue.Queue
 	v     *vault.Service
@@ -61,15 +62,29 @@ func newEnv(t *testing.T) *env {
 	now := func() time.Time { return e.now }
 	e.v = vault.New(db.Table(), b, &vault.Options{Now: now})
 	lim := scan.DefaultLimits()
-	e.svc, err = dossier.NewService(dossier.Config{
+	e.cfg = dossier.Config{
 		Records: db.Table(), Blobs: b, Queue: db.Queue(), Catalog: procedure.Default(), Calendar: calendar.Default(),
 		Scans: func(ctx context.Context, data []byte) (*scan.Result, error) { return scan.Split(ctx, data, lim) },
 		Vault: e.v, Now: now, Log: slog.New(slog.DiscardHandler),
-	})
+	}
+	e.svc, err = dossier.NewService(e.cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return e
+}
+
+// withSigner makes e's service sign through s.
+func (e *env) withSigner(t *testing.T, s dossier.ResultSigner) *dossier.Service {
+	t.Helper()
+	c := e.cfg
+	c.Signer = s
+	svc, err := dossier.NewService(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.svc = svc
+	return svc
 }
 
 func (e *env) create(t *testing.T) *dossier.Dossier {
@@ -433,5 +448,74 @@ func TestReuseFromVault(t *testing.T) {
 	log, _ := e.v.Audit(ctx, owner)
 	if len(log) != 1 || log[0].Purpose != "dossier "+d.Code || log[0].Role != string(identity.Officer) {
 		t.Fatalf("access log = %+v", log)
+	}
+}
+
+// flakySigner is the ResultSigner port failing as a provider does when it is
+// down, then working: the dossier's fault handling is under test, not signing.
+type flakySigner struct{ down bool }
+
+func (f *flakySigner) SignResults(_ context.Context, _ identity.Actor, _, otp string, docs []dossier.SignDocument) ([]dossier.SignOutcome, error) {
+	if f.down {
+		return nil, errs.E(errs.Unavailable, "the signing provider is not answering; try again later")
+	}
+	if otp != "123456" {
+		return nil, errs.E(errs.Forbidden, "wrong OTP")
+	}
+	out := make([]dossier.SignOutcome, len(docs))
+	for i, d := range docs {
+		out[i].PDF = append(append([]byte(nil), d.PDF...), "% signed\n"...)
+	}
+	return out, nil
+}
+
+// TestSigningFaultsChangeNothing: a provider that is down or a wrong OTP
+// leaves the result unsigned, the dossier APPROVED and the vault untouched;
+// signing later works.
+func TestSigningFaultsChangeNothing(t *testing.T) {
+	heavy(t)
+	e := newEnv(t)
+	ctx := context.Background()
+	signer := &flakySigner{down: true}
+	svc := e.withSigner(t, signer)
+	d := e.create(t)
+	if _, err := svc.UploadScan(ctx, clerk, d.ID, "application/pdf", bytes.NewReader(complete(t))); err != nil {
+		t.Fatal(err)
+	}
+	e.drain(t)
+	if _, err := svc.Decide(ctx, officer, d.ID, true, ""); err != nil {
+		t.Fatal(err)
+	}
+	result := []byte("%PDF-1.7\nresult\n%%EOF\n")
+	if _, err := svc.PutResult(ctx, officer, d.ID, bytes.NewReader(result)); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name string
+		down bool
+		otp  string
+		kind errs.Kind
+	}{
+		{"provider down", true, "123456", errs.Unavailable},
+		{"wrong OTP", false, "000000", errs.Forbidden},
+	} {
+		signer.down = tt.down
+		if _, err := svc.SignResult(ctx, officer, d.ID, "cred", tt.otp); !errs.Is(err, tt.kind) {
+			t.Fatalf("%s: %v, want %v", tt.name, err, tt.kind)
+		}
+		got, _ := svc.Get(ctx, officer, d.ID)
+		docs, _ := e.v.List(ctx, owner, vault.Filter{Kind: "GKS"})
+		if got.Status != dossier.Approved || got.Result.DocumentID != "" || len(docs) != 0 {
+			t.Fatalf("%s changed something: %s %+v, vault %d", tt.name, got.Status, got.Result, len(docs))
+		}
+	}
+	signer.down = false
+	doc, err := svc.SignResult(ctx, officer, d.ID, "cred", "123456")
+	if err != nil {
+		t.Fatalf("retry: %v", err)
+	}
+	got, _ := svc.Get(ctx, owner, d.ID)
+	if got.Status != dossier.ResultIssued || got.Result.DocumentID != doc {
+		t.Fatalf("after retry: %s %+v", got.Status, got.Result)
 	}
 }

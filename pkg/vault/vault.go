@@ -348,6 +348,28 @@ func (s *Service) Content(ctx context.Context, a identity.Actor, id string) (*Do
 	return d, b, err
 }
 
+// VersionContent returns an earlier version of the citizen's document (a
+// re-issued result keeps its history readable), checked and logged like Content.
+func (s *Service) VersionContent(ctx context.Context, a identity.Actor, id string, version int) (*Document, []byte, error) {
+	d, err := s.own(ctx, a, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if version == d.Version {
+		return s.Content(ctx, a, id)
+	}
+	for _, v := range d.History {
+		if v.Version != version {
+			continue
+		}
+		old := *d
+		old.Version, old.SHA256, old.Size, old.IssuedAt, old.Key, old.History = v.Version, v.SHA256, v.Size, v.IssuedAt, v.Key, nil
+		b, err := s.read(ctx, &old, Access{Actor: a.Label(), Role: string(a.Role), Action: fmt.Sprintf("download v%d", version), Purpose: "owner"})
+		return &old, b, err
+	}
+	return nil, nil, errs.E(errs.NotFound, "document %s has no version %d", id, version)
+}
+
 // Access describes one read, for the access log.
 type Access struct {
 	Actor   string

@@ -223,9 +223,15 @@ func TestReissueKeepsHistoryAndReuse(t *testing.T) {
 	if second.ID != first.ID || second.Version != 2 || len(second.History) != 1 || second.History[0].SHA256 != first.SHA256 {
 		t.Fatalf("re-issue = %+v", second)
 	}
-	old, err := e.b.ReadAll(ctx, second.History[0].Key)
+	_, old, err := e.v.VersionContent(ctx, owner, second.ID, 1)
 	if err != nil || !bytes.Equal(old, pdf) {
 		t.Fatalf("earlier version not readable: %v", err)
+	}
+	if _, _, err := e.v.VersionContent(ctx, another, second.ID, 1); !errs.Is(err, errs.NotFound) {
+		t.Fatalf("another citizen reads an earlier version: %v", err)
+	}
+	if _, _, err := e.v.VersionContent(ctx, owner, second.ID, 9); !errs.Is(err, errs.NotFound) {
+		t.Fatalf("version 9: %v", err)
 	}
 	e.now = e.now.Add(time.Minute)
 	other := e.issue(t, vault.NewDocument{Kind: "LLTP", DossierID: "d2", ValidUntil: e.now.Add(time.Hour)}, pdf)
