@@ -80,7 +80,9 @@ func decode(n *yaml.Node) (obj, error) {
 
 // isIntrinsic reports whether tag is a CloudFormation short form (!Ref), not
 // a YAML core tag (!!str).
-func isIntrinsic(tag string) bool { return strings.HasPrefix(tag, "!") && !strings.HasPrefix(tag, "!!") }
+func isIntrinsic(tag string) bool {
+	return strings.HasPrefix(tag, "!") && !strings.HasPrefix(tag, "!!")
+}
 
 func loadTemplate(t *testing.T) map[string]any {
 	t.Helper()
