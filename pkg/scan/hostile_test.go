@@ -138,10 +138,10 @@ var fixtures = sync.OnceValues(func() (map[string][]byte, error) {
 	m["huge-image"] = rawPDF("<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
 		page("5 0 R"), draw,
 		stream("/Type /XObject /Subtype /Image /Width 20000 /Height 20000 /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /FlateDecode", zeros(1<<20)))
-	// Double-Flate bomb: 1 KB that inflates to 256 MiB in an allowed-size image.
+	// Double-Flate bomb: a few hundred bytes that inflate to 64 MiB in an allowed-size image.
 	m["flate-bomb"] = rawPDF("<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
 		page("5 0 R"), draw,
-		stream("/Type /XObject /Subtype /Image /Width 5000 /Height 5000 /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter [/FlateDecode /FlateDecode]", deflate(zeros(1<<28))))
+		stream("/Type /XObject /Subtype /Image /Width 5000 /Height 5000 /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter [/FlateDecode /FlateDecode]", deflate(zeros(1<<26))))
 	// Page tree whose Kids contain the tree itself.
 	m["page-loop"] = rawPDF("<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [2 0 R 3 0 R] /Count 2 >>",
 		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>")

@@ -6,3 +6,6 @@ package scan_test
 // race detector pixel loops run ~20x slower, so race runs scan at 100 dpi:
 // they look for data races, not for detection quality.
 const testDPI = 100
+
+// raceOn reports whether the tests run under the race detector.
+const raceOn = true
