@@ -39,7 +39,7 @@ type stack struct {
 	rec records.Table
 }
 
-func newStack(t *testing.T) *stack {
+func newStack(t testing.TB) *stack {
 	t.Helper()
 	ctx := context.Background()
 	b := make([]byte, 4)
