@@ -8,7 +8,7 @@ ADDR      ?= 127.0.0.1:8080
 DATA      ?= ./.sohoa
 FUZZTIME  ?= 4s
 BUILD     := build
-FUNCTIONS := $(notdir $(wildcard functions/*))
+FUNCTIONS := $(filter-out internal,$(notdir $(wildcard functions/*)))
 # Debian packages whose tools check what we produce (pdfsig, certutil, qpdf, pdftotext).
 DEB_TOOLS := poppler-utils libnss3-tools qpdf zip jq curl
 
@@ -37,7 +37,7 @@ unit: ## go test -race ./... (scan-heavy tests skip themselves under -race)
 	$(GO) test -race -count=1 ./...
 
 heavy: ## the scan-heavy and end-to-end tests, without -race (pure-Go JPEG decoding is ~15x slower under it)
-	$(GO) test -count=1 ./pkg/dossier/ ./pkg/scan/... ./infra/local/
+	$(GO) test -count=1 ./pkg/dossier/ ./pkg/scan/... ./pkg/separator/ ./infra/local/
 
 integration: ## AWS adapters and Lambda functions against real servers on 127.0.0.1
 	@if [ -x infra/servers/up.sh ]; then \

@@ -13,6 +13,9 @@ import (
 // multi-page TIFF and as the PDF that libtiff's tiff2pdf makes of it (see
 // testdata/scans/README.md).
 func TestCCITTG4(t *testing.T) {
+	if raceOn {
+		t.Skip("decodes many generated pages: ~20x slower under -race; make heavy runs it without")
+	}
 	want := []wantComp{{"TK-01", []int{2, 3}, nil}, {"CCCD", []int{5}, nil}, {"GCS", []int{7}, []int{7}}}
 	for _, name := range []string{"dossier-g4.tif", "dossier-g4.pdf"} {
 		t.Run(name, func(t *testing.T) {

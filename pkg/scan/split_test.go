@@ -34,6 +34,9 @@ type wantComp struct {
 }
 
 func TestSplit(t *testing.T) {
+	if raceOn {
+		t.Skip("decodes many generated pages: ~20x slower under -race; make heavy runs it without")
+	}
 	sep := func(code string) []scantest.Sheet {
 		return one(scantest.Separator(code, "Thành phần "+code+" của hồ sơ"))
 	}

@@ -43,6 +43,9 @@ func TestSheetRefusesBadCodes(t *testing.T) {
 }
 
 func TestDecode(t *testing.T) {
+	if raceOn {
+		t.Skip("decodes many generated pages: ~20x slower under -race; make heavy runs it without")
+	}
 	printed := func(code string, dpi int, angle float64) image.Image {
 		img, err := scantest.SeparatorImage(code, "Giấy khai sinh")
 		if err != nil {
