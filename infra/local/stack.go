@@ -175,7 +175,7 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 	apiHandler := sohoaapi.New(sohoaapi.Config{
 		Dossiers: st.Dossiers, Vault: st.Vault, Catalog: catalog,
 		Auth:      sohoaapi.BearerAuth{Verifier: verifier, Now: o.Now},
-		Documents: documents{},
+		Documents: sohoaapi.Printed{},
 		Signing:   signers.api, Verifier: signers.verifier, Inbox: notes.inbox, Reports: notes.reports,
 		Dev: &sohoaapi.Dev{
 			IssueToken: func(a identity.Actor) (string, error) { return st.Issuer.Issue(a, o.Now(), 12*time.Hour) },

@@ -38,7 +38,8 @@ var _ Remote = (*csc.Client)(nil)
 
 // Config configures a Service.
 type Config struct {
-	// Remote is the officers' remote signing provider. Required.
+	// Remote is the officers' remote signing provider. Optional: without it
+	// only Seal and Verify work (the ingest function seals and signs nothing else).
 	Remote Remote
 	// Seal is the agency seal key and SealChain its chain (leaf first).
 	// Optional: without them Seal fails.
@@ -68,8 +69,8 @@ type Service struct {
 
 // New returns a Service.
 func New(cfg Config) (*Service, error) {
-	if cfg.Remote == nil || cfg.Roots == nil || cfg.TSAURL == "" {
-		return nil, errs.E(errs.Invalid, "signing: Remote, Roots and TSAURL are required")
+	if cfg.Roots == nil || cfg.TSAURL == "" {
+		return nil, errs.E(errs.Invalid, "signing: Roots and TSAURL are required")
 	}
 	if cfg.Seal != nil && len(cfg.SealChain) == 0 {
 		return nil, errs.E(errs.Invalid, "signing: the seal key needs its certificate chain")
@@ -86,6 +87,9 @@ func New(cfg Config) (*Service, error) {
 	return &Service{cfg: cfg, rev: pades.NewRevocationCache(5 * time.Minute)}, nil
 }
 
+// errNoRemote is the answer of the officer routes of a Service without a provider.
+var errNoRemote = errs.E(errs.Unavailable, "no remote signing provider is configured")
+
 // Credential is an officer's signing credential.
 type Credential struct {
 	ID      string `json:"id"`
@@ -96,6 +100,9 @@ type Credential struct {
 
 // Credentials lists userID's credentials at the provider.
 func (s *Service) Credentials(ctx context.Context, userID string) ([]Credential, error) {
+	if s.cfg.Remote == nil {
+		return nil, errNoRemote
+	}
 	ids, err := s.cfg.Remote.ListCredentials(ctx, userID)
 	if err != nil {
 		return nil, err
@@ -118,6 +125,9 @@ func (s *Service) Credentials(ctx context.Context, userID string) ([]Credential,
 // owned checks that credentialID belongs to userID, so one officer cannot
 // trigger OTPs or sign with another's credential through our service account.
 func (s *Service) owned(ctx context.Context, userID, credentialID string) error {
+	if s.cfg.Remote == nil {
+		return errNoRemote
+	}
 	ids, err := s.cfg.Remote.ListCredentials(ctx, userID)
 	if err != nil {
 		return err

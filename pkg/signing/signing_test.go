@@ -180,3 +180,28 @@ func benchSign(b *testing.B, pages int, batch int) {
 func BenchmarkSignResults1Page(b *testing.B)   { benchSign(b, 1, 50) }
 func BenchmarkSignResults20Pages(b *testing.B) { benchSign(b, 20, 50) }
 func BenchmarkSignBatch200(b *testing.B)       { benchSign(b, 1, 200) }
+
+// TestSealOnly: a Service without a remote provider seals and verifies, and
+// says plainly that officer signing is unavailable.
+func TestSealOnly(t *testing.T) {
+	ctx := context.Background()
+	p := newStack(t, 0).pki
+	s, err := signing.New(signing.Config{Seal: p.Seal().Signer, SealChain: p.Seal().Chain, Roots: p.Roots(), TSAURL: p.TSAURL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Credentials(ctx, "linh"); !errs.Is(err, errs.Unavailable) {
+		t.Fatalf("Credentials without a provider: %v", err)
+	}
+	if _, err := s.SignResults(ctx, "linh", "cred-linh", "123456", []signing.Document{{PDF: []byte("%PDF")}}); !errs.Is(err, errs.Unavailable) {
+		t.Fatalf("SignResults without a provider: %v", err)
+	}
+	sealed, err := s.Seal(ctx, padestest.PDF(1, false), signing.SealMeta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.Verify(ctx, sealed)
+	if err != nil || !rep.Valid {
+		t.Fatalf("sealed PDF does not verify: %v %+v", err, rep)
+	}
+}

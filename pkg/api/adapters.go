@@ -1,0 +1,76 @@
+package api
+
+import (
+	"context"
+	"crypto/x509"
+
+	"github.com/sohoa/sohoa/pkg/dossier"
+	"github.com/sohoa/sohoa/pkg/errs"
+	"github.com/sohoa/sohoa/pkg/identity"
+	"github.com/sohoa/sohoa/pkg/pades"
+	"github.com/sohoa/sohoa/pkg/procedure"
+	"github.com/sohoa/sohoa/pkg/receipt"
+	"github.com/sohoa/sohoa/pkg/separator"
+	"github.com/sohoa/sohoa/pkg/signing"
+)
+
+// SigningService serves the credential routes from a signing service.
+func SigningService(s *signing.Service) Signing { return signingService{s} }
+
+type signingService struct{ s *signing.Service }
+
+func (s signingService) Credentials(ctx context.Context, a identity.Actor) ([]Credential, error) {
+	if a.Role != identity.Officer {
+		return nil, errs.E(errs.Forbidden, "only agency officers have signing credentials")
+	}
+	cs, err := s.s.Credentials(ctx, a.Subject)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Credential, len(cs))
+	for i, c := range cs {
+		out[i] = Credential{ID: c.ID, Subject: c.Subject, Certificate: c.CertificatePEM}
+	}
+	return out, nil
+}
+
+func (s signingService) SendOTP(ctx context.Context, a identity.Actor, credentialID string) error {
+	if a.Role != identity.Officer {
+		return errs.E(errs.Forbidden, "only agency officers have signing credentials")
+	}
+	return s.s.SendOTP(ctx, a.Subject, credentialID)
+}
+
+// PadesVerifier answers POST /v1/verify with pades.Verify against Roots.
+type PadesVerifier struct{ Roots *x509.CertPool }
+
+// Verify implements Verifier.
+func (v PadesVerifier) Verify(ctx context.Context, pdf []byte) (*VerifyReport, error) {
+	rep, err := pades.Verify(ctx, pdf, pades.VerifyOptions{Roots: v.Roots})
+	if err != nil {
+		return nil, err
+	}
+	out := &VerifyReport{Valid: rep.Valid, Signatures: []SignatureReport{}}
+	for _, sg := range rep.Signatures {
+		out.Signatures = append(out.Signatures, SignatureReport{Signer: sg.Signer, SignedAt: sg.SignedAt,
+			Intact: sg.Intact, Trusted: sg.Trusted, Timestamped: sg.Timestamped, Valid: sg.Valid,
+			SubFilter: sg.SubFilter, Problems: sg.Problems})
+	}
+	return out, nil
+}
+
+// Printed renders separator sheets (pkg/separator) and receipts (pkg/receipt).
+type Printed struct{}
+
+// Separator implements Documents.
+func (Printed) Separator(code, name string) ([]byte, error) { return separator.Sheet(code, name) }
+
+// Receipt implements Documents.
+func (Printed) Receipt(_ context.Context, d *dossier.Dossier, p procedure.Procedure) ([]byte, error) {
+	return receipt.Render(d, p, receipt.Options{})
+}
+
+var (
+	_ Verifier  = PadesVerifier{}
+	_ Documents = Printed{}
+)
