@@ -108,12 +108,19 @@ func (s *Server) createDossier(w http.ResponseWriter, r *http.Request, a identit
 	if err != nil {
 		return err
 	}
+	upload := map[string]any{"method": "PUT", "url": s.url(r, "/v1/dossiers/"+d.ID+"/scan"),
+		"expiresAt": time.Now().UTC().Add(24 * time.Hour).Truncate(time.Second),
+		"headers":   map[string]string{"Authorization": "Bearer <your token>"}}
+	if s.c.UploadURL != nil {
+		u, exp, err := s.c.UploadURL(r.Context(), d)
+		if err != nil {
+			return errs.Wrap(errs.Unavailable, err, "the dossier %s was created, but no upload URL could be made; upload with PUT /v1/dossiers/%s/scan", d.Code, d.ID)
+		}
+		upload = map[string]any{"method": "PUT", "url": u, "expiresAt": exp.UTC()}
+	}
 	w.Header().Set("Location", "/v1/dossiers/"+d.ID)
 	writeJSON(w, http.StatusCreated, map[string]any{
-		"id": d.ID, "code": d.Code, "status": d.Status, "dueAt": d.DueAt,
-		"upload": map[string]any{"method": "PUT", "url": s.url(r, "/v1/dossiers/"+d.ID+"/scan"),
-			"expiresAt": time.Now().UTC().Add(24 * time.Hour).Truncate(time.Second),
-			"headers":   map[string]string{"Authorization": "Bearer <your token>"}},
+		"id": d.ID, "code": d.Code, "status": d.Status, "dueAt": d.DueAt, "upload": upload,
 	})
 	return nil
 }

@@ -107,6 +107,10 @@ type Config struct {
 	Dev       *Dev
 	// Ready reports whether every part of the stack is ready (GET /healthz).
 	Ready func(ctx context.Context) error
+	// UploadURL, if set, gives the URL a new dossier's scan is PUT to (on AWS a
+	// presigned S3 URL under the intake prefix, so scans bypass API Gateway's
+	// 6 MB limit). Nil: the API's own PUT /v1/dossiers/{id}/scan, with a token.
+	UploadURL func(ctx context.Context, d *dossier.Dossier) (url string, expires time.Time, err error)
 	// BaseURL is the public URL of the API, for links in answers (upload, shares).
 	BaseURL string
 	Log     *slog.Logger

@@ -2,13 +2,17 @@ package wire
 
 import (
 	"context"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	sohoaapi "github.com/sohoa/sohoa/pkg/api"
+	"github.com/sohoa/sohoa/pkg/dossier"
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/notify"
+	"github.com/sohoa/sohoa/pkg/s3"
+	"github.com/sohoa/sohoa/pkg/signing"
 )
 
 // APIHandler is the api function's handler: API Gateway HTTP API (payload
@@ -17,9 +21,9 @@ type APIHandler func(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (ev
 
 // API builds the whole HTTP API over AWS.
 //
-// Scans are uploaded through PUT /v1/dossiers/{id}/scan (API Gateway caps a
-// request at 10 MB); a presigned S3 PUT to dossier.NewIntakeKey needs a hook
-// in pkg/api that does not exist yet.
+// A new dossier's upload URL is a presigned S3 PUT to dossier.NewIntakeKey
+// (Lambda caps a request at 6 MB; scans are larger): the intake bucket's
+// ObjectCreated event then drives the ingest function.
 func API(ctx context.Context, env Env) (APIHandler, error) {
 	c, err := NewCore(ctx, env, Logger())
 	if err != nil {
@@ -40,15 +44,19 @@ func API(ctx context.Context, env Env) (APIHandler, error) {
 	o := DossierOptions{Vault: v, Queue: c.IngestQueue()}
 	var apiSigning sohoaapi.Signing
 	if sg != nil {
-		o.Signer, apiSigning = ResultSigner{sg}, APISigning{sg}
+		o.Signer, apiSigning = signing.ForDossiers(sg), sohoaapi.SigningService(sg)
 	}
 	ds, err := c.Dossiers(o)
 	if err != nil {
 		return nil, err
 	}
 	h := sohoaapi.New(sohoaapi.Config{
-		Dossiers: ds, Vault: v, Catalog: c.Catalog, Auth: GatewayAuth{}, Documents: Documents{},
-		Signing: apiSigning, Verifier: Verifier{Roots: roots}, Inbox: notify.NewInbox(c.Table),
+		Dossiers: ds, Vault: v, Catalog: c.Catalog, Auth: GatewayAuth{}, Documents: sohoaapi.Printed{},
+		Signing: apiSigning, Verifier: sohoaapi.PadesVerifier{Roots: roots},
+		UploadURL: func(ctx context.Context, d *dossier.Dossier) (string, time.Time, error) {
+			u, err := s3.PresignPut(ctx, c.Dossier, dossier.NewIntakeKey(d.ID), s3.MaxPresignExpiry)
+			return u, time.Now().Add(s3.MaxPresignExpiry), err
+		}, Inbox: notify.NewInbox(c.Table),
 		BaseURL: env.Get(EnvBaseURL), Log: c.Log,
 		Ready: func(ctx context.Context) error {
 			if _, err := c.Table.Get(ctx, "HEALTH", "HEALTH"); err != nil && !errs.Is(err, errs.NotFound) {

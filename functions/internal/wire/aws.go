@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	awskms "github.com/aws/aws-sdk-go-v2/service/kms"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
@@ -82,6 +83,13 @@ func (a *AWS) SNS() *sns.Client {
 }
 
 // Table returns the records table named by SOHOA_TABLE.
+func (a *AWS) KMS() *awskms.Client {
+	return awskms.NewFromConfig(a.cfg, func(o *awskms.Options) {
+		o.BaseEndpoint = endpoint(a.env.Get(EnvEndpointKMS))
+	})
+}
+
+// Table returns the records table.
 func (a *AWS) Table() *dynamo.Table { return dynamo.New(a.DynamoDB(), a.env.Get(EnvTable)) }
 
 // Bucket opens the bucket named by the variable name, writing with SSE-KMS

@@ -37,6 +37,7 @@ const (
 	EnvCSCClientID    = "SOHOA_CSC_CLIENT_ID"
 	EnvCSCSecret      = "SOHOA_CSC_CLIENT_SECRET"
 	EnvTSAURL         = "SOHOA_TSA_URL"      // RFC 3161 time-stamping authority
+	EnvSealKeyID      = "SOHOA_SEAL_KEY_ID"  // asymmetric KMS key of the agency seal (certified copies)
 	EnvBaseURL        = "SOHOA_API_BASE_URL" // public URL of the API (links in answers)
 	EnvPortalURL      = "SOHOA_PORTAL_URL"   // citizen portal, shown in notifications
 	EnvMailFrom       = "SOHOA_MAIL_FROM"    // SES verified sender
@@ -51,6 +52,7 @@ const (
 	EnvEndpointSQS      = "AWS_ENDPOINT_URL_SQS"
 	EnvEndpointSES      = "AWS_ENDPOINT_URL_SESV2"
 	EnvEndpointSNS      = "AWS_ENDPOINT_URL_SNS"
+	EnvEndpointKMS      = "AWS_ENDPOINT_URL_KMS"
 )
 
 // Vars lists, per function, the Sohoa variables it reads (endpoint overrides
@@ -60,7 +62,7 @@ var Vars = map[string][]Var{
 		{EnvDataKeyID, false}, {EnvCSCURL, false}, {EnvCSCClientID, false}, {EnvCSCSecret, false},
 		{EnvTSAURL, false}, {EnvBaseURL, false}, {EnvS3PathStyle, false}},
 	"ingest": {{EnvTable, true}, {EnvDossierBucket, true}, {EnvVaultBucket, true},
-		{EnvDataKeyID, false}, {EnvMaxReceive, false}, {EnvS3PathStyle, false}},
+		{EnvDataKeyID, false}, {EnvMaxReceive, false}, {EnvS3PathStyle, false}, {EnvSealKeyID, false}, {EnvTSAURL, false}},
 	"signer": {{EnvTable, true}, {EnvDossierBucket, true}, {EnvVaultBucket, true},
 		{EnvDataKeyID, false}, {EnvCSCURL, true}, {EnvCSCClientID, false}, {EnvCSCSecret, false},
 		{EnvTSAURL, true}, {EnvMaxReceive, false}, {EnvS3PathStyle, false}},
@@ -92,7 +94,7 @@ func Load(fn string, getenv func(string) string) (Env, error) {
 		}
 		e.values[v.Name] = val
 	}
-	for _, n := range []string{EnvEndpointS3, EnvEndpointDynamoDB, EnvEndpointSQS, EnvEndpointSES, EnvEndpointSNS, "AWS_REGION"} {
+	for _, n := range []string{EnvEndpointS3, EnvEndpointDynamoDB, EnvEndpointSQS, EnvEndpointSES, EnvEndpointSNS, EnvEndpointKMS, "AWS_REGION"} {
 		e.values[n] = strings.TrimSpace(getenv(n))
 	}
 	if len(missing) > 0 {

@@ -44,7 +44,15 @@ func NewIngest(ctx context.Context, env Env) (*Ingest, error) {
 	if err != nil {
 		return nil, err
 	}
-	ds, err := c.Dossiers(DossierOptions{Vault: v})
+	roots, err := c.Roots(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sealer, err := c.Sealer(ctx, roots)
+	if err != nil {
+		return nil, err
+	}
+	ds, err := c.Dossiers(DossierOptions{Vault: v, Sealer: sealer})
 	if err != nil {
 		return nil, err
 	}

@@ -112,7 +112,10 @@ const (
 	// {"officers":[{"id","name","agency","email","phone"}], "staff":[...]}.
 	DirectoryKey = "config/directory.json"
 	// TrustRootsKey holds the PEM trust anchors signatures are verified against.
-	TrustRootsKey  = "config/trust-roots.pem"
+	TrustRootsKey = "config/trust-roots.pem"
+	// SealChainKey holds the PEM certificate chain (leaf first) of the agency
+	// seal whose private key is the KMS key SOHOA_SEAL_KEY_ID.
+	SealChainKey   = "config/seal-chain.pem"
 	maxConfigBytes = 1 << 20
 )
 

@@ -11,6 +11,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/dossier"
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/identity"
+	"github.com/sohoa/sohoa/pkg/signing"
 )
 
 // SignJob is a batch-signing job on the sign queue: an officer's results to
@@ -57,7 +58,7 @@ func NewSigner(ctx context.Context, env Env) (*Signer, error) {
 	if err != nil {
 		return nil, err
 	}
-	ds, err := c.Dossiers(DossierOptions{Vault: v, Signer: ResultSigner{sg}})
+	ds, err := c.Dossiers(DossierOptions{Vault: v, Signer: signing.ForDossiers(sg)})
 	if err != nil {
 		return nil, err
 	}
