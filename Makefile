@@ -9,10 +9,12 @@ DATA      ?= ./.sohoa
 FUZZTIME  ?= 4s
 BUILD     := build
 FUNCTIONS := $(filter-out internal,$(notdir $(wildcard functions/*)))
+# Tests that decode many scanned pages or drive the whole stack: run without -race.
+HEAVY     := ./pkg/dossier/ ./pkg/scan/... ./pkg/separator/ ./infra/local/
 # Debian packages whose tools check what we produce (pdfsig, certutil, qpdf, pdftotext).
 DEB_TOOLS := poppler-utils libnss3-tools qpdf zip jq curl
 
-.PHONY: help run test unit heavy integration fuzz lint bench build clean tools servers servers-down deploy
+.PHONY: help run test unit heavy integration fuzz lint bench build clean tools deploy
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -27,24 +29,26 @@ tools: ## install the Debian tools the tests check our PDFs with
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(DEB_TOOLS) >/dev/null; \
 	fi
 
-test: tools lint ## everything: unit tests with -race, heavy pipeline tests, integration against real servers, fuzzing
-	$(MAKE) unit
-	$(MAKE) heavy
-	$(MAKE) integration
+test: tools lint ## everything: servers up, unit + integration tests with -race, the heavy pipeline pass, fuzzing
+	@echo "== starting the AWS-compatible servers (installed once, cached in ~/.cache/sohoa)"
+	@eval "$$(infra/servers/up.sh)"; \
+	trap 'infra/servers/down.sh >/dev/null 2>&1 || true' EXIT; \
+	echo "== go test -race ./... (unit, conformance suites on real servers, Lambda binaries, template)"; \
+	$(GO) test -race -count=1 ./...; \
+	echo "== heavy pass without -race (page decoding, end to end over HTTP, pdfsig)"; \
+	$(GO) test -count=1 $(HEAVY)
 	$(MAKE) fuzz
 
-unit: ## go test -race ./... (scan-heavy tests skip themselves under -race)
+unit: ## go test -race ./... without servers (integration tests skip themselves)
 	$(GO) test -race -count=1 ./...
 
 heavy: ## the scan-heavy and end-to-end tests, without -race (pure-Go JPEG decoding is ~15x slower under it)
-	$(GO) test -count=1 ./pkg/dossier/ ./pkg/scan/... ./pkg/separator/ ./infra/local/
+	$(GO) test -count=1 $(HEAVY)
 
-integration: ## AWS adapters and Lambda functions against real servers on 127.0.0.1
-	@if [ -x infra/servers/up.sh ]; then \
-		eval "$$(infra/servers/up.sh)"; \
-		trap 'infra/servers/down.sh >/dev/null 2>&1 || true' EXIT; \
-		$(GO) test -count=1 -race ./pkg/... ./functions/... ./infra/...; \
-	else echo "integration: infra/servers/up.sh not present: nothing to run"; fi
+integration: ## only the tests that need the real servers
+	@eval "$$(infra/servers/up.sh)"; \
+	trap 'infra/servers/down.sh >/dev/null 2>&1 || true' EXIT; \
+	$(GO) test -race -count=1 ./pkg/dynamo/ ./pkg/sqs/ ./pkg/s3/ ./pkg/notify/... ./functions/... ./infra/lambdatest/
 
 fuzz: ## run every fuzz target for $(FUZZTIME)
 	@for pkg in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u); do \
@@ -63,7 +67,8 @@ bench: ## whole-pipeline, scan, signing and Lambda figures on this machine
 	$(GO) test -run='^$$' -bench=Pipeline -benchtime=3x ./infra/local/
 	$(GO) test -run='^$$' -bench=Split -benchtime=3x ./pkg/scan/
 	$(GO) test -run='^$$' -bench=. -benchtime=2s ./pkg/signing/ ./pkg/pades/
-	@if [ -d infra/lambdatest ]; then $(GO) test -run='^$$' -bench=. -benchtime=1x ./infra/lambdatest/; fi
+	@eval "$$(infra/servers/up.sh)"; $(GO) test -run='^$$' -bench=ColdStart -benchtime=10x ./infra/lambdatest/; \
+	$(GO) test -run='TestZipSize' -v ./infra/lambdatest/ | grep -E 'zip|ok|FAIL' || true
 
 build: ## one Lambda zip per function in $(BUILD)/ (arm64, provided.al2023)
 	@mkdir -p $(BUILD)
