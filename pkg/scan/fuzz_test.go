@@ -62,19 +62,19 @@ func FuzzSniff(f *testing.F) {
 }
 
 func FuzzSplit(f *testing.F) {
-	f.Add(rawPDF("<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [2 0 R 3 0 R] /Count 2 >>",
+	f.Add(scantest.RawPDF("<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [2 0 R 3 0 R] /Count 2 >>",
 		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"))
-	f.Add(rawPDF("<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+	f.Add(scantest.RawPDF("<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
 		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /Im0 5 0 R >> >> /Contents 4 0 R >>",
-		stream("", []byte("q 595 0 0 842 0 0 cm /Im0 Do Q")),
-		stream("/Type /XObject /Subtype /Image /Width 20000 /Height 20000 /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /FlateDecode", deflate([]byte("x")))))
+		scantest.Stream("", []byte("q 595 0 0 842 0 0 cm /Im0 Do Q")),
+		scantest.Stream("/Type /XObject /Subtype /Image /Width 20000 /Height 20000 /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /FlateDecode", scantest.Deflate([]byte("x")))))
 	small, err := scantest.Dossier(scantest.Spec{Seed: 5, DPI: 50, Sheets: []scantest.Sheet{
 		scantest.Separator("A", "a"), scantest.Text("x"), scantest.Blank()}})
 	if err != nil {
 		f.Fatal(err)
 	}
 	f.Add(small)
-	f.Add(rawPDF("<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+	f.Add(scantest.RawPDF("<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
 		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		res, err := scan.Split(context.Background(), data, fuzzLimits())

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sohoa/sohoa/pkg/scan"
+	"github.com/sohoa/sohoa/pkg/scan/scantest"
 )
 
 func TestSplitIsolated(t *testing.T) {
@@ -19,9 +20,9 @@ func TestSplitIsolated(t *testing.T) {
 	// pdfcpu holds it whole, so only the child's memory limit stops it.
 	var contentBomb []byte
 	if !raceOn { // the race detector's address space rules out RLIMIT_AS, and its deflate is slow
-		contentBomb = rawPDF("<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		contentBomb = scantest.RawPDF("<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
 			"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
-			stream("/Filter [/FlateDecode /FlateDecode]", deflate(zeros(256<<20))))
+			scantest.Stream("/Filter [/FlateDecode /FlateDecode]", scantest.Deflate(scantest.Zeros(256<<20))))
 	}
 
 	tests := []struct {
