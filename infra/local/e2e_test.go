@@ -230,6 +230,18 @@ func TestDossierEndToEnd(t *testing.T) {
 	if stc, b, _ := clerk.do("GET", "/v1/dossiers/"+created.ID+"/receipt.pdf", "", nil); stc != 200 || !bytes.HasPrefix(b, []byte("%PDF-")) {
 		t.Errorf("receipt: %d", stc)
 	}
+	// Each certified copy carries the conversion mark on page 1 and a seal
+	// that pdfsig accepts.
+	for _, code := range []string{"TKKS", "GCS", "CCCD"} {
+		stc, comp, _ := clerk.do("GET", "/v1/dossiers/"+created.ID+"/components/"+code+"/content", "", nil)
+		if stc != 200 {
+			t.Fatalf("component %s: %d", code, stc)
+		}
+		pdfsigValid(t, st, comp)
+		if text := pdfText(t, comp, 1); text != "" && !strings.Contains(text, "chuyển đổi từ bản giấy") {
+			t.Errorf("component %s: page 1 has no conversion mark:\n%s", code, text)
+		}
+	}
 
 	// The officer finds it in the queue, approves, uploads and signs the result.
 	var q struct{ Dossiers []dossierJSON }
@@ -363,6 +375,26 @@ func TestDossierEndToEnd(t *testing.T) {
 	}
 }
 
+// pdfText extracts the text of one page with poppler's pdftotext, or "" if
+// it is not installed.
+func pdfText(t *testing.T, pdf []byte, page int) string {
+	t.Helper()
+	if _, err := exec.LookPath("pdftotext"); err != nil {
+		t.Log("pdftotext not installed (make tools installs it): text check skipped")
+		return ""
+	}
+	f := filepath.Join(t.TempDir(), "in.pdf")
+	if err := os.WriteFile(f, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := fmt.Sprint(page)
+	out, err := exec.Command("pdftotext", "-f", p, "-l", p, f, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	return string(out)
+}
+
 // resultPDF makes a one-page result document as an agency would upload it.
 func resultPDF(t *testing.T) []byte {
 	t.Helper()
@@ -469,4 +501,3 @@ func otpIn(s string) string {
 
 const officerPhone = "+84900000001"
 
-var _ = fmt.Sprintf
