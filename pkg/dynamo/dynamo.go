@@ -161,7 +161,7 @@ func (t *Table) Get(ctx context.Context, pk, sk string) (records.Item, error) {
 
 // Put implements records.Table.
 func (t *Table) Put(ctx context.Context, it records.Item) (records.Item, error) {
-	if err := validItem(it); err != nil {
+	if err := records.CheckItem(it); err != nil {
 		return records.Item{}, err
 	}
 	cond, names, values := condition(it, time.Now().Unix())
@@ -185,19 +185,8 @@ func (t *Table) Put(ctx context.Context, it records.Item) (records.Item, error) 
 
 // Transact implements records.Table with one TransactWriteItems call.
 func (t *Table) Transact(ctx context.Context, items []records.Item) error {
-	if len(items) > records.MaxTransactItems {
-		return errs.E(errs.Invalid, "records: %d items in a transaction, at most %d", len(items), records.MaxTransactItems)
-	}
-	seen := make(map[[2]string]bool, len(items))
-	for _, it := range items {
-		if err := validItem(it); err != nil {
-			return err
-		}
-		k := [2]string{it.PK, it.SK}
-		if seen[k] {
-			return errs.E(errs.Invalid, "records: item %s/%s twice in one transaction", it.PK, it.SK)
-		}
-		seen[k] = true
+	if err := records.CheckTransact(items); err != nil {
+		return err
 	}
 	if len(items) == 0 {
 		return nil
@@ -265,7 +254,7 @@ func (t *Table) Delete(ctx context.Context, pk, sk string, version int64) error 
 // Query implements records.Table. Expired items are filtered out, and Limit
 // counts only the items returned, so it may read several pages.
 func (t *Table) Query(ctx context.Context, q records.Query) ([]records.Item, error) {
-	if err := validQuery(q); err != nil {
+	if err := records.CheckQuery(q); err != nil {
 		return nil, err
 	}
 	now := time.Now().Unix()

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/records"
@@ -19,26 +18,6 @@ type Table struct {
 }
 
 var _ records.Table = (*Table)(nil)
-
-// validItem checks what DynamoDB would refuse, so that both adapters refuse alike.
-func validItem(it records.Item) error {
-	switch {
-	case it.PK == "" || it.SK == "":
-		return errs.E(errs.Invalid, "records: item needs a PK and an SK")
-	case (it.GSI1PK == "") != (it.GSI1SK == ""):
-		return errs.E(errs.Invalid, "records: item %s/%s: GSI1PK and GSI1SK go together", it.PK, it.SK)
-	case (it.GSI2PK == "") != (it.GSI2SK == ""):
-		return errs.E(errs.Invalid, "records: item %s/%s: GSI2PK and GSI2SK go together", it.PK, it.SK)
-	case it.Version < 0:
-		return errs.E(errs.Invalid, "records: item %s/%s: negative version", it.PK, it.SK)
-	}
-	for _, k := range []string{it.PK, it.SK, it.GSI1PK, it.GSI1SK, it.GSI2PK, it.GSI2SK} {
-		if !utf8.ValidString(k) || len(k) > 1024 {
-			return errs.E(errs.Invalid, "records: item keys must be UTF-8 of at most 1024 bytes")
-		}
-	}
-	return nil
-}
 
 func nullable(s string) any {
 	if s == "" {
@@ -126,7 +105,7 @@ func put(ctx context.Context, tx *sql.Tx, it records.Item, now int64) (records.I
 
 // Put implements records.Table.
 func (t *Table) Put(ctx context.Context, it records.Item) (records.Item, error) {
-	if err := validItem(it); err != nil {
+	if err := records.CheckItem(it); err != nil {
 		return records.Item{}, err
 	}
 	var stored records.Item
@@ -143,19 +122,8 @@ func (t *Table) Put(ctx context.Context, it records.Item) (records.Item, error) 
 
 // Transact implements records.Table.
 func (t *Table) Transact(ctx context.Context, items []records.Item) error {
-	if len(items) > records.MaxTransactItems {
-		return errs.E(errs.Invalid, "records: %d items in a transaction, at most %d", len(items), records.MaxTransactItems)
-	}
-	seen := make(map[[2]string]bool, len(items))
-	for _, it := range items {
-		if err := validItem(it); err != nil {
-			return err
-		}
-		k := [2]string{it.PK, it.SK}
-		if seen[k] {
-			return errs.E(errs.Invalid, "records: item %s/%s twice in one transaction", it.PK, it.SK)
-		}
-		seen[k] = true
+	if err := records.CheckTransact(items); err != nil {
+		return err
 	}
 	if len(items) == 0 {
 		return nil
@@ -199,7 +167,7 @@ func (t *Table) Delete(ctx context.Context, pk, sk string, version int64) error 
 
 // Query implements records.Table.
 func (t *Table) Query(ctx context.Context, q records.Query) ([]records.Item, error) {
-	if err := validQuery(q); err != nil {
+	if err := records.CheckQuery(q); err != nil {
 		return nil, err
 	}
 	pkCol, skCol := "pk", "sk"
@@ -255,23 +223,4 @@ func (t *Table) Query(ctx context.Context, q records.Query) ([]records.Item, err
 		return nil, unavailable(fmt.Errorf("query %s: %w", q.PK, err))
 	}
 	return out, nil
-}
-
-func validQuery(q records.Query) error {
-	switch {
-	case q.Index != records.Primary && q.Index != records.GSI1 && q.Index != records.GSI2:
-		return errs.E(errs.Invalid, "records: unknown index %q", q.Index)
-	case q.PK == "":
-		return errs.E(errs.Invalid, "records: query needs a PK")
-	case q.SKPrefix != "" && (q.SKFrom != "" || q.SKTo != ""):
-		return errs.E(errs.Invalid, "records: query with both a prefix and a range")
-	case q.Limit < 0:
-		return errs.E(errs.Invalid, "records: negative limit")
-	}
-	for _, k := range []string{q.PK, q.SKPrefix, q.SKFrom, q.SKTo} {
-		if !utf8.ValidString(k) {
-			return errs.E(errs.Invalid, "records: query keys must be UTF-8")
-		}
-	}
-	return nil
 }
