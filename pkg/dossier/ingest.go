@@ -81,7 +81,7 @@ func (s *Service) UploadScan(ctx context.Context, a identity.Actor, id, contentT
 	}
 	return s.update(ctx, id, func(d *Dossier) error {
 		if last, ok := d.LastScan(); ok && last.Key == key {
-			return nil
+			return errUnchanged
 		}
 		if err := s.resume(d, a.Label()); err != nil {
 			return err

@@ -71,7 +71,7 @@ func (s *Service) AcceptStoredScan(ctx context.Context, key string, lastAttempt 
 	tooLarge := n > s.c.MaxScanBytes
 	d, err := s.update(ctx, id, func(d *Dossier) error {
 		if hasScan(d, key) {
-			return nil
+			return errUnchanged // a redelivered event: recorded already
 		}
 		if d.Status != Received && d.Status != NeedsSupplement {
 			return errIgnored

@@ -2,6 +2,7 @@ package dossier
 
 import (
 	"context"
+	"errors"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -260,8 +261,13 @@ func (s *Service) AgencyQueue(ctx context.Context, a identity.Actor, st Status) 
 	return s.st.queue(ctx, a.Agency, st)
 }
 
+// errUnchanged, returned by an update's fn, means there is nothing to save
+// (a redelivered event): the stored dossier is left as it is.
+var errUnchanged = errors.New("unchanged")
+
 // update loads dossier id, lets fn change it, and saves it with its events,
-// retrying fn on a concurrent change. fn must be safe to call more than once.
+// retrying fn on a concurrent change. fn must be safe to call more than once;
+// it returns errUnchanged when there is nothing to change.
 func (s *Service) update(ctx context.Context, id string, fn func(d *Dossier) error) (*Dossier, error) {
 	for attempt := 0; ; attempt++ {
 		d, err := s.st.get(ctx, id)
@@ -270,6 +276,9 @@ func (s *Service) update(ctx context.Context, id string, fn func(d *Dossier) err
 		}
 		published := len(d.History)
 		if err := fn(d); err != nil {
+			if errors.Is(err, errUnchanged) {
+				return d, nil
+			}
 			return nil, err
 		}
 		err = s.st.save(ctx, d, published)

@@ -366,6 +366,15 @@ func TestAcceptStoredScan(t *testing.T) {
 	if got.Status != dossier.Validated || len(got.Scans) != 1 || len(got.History) != 3 {
 		t.Fatalf("status %s, scans %d, history %+v", got.Status, len(got.Scans), got.History)
 	}
+	// A third delivery writes nothing at all: the stored record is untouched.
+	before, _ := e.cfg.Records.Get(ctx, "DOSSIER#"+d.ID, "META")
+	if err := e.svc.AcceptStoredScan(ctx, key, false); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := e.cfg.Records.Get(ctx, "DOSSIER#"+d.ID, "META")
+	if before.Version != after.Version {
+		t.Fatalf("a redelivered event rewrote the dossier (version %d → %d)", before.Version, after.Version)
+	}
 	// Keys outside the layout and unknown dossiers are ignored, not errors.
 	for _, k := range []string{"elsewhere/x", dossier.NewIntakeKey("nosuchdossier")} {
 		if err := e.svc.AcceptStoredScan(ctx, k, false); err != nil {
