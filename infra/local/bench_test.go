@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"syscall"
 	"testing"
 	"time"
@@ -31,8 +32,12 @@ func BenchmarkPipeline100Pages(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	var logTo io.Writer = io.Discard
+	if os.Getenv("SOHOA_TEST_LOG") != "" {
+		logTo = os.Stderr
+	}
 	st, err := Start(context.Background(), Options{Addr: "127.0.0.1:0", DataDir: b.TempDir(),
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		Log: slog.New(slog.NewTextHandler(logTo, nil))})
 	if err != nil {
 		b.Fatal(err)
 	}

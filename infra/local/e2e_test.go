@@ -118,7 +118,7 @@ func (c client) waitStatus(id string) dossierJSON {
 		if time.Now().After(deadline) {
 			c.t.Fatalf("dossier %s still %s after 90 s", id, d.Status)
 		}
-		time.Sleep(200 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 
@@ -298,7 +298,15 @@ func TestDossierEndToEnd(t *testing.T) {
 	if err := json.Unmarshal(b, &rep); stc != 200 || err != nil || !rep.Valid {
 		t.Fatalf("verify: %d %s", stc, b)
 	}
+	rep.Signatures = nil
 	pdfsigValid(t, st, signed)
+	// One byte changed inside the signed range: the signature is invalid.
+	tampered := bytes.Clone(signed)
+	tampered[len(tampered)/4] ^= 0x01
+	stc, b, _ = c.do("POST", "/v1/verify", "application/pdf", tampered)
+	if err := json.Unmarshal(b, &rep); stc != 200 || err != nil || rep.Valid || len(rep.Signatures) == 0 || rep.Signatures[0].Valid {
+		t.Errorf("verify of a tampered PDF: %d %s", stc, b)
+	}
 
 	var tr map[string]any
 	c.json("GET", "/v1/track/"+created.Code, nil, 200, &tr)
