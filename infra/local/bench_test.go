@@ -6,19 +6,39 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"syscall"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/sohoa/sohoa/pkg/scan/scantest"
 )
 
+// resetPeakRSS resets the kernel's high-water mark of this process's
+// resident memory (Linux: 5 > /proc/self/clear_refs), so that generating the
+// scan does not count.
+func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
+
+// peakRSS returns VmHWM of this process in bytes, 0 if unknown.
+func peakRSS() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			var kb int64
+			fmt.Sscanf(strings.TrimSpace(v), "%d", &kb)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
 // BenchmarkPipeline100Pages measures the whole pipeline on a generated
 // 100-page, 200-dpi scan with 5 components: HTTP upload → durable queue →
 // isolated split → checks → certification (conversion mark + seal, B-LT with
 // timestamp) → VALIDATED. It reports pages/s end to end and the peak RSS of
-// the isolated reader (the child process that holds the scan) relative to the
-// scan's size.
+// the stack's process relative to the scan's size.
 func BenchmarkPipeline100Pages(b *testing.B) {
 	codes := []string{"TKCT", "GCNQSDD", "GKS", "VBDY", "CCCD"} // permanent residence: 5 components (CCCD unknown → a finding; still split)
 	var sheets []scantest.Sheet
@@ -50,6 +70,7 @@ func BenchmarkPipeline100Pages(b *testing.B) {
 	c := client{t: t, base: st.URL}
 	clerk := c.as(c.tokenFor("postal_clerk", "clerk-01", "", "Trần Thị Mai"))
 	b.SetBytes(int64(len(data)))
+	resetPeakRSS()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		var d struct{ ID string }
@@ -64,10 +85,12 @@ func BenchmarkPipeline100Pages(b *testing.B) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(len(sheets)*b.N)/b.Elapsed().Seconds(), "pages/s")
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_CHILDREN, &ru); err == nil {
-		b.ReportMetric(float64(ru.Maxrss<<10)/float64(len(data)), "child-peak-rss/scan-size")
-		b.ReportMetric(float64(ru.Maxrss>>10), "child-peak-MB")
+	if peak := peakRSS(); peak > 0 {
+		// The stack's process: HTTP upload, queue, worker, certification,
+		// storage (the test client's copy of the scan included). The isolated
+		// reader is a separate process: see scan's BenchmarkSplitIsolated100Pages.
+		b.ReportMetric(float64(peak>>20), "stack-peak-MB")
+		b.ReportMetric(float64(peak)/float64(len(data)), "stack-peak/scan-size")
 	}
 	b.ReportMetric(float64(len(data)>>20), "scan-MB")
 }

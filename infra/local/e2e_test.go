@@ -508,4 +508,3 @@ func otpIn(s string) string {
 }
 
 const officerPhone = "+84900000001"
-
