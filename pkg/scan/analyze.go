@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/image/tiff"
 
+	"github.com/sohoa/sohoa/pkg/jpegscale"
 	"github.com/sohoa/sohoa/pkg/separator"
 )
 
@@ -127,6 +128,28 @@ func measure(pi pageImage, lim Limits) (Page, error) {
 		p.Blank = pi.emptyContent
 		return p, nil
 	}
+	small, err := reducedPage(pi, lim)
+	if err != nil {
+		return p, err
+	}
+	p.Ink = Ink(small)
+	p.Blank = p.Ink < BlankInk
+	if code, ok := separator.Decode(small); ok {
+		p.Separator = code
+		p.Blank = false
+	}
+	return p, nil
+}
+
+// reducedPage decodes a page image reduced by separator.ReduceFactor, the
+// size at which separators are looked for and ink is measured.
+func reducedPage(pi pageImage, lim Limits) (*image.Gray, error) {
+	if pi.decode == nil && (pi.kind == "jpg" || pi.kind == "jpeg") {
+		small, err := reducedJPEG(pi.data, lim, pi.number)
+		if small != nil || err != nil {
+			return small, err
+		}
+	}
 	var (
 		img image.Image
 		err error
@@ -137,17 +160,49 @@ func measure(pi pageImage, lim Limits) (Page, error) {
 		img, err = decodeImage(pi.kind, pi.data, lim, pi.number)
 	}
 	if err != nil {
-		return p, err
+		return nil, err
 	}
 	b := img.Bounds()
-	small := separator.Reduce(img, separator.ReduceFactor(b.Dx(), b.Dy()))
-	p.Ink = Ink(small)
-	p.Blank = p.Ink < BlankInk
-	if code, ok := separator.Decode(small); ok {
-		p.Separator = code
-		p.Blank = false
+	return separator.Reduce(img, separator.ReduceFactor(b.Dx(), b.Dy())), nil
+}
+
+// reducedJPEG decodes a baseline JPEG straight to its luma reduced by
+// separator.ReduceFactor, without the inverse DCT (package jpegscale), when
+// that factor is a multiple of 2, 4 or 8: about three times faster than a full
+// decode and a box filter, with the same result up to rounding. It returns
+// (nil, nil) when the caller must decode the image fully: another factor, a
+// JPEG that jpegscale does not read (progressive, CMYK, …) or one it finds
+// broken (image/jpeg then gives the verdict, as before the fast path).
+func reducedJPEG(data []byte, lim Limits, page int) (*image.Gray, error) {
+	cfg, err := jpeg.DecodeConfig(bytes.NewReader(data))
+	if err != nil || cfg.Width <= 0 || cfg.Height <= 0 {
+		return nil, nil
 	}
-	return p, nil
+	if int64(cfg.Width)*int64(cfg.Height) > lim.MaxPixels {
+		return nil, imageTooLarge(page, cfg.Width, cfg.Height)
+	}
+	r := separator.ReduceFactor(cfg.Width, cfg.Height)
+	f := 0
+	for _, g := range []int{8, 4, 2} {
+		if r%g == 0 {
+			f = g
+			break
+		}
+	}
+	if f == 0 {
+		return nil, nil
+	}
+	small, info, err := jpegscale.DecodeGray(data, f, lim.MaxPixels)
+	if errors.Is(err, jpegscale.ErrTooLarge) {
+		return nil, imageTooLarge(page, info.Width, info.Height)
+	}
+	if err != nil || info.Width != cfg.Width || info.Height != cfg.Height {
+		return nil, nil
+	}
+	if r > f {
+		small = separator.Reduce(small, r/f)
+	}
+	return small, nil
 }
 
 // decodeImage decodes an encoded page image after checking its declared size.
