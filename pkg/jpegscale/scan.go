@@ -36,6 +36,7 @@ type weights struct {
 // setup computes the weights for factor f and quantisation table q.
 func (w *weights) setup(f int, q *[64]uint16) {
 	w.n = 8 / f
+	var one [8][8]float64 // C(u)/2 · m_a(u) by square a and frequency u
 	for a := range w.n {
 		for u := range 8 {
 			m := 0.0
@@ -50,7 +51,7 @@ func (w *weights) setup(f int, q *[64]uint16) {
 			if math.Abs(m) < 1e-9 {
 				m = 0
 			}
-			w.one[a][u] = c * m
+			one[a][u] = c * m
 		}
 	}
 	for k := range 64 {
@@ -59,7 +60,7 @@ func (w *weights) setup(f int, q *[64]uint16) {
 		w.use[k] = false
 		for b := range w.n {
 			for a := range w.n {
-				x := w.one[a][u] * w.one[b][v] * float64(q[k])
+				x := one[a][u] * one[b][v] * float64(q[k])
 				w.w[k][b*w.n+a] = float32(x)
 				if x != 0 {
 					w.use[k] = true
