@@ -279,7 +279,7 @@ func (st *Stack) runJob(m queue.Message) {
 	}
 	delay := time.Duration(1<<min(m.Attempts, 6)) * time.Second
 	if dossier.IsRetryable(err) {
-		delay = 500 * time.Millisecond
+		delay = 50 * time.Millisecond // the upload's save lands within milliseconds
 	} else {
 		st.log.Error("ingest job failed", "attempt", m.Attempts, "err", err)
 	}

@@ -3,6 +3,7 @@ package dossier
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -28,7 +29,7 @@ type IngestJob struct {
 	ScanKey   string `json:"scanKey"`
 }
 
-// ScanKeyPrefix is where original scans are stored: scans/<dossier ID>/<n>-<sha256 prefix>.
+// ScanKeyPrefix is where original scans are stored: scans/<dossier ID>/<n>-<random>.
 const ScanKeyPrefix = "scans/"
 
 // UploadScan stores a scan of the dossier durably, moves it to SCANNED and
@@ -48,30 +49,32 @@ func (s *Service) UploadScan(ctx context.Context, a identity.Actor, id, contentT
 	if d.Status != Received && d.Status != NeedsSupplement && d.Status != Scanned {
 		return nil, errs.E(errs.Conflict, "hồ sơ %s đang ở trạng thái %s, không nhận bản quét mới / dossier %s is %s and takes no new scan", d.Code, d.Status, d.Code, d.Status)
 	}
-	data, err := io.ReadAll(io.LimitReader(body, s.c.MaxScanBytes+1))
-	if err != nil {
-		return nil, errs.Wrap(errs.Invalid, err, "the upload was interrupted; send the scan again")
-	}
-	if int64(len(data)) > s.c.MaxScanBytes {
-		return nil, errs.E(errs.TooLarge, "tệp quét lớn hơn %d MB; hãy quét lại ở 200–300 dpi hoặc chia hồ sơ / the scan is larger than %d MB", s.c.MaxScanBytes>>20, s.c.MaxScanBytes>>20)
-	}
-	if len(data) == 0 {
-		return nil, errs.E(errs.Invalid, "tệp quét rỗng / the scan is empty")
-	}
-	sum := sha256.Sum256(data)
-	digest := hex.EncodeToString(sum[:])
-	if last, ok := d.LastScan(); ok && last.SHA256 == digest && d.Status == Scanned {
-		return d, nil // the same upload again: already being ingested
-	}
-	if d.Status == Scanned {
-		return nil, errs.E(errs.Conflict, "hồ sơ %s đang được xử lý bản quét trước; hãy chờ kết quả / dossier %s is still ingesting its previous scan", d.Code, d.Code)
-	}
 	if contentType == "" {
 		contentType = "application/octet-stream"
 	}
-	key := fmt.Sprintf("%s%s/%d-%s", ScanKeyPrefix, d.ID, len(d.Scans)+1, digest[:16])
-	if err := s.c.Blobs.WriteAll(ctx, key, data, &blob.WriterOptions{ContentType: contentType}); err != nil {
-		return nil, fmt.Errorf("store scan: %w", err)
+	// Stream the body to storage while hashing it: a scan is never held whole
+	// in memory here. The key names the upload, not its bytes (unknown until
+	// the end); an upload that turns out to be refused is deleted again.
+	key := fmt.Sprintf("%s%s/%d-%s", ScanKeyPrefix, d.ID, len(d.Scans)+1, randomHex(8))
+	size, digest, err := s.storeStream(ctx, key, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	refuse := func(e error) (*Dossier, error) {
+		if derr := s.c.Blobs.Delete(context.WithoutCancel(ctx), key); derr != nil {
+			s.c.Log.Warn("could not delete a refused upload", "key", key, "err", derr)
+		}
+		return nil, e
+	}
+	if size == 0 {
+		return refuse(errs.E(errs.Invalid, "tệp quét rỗng / the scan is empty"))
+	}
+	if last, ok := d.LastScan(); ok && last.SHA256 == digest && d.Status == Scanned {
+		_, err := refuse(nil) // the same upload again: already being ingested
+		return d, err
+	}
+	if d.Status == Scanned {
+		return refuse(errs.E(errs.Conflict, "hồ sơ %s đang được xử lý bản quét trước; hãy chờ kết quả / dossier %s is still ingesting its previous scan", d.Code, d.Code))
 	}
 	// Queue first: if saving fails, the job finds no matching scan and is dropped;
 	// if we saved first and then crashed, the dossier would wait in SCANNED forever.
@@ -86,10 +89,44 @@ func (s *Service) UploadScan(ctx context.Context, a identity.Actor, id, contentT
 		if err := s.resume(d, a.Label()); err != nil {
 			return err
 		}
-		d.Scans = append(d.Scans, Scan{Key: key, SHA256: digest, Size: int64(len(data)), ContentType: contentType,
+		d.Scans = append(d.Scans, Scan{Key: key, SHA256: digest, Size: size, ContentType: contentType,
 			At: s.c.Now().UTC(), By: a.Label()})
 		return nil
 	})
+}
+
+// storeStream copies body to the blob key, at most MaxScanBytes, and returns
+// its size and SHA-256. A body over the limit is errs.TooLarge and leaves nothing.
+func (s *Service) storeStream(ctx context.Context, key, contentType string, body io.Reader) (int64, string, error) {
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	w, err := s.c.Blobs.NewWriter(wctx, key, &blob.WriterOptions{ContentType: contentType})
+	if err != nil {
+		return 0, "", fmt.Errorf("store scan: %w", err)
+	}
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(w, h), io.LimitReader(body, s.c.MaxScanBytes+1))
+	if err == nil && n > s.c.MaxScanBytes {
+		err = errs.E(errs.TooLarge, "tệp quét lớn hơn %d MB; hãy quét lại ở 200–300 dpi hoặc chia hồ sơ / the scan is larger than %d MB", s.c.MaxScanBytes>>20, s.c.MaxScanBytes>>20)
+	}
+	if err != nil {
+		cancel() // a cancelled writer discards what it has
+		_ = w.Close()
+		if errs.Is(err, errs.TooLarge) {
+			return 0, "", err
+		}
+		return 0, "", errs.Wrap(errs.Invalid, err, "the upload was interrupted; send the scan again")
+	}
+	if err := w.Close(); err != nil {
+		return 0, "", fmt.Errorf("store scan: %w", err)
+	}
+	return n, hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 // ScanContent returns an original scan of the dossier (n is 1-based; 0 the
@@ -215,12 +252,9 @@ func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, 
 	if err != nil {
 		return nil, err
 	}
-	data, err := s.c.Blobs.ReadAll(ctx, sc.Key)
+	data, err := s.readScan(ctx, sc)
 	if err != nil {
-		if gcerrors.Code(err) == gcerrors.NotFound {
-			return nil, fmt.Errorf("scan %s is missing from storage", sc.Key)
-		}
-		return nil, fmt.Errorf("read scan: %w", err)
+		return nil, err
 	}
 	splitStart := time.Now()
 	res, err := s.c.Scans(ctx, data)
@@ -309,6 +343,27 @@ func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, 
 			Message: fmt.Sprintf("Thiếu thành phần bắt buộc: %s (mã %s). Hãy bổ sung giấy tờ này kèm tờ phân cách của nó và quét lại. / Missing required component: %s (%s).", pc.Name, pc.Code, pc.Name, pc.Code)})
 	}
 	return a, nil
+}
+
+// readScan reads a stored scan into one buffer of its recorded size (no
+// doubling growth: scans are the largest thing Sohoa holds).
+func (s *Service) readScan(ctx context.Context, sc Scan) ([]byte, error) {
+	r, err := s.c.Blobs.NewReader(ctx, sc.Key, nil)
+	if err != nil {
+		if gcerrors.Code(err) == gcerrors.NotFound {
+			return nil, fmt.Errorf("scan %s is missing from storage", sc.Key)
+		}
+		return nil, fmt.Errorf("read scan: %w", err)
+	}
+	defer r.Close()
+	if r.Size() > s.c.MaxScanBytes {
+		return nil, fmt.Errorf("scan %s is larger than the limit", sc.Key)
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, r.Size()+bytes.MinRead))
+	if _, err := buf.ReadFrom(r); err != nil {
+		return nil, fmt.Errorf("read scan: %w", err)
+	}
+	return buf.Bytes(), nil
 }
 
 // paperComponents are the components a clerk would receive on paper: the

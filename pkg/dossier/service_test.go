@@ -528,3 +528,41 @@ func TestSigningFaultsChangeNothing(t *testing.T) {
 		t.Fatalf("after retry: %s %+v", got.Status, got.Result)
 	}
 }
+
+// TestUploadLimits: an empty or oversized upload is refused and leaves
+// nothing in storage; the dossier does not move.
+func TestUploadLimits(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	c := e.cfg
+	c.MaxScanBytes = 1000
+	svc, err := dossier.NewService(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.svc = svc
+	d := e.create(t)
+	for _, tt := range []struct {
+		name string
+		body []byte
+		kind errs.Kind
+	}{
+		{"empty", nil, errs.Invalid},
+		{"one byte over", bytes.Repeat([]byte("x"), 1001), errs.TooLarge},
+	} {
+		if _, err := svc.UploadScan(ctx, clerk, d.ID, "application/pdf", bytes.NewReader(tt.body)); !errs.Is(err, tt.kind) {
+			t.Errorf("%s: %v, want %v", tt.name, err, tt.kind)
+		}
+	}
+	if got, _ := svc.Get(ctx, clerk, d.ID); got.Status != dossier.Received || len(got.Scans) != 0 {
+		t.Fatalf("dossier moved: %s, %d scans", got.Status, len(got.Scans))
+	}
+	it := e.blobs.List(&blob.ListOptions{Prefix: dossier.ScanKeyPrefix})
+	if obj, err := it.Next(ctx); err == nil {
+		t.Fatalf("a refused upload left %s in storage", obj.Key)
+	}
+	// Exactly at the limit is accepted.
+	if _, err := svc.UploadScan(ctx, clerk, d.ID, "application/pdf", bytes.NewReader(bytes.Repeat([]byte("x"), 1000))); err != nil {
+		t.Fatalf("upload at the limit: %v", err)
+	}
+}
