@@ -30,7 +30,6 @@ type weights struct {
 	n   int             // squares per block side, 8/f
 	w   [64][16]float32 // by zigzag index, then square index (row-major)
 	use [64]bool        // whether coefficient k contributes to any square
-	one [8][8]float64   // C(u)/2 · m_a(u) by square a and frequency u
 }
 
 // setup computes the weights for factor f and quantisation table q.
