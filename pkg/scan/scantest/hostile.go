@@ -171,3 +171,74 @@ func WithActiveContent(pdf []byte) ([]byte, error) {
 	}
 	return out.Bytes(), nil
 }
+
+// ActiveContent parses pdf and lists the active content it still carries, by
+// where it sits: the catalog's OpenAction, AA, non-signature form fields and
+// JavaScript or EmbeddedFiles name trees, and each page's AA and annotations
+// other than action-free signature widgets. Checking the
+// structure, not the bytes: "/AA" turns up by chance in compressed image data.
+func ActiveContent(pdf []byte) ([]string, error) {
+	ctx, err := api.ReadAndValidate(bytes.NewReader(pdf), model.NewDefaultConfiguration())
+	if err != nil {
+		return nil, err
+	}
+	var found []string
+	for _, k := range []string{"OpenAction", "AA"} {
+		if _, ok := ctx.RootDict[k]; ok {
+			found = append(found, "catalog /"+k)
+		}
+	}
+	if o, ok := ctx.RootDict["AcroForm"]; ok {
+		form, err := ctx.DereferenceDict(o)
+		if err != nil {
+			return nil, err
+		}
+		fields, _ := ctx.DereferenceArray(form["Fields"])
+		for _, f := range fields {
+			fd, err := ctx.DereferenceDict(f)
+			if err != nil {
+				return nil, err
+			}
+			if ft, _ := fd["FT"].(types.Name); ft != "Sig" {
+				found = append(found, "catalog /AcroForm field of type "+string(ft))
+			}
+		}
+	}
+	if o, ok := ctx.RootDict["Names"]; ok {
+		names, err := ctx.DereferenceDict(o)
+		if err != nil {
+			return nil, err
+		}
+		for _, k := range []string{"JavaScript", "EmbeddedFiles"} {
+			if _, ok := names[k]; ok {
+				found = append(found, "catalog /Names /"+k)
+			}
+		}
+	}
+	for i := 1; i <= ctx.PageCount; i++ {
+		d, _, _, err := ctx.PageDict(i, false)
+		if err != nil {
+			return nil, err
+		}
+		if _, ok := d["AA"]; ok {
+			found = append(found, fmt.Sprintf("page %d /AA", i))
+		}
+		annots, _ := ctx.DereferenceArray(d["Annots"])
+		for _, a := range annots {
+			ad, err := ctx.DereferenceDict(a)
+			if err != nil {
+				return nil, err
+			}
+			// A signature widget (a seal) is the one annotation allowed, and
+			// only without actions.
+			sub, _ := ad["Subtype"].(types.Name)
+			ft, _ := ad["FT"].(types.Name)
+			_, act := ad["A"]
+			_, aa := ad["AA"]
+			if sub != "Widget" || ft != "Sig" || act || aa {
+				found = append(found, fmt.Sprintf("page %d annotation /%s", i, sub))
+			}
+		}
+	}
+	return found, nil
+}
