@@ -4,13 +4,13 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/sohoa/sohoa/pkg/awstest"
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/records"
 	"github.com/sohoa/sohoa/pkg/records/recordstest"
@@ -21,27 +21,11 @@ import (
 // or skips the test.
 func testClient(t *testing.T) *dynamodb.Client {
 	t.Helper()
-	ep := os.Getenv("SOHOA_TEST_DYNAMODB_ENDPOINT")
-	if ep == "" {
-		t.Skip("SOHOA_TEST_DYNAMODB_ENDPOINT is not set: run `eval \"$(infra/servers/up.sh)\"` (make test does) to test against DynamoDB Local")
-	}
 	return dynamodb.New(dynamodb.Options{
-		BaseEndpoint: aws.String(ep),
-		Region:       envOr("SOHOA_TEST_AWS_REGION", "us-east-1"),
-		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{
-				AccessKeyID:     envOr("SOHOA_TEST_AWS_ACCESS_KEY_ID", "test"),
-				SecretAccessKey: envOr("SOHOA_TEST_AWS_SECRET_ACCESS_KEY", "test"),
-			}, nil
-		}),
+		BaseEndpoint: aws.String(awstest.Endpoint(t, "SOHOA_TEST_DYNAMODB_ENDPOINT", "DynamoDB Local")),
+		Region:       awstest.Region(),
+		Credentials:  awstest.Credentials(),
 	})
-}
-
-func envOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
 }
 
 func newTable(t *testing.T, client *dynamodb.Client) *Table {

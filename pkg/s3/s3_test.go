@@ -5,9 +5,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"github.com/sohoa/sohoa/pkg/awstest"
 	"io"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -23,28 +23,12 @@ import (
 // SOHOA_TEST_S3_ENDPOINT (infra/servers/up.sh starts MinIO), or skips.
 func testClient(t *testing.T) *awss3.Client {
 	t.Helper()
-	ep := os.Getenv("SOHOA_TEST_S3_ENDPOINT")
-	if ep == "" {
-		t.Skip("SOHOA_TEST_S3_ENDPOINT is not set: run `eval \"$(infra/servers/up.sh)\"` (make test does) to test against MinIO")
-	}
 	return awss3.New(awss3.Options{
-		BaseEndpoint: aws.String(ep),
+		BaseEndpoint: aws.String(awstest.Endpoint(t, "SOHOA_TEST_S3_ENDPOINT", "MinIO")),
 		UsePathStyle: true,
-		Region:       envOr("SOHOA_TEST_AWS_REGION", "us-east-1"),
-		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{
-				AccessKeyID:     envOr("SOHOA_TEST_AWS_ACCESS_KEY_ID", "minioadmin"),
-				SecretAccessKey: envOr("SOHOA_TEST_AWS_SECRET_ACCESS_KEY", "minioadmin"),
-			}, nil
-		}),
+		Region:       awstest.Region(),
+		Credentials:  awstest.Credentials(),
 	})
-}
-
-func envOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
 }
 
 // newBucket creates an empty bucket for one test and removes it afterwards.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/sohoa/sohoa/pkg/awstest"
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/queue"
 	"github.com/sohoa/sohoa/pkg/queue/queuetest"
@@ -22,27 +22,11 @@ import (
 // SOHOA_TEST_SQS_ENDPOINT (infra/servers/up.sh starts fauxqs), or skips.
 func testClient(t *testing.T) *sqs.Client {
 	t.Helper()
-	ep := os.Getenv("SOHOA_TEST_SQS_ENDPOINT")
-	if ep == "" {
-		t.Skip("SOHOA_TEST_SQS_ENDPOINT is not set: run `eval \"$(infra/servers/up.sh)\"` (make test does) to test against fauxqs")
-	}
 	return sqs.New(sqs.Options{
-		BaseEndpoint: aws.String(ep),
-		Region:       envOr("SOHOA_TEST_AWS_REGION", "us-east-1"),
-		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{
-				AccessKeyID:     envOr("SOHOA_TEST_AWS_ACCESS_KEY_ID", "test"),
-				SecretAccessKey: envOr("SOHOA_TEST_AWS_SECRET_ACCESS_KEY", "test"),
-			}, nil
-		}),
+		BaseEndpoint: aws.String(awstest.Endpoint(t, "SOHOA_TEST_SQS_ENDPOINT", "fauxqs")),
+		Region:       awstest.Region(),
+		Credentials:  awstest.Credentials(),
 	})
-}
-
-func envOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
 }
 
 // newQueue makes fresh queues for the suite's topics, with a SQLite table for
