@@ -25,18 +25,11 @@ type APIHandler func(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (ev
 // (Lambda caps a request at 6 MB; scans are larger): the intake bucket's
 // ObjectCreated event then drives the ingest function.
 func API(ctx context.Context, env Env) (APIHandler, error) {
-	c, err := NewCore(ctx, env, Logger())
+	c, err := NewBase(ctx, env)
 	if err != nil {
 		return nil, err
 	}
-	v, err := c.Vault(ctx)
-	if err != nil {
-		return nil, err
-	}
-	roots, err := c.Roots(ctx)
-	if err != nil {
-		return nil, err
-	}
+	v, roots := c.Vault, c.Roots
 	sg, err := c.Signing(roots)
 	if err != nil {
 		return nil, err

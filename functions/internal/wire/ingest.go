@@ -36,18 +36,11 @@ type Ingest struct {
 
 // NewIngest builds the ingest function's handler over AWS.
 func NewIngest(ctx context.Context, env Env) (*Ingest, error) {
-	c, err := NewCore(ctx, env, Logger())
+	c, err := NewBase(ctx, env)
 	if err != nil {
 		return nil, err
 	}
-	v, err := c.Vault(ctx)
-	if err != nil {
-		return nil, err
-	}
-	roots, err := c.Roots(ctx)
-	if err != nil {
-		return nil, err
-	}
+	v, roots := c.Vault, c.Roots
 	sealer, err := c.Sealer(ctx, roots)
 	if err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package wire
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -60,6 +61,31 @@ func NewCore(ctx context.Context, env Env, log *slog.Logger) (*Core, error) {
 	return &Core{Env: env, AWS: a, Log: log, Table: a.Table(), Dossier: b, Catalog: procedure.Default()}, nil
 }
 
+// Base is a Core with what the dossier-handling functions (api, ingest,
+// signer) also share: the vault and the trust anchors.
+type Base struct {
+	*Core
+	Vault *vault.Service
+	Roots *x509.CertPool
+}
+
+// NewBase builds a Core, opens the vault and reads the trust anchors.
+func NewBase(ctx context.Context, env Env) (*Base, error) {
+	c, err := NewCore(ctx, env, Logger())
+	if err != nil {
+		return nil, err
+	}
+	v, err := c.OpenVault(ctx)
+	if err != nil {
+		return nil, err
+	}
+	roots, err := c.Roots(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &Base{Core: c, Vault: v, Roots: roots}, nil
+}
+
 // DossierOptions are the optional parts of a dossier service.
 type DossierOptions struct {
 	Vault  dossier.Vault
@@ -96,8 +122,8 @@ func (c *Core) IngestQueue() queue.Queue {
 	}, c.Table)
 }
 
-// Vault opens the vault bucket and returns the vault service.
-func (c *Core) Vault(ctx context.Context) (*vault.Service, error) {
+// OpenVault opens the vault bucket and returns the vault service.
+func (c *Core) OpenVault(ctx context.Context) (*vault.Service, error) {
 	b, err := c.AWS.Bucket(ctx, c.AWS.S3(), EnvVaultBucket)
 	if err != nil {
 		return nil, err

@@ -42,18 +42,11 @@ type Signer struct {
 
 // NewSigner builds the signer function's handler over AWS.
 func NewSigner(ctx context.Context, env Env) (*Signer, error) {
-	c, err := NewCore(ctx, env, Logger())
+	c, err := NewBase(ctx, env)
 	if err != nil {
 		return nil, err
 	}
-	v, err := c.Vault(ctx)
-	if err != nil {
-		return nil, err
-	}
-	roots, err := c.Roots(ctx)
-	if err != nil {
-		return nil, err
-	}
+	v, roots := c.Vault, c.Roots
 	sg, err := c.Signing(roots)
 	if err != nil {
 		return nil, err
