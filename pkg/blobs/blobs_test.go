@@ -20,7 +20,7 @@ func TestLocalConformance(t *testing.T) {
 		}
 		t.Cleanup(func() { b.Close() })
 		return b
-	})
+	}, blobstest.Options{})
 }
 
 func TestOpenLocal(t *testing.T) {

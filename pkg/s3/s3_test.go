@@ -62,7 +62,7 @@ func newBucket(t *testing.T, client *awss3.Client) *blob.Bucket {
 
 func TestConformance(t *testing.T) {
 	client := testClient(t)
-	blobstest.RunConformance(t, func(t *testing.T) *blob.Bucket { return newBucket(t, client) })
+	blobstest.RunConformance(t, func(t *testing.T) *blob.Bucket { return newBucket(t, client) }, blobstest.Options{AtomicCreate: true})
 }
 
 func TestPresign(t *testing.T) {
