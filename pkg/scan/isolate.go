@@ -156,6 +156,12 @@ func runChild(stdin io.Reader, stdout io.Writer) int {
 		fmt.Fprintln(os.Stderr, "scan child: read request:", err)
 		return 2
 	}
+	// The scan is the live data (pdfcpu points its streams into it); ask the
+	// GC to keep the heap near it rather than at GOGC's multiple, so that the
+	// child peaks near 2× the scan (Circular-sized scans are tens of MB).
+	if soft := int64(hdr.Size)*3/2 + 24<<20; mem <= 0 || soft < mem {
+		debug.SetMemoryLimit(soft)
+	}
 	data := make([]byte, hdr.Size)
 	if _, err := io.ReadFull(in, data); err != nil {
 		fmt.Fprintln(os.Stderr, "scan child: read scan:", err)
