@@ -4,18 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/sohoa/sohoa/pkg/pdftool"
 	"github.com/sohoa/sohoa/pkg/scan"
 	"github.com/sohoa/sohoa/pkg/scan/scantest"
 )
@@ -384,23 +382,14 @@ func TestDossierEndToEnd(t *testing.T) {
 }
 
 // pdfText extracts the text of one page with poppler's pdftotext, or "" if
-// it is not installed.
+// it is not installed (the rest of the test goes on).
 func pdfText(t *testing.T, pdf []byte, page int) string {
 	t.Helper()
-	if _, err := exec.LookPath("pdftotext"); err != nil {
+	if !pdftool.Available("pdftotext") {
 		t.Log("pdftotext not installed (make tools installs it): text check skipped")
 		return ""
 	}
-	f := filepath.Join(t.TempDir(), "in.pdf")
-	if err := os.WriteFile(f, pdf, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	p := fmt.Sprint(page)
-	out, err := exec.Command("pdftotext", "-f", p, "-l", p, f, "-").Output()
-	if err != nil {
-		t.Fatalf("pdftotext: %v", err)
-	}
-	return string(out)
+	return pdftool.Text(t, pdf, page)
 }
 
 // resultPDF makes a one-page result document as an agency would upload it.
@@ -409,43 +398,21 @@ func resultPDF(t *testing.T) []byte {
 	return scanPDF(t, scantest.Text("GIẤY KHAI SINH — Nguyễn Văn Bình"))
 }
 
-// pdfsigValid checks a signed PDF with poppler's pdfsig, trusting only the dev root.
+// pdfsigValid checks a signed PDF with poppler's pdfsig, trusting only the
+// dev root, and with qpdf; without the tools it logs and the test goes on.
 func pdfsigValid(t *testing.T, st *Stack, pdf []byte) {
 	t.Helper()
-	if _, err := exec.LookPath("pdfsig"); err != nil {
-		t.Log("pdfsig not installed (make tools installs it): independent check skipped")
+	if !pdftool.Available("pdfsig") || !pdftool.Available("certutil") {
+		t.Log("pdfsig or certutil not installed (make tools installs them): independent check skipped")
 		return
 	}
-	dir := t.TempDir()
-	f := filepath.Join(dir, "signed.pdf")
-	root := filepath.Join(dir, "root.pem")
-	if err := os.WriteFile(f, pdf, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(root, st.PKI.RootPEM(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	nss := filepath.Join(dir, "nss")
-	_ = os.Mkdir(nss, 0o700)
-	for _, args := range [][]string{
-		{"certutil", "-N", "-d", "sql:" + nss, "--empty-password"},
-		{"certutil", "-A", "-d", "sql:" + nss, "-n", "sohoa-dev-root", "-t", "CT,C,C", "-i", root},
-	} {
-		if out, err := exec.Command(args[0], args[1:]...).CombinedOutput(); err != nil {
-			t.Fatalf("%v: %v\n%s", args, err, out)
-		}
-	}
-	out, _ := exec.Command("pdfsig", "-nssdir", "sql:"+nss, f).CombinedOutput()
+	out := pdftool.Pdfsig(t, pdftool.NSS(t, st.PKI.RootPEM()), pdf)
 	for _, want := range []string{"Signature is Valid", "Certificate is Trusted", "ETSI.CAdES.detached"} {
-		if !bytes.Contains(out, []byte(want)) {
+		if !strings.Contains(out, want) {
 			t.Errorf("pdfsig does not say %q:\n%s", want, out)
 		}
 	}
-	if q, err := exec.LookPath("qpdf"); err == nil {
-		if out, err := exec.Command(q, "--check", f).CombinedOutput(); err != nil {
-			t.Errorf("qpdf --check: %v\n%s", err, out)
-		}
-	}
+	pdftool.QpdfCheck(t, pdf)
 }
 
 // signResult signs a dossier's result as an officer does: pick the credential,

@@ -20,6 +20,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/pades"
 	"github.com/sohoa/sohoa/pkg/pades/padestest"
+	"github.com/sohoa/sohoa/pkg/pdftool"
 )
 
 // Each test here covers one shortcoming of pdfsign at the pinned version
@@ -40,7 +41,7 @@ func TestVietnameseNamesAreHexUTF16(t *testing.T) {
 	if s := rep.Signatures[0]; !rep.Valid || s.Reason != o.Reason || s.Location != o.Location {
 		t.Errorf("round trip: %+v", s)
 	}
-	qpdfCheck(t, out)
+	pdftool.QpdfCheck(t, out)
 }
 
 func TestSecondSignatureAfterLargerPadding(t *testing.T) {
@@ -63,7 +64,7 @@ func TestSecondSignatureAfterLargerPadding(t *testing.T) {
 	if rep.Signatures[0].Signer != "Nguyễn Thị Lĩnh" || rep.Signatures[1].Signer != e.pki.Seal().Name || !rep.Signatures[1].WholeDocument {
 		t.Errorf("order or coverage: %+v", rep.Signatures)
 	}
-	qpdfCheck(t, out)
+	pdftool.QpdfCheck(t, out)
 }
 
 func TestTimeouts(t *testing.T) {

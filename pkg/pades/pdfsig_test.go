@@ -2,74 +2,14 @@ package pades_test
 
 import (
 	"context"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/sohoa/sohoa/pkg/pades"
 	"github.com/sohoa/sohoa/pkg/pades/padestest"
+	"github.com/sohoa/sohoa/pkg/pdftool"
 )
-
-// nssDB creates an NSS database trusting the dev root, for pdfsig.
-func nssDB(t *testing.T, e *env) string {
-	t.Helper()
-	if _, err := exec.LookPath("certutil"); err != nil {
-		t.Skip("certutil (libnss3-tools) is not installed; `make test` installs it")
-	}
-	dir := t.TempDir()
-	root := filepath.Join(dir, "root.pem")
-	if err := os.WriteFile(root, e.pki.RootPEM(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	for _, args := range [][]string{
-		{"-N", "-d", "sql:" + dir, "--empty-password"},
-		{"-A", "-d", "sql:" + dir, "-n", "sohoa-dev-root", "-t", "CT,C,C", "-i", root},
-	} {
-		if out, err := exec.Command("certutil", args...).CombinedOutput(); err != nil {
-			t.Fatalf("certutil %v: %v\n%s", args, err, out)
-		}
-	}
-	return dir
-}
-
-// pdfsig runs poppler's pdfsig on pdf and returns its output.
-func pdfsig(t *testing.T, db string, pdf []byte, extra ...string) string {
-	t.Helper()
-	f := filepath.Join(t.TempDir(), "signed.pdf")
-	if err := os.WriteFile(f, pdf, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	args := append(append([]string{"-nssdir", "sql:" + db}, extra...), f)
-	out, _ := exec.Command("pdfsig", args...).CombinedOutput() // exit status is 1..4 for invalid signatures
-	return string(out)
-}
-
-func qpdfCheck(t *testing.T, pdf []byte) {
-	t.Helper()
-	if _, err := exec.LookPath("qpdf"); err != nil {
-		t.Log("qpdf is not installed; structure check skipped")
-		return
-	}
-	f := filepath.Join(t.TempDir(), "signed.pdf")
-	if err := os.WriteFile(f, pdf, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command("qpdf", "--check", f).CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "No syntax or stream encoding errors found") || strings.Contains(string(out), "WARNING") {
-		t.Errorf("qpdf --check: %v\n%s", err, out)
-	}
-}
-
-// sigBlocks splits pdfsig's output into one block per signature.
-func sigBlocks(out string) []string {
-	parts := strings.Split(out, "Signature #")
-	if len(parts) < 2 {
-		return nil
-	}
-	return parts[1:]
-}
 
 // TestPdfsig checks our signatures with a verifier we did not write:
 // poppler's pdfsig with an NSS store trusting the dev root, doing online OCSP
@@ -79,7 +19,7 @@ func TestPdfsig(t *testing.T) {
 		t.Skip("pdfsig (poppler-utils) is not on PATH; `make test` installs poppler-utils and libnss3-tools")
 	}
 	e := newEnv(t)
-	db := nssDB(t, e)
+	db := pdftool.NSS(t, e.pki.RootPEM())
 	ctx := context.Background()
 
 	o := e.officer(t, "linh")
@@ -114,9 +54,9 @@ func TestPdfsig(t *testing.T) {
 	for _, c := range cases {
 		name, pdf, want := c.name, c.pdf, c.want
 		t.Run(name, func(t *testing.T) {
-			qpdfCheck(t, pdf)
-			out := pdfsig(t, db, pdf, c.extra...)
-			blocks := sigBlocks(out)
+			pdftool.QpdfCheck(t, pdf)
+			out := pdftool.Pdfsig(t, db, pdf, c.extra...)
+			blocks := pdftool.Signatures(out)
 			if len(blocks) != want {
 				t.Fatalf("pdfsig found %d signatures, want %d:\n%s", len(blocks), want, out)
 			}
@@ -137,7 +77,7 @@ func TestPdfsig(t *testing.T) {
 		bad := append([]byte(nil), officer...)
 		i := strings.Index(string(bad), "Quyet dinh so")
 		bad[i] = 'X'
-		out := pdfsig(t, db, bad)
+		out := pdftool.Pdfsig(t, db, bad)
 		if strings.Contains(out, "Signature is Valid") || !strings.Contains(out, "Signature Validation:") {
 			t.Errorf("pdfsig accepts a modified document:\n%s", out)
 		}

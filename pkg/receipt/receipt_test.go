@@ -2,11 +2,10 @@ package receipt
 
 import (
 	"bytes"
-	"context"
 	"fmt"
+	"github.com/sohoa/sohoa/pkg/pdftool"
 	"image/png"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -50,39 +49,6 @@ func sampleDossier() *dossier.Dossier {
 			{Code: "CCCD", Name: "Căn cước công dân của người đi đăng ký", Source: dossier.SourceVault, DocumentID: "doc-1"},
 		},
 	}
-}
-
-// tool returns the path of a poppler/qpdf program, or skips the test.
-func tool(t testing.TB, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		t.Skipf("%s not installed (apt-get install poppler-utils qpdf): skipping the check with it", name)
-	}
-	return p
-}
-
-// run runs a program with a timeout and returns its standard output.
-func run(t testing.TB, name string, args ...string) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	var stdout, stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, tool(t, name), args...)
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("%s %v: %v\n%s%s", name, args, err, stdout.String(), stderr.String())
-	}
-	return stdout.String()
-}
-
-func writeTemp(t testing.TB, b []byte) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), "receipt.pdf")
-	if err := os.WriteFile(p, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
 }
 
 func TestRender(t *testing.T) {
@@ -161,8 +127,8 @@ func TestRender(t *testing.T) {
 			if ctx.PageCount != tt.pages {
 				t.Errorf("pages = %d, want %d", ctx.PageCount, tt.pages)
 			}
-			path := writeTemp(t, pdf)
-			text := strings.Join(strings.Fields(run(t, "pdftotext", "-layout", path, "-")), " ")
+			path := pdftool.File(t, pdf)
+			text := strings.Join(strings.Fields(pdftool.Run(t, "pdftotext", "-layout", path, "-")), " ")
 			for _, w := range tt.want {
 				if !strings.Contains(text, w) {
 					t.Errorf("pdftotext lacks %q in:\n%s", w, text)
@@ -173,7 +139,7 @@ func TestRender(t *testing.T) {
 					t.Errorf("pdftotext has %q", w)
 				}
 			}
-			fonts := run(t, "pdffonts", path)
+			fonts := pdftool.Run(t, "pdffonts", path)
 			for _, f := range []string{"+DejaVuSans ", "+DejaVuSans-Bold "} {
 				line := lineWith(fonts, f)
 				// name, "CID TrueType", encoding, emb, sub, uni
@@ -181,7 +147,7 @@ func TestRender(t *testing.T) {
 					t.Errorf("font %s not embedded as a subset with ToUnicode:\n%s", f, fonts)
 				}
 			}
-			if out := run(t, "qpdf", "--check", path); !strings.Contains(out, "No syntax or stream encoding errors") {
+			if out := pdftool.Run(t, "qpdf", "--check", path); !strings.Contains(out, "No syntax or stream encoding errors") {
 				t.Errorf("qpdf --check:\n%s", out)
 			}
 		})
@@ -204,10 +170,10 @@ func TestQRCode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := writeTemp(t, pdf)
+	path := pdftool.File(t, pdf)
 	prefix := filepath.Join(filepath.Dir(path), "page")
 	// Only the top of page 1, where the QR code is (Circular 01/2023: top-left).
-	run(t, "pdftoppm", "-png", "-gray", "-r", "150", "-f", "1", "-l", "1", "-x", "0", "-y", "0", "-W", "700", "-H", "400", "-singlefile", path, prefix)
+	pdftool.Run(t, "pdftoppm", "-png", "-gray", "-r", "150", "-f", "1", "-l", "1", "-x", "0", "-y", "0", "-W", "700", "-H", "400", "-singlefile", path, prefix)
 	f, err := os.Open(prefix + ".png")
 	if err != nil {
 		t.Fatal(err)

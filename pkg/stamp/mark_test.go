@@ -2,15 +2,14 @@ package stamp
 
 import (
 	"bytes"
-	"context"
 	"encoding/binary"
 	"fmt"
+	"github.com/sohoa/sohoa/pkg/pdftool"
 	"image"
 	"image/draw"
 	"image/png"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -89,28 +88,6 @@ func withPage1(t testing.TB, pdf []byte, f func(types.Dict)) []byte {
 	return out.Bytes()
 }
 
-func tool(t testing.TB, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		t.Skipf("%s not installed (apt-get install poppler-utils qpdf): skipping the check with it", name)
-	}
-	return p
-}
-
-func run(t testing.TB, name string, args ...string) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	var stdout, stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, tool(t, name), args...)
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("%s %v: %v\n%s%s", name, args, err, stdout.String(), stderr.String())
-	}
-	return stdout.String()
-}
-
 func pageCount(t testing.TB, pdf []byte) int {
 	t.Helper()
 	n, err := api.PageCount(bytes.NewReader(pdf), model.NewDefaultConfiguration())
@@ -124,7 +101,7 @@ func pageCount(t testing.TB, pdf []byte) int {
 func render(t testing.TB, path string, pages int) []*image.Gray {
 	t.Helper()
 	prefix := path + "-page"
-	run(t, "pdftoppm", "-png", "-gray", "-r", "24", path, prefix)
+	pdftool.Run(t, "pdftoppm", "-png", "-gray", "-r", "24", path, prefix)
 	var out []*image.Gray
 	for i := 1; i <= pages; i++ {
 		name := fmt.Sprintf("%s-%d.png", prefix, i)
@@ -189,12 +166,12 @@ func TestConversionMark(t *testing.T) {
 			if err := os.WriteFile(path, out, 0o600); err != nil {
 				t.Fatal(err)
 			}
-			if out := run(t, "qpdf", "--check", path); !strings.Contains(out, "No syntax or stream encoding errors") {
+			if out := pdftool.Run(t, "qpdf", "--check", path); !strings.Contains(out, "No syntax or stream encoding errors") {
 				t.Errorf("qpdf --check:\n%s", out)
 			}
 
 			// The mark is text on page 1, and only there.
-			page1 := strings.Join(strings.Fields(run(t, "pdftotext", "-f", "1", "-l", "1", path, "-")), " ")
+			page1 := strings.Join(strings.Fields(pdftool.Run(t, "pdftotext", "-f", "1", "-l", "1", path, "-")), " ")
 			for _, want := range []string{
 				ConvertedFromPaper, "Thời gian chuyển đổi: 09:15:00 ngày 23/11/2026",
 				"Người chuyển đổi: Trần Văn Đức", "Đơn vị tiếp nhận: Bưu cục Hoàn Kiếm, Hà Nội",
@@ -205,7 +182,7 @@ func TestConversionMark(t *testing.T) {
 				}
 			}
 			if n > 1 {
-				rest := run(t, "pdftotext", "-f", "2", "-l", strconv.Itoa(n), path, "-")
+				rest := pdftool.Run(t, "pdftotext", "-f", "2", "-l", strconv.Itoa(n), path, "-")
 				if strings.TrimSpace(strings.ReplaceAll(rest, "\f", "")) != "" {
 					t.Errorf("pages 2–%d have text: %q", n, rest)
 				}
@@ -249,7 +226,7 @@ func TestConversionMark(t *testing.T) {
 // page's displayed size, from pdftotext -bbox (points, y downwards).
 func wordBox(t *testing.T, path, word string) (x, y, w, h float64) {
 	t.Helper()
-	html := run(t, "pdftotext", "-bbox", "-cropbox", "-f", "1", "-l", "1", path, "-")
+	html := pdftool.Run(t, "pdftotext", "-bbox", "-cropbox", "-f", "1", "-l", "1", path, "-")
 	attr := func(s, name string) float64 {
 		i := strings.Index(s, name+`="`)
 		if i < 0 {
@@ -325,7 +302,7 @@ func TestConversionMarkEncrypted(t *testing.T) {
 	if err := os.WriteFile(in, scanPDF(t, 1, 50, true), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	run(t, "qpdf", "--encrypt", "", "owner", "256", "--", in, enc)
+	pdftool.Run(t, "qpdf", "--encrypt", "", "owner", "256", "--", in, enc)
 	b, err := os.ReadFile(enc)
 	if err != nil {
 		t.Fatal(err)
