@@ -17,7 +17,8 @@ const module = "github.com/sohoa/sohoa/"
 var adapters = map[string]bool{
 	"pkg/dynamo": true, "pkg/sqs": true, "pkg/s3": true, "pkg/kms": true,
 	"pkg/notify/ses": true, "pkg/notify/sns": true, "pkg/sqlite": true,
-	"pkg/awstest": true, // test support of the AWS adapters
+	"pkg/awstest":   true, // test support of the AWS adapters
+	"pkg/localtest": true, // test support: opens the local adapters for domain tests
 }
 
 // awsImport reports whether an import path is an AWS SDK or runtime package.

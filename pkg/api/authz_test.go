@@ -8,23 +8,21 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"github.com/sohoa/sohoa/pkg/localtest"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/sohoa/sohoa/pkg/api"
-	"github.com/sohoa/sohoa/pkg/blobs"
 	"github.com/sohoa/sohoa/pkg/calendar"
 	"github.com/sohoa/sohoa/pkg/dossier"
 	"github.com/sohoa/sohoa/pkg/identity"
 	"github.com/sohoa/sohoa/pkg/procedure"
 	"github.com/sohoa/sohoa/pkg/scan"
-	"github.com/sohoa/sohoa/pkg/sqlite"
 	"github.com/sohoa/sohoa/pkg/vault"
 )
 
@@ -55,16 +53,8 @@ const (
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	b, err := blobs.OpenLocal(filepath.Join(t.TempDir(), "blobs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
+	db := localtest.DB(t)
+	b := localtest.Bucket(t)
 	log := slog.New(slog.DiscardHandler)
 	v := vault.New(db.Table(), b, &vault.Options{Log: log})
 	lim := scan.DefaultLimits()

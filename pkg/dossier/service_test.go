@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/sohoa/sohoa/pkg/localtest"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -13,7 +13,6 @@ import (
 
 	"gocloud.dev/blob"
 
-	"github.com/sohoa/sohoa/pkg/blobs"
 	"github.com/sohoa/sohoa/pkg/calendar"
 	"github.com/sohoa/sohoa/pkg/dossier"
 	"github.com/sohoa/sohoa/pkg/errs"
@@ -22,7 +21,6 @@ import (
 	"github.com/sohoa/sohoa/pkg/queue"
 	"github.com/sohoa/sohoa/pkg/scan"
 	"github.com/sohoa/sohoa/pkg/scan/scantest"
-	"github.com/sohoa/sohoa/pkg/sqlite"
 	"github.com/sohoa/sohoa/pkg/vault"
 )
 
@@ -47,17 +45,8 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	b, err := blobs.OpenLocal(filepath.Join(t.TempDir(), "blobs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
+	db := localtest.DB(t)
+	b := localtest.Bucket(t)
 	e := &env{q: db.Queue(), blobs: b, now: time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)} // Monday 09:00 in Hanoi
 	now := func() time.Time { return e.now }
 	e.v = vault.New(db.Table(), b, &vault.Options{Now: now})
@@ -67,8 +56,8 @@ func newEnv(t *testing.T) *env {
 		Scans: func(ctx context.Context, data []byte) (*scan.Result, error) { return scan.Split(ctx, data, lim) },
 		Vault: e.v, Now: now, Log: slog.New(slog.DiscardHandler),
 	}
-	e.svc, err = dossier.NewService(e.cfg)
-	if err != nil {
+	var err error
+	if e.svc, err = dossier.NewService(e.cfg); err != nil {
 		t.Fatal(err)
 	}
 	return e

@@ -4,19 +4,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/sohoa/sohoa/pkg/localtest"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"gocloud.dev/blob"
 
-	"github.com/sohoa/sohoa/pkg/blobs"
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/identity"
 	"github.com/sohoa/sohoa/pkg/records"
-	"github.com/sohoa/sohoa/pkg/sqlite"
 	"github.com/sohoa/sohoa/pkg/vault"
 )
 
@@ -36,17 +34,8 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "v.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	b, err := blobs.OpenLocal(filepath.Join(t.TempDir(), "blobs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
+	db := localtest.DB(t)
+	b := localtest.Bucket(t)
 	e := &env{t: db.Table(), b: b, now: time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)}
 	e.v = vault.New(db.Table(), b, &vault.Options{Now: func() time.Time { return e.now }, Log: slog.New(slog.DiscardHandler)})
 	return e
