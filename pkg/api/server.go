@@ -230,6 +230,9 @@ func (s *Server) register() {
 }
 
 func (s *Server) health(w http.ResponseWriter, r *http.Request) error {
+	if err := s.c.Dossiers.Ready(); err != nil {
+		return errs.Wrap(errs.Unavailable, err, "not ready")
+	}
 	if s.c.Ready != nil {
 		if err := s.c.Ready(r.Context()); err != nil {
 			return errs.Wrap(errs.Unavailable, err, "not ready")

@@ -44,6 +44,7 @@ const (
 type Table struct {
 	client *dynamodb.Client
 	name   string
+	now    func() time.Time
 }
 
 var _ records.Table = (*Table)(nil)
@@ -51,6 +52,22 @@ var _ records.Table = (*Table)(nil)
 // New returns the records table stored in the DynamoDB table name.
 func New(client *dynamodb.Client, name string) *Table {
 	return &Table{client: client, name: name}
+}
+
+// WithClock returns a view of the same table whose expiry is judged by now
+// instead of the wall clock (DynamoDB's own TTL sweeper still deletes items
+// by the wall clock, days late; reads never rely on it). Only one clock may
+// judge a record: see sqlite.Table.WithClock.
+func (t *Table) WithClock(now func() time.Time) *Table {
+	return &Table{client: t.client, name: t.name, now: now}
+}
+
+// unix is the table clock's time in Unix seconds.
+func (t *Table) unix() int64 {
+	if t.now == nil {
+		return t.unix()
+	}
+	return t.now().Unix()
 }
 
 func s(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
@@ -149,7 +166,7 @@ func (t *Table) Get(ctx context.Context, pk, sk string) (records.Item, error) {
 	if out.Item == nil {
 		return records.Item{}, errs.E(errs.NotFound, "records: no item %s/%s", pk, sk)
 	}
-	it, live, err := decode(out.Item, time.Now().Unix())
+	it, live, err := decode(out.Item, t.unix())
 	if err != nil {
 		return records.Item{}, err
 	}
@@ -164,7 +181,7 @@ func (t *Table) Put(ctx context.Context, it records.Item) (records.Item, error) 
 	if err := records.CheckItem(it); err != nil {
 		return records.Item{}, err
 	}
-	cond, names, values := condition(it, time.Now().Unix())
+	cond, names, values := condition(it, t.unix())
 	_, err := t.client.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:                 &t.name,
 		Item:                      encode(it, it.Version+1),
@@ -191,7 +208,7 @@ func (t *Table) Transact(ctx context.Context, items []records.Item) error {
 	if len(items) == 0 {
 		return nil
 	}
-	now := time.Now().Unix()
+	now := t.unix()
 	tx := make([]types.TransactWriteItem, len(items))
 	for i, it := range items {
 		cond, names, values := condition(it, now)
@@ -218,7 +235,7 @@ func (t *Table) Delete(ctx context.Context, pk, sk string, version int64) error 
 	if pk == "" || sk == "" || !utf8.ValidString(pk) || !utf8.ValidString(sk) {
 		return errs.E(errs.NotFound, "records: no item %s/%s", pk, sk)
 	}
-	now := time.Now().Unix()
+	now := t.unix()
 	names := map[string]string{"#pk": AttrPK, "#ttl": AttrTTL}
 	values := map[string]types.AttributeValue{":now": n(now)}
 	cond := "attribute_exists(#pk) AND (attribute_not_exists(#ttl) OR #ttl > :now)"
@@ -257,7 +274,7 @@ func (t *Table) Query(ctx context.Context, q records.Query) ([]records.Item, err
 	if err := records.CheckQuery(q); err != nil {
 		return nil, err
 	}
-	now := time.Now().Unix()
+	now := t.unix()
 	pkAttr, skAttr := AttrPK, AttrSK
 	var index *string
 	switch q.Index {

@@ -49,6 +49,15 @@ func TestConformance(t *testing.T) {
 	recordstest.RunConformance(t, func(t *testing.T) records.Table { return newTable(t, client) })
 }
 
+func TestTableClock(t *testing.T) {
+	client := testClient(t)
+	for _, at := range []time.Time{time.Date(2019, 5, 1, 8, 0, 0, 0, time.UTC), time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)} {
+		t.Run(at.Format(time.DateOnly), func(t *testing.T) {
+			recordstest.RunClock(t, newTable(t, client).WithClock(func() time.Time { return at }), at)
+		})
+	}
+}
+
 func TestCreateTableTwice(t *testing.T) {
 	client := testClient(t)
 	tb := newTable(t, client)

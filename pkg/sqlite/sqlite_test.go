@@ -35,6 +35,15 @@ func TestTableConformance(t *testing.T) {
 	})
 }
 
+func TestTableClock(t *testing.T) {
+	for _, at := range []time.Time{time.Date(2019, 5, 1, 8, 0, 0, 0, time.UTC), time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)} {
+		t.Run(at.Format(time.DateOnly), func(t *testing.T) {
+			db, _ := openTemp(t)
+			recordstest.RunClock(t, db.Table().WithClock(func() time.Time { return at }), at)
+		})
+	}
+}
+
 func TestQueueConformance(t *testing.T) {
 	queuetest.RunConformance(t, func(t *testing.T) queue.Queue {
 		db, _ := openTemp(t)

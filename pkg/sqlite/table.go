@@ -14,7 +14,24 @@ import (
 // Table is the records table in the SQLite file; it implements records.Table
 // with the semantics fixed by records/recordstest.
 type Table struct {
-	db *DB
+	db  *DB
+	now func() time.Time
+}
+
+// WithClock returns a view of the same table whose expiry (records.Item
+// ExpiresAt) is judged by now instead of the wall clock. Only one clock may
+// judge a record: a service running on an injected clock must be handed a
+// table on that same clock, or its items expire by a clock it never sees.
+func (t *Table) WithClock(now func() time.Time) *Table {
+	return &Table{db: t.db, now: now}
+}
+
+// unix is the table clock's time in Unix seconds.
+func (t *Table) unix() int64 {
+	if t.now == nil {
+		return time.Now().Unix()
+	}
+	return t.now().Unix()
 }
 
 var _ records.Table = (*Table)(nil)
@@ -36,7 +53,7 @@ func expiry(t time.Time) any {
 // Get implements records.Table.
 func (t *Table) Get(ctx context.Context, pk, sk string) (records.Item, error) {
 	row := t.db.r.QueryRowContext(ctx, `SELECT `+itemColumns+` FROM items
-WHERE pk = ? AND sk = ? AND (expires_at IS NULL OR expires_at > ?)`, pk, sk, time.Now().Unix())
+WHERE pk = ? AND sk = ? AND (expires_at IS NULL OR expires_at > ?)`, pk, sk, t.unix())
 	it, err := scanItem(row)
 	if err == sql.ErrNoRows {
 		return records.Item{}, errs.E(errs.NotFound, "records: no item %s/%s", pk, sk)
@@ -111,7 +128,7 @@ func (t *Table) Put(ctx context.Context, it records.Item) (records.Item, error) 
 	var stored records.Item
 	err := t.db.write(ctx, func(tx *sql.Tx) error {
 		var err error
-		stored, err = put(ctx, tx, it, time.Now().Unix())
+		stored, err = put(ctx, tx, it, t.unix())
 		return err
 	})
 	if err != nil {
@@ -128,7 +145,7 @@ func (t *Table) Transact(ctx context.Context, items []records.Item) error {
 	if len(items) == 0 {
 		return nil
 	}
-	now := time.Now().Unix()
+	now := t.unix()
 	return unavailable(t.db.write(ctx, func(tx *sql.Tx) error {
 		for _, it := range items {
 			if _, err := put(ctx, tx, it, now); err != nil {
@@ -144,7 +161,7 @@ func (t *Table) Delete(ctx context.Context, pk, sk string, version int64) error 
 	if version < 0 {
 		return errs.E(errs.Invalid, "records: negative version")
 	}
-	now := time.Now().Unix()
+	now := t.unix()
 	return unavailable(t.db.write(ctx, func(tx *sql.Tx) error {
 		var (
 			stored int64
@@ -182,7 +199,7 @@ func (t *Table) Query(ctx context.Context, q records.Query) ([]records.Item, err
 		args  []any
 	)
 	fmt.Fprintf(&where, "%s = ? AND (expires_at IS NULL OR expires_at > ?)", pkCol)
-	args = append(args, q.PK, time.Now().Unix())
+	args = append(args, q.PK, t.unix())
 	if q.SKPrefix != "" {
 		// substr and length count characters alike, so this is an exact prefix
 		// test; the >= lets SQLite use the index.
