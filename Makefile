@@ -11,8 +11,10 @@ BUILD     := build
 FUNCTIONS := $(filter-out internal,$(notdir $(wildcard functions/*)))
 # Tests that decode many scanned pages or drive the whole stack: run without -race.
 HEAVY     := ./pkg/dossier/ ./pkg/scan/... ./pkg/separator/ ./infra/local/
-# Debian packages whose tools check what we produce (pdfsig, certutil, qpdf, pdftotext).
-DEB_TOOLS := poppler-utils libnss3-tools qpdf zip jq curl
+# Debian packages: the tools that check what we produce (pdfsig, certutil, qpdf,
+# pdftotext), the browser the page tests drive, and the OCR engine with its
+# Vietnamese and orientation models plus the OCR-B font for generated MRZs.
+DEB_TOOLS := poppler-utils libnss3-tools qpdf zip jq curl chromium tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd fonts-ocr-b
 
 .PHONY: help run test unit heavy integration fuzz lint bench build clean tools deploy
 
@@ -22,8 +24,8 @@ help: ## list the targets
 run: ## run the whole system locally on http://$(ADDR) (data in $(DATA))
 	$(GO) run ./infra/local -addr $(ADDR) -data $(DATA)
 
-tools: ## install the Debian tools the tests check our PDFs with
-	@if ! command -v pdfsig >/dev/null || ! command -v qpdf >/dev/null || ! command -v certutil >/dev/null || ! command -v pdftotext >/dev/null || ! command -v zip >/dev/null || ! command -v jq >/dev/null || ! command -v curl >/dev/null; then \
+tools: ## install the Debian packages the tests need (checkers, Chromium, Tesseract)
+	@if ! dpkg -s $(DEB_TOOLS) >/dev/null 2>&1; then \
 		echo "installing $(DEB_TOOLS)"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(DEB_TOOLS) >/dev/null; \
