@@ -50,7 +50,7 @@ heavy: ## the scan-heavy and end-to-end tests, without -race (pure-Go JPEG decod
 integration: ## only the tests that need the real servers
 	@eval "$$(infra/servers/up.sh)"; \
 	trap 'infra/servers/down.sh >/dev/null 2>&1 || true' EXIT; \
-	$(GO) test -race -count=1 ./pkg/dynamo/ ./pkg/sqs/ ./pkg/s3/ ./pkg/notify/... ./functions/... ./infra/lambdatest/
+	$(GO) test -race -count=1 ./pkg/aws/... ./pkg/notify/... ./functions/... ./infra/lambdatest/
 
 fuzz: ## run every fuzz target for $(FUZZTIME)
 	@for pkg in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u); do \

@@ -20,11 +20,11 @@ func main() {
 }
 
 func run(ctx context.Context, getenv func(string) string) error {
-	env, err := wire.Load("api", getenv)
+	cfg, err := wire.Load("api", getenv)
 	if err != nil {
 		return err
 	}
-	h, err := wire.API(ctx, env)
+	h, err := newHandler(ctx, cfg)
 	if err != nil {
 		return err
 	}

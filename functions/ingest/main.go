@@ -24,11 +24,11 @@ func main() {
 }
 
 func run(ctx context.Context, getenv func(string) string) error {
-	env, err := wire.Load("ingest", getenv)
+	cfg, err := wire.Load("ingest", getenv)
 	if err != nil {
 		return err
 	}
-	h, err := wire.NewIngest(ctx, env)
+	h, err := newHandler(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -20,11 +20,11 @@ func main() {
 }
 
 func run(ctx context.Context, getenv func(string) string) error {
-	env, err := wire.Load("notify", getenv)
+	cfg, err := wire.Load("notify", getenv)
 	if err != nil {
 		return err
 	}
-	h, err := wire.NewNotify(ctx, env)
+	h, err := newHandler(ctx, cfg)
 	if err != nil {
 		return err
 	}

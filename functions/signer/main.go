@@ -23,11 +23,11 @@ func main() {
 }
 
 func run(ctx context.Context, getenv func(string) string) error {
-	env, err := wire.Load("signer", getenv)
+	cfg, err := wire.Load("signer", getenv)
 	if err != nil {
 		return err
 	}
-	h, err := wire.NewSigner(ctx, env)
+	h, err := newHandler(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sohoa/sohoa/pkg/pdftool"
 	"github.com/sohoa/sohoa/pkg/scan"
 	"github.com/sohoa/sohoa/pkg/scan/scantest"
+	"github.com/sohoa/sohoa/pkg/testkit/pdftool"
 )
 
 func TestMain(m *testing.M) {

@@ -10,6 +10,7 @@ import (
 
 	sohoaapi "github.com/sohoa/sohoa/pkg/api"
 	"github.com/sohoa/sohoa/pkg/csc"
+	"github.com/sohoa/sohoa/pkg/dev/cscserver"
 	"github.com/sohoa/sohoa/pkg/dossier"
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/notify"
@@ -39,7 +40,7 @@ func newSigning(st *Stack, outbox *notify.Outbox, officers []Officer, o Options)
 	if _, err := rand.Read(secret); err != nil {
 		return nil, err
 	}
-	server, err := csc.NewServer(st.PKI, csc.ServerOptions{
+	server, err := cscserver.New(st.PKI, cscserver.Options{
 		Clients: map[string]string{"sohoa-local": hex.EncodeToString(secret)},
 		SendOTP: func(ctx context.Context, userID, credentialID, code string) error {
 			to, ok := phone[userID]

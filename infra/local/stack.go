@@ -20,15 +20,15 @@ import (
 	sohoaapi "github.com/sohoa/sohoa/pkg/api"
 	"github.com/sohoa/sohoa/pkg/blobs"
 	"github.com/sohoa/sohoa/pkg/calendar"
+	"github.com/sohoa/sohoa/pkg/dev/pki"
 	"github.com/sohoa/sohoa/pkg/dossier"
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/identity"
+	"github.com/sohoa/sohoa/pkg/local/sqlite"
 	"github.com/sohoa/sohoa/pkg/notify"
-	"github.com/sohoa/sohoa/pkg/pki"
 	"github.com/sohoa/sohoa/pkg/procedure"
 	"github.com/sohoa/sohoa/pkg/queue"
 	"github.com/sohoa/sohoa/pkg/scan"
-	"github.com/sohoa/sohoa/pkg/sqlite"
 	"github.com/sohoa/sohoa/pkg/vault"
 )
 

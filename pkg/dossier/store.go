@@ -17,12 +17,19 @@ import (
 //	GSI1 AGENCY#<agency>#<status>  <dueAt>#<id>          the agency's queue, earliest due first
 //	GSI2 CODE#<code>         META                        lookup by code (tracking)
 //	PK SEQ#<agency>#<yyMMdd> SK SEQ                      daily sequence of dossier codes
-//	PK EVENTS#<yyyyMMdd>     SK <at>#<id>#<n>            status-change events (outbox; the stream on AWS)
+//	PK EVENTS#ALL            SK <at>#<id>#<n>            status-change events (outbox; the stream on AWS)
 const (
-	skMeta      = "META"
-	eventsTTL   = 30 * 24 * time.Hour
-	eventPrefix = "EVENTS#"
+	skMeta    = "META"
+	eventsTTL = 30 * 24 * time.Hour
 )
+
+// EventsPK is the partition of the status-change events (StatusChanged) the
+// store writes with each change: the outbox the local relay reads in order,
+// and on AWS the items the table's stream filter passes to the notify
+// function. One partition: a few hundred events a day per province is far
+// from DynamoDB's per-partition limits, and one key keeps the relay a single
+// ordered query.
+const EventsPK = "EVENTS#ALL"
 
 func dossierPK(id string) string { return "DOSSIER#" + id }
 
@@ -147,7 +154,7 @@ func eventItem(d *Dossier, i int) (records.Item, error) {
 		return records.Item{}, err
 	}
 	return records.Item{
-		PK:        eventPrefix + "ALL",
+		PK:        EventsPK,
 		SK:        h.At.UTC().Format("20060102T150405.000000000Z") + "#" + d.ID + "#" + strconv.Itoa(i),
 		ExpiresAt: h.At.Add(eventsTTL),
 		Data:      data,

@@ -20,7 +20,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/pades"
 	"github.com/sohoa/sohoa/pkg/pades/padestest"
-	"github.com/sohoa/sohoa/pkg/pdftool"
+	"github.com/sohoa/sohoa/pkg/testkit/pdftool"
 )
 
 // Each test here covers one shortcoming of pdfsign at the pinned version

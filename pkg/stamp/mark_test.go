@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
-	"github.com/sohoa/sohoa/pkg/pdftool"
+	"github.com/sohoa/sohoa/pkg/testkit/pdftool"
 	"image"
 	"image/draw"
 	"image/png"

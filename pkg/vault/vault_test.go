@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"github.com/sohoa/sohoa/pkg/localtest"
+	"github.com/sohoa/sohoa/pkg/testkit/localtest"
 	"log/slog"
 	"strings"
 	"testing"

@@ -14,14 +14,15 @@ import (
 	"gocloud.dev/blob"
 	"gocloud.dev/gcerrors"
 
+	"github.com/sohoa/sohoa/pkg/aws/sqs"
 	"github.com/sohoa/sohoa/pkg/calendar"
 	"github.com/sohoa/sohoa/pkg/dossier"
+	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/notify"
 	"github.com/sohoa/sohoa/pkg/procedure"
 	"github.com/sohoa/sohoa/pkg/queue"
 	"github.com/sohoa/sohoa/pkg/records"
 	"github.com/sohoa/sohoa/pkg/scan"
-	"github.com/sohoa/sohoa/pkg/sqs"
 	"github.com/sohoa/sohoa/pkg/vault"
 )
 
@@ -35,7 +36,7 @@ func Logger() *slog.Logger {
 // Core is what every function shares: the SDK configuration, the records
 // table, the dossier bucket and the catalog.
 type Core struct {
-	Env     Env
+	Config  Config
 	AWS     *AWS
 	Log     *slog.Logger
 	Table   records.Table
@@ -44,21 +45,21 @@ type Core struct {
 }
 
 // NewCore builds the shared part of a function's wiring.
-func NewCore(ctx context.Context, env Env, log *slog.Logger) (*Core, error) {
+func NewCore(ctx context.Context, cfg Config, log *slog.Logger) (*Core, error) {
 	// pdfcpu must not look for a configuration folder: Lambda writes only /tmp.
 	pdfcpu.DisableConfigDir()
 	if err := procedure.DefaultErr(); err != nil {
 		return nil, fmt.Errorf("wire: procedure catalog: %w", err)
 	}
-	a, err := NewAWS(ctx, env)
+	a, err := NewAWS(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	b, err := a.Bucket(ctx, a.S3(), EnvDossierBucket)
+	b, err := a.Bucket(ctx, a.S3(), cfg.DossierBucket)
 	if err != nil {
 		return nil, err
 	}
-	return &Core{Env: env, AWS: a, Log: log, Table: a.Table(), Dossier: b, Catalog: procedure.Default()}, nil
+	return &Core{Config: cfg, AWS: a, Log: log, Table: a.Table(), Dossier: b, Catalog: procedure.Default()}, nil
 }
 
 // Base is a Core with what the dossier-handling functions (api, ingest,
@@ -70,8 +71,8 @@ type Base struct {
 }
 
 // NewBase builds a Core, opens the vault and reads the trust anchors.
-func NewBase(ctx context.Context, env Env) (*Base, error) {
-	c, err := NewCore(ctx, env, Logger())
+func NewBase(ctx context.Context, cfg Config) (*Base, error) {
+	c, err := NewCore(ctx, cfg, Logger())
 	if err != nil {
 		return nil, err
 	}
@@ -118,13 +119,13 @@ func (c *Core) Dossiers(o DossierOptions) (*dossier.Service, error) {
 // ingest queue, which also carries the intake bucket's S3 events.
 func (c *Core) IngestQueue() queue.Queue {
 	return sqs.New(c.AWS.SQS(), map[string]sqs.Topic{
-		dossier.TopicIngest: {URL: c.Env.Get(EnvIngestQueueURL)},
+		dossier.TopicIngest: {URL: c.Config.IngestQueueURL},
 	}, c.Table)
 }
 
 // OpenVault opens the vault bucket and returns the vault service.
 func (c *Core) OpenVault(ctx context.Context) (*vault.Service, error) {
-	b, err := c.AWS.Bucket(ctx, c.AWS.S3(), EnvVaultBucket)
+	b, err := c.AWS.Bucket(ctx, c.AWS.S3(), c.Config.VaultBucket)
 	if err != nil {
 		return nil, err
 	}
@@ -145,12 +146,12 @@ const (
 	maxConfigBytes = 1 << 20
 )
 
-// readConfig returns a config object, or nil if there is none.
-func (c *Core) readConfig(ctx context.Context, key string) ([]byte, error) {
+// ReadConfig returns a config object; one that is not there is an
+// errs.NotFound error, which callers with a default handle themselves.
+func (c *Core) ReadConfig(ctx context.Context, key string) ([]byte, error) {
 	r, err := c.Dossier.NewReader(ctx, key, nil)
 	if gcerrors.Code(err) == gcerrors.NotFound {
-		c.Log.Warn("no configuration object; using none", "key", key)
-		return nil, nil
+		return nil, errs.E(errs.NotFound, "wire: no configuration object %s", key)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("wire: read %s: %w", key, err)
@@ -177,8 +178,12 @@ type staffMember struct {
 // Directory reads the staff directory from DirectoryKey; none is an empty one.
 func (c *Core) Directory(ctx context.Context) (notify.StaticDirectory, error) {
 	d := notify.StaticDirectory{Officers: map[string][]notify.Recipient{}, People: map[string]notify.Recipient{}}
-	b, err := c.readConfig(ctx, DirectoryKey)
-	if err != nil || b == nil {
+	b, err := c.ReadConfig(ctx, DirectoryKey)
+	if errs.Is(err, errs.NotFound) {
+		c.Log.Warn("no staff directory: officers get no notifications", "key", DirectoryKey)
+		return d, nil
+	}
+	if err != nil {
 		return d, err
 	}
 	var f struct {
@@ -201,4 +206,13 @@ func (c *Core) Directory(ctx context.Context) (notify.StaticDirectory, error) {
 		d.People[s.ID] = notify.Recipient{Subject: s.ID, Email: s.Email, Phone: s.Phone, Lang: s.Lang}
 	}
 	return d, nil
+}
+
+// Ready reports whether the records table answers (the readiness check of
+// GET /healthz; the dossier service adds its own).
+func (c *Core) Ready(ctx context.Context) error {
+	if _, err := c.Table.Get(ctx, "HEALTH", "HEALTH"); err != nil && !errs.Is(err, errs.NotFound) {
+		return err
+	}
+	return nil
 }

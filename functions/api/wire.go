@@ -1,4 +1,4 @@
-package wire
+package main
 
 import (
 	"context"
@@ -7,56 +7,54 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
+	"github.com/sohoa/sohoa/functions/internal/remotesign"
+	"github.com/sohoa/sohoa/functions/internal/wire"
 	sohoaapi "github.com/sohoa/sohoa/pkg/api"
+	"github.com/sohoa/sohoa/pkg/aws/s3"
 	"github.com/sohoa/sohoa/pkg/dossier"
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/notify"
-	"github.com/sohoa/sohoa/pkg/s3"
 	"github.com/sohoa/sohoa/pkg/signing"
 )
 
-// APIHandler is the api function's handler: API Gateway HTTP API (payload
-// 2.0) events through the same router as the local stack.
-type APIHandler func(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error)
+// handler is the api function's handler: API Gateway HTTP API (payload 2.0)
+// events through the same router as the local stack.
+type handler func(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error)
 
-// API builds the whole HTTP API over AWS.
+// newHandler builds the whole HTTP API over AWS.
 //
 // A new dossier's upload URL is a presigned S3 PUT to dossier.NewIntakeKey
 // (Lambda caps a request at 6 MB; scans are larger): the intake bucket's
 // ObjectCreated event then drives the ingest function.
-func API(ctx context.Context, env Env) (APIHandler, error) {
-	c, err := NewBase(ctx, env)
+func newHandler(ctx context.Context, cfg wire.Config) (handler, error) {
+	c, err := wire.NewBase(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	v, roots := c.Vault, c.Roots
-	sg, err := c.Signing(roots)
-	if err != nil {
-		return nil, err
-	}
-	o := DossierOptions{Vault: v, Queue: c.IngestQueue()}
+	o := wire.DossierOptions{Vault: c.Vault, Queue: c.IngestQueue()}
 	var apiSigning sohoaapi.Signing
-	if sg != nil {
+	sg, err := remotesign.New(cfg, c.Roots)
+	switch {
+	case err == nil:
 		o.Signer, apiSigning = signing.ForDossiers(sg), sohoaapi.SigningService(sg)
+	case errs.Is(err, errs.NotFound):
+		c.Log.Warn("no remote signing provider: results cannot be signed", "err", err)
+	default:
+		return nil, err
 	}
 	ds, err := c.Dossiers(o)
 	if err != nil {
 		return nil, err
 	}
 	h := sohoaapi.New(sohoaapi.Config{
-		Dossiers: ds, Vault: v, Catalog: c.Catalog, Auth: GatewayAuth{}, Documents: sohoaapi.Printed{},
-		Signing: apiSigning, Verifier: sohoaapi.PadesVerifier{Roots: roots},
+		Dossiers: ds, Vault: c.Vault, Catalog: c.Catalog, Auth: GatewayAuth{}, Documents: sohoaapi.Printed{},
+		Signing: apiSigning, Verifier: sohoaapi.PadesVerifier{Roots: c.Roots},
 		UploadURL: func(ctx context.Context, d *dossier.Dossier) (string, time.Time, error) {
 			u, err := s3.PresignPut(ctx, c.Dossier, dossier.NewIntakeKey(d.ID), s3.MaxPresignExpiry)
 			return u, time.Now().Add(s3.MaxPresignExpiry), err
 		}, Inbox: notify.NewInbox(c.Table),
-		BaseURL: env.Get(EnvBaseURL), Log: c.Log,
-		Ready: func(ctx context.Context) error {
-			if _, err := c.Table.Get(ctx, "HEALTH", "HEALTH"); err != nil && !errs.Is(err, errs.NotFound) {
-				return err
-			}
-			return nil
-		},
+		BaseURL: cfg.BaseURL, Log: c.Log,
+		Ready: c.Ready,
 	})
 	return httpadapter.NewV2(h).ProxyWithContext, nil
 }

@@ -10,10 +10,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/sohoa/sohoa/pkg/awstest"
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/records"
 	"github.com/sohoa/sohoa/pkg/records/recordstest"
+	"github.com/sohoa/sohoa/pkg/testkit/awstest"
 )
 
 // testClient returns a client of the DynamoDB-compatible server named by

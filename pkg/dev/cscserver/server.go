@@ -1,4 +1,9 @@
-package csc
+// Package cscserver is a local Cloud Signature Consortium API v2 provider
+// (with the v1.0.4.0 field names as a dialect) over the dev PKI's officer
+// keys: OTPs sent through a callback and single-use signature activation data
+// (SAD) bound to hashes. The local stack and the tests play a remote signing
+// provider with it. Dev-only: no Lambda links it (pkg/architecture_test.go).
+package cscserver
 
 import (
 	"context"
@@ -18,11 +23,12 @@ import (
 	"sync"
 	"time"
 
-	"github.com/sohoa/sohoa/pkg/pki"
+	"github.com/sohoa/sohoa/pkg/csc"
+	"github.com/sohoa/sohoa/pkg/dev/pki"
 )
 
-// ServerOptions configures NewServer.
-type ServerOptions struct {
+// Options configures New.
+type Options struct {
 	// Prefix is the path the API is served under (default "/csc/v2").
 	Prefix string
 	// Clients maps service account names (auth/login Basic, or OAuth2
@@ -44,7 +50,7 @@ type ServerOptions struct {
 // Server is a local CSC API v2 provider over the dev PKI's officer keys.
 // It accepts the v1.0.4.0 field names too.
 type Server struct {
-	opts  ServerOptions
+	opts  Options
 	creds map[string]*pki.Credential // credential ID → credential
 	owner map[string]string          // credential ID → user ID
 	mux   *http.ServeMux
@@ -71,8 +77,8 @@ type sad struct {
 // CredentialID returns the ID the local server gives an officer's credential.
 func CredentialID(userID string) string { return "cred-" + userID }
 
-// NewServer returns a CSC provider with one credential per officer of p.
-func NewServer(p *pki.PKI, opts ServerOptions) (*Server, error) {
+// New returns a CSC provider with one credential per officer of p.
+func New(p *pki.PKI, opts Options) (*Server, error) {
 	if len(opts.Clients) == 0 {
 		return nil, fmt.Errorf("csc: the server needs at least one service account")
 	}
@@ -134,11 +140,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func fail(w http.ResponseWriter, status int, code, desc string) {
-	writeJSON(w, status, apiError{Error: code, Description: desc})
+	writeJSON(w, status, csc.APIError{Error: code, Description: desc})
 }
 
 func decode(w http.ResponseWriter, r *http.Request, v any) bool {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, csc.MaxBody))
 	if err != nil {
 		fail(w, http.StatusRequestEntityTooLarge, "invalid_request", "request body too large")
 		return false
@@ -155,8 +161,8 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 
 func (s *Server) info(w http.ResponseWriter, r *http.Request) {
 	base := "http://" + r.Host + s.opts.Prefix
-	writeJSON(w, http.StatusOK, Info{
-		Specs: specV2, Name: "Sohoa local remote signing service", Region: "VN", Lang: "vi",
+	writeJSON(w, http.StatusOK, csc.Info{
+		Specs: csc.SpecV2, Name: "Sohoa local remote signing service", Region: "VN", Lang: "vi",
 		Description: "Dịch vụ ký số từ xa cục bộ (phát triển)",
 		AuthType:    []string{"basic", "oauth2client"}, OAuth2: base,
 		Methods: []string{"auth/login", "oauth2/token", "credentials/list", "credentials/info",
@@ -213,7 +219,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 
 // token implements the OAuth2 client-credentials grant (RFC 6749 §4.4).
 func (s *Server) token(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	r.Body = http.MaxBytesReader(w, r.Body, csc.MaxBody)
 	if err := r.ParseForm(); err != nil {
 		fail(w, http.StatusBadRequest, "invalid_request", "malformed form")
 		return
@@ -230,7 +236,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusUnauthorized, "invalid_client", "unknown client or wrong secret")
 		return
 	}
-	writeJSON(w, http.StatusOK, tokenResponse{AccessToken: s.newToken(id, time.Hour), TokenType: "Bearer", ExpiresIn: 3600})
+	writeJSON(w, http.StatusOK, csc.TokenResponse{AccessToken: s.newToken(id, time.Hour), TokenType: "Bearer", ExpiresIn: 3600})
 }
 
 func (s *Server) authed(h http.HandlerFunc) http.HandlerFunc {
@@ -245,7 +251,7 @@ func (s *Server) authed(h http.HandlerFunc) http.HandlerFunc {
 }
 
 func (s *Server) list(w http.ResponseWriter, r *http.Request) {
-	var req listRequest
+	var req csc.ListRequest
 	if !decode(w, r, &req) {
 		return
 	}
@@ -259,7 +265,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 			ids = append(ids, id)
 		}
 	}
-	writeJSON(w, http.StatusOK, listResponse{CredentialIDs: ids})
+	writeJSON(w, http.StatusOK, csc.ListResponse{CredentialIDs: ids})
 }
 
 func (s *Server) credential(w http.ResponseWriter, id string) *pki.Credential {
@@ -272,7 +278,7 @@ func (s *Server) credential(w http.ResponseWriter, id string) *pki.Credential {
 }
 
 func (s *Server) credInfo(w http.ResponseWriter, r *http.Request) {
-	var req credentialRequest
+	var req csc.CredentialRequest
 	if !decode(w, r, &req) {
 		return
 	}
@@ -280,8 +286,8 @@ func (s *Server) credInfo(w http.ResponseWriter, r *http.Request) {
 	if c == nil {
 		return
 	}
-	var ci CredentialInfo
-	ci.Key.Status, ci.Key.Algo, ci.Key.Len, ci.Key.Curve = "enabled", []string{OIDECDSASHA256, OIDECPublicKey}, 256, OIDP256
+	var ci csc.CredentialInfo
+	ci.Key.Status, ci.Key.Algo, ci.Key.Len, ci.Key.Curve = "enabled", []string{csc.OIDECDSASHA256, csc.OIDECPublicKey}, 256, csc.OIDP256
 	chain := c.Chain
 	if req.Certificates == "single" {
 		chain = chain[:1]
@@ -307,7 +313,7 @@ func (s *Server) credInfo(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) sendOTP(w http.ResponseWriter, r *http.Request) {
-	var req credentialRequest
+	var req csc.CredentialRequest
 	if !decode(w, r, &req) {
 		return
 	}
@@ -334,7 +340,7 @@ func (s *Server) sendOTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
-	var req authorizeRequest
+	var req csc.AuthorizeRequest
 	if !decode(w, r, &req) {
 		return
 	}
@@ -345,7 +351,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 	if len(hashes) == 0 {
 		hashes = req.Hash
 	}
-	if req.HashAlgorithmOID != "" && req.HashAlgorithmOID != OIDSHA256 {
+	if req.HashAlgorithmOID != "" && req.HashAlgorithmOID != csc.OIDSHA256 {
 		fail(w, http.StatusBadRequest, "invalid_request", "Invalid parameter hashAlgorithmOID")
 		return
 	}
@@ -395,11 +401,11 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusBadRequest, "invalid_otp", "The OTP is invalid, expired or already used")
 		return
 	}
-	writeJSON(w, http.StatusOK, authorizeResponse{SAD: token, ExpiresIn: int(s.opts.SADTTL.Seconds())})
+	writeJSON(w, http.StatusOK, csc.AuthorizeResponse{SAD: token, ExpiresIn: int(s.opts.SADTTL.Seconds())})
 }
 
 func (s *Server) signHash(w http.ResponseWriter, r *http.Request) {
-	var req signHashRequest
+	var req csc.SignHashRequest
 	if !decode(w, r, &req) {
 		return
 	}
@@ -411,15 +417,15 @@ func (s *Server) signHash(w http.ResponseWriter, r *http.Request) {
 	if len(hashes) == 0 {
 		hashes, algo = req.Hash, req.HashAlgo
 	}
-	if req.SignAlgo != OIDECDSASHA256 && req.SignAlgo != OIDECPublicKey {
+	if req.SignAlgo != csc.OIDECDSASHA256 && req.SignAlgo != csc.OIDECPublicKey {
 		fail(w, http.StatusBadRequest, "invalid_request", "Invalid parameter signAlgo")
 		return
 	}
-	if algo != "" && algo != OIDSHA256 {
+	if algo != "" && algo != csc.OIDSHA256 {
 		fail(w, http.StatusBadRequest, "invalid_request", "Invalid parameter hashAlgorithmOID")
 		return
 	}
-	if len(hashes) == 0 || len(hashes) > maxHashesPerSAD {
+	if len(hashes) == 0 || len(hashes) > csc.MaxHashesPerSAD {
 		fail(w, http.StatusBadRequest, "invalid_request", "Missing parameter hashes")
 		return
 	}
@@ -467,7 +473,7 @@ func (s *Server) signHash(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	key := c.Signer.(*ecdsa.PrivateKey)
-	out := signHashResponse{Signatures: make([]string, len(digests))}
+	out := csc.SignHashResponse{Signatures: make([]string, len(digests))}
 	for i, d := range digests {
 		sig, err := ecdsa.SignASN1(rand.Reader, key, d)
 		if err != nil {

@@ -21,8 +21,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awskms "github.com/aws/aws-sdk-go-v2/service/kms"
 
+	"github.com/sohoa/sohoa/pkg/aws/kms"
 	"github.com/sohoa/sohoa/pkg/errs"
-	"github.com/sohoa/sohoa/pkg/kms"
 	"github.com/sohoa/sohoa/pkg/pades"
 	"github.com/sohoa/sohoa/pkg/pades/padestest"
 )

@@ -1,4 +1,4 @@
-package wire
+package main
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/sohoa/sohoa/functions/internal/remotesign"
+	"github.com/sohoa/sohoa/functions/internal/wire"
 	"github.com/sohoa/sohoa/pkg/dossier"
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/identity"
@@ -40,26 +42,21 @@ type Signer struct {
 	Log        *slog.Logger
 }
 
-// NewSigner builds the signer function's handler over AWS.
-func NewSigner(ctx context.Context, env Env) (*Signer, error) {
-	c, err := NewBase(ctx, env)
+// newHandler builds the signer function's handler over AWS.
+func newHandler(ctx context.Context, cfg wire.Config) (*Signer, error) {
+	c, err := wire.NewBase(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	v, roots := c.Vault, c.Roots
-	sg, err := c.Signing(roots)
+	sg, err := remotesign.New(cfg, c.Roots)
 	if err != nil {
 		return nil, err
 	}
-	ds, err := c.Dossiers(DossierOptions{Vault: v, Signer: signing.ForDossiers(sg)})
+	ds, err := c.Dossiers(wire.DossierOptions{Vault: c.Vault, Signer: signing.ForDossiers(sg)})
 	if err != nil {
 		return nil, err
 	}
-	mr, err := env.MaxReceive(5)
-	if err != nil {
-		return nil, err
-	}
-	return &Signer{Dossiers: ds, MaxReceive: mr, Log: c.Log}, nil
+	return &Signer{Dossiers: ds, MaxReceive: cfg.MaxReceive, Log: c.Log}, nil
 }
 
 // Handle implements the function.

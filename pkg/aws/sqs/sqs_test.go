@@ -11,11 +11,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/sohoa/sohoa/pkg/awstest"
 	"github.com/sohoa/sohoa/pkg/errs"
+	"github.com/sohoa/sohoa/pkg/local/sqlite"
 	"github.com/sohoa/sohoa/pkg/queue"
 	"github.com/sohoa/sohoa/pkg/queue/queuetest"
-	"github.com/sohoa/sohoa/pkg/sqlite"
+	"github.com/sohoa/sohoa/pkg/testkit/awstest"
 )
 
 // testClient returns a client of the SQS-compatible server named by

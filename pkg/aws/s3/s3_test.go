@@ -5,7 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"github.com/sohoa/sohoa/pkg/awstest"
+	"github.com/sohoa/sohoa/pkg/testkit/awstest"
 	"io"
 	"net/http"
 	"strings"

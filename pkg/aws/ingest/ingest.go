@@ -1,4 +1,9 @@
-package wire
+// Package ingest is the handler of the ingest queue, over the event shapes
+// Lambda delivers (aws-lambda-go's SQSEvent carrying S3 ObjectCreated
+// notifications of intake/ and ingest jobs). The ingest Lambda runs it, and so
+// do the local stack's workers, on the same event shapes built from the local
+// queue: one path from an uploaded blob to the dossier service, tested locally.
+package ingest
 
 import (
 	"context"
@@ -21,39 +26,17 @@ type Intake interface {
 	RunIngest(ctx context.Context, m queue.Message) error
 }
 
-// Ingest handles the ingest queue: each SQS message is either an S3 event
+// Handler handles the ingest queue: each SQS message is either an S3 event
 // notification of the intake bucket (a scan put under intake/<dossier>/...)
 // or an ingest job the API queued for a scan uploaded through it. A message
 // that fails is reported in BatchItemFailures, so only it is delivered again;
 // on its last delivery (ApproximateReceiveCount reaching MaxReceive, the
 // queue's maxReceiveCount) the service records a finding instead of failing
 // for ever.
-type Ingest struct {
+type Handler struct {
 	Dossiers   Intake
 	MaxReceive int
 	Log        *slog.Logger
-}
-
-// NewIngest builds the ingest function's handler over AWS.
-func NewIngest(ctx context.Context, env Env) (*Ingest, error) {
-	c, err := NewBase(ctx, env)
-	if err != nil {
-		return nil, err
-	}
-	v, roots := c.Vault, c.Roots
-	sealer, err := c.Sealer(ctx, roots)
-	if err != nil {
-		return nil, err
-	}
-	ds, err := c.Dossiers(DossierOptions{Vault: v, Sealer: sealer})
-	if err != nil {
-		return nil, err
-	}
-	mr, err := env.MaxReceive(queue.MaxAttempts)
-	if err != nil {
-		return nil, err
-	}
-	return &Ingest{Dossiers: ds, MaxReceive: mr, Log: c.Log}, nil
 }
 
 // s3Message is an SQS body sent by S3: an event notification, or the test
@@ -65,7 +48,7 @@ type s3Message struct {
 
 // Handle implements the function: the messages of one SQS batch, in turn
 // (ingestion is CPU- and memory-heavy; the batch size is 1 in the template).
-func (h *Ingest) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 	resp := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
 	for _, m := range ev.Records {
 		if err := h.one(ctx, m); err != nil {
@@ -76,7 +59,7 @@ func (h *Ingest) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEven
 	return resp, nil
 }
 
-func (h *Ingest) one(ctx context.Context, m events.SQSMessage) error {
+func (h *Handler) one(ctx context.Context, m events.SQSMessage) error {
 	attempts, _ := strconv.Atoi(m.Attributes["ApproximateReceiveCount"])
 	attempts = max(attempts, 1)
 	last := attempts >= h.MaxReceive

@@ -1,4 +1,4 @@
-package wire
+package main
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"gocloud.dev/blob"
 
+	"github.com/sohoa/sohoa/functions/internal/wire"
 	"github.com/sohoa/sohoa/pkg/calendar"
 	"github.com/sohoa/sohoa/pkg/procedure"
 	"github.com/sohoa/sohoa/pkg/report"
@@ -28,17 +29,17 @@ type Report struct {
 	Log      *slog.Logger
 }
 
-// NewReport builds the report function's handler over AWS.
-func NewReport(ctx context.Context, env Env) (*Report, error) {
-	c, err := NewCore(ctx, env, Logger())
+// newHandler builds the report function's handler over AWS.
+func newHandler(ctx context.Context, cfg wire.Config) (*Report, error) {
+	c, err := wire.NewCore(ctx, cfg, wire.Logger())
 	if err != nil {
 		return nil, err
 	}
-	ds, err := c.Dossiers(DossierOptions{})
+	ds, err := c.Dossiers(wire.DossierOptions{})
 	if err != nil {
 		return nil, err
 	}
-	out, err := c.AWS.Bucket(ctx, c.AWS.S3(), EnvReportsBucket)
+	out, err := c.AWS.Bucket(ctx, c.AWS.S3(), cfg.ReportsBucket)
 	if err != nil {
 		return nil, err
 	}

@@ -15,8 +15,8 @@ import (
 	"github.com/digitorus/timestamp"
 	"golang.org/x/crypto/ocsp"
 
+	"github.com/sohoa/sohoa/pkg/dev/pki"
 	"github.com/sohoa/sohoa/pkg/errs"
-	"github.com/sohoa/sohoa/pkg/pki"
 )
 
 // start serves a fresh PKI on loopback.

@@ -11,7 +11,7 @@ import (
 	"gocloud.dev/blob"
 
 	"github.com/sohoa/sohoa/pkg/blobs"
-	"github.com/sohoa/sohoa/pkg/sqlite"
+	"github.com/sohoa/sohoa/pkg/local/sqlite"
 )
 
 // DB opens a fresh SQLite database.

@@ -1,4 +1,4 @@
-package csc_test
+package cscserver_test
 
 import (
 	"context"
@@ -13,8 +13,9 @@ import (
 	"time"
 
 	"github.com/sohoa/sohoa/pkg/csc"
+	"github.com/sohoa/sohoa/pkg/dev/cscserver"
+	"github.com/sohoa/sohoa/pkg/dev/pki"
 	"github.com/sohoa/sohoa/pkg/errs"
-	"github.com/sohoa/sohoa/pkg/pki"
 )
 
 // outbox records the OTPs the server sends.
@@ -36,7 +37,7 @@ func (o *outbox) code(cred string) string {
 	return o.last[cred]
 }
 
-func setup(t *testing.T, opts csc.ServerOptions) (*pki.PKI, *outbox, *httptest.Server) {
+func setup(t *testing.T, opts cscserver.Options) (*pki.PKI, *outbox, *httptest.Server) {
 	t.Helper()
 	p, err := pki.LoadOrCreate(t.TempDir(), pki.Options{BaseURL: "http://127.0.0.1:1/pki", Officers: []pki.Officer{{ID: "linh", Name: "Nguyễn Thị Lĩnh"}, {ID: "an", Name: "Lê An"}}})
 	if err != nil {
@@ -45,7 +46,7 @@ func setup(t *testing.T, opts csc.ServerOptions) (*pki.PKI, *outbox, *httptest.S
 	ob := &outbox{last: map[string]string{}}
 	opts.Clients = map[string]string{"sohoa": "s3cret"}
 	opts.SendOTP = ob.send
-	srv, err := csc.NewServer(p, opts)
+	srv, err := cscserver.New(p, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +71,7 @@ func TestFlow(t *testing.T) {
 		{Username: "sohoa", Password: "s3cret", Dialect: "1.0.4.0"},
 	} {
 		t.Run(fmt.Sprintf("%s-%s", cfg.Dialect, map[bool]string{true: "oauth2", false: "login"}[cfg.ClientID != ""]), func(t *testing.T) {
-			p, ob, hs := setup(t, csc.ServerOptions{Multisign: 5})
+			p, ob, hs := setup(t, cscserver.Options{Multisign: 5})
 			cfg.BaseURL = hs.URL + "/csc/v2"
 			c, err := csc.New(cfg)
 			if err != nil {
@@ -82,7 +83,7 @@ func TestFlow(t *testing.T) {
 				t.Fatal(info, err)
 			}
 			ids, err := c.ListCredentials(ctx, "linh")
-			if err != nil || len(ids) != 1 || ids[0] != csc.CredentialID("linh") {
+			if err != nil || len(ids) != 1 || ids[0] != cscserver.CredentialID("linh") {
 				t.Fatalf("%v %v", ids, err)
 			}
 			cred, err := c.CredentialInfo(ctx, ids[0])
@@ -140,10 +141,10 @@ func TestFlow(t *testing.T) {
 func TestSADBoundToCredentialAndExpiry(t *testing.T) {
 	now := time.Now()
 	clock := func() time.Time { return now }
-	_, ob, hs := setup(t, csc.ServerOptions{Now: clock, SADTTL: time.Minute})
+	_, ob, hs := setup(t, cscserver.Options{Now: clock, SADTTL: time.Minute})
 	c, _ := csc.New(csc.Config{BaseURL: hs.URL + "/csc/v2", Username: "sohoa", Password: "s3cret"})
 	ctx := context.Background()
-	linh, an := csc.CredentialID("linh"), csc.CredentialID("an")
+	linh, an := cscserver.CredentialID("linh"), cscserver.CredentialID("an")
 	_ = c.SendOTP(ctx, linh)
 	hashes := digests(2)
 	sad, err := c.Authorize(ctx, linh, hashes, ob.code(linh), "")

@@ -1,4 +1,4 @@
-package wire
+package main
 
 import (
 	"context"
@@ -8,18 +8,17 @@ import (
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	awssns "github.com/aws/aws-sdk-go-v2/service/sns"
 
+	"github.com/sohoa/sohoa/functions/internal/wire"
+	"github.com/sohoa/sohoa/pkg/aws/ses"
+	"github.com/sohoa/sohoa/pkg/aws/sns"
 	"github.com/sohoa/sohoa/pkg/dossier"
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/notify"
-	"github.com/sohoa/sohoa/pkg/notify/ses"
-	"github.com/sohoa/sohoa/pkg/notify/sns"
 	"github.com/sohoa/sohoa/pkg/report"
 )
-
-// EventsPK is the partition of the dossier service's status-change events
-// (pkg/dossier/store.go); the template's stream filter selects it too.
-const EventsPK = "EVENTS#ALL"
 
 // Notify consumes the table's stream: each inserted status-change event is
 // indexed for the reports and handed to the notifier. A record that fails is
@@ -30,15 +29,15 @@ type Notify struct {
 	Log      *slog.Logger
 }
 
-// NewNotify builds the notify function's handler over AWS: email through SES
+// newHandler builds the notify function's handler over AWS: email through SES
 // when SOHOA_MAIL_FROM is set, SMS through SNS when SOHOA_SMS_SENDER_ID is
 // set, in-app notifications always.
-func NewNotify(ctx context.Context, env Env) (*Notify, error) {
-	c, err := NewCore(ctx, env, Logger())
+func newHandler(ctx context.Context, cfg wire.Config) (*Notify, error) {
+	c, err := wire.NewCore(ctx, cfg, wire.Logger())
 	if err != nil {
 		return nil, err
 	}
-	ds, err := c.Dossiers(DossierOptions{})
+	ds, err := c.Dossiers(wire.DossierOptions{})
 	if err != nil {
 		return nil, err
 	}
@@ -47,14 +46,16 @@ func NewNotify(ctx context.Context, env Env) (*Notify, error) {
 		return nil, err
 	}
 	senders := map[notify.Channel]notify.Sender{notify.InApp: notify.NewInbox(c.Table)}
-	if from := env.Get(EnvMailFrom); from != "" {
-		senders[notify.Email] = ses.New(c.AWS.SES(), from, nil)
+	if from := cfg.MailFrom; from != "" {
+		client := sesv2.NewFromConfig(c.AWS.SDK(), func(o *sesv2.Options) { o.BaseEndpoint = wire.Endpoint(cfg.Endpoints.SES) })
+		senders[notify.Email] = ses.New(client, from, nil)
 	}
-	if id := env.Get(EnvSMSSenderID); id != "" {
-		senders[notify.SMS] = sns.New(c.AWS.SNS(), &sns.Options{SenderID: id})
+	if id := cfg.SMSSenderID; id != "" {
+		client := awssns.NewFromConfig(c.AWS.SDK(), func(o *awssns.Options) { o.BaseEndpoint = wire.Endpoint(cfg.Endpoints.SNS) })
+		senders[notify.SMS] = sns.New(client, &sns.Options{SenderID: id})
 	}
 	n, err := notify.NewNotifier(notify.Config{Dossiers: ds, Directory: dir, Records: c.Table,
-		Senders: senders, PortalURL: env.Get(EnvPortalURL), Log: c.Log})
+		Senders: senders, PortalURL: cfg.PortalURL, Log: c.Log})
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +92,7 @@ func (h *Notify) one(ctx context.Context, r events.DynamoDBEventRecord) error {
 	}
 	img := r.Change.NewImage
 	pk, ok := img["PK"]
-	if !ok || pk.DataType() != events.DataTypeString || pk.String() != EventsPK {
+	if !ok || pk.DataType() != events.DataTypeString || pk.String() != dossier.EventsPK {
 		return nil
 	}
 	data, ok := img["Data"]
