@@ -31,30 +31,30 @@ func newHandler(ctx context.Context, cfg wire.Config) (handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	o := wire.DossierOptions{Vault: c.Vault, Queue: c.IngestQueue()}
+	p := wire.Ports{Vault: c.VaultBucket, Queue: c.IngestQueue()}
 	var apiSigning sohoaapi.Signing
 	sg, err := remotesign.New(cfg, c.Roots)
 	switch {
 	case err == nil:
-		o.Signer, apiSigning = signing.ForDossiers(sg), sohoaapi.SigningService(sg)
+		p.Signer, apiSigning = signing.ForDossiers(sg), sohoaapi.SigningService(sg)
 	case errs.Is(err, errs.NotFound):
 		c.Log.Warn("no remote signing provider: results cannot be signed", "err", err)
 	default:
 		return nil, err
 	}
-	ds, err := c.Dossiers(o)
+	a, err := c.Build(ctx, p)
 	if err != nil {
 		return nil, err
 	}
 	h := sohoaapi.New(sohoaapi.Config{
-		Dossiers: ds, Vault: c.Vault, Catalog: c.Catalog, Auth: GatewayAuth{}, Documents: sohoaapi.Printed{},
+		Dossiers: a.Dossiers, Vault: a.Vault, Catalog: a.Catalog, Auth: GatewayAuth{}, Documents: sohoaapi.Printed{},
 		Signing: apiSigning, Verifier: sohoaapi.PadesVerifier{Roots: c.Roots},
 		UploadURL: func(ctx context.Context, d *dossier.Dossier) (string, time.Time, error) {
 			u, err := s3.PresignPut(ctx, c.Dossier, dossier.NewIntakeKey(d.ID), s3.MaxPresignExpiry)
 			return u, time.Now().Add(s3.MaxPresignExpiry), err
 		}, Inbox: notify.NewInbox(c.Table),
 		BaseURL: cfg.BaseURL, Log: c.Log,
-		Ready: c.Ready,
+		Ready: a.Ready,
 	})
 	return httpadapter.NewV2(h).ProxyWithContext, nil
 }

@@ -26,11 +26,11 @@ func newHandler(ctx context.Context, cfg wire.Config) (*ingest.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	ds, err := c.Dossiers(wire.DossierOptions{Vault: c.Vault, Sealer: sealer})
+	a, err := c.Build(ctx, wire.Ports{Vault: c.VaultBucket, Sealer: sealer})
 	if err != nil {
 		return nil, err
 	}
-	return &ingest.Handler{Dossiers: ds, MaxReceive: cfg.MaxReceive, Log: c.Log}, nil
+	return &ingest.Handler{Dossiers: a.Dossiers, MaxReceive: cfg.MaxReceive, Log: c.Log}, nil
 }
 
 // newSealer returns the certifier of digitized components: the conversion

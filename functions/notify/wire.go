@@ -37,7 +37,7 @@ func newHandler(ctx context.Context, cfg wire.Config) (*Notify, error) {
 	if err != nil {
 		return nil, err
 	}
-	ds, err := c.Dossiers(wire.DossierOptions{})
+	a, err := c.Build(ctx, wire.Ports{})
 	if err != nil {
 		return nil, err
 	}
@@ -54,7 +54,7 @@ func newHandler(ctx context.Context, cfg wire.Config) (*Notify, error) {
 		client := awssns.NewFromConfig(c.AWS.SDK(), func(o *awssns.Options) { o.BaseEndpoint = wire.Endpoint(cfg.Endpoints.SNS) })
 		senders[notify.SMS] = sns.New(client, &sns.Options{SenderID: id})
 	}
-	n, err := notify.NewNotifier(notify.Config{Dossiers: ds, Directory: dir, Records: c.Table,
+	n, err := notify.NewNotifier(notify.Config{Dossiers: a.Dossiers, Directory: dir, Records: c.Table,
 		Senders: senders, PortalURL: cfg.PortalURL, Log: c.Log})
 	if err != nil {
 		return nil, err

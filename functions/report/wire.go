@@ -12,7 +12,6 @@ import (
 
 	"github.com/sohoa/sohoa/functions/internal/wire"
 	"github.com/sohoa/sohoa/pkg/calendar"
-	"github.com/sohoa/sohoa/pkg/procedure"
 	"github.com/sohoa/sohoa/pkg/report"
 )
 
@@ -35,7 +34,7 @@ func newHandler(ctx context.Context, cfg wire.Config) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	ds, err := c.Dossiers(wire.DossierOptions{})
+	a, err := c.Build(ctx, wire.Ports{})
 	if err != nil {
 		return nil, err
 	}
@@ -43,22 +42,12 @@ func newHandler(ctx context.Context, cfg wire.Config) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := report.New(report.Config{Source: report.NewIndex(c.Table), Dossiers: ds,
-		Calendar: calendar.Default(), ProcessingDays: processingDays(c.Catalog)})
+	r, err := report.New(report.Config{Source: report.NewIndex(c.Table), Dossiers: a.Dossiers,
+		Calendar: a.Calendar, ProcessingDays: a.Catalog.ProcessingDays})
 	if err != nil {
 		return nil, err
 	}
 	return &Report{Reporter: r, Bucket: out, Log: c.Log}, nil
-}
-
-func processingDays(cat *procedure.Catalog) func(string) (int, bool) {
-	return func(code string) (int, bool) {
-		p, err := cat.Get(code)
-		if err != nil {
-			return 0, false
-		}
-		return p.ProcessingDays, true
-	}
 }
 
 // ReportResult is the function's answer: the keys written.

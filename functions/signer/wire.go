@@ -52,11 +52,11 @@ func newHandler(ctx context.Context, cfg wire.Config) (*Signer, error) {
 	if err != nil {
 		return nil, err
 	}
-	ds, err := c.Dossiers(wire.DossierOptions{Vault: c.Vault, Signer: signing.ForDossiers(sg)})
+	a, err := c.Build(ctx, wire.Ports{Vault: c.VaultBucket, Signer: signing.ForDossiers(sg)})
 	if err != nil {
 		return nil, err
 	}
-	return &Signer{Dossiers: ds, MaxReceive: cfg.MaxReceive, Log: c.Log}, nil
+	return &Signer{Dossiers: a.Dossiers, MaxReceive: cfg.MaxReceive, Log: c.Log}, nil
 }
 
 // Handle implements the function.

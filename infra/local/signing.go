@@ -31,9 +31,9 @@ type signers struct {
 	background []func(ctx context.Context)
 }
 
-func newSigning(st *Stack, outbox *notify.Outbox, officers []Officer, o Options) (*signers, error) {
+func newSigning(st *Stack, outbox *notify.Outbox, staff notify.StaffFile, o Options) (*signers, error) {
 	phone := map[string]string{}
-	for _, of := range officers {
+	for _, of := range staff.Officers {
 		phone[of.ID] = of.Phone
 	}
 	secret := make([]byte, 16)

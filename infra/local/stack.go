@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	_ "embed"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,46 +13,26 @@ import (
 	"sync"
 	"time"
 
-	"github.com/pdfcpu/pdfcpu/pkg/api"
 	"gocloud.dev/blob"
 
 	sohoaapi "github.com/sohoa/sohoa/pkg/api"
+	"github.com/sohoa/sohoa/pkg/app"
 	"github.com/sohoa/sohoa/pkg/blobs"
-	"github.com/sohoa/sohoa/pkg/calendar"
 	"github.com/sohoa/sohoa/pkg/dev/pki"
 	"github.com/sohoa/sohoa/pkg/dossier"
-	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/identity"
 	"github.com/sohoa/sohoa/pkg/local/sqlite"
 	"github.com/sohoa/sohoa/pkg/notify"
-	"github.com/sohoa/sohoa/pkg/procedure"
 	"github.com/sohoa/sohoa/pkg/queue"
-	"github.com/sohoa/sohoa/pkg/scan"
 	"github.com/sohoa/sohoa/pkg/vault"
 )
 
 //go:embed officers.json
 var officersJSON []byte
 
-// Officer is an agency officer known to the local stack: the dev PKI issues
-// them a signing credential and notifications reach them.
-type Officer struct {
-	ID     string `json:"id"`
-	Name   string `json:"name"`
-	Agency string `json:"agency"`
-	Email  string `json:"email"`
-	Phone  string `json:"phone"`
-}
-
-func loadOfficers() ([]Officer, error) {
-	var f struct {
-		Officers []Officer `json:"officers"`
-	}
-	if err := json.Unmarshal(officersJSON, &f); err != nil {
-		return nil, fmt.Errorf("officers.json: %w", err)
-	}
-	return f.Officers, nil
-}
+// loadStaff reads the dev roster: the officers get a dev signing credential
+// and notifications, as a staff directory does on AWS.
+func loadStaff() (notify.StaffFile, error) { return notify.ParseStaff(officersJSON) }
 
 // Options configures a local stack.
 type Options struct {
@@ -103,13 +82,6 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	if o.Scans == nil {
-		lim := scan.DefaultLimits()
-		o.Scans = func(ctx context.Context, data []byte) (*scan.Result, error) {
-			return scan.SplitIsolated(ctx, data, lim)
-		}
-	}
-	api.DisableConfigDir()
 	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
@@ -133,12 +105,12 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 	if st.Bucket, err = blobs.OpenLocal(filepath.Join(o.DataDir, "blobs")); err != nil {
 		return nil, err
 	}
-	officers, err := loadOfficers()
+	staff, err := loadStaff()
 	if err != nil {
 		return nil, err
 	}
 	var pkiOfficers []pki.Officer
-	for _, of := range officers {
+	for _, of := range staff.Officers {
 		pkiOfficers = append(pkiOfficers, pki.Officer{ID: of.ID, Name: of.Name, Email: of.Email})
 	}
 	if st.PKI, err = pki.LoadOrCreate(filepath.Join(o.DataDir, "pki"), pki.Options{
@@ -152,28 +124,25 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 	st.Issuer = identity.NewIssuer(key, tokenIssuer, tokenAudience)
 	verifier := identity.NewVerifier(tokenIssuer, tokenAudience, &key.PublicKey)
 
-	catalog := procedure.Default()
-	st.Vault = vault.New(st.DB.Table(), st.Bucket, &vault.Options{Now: o.Now, Log: o.Log})
 	outbox := notify.NewOutbox(st.DB.Table())
-	signers, err := newSigning(st, outbox, officers, o)
+	signers, err := newSigning(st, outbox, staff, o)
 	if err != nil {
 		return nil, err
 	}
-	st.Dossiers, err = dossier.NewService(dossier.Config{
-		Records: st.DB.Table(), Blobs: st.Bucket, Queue: st.DB.Queue(), Catalog: catalog,
-		Calendar: calendar.Default(), Scans: o.Scans, Vault: st.Vault,
-		Signer: signers.results, Sealer: signers.sealer, Now: o.Now, Log: o.Log,
-	})
+	a, err := app.Build(ctx, app.Ports{Records: st.DB.Table(), Dossiers: st.Bucket, Vault: st.Bucket,
+		Queue: st.DB.Queue(), Signer: signers.results, Sealer: signers.sealer},
+		app.Options{Now: o.Now, Log: o.Log, Scans: o.Scans})
 	if err != nil {
 		return nil, err
 	}
-	notes, err := newNotifications(st, outbox, officers, o)
+	st.Dossiers, st.Vault = a.Dossiers, a.Vault
+	notes, err := newNotifications(st, a, outbox, staff, o)
 	if err != nil {
 		return nil, err
 	}
 	signers.background = append(signers.background, notes.background...)
 	apiHandler := sohoaapi.New(sohoaapi.Config{
-		Dossiers: st.Dossiers, Vault: st.Vault, Catalog: catalog,
+		Dossiers: st.Dossiers, Vault: st.Vault, Catalog: a.Catalog,
 		Auth:      sohoaapi.BearerAuth{Verifier: verifier, Now: o.Now},
 		Documents: sohoaapi.Printed{},
 		Signing:   signers.api, Verifier: signers.verifier, Inbox: notes.inbox, Reports: notes.reports,
@@ -181,7 +150,7 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 			IssueToken: func(a identity.Actor) (string, error) { return st.Issuer.Issue(a, o.Now(), 12*time.Hour) },
 			Outbox:     notes.outboxMessages,
 		},
-		Ready:   func(ctx context.Context) error { return st.ready(ctx) },
+		Ready:   a.Ready,
 		BaseURL: st.URL, Log: o.Log,
 	})
 	mux := http.NewServeMux()
@@ -217,13 +186,6 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 	}
 	go func() { st.served <- st.srv.Serve(ln) }()
 	return st, nil
-}
-
-func (st *Stack) ready(ctx context.Context) error {
-	if _, err := st.DB.Table().Get(ctx, "HEALTH", "HEALTH"); err != nil && !errs.Is(err, errs.NotFound) {
-		return err
-	}
-	return nil
 }
 
 // Shutdown stops accepting requests, lets in-flight requests and jobs finish

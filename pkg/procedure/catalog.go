@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"sync"
 
 	"github.com/sohoa/sohoa/pkg/errs"
@@ -186,4 +187,29 @@ func (c *Catalog) All() []Procedure {
 func (c *Catalog) Component(code string) (Component, bool) {
 	comp, ok := c.components[code]
 	return comp, ok
+}
+
+// ProcessingDays returns the processing time in working days of the
+// procedure with the national code (for the statistics' on-time rule).
+func (c *Catalog) ProcessingDays(code string) (int, bool) {
+	i, ok := c.byCode[code]
+	if !ok {
+		return 0, false
+	}
+	return c.procs[i].ProcessingDays, true
+}
+
+// Agencies returns the electronic IDs of the agencies the catalog's
+// procedures belong to, sorted.
+func (c *Catalog) Agencies() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, p := range c.procs {
+		if !seen[p.Agency] {
+			seen[p.Agency] = true
+			out = append(out, p.Agency)
+		}
+	}
+	slices.Sort(out)
+	return out
 }

@@ -3,27 +3,21 @@ package wire
 import (
 	"context"
 	"crypto/x509"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 
-	pdfcpu "github.com/pdfcpu/pdfcpu/pkg/api"
 	"gocloud.dev/blob"
 	"gocloud.dev/gcerrors"
 
+	"github.com/sohoa/sohoa/pkg/app"
 	"github.com/sohoa/sohoa/pkg/aws/sqs"
-	"github.com/sohoa/sohoa/pkg/calendar"
 	"github.com/sohoa/sohoa/pkg/dossier"
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/notify"
-	"github.com/sohoa/sohoa/pkg/procedure"
 	"github.com/sohoa/sohoa/pkg/queue"
 	"github.com/sohoa/sohoa/pkg/records"
-	"github.com/sohoa/sohoa/pkg/scan"
-	"github.com/sohoa/sohoa/pkg/vault"
 )
 
 // Logger returns the functions' logger: JSON lines on stderr, which Lambda
@@ -34,23 +28,17 @@ func Logger() *slog.Logger {
 }
 
 // Core is what every function shares: the SDK configuration, the records
-// table, the dossier bucket and the catalog.
+// table and the dossier bucket.
 type Core struct {
 	Config  Config
 	AWS     *AWS
 	Log     *slog.Logger
 	Table   records.Table
 	Dossier *blob.Bucket
-	Catalog *procedure.Catalog
 }
 
 // NewCore builds the shared part of a function's wiring.
 func NewCore(ctx context.Context, cfg Config, log *slog.Logger) (*Core, error) {
-	// pdfcpu must not look for a configuration folder: Lambda writes only /tmp.
-	pdfcpu.DisableConfigDir()
-	if err := procedure.DefaultErr(); err != nil {
-		return nil, fmt.Errorf("wire: procedure catalog: %w", err)
-	}
 	a, err := NewAWS(ctx, cfg)
 	if err != nil {
 		return nil, err
@@ -59,24 +47,24 @@ func NewCore(ctx context.Context, cfg Config, log *slog.Logger) (*Core, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Core{Config: cfg, AWS: a, Log: log, Table: a.Table(), Dossier: b, Catalog: procedure.Default()}, nil
+	return &Core{Config: cfg, AWS: a, Log: log, Table: a.Table(), Dossier: b}, nil
 }
 
 // Base is a Core with what the dossier-handling functions (api, ingest,
-// signer) also share: the vault and the trust anchors.
+// signer) also share: the vault bucket and the trust anchors.
 type Base struct {
 	*Core
-	Vault *vault.Service
-	Roots *x509.CertPool
+	VaultBucket *blob.Bucket
+	Roots       *x509.CertPool
 }
 
-// NewBase builds a Core, opens the vault and reads the trust anchors.
+// NewBase builds a Core, opens the vault bucket and reads the trust anchors.
 func NewBase(ctx context.Context, cfg Config) (*Base, error) {
 	c, err := NewCore(ctx, cfg, Logger())
 	if err != nil {
 		return nil, err
 	}
-	v, err := c.OpenVault(ctx)
+	vb, err := c.AWS.Bucket(ctx, c.AWS.S3(), cfg.VaultBucket)
 	if err != nil {
 		return nil, err
 	}
@@ -84,12 +72,12 @@ func NewBase(ctx context.Context, cfg Config) (*Base, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Base{Core: c, Vault: v, Roots: roots}, nil
+	return &Base{Core: c, VaultBucket: vb, Roots: roots}, nil
 }
 
-// DossierOptions are the optional parts of a dossier service.
-type DossierOptions struct {
-	Vault  dossier.Vault
+// Ports are the optional ports a function adds to the core's.
+type Ports struct {
+	Vault  *blob.Bucket
 	Signer dossier.ResultSigner
 	Sealer dossier.Sealer
 	// Queue sends ingest jobs (the API's uploads); nil: a queue with no
@@ -97,22 +85,16 @@ type DossierOptions struct {
 	Queue queue.Queue
 }
 
-// Dossiers returns the dossier service over the core's table and bucket.
+// Build hands the core's adapters and p to the one assembly, app.Build.
 // Scans are read by scan.SplitIsolated: the function's main must call
 // scan.RunChildIfRequested first.
-func (c *Core) Dossiers(o DossierOptions) (*dossier.Service, error) {
-	q := o.Queue
+func (c *Core) Build(ctx context.Context, p Ports) (*app.App, error) {
+	q := p.Queue
 	if q == nil {
 		q = sqs.New(c.AWS.SQS(), nil, nil)
 	}
-	lim := scan.DefaultLimits()
-	return dossier.NewService(dossier.Config{
-		Records: c.Table, Blobs: c.Dossier, Queue: q, Catalog: c.Catalog, Calendar: calendar.Default(),
-		Scans: func(ctx context.Context, data []byte) (*scan.Result, error) {
-			return scan.SplitIsolated(ctx, data, lim)
-		},
-		Vault: o.Vault, Signer: o.Signer, Sealer: o.Sealer, Log: c.Log,
-	})
+	return app.Build(ctx, app.Ports{Records: c.Table, Dossiers: c.Dossier, Vault: p.Vault, Queue: q,
+		Signer: p.Signer, Sealer: p.Sealer}, app.Options{Log: c.Log})
 }
 
 // IngestQueue returns the queue on which the API sends ingest jobs: the
@@ -123,20 +105,11 @@ func (c *Core) IngestQueue() queue.Queue {
 	}, c.Table)
 }
 
-// OpenVault opens the vault bucket and returns the vault service.
-func (c *Core) OpenVault(ctx context.Context) (*vault.Service, error) {
-	b, err := c.AWS.Bucket(ctx, c.AWS.S3(), c.Config.VaultBucket)
-	if err != nil {
-		return nil, err
-	}
-	return vault.New(c.Table, b, &vault.Options{Log: c.Log}), nil
-}
-
 // Config keys in the dossier bucket: deployment data that is too large for
 // environment variables and changes without a deployment.
 const (
-	// DirectoryKey holds the staff to notify, as infra/local/officers.json:
-	// {"officers":[{"id","name","agency","email","phone"}], "staff":[...]}.
+	// DirectoryKey holds the staff to notify (notify.StaffFile, the format of
+	// infra/local/officers.json).
 	DirectoryKey = "config/directory.json"
 	// TrustRootsKey holds the PEM trust anchors signatures are verified against.
 	TrustRootsKey = "config/trust-roots.pem"
@@ -167,52 +140,19 @@ func (c *Core) ReadConfig(ctx context.Context, key string) ([]byte, error) {
 	return b, nil
 }
 
-type staffMember struct {
-	ID     string `json:"id"`
-	Agency string `json:"agency"`
-	Email  string `json:"email"`
-	Phone  string `json:"phone"`
-	Lang   string `json:"lang"`
-}
-
 // Directory reads the staff directory from DirectoryKey; none is an empty one.
 func (c *Core) Directory(ctx context.Context) (notify.StaticDirectory, error) {
-	d := notify.StaticDirectory{Officers: map[string][]notify.Recipient{}, People: map[string]notify.Recipient{}}
 	b, err := c.ReadConfig(ctx, DirectoryKey)
 	if errs.Is(err, errs.NotFound) {
 		c.Log.Warn("no staff directory: officers get no notifications", "key", DirectoryKey)
-		return d, nil
+		return notify.StaffFile{}.Directory(), nil
 	}
 	if err != nil {
-		return d, err
+		return notify.StaticDirectory{}, err
 	}
-	var f struct {
-		Officers []staffMember `json:"officers"`
-		Staff    []staffMember `json:"staff"`
+	f, err := notify.ParseStaff(b)
+	if err != nil {
+		return notify.StaticDirectory{}, fmt.Errorf("wire: %s: %w", DirectoryKey, err)
 	}
-	if err := json.Unmarshal(b, &f); err != nil {
-		return d, fmt.Errorf("wire: %s: %w", DirectoryKey, err)
-	}
-	for _, o := range f.Officers {
-		if o.ID == "" || o.Agency == "" {
-			return d, errors.New("wire: " + DirectoryKey + ": an officer without id or agency")
-		}
-		d.Officers[o.Agency] = append(d.Officers[o.Agency], notify.Recipient{Subject: o.ID, Email: o.Email, Phone: o.Phone, Lang: o.Lang})
-	}
-	for _, s := range f.Staff {
-		if s.ID == "" {
-			return d, errors.New("wire: " + DirectoryKey + ": a staff member without id")
-		}
-		d.People[s.ID] = notify.Recipient{Subject: s.ID, Email: s.Email, Phone: s.Phone, Lang: s.Lang}
-	}
-	return d, nil
-}
-
-// Ready reports whether the records table answers (the readiness check of
-// GET /healthz; the dossier service adds its own).
-func (c *Core) Ready(ctx context.Context) error {
-	if _, err := c.Table.Get(ctx, "HEALTH", "HEALTH"); err != nil && !errs.Is(err, errs.NotFound) {
-		return err
-	}
-	return nil
+	return f.Directory(), nil
 }
