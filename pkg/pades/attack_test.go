@@ -527,3 +527,39 @@ func TestBenign(t *testing.T) {
 		})
 	}
 }
+
+func TestRevocation(t *testing.T) {
+	e := newAttackEnv(t)
+	bt := e.sign(t, padestest.PDF(1, false), LevelT, false)
+	lt := e.sign(t, padestest.PDF(1, false), LevelLT, false)
+	bb := e.sign(t, padestest.PDF(1, false), LevelB, false)
+	check := func(name string, pdf []byte, o VerifyOptions, want, source string, valid bool) {
+		t.Run(name, func(t *testing.T) {
+			o.Roots = e.pki.Roots()
+			rep, err := Verify(context.Background(), pdf, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := rep.Signatures[0]
+			if s.Revocation != want || s.RevocationSource != source || rep.Valid != valid {
+				t.Errorf("revocation %q from %q, valid %v; want %q from %q, valid %v (%q)", s.Revocation, s.RevocationSource, rep.Valid, want, source, valid, s.Problems)
+			}
+		})
+	}
+	check("B-LT: from the DSS", lt, VerifyOptions{}, "good", "dss", true)
+	check("B-T: asked online", bt, VerifyOptions{}, "good", "ocsp", true)
+	check("B-T offline: unknown, not valid", bt, VerifyOptions{Offline: true}, "unknown", "", false)
+	dead := &http.Client{Transport: roundTripFunc(func(*http.Request) (*http.Response, error) { return nil, fmt.Errorf("network down") })}
+	check("B-T, no responder answers: unknown, not valid", bt, VerifyOptions{HTTPClient: dead}, "unknown", "", false)
+	c, _ := e.pki.Officer("linh")
+	if err := e.pki.Revoke(c.Chain[0].SerialNumber); err != nil {
+		t.Fatal(err)
+	}
+	check("B-B after revocation: revoked (no time stamp proves it signed before)", bb, VerifyOptions{}, "revoked", "ocsp", false)
+	check("B-T time-stamped before the revocation: good", bt, VerifyOptions{}, "good", "ocsp", true)
+	check("B-LT signed before the revocation: still good", lt, VerifyOptions{}, "good", "dss", true)
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

@@ -655,7 +655,12 @@ func revocationFrom(ocsps, crls [][]byte, cert, issuer *x509.Certificate, at tim
 			}
 			status = "good"
 		case ocsp.Good:
-			status = "good"
+			// Only an answer given after the signing time says the
+			// certificate was good when it signed (ProducedAt has minute
+			// precision in common responders).
+			if !r.ProducedAt.Before(at.Truncate(time.Minute)) {
+				status = "good"
+			}
 		}
 	}
 	if status == "good" {
