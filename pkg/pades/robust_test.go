@@ -43,7 +43,7 @@ func TestVerifyNeverPanics(t *testing.T) {
 		t.Fatal(err)
 	}
 	inputs := map[string][]byte{
-		"nested array 200 deep": nestedPDF(200),
+		"nested array 200 deep":  nestedPDF(200),
 		"nested array 5000 deep": nestedPDF(5000),
 	}
 	// Every cut and a byte flip every few hundred bytes of a signed file.
