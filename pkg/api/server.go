@@ -64,7 +64,7 @@ type SignatureReport struct {
 	// Field is the signature field's name, Level the PAdES level reached.
 	Field string `json:"field,omitempty"`
 	Level string `json:"level,omitempty"`
-	// Revocation of the signer's certificate: "good", "revoked" or "unknown".
+	// Revocation of the signer's certificate: "good", "revoked", "unknown" or "none".
 	Revocation string `json:"revocation,omitempty"`
 	// Modifications names what later revisions changed that this signature
 	// does not allow.

@@ -91,7 +91,8 @@ type Signature struct {
 	Level string `json:"level,omitempty"`
 	// Revocation of the signing certificate at SignedAt: "good" or "revoked"
 	// from the file's DSS or, without one, from the OCSP responder or CRL
-	// online; "unknown" when nothing answers.
+	// online; "unknown" when nothing answers (not valid); "none" when the
+	// trusted issuer names no OCSP responder and no CRL for the certificate.
 	Revocation string `json:"revocation"`
 	// RevocationSource says where the status came from: "dss", "ocsp", "crl".
 	RevocationSource string `json:"revocationSource,omitempty"`
@@ -577,7 +578,7 @@ func (v *verifier) checkCMS(ctx context.Context, s *Signature, raw []byte, signe
 			}
 		}
 	}
-	s.Valid = s.Intact && s.Trusted && (!tsPresent || s.Timestamped) && s.Revocation == "good"
+	s.Valid = s.Intact && s.Trusted && (!tsPresent || s.Timestamped) && (s.Revocation == "good" || s.Revocation == "none")
 }
 
 // checkDocTimestamp verifies a document time stamp (ETSI.RFC3161): a token
@@ -610,6 +611,11 @@ func (v *verifier) checkDocTimestamp(s *Signature, raw []byte, signed func(hash.
 func (v *verifier) revocation(ctx context.Context, cert, issuer *x509.Certificate, at time.Time) (string, string) {
 	if st := revocationFrom(v.dssOCSP, v.dssCRL, cert, issuer, at); st != "" {
 		return st, "dss"
+	}
+	if len(cert.OCSPServer) == 0 && len(cert.CRLDistributionPoints) == 0 {
+		// The trusted issuer offers no revocation service for this
+		// certificate: there is nothing to ask and nothing to find.
+		return "none", ""
 	}
 	if v.o.Offline {
 		return "unknown", ""
