@@ -563,3 +563,136 @@ func TestRevocation(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// inObjStm appends an update that redefines object num inside an object
+// stream, indexed by a cross-reference stream (type 2 entry).
+func inObjStm(t *testing.T, base []byte, num int, body string) []byte {
+	m := startxrefRE.FindSubmatch(base)
+	size := 0
+	for _, s := range sizeRE.FindAllSubmatch(base, -1) {
+		n, _ := strconv.Atoi(string(s[1]))
+		size = max(size, n)
+	}
+	stm, xr := size, size+1
+	head := fmt.Sprintf("%d 0 ", num)
+	var b bytes.Buffer
+	b.Write(base)
+	stmOff := b.Len()
+	fmt.Fprintf(&b, "%d 0 obj\n<</Type/ObjStm/N 1/First %d/Length %d>>\nstream\n%s%s\nendstream\nendobj\n", stm, len(head), len(head)+len(body), head, body)
+	xrOff := b.Len()
+	data := []byte{2, 0, 0, byte(stm >> 8), byte(stm), 0, 0, 1, byte(stmOff >> 24), byte(stmOff >> 16), byte(stmOff >> 8), byte(stmOff), 0, 0, 1, byte(xrOff >> 24), byte(xrOff >> 16), byte(xrOff >> 8), byte(xrOff), 0, 0}
+	fmt.Fprintf(&b, "%d 0 obj\n<</Type/XRef/Size %d/W[1 4 2]/Index[%d 1 %d 2]/Root 1 0 R/Prev %s/Length %d>>\nstream\n", xr, xr+1, num, stm, m[1], len(data))
+	b.Write(data)
+	fmt.Fprintf(&b, "\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n", xrOff)
+	return b.Bytes()
+}
+
+func TestAttackThroughObjectStream(t *testing.T) {
+	e := newAttackEnv(t)
+	signed := e.sign(t, padestest.PDF(1, false), LevelDefault, true)
+	si := inspect(t, signed)
+	n := si.size + 10
+	page := withKey(si.page, "Contents", *types.NewIndirectRef(n, 0))
+	attacked := appendUpdate(t, inObjStm(t, signed, 4, page), "1 0 R", false, uobj{num: n, body: stream(fake, "")})
+	rep := e.verify(t, attacked)
+	if rep.Valid || !strings.Contains(strings.Join(rep.Signatures[0].Problems, "\n"), "page 1's /Contents") {
+		t.Errorf("page redefined in an object stream: %+v", rep.Signatures[0].Problems)
+	}
+}
+
+// docTimestamp appends a document time stamp (ETSI.RFC3161) from our TSA,
+// in a new invisible signature field, as a PAdES B-LTA archive update does.
+func docTimestamp(t *testing.T, e *attackEnv, signed []byte) []byte {
+	si := inspect(t, signed)
+	x, _ := parse(context.Background(), signed)
+	g := &graph{x: x}
+	af := g.dict(*types.NewIndirectRef(si.acroForm, 0))
+	n := si.size + 30
+	fields := append(append(types.Array{}, si.fields...), *types.NewIndirectRef(n+1, 0))
+	annots := append(append(types.Array{}, si.page["Annots"].(types.Array)...), *types.NewIndirectRef(n+1, 0))
+	const room = 8192
+	placeholder := "/ByteRange[0 0000000000 0000000000 0000000000]"
+	out := appendUpdate(t, signed, "1 0 R", false,
+		uobj{num: n, body: "<</Type/DocTimeStamp/Filter/Adobe.PPKLite/SubFilter/ETSI.RFC3161" + placeholder + "/Contents<" + strings.Repeat("0", 2*room) + ">>>"},
+		uobj{num: n + 1, body: fmt.Sprintf("<</Type/Annot/Subtype/Widget/FT/Sig/T(DocTS)/V %d 0 R/P 4 0 R/Rect[0 0 0 0]/F 132>>", n)},
+		uobj{num: si.acroForm, body: withKey(af, "Fields", fields)},
+		uobj{num: 4, body: withKey(si.page, "Annots", annots)})
+	br := bytes.LastIndex(out, []byte(placeholder))
+	c0 := br + len(placeholder) + len("/Contents")
+	c1 := c0 + 2 + 2*room
+	nums := fmt.Sprintf("/ByteRange[0 %-10d %-10d %-10d]", c0, c1, len(out)-c1)
+	copy(out[br:], nums)
+	data := append(append([]byte{}, out[:c0]...), out[c1:]...)
+	token, _, err := requestTimestamp(context.Background(), &http.Client{Timeout: 5 * time.Second}, e.pki.TSAURL(), data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copy(out[c0+1:], hex.EncodeToString(token))
+	return out
+}
+
+func TestDocumentTimestamp(t *testing.T) {
+	e := newAttackEnv(t)
+	lt := e.sign(t, padestest.PDF(1, false), LevelDefault, true)
+	lta := docTimestamp(t, e, lt)
+	rep := e.verify(t, lta)
+	if !rep.Valid || len(rep.Signatures) != 2 || rep.Signatures[1].SubFilter != "ETSI.RFC3161" || !rep.Signatures[1].Timestamped {
+		t.Fatalf("a document time stamp after B-LT: %+v", rep)
+	}
+	// Changing the page after the document time stamp breaks both.
+	attacked := appendUpdate(t, lta, "1 0 R", false, uobj{num: 5, body: stream(fake, "")})
+	rep = e.verify(t, attacked)
+	if rep.Valid || rep.Signatures[0].Valid || rep.Signatures[1].Valid {
+		t.Errorf("content changed after the document time stamp: %+v", rep)
+	}
+}
+
+// TestSignerUsage: a certificate whose extended key usage is for TLS
+// servers, or that has no signing key usage, does not sign documents, even
+// when it chains to a trusted root.
+func TestSignerUsage(t *testing.T) {
+	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	now := time.Now()
+	caTpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test root"}, NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
+	caDER, _ := x509.CreateCertificate(rand.Reader, caTpl, caTpl, &caKey.PublicKey, caKey)
+	ca, _ := x509.ParseCertificate(caDER)
+	roots := x509.NewCertPool()
+	roots.AddCert(ca)
+	for _, tt := range []struct {
+		name string
+		ku   x509.KeyUsage
+		eku  []x509.ExtKeyUsage
+		ok   bool
+	}{
+		{"document signer", x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment, []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection}, true},
+		{"no extended key usage", x509.KeyUsageDigitalSignature, nil, true},
+		{"TLS server", x509.KeyUsageDigitalSignature, []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, false},
+		{"any extended key usage", x509.KeyUsageDigitalSignature, []x509.ExtKeyUsage{x509.ExtKeyUsageAny}, false},
+		{"time stamping", x509.KeyUsageDigitalSignature, []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping}, false},
+		{"no key usage", 0, nil, false},
+		{"key agreement only", x509.KeyUsageKeyAgreement, nil, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+			tpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: tt.name}, NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour), KeyUsage: tt.ku, ExtKeyUsage: tt.eku}
+			der, err := x509.CreateCertificate(rand.Reader, tpl, ca, &key.PublicKey, caKey)
+			if err != nil {
+				t.Fatal(err)
+			}
+			leaf, _ := x509.ParseCertificate(der)
+			p, err := Prepare(context.Background(), padestest.PDF(1, false), Options{Chain: []*x509.Certificate{leaf, ca}, Level: LevelB, Roots: roots})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sig, err := key.Sign(rand.Reader, p.Digest(), p.Hash())
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = p.Embed(context.Background(), sig)
+			if (err == nil) != tt.ok {
+				t.Errorf("signing and verifying: %v, want ok %v", err, tt.ok)
+			}
+		})
+	}
+}
