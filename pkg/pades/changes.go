@@ -346,7 +346,6 @@ func (a *analysis) roles() {
 	if cat == nil {
 		return
 	}
-	a.perm = docMDP(g, cat)
 	// Page tree.
 	count := 0
 	var pages func(o types.Object, depth int)
@@ -379,6 +378,8 @@ func (a *analysis) roles() {
 	}
 	pages(cat["Pages"], 0)
 	// Form fields.
+	sigDicts := map[int]bool{}
+	defer func() { a.perm = docMDP(g, cat, sigDicts) }()
 	if r, ok := refNum(cat["AcroForm"]); ok {
 		a.acroForm = r
 	}
@@ -412,6 +413,9 @@ func (a *analysis) roles() {
 					name = prefix
 				}
 				a.fields[n] = fieldInfo{name: name, sig: fft == "Sig", signed: fft == "Sig" && g.dict(d["V"]) != nil}
+				if vn, ok := refNum(d["V"]); ok && fft == "Sig" {
+					sigDicts[vn] = true
+				}
 				if r, ok := refNum(d["Kids"]); ok {
 					a.arrays[r] = "Kids"
 				}
@@ -451,14 +455,17 @@ func (a *analysis) roles() {
 }
 
 // docMDP returns the P value of the certification signature's DocMDP
-// transform (default 2), or 0 without certification.
-func docMDP(g *graph, cat types.Dict) int {
+// transform (default 2), or 0 without certification. The certification must
+// be the value of a signature field (sigDicts): a /Perms entry pointing at a
+// dictionary no field holds grants nothing.
+func docMDP(g *graph, cat types.Dict, sigDicts map[int]bool) int {
 	perms := g.dict(cat["Perms"])
 	if perms == nil {
 		return 0
 	}
+	sn, ok := refNum(perms["DocMDP"])
 	sd := g.dict(perms["DocMDP"])
-	if sd == nil {
+	if !ok || sd == nil || !sigDicts[sn] {
 		return 0
 	}
 	for _, ref := range g.arr(sd["Reference"]) {
