@@ -10,6 +10,7 @@ package pades
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -249,6 +250,7 @@ func TestAttacks(t *testing.T) {
 		{"content redefined disguised as /Type/XRef", appendUpdate(t, signed, "1 0 R", false, uobj{num: 5, body: stream(fake, "/Type/XRef/W[1 1 1]/Size 1")}), "object 5"},
 		{"content redefined with another generation", appendUpdate(t, signed, "1 0 R", false, uobj{num: 5, gen: 1, body: stream(fake, "")}), "generation"},
 		{"content redefined through an xref stream", appendUpdate(t, signed, "1 0 R", true, uobj{num: 5, body: stream(fake, "")}), "object 5"},
+		{"content redefined through a hybrid file's /XRefStm", hybrid(signed, 5, stream(fake, "")), "object 5"},
 		{"content freed", appendUpdate(t, signed, "1 0 R", false, uobj{num: 5, gen: 1, free: true}), "deleted"},
 		{"content freed then reused", appendUpdate(t, appendUpdate(t, signed, "1 0 R", false, uobj{num: 5, gen: 1, free: true}), "1 0 R", false, uobj{num: 5, gen: 1, body: stream(fake, "")}), "generation"},
 		{"square annotation over the page", annot("Square"), "/Square"},
@@ -274,6 +276,7 @@ func TestAttacks(t *testing.T) {
 		{"SWA: second signature with overlapping hole", wrap(t, signed, si, n, [2]int{si.hole[0] + 2, si.hole[1]}, false), "/ByteRange"},
 		{"SWA: the signed tail moved", append(append(append([]byte{}, signed[:si.hole[1]]...), "\n1 0 obj\n<</Type/Catalog>>\nendobj\n"...), signed[si.hole[1]:]...), "/ByteRange hole"},
 		{"decoy TSA chain", decoyTSA(t, e), "time stamp"},
+		{"time stamp signed by a trusted certificate that is no TSA", officerTSA(t, e), "timeStamping"},
 		{"replayed signature from another document", replay(t, e), "do not match"},
 	}
 	for _, tt := range tests {
@@ -417,6 +420,30 @@ func rawPDF(objs []string, extra string) []byte {
 // self-made TSA (critical timeStamping usage, self-signed), adds the real
 // TSA's certificate to the token as a decoy, and puts the CMS back.
 func decoyTSA(t *testing.T, e *attackEnv) []byte {
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	eku, _ := asn1.Marshal([]asn1.ObjectIdentifier{{1, 3, 6, 1, 5, 5, 7, 3, 8}})
+	tpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: e.pki.TSA().Chain[0].Subject.CommonName},
+		NotBefore: time.Now().Add(-48 * time.Hour), NotAfter: time.Now().Add(48 * time.Hour), KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtraExtensions: []pkix.Extension{{Id: oidExtKeyUsageExt, Critical: true, Value: eku}}}
+	der, err := x509.CreateCertificate(rand.Reader, tpl, tpl, key.Public(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fakeCert, _ := x509.ParseCertificate(der)
+	return resignToken(t, e, fakeCert, key)
+}
+
+// officerTSA re-signs the time-stamp token with the officer's own key: a
+// certificate that chains to the trusted root but is no TSA.
+func officerTSA(t *testing.T, e *attackEnv) []byte {
+	c, err := e.pki.Officer("linh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resignToken(t, e, c.Chain[0], c.Signer)
+}
+
+func resignToken(t *testing.T, e *attackEnv, cert *x509.Certificate, key crypto.Signer) []byte {
 	signed := e.sign(t, padestest.PDF(1, false), LevelT, false)
 	si := inspect(t, signed)
 	raw, err := hex.DecodeString(string(signed[si.hole[0]+1 : si.hole[1]-1]))
@@ -431,22 +458,12 @@ func decoyTSA(t *testing.T, e *attackEnv) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	eku, _ := asn1.Marshal([]asn1.ObjectIdentifier{{1, 3, 6, 1, 5, 5, 7, 3, 8}})
-	tpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: e.pki.TSA().Chain[0].Subject.CommonName},
-		NotBefore: time.Now().Add(-48 * time.Hour), NotAfter: time.Now().Add(48 * time.Hour), KeyUsage: x509.KeyUsageDigitalSignature,
-		ExtraExtensions: []pkix.Extension{{Id: oidExtKeyUsageExt, Critical: true, Value: eku}}}
-	der, err := x509.CreateCertificate(rand.Reader, tpl, tpl, key.Public(), key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fakeCert, _ := x509.ParseCertificate(der)
 	sd, err := pkcs7.NewSignedData(tok.Content)
 	if err != nil {
 		t.Fatal(err)
 	}
 	sd.SetContentType(asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 1, 4})
-	if err := sd.AddSigner(fakeCert, key, pkcs7.SignerInfoConfig{}); err != nil {
+	if err := sd.AddSigner(cert, key, pkcs7.SignerInfoConfig{}); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range e.pki.TSA().Chain {
@@ -695,4 +712,22 @@ func TestSignerUsage(t *testing.T) {
 			}
 		})
 	}
+}
+
+// hybrid appends an update whose classic xref section is empty and whose
+// trailer's /XRefStm names a cross-reference stream redefining object num.
+func hybrid(base []byte, num int, body string) []byte {
+	m := startxrefRE.FindSubmatch(base)
+	var b bytes.Buffer
+	b.Write(base)
+	off := b.Len()
+	fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", num, body)
+	xs := b.Len()
+	data := []byte{1, byte(off >> 24), byte(off >> 16), byte(off >> 8), byte(off), 0, 0}
+	fmt.Fprintf(&b, "900 0 obj\n<</Type/XRef/Size 901/W[1 4 2]/Index[%d 1]/Length %d>>\nstream\n", num, len(data))
+	b.Write(data)
+	b.WriteString("\nendstream\nendobj\n")
+	x := b.Len()
+	fmt.Fprintf(&b, "xref\n0 0\ntrailer\n<</Size 901/Root 1 0 R/Prev %s/XRefStm %d>>\nstartxref\n%d\n%%%%EOF\n", m[1], xs, x)
+	return b.Bytes()
 }
