@@ -257,8 +257,53 @@ type analysis struct {
 	fields      map[int]fieldInfo
 	annots      map[int]bool // annotations on pages, widgets included
 	dss         map[int]bool
+	locks       []fieldLock
 	newWidgets  map[int]bool // widgets of signature fields added after signing
 	newSigDicts map[int]bool
+}
+
+// fieldLocks records the FieldMDP locks of a signature of the signed
+// revision (ISO 32000-1 §12.8.2.4): Action All, or Include/Exclude a list of
+// fully qualified field names.
+func (a *analysis) fieldLocks(sd types.Dict) {
+	for _, ref := range a.old.arr(sd["Reference"]) {
+		rd := a.old.dict(ref)
+		if rd == nil || a.old.name(rd, "TransformMethod") != "FieldMDP" {
+			continue
+		}
+		tp := a.old.dict(rd["TransformParams"])
+		if tp == nil {
+			continue
+		}
+		names := map[string]bool{}
+		for _, f := range a.old.arr(tp["Fields"]) {
+			names[decodeText(a.old.res(f))] = true
+		}
+		a.locks = append(a.locks, fieldLock{action: a.old.name(tp, "Action"), names: names})
+	}
+}
+
+type fieldLock struct {
+	action string
+	names  map[string]bool
+}
+
+func (a *analysis) locked(name string) bool {
+	for _, l := range a.locks {
+		switch l.action {
+		case "All":
+			return true
+		case "Include":
+			if l.names[name] {
+				return true
+			}
+		case "Exclude":
+			if !l.names[name] {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 type fieldInfo struct {
@@ -415,6 +460,7 @@ func (a *analysis) roles() {
 				a.fields[n] = fieldInfo{name: name, sig: fft == "Sig", signed: fft == "Sig" && g.dict(d["V"]) != nil}
 				if vn, ok := refNum(d["V"]); ok && fft == "Sig" {
 					sigDicts[vn] = true
+					a.fieldLocks(g.dict(d["V"]))
 				}
 				if r, ok := refNum(d["Kids"]); ok {
 					a.arrays[r] = "Kids"
@@ -786,7 +832,7 @@ func (a *analysis) checkChanged(n int) {
 	switch {
 	case isField && f.sig && !f.signed && a.perm != 1:
 		allowed = map[string]bool{"V": true, "AP": true, "AS": true, "Lock": true, "SV": true}
-	case isField && !f.sig && a.perm >= 2:
+	case isField && !f.sig && a.perm >= 2 && !a.locked(f.name):
 		allowed = map[string]bool{"V": true, "AP": true, "AS": true}
 	case !isField && a.annots[n] && a.perm >= 2 && a.cur.name(cd, "Subtype") == "Widget" && a.name(od, "Subtype") == "Widget":
 		allowed = map[string]bool{"AP": true, "AS": true}
@@ -808,6 +854,8 @@ func (a *analysis) checkChanged(n int) {
 			continue
 		}
 		switch {
+		case isField && a.locked(f.name):
+			a.forbid("form field %q, locked by a signature (FieldMDP), was changed after signing (/%s)", f.name, k)
 		case isField:
 			a.forbid("form field %q: /%s was changed after signing", f.name, k)
 		case a.annots[n]:

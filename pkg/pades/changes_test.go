@@ -11,7 +11,10 @@ import (
 // certification signature field whose DocMDP transform has P=p. listed says
 // whether the certification field is in the form (a /Perms entry pointing
 // at a dictionary no field holds must grant nothing).
-func formPDF(p int, listed bool) []byte {
+func formPDF(p int, listed bool) []byte { return formPDFLock(p, listed, "") }
+
+// formPDFLock adds lock, a FieldMDP transform, to the certification's references.
+func formPDFLock(p int, listed bool, lock string) []byte {
 	fields, annots, perms := "[6 0 R 7 0 R]", "[6 0 R 7 0 R]", ""
 	if !listed {
 		fields, annots = "[6 0 R]", "[6 0 R]"
@@ -27,7 +30,7 @@ func formPDF(p int, listed bool) []byte {
 		stream("BT /F1 18 Tf 72 760 Td (Giay xac nhan) Tj ET", ""),
 		"<</Type/Annot/Subtype/Widget/FT/Tx/T(name)/V(An)/Rect[72 600 300 620]/P 4 0 R/AP<</N 9 0 R>>>>",
 		"<</Type/Annot/Subtype/Widget/FT/Sig/T(cert)/V 8 0 R/Rect[0 0 0 0]/P 4 0 R>>",
-		fmt.Sprintf("<</Type/Sig/Filter/Adobe.PPKLite/SubFilter/ETSI.CAdES.detached/ByteRange[0 1 2 3]/Contents<00>/Reference[<</Type/SigRef/TransformMethod/DocMDP/TransformParams<</Type/TransformParams/P %d/V/1.2>>>>]>>", max(p, 1)),
+		fmt.Sprintf("<</Type/Sig/Filter/Adobe.PPKLite/SubFilter/ETSI.CAdES.detached/ByteRange[0 1 2 3]/Contents<00>/Reference[<</Type/SigRef/TransformMethod/DocMDP/TransformParams<</Type/TransformParams/P %d/V/1.2>>>>%s]>>", max(p, 1), lock),
 		stream("BT /F1 12 Tf 2 5 Td (An) Tj ET", "/Type/XObject/Subtype/Form/BBox[0 0 228 20]"),
 	}, "")
 }
@@ -113,4 +116,25 @@ func changesBetween(t *testing.T, old, cur []byte) []string {
 		t.Fatal(err)
 	}
 	return modifications(&graph{x: ox, raw: old}, &graph{x: cx, raw: cur})
+}
+
+func TestFieldLocks(t *testing.T) {
+	fill := []uobj{{num: 6, body: "<</Type/Annot/Subtype/Widget/FT/Tx/T(name)/V(Binh)/Rect[72 600 300 620]/P 4 0 R/AP<</N 9 0 R>>>>"}}
+	for _, tt := range []struct {
+		lock string
+		ok   bool
+	}{
+		{"", true},
+		{"<</TransformMethod/FieldMDP/TransformParams<</Action/All>>>>", false},
+		{"<</TransformMethod/FieldMDP/TransformParams<</Action/Include/Fields[(name)]>>>>", false},
+		{"<</TransformMethod/FieldMDP/TransformParams<</Action/Include/Fields[(other)]>>>>", true},
+		{"<</TransformMethod/FieldMDP/TransformParams<</Action/Exclude/Fields[(name)]>>>>", true},
+		{"<</TransformMethod/FieldMDP/TransformParams<</Action/Exclude/Fields[(other)]>>>>", false},
+	} {
+		base := formPDFLock(2, true, tt.lock)
+		got := changesBetween(t, base, appendUpdate(t, base, "1 0 R", false, fill...))
+		if (len(got) == 0) != tt.ok || !tt.ok && !strings.Contains(got[0], "FieldMDP") {
+			t.Errorf("lock %q: changes %q, want allowed %v", tt.lock, got, tt.ok)
+		}
+	}
 }

@@ -446,7 +446,7 @@ func (v *verifier) check(ctx context.Context, f *sigField) Signature {
 		return bad("%v", err)
 	}
 	f.end = r[2] + r[3]
-	s.WholeDocument = f.end == int64(len(v.pdf))
+	s.WholeDocument = len(bytes.Trim(v.pdf[f.end:], " \r\n\t\f\x00")) == 0
 	raw, err := hex.DecodeString(string(v.pdf[r[1]+1 : r[2]-1]))
 	if err != nil {
 		return bad("the /Contents is not a hex string")
