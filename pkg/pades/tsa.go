@@ -1,7 +1,6 @@
 package pades
 
 import (
-	"bytes"
 	"crypto/x509"
 	"encoding/asn1"
 	"errors"
@@ -126,9 +125,4 @@ func signerUsage(c *x509.Certificate) error {
 		}
 	}
 	return errors.New("the certificate's extended key usage does not allow signing documents")
-}
-
-// sameCert reports whether a and b are the same certificate.
-func sameCert(a, b *x509.Certificate) bool {
-	return a != nil && b != nil && bytes.Equal(a.Raw, b.Raw)
 }

@@ -186,13 +186,12 @@ func Verify(ctx context.Context, pdf []byte, o VerifyOptions) (rep *Report, err 
 }
 
 type sigField struct {
-	name   string
-	v      types.Dict
-	vNum   int // object number of the signature dictionary, 0 when direct
-	end    int64
-	hole   [2]int64
-	hasBR  bool
-	sigBad bool // a binding problem found by crossCheck
+	name  string
+	v     types.Dict
+	vNum  int // object number of the signature dictionary, 0 when direct
+	end   int64
+	hole  [2]int64
+	hasBR bool
 }
 
 type verifier struct {
