@@ -14,7 +14,6 @@ import (
 	_ "github.com/aws/aws-sdk-go-v2/service/sns"
 	_ "github.com/aws/aws-sdk-go-v2/service/sqs"
 	_ "github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
-	_ "github.com/digitorus/pdfsign/sign"
 	_ "github.com/digitorus/timestamp"
 	_ "github.com/go-fonts/dejavu/dejavusans"
 	_ "github.com/makiuchi-d/gozxing/qrcode"

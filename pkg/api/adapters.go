@@ -50,11 +50,12 @@ func (v PadesVerifier) Verify(ctx context.Context, pdf []byte) (*VerifyReport, e
 	if err != nil {
 		return nil, err
 	}
-	out := &VerifyReport{Valid: rep.Valid, Signatures: []SignatureReport{}}
+	out := &VerifyReport{Valid: rep.Valid, Signatures: []SignatureReport{}, Problems: rep.Problems}
 	for _, sg := range rep.Signatures {
 		out.Signatures = append(out.Signatures, SignatureReport{Signer: sg.Signer, SignedAt: sg.SignedAt,
 			Intact: sg.Intact, Trusted: sg.Trusted, Timestamped: sg.Timestamped, Valid: sg.Valid,
-			SubFilter: sg.SubFilter, Problems: sg.Problems})
+			SubFilter: sg.SubFilter, Problems: sg.Problems, Field: sg.Field, Level: sg.Level,
+			Revocation: sg.Revocation, Modifications: sg.ModifiedAfter})
 	}
 	return out, nil
 }

@@ -47,6 +47,8 @@ type Verifier interface {
 type VerifyReport struct {
 	Valid      bool              `json:"valid"`
 	Signatures []SignatureReport `json:"signatures"`
+	// Problems that concern the whole file (also listed on each signature).
+	Problems []string `json:"problems,omitempty"`
 }
 
 // SignatureReport is one signature's verdict.
@@ -59,6 +61,14 @@ type SignatureReport struct {
 	Valid       bool      `json:"valid"`
 	SubFilter   string    `json:"subFilter,omitempty"`
 	Problems    []string  `json:"problems,omitempty"`
+	// Field is the signature field's name, Level the PAdES level reached.
+	Field string `json:"field,omitempty"`
+	Level string `json:"level,omitempty"`
+	// Revocation of the signer's certificate: "good", "revoked", "unknown" or "none".
+	Revocation string `json:"revocation,omitempty"`
+	// Modifications names what later revisions changed that this signature
+	// does not allow.
+	Modifications []string `json:"modifications,omitempty"`
 }
 
 // Documents renders the printable PDFs: separator sheets and receipts.

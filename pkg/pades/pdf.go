@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -105,11 +106,21 @@ func parse(ctx context.Context, pdf []byte) (*model.XRefTable, error) {
 			done <- r
 		}()
 		r.c, r.err = pdfcpu.ReadWithContext(ctx, bytes.NewReader(pdf), pdfConfig())
+		if r.err == nil && r.c.XRefTable.Root != nil && r.c.XRefTable.Encrypt == nil {
+			// Inside the recover: pdfcpu's page walk panics on some damaged trees.
+			if err := r.c.XRefTable.EnsurePageCount(); err != nil {
+				r.err = errPageTree{err}
+			}
+		}
 	}()
 	select {
 	case <-ctx.Done():
 		return nil, errs.Wrap(errs.Unavailable, ctx.Err(), "reading the PDF took too long")
 	case r := <-done:
+		var pt errPageTree
+		if errors.As(r.err, &pt) {
+			return nil, errs.Wrap(errs.Invalid, pt.err, "the PDF's page tree cannot be read")
+		}
 		if r.err != nil {
 			if errors.Is(r.err, context.DeadlineExceeded) || errors.Is(r.err, context.Canceled) {
 				return nil, errs.Wrap(errs.Unavailable, r.err, "reading the PDF took too long")
@@ -122,11 +133,32 @@ func parse(ctx context.Context, pdf []byte) (*model.XRefTable, error) {
 		if r.c.XRefTable.Root == nil {
 			return nil, errs.E(errs.Invalid, "the PDF has no catalog")
 		}
-		if err := r.c.XRefTable.EnsurePageCount(); err != nil {
-			return nil, errs.Wrap(errs.Invalid, err, "the PDF's page tree cannot be read")
-		}
 		return r.c.XRefTable, nil
 	}
+}
+
+type errPageTree struct{ err error }
+
+func (e errPageTree) Error() string { return e.err.Error() }
+
+var (
+	eofRE       = regexp.MustCompile(`%%EOF(\r\n|\r|\n)?`)
+	structureRE = regexp.MustCompile(`\d+\s+\d+\s+obj\b|\bxref\b|\btrailer\b|\bstartxref\b`)
+)
+
+// splitTrailing separates what follows the last %%EOF (and its end of line)
+// from the document. Such bytes add no revision when they hold no PDF
+// structure: a mail gateway's footer, padding with NULs. structure reports
+// bytes that look like objects, a cross-reference section or a trailer,
+// which some readers would take for a revision.
+func splitTrailing(pdf []byte) (doc, trailing []byte, structure bool) {
+	locs := eofRE.FindAllIndex(pdf[max(0, len(pdf)-(1<<20)):], -1)
+	if len(locs) == 0 {
+		return pdf, nil, false
+	}
+	end := max(0, len(pdf)-(1<<20)) + locs[len(locs)-1][1]
+	doc, trailing = pdf[:end], pdf[end:]
+	return doc, trailing, structureRE.Match(trailing)
 }
 
 func readDocument(ctx context.Context, pdf []byte, maxSize int64) (*document, error) {
