@@ -14,7 +14,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/api"
 	"github.com/sohoa/sohoa/pkg/pades"
 	"github.com/sohoa/sohoa/pkg/pades/padestest"
-	"github.com/sohoa/sohoa/pkg/pki"
+	"github.com/sohoa/sohoa/pkg/dev/pki"
 )
 
 // TestPadesVerifierReportsModifications: what /v1/verify answers carries the

@@ -32,7 +32,7 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
 	"github.com/sohoa/sohoa/pkg/pades/padestest"
-	"github.com/sohoa/sohoa/pkg/pki"
+	"github.com/sohoa/sohoa/pkg/dev/pki"
 )
 
 type attackEnv struct {
