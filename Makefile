@@ -16,6 +16,12 @@ HEAVY     := ./pkg/dossier/ ./pkg/scan/... ./pkg/separator/ ./infra/local/
 # Vietnamese and orientation models plus the OCR-B font for generated MRZs.
 DEB_TOOLS := poppler-utils libnss3-tools qpdf zip jq curl chromium tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd fonts-ocr-b
 
+# Real-world PDFs from public test suites: the corpus tests (verification,
+# signing, ingestion) run over this folder when one is checked out beside the
+# repository, and skip when there is none.
+SOHOA_PDF_CORPUS ?= $(firstword $(wildcard $(abspath ..)/*/corpus/pdf))
+export SOHOA_PDF_CORPUS
+
 .PHONY: help run test unit heavy integration fuzz lint bench build clean tools deploy
 
 help: ## list the targets
