@@ -24,11 +24,17 @@ export SOHOA_PDF_CORPUS
 
 .PHONY: help run test unit heavy integration fuzz lint bench build clean tools deploy
 
-help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+help: ## list the targets (with this checkout's settings)
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}' | \
+		sed -e 's|$$(ADDR)|$(ADDR)|g' -e 's|$$(DATA)|$(DATA)|g' -e 's|$$(BUILD)|$(BUILD)|g' -e 's|$$(FUZZTIME)|$(FUZZTIME)|g'
+	@echo "  settings: ADDR=$(ADDR) DATA=$(DATA) FUZZTIME=$(FUZZTIME) SOHOA_PDF_CORPUS=$(or $(SOHOA_PDF_CORPUS),(none))"
 
-run: ## run the whole system locally on http://$(ADDR) (data in $(DATA))
-	$(GO) run ./infra/local -addr $(ADDR) -data $(DATA)
+run: ## run the whole system locally on http://$(ADDR) (data in $(DATA)); Ctrl-C stops it
+	@mkdir -p $(BUILD)
+	$(GO) build -o $(BUILD)/sohoa-local ./infra/local
+	@# exec: the stack is make's own child, so Ctrl-C and a SIGTERM to make
+	@# (which make passes to its children) reach it and it drains cleanly.
+	exec $(BUILD)/sohoa-local -dev -addr $(ADDR) -data $(DATA)
 
 tools: ## install the Debian packages the tests need (checkers, Chromium, Tesseract)
 	@if ! dpkg -s $(DEB_TOOLS) >/dev/null 2>&1; then \
@@ -75,7 +81,9 @@ bench: ## whole-pipeline, scan, signing and Lambda figures on this machine
 	$(GO) test -run='^$$' -bench=Pipeline -benchtime=3x ./infra/local/
 	$(GO) test -run='^$$' -bench=Split -benchtime=3x ./pkg/scan/
 	$(GO) test -run='^$$' -bench=. -benchtime=2s ./pkg/signing/ ./pkg/pades/
-	@eval "$$(infra/servers/up.sh)"; $(GO) test -run='^$$' -bench=ColdStart -benchtime=10x ./infra/lambdatest/; \
+	@eval "$$(infra/servers/up.sh)"; \
+	trap 'infra/servers/down.sh >/dev/null 2>&1 || true' EXIT; \
+	$(GO) test -run='^$$' -bench=ColdStart -benchtime=10x ./infra/lambdatest/; \
 	$(GO) test -run='TestZipSize' -v ./infra/lambdatest/ | grep -E 'zip|ok|FAIL' || true
 
 build: ## one Lambda zip per function in $(BUILD)/ (arm64, provided.al2023)
