@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/sohoa/sohoa/pkg/api"
+	"github.com/sohoa/sohoa/pkg/dev/pki"
 	"github.com/sohoa/sohoa/pkg/pades"
 	"github.com/sohoa/sohoa/pkg/pades/padestest"
-	"github.com/sohoa/sohoa/pkg/dev/pki"
 )
 
 // TestPadesVerifierReportsModifications: what /v1/verify answers carries the

@@ -31,8 +31,8 @@ import (
 	"github.com/digitorus/pkcs7"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
-	"github.com/sohoa/sohoa/pkg/pades/padestest"
 	"github.com/sohoa/sohoa/pkg/dev/pki"
+	"github.com/sohoa/sohoa/pkg/pades/padestest"
 )
 
 type attackEnv struct {
