@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/sohoa/sohoa/pkg/calendar"
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/records"
 )
@@ -165,7 +166,7 @@ func eventItem(d *Dossier, i int) (records.Item, error) {
 // for the local day of at, using a conditional counter so that two clerks never get
 // the same number.
 func (s store) nextSeq(ctx context.Context, agency string, at time.Time) (int, error) {
-	pk := "SEQ#" + agency + "#" + at.In(vnZone).Format("060102")
+	pk := "SEQ#" + agency + "#" + at.In(calendar.Location()).Format("060102")
 	for attempt := 0; attempt < 20; attempt++ {
 		cur, err := s.t.Get(ctx, pk, "SEQ")
 		var n int

@@ -22,11 +22,21 @@ const MaxProcedures = 10000
 var (
 	// procedureCode: N.NNNNNN as published by the National Public Service Portal.
 	procedureCode = regexp.MustCompile(`^[0-9]\.[0-9]{6}$`)
-	// agencyID: QCVN 102:2016/BTTTT agency codes, e.g. 000.00.01.H29 or G12-style
-	// letters for ministries: three numeric groups and a letter + two digits.
-	agencyID      = regexp.MustCompile(`^[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}$`)
+	agencyID      = regexp.MustCompile(AgencyIDPattern)
 	componentCode = regexp.MustCompile(`^[A-Z0-9]{2,12}$`)
 )
+
+// AgencyIDPattern is the shape of an agency's electronic ID under QCVN
+// 102:2016/BTTTT (the national technical regulation on the structure of
+// electronic identifiers of agencies), written from level 4 down to level 1:
+// three numeric groups (levels 4, 3 and 2: 000, 00, 00 where a level is
+// unused) and the level-1 code, a letter and two digits (G01–G99 for the
+// ministries and central bodies, H01–H99 for the provinces), e.g.
+// "000.00.01.H29" or "000.00.00.G13". The one rule for every package.
+const AgencyIDPattern = `^[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}$`
+
+// ValidAgencyID reports whether s has the shape of a QCVN 102:2016 agency ID.
+func ValidAgencyID(s string) bool { return agencyID.MatchString(s) }
 
 //go:embed catalog.json
 var embedded []byte
