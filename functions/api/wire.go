@@ -31,7 +31,7 @@ func newHandler(ctx context.Context, cfg wire.Config) (handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := wire.Ports{Vault: c.VaultBucket, Queue: c.IngestQueue()}
+	p := wire.Ports{Vault: c.VaultBucket, Queue: c.APIQueue()}
 	var apiSigning sohoaapi.Signing
 	sg, err := remotesign.New(cfg, c.Roots)
 	switch {

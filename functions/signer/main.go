@@ -1,5 +1,5 @@
 // Command signer signs results in batches: SQS jobs, each one officer's
-// authorization over several dossiers (pkg/dossier SignBatch).
+// authorization over up to 1,000 dossiers (pkg/dossier RunSignJob).
 package main
 
 import (

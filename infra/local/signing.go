@@ -41,7 +41,8 @@ func newSigning(st *Stack, outbox *notify.Outbox, staff notify.StaffFile, o Opti
 		return nil, err
 	}
 	server, err := cscserver.New(st.PKI, cscserver.Options{
-		Clients: map[string]string{"sohoa-local": hex.EncodeToString(secret)},
+		Multisign: dossier.MaxJobBatch, // one code signs a whole batch job
+		Clients:   map[string]string{"sohoa-local": hex.EncodeToString(secret)},
 		SendOTP: func(ctx context.Context, userID, credentialID, code string) error {
 			to, ok := phone[userID]
 			if !ok {

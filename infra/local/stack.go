@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	_ "embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -174,9 +175,14 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 		st.workers.Add(1)
 		go func() {
 			defer st.workers.Done()
-			st.ingestWorker(wctx)
+			st.worker(wctx, dossier.TopicIngest, ingestVisibility, st.Dossiers.RunIngest)
 		}()
 	}
+	st.workers.Add(1)
+	go func() {
+		defer st.workers.Done()
+		st.worker(wctx, dossier.TopicSign, signVisibility, st.runSignJob)
+	}()
 	for _, bg := range signers.background {
 		st.workers.Add(1)
 		go func() {
@@ -208,34 +214,42 @@ func (st *Stack) Shutdown(ctx context.Context) error {
 // than the slowest ingestion (SplitIsolated's own timeout plus storage).
 const ingestVisibility = 3 * time.Minute
 
-// ingestWorker takes ingest jobs until ctx is cancelled. A job in progress
-// when ctx is cancelled runs to completion (drain): its own context is not
-// derived from ctx.
-func (st *Stack) ingestWorker(ctx context.Context) {
+// signVisibility is how long a sign job stays invisible: a batch of 1,000
+// results finishes well within it; a worker killed mid-batch leaves it to
+// the next start, which resumes from the kept signature values.
+const signVisibility = 10 * time.Minute
+
+// worker takes messages of topic until ctx is cancelled and hands each to
+// handle. A message in progress when ctx is cancelled runs to completion
+// (drain): its own context is not derived from ctx. A failed message comes
+// back after a backoff that grows with its deliveries (or at once when the
+// handler says it was only early); after queue.MaxAttempts deliveries the
+// queue dead-letters it.
+func (st *Stack) worker(ctx context.Context, topic string, visibility time.Duration, handle func(context.Context, queue.Message) error) {
 	q := st.DB.Queue()
 	for ctx.Err() == nil {
-		msgs, err := q.Receive(ctx, dossier.TopicIngest, 1, ingestVisibility, 2*time.Second)
+		msgs, err := q.Receive(ctx, topic, 1, visibility, 2*time.Second)
 		if err != nil {
 			if ctx.Err() == nil {
-				st.log.Error("receive ingest job", "err", err)
+				st.log.Error("receive", "topic", topic, "err", err)
 				sleep(ctx, time.Second)
 			}
 			continue
 		}
 		for _, m := range msgs {
-			st.runJob(m)
+			st.run(topic, visibility, m, handle)
 		}
 	}
 }
 
-func (st *Stack) runJob(m queue.Message) {
+func (st *Stack) run(topic string, visibility time.Duration, m queue.Message, handle func(context.Context, queue.Message) error) {
 	q := st.DB.Queue()
-	jctx, cancel := context.WithTimeout(context.Background(), ingestVisibility-10*time.Second)
+	jctx, cancel := context.WithTimeout(context.Background(), visibility-10*time.Second)
 	defer cancel()
-	err := st.Dossiers.RunIngest(jctx, m)
+	err := safely(func() error { return handle(jctx, m) })
 	if err == nil {
-		if err := q.Ack(context.Background(), dossier.TopicIngest, m.Receipt); err != nil {
-			st.log.Error("ack ingest job", "err", err)
+		if err := q.Ack(context.Background(), topic, m.Receipt); err != nil {
+			st.log.Error("ack", "topic", topic, "err", err)
 		}
 		return
 	}
@@ -243,11 +257,33 @@ func (st *Stack) runJob(m queue.Message) {
 	if dossier.IsRetryable(err) {
 		delay = 50 * time.Millisecond // the upload's save lands within milliseconds
 	} else {
-		st.log.Error("ingest job failed", "attempt", m.Attempts, "err", err)
+		st.log.Error("job failed", "topic", topic, "attempt", m.Attempts, "err", err)
 	}
-	if err := q.Release(context.Background(), dossier.TopicIngest, m.Receipt, delay); err != nil {
-		st.log.Error("release ingest job", "err", err)
+	if err := q.Release(context.Background(), topic, m.Receipt, delay); err != nil {
+		st.log.Error("release", "topic", topic, "err", err)
 	}
+}
+
+// safely runs f, turning a panic into an error for this one job: a bug
+// met by one file never takes the stack down.
+func safely(f func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v", r)
+		}
+	}()
+	return f()
+}
+
+// runSignJob is the local sign worker's handler: the one the signer
+// function runs on AWS.
+func (st *Stack) runSignJob(ctx context.Context, m queue.Message) error {
+	var msg dossier.SignJobMessage
+	if err := json.Unmarshal(m.Body, &msg); err != nil || msg.Job == "" {
+		st.log.Error("dropping a malformed sign job", "err", err)
+		return nil
+	}
+	return st.Dossiers.RunSignJob(ctx, msg)
 }
 
 func sleep(ctx context.Context, d time.Duration) {

@@ -214,6 +214,7 @@ func (s *Server) register() {
 	s.handle("POST", "/v1/signing/credentials/{cred}/otp", s.sendOTP)
 	s.handle("POST", "/v1/dossiers/{id}/result/sign", s.signResult)
 	s.handle("POST", "/v1/agency/sign-batch", s.signBatch)
+	s.handle("GET", "/v1/agency/sign-jobs/{job}", s.getSignJob)
 	// Vault.
 	s.handle("GET", "/v1/vault/documents", s.listDocuments)
 	s.handle("GET", "/v1/vault/documents/{doc}", s.getDocument)

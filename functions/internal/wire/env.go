@@ -33,6 +33,7 @@ const (
 	EnvVaultBucket    = "SOHOA_VAULT_BUCKET"     // citizens' vault (Object Lock)
 	EnvReportsBucket  = "SOHOA_REPORTS_BUCKET"   // daily SLA reports
 	EnvIngestQueueURL = "SOHOA_INGEST_QUEUE_URL" // S3 intake events and ingest jobs
+	EnvSignQueueURL   = "SOHOA_SIGN_QUEUE_URL"   // batch-signing jobs
 	EnvDataKeyID      = "SOHOA_DATA_KEY_ID"      // KMS key for SSE-KMS writes
 	EnvMaxReceive     = "SOHOA_MAX_RECEIVE"      // the queue's maxReceiveCount
 	EnvCSCURL         = "SOHOA_CSC_URL"          // remote signing provider (CSC API v2)
@@ -66,7 +67,7 @@ func Vars(fn string) []Var {
 	switch fn {
 	case "api":
 		return []Var{{EnvTable, true}, {EnvDossierBucket, true}, {EnvVaultBucket, true}, {EnvIngestQueueURL, true},
-			{EnvDataKeyID, false}, {EnvCSCURL, false}, {EnvCSCClientID, false}, {EnvCSCSecret, false},
+			{EnvSignQueueURL, false}, {EnvDataKeyID, false}, {EnvCSCURL, false}, {EnvCSCClientID, false}, {EnvCSCSecret, false},
 			{EnvTSAURL, false}, {EnvBaseURL, false}, {EnvS3PathStyle, false}}
 	case "ingest":
 		return []Var{{EnvTable, true}, {EnvDossierBucket, true}, {EnvVaultBucket, true},
@@ -105,6 +106,7 @@ type Config struct {
 	VaultBucket    string
 	ReportsBucket  string
 	IngestQueueURL string
+	SignQueueURL   string
 	DataKeyID      string
 	// MaxReceive is the queue's maxReceiveCount: the delivery on which a
 	// failing message is given up (queue.MaxAttempts when unset).
@@ -147,7 +149,7 @@ func Load(fn string, getenv func(string) string) (Config, error) {
 	c := Config{
 		Function: fn, Table: values[EnvTable], DossierBucket: values[EnvDossierBucket],
 		VaultBucket: values[EnvVaultBucket], ReportsBucket: values[EnvReportsBucket],
-		IngestQueueURL: values[EnvIngestQueueURL], DataKeyID: values[EnvDataKeyID],
+		IngestQueueURL: values[EnvIngestQueueURL], SignQueueURL: values[EnvSignQueueURL], DataKeyID: values[EnvDataKeyID],
 		MaxReceive: queue.MaxAttempts, CSCURL: values[EnvCSCURL], CSCClientID: values[EnvCSCClientID],
 		CSCSecret: values[EnvCSCSecret], TSAURL: values[EnvTSAURL], SealKeyID: values[EnvSealKeyID],
 		BaseURL: values[EnvBaseURL], PortalURL: values[EnvPortalURL], MailFrom: values[EnvMailFrom],

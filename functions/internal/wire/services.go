@@ -97,12 +97,15 @@ func (c *Core) Build(ctx context.Context, p Ports) (*app.App, error) {
 		Signer: p.Signer, Sealer: p.Sealer}, app.Options{Log: c.Log})
 }
 
-// IngestQueue returns the queue on which the API sends ingest jobs: the
-// ingest queue, which also carries the intake bucket's S3 events.
-func (c *Core) IngestQueue() queue.Queue {
-	return sqs.New(c.AWS.SQS(), map[string]sqs.Topic{
-		dossier.TopicIngest: {URL: c.Config.IngestQueueURL},
-	}, c.Table)
+// APIQueue returns the queues on which the API sends jobs: ingest jobs on
+// the ingest queue (which also carries the intake bucket's S3 events) and
+// sign jobs on the sign queue, when one is configured.
+func (c *Core) APIQueue() queue.Queue {
+	topics := map[string]sqs.Topic{dossier.TopicIngest: {URL: c.Config.IngestQueueURL}}
+	if c.Config.SignQueueURL != "" {
+		topics[dossier.TopicSign] = sqs.Topic{URL: c.Config.SignQueueURL}
+	}
+	return sqs.New(c.AWS.SQS(), topics, c.Table)
 }
 
 // Config keys in the dossier bucket: deployment data that is too large for
