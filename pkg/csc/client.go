@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/sohoa/sohoa/pkg/errs"
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
 )
 
 // Config configures a Client.
@@ -210,20 +212,30 @@ func (c *Client) accessToken(ctx context.Context) (string, error) {
 	if c.token != "" && time.Now().Before(c.expires) {
 		return c.token, nil
 	}
-	var (
-		status int
-		body   []byte
-		err    error
-	)
-	switch {
-	case c.cfg.ClientID != "":
-		form := url.Values{"grant_type": {"client_credentials"}}
-		status, body, err = c.post(ctx, c.cfg.TokenURL, "application/x-www-form-urlencoded", []byte(form.Encode()), "", &[2]string{c.cfg.ClientID, c.cfg.ClientSecret})
-	case c.cfg.Username != "":
-		status, body, err = c.post(ctx, c.cfg.BaseURL+"/auth/login", "application/json", []byte(`{"rememberMe":false}`), "", &[2]string{c.cfg.Username, c.cfg.Password})
-	default:
+	if c.cfg.ClientID != "" {
+		// OAuth 2.0 client credentials (RFC 6749 §4.4), the CSC API's
+		// oauth2client service authentication.
+		cc := clientcredentials.Config{ClientID: c.cfg.ClientID, ClientSecret: c.cfg.ClientSecret,
+			TokenURL: c.cfg.TokenURL, AuthStyle: oauth2.AuthStyleInHeader}
+		t, err := cc.Token(context.WithValue(ctx, oauth2.HTTPClient, c.hc))
+		var re *oauth2.RetrieveError
+		switch {
+		case errors.As(err, &re) && re.Response != nil:
+			return "", errorFor(re.Response.StatusCode, re.Body, "login")
+		case err != nil:
+			return "", errs.Wrap(errs.Unavailable, err, "the signing service is unreachable (login)")
+		}
+		c.token, c.expires = t.AccessToken, time.Now().Add(time.Hour*9/10)
+		if !t.Expiry.IsZero() {
+			c.expires = time.Now().Add(time.Until(t.Expiry) * 9 / 10)
+		}
+		return c.token, nil
+	}
+	if c.cfg.Username == "" {
 		return "", nil // no service authentication configured
 	}
+	// The CSC API's own "basic" service authentication (auth/login).
+	status, body, err := c.post(ctx, c.cfg.BaseURL+"/auth/login", "application/json", []byte(`{"rememberMe":false}`), "", &[2]string{c.cfg.Username, c.cfg.Password})
 	if err != nil {
 		return "", errs.Wrap(errs.Unavailable, err, "the signing service is unreachable (login)")
 	}

@@ -17,8 +17,9 @@ import (
 	"net/http"
 	"runtime"
 	"slices"
-	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/sohoa/sohoa/pkg/csc"
 	"github.com/sohoa/sohoa/pkg/errs"
@@ -285,17 +286,12 @@ func (s *Service) options(chain []*x509.Certificate, signer crypto.Signer, reaso
 
 // each runs f(0..n-1) on at most cfg.Workers goroutines and waits.
 func (s *Service) each(n int, f func(i int)) {
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, s.cfg.Workers)
-	for i := 0; i < n; i++ {
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			f(i)
-		}()
+	var g errgroup.Group
+	g.SetLimit(s.cfg.Workers)
+	for i := range n {
+		g.Go(func() error { f(i); return nil })
 	}
-	wg.Wait()
+	_ = g.Wait()
 }
 
 func signAlgo(pub crypto.PublicKey) (string, error) {
