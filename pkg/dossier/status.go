@@ -24,8 +24,8 @@ const (
 
 // transitions lists, for each status, the statuses it may change to.
 var transitions = map[Status][]Status{
-	Received:        {Scanned},
-	Scanned:         {Validated, NeedsSupplement},
+	Received: {Scanned},
+	Scanned:  {Validated, NeedsSupplement},
 	// NEEDS_SUPPLEMENT → VALIDATED when the only thing missing was the
 	// citizen's consent to reuse documents from their vault, and it came.
 	NeedsSupplement: {Scanned, Validated},
