@@ -208,7 +208,7 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 		Auth:      sohoaapi.BearerAuth{Verifier: verifier, Now: o.Now},
 		Documents: sohoaapi.Printed{},
 		Signing:   signers.api, Verifier: signers.verifier, Inbox: notes.inbox, Reports: notes.reports,
-		Dev:       dev,
+		Dev:     dev,
 		Ready:   func(ctx context.Context) error { return st.ready(ctx) },
 		BaseURL: st.URL, Log: o.Log,
 	})

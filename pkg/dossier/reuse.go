@@ -24,7 +24,7 @@ func missingFinding(pc procedure.Component) Finding {
 // the dossier learns nothing of the vault before the citizen consents.
 func pendingFinding(pc procedure.Component) Finding {
 	return Finding{Severity: SeverityError, Code: FindingReusePending, Component: pc.Code,
-		Message: fmt.Sprintf("Thiếu %s (mã %s). Có thể dùng lại giấy tờ này từ kho dữ liệu của công dân nếu công dân đồng ý: công dân xác nhận trong kho dữ liệu của mình, hoặc đọc cho nhân viên mã đã gửi tới liên hệ đăng ký trong kho. Nếu không, hãy bổ sung bản giấy và quét lại. / %s (%s) is missing. It can be reused from the citizen's vault if the citizen consents: in their vault, or by reading out the code sent to the contact on record in their vault. Otherwise add the paper and scan again.", pc.Name, pc.Code, pc.Name, pc.Code)}
+		Message: fmt.Sprintf("Thiếu thành phần bắt buộc: %s (mã %s). Có thể dùng lại giấy tờ này từ kho dữ liệu của công dân nếu công dân đồng ý: công dân xác nhận trong kho dữ liệu của mình, hoặc đọc cho nhân viên mã đã gửi tới liên hệ đăng ký trong kho. Nếu không, hãy bổ sung bản giấy và quét lại. / %s (%s) is missing. It can be reused from the citizen's vault if the citizen consents: in their vault, or by reading out the code sent to the contact on record in their vault. Otherwise add the paper and scan again.", pc.Name, pc.Code, pc.Name, pc.Code)}
 }
 
 // reuseFromVault handles the required reusable components the scan lacks: it
