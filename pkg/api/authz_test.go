@@ -163,8 +163,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"PUT", D + "/result", "", []int{403, 409, 404, 403, 404, 403, 404, 403, u, u, u}},
 		{"POST", D + "/result/sign", `{"credentialId":"c","otp":"123456"}`, []int{503, 503, 503, 503, 503, 503, 503, 503, u, u, u}},
 		{"POST", D + "/postal-return", `{"waybill":"EB123"}`, []int{409, 403, 404, 403, 404, 403, 404, 409, u, u, u}},
-		{"GET", D + "/components/TKKS/content", "", []int{404, 404, 404, 404, 404, 403, 404, 404, u, u, u}}, // auditors read no papers
-		{"POST", D + "/reuse-consent", `{"code":"123456"}`, []int{409, 403, 404, 403, 404, 403, 404, 409, u, u, u}},   // no reuse pending
+		{"GET", D + "/components/TKKS/content", "", []int{404, 404, 404, 404, 404, 403, 404, 404, u, u, u}},         // auditors read no papers
+		{"POST", D + "/reuse-consent", `{"code":"123456"}`, []int{409, 403, 404, 403, 404, 403, 404, 409, u, u, u}}, // no reuse pending
 		// The post office is the token's: a body naming another one is refused,
 		// and a clerk whose token names that other office opens it.
 		{"POST", "/v1/dossiers", `{"procedure":"1.001193","citizen":{"id":"001203012345","name":"An"},"postOffice":"Bưu cục khác"}`, []int{403, 403, 403, 403, 403, 403, 201, 403, u, u, u}},

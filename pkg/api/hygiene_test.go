@@ -42,7 +42,7 @@ func TestAuditorSeesNoPersonalData(t *testing.T) {
 	}
 	_, b = f.call(t, "owner", "GET", "/v1/vault/audit", "")
 	var log struct {
-		Entries []struct{ Actor, Field, Purpose string }
+		Entries  []struct{ Actor, Field, Purpose string }
 		Verified bool
 	}
 	if err := json.Unmarshal(b, &log); err != nil {
