@@ -37,6 +37,7 @@ const (
 	EnvCSCClientID    = "SOHOA_CSC_CLIENT_ID"
 	EnvCSCSecret      = "SOHOA_CSC_CLIENT_SECRET"
 	EnvTSAURL         = "SOHOA_TSA_URL"      // RFC 3161 time-stamping authority
+	EnvAuditKeyID     = "SOHOA_AUDIT_KEY_ID" // KMS HMAC key anchoring the vault's access log
 	EnvSealKeyID      = "SOHOA_SEAL_KEY_ID"  // asymmetric KMS key of the agency seal (certified copies)
 	EnvBaseURL        = "SOHOA_API_BASE_URL" // public URL of the API (links in answers)
 	EnvPortalURL      = "SOHOA_PORTAL_URL"   // citizen portal, shown in notifications

@@ -16,6 +16,7 @@ import (
 
 	"github.com/sohoa/sohoa/pkg/calendar"
 	"github.com/sohoa/sohoa/pkg/dossier"
+	"github.com/sohoa/sohoa/pkg/kms"
 	"github.com/sohoa/sohoa/pkg/notify"
 	"github.com/sohoa/sohoa/pkg/procedure"
 	"github.com/sohoa/sohoa/pkg/queue"
@@ -128,7 +129,19 @@ func (c *Core) OpenVault(ctx context.Context) (*vault.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return vault.New(c.Table, b, &vault.Options{Log: c.Log}), nil
+	o := &vault.Options{Log: c.Log}
+	// The access log's chain is anchored by a KMS HMAC key: the table and
+	// whoever can write it never hold the key.
+	if id := c.Env.Get(EnvAuditKeyID); id != "" {
+		m, err := kms.NewMAC(c.AWS.KMS(), id)
+		if err != nil {
+			return nil, err
+		}
+		o.MAC = m
+	} else {
+		c.Log.Warn("no access-log key (" + EnvAuditKeyID + "): the access log is hash-chained but not keyed")
+	}
+	return vault.New(c.Table, b, o), nil
 }
 
 // Config keys in the dossier bucket: deployment data that is too large for
