@@ -20,7 +20,7 @@ help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 run: ## run the whole system locally on http://$(ADDR) (data in $(DATA))
-	$(GO) run ./infra/local -addr $(ADDR) -data $(DATA)
+	$(GO) run ./infra/local -dev -addr $(ADDR) -data $(DATA)
 
 tools: ## install the Debian tools the tests check our PDFs with
 	@if ! command -v pdfsig >/dev/null || ! command -v qpdf >/dev/null || ! command -v certutil >/dev/null || ! command -v pdftotext >/dev/null || ! command -v zip >/dev/null || ! command -v jq >/dev/null || ! command -v curl >/dev/null; then \

@@ -12,6 +12,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/dossier"
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/notify"
+	"github.com/sohoa/sohoa/pkg/vault"
 	"github.com/sohoa/sohoa/pkg/notify/ses"
 	"github.com/sohoa/sohoa/pkg/notify/sns"
 	"github.com/sohoa/sohoa/pkg/report"
@@ -53,8 +54,15 @@ func NewNotify(ctx context.Context, env Env) (*Notify, error) {
 	if id := env.Get(EnvSMSSenderID); id != "" {
 		senders[notify.SMS] = sns.New(c.AWS.SNS(), &sns.Options{SenderID: id})
 	}
+	// The contact on record lives in the vault's records (the same table);
+	// reading it needs no vault bucket.
+	contacts := vault.New(c.Table, nil, &vault.Options{Log: c.Log})
 	n, err := notify.NewNotifier(notify.Config{Dossiers: ds, Directory: dir, Records: c.Table,
-		Senders: senders, PortalURL: env.Get(EnvPortalURL), Log: c.Log})
+		Senders: senders, PortalURL: env.Get(EnvPortalURL), Log: c.Log,
+		Contacts: func(ctx context.Context, id string) (string, string, error) {
+			ct, err := contacts.ContactOnRecord(ctx, id)
+			return ct.Email, ct.Phone, err
+		}})
 	if err != nil {
 		return nil, err
 	}
