@@ -256,6 +256,9 @@ func TestDossierEndToEnd(t *testing.T) {
 	if stc, b, _ := officer.do("PUT", "/v1/dossiers/"+created.ID+"/result", "application/pdf", result); stc != 200 {
 		t.Fatalf("result upload: %d %s", stc, b)
 	}
+	// The citizen's vault reaches them at the contact they set themselves:
+	// the result's notice goes there, not to what was typed at the counter.
+	citizen.json("PUT", "/v1/vault/contact", map[string]string{"email": "an@example.vn"}, 200, nil)
 	docID := signResult(t, st, officer, created.ID)
 
 	// The citizen finds the signed result in the vault; nobody else can.

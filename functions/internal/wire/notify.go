@@ -12,10 +12,10 @@ import (
 	"github.com/sohoa/sohoa/pkg/dossier"
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/notify"
-	"github.com/sohoa/sohoa/pkg/vault"
 	"github.com/sohoa/sohoa/pkg/notify/ses"
 	"github.com/sohoa/sohoa/pkg/notify/sns"
 	"github.com/sohoa/sohoa/pkg/report"
+	"github.com/sohoa/sohoa/pkg/vault"
 )
 
 // EventsPK is the partition of the dossier service's status-change events
