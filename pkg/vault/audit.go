@@ -85,9 +85,11 @@ type Access struct {
 	Field string
 }
 
-// maxAuditBatch is how many entries one conditional write appends: a
-// transaction holds them and the head.
-const maxAuditBatch = records.MaxTransactItems - 1
+// maxAuditBatch is how many entries one conditional write appends. They are
+// stored together in one page item (E#<first seq>), written in one
+// transaction with the head: ~300 bytes an entry keeps a page far below
+// DynamoDB's 400 KB item limit.
+const maxAuditBatch = 256
 
 // auditWriteTimeout bounds how long an append keeps retrying a write that
 // another process (another Lambda) raced.
@@ -190,7 +192,7 @@ func (q *sequencer) write(owner string, batch []*pendingEntry) (err error) {
 		default:
 			return fmt.Errorf("audit head: %w", err)
 		}
-		items := make([]records.Item, 0, len(batch)+1)
+		items := make([]records.Item, 0, 2)
 		prev, seq := h.Hash, h.Seq
 		entries := make([]Entry, len(batch))
 		for i, pe := range batch {
@@ -212,11 +214,9 @@ func (q *sequencer) write(owner string, batch []*pendingEntry) (err error) {
 			nh.MAC = last.MAC
 		}
 		hd, _ := json.Marshal(nh)
-		items = append(items, records.Item{PK: pk, SK: "HEAD", Version: ver, Data: hd})
-		for _, e := range entries {
-			ed, _ := json.Marshal(e)
-			items = append(items, records.Item{PK: pk, SK: seqKey(e.Seq), Data: ed})
-		}
+		page, _ := json.Marshal(entries)
+		items = append(items, records.Item{PK: pk, SK: "HEAD", Version: ver, Data: hd},
+			records.Item{PK: pk, SK: seqKey(entries[0].Seq), Data: page})
 		err = s.t.Transact(ctx, items)
 		if err == nil {
 			return nil
@@ -242,14 +242,22 @@ func (s *Service) entries(ctx context.Context, owner string) ([]Entry, *head, er
 	}
 	out := make([]Entry, 0, len(its))
 	for _, it := range its {
-		var e Entry
-		if err := json.Unmarshal(it.Data, &e); err != nil {
-			// A corrupt entry is a broken log, reported by VerifyAudit.
-			e = Entry{Seq: -1, Action: "corrupt", Document: it.SK}
-		} else if it.SK != seqKey(e.Seq) {
-			e.Seq = -1
+		// A page of entries (one write), or a single entry written before pages.
+		var page []Entry
+		var err error
+		if len(it.Data) > 0 && it.Data[0] == '[' {
+			err = json.Unmarshal(it.Data, &page)
+		} else {
+			var e Entry
+			err = json.Unmarshal(it.Data, &e)
+			page = []Entry{e}
 		}
-		out = append(out, e)
+		if err != nil || len(page) == 0 || it.SK != seqKey(page[0].Seq) {
+			// A corrupt or misplaced page is a broken log, reported by verify.
+			out = append(out, Entry{Seq: -1, Action: "corrupt", Document: it.SK})
+			continue
+		}
+		out = append(out, page...)
 	}
 	var h *head
 	if it, err := s.t.Get(ctx, pk, "HEAD"); err == nil {
