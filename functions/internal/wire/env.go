@@ -35,13 +35,14 @@ const (
 	EnvMaxReceive     = "SOHOA_MAX_RECEIVE"      // the queue's maxReceiveCount
 	EnvCSCURL         = "SOHOA_CSC_URL"          // remote signing provider (CSC API v2)
 	EnvCSCClientID    = "SOHOA_CSC_CLIENT_ID"
-	EnvCSCSecret      = "SOHOA_CSC_CLIENT_SECRET"
-	EnvTSAURL         = "SOHOA_TSA_URL"      // RFC 3161 time-stamping authority
-	EnvAuditKeyID     = "SOHOA_AUDIT_KEY_ID" // KMS HMAC key anchoring the vault's access log
-	EnvSealKeyID      = "SOHOA_SEAL_KEY_ID"  // asymmetric KMS key of the agency seal (certified copies)
-	EnvBaseURL        = "SOHOA_API_BASE_URL" // public URL of the API (links in answers)
-	EnvPortalURL      = "SOHOA_PORTAL_URL"   // citizen portal, shown in notifications
-	EnvMailFrom       = "SOHOA_MAIL_FROM"    // SES verified sender
+	EnvCSCSecret      = "SOHOA_CSC_CLIENT_SECRET"     // plain: local test servers only
+	EnvCSCSecretARN   = "SOHOA_CSC_CLIENT_SECRET_ARN" // Secrets Manager secret of the CSC client (the deployment)
+	EnvTSAURL         = "SOHOA_TSA_URL"               // RFC 3161 time-stamping authority
+	EnvAuditKeyID     = "SOHOA_AUDIT_KEY_ID"          // KMS HMAC key anchoring the vault's access log
+	EnvSealKeyID      = "SOHOA_SEAL_KEY_ID"           // asymmetric KMS key of the agency seal (certified copies)
+	EnvBaseURL        = "SOHOA_API_BASE_URL"          // public URL of the API (links in answers)
+	EnvPortalURL      = "SOHOA_PORTAL_URL"            // citizen portal, shown in notifications
+	EnvMailFrom       = "SOHOA_MAIL_FROM"             // SES verified sender
 	EnvSMSSenderID    = "SOHOA_SMS_SENDER_ID"
 	EnvS3PathStyle    = "SOHOA_S3_PATH_STYLE" // "true" for S3-compatible servers (tests)
 )
@@ -60,12 +61,12 @@ const (
 // and AWS_REGION apart).
 var Vars = map[string][]Var{
 	"api": {{EnvTable, true}, {EnvDossierBucket, true}, {EnvVaultBucket, true}, {EnvIngestQueueURL, true},
-		{EnvDataKeyID, false}, {EnvCSCURL, false}, {EnvCSCClientID, false}, {EnvCSCSecret, false},
-		{EnvTSAURL, false}, {EnvBaseURL, false}, {EnvS3PathStyle, false}},
+		{EnvDataKeyID, false}, {EnvCSCURL, false}, {EnvCSCClientID, false}, {EnvCSCSecret, false}, {EnvCSCSecretARN, false},
+		{EnvTSAURL, false}, {EnvBaseURL, false}, {EnvS3PathStyle, false}, {EnvAuditKeyID, false}},
 	"ingest": {{EnvTable, true}, {EnvDossierBucket, true}, {EnvVaultBucket, true},
-		{EnvDataKeyID, false}, {EnvMaxReceive, false}, {EnvS3PathStyle, false}, {EnvSealKeyID, false}, {EnvTSAURL, false}},
+		{EnvDataKeyID, false}, {EnvMaxReceive, false}, {EnvS3PathStyle, false}, {EnvSealKeyID, false}, {EnvTSAURL, false}, {EnvAuditKeyID, false}},
 	"signer": {{EnvTable, true}, {EnvDossierBucket, true}, {EnvVaultBucket, true},
-		{EnvDataKeyID, false}, {EnvCSCURL, true}, {EnvCSCClientID, false}, {EnvCSCSecret, false},
+		{EnvDataKeyID, false}, {EnvCSCURL, true}, {EnvCSCClientID, false}, {EnvCSCSecret, false}, {EnvCSCSecretARN, false}, {EnvAuditKeyID, false},
 		{EnvTSAURL, true}, {EnvMaxReceive, false}, {EnvS3PathStyle, false}},
 	"notify": {{EnvTable, true}, {EnvDossierBucket, true}, {EnvPortalURL, false},
 		{EnvMailFrom, false}, {EnvSMSSenderID, false}, {EnvS3PathStyle, false}},

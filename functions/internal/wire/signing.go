@@ -36,8 +36,12 @@ func (c *Core) Signing(roots *x509.CertPool) (*signing.Service, error) {
 		return nil, nil
 	}
 	hc := &http.Client{Timeout: 15 * time.Second}
+	secret, err := c.cscSecret(context.Background())
+	if err != nil {
+		return nil, err
+	}
 	remote, err := csc.New(csc.Config{BaseURL: c.Env.Get(EnvCSCURL), HTTPClient: hc,
-		ClientID: c.Env.Get(EnvCSCClientID), ClientSecret: c.Env.Get(EnvCSCSecret)})
+		ClientID: c.Env.Get(EnvCSCClientID), ClientSecret: secret})
 	if err != nil {
 		return nil, err
 	}
