@@ -338,7 +338,7 @@ func logRequests(log *slog.Logger, h http.Handler) http.Handler {
 		h.ServeHTTP(rw, r)
 		// Paths carry opaque IDs and codes only, never personal data; share
 		// tokens are credentials and are masked.
-		log.Debug("http", "method", r.Method, "path", redactPath(r.URL.Path), "status", rw.status, "took", time.Since(start).Round(time.Millisecond))
+		log.Debug("http", "method", r.Method, "path", sohoaapi.RedactPath(r.URL.Path), "status", rw.status, "took", time.Since(start).Round(time.Millisecond))
 	})
 }
 
@@ -348,17 +348,6 @@ type statusWriter struct {
 }
 
 func (w *statusWriter) WriteHeader(s int) { w.status = s; w.ResponseWriter.WriteHeader(s) }
-
-// redactPath masks the share token in a path: it is a credential.
-func redactPath(p string) string {
-	parts := strings.Split(p, "/")
-	for i := 0; i+1 < len(parts); i++ {
-		if parts[i] == "shares" && parts[i+1] != "" {
-			parts[i+1] = "<token>"
-		}
-	}
-	return strings.Join(parts, "/")
-}
 
 // loopbackOnly refuses an address that is reachable from other machines.
 func loopbackOnly(addr string) error {

@@ -162,3 +162,16 @@ func TestBurstsGet429(t *testing.T) {
 		t.Fatalf("third concurrent verify: %d", resp.StatusCode)
 	}
 }
+
+func TestRedactPath(t *testing.T) {
+	for in, want := range map[string]string{
+		"/v1/shares/AbC-secret_token":                     "/v1/shares/<token>",
+		"/v1/vault/documents/abc/shares/AbC-secret_token": "/v1/vault/documents/abc/shares/<token>",
+		"/v1/vault/shares":                                "/v1/vault/shares",
+		"/v1/dossiers/x":                                  "/v1/dossiers/x",
+	} {
+		if got := api.RedactPath(in); got != want {
+			t.Errorf("RedactPath(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -46,7 +46,7 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		p.Detail, p.Field = e.Message, e.Field
 	}
 	if k == errs.Internal || k == errs.Unavailable {
-		log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		log.Error("request failed", "method", r.Method, "path", RedactPath(r.URL.Path), "err", err)
 	}
 	if k == errs.Internal {
 		p.Detail = "An unexpected error occurred; it was logged. Try again later."
@@ -115,4 +115,16 @@ func decodeJSON(r *http.Request, v any) error {
 		return errs.E(errs.Invalid, "the request body must hold exactly one JSON value; remove what follows it")
 	}
 	return nil
+}
+
+// RedactPath masks what in a path is a credential (a share link's token), so
+// that a path can be logged.
+func RedactPath(p string) string {
+	parts := strings.Split(p, "/")
+	for i := 0; i+1 < len(parts); i++ {
+		if parts[i] == "shares" && parts[i+1] != "" {
+			parts[i+1] = "<token>"
+		}
+	}
+	return strings.Join(parts, "/")
 }
