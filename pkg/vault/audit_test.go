@@ -268,7 +268,6 @@ func TestSharesListed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_ = live
 	gone, _, _ := e.v.CreateShare(ctx, owner, d.ID, vault.ShareRequest{TTL: time.Hour})
 	if err := e.v.RevokeShare(ctx, owner, d.ID, gone); err != nil {
 		t.Fatal(err)
@@ -283,5 +282,18 @@ func TestSharesListed(t *testing.T) {
 	}
 	if other, _ := e.v.Shares(ctx, another); len(other) != 0 {
 		t.Fatalf("another citizen sees %d links", len(other))
+	}
+	// A listed link is revoked by its ID (the owner may no longer hold the token).
+	if err := e.v.RevokeShare(ctx, another, d.ID, sh[0].ID); err == nil {
+		t.Fatal("another citizen revoked the link")
+	}
+	if err := e.v.RevokeShare(ctx, owner, d.ID, sh[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.v.OpenShare(ctx, live); err == nil {
+		t.Fatal("a link revoked by its ID still opens")
+	}
+	if left, _ := e.v.Shares(ctx, owner); len(left) != 0 {
+		t.Fatalf("still listed: %+v", left)
 	}
 }

@@ -145,6 +145,11 @@ func (s *Service) RevokeShare(ctx context.Context, a identity.Actor, id, token s
 		return err
 	}
 	sh, err := s.getShare(ctx, token)
+	if err != nil && len(token) == shareIDLen {
+		// The link's ID from GET /v1/vault/shares (the token itself is
+		// never stored, so the owner may no longer have it).
+		sh, err = s.shareByID(ctx, a.Subject, token)
+	}
 	if err != nil || sh.Document != d.ID || sh.Owner != d.Owner {
 		return errs.E(errs.NotFound, "no such share link for this document")
 	}
@@ -211,8 +216,39 @@ func (s *Service) Shares(ctx context.Context, a identity.Actor) ([]ShareView, er
 		if sh.Owner != a.Subject || sh.Revoked || !now.Before(sh.ExpiresAt) {
 			continue
 		}
-		out = append(out, ShareView{ID: sh.TokenHash[:16], Document: sh.Document, Recipient: sh.Recipient,
+		out = append(out, ShareView{ID: sh.TokenHash[:shareIDLen], Document: sh.Document, Recipient: sh.Recipient,
 			Purpose: sh.Purpose, CreatedAt: sh.CreatedAt, ExpiresAt: sh.ExpiresAt})
 	}
 	return out, nil
+}
+
+// shareIDLen is the length of a share link's ID: the first characters of its
+// token's hash.
+const shareIDLen = 16
+
+// shareByID finds the owner's share link whose token hash starts with id.
+func (s *Service) shareByID(ctx context.Context, owner, id string) (*Share, error) {
+	its, err := s.t.Query(ctx, records.Query{Index: records.GSI1, PK: "VSHARES#" + owner})
+	if err != nil {
+		return nil, fmt.Errorf("find share: %w", err)
+	}
+	for _, it := range its {
+		var sh Share
+		if err := json.Unmarshal(it.Data, &sh); err != nil {
+			return nil, fmt.Errorf("decode share: %w", err)
+		}
+		if sh.Owner == owner && len(sh.TokenHash) >= shareIDLen && sh.TokenHash[:shareIDLen] == id {
+			full, err := s.t.Get(ctx, it.PK, it.SK)
+			if err != nil {
+				return nil, err
+			}
+			var f Share
+			if err := json.Unmarshal(full.Data, &f); err != nil {
+				return nil, fmt.Errorf("decode share: %w", err)
+			}
+			f.version = full.Version
+			return &f, nil
+		}
+	}
+	return nil, errs.E(errs.NotFound, "no such share link")
 }
