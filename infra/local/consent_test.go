@@ -63,7 +63,9 @@ func TestTypedIDRevealsNothing(t *testing.T) {
 		t.Fatalf("officer reads the CCCD before consent: %d", stc)
 	}
 	outbox := func(to string) []struct{ Subject, Body string } {
-		var box struct{ Messages []struct{ Subject, Body string } }
+		var box struct {
+			Messages []struct{ Subject, Body string }
+		}
 		officer.json("GET", "/v1/dev/outbox?to="+url.QueryEscape(to), nil, 200, &box)
 		return box.Messages
 	}
@@ -87,7 +89,9 @@ func TestTypedIDRevealsNothing(t *testing.T) {
 	}
 	clerk.json("POST", "/v1/dossiers/"+created.ID+"/reuse-consent", map[string]string{"code": guess}, 403, nil)
 	// The citizen, signed in to their vault, sees the request and grants it.
-	var reqs struct{ Requests []struct{ DossierID, Status string } }
+	var reqs struct {
+		Requests []struct{ DossierID, Status string }
+	}
 	citizen.json("GET", "/v1/vault/reuse-requests", nil, 200, &reqs)
 	if len(reqs.Requests) != 1 || reqs.Requests[0].DossierID != created.ID || reqs.Requests[0].Status != "pending" {
 		t.Fatalf("reuse requests: %+v", reqs)
