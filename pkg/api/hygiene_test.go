@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -173,5 +174,28 @@ func TestRedactPath(t *testing.T) {
 		if got := api.RedactPath(in); got != want {
 			t.Errorf("RedactPath(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestSlowBodyIsCutOff: a JSON body that trickles in is cut off at its
+// route's deadline instead of holding the connection (the scan upload keeps
+// the server's longer ReadTimeout).
+func TestSlowBodyIsCutOff(t *testing.T) {
+	f := newFixture(t, func(c *api.Config) { c.BodyWait = time.Second })
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	req, _ := http.NewRequest("POST", f.srv.URL+"/v1/vault/documents/"+f.doc+"/shares", pr)
+	req.Header.Set("Authorization", "Bearer "+f.tokens["owner"])
+	go func() { _, _ = pw.Write([]byte(`{"ttlSeconds":`)) }() // and never the rest
+	start := time.Now()
+	resp, err := http.DefaultClient.Do(req)
+	if err == nil {
+		resp.Body.Close()
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Fatalf("a slow body held the connection %v", took)
+	}
+	if err == nil && resp.StatusCode < 400 {
+		t.Fatalf("a slow body was accepted: %d", resp.StatusCode)
 	}
 }

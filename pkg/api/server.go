@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/sohoa/sohoa/pkg/dossier"
@@ -123,6 +124,8 @@ type Config struct {
 	// MaxPublicInFlight bounds the other unauthenticated requests (tracking,
 	// share links) running at once; more get 429. Default 32.
 	MaxPublicInFlight int
+	// BodyWait is how long a small (JSON) body may take to arrive; default 30 s.
+	BodyWait time.Duration
 }
 
 // Server is the HTTP API.
@@ -157,6 +160,9 @@ func New(c Config) *Server {
 	if c.MaxPublicInFlight <= 0 {
 		c.MaxPublicInFlight = 32
 	}
+	if c.BodyWait <= 0 {
+		c.BodyWait = 30 * time.Second
+	}
 	s := &Server{c: c, mux: http.NewServeMux(), verifySlots: make(chan struct{}, c.MaxVerifyInFlight),
 		publicSlots: make(chan struct{}, c.MaxPublicInFlight)}
 	s.register()
@@ -169,7 +175,25 @@ func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
+	// A body has a time to arrive sized for what the route takes: scans and
+	// results (hundreds of MB) keep the server's ReadTimeout; a PDF to verify
+	// gets two minutes; everything else (JSON, no body) thirty seconds. A
+	// slow-body connection is cut off rather than held. (Behind API Gateway
+	// there is no deadline to set: the gateway buffers bodies.)
+	if d := bodyDeadline(r, s.c.BodyWait); d > 0 {
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(d))
+	}
 	s.mux.ServeHTTP(w, r)
+}
+
+func bodyDeadline(r *http.Request, small time.Duration) time.Duration {
+	switch {
+	case r.Method == http.MethodPut && (strings.HasSuffix(r.URL.Path, "/scan") || strings.HasSuffix(r.URL.Path, "/result")):
+		return 0
+	case r.URL.Path == "/v1/verify":
+		return max(2*time.Minute, small)
+	}
+	return small
 }
 
 type authed func(w http.ResponseWriter, r *http.Request, a identity.Actor) error

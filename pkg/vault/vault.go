@@ -477,7 +477,12 @@ func (s *Service) readBlob(ctx context.Context, key string, size int64) ([]byte,
 		return nil, fmt.Errorf("open vault document: %w", err)
 	}
 	defer r.Close()
-	var buf bytes.Buffer
+	n := r.Size()
+	if n < 0 || n > maxDocumentBytes {
+		return nil, errs.E(errs.Conflict, "the stored document is larger than a vault document may be; contact support")
+	}
+	// One buffer of the stored size: no doubling growth on every read.
+	buf := bytes.NewBuffer(make([]byte, 0, n+bytes.MinRead))
 	if _, err := buf.ReadFrom(io.LimitReader(r, maxDocumentBytes+1)); err != nil {
 		return nil, fmt.Errorf("read vault document: %w", err)
 	}
