@@ -188,7 +188,7 @@ func TestSlowBodyIsCutOff(t *testing.T) {
 	req.Header.Set("Authorization", "Bearer "+f.tokens["owner"])
 	go func() { _, _ = pw.Write([]byte(`{"ttlSeconds":`)) }() // and never the rest
 	start := time.Now()
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := (&http.Client{Timeout: 20 * time.Second}).Do(req)
 	if err == nil {
 		resp.Body.Close()
 	}
