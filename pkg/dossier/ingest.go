@@ -36,7 +36,7 @@ const ScanKeyPrefix = "scans/"
 // UploadScan stores a scan of the dossier durably, moves it to SCANNED and
 // queues its ingestion. Uploading the same bytes again while they are being
 // ingested changes nothing. A dossier past ingestion answers errs.Conflict.
-func (s *Service) UploadScan(ctx context.Context, a identity.Actor, id, contentType string, body io.Reader) (*Dossier, error) {
+func (s *Service) UploadScan(ctx context.Context, a identity.Actor, id, declared string, body io.Reader) (*Dossier, error) {
 	d, err := s.st.get(ctx, id)
 	if err != nil {
 		return nil, err
@@ -55,7 +55,10 @@ func (s *Service) UploadScan(ctx context.Context, a identity.Actor, id, contentT
 	// typed as opaque bytes, and ingestion refuses it with a finding.
 	br := bufio.NewReaderSize(body, 4096)
 	head, _ := br.Peek(1024)
-	contentType = sniffedType(head)
+	contentType := sniffedType(head)
+	if declared != "" && contentType == "application/octet-stream" {
+		s.c.Log.Info("scan stored as opaque bytes: its content is none of PDF, TIFF, JPEG, PNG", "dossier", d.Code, "declared", declared)
+	}
 	body = br
 	// Stream the body to storage while hashing it: a scan is never held whole
 	// in memory here. The key names the upload, not its bytes (unknown until
