@@ -205,7 +205,7 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 	}
 	apiHandler := sohoaapi.New(sohoaapi.Config{
 		Dossiers: st.Dossiers, Vault: st.Vault, Catalog: catalog,
-		Auth:      sohoaapi.BearerAuth{Verifier: verifier, Now: o.Now},
+		Auth:      sohoaapi.BearerAuth{Verifier: verifier, Now: o.Now, Cache: sohoaapi.NewTokenCache(4096)},
 		Documents: sohoaapi.Printed{},
 		Signing:   signers.api, Verifier: signers.verifier, Inbox: notes.inbox, Reports: notes.reports,
 		Dev:     dev,
