@@ -330,7 +330,11 @@ func (s *Server) agencyQueue(w http.ResponseWriter, r *http.Request, a identity.
 	}
 	out := make([]dossierView, 0, len(ds))
 	for _, d := range ds {
-		out = append(out, viewDossier(a, d))
+		// The queue names no citizen: opening a dossier shows who it is
+		// for, and that read is in the citizen's access log.
+		v := viewDossier(a, d)
+		v.Citizen = nil
+		out = append(out, v)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"dossiers": out})
 	return nil

@@ -38,6 +38,9 @@ func TestAuditorSeesNoPersonalData(t *testing.T) {
 	if strings.Contains(string(b), ownerID) || strings.Contains(string(b), "Nguyễn Văn An") || !strings.Contains(string(b), f.code) {
 		t.Fatalf("auditor's view: %s", b)
 	}
+	if _, b := f.call(t, "officer", "GET", "/v1/agency/dossiers?status=RECEIVED", ""); !strings.Contains(string(b), f.code) || strings.Contains(string(b), ownerID) {
+		t.Fatalf("the officer's queue shows the citizen without a logged read: %s", b)
+	}
 	if _, b := f.call(t, "officer", "GET", "/v1/dossiers/"+f.id, ""); !strings.Contains(string(b), ownerID) {
 		t.Fatalf("officer's view lacks the citizen: %s", b)
 	}
