@@ -297,3 +297,24 @@ func TestSharesListed(t *testing.T) {
 		t.Fatalf("still listed: %+v", left)
 	}
 }
+
+// TestConsentCoversItsKinds: a consent granted for the CCCD does not cover a
+// second kind a later scan lacks; that needs the citizen again.
+func TestConsentCoversItsKinds(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	r, err := e.v.RequestReuse(ctx, owner.Subject, vault.ReuseRequest{DossierID: "d1", DossierCode: "X", Kinds: []string{"CCCD"}})
+	if err != nil || r.Status != vault.ReusePending {
+		t.Fatalf("%+v %v", r, err)
+	}
+	if r, err = e.v.DecideReuse(ctx, owner, "d1", true); err != nil || r.Status != vault.ReuseGranted {
+		t.Fatalf("%+v %v", r, err)
+	}
+	if r, _ = e.v.RequestReuse(ctx, owner.Subject, vault.ReuseRequest{DossierID: "d1", DossierCode: "X", Kinds: []string{"CCCD"}}); r.Status != vault.ReuseGranted {
+		t.Fatalf("asked again: %+v", r)
+	}
+	r, err = e.v.RequestReuse(ctx, owner.Subject, vault.ReuseRequest{DossierID: "d1", DossierCode: "X", Kinds: []string{"CCCD", "GKS"}})
+	if err != nil || r.Status != vault.ReusePending || len(r.Kinds) != 2 {
+		t.Fatalf("more kinds: %+v %v", r, err)
+	}
+}

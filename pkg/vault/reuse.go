@@ -128,6 +128,18 @@ func (s *Service) RequestReuse(ctx context.Context, owner string, n ReuseRequest
 		r, err := s.getReuse(ctx, owner, n.DossierID)
 		switch {
 		case err == nil:
+			if r.Status == ReuseGranted && !subset(n.Kinds, r.Kinds) {
+				// Consent covers the kinds it named: more kinds (a new scan
+				// lacks more) need the citizen's consent again.
+				if err := s.deleteReuse(ctx, owner, r); err != nil {
+					if errs.Is(err, errs.Conflict) {
+						continue
+					}
+					return nil, err
+				}
+				n.Kinds = union(r.Kinds, n.Kinds)
+				continue
+			}
 			if r.Status != ReusePending || sameKinds(r.Kinds, n.Kinds) {
 				return r, nil
 			}
@@ -179,6 +191,32 @@ func (s *Service) RequestReuse(ctx context.Context, owner string, n ReuseRequest
 		return r, nil
 	}
 	return nil, errs.E(errs.Unavailable, "the reuse request is busy; try again")
+}
+
+func subset(a, b []string) bool {
+	for _, k := range a {
+		if !slices.Contains(b, k) {
+			return false
+		}
+	}
+	return true
+}
+
+func union(a, b []string) []string {
+	out := slices.Clone(a)
+	for _, k := range b {
+		if !slices.Contains(out, k) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+func (s *Service) deleteReuse(ctx context.Context, owner string, r *ReuseRequest) error {
+	if err := s.t.Delete(ctx, docPK(owner), reuseSK(r.DossierID), r.version); err != nil {
+		return fmt.Errorf("replace reuse request: %w", err)
+	}
+	return nil
 }
 
 func sameKinds(a, b []string) bool {
