@@ -11,6 +11,7 @@ import (
 
 	"github.com/sohoa/sohoa/pkg/dossier"
 	"github.com/sohoa/sohoa/pkg/errs"
+	"github.com/sohoa/sohoa/pkg/humantext"
 	"github.com/sohoa/sohoa/pkg/identity"
 	"github.com/sohoa/sohoa/pkg/notify"
 	"github.com/sohoa/sohoa/pkg/report"
@@ -574,6 +575,12 @@ func (s *Server) devToken(w http.ResponseWriter, r *http.Request) error {
 	a := identity.Actor{Subject: in.Subject, Role: identity.Role(in.Role), Agency: in.Agency, Name: in.Name, PostOffice: in.PostOffice}
 	if err := a.Check(); err != nil {
 		return err
+	}
+	// The name is printed in sealed conversion marks and receipts.
+	for f, v := range map[string]string{"subject": in.Subject, "agency": in.Agency, "name": in.Name, "postOffice": in.PostOffice} {
+		if err := humantext.Check(f, v, false); err != nil {
+			return err
+		}
 	}
 	tok, err := s.c.Dev.IssueToken(a)
 	if err != nil {
