@@ -31,7 +31,7 @@ type crashPoint struct {
 func TestCrashEverywhereLosesNothing(t *testing.T) {
 	heavy(t)
 	var points []crashPoint
-	for _, at := range []string{"ingest.start#1",
+	for _, at := range []string{"ingest.start#1", "ingest.certified#1", "ingest.certified#3",
 		"vault.issue.blob#1", "vault.issue.record#1", "ingest.issue#1",
 		"vault.issue.blob#2", "vault.issue.record#2", "ingest.issue#2",
 		"vault.issue.blob#3", "vault.issue.record#3", "ingest.issue#3",

@@ -451,6 +451,7 @@ func (s *Service) storeComponent(ctx context.Context, d *Dossier, p procedure.Pr
 	if err := s.c.Blobs.WriteAll(ctx, key, content, &blob.WriterOptions{ContentType: "application/pdf"}); err != nil {
 		return Component{}, nil, fmt.Errorf("store component %s: %w", c.Code, err)
 	}
+	s.c.Checkpoint("ingest.certified")
 	return Component{Code: c.Code, Name: pc.Name, Pages: len(c.Pages), SHA256: digest, Source: SourceScan,
 		Certified: certified, Key: key, ScanPages: c.Pages}, content, nil
 }
