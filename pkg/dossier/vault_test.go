@@ -12,10 +12,13 @@ import (
 	"testing"
 	"time"
 
+	"gocloud.dev/blob"
+
 	"github.com/sohoa/sohoa/pkg/dossier"
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/identity"
 	"github.com/sohoa/sohoa/pkg/localtest"
+	"github.com/sohoa/sohoa/pkg/queue"
 	"github.com/sohoa/sohoa/pkg/scan/scantest"
 	"github.com/sohoa/sohoa/pkg/vault"
 )
@@ -409,5 +412,62 @@ func TestCitizenConsentsInVaultAndHiddenIsNeverReused(t *testing.T) {
 	}
 	if _, _, err := e.v.ReadForDossier(ctx, officer, owner.Subject, cccd.ID, d.Code); !errs.Is(err, errs.NotFound) {
 		t.Fatalf("a hidden document was served: %v", err)
+	}
+}
+
+// barrierQueue holds each Send until n uploads have reached it, so that two
+// uploads race for the dossier's save.
+type barrierQueue struct {
+	queue.Queue
+	wg *sync.WaitGroup
+}
+
+func (b barrierQueue) Send(ctx context.Context, topic string, body []byte, dedup string) error {
+	b.wg.Done()
+	b.wg.Wait()
+	return b.Queue.Send(ctx, topic, body, dedup)
+}
+
+// TestRacingUploadsLeaveNoOrphan: two scans uploaded at once; one wins, the
+// other is refused and its bytes are removed (they used to stay in storage,
+// belonging to no scan).
+func TestRacingUploadsLeaveNoOrphan(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	wg.Add(2)
+	svc := e.service(t, func(c *dossier.Config) { c.Queue = barrierQueue{Queue: e.q, wg: &wg} })
+	d := e.create(t)
+	errc := make(chan error, 2)
+	for i := 0; i < 2; i++ {
+		go func(i int) {
+			_, err := svc.UploadScan(ctx, clerk, d.ID, "application/pdf", bytes.NewReader([]byte(fmt.Sprintf("%%PDF-1.7 scan %d\n%%%%EOF\n", i))))
+			errc <- err
+		}(i)
+	}
+	var failed int
+	for i := 0; i < 2; i++ {
+		if err := <-errc; err != nil {
+			failed++
+			if !errs.Is(err, errs.Conflict) {
+				t.Errorf("the losing upload: %v, want Conflict", err)
+			}
+		}
+	}
+	got, _ := svc.Get(ctx, clerk, d.ID)
+	if failed != 1 || len(got.Scans) != 1 {
+		t.Fatalf("%d uploads failed, %d scans recorded", failed, len(got.Scans))
+	}
+	it := e.blobs.List(&blob.ListOptions{Prefix: dossier.ScanKeyPrefix + d.ID + "/"})
+	var keys []string
+	for {
+		obj, err := it.Next(ctx)
+		if err != nil {
+			break
+		}
+		keys = append(keys, obj.Key)
+	}
+	if len(keys) != 1 || keys[0] != got.Scans[0].Key {
+		t.Fatalf("blobs %v for scan %s", keys, got.Scans[0].Key)
 	}
 }
