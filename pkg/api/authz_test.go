@@ -22,6 +22,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/dossier"
 	"github.com/sohoa/sohoa/pkg/identity"
 	"github.com/sohoa/sohoa/pkg/procedure"
+	"github.com/sohoa/sohoa/pkg/records"
 	"github.com/sohoa/sohoa/pkg/scan"
 	"github.com/sohoa/sohoa/pkg/vault"
 )
@@ -46,6 +47,7 @@ type fixture struct {
 
 	vault    *vault.Service
 	dossiers *dossier.Service
+	table    records.Table
 }
 
 const (
@@ -59,7 +61,8 @@ func newFixture(t *testing.T, mut ...func(c *api.Config)) *fixture {
 	db := localtest.DB(t)
 	b := localtest.Bucket(t)
 	log := slog.New(slog.DiscardHandler)
-	v := vault.New(db.Table(), b, &vault.Options{Log: log})
+	mac, _ := vault.NewFileMAC([]byte("an access-log key the table never holds"))
+	v := vault.New(db.Table(), b, &vault.Options{Log: log, MAC: mac})
 	lim := scan.DefaultLimits()
 	ds, err := dossier.NewService(dossier.Config{Records: db.Table(), Blobs: b, Queue: db.Queue(),
 		Catalog: procedure.Default(), Calendar: calendar.Default(), Vault: v, Log: log,
@@ -76,7 +79,7 @@ func newFixture(t *testing.T, mut ...func(c *api.Config)) *fixture {
 		m(&cfg)
 	}
 	s := api.New(cfg)
-	f := &fixture{srv: httptest.NewServer(s), tokens: map[string]string{}, vault: v, dossiers: ds}
+	f := &fixture{srv: httptest.NewServer(s), tokens: map[string]string{}, vault: v, dossiers: ds, table: db.Table()}
 	t.Cleanup(f.srv.Close)
 
 	now := time.Now()

@@ -202,3 +202,57 @@ func TestSlowBodyIsCutOff(t *testing.T) {
 		t.Fatalf("a slow body was accepted: %d", resp.StatusCode)
 	}
 }
+
+// TestAuditAnswersItsVerdict: GET /v1/vault/audit checks the log on every
+// call: an edited row turns "verified" false and names the entry (it used to
+// answer 200 with the edited log and nothing else).
+func TestAuditAnswersItsVerdict(t *testing.T) {
+	f := newFixture(t)
+	var log struct {
+		Verified bool
+		Keyed    bool
+		BrokenAt int64
+		Problem  string
+		Entries  []struct{ Seq int64 }
+	}
+	get := func() {
+		t.Helper()
+		_, b := f.call(t, "owner", "GET", "/v1/vault/audit", "")
+		if err := json.Unmarshal(b, &log); err != nil {
+			t.Fatal(err)
+		}
+	}
+	get()
+	if !log.Verified || !log.Keyed || len(log.Entries) == 0 {
+		t.Fatalf("fresh log: %+v", log)
+	}
+	ctx := context.Background()
+	it, err := f.table.Get(ctx, "AUDIT#"+ownerID, "E#000000000001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	it.Data = []byte(strings.Replace(string(it.Data), "share-created", "nothing-here", 1))
+	if _, err := f.table.Put(ctx, it); err != nil {
+		t.Fatal(err)
+	}
+	get()
+	if log.Verified || log.BrokenAt != 1 || log.Problem == "" {
+		t.Fatalf("edited log: %+v", log)
+	}
+}
+
+// TestDevOutboxNeedsAToken: with the development routes on (the local stack's
+// -dev), the outbox still answers only a signed-in caller.
+func TestDevOutboxNeedsAToken(t *testing.T) {
+	f := newFixture(t, func(c *api.Config) {
+		c.Dev = &api.Dev{Outbox: func(context.Context, string) ([]api.OutboxMessage, error) {
+			return []api.OutboxMessage{{Channel: "sms", To: "+84900000001", Body: "OTP 123456"}}, nil
+		}}
+	})
+	if got, b := f.call(t, "none", "GET", "/v1/dev/outbox?to=%2B84900000001", ""); got != 401 || strings.Contains(string(b), "123456") {
+		t.Fatalf("outbox without a token: %d %s", got, b)
+	}
+	if got, _ := f.call(t, "clerk", "GET", "/v1/dev/outbox?to=%2B84900000001", ""); got != 200 {
+		t.Fatalf("outbox with a token: %d", got)
+	}
+}
