@@ -10,6 +10,9 @@ import (
 	"sync"
 	"time"
 
+	"gocloud.dev/blob"
+	"gocloud.dev/gcerrors"
+
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/identity"
 	"github.com/sohoa/sohoa/pkg/records"
@@ -219,6 +222,7 @@ func (q *sequencer) write(owner string, batch []*pendingEntry) (err error) {
 			records.Item{PK: pk, SK: seqKey(entries[0].Seq), Data: page})
 		err = s.t.Transact(ctx, items)
 		if err == nil {
+			s.writeAnchor(ctx, owner, nh)
 			return nil
 		}
 		if !errs.Is(err, errs.Conflict) {
@@ -372,6 +376,19 @@ func (s *Service) verify(ctx context.Context, owner string, es []Entry, h *head)
 		prev = e.Hash
 	}
 	n := int64(len(es))
+	// The anchor outside the records store (in the blob store) names the
+	// latest head written: a log cut back to an earlier entry, with its head
+	// reset to that entry's valid MAC, still falls short of it.
+	if a, err := s.readAnchor(ctx, owner); err != nil {
+		return v, err
+	} else if a != nil {
+		switch {
+		case a.Seq > n:
+			return broken(n+1, "entries %d to %d were removed (the anchor outside the records names entry %d)", n+1, a.Seq, a.Seq)
+		case a.Seq > 0 && es[a.Seq-1].Hash != a.Hash:
+			return broken(a.Seq, "entry %d is not the one the anchor outside the records names: the log was rewritten", a.Seq)
+		}
+	}
 	switch {
 	case h == nil && n > 0:
 		return broken(n, "the head is missing")
@@ -429,4 +446,42 @@ func (f *FileMAC) Sum(_ context.Context, msg []byte) ([]byte, error) {
 func (f *FileMAC) Verify(ctx context.Context, msg, mac []byte) (bool, error) {
 	want, _ := f.Sum(ctx, msg)
 	return hmac.Equal(want, mac), nil
+}
+
+// anchorKey is where owner's log anchor lives in the blob store: the owner's
+// ID hashed, never in clear in a key.
+func anchorKey(owner string) string {
+	sum := sha256.Sum256([]byte("sohoa-audit-anchor\x00" + owner))
+	return "audit-anchors/" + hex.EncodeToString(sum[:16])
+}
+
+// writeAnchor records the head just written outside the records store (on
+// AWS the vault bucket, under Object Lock). A failure is logged: the entries
+// are written and the read is served; only the truncation check loses ground.
+func (s *Service) writeAnchor(ctx context.Context, owner string, h head) {
+	if s.b == nil {
+		return
+	}
+	data, _ := json.Marshal(h)
+	if err := s.b.WriteAll(ctx, anchorKey(owner), data, &blob.WriterOptions{ContentType: "application/json"}); err != nil {
+		s.log.Error("ALARM: the access log's anchor could not be written", "owner", maskOwner(owner), "seq", h.Seq, "err", err)
+	}
+}
+
+func (s *Service) readAnchor(ctx context.Context, owner string) (*head, error) {
+	if s.b == nil {
+		return nil, nil
+	}
+	b, err := s.b.ReadAll(ctx, anchorKey(owner))
+	if err != nil {
+		if gcerrors.Code(err) == gcerrors.NotFound {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("read the access log's anchor: %w", err)
+	}
+	var h head
+	if err := json.Unmarshal(b, &h); err != nil {
+		return &head{Seq: 1 << 62}, nil // an unreadable anchor fails verification
+	}
+	return &h, nil
 }

@@ -318,3 +318,38 @@ func TestConsentCoversItsKinds(t *testing.T) {
 		t.Fatalf("more kinds: %+v %v", r, err)
 	}
 }
+
+// TestCutTailIsDetected: the last reads cut off and the head reset to the
+// earlier entry's head, whose MAC is valid: the anchor kept outside the
+// records store still names the later entry.
+func TestCutTailIsDetected(t *testing.T) {
+	e := keyedEnv(t)
+	ctx := context.Background()
+	d := e.issue(t, vault.NewDocument{Kind: "GKS"}, pdf)
+	if _, _, err := e.v.Content(ctx, owner, d.ID); err != nil { // entry 1
+		t.Fatal(err)
+	}
+	pk := "AUDIT#" + owner.Subject
+	h1, err := e.t.Get(ctx, pk, "HEAD")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.v.ReadForDossier(ctx, officer, owner.Subject, d.ID, "000.21.29.H29-261123-0001"); err != nil { // entry 2
+		t.Fatal(err)
+	}
+	if err := e.t.Delete(ctx, pk, "E#000000000002", 0); err != nil {
+		t.Fatal(err)
+	}
+	cur, _ := e.t.Get(ctx, pk, "HEAD")
+	h1.Version = cur.Version
+	if _, err := e.t.Put(ctx, h1); err != nil {
+		t.Fatal(err)
+	}
+	es, v, err := e.v.Audit(ctx, owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(es) != 1 || v.Verified || v.BrokenAt != 2 {
+		t.Fatalf("cut log: %d entries, %+v", len(es), v)
+	}
+}
