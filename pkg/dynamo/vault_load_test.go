@@ -14,7 +14,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/vault"
 )
 
-// TestVaultReadsUnderLoad: 200 readers of one citizen's documents at once,
+// TestVaultReadsUnderLoad: 200 readers of one citizen's documents at once (20 reads each),
 // through two vault instances (two Lambdas) on one DynamoDB table: no read
 // fails, each is in the citizen's access log exactly once, and the log (one
 // head item, the hot key) verifies.
@@ -33,7 +33,7 @@ func TestVaultReadsUnderLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const clients, each = 200, 5
+	const clients, each = 200, 20
 	var wg sync.WaitGroup
 	errc := make(chan error, clients*each)
 	lat := make([][]time.Duration, clients)
