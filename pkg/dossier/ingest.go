@@ -221,21 +221,27 @@ func (s *Service) Ingest(ctx context.Context, job IngestJob, lastAttempt bool) e
 	s.c.Checkpoint("ingest.start")
 	start := time.Now()
 	outcome, err := s.analyse(ctx, d, last)
+	issuing := false
 	if err == nil && !outcome.hasErrors() {
 		// Every certified copy the dossier will announce goes into the vault
 		// before the dossier says VALIDATED; the issue is keyed by the scan, so
 		// a redelivered job fills gaps and duplicates nothing.
 		probe := *d
 		probe.Components = outcome.components
-		err = s.ensureIssued(ctx, &probe, outcome.certified)
+		err, issuing = s.ensureIssued(ctx, &probe, outcome.certified), true
 	}
 	if err != nil {
 		if !lastAttempt || ctx.Err() != nil {
 			return err
 		}
 		s.c.Log.Error("ingestion failed on its last attempt", "dossier", d.Code, "err", err)
-		outcome = &analysis{findings: []Finding{{Severity: SeverityError, Code: scan.CodeUnreadable,
-			Message: "Không xử lý được tệp quét sau nhiều lần thử; bản gốc vẫn được lưu. Hãy quét lại và tải lên. / The scan could not be processed after several attempts; the original is kept. Scan again and upload."}}}
+		f := Finding{Severity: SeverityError, Code: scan.CodeUnreadable,
+			Message: "Không xử lý được tệp quét sau nhiều lần thử; bản gốc vẫn được lưu. Hãy quét lại và tải lên. / The scan could not be processed after several attempts; the original is kept. Scan again and upload."}
+		if issuing {
+			f = Finding{Severity: SeverityError, Code: "vault.unavailable",
+				Message: "Không lưu được bản sao điện tử có chứng thực vào kho dữ liệu của công dân sau nhiều lần thử; hồ sơ chưa được xác nhận. Hãy tải bản quét lên lại sau ít phút. / The certified copies could not be stored in the citizen's vault after several attempts; the dossier is not validated. Upload the scan again in a few minutes."}
+		}
+		outcome = &analysis{findings: []Finding{f}}
 	}
 	s.c.Checkpoint("ingest.issued")
 	_, err = s.update(ctx, d.ID, func(d *Dossier) error {
