@@ -625,7 +625,7 @@ func checkVaultPromises(t *testing.T, res map[string]any) {
 			}
 		}
 	}
-	for _, a := range []string{"s3:BypassGovernanceRetention", "s3:PutObjectRetention", "s3:DeleteObjectVersion"} {
+	for _, a := range []string{"s3:BypassGovernanceRetention", "s3:PutBucketObjectLockConfiguration", "s3:DeleteObjectVersion"} {
 		if !denied[a] {
 			t.Errorf("no bucket policy denies %s", a)
 		}
@@ -637,6 +637,9 @@ func checkVaultPromises(t *testing.T, res map[string]any) {
 	for _, id := range resourcesOfType(res, "AWS::Serverless::Function") {
 		p := get(res[id], "Properties")
 		vars, _ := get(p, "Environment", "Variables").(map[string]any)
+		if vars["SOHOA_VAULT_BUCKET"] != nil && fmt.Sprint(vars["SOHOA_VAULT_LOCK"]) != "true" {
+			t.Errorf("%s writes the vault without locking each document for its kind's retention (SOHOA_VAULT_LOCK)", id)
+		}
 		for k := range vars {
 			if strings.Contains(k, "SECRET") && !strings.HasSuffix(k, "_ARN") {
 				t.Errorf("%s: secret in the environment: %s", id, k)

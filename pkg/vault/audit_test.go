@@ -353,3 +353,52 @@ func TestCutTailIsDetected(t *testing.T) {
 		t.Fatalf("cut log: %d entries, %+v", len(es), v)
 	}
 }
+
+// TestRetentionPerKind: each document's bytes are locked for its kind's
+// retention (a signed result longer than a certified copy) through the Lock
+// port; a store that cannot lock refuses the write instead of storing the
+// document unlocked.
+func TestRetentionPerKind(t *testing.T) {
+	db := localtest.DB(t)
+	b := localtest.Bucket(t)
+	now := time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)
+	var asked []time.Time
+	v := vault.New(db.Table(), b, &vault.Options{Now: func() time.Time { return now },
+		Retention: func(kind string, signed bool) time.Duration {
+			if signed {
+				return 75 * 365 * 24 * time.Hour
+			}
+			return 10 * 365 * 24 * time.Hour
+		},
+		Lock: func(until time.Time) func(func(any) bool) error {
+			asked = append(asked, until)
+			return func(func(any) bool) error { return nil }
+		}})
+	ctx := context.Background()
+	res, err := v.Issue(ctx, vault.NewDocument{Owner: owner.Subject, Kind: "GKS", Signed: true}, pdf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp, err := v.Issue(ctx, vault.NewDocument{Owner: owner.Subject, Kind: "CCCD", Certified: true}, pdf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(asked) != 2 || !asked[0].Equal(now.Add(75*365*24*time.Hour)) || !asked[1].Equal(now.Add(10*365*24*time.Hour)) ||
+		!res.RetainUntil.Equal(asked[0]) || !cp.RetainUntil.Equal(asked[1]) {
+		t.Fatalf("locks asked %v; result %v, copy %v", asked, res.RetainUntil, cp.RetainUntil)
+	}
+	// On the local file store the lock cannot be taken: the issue fails.
+	strict := vault.New(db.Table(), b, &vault.Options{Retention: func(string, bool) time.Duration { return time.Hour },
+		Lock: func(until time.Time) func(func(any) bool) error {
+			return func(as func(any) bool) error {
+				var p *int
+				if !as(&p) {
+					return fmt.Errorf("not S3")
+				}
+				return nil
+			}
+		}})
+	if _, err := strict.Issue(ctx, vault.NewDocument{Owner: owner.Subject, Kind: "X"}, pdf); err == nil {
+		t.Fatal("a document was stored without the lock it needs")
+	}
+}

@@ -53,6 +53,9 @@ type Document struct {
 	Digitizer   string    `json:"digitizer,omitempty"`
 	DigitizedAt time.Time `json:"digitizedAt,omitzero"`
 	Version     int       `json:"version"`
+	// RetainUntil is the date before which nobody can delete or change the
+	// stored bytes (Object Lock); zero where the store does not lock.
+	RetainUntil time.Time `json:"retainUntil,omitzero"`
 	History     []Version `json:"history,omitempty"`
 	Hidden      bool      `json:"-"`
 	Key         string    `json:"-"`
@@ -88,6 +91,8 @@ type Service struct {
 	mac        MAC
 	codes      CodeSender
 	audit      *sequencer
+	lock       func(until time.Time) func(asFunc func(any) bool) error
+	retention  func(kind string, signed bool) time.Duration
 }
 
 // Options are the Service's optional settings; nil means defaults.
@@ -105,6 +110,11 @@ type Options struct {
 	// Codes sends reuse-consent codes to the contact on record in a
 	// citizen's vault. Nil: consent is given only in the vault itself.
 	Codes CodeSender
+	// Lock, if set, makes a document's bytes immutable until a date (on AWS
+	// s3.RetainUntil: Object Lock COMPLIANCE per object); Retention says how
+	// long for each kind of document. Nil Lock: the bucket's default applies.
+	Lock      func(until time.Time) func(asFunc func(any) bool) error
+	Retention func(kind string, signed bool) time.Duration
 }
 
 // New returns a vault over a records table and a blob bucket.
@@ -115,6 +125,7 @@ func New(t records.Table, b *blob.Bucket, o *Options) *Service {
 			s.checkpoint = o.Checkpoint
 		}
 		s.mac, s.codes = o.MAC, o.Codes
+		s.lock, s.retention = o.Lock, o.Retention
 		if o.Now != nil {
 			s.now = o.Now
 		}
@@ -286,7 +297,14 @@ func (s *Service) issueOnce(ctx context.Context, n NewDocument, content []byte) 
 	d.Signed, d.Certified, d.Digitizer, d.DigitizedAt = n.Signed, n.Certified, n.Digitizer, n.DigitizedAt
 	d.IssuedAt, d.SHA256, d.Size, d.Hidden, d.IssueKey = now, digest, int64(len(content)), hidden, n.IssueKey
 	d.Key = fmt.Sprintf("vault/%s/v%d-%s.pdf", d.ID, d.Version, d.SHA256[:16])
-	if err := s.b.WriteAll(ctx, d.Key, content, &blob.WriterOptions{ContentType: "application/pdf"}); err != nil {
+	wo := &blob.WriterOptions{ContentType: "application/pdf"}
+	if s.lock != nil && s.retention != nil {
+		if keep := s.retention(d.Kind, d.Signed); keep > 0 {
+			d.RetainUntil = now.Add(keep)
+			wo.BeforeWrite = s.lock(d.RetainUntil)
+		}
+	}
+	if err := s.b.WriteAll(ctx, d.Key, content, wo); err != nil {
 		return nil, fmt.Errorf("store vault document: %w", err)
 	}
 	s.checkpoint("vault.issue.blob")

@@ -39,6 +39,7 @@ const (
 	EnvCSCSecretARN   = "SOHOA_CSC_CLIENT_SECRET_ARN" // Secrets Manager secret of the CSC client (the deployment)
 	EnvTSAURL         = "SOHOA_TSA_URL"               // RFC 3161 time-stamping authority
 	EnvAuditKeyID     = "SOHOA_AUDIT_KEY_ID"          // KMS HMAC key anchoring the vault's access log
+	EnvVaultLock      = "SOHOA_VAULT_LOCK"            // "true": lock each vault document for its kind's retention (Object Lock)
 	EnvSealKeyID      = "SOHOA_SEAL_KEY_ID"           // asymmetric KMS key of the agency seal (certified copies)
 	EnvBaseURL        = "SOHOA_API_BASE_URL"          // public URL of the API (links in answers)
 	EnvPortalURL      = "SOHOA_PORTAL_URL"            // citizen portal, shown in notifications
@@ -62,11 +63,11 @@ const (
 var Vars = map[string][]Var{
 	"api": {{EnvTable, true}, {EnvDossierBucket, true}, {EnvVaultBucket, true}, {EnvIngestQueueURL, true},
 		{EnvDataKeyID, false}, {EnvCSCURL, false}, {EnvCSCClientID, false}, {EnvCSCSecret, false}, {EnvCSCSecretARN, false},
-		{EnvTSAURL, false}, {EnvBaseURL, false}, {EnvS3PathStyle, false}, {EnvAuditKeyID, false}},
+		{EnvTSAURL, false}, {EnvBaseURL, false}, {EnvS3PathStyle, false}, {EnvAuditKeyID, false}, {EnvVaultLock, false}},
 	"ingest": {{EnvTable, true}, {EnvDossierBucket, true}, {EnvVaultBucket, true},
-		{EnvDataKeyID, false}, {EnvMaxReceive, false}, {EnvS3PathStyle, false}, {EnvSealKeyID, false}, {EnvTSAURL, false}, {EnvAuditKeyID, false}},
+		{EnvDataKeyID, false}, {EnvMaxReceive, false}, {EnvS3PathStyle, false}, {EnvSealKeyID, false}, {EnvTSAURL, false}, {EnvAuditKeyID, false}, {EnvVaultLock, false}},
 	"signer": {{EnvTable, true}, {EnvDossierBucket, true}, {EnvVaultBucket, true},
-		{EnvDataKeyID, false}, {EnvCSCURL, true}, {EnvCSCClientID, false}, {EnvCSCSecret, false}, {EnvCSCSecretARN, false}, {EnvAuditKeyID, false},
+		{EnvDataKeyID, false}, {EnvCSCURL, true}, {EnvCSCClientID, false}, {EnvCSCSecret, false}, {EnvCSCSecretARN, false}, {EnvAuditKeyID, false}, {EnvVaultLock, false},
 		{EnvTSAURL, true}, {EnvMaxReceive, false}, {EnvS3PathStyle, false}},
 	"notify": {{EnvTable, true}, {EnvDossierBucket, true}, {EnvPortalURL, false},
 		{EnvMailFrom, false}, {EnvSMSSenderID, false}, {EnvS3PathStyle, false}},

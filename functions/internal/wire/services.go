@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"time"
 
 	pdfcpu "github.com/pdfcpu/pdfcpu/pkg/api"
 	"gocloud.dev/blob"
@@ -21,6 +22,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/procedure"
 	"github.com/sohoa/sohoa/pkg/queue"
 	"github.com/sohoa/sohoa/pkg/records"
+	"github.com/sohoa/sohoa/pkg/s3"
 	"github.com/sohoa/sohoa/pkg/scan"
 	"github.com/sohoa/sohoa/pkg/sqs"
 	"github.com/sohoa/sohoa/pkg/vault"
@@ -130,6 +132,12 @@ func (c *Core) OpenVault(ctx context.Context) (*vault.Service, error) {
 		return nil, err
 	}
 	o := &vault.Options{Log: c.Log}
+	// Every document's bytes are locked (Object Lock COMPLIANCE) for its
+	// kind's retention, beyond the bucket's default. Test servers without
+	// Object Lock leave it off.
+	if c.Env.Get(EnvVaultLock) == "true" {
+		o.Lock, o.Retention = s3.RetainUntil, VaultRetention
+	}
 	// The access log's chain is anchored by a KMS HMAC key: the table and
 	// whoever can write it never hold the key.
 	if id := c.Env.Get(EnvAuditKeyID); id != "" {
@@ -142,6 +150,19 @@ func (c *Core) OpenVault(ctx context.Context) (*vault.Service, error) {
 		c.Log.Warn("no access-log key (" + EnvAuditKeyID + "): the access log is hash-chained but not keyed")
 	}
 	return vault.New(c.Table, b, o), nil
+}
+
+// VaultRetention is how long the vault keeps a document's bytes immutable:
+// a signed result, which the agency cannot issue again from nothing, for a
+// lifetime (100 years); a certified copy of a paper the citizen still holds
+// for ten years, the bucket's default. A deployment decision the archives
+// law bounds from below.
+func VaultRetention(kind string, signed bool) time.Duration {
+	const year = 365 * 24 * time.Hour
+	if signed {
+		return 100 * year
+	}
+	return 10 * year
 }
 
 // Config keys in the dossier bucket: deployment data that is too large for
