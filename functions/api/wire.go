@@ -31,9 +31,9 @@ func newHandler(ctx context.Context, cfg wire.Config) (handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := wire.Ports{Vault: c.VaultBucket, Queue: c.APIQueue()}
+	p := wire.Ports{Queue: c.APIQueue()}
 	var apiSigning sohoaapi.Signing
-	sg, err := remotesign.New(cfg, c.Roots)
+	sg, err := remotesign.New(ctx, cfg, c.Roots)
 	switch {
 	case err == nil:
 		p.Signer, apiSigning = signing.ForDossiers(sg), sohoaapi.SigningService(sg)
