@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sohoa/sohoa/pkg/testkit/localtest"
 	"github.com/sohoa/sohoa/pkg/records"
+	"github.com/sohoa/sohoa/pkg/testkit/localtest"
 	"github.com/sohoa/sohoa/pkg/vault"
 )
 
