@@ -172,7 +172,7 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 		return nil, err
 	}
 	signers.background = append(signers.background, notes.background...)
-	apiHandler := sohoaapi.New(sohoaapi.Config{
+	apiConfig := sohoaapi.Config{
 		Dossiers: st.Dossiers, Vault: st.Vault, Catalog: catalog,
 		Auth:      sohoaapi.BearerAuth{Verifier: verifier, Now: o.Now},
 		Documents: sohoaapi.Printed{},
@@ -183,7 +183,11 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 		},
 		Ready:   func(ctx context.Context) error { return st.ready(ctx) },
 		BaseURL: st.URL, Log: o.Log,
-	})
+	}
+	if apiConfig.Pages, err = newPages(apiConfig, st, verifier, officers, o); err != nil {
+		return nil, err
+	}
+	apiHandler := sohoaapi.New(apiConfig)
 	mux := http.NewServeMux()
 	mux.Handle("/pki/", st.PKI.Handler())
 	if signers.csc != nil {

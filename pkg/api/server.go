@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/sohoa/sohoa/pkg/dossier"
@@ -116,6 +117,9 @@ type Config struct {
 	Log     *slog.Logger
 	// MaxVerifyBytes bounds a PDF posted to /v1/verify; default 50 MB.
 	MaxVerifyBytes int64
+	// Pages, if set, serves every path outside /v1 and /healthz: the web
+	// pages for people (pkg/web) on the same router.
+	Pages http.Handler
 }
 
 // Server is the HTTP API.
@@ -225,6 +229,10 @@ func (s *Server) register() {
 	}
 	// Anything else: a problem, not the mux's plain-text 404.
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if s.c.Pages != nil && !strings.HasPrefix(r.URL.Path, "/v1/") {
+			s.c.Pages.ServeHTTP(w, r)
+			return
+		}
 		writeError(w, r, s.c.Log, errs.E(errs.NotFound, "no route %s %s", r.Method, r.URL.Path))
 	})
 }
