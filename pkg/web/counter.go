@@ -55,7 +55,7 @@ var createFields = map[string]string{
 func (h *Handler) counterNew(w http.ResponseWriter, r *http.Request, p *page) error {
 	pr, err := h.c.API.Catalog.Get(r.URL.Query().Get("procedure"))
 	if err != nil {
-		return errs.E(errs.NotFound, "không có thủ tục này trong danh mục / no such procedure in the catalog")
+		return errs.E(errs.NotFound, "Không có thủ tục này trong danh mục / No such procedure in the catalog")
 	}
 	p.Title = p.T("Tiếp nhận hồ sơ mới", "New dossier")
 	p.Data = newDossierData{Procedure: pr, Form: dossierForm{PostOffice: p.Actor.PostOffice}}
@@ -71,7 +71,7 @@ func (h *Handler) counterCreate(w http.ResponseWriter, r *http.Request, p *page)
 		PostOffice: r.PostFormValue("postoffice"), ReturnByPost: r.PostFormValue("returnbypost") == "yes"}
 	pr, err := h.c.API.Catalog.Get(r.PostFormValue("procedure"))
 	if err != nil {
-		return errs.E(errs.NotFound, "không có thủ tục này trong danh mục / no such procedure in the catalog")
+		return errs.E(errs.NotFound, "Không có thủ tục này trong danh mục / No such procedure in the catalog")
 	}
 	d, err := h.c.API.Dossiers.Create(r.Context(), *p.Actor, dossier.CreateInput{Procedure: pr.Code,
 		Citizen:    dossier.Citizen{ID: f.ID, Name: f.Name, Phone: f.Phone, Email: f.Email},
@@ -110,7 +110,7 @@ func (h *Handler) counterSheets(w http.ResponseWriter, r *http.Request, p *page)
 	code, _ := strings.CutSuffix(r.PathValue("procedure"), ".pdf")
 	pr, err := h.c.API.Catalog.Get(code)
 	if err != nil {
-		return errs.E(errs.NotFound, "không có thủ tục này trong danh mục / no such procedure in the catalog")
+		return errs.E(errs.NotFound, "Không có thủ tục này trong danh mục / No such procedure in the catalog")
 	}
 	only := r.URL.Query().Get("component")
 	var parts []io.ReadSeeker
@@ -125,7 +125,7 @@ func (h *Handler) counterSheets(w http.ResponseWriter, r *http.Request, p *page)
 		parts = append(parts, bytes.NewReader(b))
 	}
 	if len(parts) == 0 {
-		return errs.E(errs.NotFound, "thủ tục không có thành phần này / the procedure has no such component")
+		return errs.E(errs.NotFound, "Thủ tục không có thành phần này / The procedure has no such component")
 	}
 	var out bytes.Buffer
 	if len(parts) == 1 {

@@ -166,11 +166,11 @@ func (h *Handler) deskDecide(w http.ResponseWriter, r *http.Request, p *page) er
 		approve = true
 	case "reject":
 	default:
-		return h.deskFormError(w, r, p, errs.FieldError("approve", "hãy chọn duyệt hoặc từ chối / choose approve or reject"), "decision-approve")
+		return h.deskFormError(w, r, p, errs.FieldError("approve", "Hãy chọn duyệt hoặc từ chối / Choose approve or reject"), "decision-approve")
 	}
 	note := strings.TrimSpace(r.PostFormValue("note"))
 	if !approve && note == "" {
-		return h.deskFormError(w, r, p, errs.FieldError("note", "khi từ chối, hãy ghi lý do cho công dân / when rejecting, write the reason for the citizen"), "note")
+		return h.deskFormError(w, r, p, errs.FieldError("note", "Khi từ chối, hãy ghi lý do cho công dân / When rejecting, write the reason for the citizen"), "note")
 	}
 	if _, err := h.c.API.Dossiers.Decide(r.Context(), *p.Actor, id, approve, note); err != nil {
 		return h.deskFormError(w, r, p, err, "decision-approve")
@@ -219,11 +219,11 @@ func (h *Handler) deskSign(w http.ResponseWriter, r *http.Request, p *page) erro
 	id := r.PathValue("id")
 	otp := strings.TrimSpace(r.PostFormValue("otp"))
 	if otp == "" {
-		return h.deskFormError(w, r, p, errs.FieldError("otp", "hãy nhập mã xác thực (OTP) vừa nhận / enter the one-time code you received"), "otp")
+		return h.deskFormError(w, r, p, errs.FieldError("otp", "Hãy nhập mã xác thực (OTP) vừa nhận / Enter the one-time code you received"), "otp")
 	}
 	if _, err := h.c.API.Dossiers.SignResult(r.Context(), *p.Actor, id, r.PostFormValue("credential"), otp); err != nil {
 		if errs.Is(err, errs.Forbidden) {
-			err = errs.FieldError("otp", "mã xác thực sai hoặc đã dùng; hãy gửi mã mới / the code is wrong or was used; send a new one")
+			err = errs.FieldError("otp", "Mã xác thực sai hoặc đã dùng; hãy gửi mã mới / The code is wrong or was used; send a new one")
 		}
 		return h.deskFormError(w, r, p, err, "otp")
 	}

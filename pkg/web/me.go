@@ -57,7 +57,14 @@ func (h *Handler) me(w http.ResponseWriter, r *http.Request, p *page) error {
 		}
 		md.Groups[i].Docs = append(md.Groups[i].Docs, d)
 	}
-	sort.SliceStable(md.Groups, func(i, j int) bool { return md.Groups[i].Name < md.Groups[j].Name })
+	// Results the citizen was issued first, then certified copies, by name.
+	sort.SliceStable(md.Groups, func(i, j int) bool {
+		si, sj := md.Groups[i].Docs[0].Signed, md.Groups[j].Docs[0].Signed
+		if si != sj {
+			return si
+		}
+		return md.Groups[i].Name < md.Groups[j].Name
+	})
 	if h.c.API.Inbox != nil {
 		if md.Notifications, err = h.c.API.Inbox.List(r.Context(), p.Actor.Subject); err != nil {
 			return err
@@ -118,7 +125,7 @@ func (h *Handler) meDownload(w http.ResponseWriter, r *http.Request, p *page) er
 	if v := r.URL.Query().Get("version"); v != "" {
 		n, perr := strconv.Atoi(v)
 		if perr != nil || n < 1 {
-			return errs.E(errs.NotFound, "không có phiên bản này / no such version")
+			return errs.E(errs.NotFound, "Không có phiên bản này / No such version")
 		}
 		d, b, err = h.c.API.Vault.VersionContent(r.Context(), *p.Actor, r.PathValue("doc"), n)
 	} else {
@@ -259,6 +266,10 @@ func sentence(p *page, e vault.Entry, doc string) string {
 	s := fmt.Sprintf("%s %s %s %s", who, verb, doc,
 		p.T(fmt.Sprintf("lúc %s ngày %s", at.Format("15:04"), at.Format("02/01/2006")),
 			fmt.Sprintf("at %s on %s", at.Format("15:04"), at.Format("02/01/2006"))))
+	if _, to, ok := strings.Cut(e.Purpose, " to "); ok && strings.HasPrefix(e.Action, "share-") {
+		to, _, _ = strings.Cut(to, " for ")
+		s += p.T(" (cho "+to+")", " (for "+to+")")
+	}
 	if code, ok := strings.CutPrefix(e.Purpose, "dossier "); ok {
 		s += p.T(" trong hồ sơ ", " in dossier ") + code
 	}

@@ -61,7 +61,7 @@ func randomString() (string, error) {
 func (h *Handler) oidcStart(w http.ResponseWriter, r *http.Request, p *page) error {
 	o := h.c.OIDC
 	if o == nil {
-		return errs.E(errs.NotFound, "không có trang này / no such page")
+		return errs.E(errs.NotFound, "Không có trang này / No such page")
 	}
 	state, err := randomString()
 	if err != nil {
@@ -84,10 +84,10 @@ func (h *Handler) oidcStart(w http.ResponseWriter, r *http.Request, p *page) err
 func (h *Handler) oidcCallback(w http.ResponseWriter, r *http.Request, p *page) error {
 	o := h.c.OIDC
 	if o == nil {
-		return errs.E(errs.NotFound, "không có trang này / no such page")
+		return errs.E(errs.NotFound, "Không có trang này / No such page")
 	}
 	deny := func(why string) error {
-		return errs.E(errs.Unauthorized, "đăng nhập không thành công (%s); hãy thử lại / sign-in failed (%s); try again", why, why)
+		return errs.E(errs.Unauthorized, "Đăng nhập không thành công (%s); hãy thử lại / Sign-in failed (%s); try again", why, why)
 	}
 	c, err := r.Cookie(oidcCookie)
 	if err != nil {

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/identity"
@@ -144,13 +146,13 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 // page's language; a message without the separator is returned whole.
 func (p *page) pick(msg string) string {
 	vi, en, ok := strings.Cut(msg, " / ")
-	if !ok {
-		return msg
+	if ok {
+		msg = vi
+		if p.Lang == "en" {
+			msg = en
+		}
 	}
-	if p.Lang == "en" {
-		return en
-	}
-	return vi
+	return upperFirst(msg)
 }
 
 // formError turns a domain error into a form error when it names a field
@@ -175,3 +177,11 @@ func redirect(w http.ResponseWriter, r *http.Request, path string, q url.Values)
 }
 
 func asErr(err error, e **errs.Error) bool { return errors.As(err, e) }
+
+// upperFirst starts a message with a capital letter, as a sentence.
+func upperFirst(s string) string {
+	for i, r := range s {
+		return string(unicode.ToUpper(r)) + s[i+utf8.RuneLen(r):]
+	}
+	return s
+}

@@ -83,7 +83,7 @@ type verifyData struct {
 func (h *Handler) verify(w http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title = p.T("Kiểm tra chữ ký số", "Verify a signed PDF")
 	if h.c.API.Verifier == nil {
-		return errs.E(errs.Unavailable, "chưa cấu hình kiểm tra chữ ký / verification is not configured")
+		return errs.E(errs.Unavailable, "Chưa cấu hình kiểm tra chữ ký / Verification is not configured")
 	}
 	limit := h.c.API.MaxVerifyBytes
 	if limit == 0 {
@@ -116,13 +116,13 @@ func formFile(w http.ResponseWriter, r *http.Request, field string, limit int64)
 	defer f.Close()
 	b, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
-		return nil, "", errs.E(errs.Invalid, "tải tệp lên bị gián đoạn / the upload was interrupted")
+		return nil, "", errs.E(errs.Invalid, "Tải tệp lên bị gián đoạn / The upload was interrupted")
 	}
 	if int64(len(b)) > limit {
-		return nil, "", errs.E(errs.TooLarge, "tệp lớn hơn %d MB / the file is larger than %d MB", limit>>20, limit>>20)
+		return nil, "", errs.E(errs.TooLarge, "Tệp lớn hơn %d MB / The file is larger than %d MB", limit>>20, limit>>20)
 	}
 	if len(b) == 0 {
-		return nil, "", errs.E(errs.Invalid, "tệp đã chọn rỗng / the chosen file is empty")
+		return nil, "", errs.E(errs.Invalid, "Tệp đã chọn rỗng / The chosen file is empty")
 	}
 	return b, fh.Filename, nil
 }
@@ -130,11 +130,11 @@ func formFile(w http.ResponseWriter, r *http.Request, field string, limit int64)
 func openFormFile(w http.ResponseWriter, r *http.Request, field string, limit int64) (multipart.File, *multipart.FileHeader, error) {
 	r.Body = http.MaxBytesReader(w, r.Body, limit+1<<20)
 	if err := r.ParseMultipartForm(8 << 20); err != nil {
-		return nil, nil, errs.E(errs.Invalid, "hãy chọn một tệp để tải lên / choose a file to upload")
+		return nil, nil, errs.E(errs.Invalid, "Hãy chọn một tệp để tải lên / Choose a file to upload")
 	}
 	f, fh, err := r.FormFile(field)
 	if err != nil {
-		return nil, nil, errs.E(errs.Invalid, "hãy chọn một tệp để tải lên / choose a file to upload")
+		return nil, nil, errs.E(errs.Invalid, "Hãy chọn một tệp để tải lên / Choose a file to upload")
 	}
 	return f, fh, nil
 }

@@ -64,7 +64,7 @@ func (h *Handler) monthStats(r *http.Request, p *page, m time.Time) (monthStats,
 // beneath and a CSV download.
 func (h *Handler) stats(w http.ResponseWriter, r *http.Request, p *page) error {
 	if h.c.API.Reports == nil {
-		return errs.E(errs.Unavailable, "chưa cấu hình thống kê / reports are not configured")
+		return errs.E(errs.Unavailable, "Chưa cấu hình thống kê / Reports are not configured")
 	}
 	now := h.c.Now().In(vnZone)
 	cur := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, vnZone)
@@ -101,11 +101,11 @@ func (h *Handler) stats(w http.ResponseWriter, r *http.Request, p *page) error {
 
 func (h *Handler) statsCSV(w http.ResponseWriter, r *http.Request, p *page) error {
 	if h.c.API.Reports == nil {
-		return errs.E(errs.Unavailable, "chưa cấu hình thống kê / reports are not configured")
+		return errs.E(errs.Unavailable, "Chưa cấu hình thống kê / Reports are not configured")
 	}
 	m, err := time.ParseInLocation("2006-01", r.URL.Query().Get("month"), vnZone)
 	if err != nil {
-		return errs.E(errs.Invalid, "tháng không hợp lệ / not a valid month")
+		return errs.E(errs.Invalid, "Tháng không hợp lệ / Not a valid month")
 	}
 	from, to := monthPeriod(m)
 	st, err := h.c.API.Reports.For(r.Context(), *p.Actor, from, to)
@@ -175,7 +175,7 @@ func agencyChart(p *page, st []report.AgencyStats, names map[string]string) stri
 
 // trendChart draws the dossiers received per month with the on-time rate.
 func trendChart(p *page, ms []monthStats) string {
-	const chartH, barW, gap, top = 160, 60, 30, 24
+	const chartH, barW, gap, top = 160, 64, 36, 24
 	max := 1
 	for _, m := range ms {
 		if m.Totals.Received > max {
@@ -197,7 +197,7 @@ func trendChart(p *page, ms []monthStats) string {
 		if m.Totals.Resolved > 0 {
 			rate = fmt.Sprintf("%.0f%%", m.Totals.OnTimeRate*100)
 		}
-		fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="13" text-anchor="middle" fill="%s">%s %s</text>`, x+barW/2, chartH+top+38, colOnTime, html.EscapeString(p.T("đúng hạn", "on time")), rate)
+		fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="13" text-anchor="middle" fill="%s">%s</text>`, x+barW/2, chartH+top+38, colOnTime, rate)
 	}
 	b.WriteString(`</svg>`)
 	return b.String()

@@ -94,7 +94,7 @@ func New(c Config) (*Handler, error) {
 	// in the page is needed.
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.fail(w, r, errs.E(errs.Forbidden, "yêu cầu đến từ một trang khác đã bị chặn / a request from another site was refused"))
+		h.fail(w, r, errs.E(errs.Forbidden, "Yêu cầu đến từ một trang khác đã bị chặn / A request from another site was refused"))
 	}))
 	h.h = cop.Handler(h.mux)
 	return h, nil
@@ -167,7 +167,7 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET /s/{token}", h.public(h.sharePage))
 	m.HandleFunc("GET /s/{token}/file", h.public(h.shareFile))
 	m.HandleFunc("/", h.public(func(w http.ResponseWriter, r *http.Request, p *page) error {
-		return errs.E(errs.NotFound, "không có trang này / no such page")
+		return errs.E(errs.NotFound, "Không có trang này / No such page")
 	}))
 }
 
@@ -193,11 +193,11 @@ func (h *Handler) auth(role identity.Role, f pageFunc) http.HandlerFunc {
 				http.Redirect(w, r, "/signin?next="+r.URL.EscapedPath(), http.StatusSeeOther)
 				return
 			}
-			h.fail(w, r, errs.E(errs.Unauthorized, "phiên đăng nhập đã hết; hãy đăng nhập lại / your session ended; sign in again"))
+			h.fail(w, r, errs.E(errs.Unauthorized, "Phiên đăng nhập đã hết; hãy đăng nhập lại / Your session ended; sign in again"))
 			return
 		}
 		if p.Actor.Role != role {
-			h.fail(w, r, errs.E(errs.Forbidden, "trang này dành cho %s / this page is for %s", roleName("vi", role), roleName("en", role)))
+			h.fail(w, r, errs.E(errs.Forbidden, "Trang này dành cho %s / This page is for %s", roleName("vi", role), roleName("en", role)))
 			return
 		}
 		r = r.WithContext(identity.WithActor(r.Context(), *p.Actor))
