@@ -28,7 +28,9 @@ type OIDC struct {
 	TokenURL     string // token endpoint (Cognito: https://DOMAIN/oauth2/token)
 	ClientID     string
 	ClientSecret string // empty for a public client
-	RedirectURL  string // this site's /signin/callback
+	// RedirectURL is this site's /signin/callback as registered with the
+	// provider; empty: https://<the request's host>/signin/callback.
+	RedirectURL string
 	Scopes       []string
 	// Actor maps the ID token's verified claims to an actor (on AWS the same
 	// mapping as the API's JWT authorizer claims).
@@ -39,12 +41,20 @@ type OIDC struct {
 
 const oidcCookie = "sohoa_oidc"
 
-func (o *OIDC) config() *oauth2.Config {
+func (o *OIDC) config(r *http.Request) *oauth2.Config {
+	redirect := o.RedirectURL
+	if redirect == "" {
+		scheme := "https"
+		if loopback(r) && r.TLS == nil {
+			scheme = "http"
+		}
+		redirect = scheme + "://" + r.Host + "/signin/callback"
+	}
 	scopes := o.Scopes
 	if len(scopes) == 0 {
 		scopes = []string{"openid", "email", "profile"}
 	}
-	return &oauth2.Config{ClientID: o.ClientID, ClientSecret: o.ClientSecret, RedirectURL: o.RedirectURL, Scopes: scopes,
+	return &oauth2.Config{ClientID: o.ClientID, ClientSecret: o.ClientSecret, RedirectURL: redirect, Scopes: scopes,
 		Endpoint: oauth2.Endpoint{AuthURL: o.AuthURL, TokenURL: o.TokenURL}}
 }
 
@@ -74,7 +84,7 @@ func (h *Handler) oidcStart(w http.ResponseWriter, r *http.Request, p *page) err
 	verifier := oauth2.GenerateVerifier()
 	next := safeNext(r.URL.Query().Get("next"))
 	h.setCookie(w, r, oidcCookie, strings.Join([]string{state, nonce, verifier, base64.RawURLEncoding.EncodeToString([]byte(next))}, "."), 10*time.Minute)
-	u := o.config().AuthCodeURL(state, oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("nonce", nonce))
+	u := o.config(r).AuthCodeURL(state, oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("nonce", nonce))
 	http.Redirect(w, r, u, http.StatusFound)
 	return nil
 }
@@ -107,7 +117,7 @@ func (h *Handler) oidcCallback(w http.ResponseWriter, r *http.Request, p *page) 
 		client = &http.Client{Timeout: 10 * time.Second}
 	}
 	ctx := context.WithValue(r.Context(), oauth2.HTTPClient, client)
-	tok, err := o.config().Exchange(ctx, q.Get("code"), oauth2.VerifierOption(parts[2]))
+	tok, err := o.config(r).Exchange(ctx, q.Get("code"), oauth2.VerifierOption(parts[2]))
 	if err != nil {
 		h.c.Log.Warn("oidc code exchange failed", "err", err)
 		return deny("code")

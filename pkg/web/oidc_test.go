@@ -106,7 +106,6 @@ func TestOIDCCodeFlowWithPKCE(t *testing.T) {
 	h, _ := newTestPages(t, o)
 	site := httptest.NewServer(h)
 	defer site.Close()
-	o.RedirectURL = site.URL + "/signin/callback"
 
 	signIn := func(t *testing.T) (*http.Response, *cookiejar.Jar) {
 		jar, _ := cookiejar.New(nil)

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/base64"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -27,7 +28,7 @@ import (
 )
 
 var (
-	clerk   = identity.Actor{Subject: "clerk-01", Role: identity.Clerk, Name: "Trần Thị Mai", PostOffice: "Bưu cục Hoàn Kiếm"}
+	clerk     = identity.Actor{Subject: "clerk-01", Role: identity.Clerk, Name: "Trần Thị Mai", PostOffice: "Bưu cục Hoàn Kiếm"}
 	citizenAn = identity.Actor{Subject: "001203012345", Role: identity.Citizen, Name: "Nguyễn Văn An"}
 )
 
@@ -251,5 +252,45 @@ func BenchmarkRenderPages(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+func TestHMACSessions(t *testing.T) {
+	now := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	s, err := HMACSessions([]byte(strings.Repeat("k", 32)), time.Hour, clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _ := HMACSessions([]byte(strings.Repeat("o", 32)), time.Hour, clock)
+	tok, err := s.Issue(citizenAn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, err := s.Verify(tok); err != nil || a != citizenAn {
+		t.Fatalf("verify = %+v, %v", a, err)
+	}
+	p, sig, _ := strings.Cut(tok, ".")
+	raw, _ := base64.RawURLEncoding.DecodeString(p)
+	forged := base64.RawURLEncoding.EncodeToString([]byte(strings.Replace(string(raw), `"citizen"`, `"auditor"`, 1))) + "." + sig
+	if forged == tok {
+		t.Fatal("the forgery did not change the payload")
+	}
+	for name, bad := range map[string]string{"other key": "", "forged payload": forged, "no signature": p, "empty": ""} {
+		v := s.Verify
+		tk := bad
+		if name == "other key" {
+			v, tk = other.Verify, tok
+		}
+		if _, err := v(tk); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	now = now.Add(time.Hour)
+	if _, err := s.Verify(tok); err == nil {
+		t.Error("an expired session was accepted")
+	}
+	if _, err := HMACSessions([]byte("short"), time.Hour, nil); err == nil {
+		t.Error("a short key was accepted")
 	}
 }

@@ -43,7 +43,7 @@ func API(ctx context.Context, env Env) (APIHandler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := sohoaapi.New(sohoaapi.Config{
+	cfg := sohoaapi.Config{
 		Dossiers: ds, Vault: v, Catalog: c.Catalog, Auth: GatewayAuth{}, Documents: sohoaapi.Printed{},
 		Signing: apiSigning, Verifier: sohoaapi.PadesVerifier{Roots: roots},
 		UploadURL: func(ctx context.Context, d *dossier.Dossier) (string, time.Time, error) {
@@ -57,6 +57,9 @@ func API(ctx context.Context, env Env) (APIHandler, error) {
 			}
 			return nil
 		},
-	})
-	return httpadapter.NewV2(h).ProxyWithContext, nil
+	}
+	if cfg.Pages, err = Pages(cfg, env); err != nil {
+		return nil, err
+	}
+	return httpadapter.NewV2(sohoaapi.New(cfg)).ProxyWithContext, nil
 }

@@ -43,6 +43,12 @@ const (
 	EnvMailFrom       = "SOHOA_MAIL_FROM"    // SES verified sender
 	EnvSMSSenderID    = "SOHOA_SMS_SENDER_ID"
 	EnvS3PathStyle    = "SOHOA_S3_PATH_STYLE" // "true" for S3-compatible servers (tests)
+	// The web pages' sign-in (pkg/web): the key of the session cookies (at
+	// least 32 bytes) and the OpenID Connect provider (Cognito's hosted UI).
+	EnvSessionKey   = "SOHOA_SESSION_KEY"
+	EnvOIDCIssuer   = "SOHOA_OIDC_ISSUER"    // https://cognito-idp.REGION.amazonaws.com/POOL
+	EnvOIDCDomain   = "SOHOA_OIDC_DOMAIN"    // https://DOMAIN.auth.REGION.amazoncognito.com
+	EnvOIDCClientID = "SOHOA_OIDC_CLIENT_ID" // the user pool client (public, PKCE)
 )
 
 // Endpoint overrides, AWS's own names (the SDK reads them too); empty on AWS.
@@ -60,7 +66,8 @@ const (
 var Vars = map[string][]Var{
 	"api": {{EnvTable, true}, {EnvDossierBucket, true}, {EnvVaultBucket, true}, {EnvIngestQueueURL, true},
 		{EnvDataKeyID, false}, {EnvCSCURL, false}, {EnvCSCClientID, false}, {EnvCSCSecret, false},
-		{EnvTSAURL, false}, {EnvBaseURL, false}, {EnvS3PathStyle, false}},
+		{EnvTSAURL, false}, {EnvBaseURL, false}, {EnvS3PathStyle, false},
+		{EnvSessionKey, false}, {EnvOIDCIssuer, false}, {EnvOIDCDomain, false}, {EnvOIDCClientID, false}, {EnvPortalURL, false}},
 	"ingest": {{EnvTable, true}, {EnvDossierBucket, true}, {EnvVaultBucket, true},
 		{EnvDataKeyID, false}, {EnvMaxReceive, false}, {EnvS3PathStyle, false}, {EnvSealKeyID, false}, {EnvTSAURL, false}},
 	"signer": {{EnvTable, true}, {EnvDossierBucket, true}, {EnvVaultBucket, true},
