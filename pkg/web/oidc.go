@@ -31,7 +31,7 @@ type OIDC struct {
 	// RedirectURL is this site's /signin/callback as registered with the
 	// provider; empty: https://<the request's host>/signin/callback.
 	RedirectURL string
-	Scopes       []string
+	Scopes      []string
 	// Actor maps the ID token's verified claims to an actor (on AWS the same
 	// mapping as the API's JWT authorizer claims).
 	Actor func(claims map[string]string) (identity.Actor, error)

@@ -2,10 +2,10 @@ package web
 
 import (
 	"context"
-	"encoding/base64"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"io"
 	"log/slog"
