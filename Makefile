@@ -11,10 +11,14 @@ BUILD     := build
 FUNCTIONS := $(filter-out internal,$(notdir $(wildcard functions/*)))
 # Tests that decode many scanned pages or drive the whole stack: run without -race.
 HEAVY     := ./pkg/dossier/ ./pkg/scan/... ./pkg/separator/ ./infra/local/
-# Debian packages whose tools check what we produce (pdfsig, certutil, qpdf, pdftotext).
-DEB_TOOLS := poppler-utils libnss3-tools qpdf zip jq curl
+# Debian packages whose tools check what we produce (pdfsig, certutil, qpdf, pdftotext)
+# and the browser the page tests drive (chromium).
+DEB_TOOLS := poppler-utils libnss3-tools qpdf zip jq curl chromium
+# axe-core, injected into every page by the browser tests (infra/local), from npm.
+AXE_VERSION := 4.14.1
+AXE       := $(BUILD)/axe/node_modules/axe-core/axe.min.js
 
-.PHONY: help run test unit heavy integration fuzz lint bench build clean tools deploy
+.PHONY: help run test unit heavy integration fuzz lint bench build clean tools deploy axe
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -23,13 +27,18 @@ run: ## run the whole system locally on http://$(ADDR) (data in $(DATA))
 	$(GO) run ./infra/local -addr $(ADDR) -data $(DATA)
 
 tools: ## install the Debian tools the tests check our PDFs with
-	@if ! command -v pdfsig >/dev/null || ! command -v qpdf >/dev/null || ! command -v certutil >/dev/null || ! command -v pdftotext >/dev/null || ! command -v zip >/dev/null || ! command -v jq >/dev/null || ! command -v curl >/dev/null; then \
+	@if ! command -v pdfsig >/dev/null || ! command -v qpdf >/dev/null || ! command -v certutil >/dev/null || ! command -v pdftotext >/dev/null || ! command -v zip >/dev/null || ! command -v jq >/dev/null || ! command -v curl >/dev/null || ! command -v chromium >/dev/null; then \
 		echo "installing $(DEB_TOOLS)"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(DEB_TOOLS) >/dev/null; \
 	fi
 
-test: tools lint ## everything: servers up, unit + integration tests with -race, the heavy pipeline pass, fuzzing
+axe: $(AXE) ## install axe-core (npm) for the browser tests' accessibility checks
+
+$(AXE):
+	npm install --no-audit --no-fund --prefix $(BUILD)/axe axe-core@$(AXE_VERSION)
+
+test: tools lint axe ## everything: servers up, unit + integration tests with -race, the heavy pipeline pass, fuzzing
 	@echo "== starting the AWS-compatible servers (installed once, cached in ~/.cache/sohoa)"
 	@eval "$$(infra/servers/up.sh)"; \
 	trap 'infra/servers/down.sh >/dev/null 2>&1 || true' EXIT; \
@@ -42,7 +51,7 @@ test: tools lint ## everything: servers up, unit + integration tests with -race,
 unit: ## go test -race ./... without servers (integration tests skip themselves)
 	$(GO) test -race -count=1 ./...
 
-heavy: ## the scan-heavy and end-to-end tests, without -race (pure-Go JPEG decoding is ~15x slower under it)
+heavy: axe ## the scan-heavy and end-to-end tests, without -race (pure-Go JPEG decoding is ~15x slower under it)
 	$(GO) test -count=1 $(HEAVY)
 
 integration: ## only the tests that need the real servers
