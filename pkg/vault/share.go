@@ -130,6 +130,12 @@ func (s *Service) getShare(ctx context.Context, token string) (*Share, error) {
 	return &sh, nil
 }
 
+// ShareOf returns the share a token stands for (its expiry, whether it was
+// revoked), for the page a recipient opens; errs.NotFound for an unknown token.
+func (s *Service) ShareOf(ctx context.Context, token string) (*Share, error) {
+	return s.getShare(ctx, token)
+}
+
 // RevokeShare ends a share link of the citizen's document at once.
 func (s *Service) RevokeShare(ctx context.Context, a identity.Actor, id, token string) error {
 	d, err := s.own(ctx, a, id)

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/sohoa/sohoa/pkg/api"
 	"github.com/sohoa/sohoa/pkg/dossier"
@@ -140,10 +141,11 @@ func openFormFile(w http.ResponseWriter, r *http.Request, field string, limit in
 }
 
 type shareData struct {
-	Token  string
-	Doc    *vault.Document
-	Report *api.VerifyReport
-	Size   int
+	Token     string
+	Doc       *vault.Document
+	Report    *api.VerifyReport
+	Size      int
+	ExpiresAt time.Time
 }
 
 // sharePage is what the recipient of a share link sees: the document, who
@@ -164,6 +166,9 @@ func (h *Handler) sharePage(w http.ResponseWriter, r *http.Request, p *page) err
 		return err
 	}
 	sd := shareData{Token: tok, Doc: d, Size: len(b)}
+	if sh, err := h.c.API.Vault.ShareOf(r.Context(), tok); err == nil {
+		sd.ExpiresAt = sh.ExpiresAt
+	}
 	if h.c.API.Verifier != nil {
 		if rep, err := h.c.API.Verifier.Verify(r.Context(), b); err == nil {
 			sd.Report = rep

@@ -133,7 +133,7 @@ func agencyChart(p *page, st []report.AgencyStats, names map[string]string) stri
 	if len(st) == 0 {
 		return ""
 	}
-	const left, width, rowH = 10, 600, 56
+	const left, width, rowH = 4, 380, 56
 	max := 1
 	for _, s := range st {
 		if n := s.Early + s.OnTime + s.Late + s.InTime + s.Overdue; n > max {
@@ -175,7 +175,7 @@ func agencyChart(p *page, st []report.AgencyStats, names map[string]string) stri
 
 // trendChart draws the dossiers received per month with the on-time rate.
 func trendChart(p *page, ms []monthStats) string {
-	const chartH, barW, gap, top = 160, 64, 36, 24
+	const chartH, barW, gap, top = 160, 44, 20, 24
 	max := 1
 	for _, m := range ms {
 		if m.Totals.Received > max {

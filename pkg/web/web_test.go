@@ -294,3 +294,35 @@ func TestHMACSessions(t *testing.T) {
 		t.Error("a short key was accepted")
 	}
 }
+
+func TestDueMark(t *testing.T) {
+	now := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	h := &Handler{c: Config{Now: func() time.Time { return now }}}
+	tests := []struct {
+		status dossier.Status
+		due    time.Time
+		want   string
+	}{
+		{dossier.Validated, now.Add(-time.Minute), "overdue"},
+		{dossier.Approved, now.Add(47 * time.Hour), "soon"},
+		{dossier.Validated, now.Add(72 * time.Hour), ""},
+		{dossier.ResultIssued, now.Add(-time.Hour), ""}, // done: no longer judged
+		{dossier.Rejected, now.Add(-time.Hour), ""},
+	}
+	for _, tt := range tests {
+		if got := h.dueMark(&dossier.Dossier{Status: tt.status, DueAt: tt.due}); got != tt.want {
+			t.Errorf("%s due %v: %q, want %q", tt.status, tt.due.Sub(now), got, tt.want)
+		}
+	}
+	// Overdue is said in words as well as in colour.
+	var buf strings.Builder
+	tm, _ := newTestPages(t, nil)
+	p := &page{Lang: "vi", Path: "/desk", Title: "x", Data: deskData{Status: dossier.Validated, Tabs: deskTabs,
+		Rows: []queueRow{{D: &dossier.Dossier{ID: "a", Code: "000.21.29.H29-261130-0001", DueAt: now}, Due: "overdue"}}}}
+	if err := tm.tmpl.execute(&buf, "desk", p); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), `<span class="tag due-overdue">Quá hạn</span>`) {
+		t.Errorf("the queue does not say overdue in words:\n%s", buf.String())
+	}
+}
