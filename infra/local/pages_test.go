@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+
 	"github.com/sohoa/sohoa/pkg/scan/scantest"
 )
 
@@ -268,4 +271,45 @@ func lastOTP(t *testing.T, c client) string {
 	}
 	t.Fatalf("no OTP SMS in the outbox: %+v", box)
 	return ""
+}
+
+// TestPagesWithoutJavaScript receives a dossier at the counter with the
+// browser's scripts off: plain forms, a plain upload, a refresh link.
+func TestPagesWithoutJavaScript(t *testing.T) {
+	heavy(t)
+	st, _ := startStack(t, t.TempDir())
+	b, stop := newBrowser(t, st.URL)
+	defer stop()
+	defer b.report()
+	b.prefix, b.noScript = "nojs-", true
+	if _, err := chromedp.Call(b.ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+		t.Fatal(err)
+	}
+	scan := filepath.Join(t.TempDir(), "scan.pdf")
+	if err := os.WriteFile(scan, scanPDF(t, scantest.Separator("TKKS", "Tờ khai"), scantest.Text("Tờ khai"),
+		scantest.Separator("GCS", "Giấy chứng sinh"), scantest.Text("Giấy chứng sinh"),
+		scantest.Separator("CCCD", "Căn cước"), scantest.Text("CCCD")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b.signIn("counter", "Trần Thị Mai")
+	b.open("counter-new", "/counter/new?procedure="+birthReg)
+	b.typeIn("#cccd", citizenID)
+	b.typeIn("#name", "Nguyễn Văn An")
+	b.submit("counter-dossier", `form[action="/counter/new"] button`)
+	if js := eval[bool](b, `document.getElementById("cccd-live") !== null && document.getElementById("cccd-live").textContent !== ""`); js {
+		t.Error("the page's script ran although scripts are off")
+	}
+	path := strings.TrimPrefix(b.location(), st.URL)
+	path = path[:strings.Index(path, "?")]
+	b.upload("#scan", scan)
+	b.submit("counter-uploaded", `form[action$="/scan"] button`)
+	deadline := time.Now().Add(90 * time.Second)
+	for !strings.Contains(b.text("#status"), "Hợp lệ") {
+		if time.Now().After(deadline) {
+			t.Fatalf("still %q after 90 s", b.text("#status"))
+		}
+		time.Sleep(300 * time.Millisecond)
+		b.do("refresh", chromedp.Navigate(st.URL+path))
+	}
+	b.check("counter-validated")
 }
