@@ -151,6 +151,9 @@ func agencyChart(p *page, st []report.AgencyStats, names map[string]string) stri
 		if name == "" {
 			name = s.Agency
 		}
+		if r := []rune(name); len(r) > 44 {
+			name = string(r[:43]) + "…" // the table beneath has the full name
+		}
 		fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="14" fill="#0b0c0c">%s</text>`, left, y+14, html.EscapeString(name))
 		x := float64(left)
 		for _, seg := range []struct {
