@@ -40,6 +40,7 @@ func parseTemplates(as *assets) (*templates, error) {
 		},
 		"iso":    func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"status": statusName,
+		"step":   stepName,
 		"statusClass": func(s dossier.Status) string {
 			return "st-" + strings.ToLower(strings.ReplaceAll(string(s), "_", "-"))
 		},
@@ -100,6 +101,22 @@ func statusName(lang string, s dossier.Status) string {
 	if !ok {
 		return string(s)
 	}
+	if lang == "en" {
+		return n[1]
+	}
+	return n[0]
+}
+
+var stepNames = map[dossier.Status][2]string{
+	dossier.Received: {"Tiếp nhận", "Received"}, dossier.Scanned: {"Kiểm tra bản quét", "Scan checked"},
+	dossier.NeedsSupplement: {"Cần bổ sung", "Needs a supplement"}, dossier.Validated: {"Hợp lệ", "Valid"},
+	dossier.Approved: {"Cơ quan duyệt", "Approved"}, dossier.Rejected: {"Bị từ chối", "Rejected"},
+	dossier.ResultIssued: {"Có kết quả", "Result issued"}, dossier.ReturnedByPost: {"Trả qua bưu điện", "Returned by post"},
+}
+
+// stepName is a status as one step of the tracking page.
+func stepName(lang string, s dossier.Status) string {
+	n := stepNames[s]
 	if lang == "en" {
 		return n[1]
 	}
