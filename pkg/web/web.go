@@ -13,7 +13,6 @@
 package web
 
 import (
-	"context"
 	"errors"
 	"log/slog"
 	"net"
@@ -231,5 +230,3 @@ func (h *Handler) setCookie(w http.ResponseWriter, r *http.Request, name, value 
 	}
 	http.SetCookie(w, c)
 }
-
-func (h *Handler) ctx(r *http.Request) context.Context { return r.Context() }
