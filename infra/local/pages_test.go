@@ -70,6 +70,7 @@ func TestPagesJourneys(t *testing.T) {
 	b.typeIn("#name", citizenName)
 	b.typeIn("#phone", "0912345678")
 	b.typeIn("#email", "an@example.vn")
+	b.click("#returnbypost")
 	b.submit("counter-new-error", `form[action="/counter/new"] button`)
 	if s := b.text(".error-summary"); !strings.Contains(s, "12 chữ số") {
 		t.Errorf("error summary = %q", s)
@@ -136,6 +137,10 @@ func TestPagesJourneys(t *testing.T) {
 	if s := b.text(".notice"); !strings.Contains(s, "Đã ký số") {
 		t.Fatalf("after signing: %q", s)
 	}
+	b.follow("desk-verification", `a[href$="/verification"]`)
+	if s := b.text("main"); !strings.Contains(s, "Mọi chữ ký đều hợp lệ") {
+		t.Errorf("the officer's signature report: %q", s)
+	}
 	// Batch: two results, one code.
 	b.open("desk-approved-queue", "/desk?status=APPROVED")
 	b.submit("desk-batch-otp", `form[action="/desk/otp"] button`)
@@ -186,8 +191,19 @@ func TestPagesJourneys(t *testing.T) {
 	}
 	closeRecipient()
 	b.follow("me-log", `a[href="/me/log"]`)
-	if s := b.text("main"); !strings.Contains(s, "Người nhận liên kết chia sẻ (Ngân hàng ABC) đã tải") || !strings.Contains(s, "nguyên vẹn") {
+	if s := b.text("main"); !strings.Contains(s, "Người nhận liên kết chia sẻ (Ngân hàng ABC) đã tải") || !strings.Contains(s, "nguyên vẹn") ||
+		!strings.Contains(s, "Cán bộ cơ quan officer-hotich đã xem Giấy khai sinh") || !strings.Contains(s, "trong hồ sơ "+code) {
 		t.Errorf("access log: %q", s)
+	}
+	b.signOut()
+
+	// The clerk hands the paper result over by post.
+	b.signIn("counter-return", "Trần Thị Mai")
+	b.open("counter-result", dossierPath)
+	b.typeIn("#waybill", "EMS123456789VN")
+	b.submit("counter-returned", `form[action$="/returned"] button`)
+	if s := b.text("#status"); !strings.Contains(s, "bưu điện") {
+		t.Errorf("after the return by post: %q", s)
 	}
 	b.signOut()
 

@@ -280,3 +280,30 @@ func (h *Handler) deskAfter(w http.ResponseWriter, r *http.Request, p *page, out
 	}
 	return h.deskQueue(w, r, p, outcomes)
 }
+
+// deskVerification verifies the signed result of a dossier of the officer's
+// agency, as it is stored in the citizen's vault (the read is in the
+// citizen's access log, with the dossier as its purpose).
+func (h *Handler) deskVerification(w http.ResponseWriter, r *http.Request, p *page) error {
+	d, err := h.c.API.Dossiers.Get(r.Context(), *p.Actor, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if d.Result == nil || d.Result.DocumentID == "" {
+		return errs.E(errs.NotFound, "Hồ sơ chưa có kết quả đã ký / The dossier has no signed result yet")
+	}
+	if h.c.API.Verifier == nil {
+		return errs.E(errs.Unavailable, "Chưa cấu hình kiểm tra chữ ký / Verification is not configured")
+	}
+	doc, b, err := h.c.API.Vault.ReadForDossier(r.Context(), *p.Actor, d.Citizen.ID, d.Result.DocumentID, d.Code)
+	if err != nil {
+		return err
+	}
+	rep, err := h.c.API.Verifier.Verify(r.Context(), b)
+	if err != nil {
+		return err
+	}
+	p.Title = p.T("Kiểm tra chữ ký: hồ sơ ", "Signature check: dossier ") + d.Code
+	p.Data = verifyData{File: doc.Title + " — " + d.Code, Report: rep, Back: "/desk/d/" + d.ID}
+	return h.render(w, r, p, "verify")
+}

@@ -79,6 +79,7 @@ func (h *Handler) verifyForm(w http.ResponseWriter, r *http.Request, p *page) er
 type verifyData struct {
 	File   string
 	Report *api.VerifyReport
+	Back   string // where "back" goes; "" for another file to verify
 }
 
 func (h *Handler) verify(w http.ResponseWriter, r *http.Request, p *page) error {
