@@ -263,13 +263,13 @@ func sentence(p *page, e vault.Entry, doc string) string {
 		verb = p.T("đã lưu vào kho", "stored")
 	}
 	at := e.At.In(vnZone)
-	s := fmt.Sprintf("%s %s %s %s", who, verb, doc,
-		p.T(fmt.Sprintf("lúc %s ngày %s", at.Format("15:04"), at.Format("02/01/2006")),
-			fmt.Sprintf("at %s on %s", at.Format("15:04"), at.Format("02/01/2006"))))
+	s := who + " " + verb + " " + doc
 	if _, to, ok := strings.Cut(e.Purpose, " to "); ok && strings.HasPrefix(e.Action, "share-") {
 		to, _, _ = strings.Cut(to, " for ")
-		s += p.T(" (cho "+to+")", " (for "+to+")")
+		s += p.T(" cho "+to, " with "+to)
 	}
+	s += p.T(fmt.Sprintf(" lúc %s ngày %s", at.Format("15:04"), at.Format("02/01/2006")),
+		fmt.Sprintf(" at %s on %s", at.Format("15:04"), at.Format("02/01/2006")))
 	if code, ok := strings.CutPrefix(e.Purpose, "dossier "); ok {
 		s += p.T(" trong hồ sơ ", " in dossier ") + code
 	}

@@ -326,3 +326,26 @@ func TestDueMark(t *testing.T) {
 		t.Errorf("the queue does not say overdue in words:\n%s", buf.String())
 	}
 }
+
+func TestAccessLogSentences(t *testing.T) {
+	at := time.Date(2026, 11, 30, 2, 12, 0, 0, time.UTC) // 09:12 in Vietnam
+	tests := []struct {
+		lang string
+		e    vault.Entry
+		want string
+	}{
+		{"vi", vault.Entry{Actor: "agency_officer:officer-lltp", Role: "agency_officer", Action: "read", Purpose: "dossier 000.00.15.H29-261130-0001", At: at},
+			"Cán bộ cơ quan officer-lltp đã xem Căn cước công dân lúc 09:12 ngày 30/11/2026 trong hồ sơ 000.00.15.H29-261130-0001."},
+		{"vi", vault.Entry{Actor: "share:ab12cd34 (Ngân hàng ABC)", Role: "share", Action: "download", At: at},
+			"Người nhận liên kết chia sẻ (Ngân hàng ABC) đã tải Căn cước công dân lúc 09:12 ngày 30/11/2026."},
+		{"vi", vault.Entry{Actor: "citizen:001******345", Role: "citizen", Action: "share-created", Purpose: "share ab12cd34 to Ngân hàng ABC for vay vốn", At: at},
+			"Bạn đã tạo liên kết chia sẻ Căn cước công dân cho Ngân hàng ABC lúc 09:12 ngày 30/11/2026."},
+		{"en", vault.Entry{Actor: "agency_officer:officer-lltp", Role: "agency_officer", Action: "read", Purpose: "dossier 000.00.15.H29-261130-0001", At: at},
+			"Agency officer officer-lltp viewed Căn cước công dân at 09:12 on 30/11/2026 in dossier 000.00.15.H29-261130-0001."},
+	}
+	for _, tt := range tests {
+		if got := sentence(&page{Lang: tt.lang}, tt.e, "Căn cước công dân"); got != tt.want {
+			t.Errorf("%s:\n got %q\nwant %q", tt.lang, got, tt.want)
+		}
+	}
+}
