@@ -189,8 +189,22 @@ func TestPagesJourneys(t *testing.T) {
 	if s := recipient.text("main"); !strings.Contains(s, "thu hồi") {
 		t.Errorf("revoked share page: %q", s)
 	}
+	// A second link, revoked from the list of live links on the vault page.
+	b.click("#ttl-3600")
+	b.typeIn("#recipient", "Sở Tư pháp")
+	b.submit("me-shared-again", `form[action$="/share"] button`)
+	second := b.attr("#share-link", "href")
+	b.open("me-live-shares", "/me")
+	if s := b.text("main"); !strings.Contains(s, "Sở Tư pháp") || strings.Contains(s, "Ngân hàng ABC") {
+		t.Errorf("live share links: %q", s)
+	}
+	b.submit("me-revoked-from-list", `form[action$="/revoke"] button`)
+	recipient.open("share-revoked-2", strings.TrimPrefix(second, st.URL))
+	if s := recipient.text("main"); !strings.Contains(s, "thu hồi") {
+		t.Errorf("second share after revocation from the list: %q", s)
+	}
 	closeRecipient()
-	b.follow("me-log", `a[href="/me/log"]`)
+	b.open("me-log", "/me/log")
 	if s := b.text("main"); !strings.Contains(s, "Người nhận liên kết chia sẻ (Ngân hàng ABC) đã tải") || !strings.Contains(s, "nguyên vẹn") ||
 		!strings.Contains(s, "Cán bộ cơ quan officer-hotich đã xem Giấy khai sinh") || !strings.Contains(s, "trong hồ sơ "+code) {
 		t.Errorf("access log: %q", s)

@@ -53,6 +53,10 @@ func hashToken(token string) string {
 
 func shareKey(hash string) (string, string) { return "SHARE#" + hash, "SHARE" }
 
+// ownerShareKey lists a share under its owner (the share itself is keyed by
+// its token's hash alone).
+func ownerShareKey(owner, hash string) (string, string) { return "SHARES#" + owner, "SHARE#" + hash }
+
 // CreateShare makes a share link for the citizen's document and returns the
 // token (shown once, never stored) and the share.
 func (s *Service) CreateShare(ctx context.Context, a identity.Actor, id string, r ShareRequest) (string, *Share, error) {
@@ -74,6 +78,13 @@ func (s *Service) CreateShare(ctx context.Context, a identity.Actor, id string, 
 	now := s.now().UTC()
 	sh := &Share{TokenHash: hashToken(token), Document: d.ID, Owner: d.Owner, Recipient: r.Recipient,
 		Purpose: r.Purpose, CreatedAt: now, ExpiresAt: now.Add(r.TTL)}
+	// The owner's list first: a listed share that was never stored is skipped
+	// by Shares; a stored share missing from the list could not be revoked there.
+	pk, sk := ownerShareKey(sh.Owner, sh.TokenHash)
+	if _, err := s.t.Put(ctx, records.Item{PK: pk, SK: sk, ExpiresAt: sh.ExpiresAt.Add(shareRetention),
+		Data: []byte(`{}`)}); err != nil {
+		return "", nil, fmt.Errorf("list share: %w", err)
+	}
 	if err := s.putShare(ctx, sh); err != nil {
 		return "", nil, err
 	}
@@ -114,7 +125,11 @@ func (s *Service) getShare(ctx context.Context, token string) (*Share, error) {
 	if len(token) == 0 || len(token) > 128 {
 		return nil, errs.E(errs.NotFound, "no such share link")
 	}
-	pk, sk := shareKey(hashToken(token))
+	return s.shareByHash(ctx, hashToken(token))
+}
+
+func (s *Service) shareByHash(ctx context.Context, hash string) (*Share, error) {
+	pk, sk := shareKey(hash)
 	it, err := s.t.Get(ctx, pk, sk)
 	if err != nil {
 		if errs.Is(err, errs.NotFound) {
@@ -136,6 +151,58 @@ func (s *Service) ShareOf(ctx context.Context, token string) (*Share, error) {
 	return s.getShare(ctx, token)
 }
 
+// Shares returns the citizen's live share links (neither expired nor
+// revoked, of a visible document), newest first. The tokens themselves are
+// not kept: a share is named by its token's hash.
+func (s *Service) Shares(ctx context.Context, a identity.Actor) ([]*Share, error) {
+	if a.Role != identity.Citizen {
+		return nil, errs.E(errs.Forbidden, "only a citizen has share links")
+	}
+	pk, _ := ownerShareKey(a.Subject, "")
+	its, err := s.t.Query(ctx, records.Query{PK: pk, SKPrefix: "SHARE#"})
+	if err != nil {
+		return nil, fmt.Errorf("list shares: %w", err)
+	}
+	now := s.now()
+	out := []*Share{}
+	for _, it := range its {
+		sh, err := s.shareByHash(ctx, it.SK[len("SHARE#"):])
+		if errs.Is(err, errs.NotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if sh.Owner != a.Subject || sh.Revoked || !now.Before(sh.ExpiresAt) {
+			continue
+		}
+		if d, err := s.own(ctx, a, sh.Document); err != nil || d.Hidden {
+			continue
+		}
+		out = append(out, sh)
+	}
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && out[j].CreatedAt.After(out[j-1].CreatedAt); j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out, nil
+}
+
+// RevokeShareByHash ends a share link named by its token's hash (as Shares
+// lists it).
+func (s *Service) RevokeShareByHash(ctx context.Context, a identity.Actor, id, hash string) error {
+	d, err := s.own(ctx, a, id)
+	if err != nil {
+		return err
+	}
+	sh, err := s.shareByHash(ctx, hash)
+	if err != nil || sh.Document != d.ID || sh.Owner != d.Owner {
+		return errs.E(errs.NotFound, "no such share link for this document")
+	}
+	return s.revoke(ctx, a, d, sh)
+}
+
 // RevokeShare ends a share link of the citizen's document at once.
 func (s *Service) RevokeShare(ctx context.Context, a identity.Actor, id, token string) error {
 	d, err := s.own(ctx, a, id)
@@ -146,6 +213,10 @@ func (s *Service) RevokeShare(ctx context.Context, a identity.Actor, id, token s
 	if err != nil || sh.Document != d.ID || sh.Owner != d.Owner {
 		return errs.E(errs.NotFound, "no such share link for this document")
 	}
+	return s.revoke(ctx, a, d, sh)
+}
+
+func (s *Service) revoke(ctx context.Context, a identity.Actor, d *Document, sh *Share) error {
 	if sh.Revoked {
 		return nil
 	}

@@ -23,6 +23,7 @@ type kindGroup struct {
 
 type meData struct {
 	Groups        []kindGroup
+	Shares        []liveShare
 	Notifications []notify.Notification
 	Now           time.Time
 }
@@ -65,16 +66,37 @@ func (h *Handler) me(w http.ResponseWriter, r *http.Request, p *page) error {
 		}
 		return md.Groups[i].Name < md.Groups[j].Name
 	})
+	titles := map[string]string{}
+	for _, d := range docs {
+		titles[d.ID] = d.Title
+	}
+	shs, err := h.c.API.Vault.Shares(r.Context(), *p.Actor)
+	if err != nil {
+		return err
+	}
+	for _, sh := range shs {
+		md.Shares = append(md.Shares, liveShare{Doc: sh.Document, DocTitle: titles[sh.Document], Hash: sh.TokenHash,
+			Recipient: sh.Recipient, ExpiresAt: sh.ExpiresAt})
+	}
 	if h.c.API.Inbox != nil {
 		if md.Notifications, err = h.c.API.Inbox.List(r.Context(), p.Actor.Subject); err != nil {
 			return err
 		}
 	}
-	if r.URL.Query().Get("done") == "hidden" {
+	switch r.URL.Query().Get("done") {
+	case "hidden":
 		p.Notice = p.T("Đã ẩn giấy tờ khỏi kho.", "The document is hidden from your vault.")
+	case "revoked":
+		p.Notice = p.T("Đã thu hồi liên kết chia sẻ: liên kết không còn mở được.", "The share link is revoked: it no longer opens.")
 	}
 	p.Data = md
 	return h.render(w, r, p, "me")
+}
+
+// liveShare is a live share link as the vault page lists it.
+type liveShare struct {
+	Doc, DocTitle, Hash, Recipient string
+	ExpiresAt                      time.Time
 }
 
 type meDocData struct {
@@ -171,6 +193,13 @@ func (h *Handler) meShare(w http.ResponseWriter, r *http.Request, p *page) error
 }
 
 func (h *Handler) meRevoke(w http.ResponseWriter, r *http.Request, p *page) error {
+	if hash := r.PostFormValue("hash"); hash != "" { // from the list of live links
+		if err := h.c.API.Vault.RevokeShareByHash(r.Context(), *p.Actor, r.PathValue("doc"), hash); err != nil {
+			return err
+		}
+		redirect(w, r, "/me", url.Values{"done": {"revoked"}})
+		return nil
+	}
 	if err := h.c.API.Vault.RevokeShare(r.Context(), *p.Actor, r.PathValue("doc"), r.PostFormValue("token")); err != nil {
 		return err
 	}
