@@ -196,6 +196,15 @@ func (b *browser) submit(name, button string) {
 	b.check(name)
 }
 
+// press clicks a button and waits for the page it leads to, unchecked: for
+// a page that replaces itself (the live status reloads when it changes).
+func (b *browser) press(button string) {
+	b.t.Helper()
+	b.mark()
+	b.do("click "+button, chromedp.Click(chromedp.CSS(button)))
+	b.waitNew("after " + button)
+}
+
 // follow clicks a link and checks the page it leads to.
 func (b *browser) follow(name, link string) { b.t.Helper(); b.submit(name, link) }
 
@@ -236,11 +245,15 @@ func (b *browser) check(name string) {
 		b.t.Errorf("page %s weighs %d bytes before images; the budget is 100 KB", name, st.Bytes)
 	}
 	*b.n++
-	if b.shots == "" {
-		return
-	}
 	for _, w := range []int64{390, 1280} {
 		b.do("viewport", chromedp.EmulateViewport(w, 900))
+		// Responsive: nothing wider than the window (WCAG 1.4.10 reflow).
+		if sw := eval[int](b, `document.documentElement.scrollWidth`); sw > int(w) {
+			b.t.Errorf("page %s is %d px wide in a %d px window", name, sw, w)
+		}
+		if b.shots == "" {
+			continue
+		}
 		ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
 		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 		cancel()
