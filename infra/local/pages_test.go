@@ -159,8 +159,8 @@ func TestPagesJourneys(t *testing.T) {
 
 	// The citizen: download, share, revoke, the access log.
 	b.signIn("me", citizenName)
-	if s := b.text("main"); !strings.Contains(s, "Giấy khai sinh") && !strings.Contains(s, "GKS") {
-		t.Errorf("vault page: %q", s)
+	if s := b.text("main"); !strings.Contains(s, "Giấy khai sinh") || !strings.Contains(s, code) || !strings.Contains(s, "Đã có kết quả") {
+		t.Errorf("vault page (documents, and the dossier with its status): %q", s)
 	}
 	b.follow("me-doc", `a[href^="/me/doc/"]`)
 	docID := strings.TrimPrefix(strings.TrimPrefix(b.location(), st.URL), "/me/doc/")

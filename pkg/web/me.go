@@ -11,6 +11,7 @@ import (
 
 	"github.com/skip2/go-qrcode"
 
+	"github.com/sohoa/sohoa/pkg/dossier"
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/notify"
 	"github.com/sohoa/sohoa/pkg/vault"
@@ -22,6 +23,7 @@ type kindGroup struct {
 }
 
 type meData struct {
+	Dossiers      []myDossier
 	Groups        []kindGroup
 	Shares        []liveShare
 	Notifications []notify.Notification
@@ -83,6 +85,27 @@ func (h *Handler) me(w http.ResponseWriter, r *http.Request, p *page) error {
 			return err
 		}
 	}
+	// The citizen's dossiers are those they were notified of; each is read
+	// through the dossier service, which lets a citizen see only their own.
+	seen := map[string]bool{}
+	for _, n := range md.Notifications {
+		if n.Dossier == "" || seen[n.Dossier] || len(md.Dossiers) == maxMyDossiers {
+			continue
+		}
+		seen[n.Dossier] = true
+		d, err := h.c.API.Dossiers.Get(r.Context(), *p.Actor, n.Dossier)
+		if errs.Is(err, errs.NotFound) || errs.Is(err, errs.Forbidden) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		my := myDossier{D: d}
+		if pr, err := h.c.API.Catalog.Get(d.Procedure); err == nil {
+			my.ProcedureName = pr.Name
+		}
+		md.Dossiers = append(md.Dossiers, my)
+	}
 	switch r.URL.Query().Get("done") {
 	case "hidden":
 		p.Notice = p.T("Đã ẩn giấy tờ khỏi kho.", "The document is hidden from your vault.")
@@ -92,6 +115,15 @@ func (h *Handler) me(w http.ResponseWriter, r *http.Request, p *page) error {
 	p.Data = md
 	return h.render(w, r, p, "me")
 }
+
+// myDossier is one of the citizen's dossiers as the vault page lists it.
+type myDossier struct {
+	D             *dossier.Dossier
+	ProcedureName string
+}
+
+// maxMyDossiers bounds the dossiers the vault page lists.
+const maxMyDossiers = 20
 
 // liveShare is a live share link as the vault page lists it.
 type liveShare struct {
