@@ -349,3 +349,17 @@ func TestAccessLogSentences(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkNew measures what the pages add to a Lambda's init: parsing the
+// templates and fingerprinting the assets.
+func BenchmarkNew(b *testing.B) {
+	for b.Loop() {
+		as, err := loadAssets()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := parseTemplates(as); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
