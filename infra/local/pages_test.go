@@ -62,7 +62,7 @@ func TestPagesJourneys(t *testing.T) {
 		t.Fatalf("clerk lands on %s", b.location())
 	}
 	b.typeIn("#q", "khai sinh")
-	b.submit("counter-search", `form[action="/counter"] button`)
+	b.submit("counter-search", `form[role=search] button`)
 	b.follow("counter-new", `a[href="/counter/new?procedure=`+birthReg+`"]`)
 	// A wrong citizen ID: the reason, at the top and beside the field.
 	b.typeIn("#cccd", "00120301234")
@@ -213,7 +213,8 @@ func TestPagesJourneys(t *testing.T) {
 
 	// The clerk hands the paper result over by post.
 	b.signIn("counter-return", "Trần Thị Mai")
-	b.open("counter-result", dossierPath)
+	b.typeIn("#code", code)
+	b.submit("counter-result", `form.panel button`)
 	b.typeIn("#waybill", "EMS123456789VN")
 	b.submit("counter-returned", `form[action$="/returned"] button`)
 	if s := b.text("#status"); !strings.Contains(s, "bưu điện") {

@@ -227,6 +227,21 @@ func (s *Service) Get(ctx context.Context, a identity.Actor, id string) (*Dossie
 	return d, nil
 }
 
+// GetByCode is Get by the dossier's code (printed on the receipt).
+func (s *Service) GetByCode(ctx context.Context, a identity.Actor, code string) (*Dossier, error) {
+	if !ValidCode(code) {
+		return nil, errs.E(errs.NotFound, "no dossier with code %s", code)
+	}
+	d, err := s.st.byCode(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	if !canRead(a, d) {
+		return nil, errs.E(errs.NotFound, "no dossier with code %s", code)
+	}
+	return d, nil
+}
+
 // Tracking is the public view of a dossier: no personal data.
 type Tracking struct {
 	Code      string    `json:"code"`

@@ -22,9 +22,21 @@ type counterData struct {
 	Procedures []procedure.Procedure
 }
 
-// counter: find a procedure by name or code.
+// counter: find a procedure by name or code, or open a dossier by its code.
 func (h *Handler) counter(w http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title = p.T("Quầy tiếp nhận", "Counter")
+	if code := strings.TrimSpace(r.URL.Query().Get("code")); code != "" {
+		d, err := h.c.API.Dossiers.GetByCode(r.Context(), *p.Actor, code)
+		if err == nil {
+			redirect(w, r, "/counter/d/"+url.PathEscape(d.ID), nil)
+			return nil
+		}
+		if !errs.Is(err, errs.NotFound) {
+			return err
+		}
+		p.Errors = []fieldError{{Field: "code", Message: p.T("Không có hồ sơ nào của bưu cục bạn mang mã này.", "No dossier of your post office has this code.")}}
+		p.Status = http.StatusNotFound
+	}
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
 	d := counterData{Query: q}
 	lq := strings.ToLower(q)

@@ -227,6 +227,13 @@ func TestCounterCreateAndTrack(t *testing.T) {
 			t.Errorf("tracking page (%s) lacks %q", lang, want)
 		}
 	}
+	// The clerk reopens the dossier by the code on the receipt.
+	if resp := serve(h, "GET", "/counter?code="+code, "127.0.0.1", nil, ck); resp.StatusCode != 303 || resp.Header.Get("Location") != strings.TrimSuffix(loc, "?created=1") {
+		t.Errorf("open by code = %d to %q, want %q", resp.StatusCode, resp.Header.Get("Location"), loc)
+	}
+	if resp := serve(h, "GET", "/counter?code=000.21.29.H29-261130-9999", "127.0.0.1", nil, ck); resp.StatusCode != 404 || !strings.Contains(bodyOf(resp), `id="code-error"`) {
+		t.Errorf("open by an unknown code = %d", resp.StatusCode)
+	}
 	// The check-as-typed answer gives the reason.
 	resp = serve(h, "POST", "/counter/new?check=id", "127.0.0.1", url.Values{"cccd": {"00120301234"}}, ck)
 	if b := bodyOf(resp); !strings.Contains(b, "12 chữ số") || !strings.Contains(b, `"ok":false`) {
