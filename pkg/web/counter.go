@@ -181,6 +181,12 @@ func (h *Handler) counterDossier(w http.ResponseWriter, r *http.Request, p *page
 	cd := counterDossierData{D: d, Procedure: pr, Created: r.URL.Query().Get("created") == "1",
 		CanUpload: d.Status == dossier.Received || d.Status == dossier.NeedsSupplement,
 		Working:   d.Status == dossier.Scanned}
+	// On AWS the page's script puts the scan straight into S3 and comes back
+	// with ?uploaded=1: the dossier moves on once the bucket's event is
+	// handled, so the page watches it instead of offering the upload again.
+	if r.URL.Query().Get("uploaded") == "1" && d.Status == dossier.Received {
+		cd.Working, cd.CanUpload = true, false
+	}
 	if cd.CanUpload && h.c.API.UploadURL != nil {
 		if u, _, err := h.c.API.UploadURL(r.Context(), d); err == nil {
 			cd.UploadURL = u

@@ -227,6 +227,12 @@ func TestCounterCreateAndTrack(t *testing.T) {
 			t.Errorf("tracking page (%s) lacks %q", lang, want)
 		}
 	}
+	// Back from a direct upload to S3 (?uploaded=1), the page watches the
+	// dossier instead of offering the upload again.
+	page = bodyOf(serve(h, "GET", strings.TrimSuffix(loc, "?created=1")+"?uploaded=1", "127.0.0.1", nil, ck))
+	if !strings.Contains(page, `data-live="`) || strings.Contains(page, `name="scan"`) {
+		t.Errorf("after a direct upload the page offers the upload again or does not watch:\n%s", page)
+	}
 	// The clerk reopens the dossier by the code on the receipt.
 	if resp := serve(h, "GET", "/counter?code="+code, "127.0.0.1", nil, ck); resp.StatusCode != 303 || resp.Header.Get("Location") != strings.TrimSuffix(loc, "?created=1") {
 		t.Errorf("open by code = %d to %q, want %q", resp.StatusCode, resp.Header.Get("Location"), loc)
