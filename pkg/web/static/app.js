@@ -21,7 +21,11 @@
         bar.value = pct; if (txt) { txt.textContent = pct + " %"; }
       };
       xhr.onload = function () {
-        if (put) { window.location = form.getAttribute("data-done") || window.location.href; return; }
+        if (put) {
+          // A refused direct upload (an expired URL) goes through the form instead.
+          if (xhr.status >= 200 && xhr.status < 300) { window.location = form.getAttribute("data-done") || window.location.href; } else { form.submit(); }
+          return;
+        }
         if (xhr.status >= 200 && xhr.status < 300 && xhr.responseURL) { window.location = xhr.responseURL; return; }
         document.open(); document.write(xhr.responseText); document.close();
       };
