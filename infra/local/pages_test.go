@@ -253,6 +253,12 @@ func TestPagesJourneys(t *testing.T) {
 	if csv.Status != 200 || !strings.HasPrefix(csv.Type, "text/csv") || !strings.Contains(csv.Text, agencyHT) {
 		t.Errorf("CSV: %+v", csv)
 	}
+	// In English, and the choice sticks.
+	b.follow("stats-en", `a[href="/stats?lang=en"]`)
+	b.open("track-en", "/track/"+url.PathEscape(code))
+	if h := b.text("h1"); h != "Track a dossier" || !strings.Contains(b.text("main"), "Result returned by post") {
+		t.Errorf("English tracking page: %q / %q", h, b.text("main"))
+	}
 }
 
 // prepareBatch makes n dossiers of another citizen APPROVED with a result
