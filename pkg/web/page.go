@@ -103,6 +103,10 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, p *page, name s
 	}
 	hd := w.Header()
 	hd.Set("Content-Type", "text/html; charset=utf-8")
+	// Pages load only their own assets; the upload script may PUT to the
+	// presigned S3 URL (https). PDFs are served without it, for the viewer.
+	hd.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "+
+		"connect-src 'self' https:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 	hd.Set("Cache-Control", "no-store")
 	hd.Set("Content-Language", p.Lang)
 	status := p.Status

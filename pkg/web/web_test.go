@@ -148,7 +148,11 @@ func TestCrossSiteFormsAreRefused(t *testing.T) {
 
 func TestAssetsAreFingerprintedAndImmutable(t *testing.T) {
 	h, _ := newTestPages(t, nil)
-	page := bodyOf(serve(h, "GET", "/", "127.0.0.1", nil))
+	resp := serve(h, "GET", "/", "127.0.0.1", nil)
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") {
+		t.Errorf("CSP = %q", csp)
+	}
+	page := bodyOf(resp)
 	urls := regexp.MustCompile(`/static/app\.[0-9a-f]{10}\.(css|js)`).FindAllString(page, -1)
 	if len(urls) != 2 {
 		t.Fatalf("asset URLs in the page: %v", urls)
