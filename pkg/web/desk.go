@@ -21,6 +21,9 @@ type queueRow struct {
 	ProcedureName string
 	Due           string // "overdue", "soon" or ""
 	Signable      bool
+	// PickID is the id of the row's checkbox; the first signable row's is
+	// "batch-first", where the batch form's error links.
+	PickID string
 }
 
 type deskData struct {
@@ -75,6 +78,10 @@ func (h *Handler) deskQueue(w http.ResponseWriter, r *http.Request, p *page, out
 			row.ProcedureName = pr.Name
 		}
 		if row.Signable {
+			row.PickID = "pick-" + d.ID
+			if dd.Signable == 0 {
+				row.PickID = "batch-first"
+			}
 			dd.Signable++
 		}
 		dd.Rows = append(dd.Rows, row)

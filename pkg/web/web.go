@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -188,7 +189,11 @@ func (h *Handler) auth(role identity.Role, f pageFunc) http.HandlerFunc {
 		p := h.newPage(w, r)
 		if p.Actor == nil {
 			if r.Method == http.MethodGet {
-				http.Redirect(w, r, "/signin?next="+r.URL.EscapedPath(), http.StatusSeeOther)
+				next := r.URL.EscapedPath()
+				if r.URL.RawQuery != "" {
+					next += "?" + r.URL.RawQuery
+				}
+				http.Redirect(w, r, "/signin?next="+url.QueryEscape(next), http.StatusSeeOther)
 				return
 			}
 			h.fail(w, r, errs.E(errs.Unauthorized, "Phiên đăng nhập đã hết; hãy đăng nhập lại / Your session ended; sign in again"))

@@ -170,7 +170,7 @@ func TestAssetsAreFingerprintedAndImmutable(t *testing.T) {
 
 func TestPagesKeepToTheirRole(t *testing.T) {
 	h, _ := newTestPages(t, nil)
-	if resp := serve(h, "GET", "/me", "127.0.0.1", nil); resp.StatusCode != 303 || resp.Header.Get("Location") != "/signin?next=/me" {
+	if resp := serve(h, "GET", "/me", "127.0.0.1", nil); resp.StatusCode != 303 || resp.Header.Get("Location") != "/signin?next=%2Fme" {
 		t.Errorf("/me signed out = %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	cit := sessionOf(t, serve(h, "POST", "/signin", "127.0.0.1", url.Values{"who": {"1"}, "next": {"//evil.example/x"}}))
@@ -181,6 +181,9 @@ func TestPagesKeepToTheirRole(t *testing.T) {
 	}
 	if resp := serve(h, "GET", "/me", "127.0.0.1", nil, cit); resp.StatusCode != 200 {
 		t.Errorf("citizen GET /me = %d", resp.StatusCode)
+	}
+	if resp := serve(h, "GET", "/counter/new?procedure=1.001193", "127.0.0.1", nil); resp.Header.Get("Location") != "/signin?next=%2Fcounter%2Fnew%3Fprocedure%3D1.001193" {
+		t.Errorf("sign-in keeps the query: %q", resp.Header.Get("Location"))
 	}
 	// A forged cookie is nobody.
 	if resp := serve(h, "GET", "/me", "127.0.0.1", nil, &http.Cookie{Name: sessionCookie, Value: "x.y.z"}); resp.StatusCode != 303 {

@@ -98,7 +98,7 @@ func TestPagesThroughGateway(t *testing.T) {
 	_ = json.Unmarshal([]byte(vars.Replace(string(b))), &ev)
 	ev.Cookies = nil
 	resp, err := handler(context.Background(), ev)
-	if err != nil || resp.StatusCode != http.StatusSeeOther || resp.Headers["Location"] != "/signin?next=/me" {
+	if err != nil || resp.StatusCode != http.StatusSeeOther || resp.Headers["Location"] != "/signin?next=%2Fme" {
 		t.Fatalf("signed out /me = %d %v, %v", resp.StatusCode, resp.Headers, err)
 	}
 }
