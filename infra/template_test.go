@@ -21,6 +21,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/aws/dynamo"
 	"github.com/sohoa/sohoa/pkg/identity"
 	"github.com/sohoa/sohoa/pkg/queue"
+	"github.com/sohoa/sohoa/pkg/web"
 )
 
 // obj is a decoded template node: map[string]any, []any, string, bool,
@@ -429,6 +430,10 @@ func checkAPI(t *testing.T, res map[string]any) {
 	}
 	// Only the public routes of API.md go without the authorizer.
 	public := map[string]bool{"GET /healthz": true, "GET /v1/track/{code}": true, "POST /v1/verify": true, "GET /v1/shares/{token}": true}
+	// The web pages check their own session cookie.
+	for _, r := range web.GatewayRoutes() {
+		public[r] = true
+	}
 	for _, id := range resourcesOfType(res, "AWS::Serverless::Function") {
 		evs, _ := get(res[id], "Properties", "Events").(map[string]any)
 		for en, ev := range evs {

@@ -46,7 +46,7 @@ func newHandler(ctx context.Context, cfg wire.Config) (handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := sohoaapi.New(sohoaapi.Config{
+	apiCfg := sohoaapi.Config{
 		Dossiers: a.Dossiers, Vault: a.Vault, Catalog: a.Catalog, Auth: GatewayAuth{}, Documents: sohoaapi.Printed{},
 		Signing: apiSigning, Verifier: sohoaapi.PadesVerifier{Roots: c.Roots},
 		UploadURL: func(ctx context.Context, d *dossier.Dossier) (string, time.Time, error) {
@@ -55,6 +55,9 @@ func newHandler(ctx context.Context, cfg wire.Config) (handler, error) {
 		}, Inbox: notify.NewInbox(c.Table),
 		BaseURL: cfg.BaseURL, Log: c.Log,
 		Ready: a.Ready,
-	})
-	return httpadapter.NewV2(h).ProxyWithContext, nil
+	}
+	if apiCfg.Pages, err = Pages(apiCfg, cfg); err != nil {
+		return nil, err
+	}
+	return httpadapter.NewV2(sohoaapi.New(apiCfg)).ProxyWithContext, nil
 }

@@ -173,7 +173,7 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 			Outbox:     notes.outboxMessages,
 		}
 	}
-	apiHandler := sohoaapi.New(sohoaapi.Config{
+	apiConfig := sohoaapi.Config{
 		Dossiers: st.Dossiers, Vault: st.Vault, Catalog: a.Catalog,
 		Auth:      sohoaapi.BearerAuth{Verifier: verifier, Now: o.Now, Cache: sohoaapi.NewTokenCache(4096)},
 		Documents: sohoaapi.Printed{},
@@ -181,7 +181,11 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 		Dev:     dev,
 		Ready:   a.Ready,
 		BaseURL: st.URL, Log: o.Log,
-	})
+	}
+	if apiConfig.Pages, err = newPages(apiConfig, st, verifier, staff, o); err != nil {
+		return nil, err
+	}
+	apiHandler := sohoaapi.New(apiConfig)
 	mux := http.NewServeMux()
 	mux.Handle("/pki/", st.PKI.Handler())
 	if signers.csc != nil {

@@ -136,6 +136,9 @@ type Config struct {
 	MaxPublicInFlight int
 	// BodyWait is how long a small (JSON) body may take to arrive; default 30 s.
 	BodyWait time.Duration
+	// Pages, if set, serves every path outside /v1 and /healthz: the web
+	// pages for people (pkg/web) on the same router.
+	Pages http.Handler
 }
 
 // Server is the HTTP API.
@@ -305,6 +308,10 @@ func (s *Server) register() {
 	}
 	// Anything else: a problem, not the mux's plain-text 404.
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if s.c.Pages != nil && !strings.HasPrefix(r.URL.Path, "/v1/") {
+			s.c.Pages.ServeHTTP(w, r)
+			return
+		}
 		writeError(w, r, s.c.Log, errs.E(errs.NotFound, "no route %s %s", r.Method, r.URL.Path))
 	})
 }

@@ -280,6 +280,22 @@ func (s *Service) Read(ctx context.Context, a identity.Actor, id string) (*Dossi
 	return d, nil
 }
 
+// GetByCode is Read by the dossier's code (printed on the receipt): the same
+// visibility, the same entry in the citizen's access log.
+func (s *Service) GetByCode(ctx context.Context, a identity.Actor, code string) (*Dossier, error) {
+	if !ValidCode(code) {
+		return nil, errs.E(errs.NotFound, "no dossier with code %s", code)
+	}
+	d, err := s.st.byCode(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	if !canRead(a, d) {
+		return nil, errs.E(errs.NotFound, "no dossier with code %s", code)
+	}
+	return s.Read(ctx, a, d.ID)
+}
+
 // logRead writes in the citizen's access log that a, not the citizen, read
 // field of the dossier d. A read that cannot be logged is not served.
 func (s *Service) logRead(ctx context.Context, a identity.Actor, d *Dossier, what, field string) error {

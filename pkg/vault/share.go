@@ -54,6 +54,7 @@ func hashToken(token string) string {
 
 func shareKey(hash string) (string, string) { return "SHARE#" + hash, "SHARE" }
 
+
 // CreateShare makes a share link for the citizen's document and returns the
 // token (shown once, never stored) and the share.
 func (s *Service) CreateShare(ctx context.Context, a identity.Actor, id string, r ShareRequest) (string, *Share, error) {
@@ -122,7 +123,11 @@ func (s *Service) getShare(ctx context.Context, token string) (*Share, error) {
 	if len(token) == 0 || len(token) > 128 {
 		return nil, errs.E(errs.NotFound, "no such share link")
 	}
-	pk, sk := shareKey(hashToken(token))
+	return s.shareByHash(ctx, hashToken(token))
+}
+
+func (s *Service) shareByHash(ctx context.Context, hash string) (*Share, error) {
+	pk, sk := shareKey(hash)
 	it, err := s.t.Get(ctx, pk, sk)
 	if err != nil {
 		if errs.Is(err, errs.NotFound) {
@@ -136,6 +141,12 @@ func (s *Service) getShare(ctx context.Context, token string) (*Share, error) {
 	}
 	sh.version = it.Version
 	return &sh, nil
+}
+
+// ShareOf returns the share a token stands for (its expiry, whether it was
+// revoked), for the page a recipient opens; errs.NotFound for an unknown token.
+func (s *Service) ShareOf(ctx context.Context, token string) (*Share, error) {
+	return s.getShare(ctx, token)
 }
 
 // RevokeShare ends a share link of the citizen's document at once.
@@ -153,6 +164,10 @@ func (s *Service) RevokeShare(ctx context.Context, a identity.Actor, id, token s
 	if err != nil || sh.Document != d.ID || sh.Owner != d.Owner {
 		return errs.E(errs.NotFound, "no such share link for this document")
 	}
+	return s.revoke(ctx, a, d, sh)
+}
+
+func (s *Service) revoke(ctx context.Context, a identity.Actor, d *Document, sh *Share) error {
 	if sh.Revoked {
 		return nil
 	}

@@ -274,3 +274,58 @@ func TestHide(t *testing.T) {
 		t.Fatalf("hiding not logged: %+v", es)
 	}
 }
+
+func TestSharesList(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	d := e.issue(t, vault.NewDocument{Kind: "GKS", Title: "Giấy khai sinh"}, pdf)
+	_, short, err := e.v.CreateShare(ctx, owner, d.ID, vault.ShareRequest{TTL: 10 * time.Minute, Recipient: "Ngân hàng A"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.now = e.now.Add(time.Second)
+	tokLong, long, err := e.v.CreateShare(ctx, owner, d.ID, vault.ShareRequest{TTL: 24 * time.Hour, Recipient: "Sở Tư pháp"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hashes := func(a identity.Actor) []string {
+		t.Helper()
+		shs, err := e.v.Shares(ctx, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, sh := range shs {
+			out = append(out, sh.ID)
+		}
+		return out
+	}
+	id := func(sh *vault.Share) string { return sh.TokenHash[:16] }
+	if got := hashes(owner); len(got) != 2 || got[0] != id(long) || got[1] != id(short) {
+		t.Fatalf("live shares = %v, want the newest first", got)
+	}
+	if got := hashes(another); len(got) != 0 {
+		t.Fatalf("another citizen sees %v", got)
+	}
+	if _, err := e.v.Shares(ctx, officer); !errs.Is(err, errs.Forbidden) {
+		t.Fatalf("an officer listing shares: %v", err)
+	}
+	// Expired: gone from the list.
+	e.now = e.now.Add(11 * time.Minute)
+	if got := hashes(owner); len(got) != 1 || got[0] != id(long) {
+		t.Fatalf("after the short one expired: %v", got)
+	}
+	// Revoked by its listed ID: gone from the list, and the link no longer opens.
+	if err := e.v.RevokeShare(ctx, another, d.ID, id(long)); !errs.Is(err, errs.NotFound) {
+		t.Fatalf("another citizen revoking by ID: %v", err)
+	}
+	if err := e.v.RevokeShare(ctx, owner, d.ID, id(long)); err != nil {
+		t.Fatal(err)
+	}
+	if got := hashes(owner); len(got) != 0 {
+		t.Fatalf("after revocation: %v", got)
+	}
+	if _, _, err := e.v.OpenShare(ctx, tokLong); !errs.Is(err, errs.Gone) {
+		t.Fatalf("revoked link opens: %v", err)
+	}
+}

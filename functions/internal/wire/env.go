@@ -49,6 +49,12 @@ const (
 	EnvMailFrom       = "SOHOA_MAIL_FROM"             // SES verified sender
 	EnvSMSSenderID    = "SOHOA_SMS_SENDER_ID"
 	EnvS3PathStyle    = "SOHOA_S3_PATH_STYLE" // "true" for S3-compatible servers (tests)
+	// The web pages' sign-in (pkg/web): the key of the session cookies (at
+	// least 32 bytes) and the OpenID Connect provider (Cognito's hosted UI).
+	EnvSessionKey   = "SOHOA_SESSION_KEY"
+	EnvOIDCIssuer   = "SOHOA_OIDC_ISSUER"    // https://cognito-idp.REGION.amazonaws.com/POOL
+	EnvOIDCDomain   = "SOHOA_OIDC_DOMAIN"    // https://DOMAIN.auth.REGION.amazoncognito.com
+	EnvOIDCClientID = "SOHOA_OIDC_CLIENT_ID" // the user pool client (public, PKCE)
 )
 
 // Endpoint overrides, AWS's own names (the SDK reads them too); empty on AWS.
@@ -72,7 +78,8 @@ func Vars(fn string) []Var {
 		return []Var{{EnvTable, true}, {EnvDossierBucket, true}, {EnvVaultBucket, true}, {EnvIngestQueueURL, true},
 			{EnvSignQueueURL, false}, {EnvDataKeyID, false}, {EnvCSCURL, false}, {EnvCSCClientID, false}, {EnvCSCSecret, false},
 			{EnvCSCSecretARN, false}, {EnvTSAURL, false}, {EnvBaseURL, false}, {EnvS3PathStyle, false},
-			{EnvAuditKeyID, false}, {EnvVaultLock, false}}
+			{EnvAuditKeyID, false}, {EnvVaultLock, false},
+			{EnvSessionKey, false}, {EnvOIDCIssuer, false}, {EnvOIDCDomain, false}, {EnvOIDCClientID, false}, {EnvPortalURL, false}}
 	case "ingest":
 		return []Var{{EnvTable, true}, {EnvDossierBucket, true}, {EnvVaultBucket, true},
 			{EnvDataKeyID, false}, {EnvMaxReceive, false}, {EnvS3PathStyle, false}, {EnvSealKeyID, false}, {EnvTSAURL, false},
@@ -125,16 +132,22 @@ type Config struct {
 	// AuditKeyID is the KMS HMAC key anchoring the vault's access log.
 	AuditKeyID string
 	// VaultLock locks each vault document for its kind's retention.
-	VaultLock   bool
-	TSAURL      string
-	SealKeyID   string
-	BaseURL     string
-	PortalURL   string
-	MailFrom    string
-	SMSSenderID string
-	S3PathStyle bool
-	Region      string
-	Endpoints   Endpoints
+	VaultLock bool
+	// SessionKey keys the web pages' session cookies (at least 32 bytes);
+	// the OIDC fields name the provider of their sign-in (Cognito's hosted UI).
+	SessionKey   string
+	OIDCIssuer   string
+	OIDCDomain   string
+	OIDCClientID string
+	TSAURL       string
+	SealKeyID    string
+	BaseURL      string
+	PortalURL    string
+	MailFrom     string
+	SMSSenderID  string
+	S3PathStyle  bool
+	Region       string
+	Endpoints    Endpoints
 }
 
 // Load reads the variables of function fn through getenv (os.Getenv in a
@@ -164,7 +177,8 @@ func Load(fn string, getenv func(string) string) (Config, error) {
 		IngestQueueURL: values[EnvIngestQueueURL], SignQueueURL: values[EnvSignQueueURL], DataKeyID: values[EnvDataKeyID],
 		MaxReceive: queue.MaxAttempts, CSCURL: values[EnvCSCURL], CSCClientID: values[EnvCSCClientID],
 		CSCSecret: values[EnvCSCSecret], CSCSecretARN: values[EnvCSCSecretARN], AuditKeyID: values[EnvAuditKeyID],
-		VaultLock: values[EnvVaultLock] == "true", TSAURL: values[EnvTSAURL], SealKeyID: values[EnvSealKeyID],
+		VaultLock: values[EnvVaultLock] == "true", SessionKey: values[EnvSessionKey], OIDCIssuer: values[EnvOIDCIssuer],
+		OIDCDomain: values[EnvOIDCDomain], OIDCClientID: values[EnvOIDCClientID], TSAURL: values[EnvTSAURL], SealKeyID: values[EnvSealKeyID],
 		BaseURL: values[EnvBaseURL], PortalURL: values[EnvPortalURL], MailFrom: values[EnvMailFrom],
 		SMSSenderID: values[EnvSMSSenderID], S3PathStyle: values[EnvS3PathStyle] == "true",
 		Region: env("AWS_REGION"),
