@@ -47,6 +47,9 @@ type pdfSource struct {
 
 // openPDF checks a PDF's structure and reads it with pdfcpu.
 func openPDF(data []byte, lim Limits) (*pdfSource, error) {
+	if declaresEncryption(data) {
+		return nil, newError(CodeEncrypted, 0, nil, msgEncrypted)
+	}
 	tail := data[max(0, len(data)-eofWindow):]
 	if !bytes.Contains(tail, []byte("%%EOF")) {
 		return nil, newError(CodeUnreadable, 0, errors.New("no %%EOF near the end"), msgTruncated)
@@ -54,22 +57,25 @@ func openPDF(data []byte, lim Limits) (*pdfSource, error) {
 	conf := pdfConfig(lim)
 	ctx, err := api.ReadContext(bytes.NewReader(data), conf)
 	if err != nil {
-		if bytes.Contains(data, []byte("/Encrypt")) {
-			return nil, newError(CodeEncrypted, 0, err, msgEncrypted)
-		}
 		return nil, newError(CodeUnreadable, 0, err, msgUnreadable)
 	}
 	if ctx.Encrypt != nil {
 		return nil, newError(CodeEncrypted, 0, nil, msgEncrypted)
 	}
 	aliasStreams(ctx.XRefTable, data)
-	if err := ctx.EnsurePageCount(); err != nil {
-		return nil, newError(CodeUnreadable, 0, err, msgUnreadable)
+	n, err := flattenPageTree(ctx.XRefTable, lim.MaxPages)
+	if err != nil {
+		return nil, newError(CodePageTree, 0, err, msgPageTree)
 	}
-	if ctx.PageCount > lim.MaxPages {
+	if n == 0 {
+		return nil, newError(CodeNoPages, 0, nil, msgNoPages)
+	}
+	if n > lim.MaxPages {
 		return nil, newError(CodeTooManyPages, 0, nil,
-			"Tệp quét có %d trang, vượt quá giới hạn %d trang của một lần tải lên. Hãy chia hồ sơ thành nhiều lần quét.", ctx.PageCount, lim.MaxPages)
+			"Tệp quét có hơn %d trang, vượt quá giới hạn %d trang của một lần tải lên. Hãy chia hồ sơ thành nhiều lần quét.", lim.MaxPages, lim.MaxPages)
 	}
+	active := hasActiveContent(ctx.XRefTable)
+	keepOnlyPages(ctx.XRefTable)
 	if err := api.ValidateContext(ctx); err != nil {
 		return nil, newError(CodeUnreadable, 0, err, msgUnreadable)
 	}
@@ -80,7 +86,7 @@ func openPDF(data []byte, lim Limits) (*pdfSource, error) {
 	if err != nil || len(dims) != ctx.PageCount {
 		return nil, newError(CodeUnreadable, 0, err, msgUnreadable)
 	}
-	return &pdfSource{ctx: ctx, dims: dims, active: hasActiveContent(ctx.XRefTable), lim: lim}, nil
+	return &pdfSource{ctx: ctx, dims: dims, active: active, lim: lim}, nil
 }
 
 func (s *pdfSource) pageCount() int      { return s.ctx.PageCount }
@@ -225,6 +231,21 @@ func (s *pdfSource) rebuild(pages []int) ([]byte, error) {
 		out = append(out, op)
 	}
 	return buildPDF(out)
+}
+
+// keepOnlyPages drops everything from the catalog but the page tree: a scan's
+// outlines, names, labels or forms are nothing we keep, and a damaged outline
+// must not make the pages unreadable. Call it after hasActiveContent.
+func keepOnlyPages(xt *model.XRefTable) {
+	root, err := xt.Catalog()
+	if err != nil || root == nil {
+		return
+	}
+	for k := range root {
+		if k != "Type" && k != "Pages" {
+			delete(root, k)
+		}
+	}
 }
 
 // activeKeys are dictionary keys that carry scripts, actions, attachments,

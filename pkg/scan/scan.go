@@ -86,6 +86,9 @@ func split(ctx context.Context, data []byte, lim Limits, emit func(i int, pdf []
 			"Tệp quét quá lớn (%s, tối đa %s). Hãy quét ở 200–300 dpi với nén JPEG rồi tải lên lại.",
 			humanBytes(int64(len(data))), humanBytes(lim.MaxBytes))
 	}
+	// Opening a file is bounded by Timeout alone; once the pages are counted
+	// the budget grows by PageTime a page.
+	start := time.Now()
 	tctx, cancel := context.WithTimeoutCause(ctx, lim.Timeout, errTimeout)
 	defer cancel()
 
@@ -106,12 +109,17 @@ func split(ctx context.Context, data []byte, lim Limits, emit func(i int, pdf []
 	}
 	n := src.pageCount()
 	if n == 0 {
-		return nil, newError(CodeNoPages, 0, nil, "Tệp quét không có trang nào. Hãy quét lại hồ sơ và tải lên lại.")
+		return nil, newError(CodeNoPages, 0, nil, msgNoPages)
 	}
 	if n > lim.MaxPages {
 		return nil, newError(CodeTooManyPages, 0, nil,
 			"Tệp quét có %d trang, vượt quá giới hạn %d trang của một lần tải lên. Hãy chia hồ sơ thành nhiều lần quét.", n, lim.MaxPages)
 	}
+	cancel()
+	budget := lim.Budget(n)
+	tctx, cancelPages := context.WithDeadlineCause(ctx, start.Add(budget), errTimeout)
+	defer cancelPages()
+	lim.Timeout, lim.PageTime = budget, 0 // what ctxError reports
 	pages, err := analyze(tctx, src, lim)
 	if err != nil {
 		return nil, ctxError(ctx, tctx, lim, err)
@@ -149,7 +157,7 @@ func ctxError(parent, tctx context.Context, lim Limits, err error) error {
 		return fmt.Errorf("scan: %w", parent.Err())
 	}
 	if errors.Is(context.Cause(tctx), errTimeout) && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, errTimeout)) {
-		return newError(CodeUnreadable, 0, err, msgTimeout, seconds(lim.Timeout))
+		return newError(CodeTimeout, 0, err, msgTimeout, seconds(lim.Timeout))
 	}
 	return err
 }
