@@ -43,7 +43,7 @@ func TestSplitIsolated(t *testing.T) {
 				t.Skip("not under the race detector")
 			}
 			lim := scan.DefaultLimits()
-			lim.Timeout, lim.MaxMemory = tt.timeout, tt.mem
+			lim.Timeout, lim.PageTime, lim.MaxMemory = tt.timeout, 0, tt.mem
 			res, err := scan.SplitIsolated(context.Background(), tt.data, lim)
 			if tt.code == "" {
 				if err != nil {

@@ -5,6 +5,7 @@ import (
 	"compress/zlib"
 	"errors"
 	"fmt"
+	"image"
 	"io"
 	"strings"
 	"sync"
@@ -92,11 +93,96 @@ func openPDF(data []byte, lim Limits) (*pdfSource, error) {
 func (s *pdfSource) pageCount() int      { return s.ctx.PageCount }
 func (s *pdfSource) activeContent() bool { return s.active }
 
-// page returns the largest image of page n, undecoded.
+// page reads what page n draws: its image XObjects placed by their
+// matrices, and how much text and vector drawing it carries. A page that is
+// one JPEG covering the page (the common scanner PDF) is handed to the
+// workers as that JPEG; any other page is composed from all its images by
+// the workers (see compose.go).
 func (s *pdfSource) page(n int) (pageImage, error) {
 	pi := pageImage{number: n}
+	box, res, err := s.pageBox(n)
+	if err != nil {
+		return pi, newError(CodeUnreadable, n, err, msgPageBroken, n)
+	}
+	r, err := pdfcpu.ExtractPageContent(s.ctx, n)
+	if err != nil {
+		return pi, newError(CodeUnreadable, n, err, msgPageBroken, n)
+	}
+	content, err := io.ReadAll(io.LimitReader(r, maxContentSize+1))
+	if err != nil || len(content) > maxContentSize {
+		return pi, newError(CodeUnreadable, n, fmt.Errorf("content: %v (%d bytes)", err, len(content)), msgPageBroken, n)
+	}
+	pc, err := walkContent(s.ctx.XRefTable, content, res)
+	if err != nil {
+		return pi, newError(CodeUnreadable, n, err, msgPageBroken, n)
+	}
+	for _, p := range pc.images {
+		w, h := intEntry(p.sd, "Width"), intEntry(p.sd, "Height")
+		if w <= 0 || h <= 0 {
+			return pi, newError(CodeUnreadable, n, fmt.Errorf("image obj#%d without dimensions", p.nr), msgPageBroken, n)
+		}
+		if int64(w)*int64(h) > s.lim.MaxPixels {
+			return pi, imageTooLarge(n, w, h)
+		}
+		if err := checkInflatedSize(p.sd, w, h); err != nil {
+			return pi, newError(CodeImageTooLarge, n, err,
+				"Trang %d chứa ảnh có dữ liệu bất thường (lớn hơn nhiều so với kích thước khai báo). Hãy quét lại hồ sơ và tải lên lại.", n)
+		}
+	}
+	l := measureLayout(pc.images, box)
+	pi.dpi, pi.colour = l.dpi, l.colour
+	pi.digital = l.coverage < scanCoverage && (pc.marks > 0 || len(pc.images) > 0)
+	pi.marks = pc.marks
+	if len(pc.images) == 0 {
+		pi.noImage = true
+		pi.emptyContent = pc.marks == 0
+		return pi, nil
+	}
+	if p := pc.images[0]; len(pc.images) == 1 && lastFilter(p.sd) == "DCTDecode" && len(p.sd.FilterPipeline) == 1 &&
+		p.x.mask == nil && !boolEntry(p.sd.Dict, "ImageMask") && len(p.x.decode) == 0 &&
+		p.ctm[1] == 0 && p.ctm[2] == 0 && p.ctm[0] > 0 && p.ctm[3] > 0 && l.coverage >= 0.9 {
+		pi.kind, pi.data = "jpg", p.sd.Raw
+		return pi, nil
+	}
+	c := &composer{lim: s.lim, nr: n}
+	imgs := pc.images
+	pi.decode = func() (image.Image, error) { return c.compose(imgs, box) }
+	return pi, nil
+}
+
+// pageBox returns page n's visible box (CropBox within MediaBox) and its
+// resources.
+func (s *pdfSource) pageBox(n int) (pageBox, types.Dict, error) {
+	d, _, inh, err := s.ctx.PageDict(n, false)
+	if err != nil || d == nil {
+		return pageBox{}, nil, fmt.Errorf("page dict: %v", err)
+	}
+	var r *types.Rectangle
+	if inh != nil {
+		r = inh.MediaBox
+		if inh.CropBox != nil && inh.CropBox.Width() > 0 && inh.CropBox.Height() > 0 {
+			r = inh.CropBox
+		}
+	}
+	var res types.Dict
+	if inh != nil {
+		res = inh.Resources
+	}
+	if res == nil {
+		res = dictEntry(s.ctx.XRefTable, d, "Resources")
+	}
+	if r == nil || r.Width() <= 0 || r.Height() <= 0 {
+		dim := s.dims[n-1]
+		return pageBox{0, 0, dim.Width, dim.Height}, res, nil
+	}
+	return pageBox{r.LL.X, r.LL.Y, r.UR.X, r.UR.Y}, res, nil
+}
+
+// largestImage returns the largest image of page n, undecoded, for
+// rebuilding a page of a file with active content.
+func (s *pdfSource) largestImage(n int) (pageImage, error) {
+	pi := pageImage{number: n}
 	declared := map[int][2]int{}
-	// Declared dimensions first: never decode an image the limits refuse.
 	for _, objNr := range pdfcpu.ImageObjNrs(s.ctx, n) {
 		obj := s.ctx.Optimize.ImageObjects[objNr]
 		if obj == nil || obj.ImageDict == nil {
@@ -111,10 +197,6 @@ func (s *pdfSource) page(n int) (pageImage, error) {
 			return pi, imageTooLarge(n, *w, *h)
 		}
 		declared[objNr] = [2]int{*w, *h}
-		if err := checkInflatedSize(obj.ImageDict, *w, *h); err != nil {
-			return pi, newError(CodeImageTooLarge, n, err,
-				"Trang %d chứa ảnh có dữ liệu bất thường (lớn hơn nhiều so với kích thước khai báo). Hãy quét lại hồ sơ và tải lên lại.", n)
-		}
 	}
 	imgs, err := pdfcpu.ExtractPageImages(s.ctx, n, false)
 	if len(imgs) == 0 && err != nil {
@@ -142,14 +224,7 @@ func (s *pdfSource) page(n int) (pageImage, error) {
 		}
 	}
 	if best.Reader == nil {
-		// No raster image: a born-digital or empty page. Blank if it draws nothing.
-		r, err := pdfcpu.ExtractPageContent(s.ctx, n)
-		if err != nil {
-			return pi, newError(CodeUnreadable, n, err, msgPageBroken, n)
-		}
-		b, _ := io.ReadAll(io.LimitReader(r, 1<<20))
 		pi.noImage = true
-		pi.emptyContent = len(bytes.TrimSpace(b)) == 0
 		return pi, nil
 	}
 	data, err := readAllSized(best.Reader, s.lim.MaxBytes)
@@ -158,7 +233,6 @@ func (s *pdfSource) page(n int) (pageImage, error) {
 	}
 	pi.data = data
 	pi.kind = best.FileType
-	pi.dpi = dpiFor(bw, bh, s.dims[n-1].Width, s.dims[n-1].Height)
 	return pi, nil
 }
 
@@ -220,7 +294,7 @@ func readAllSized(r io.Reader, limit int64) ([]byte, error) {
 func (s *pdfSource) rebuild(pages []int) ([]byte, error) {
 	out := make([]outPage, 0, len(pages))
 	for _, n := range pages {
-		pi, err := s.page(n)
+		pi, err := s.largestImage(n)
 		if err != nil {
 			return nil, err
 		}

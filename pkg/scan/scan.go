@@ -43,7 +43,11 @@ type Page struct {
 	Separator string  // component code if this page is a Sohoa separator sheet
 	Ink       float64 // fraction of dark pixels (see BlankInk)
 	Blank     bool    // Ink below BlankInk
-	DPI       float64 // effective resolution of the page image; 0 for a page without an image
+	DPI       float64 // effective resolution of the images covering the page; 0 for a page without a scanned image
+	// Digital is true for a page of text or vector graphics (images cover
+	// less than half of it): not a scan, so not judged by DPI.
+	Digital bool
+	Colour  string // ColourColour, ColourGrey or ColourBilevel, as the file stores the page; "" unknown
 }
 
 // Component is the pages between one separator sheet and the next.
