@@ -56,6 +56,16 @@ var ErrInvalid = errors.New("ccitt: invalid data")
 // (PDF /BlackIs1 and /Decode, TIFF PhotometricInterpretation) by inverting
 // the result when needed.
 func Reduced(data []byte, p Params, f int, lim Limits) (*image.Gray, int, error) {
+	return ReducedStrips([][]byte{data}, 0, p, f, lim)
+}
+
+// ReducedStrips is Reduced for an image stored as strips of rowsPerStrip
+// rows each (TIFF StripOffsets), every strip coded on its own; rowsPerStrip
+// 0 means one strip.
+func ReducedStrips(strips [][]byte, rowsPerStrip int, p Params, f int, lim Limits) (*image.Gray, int, error) {
+	if len(strips) == 0 {
+		return nil, 0, fmt.Errorf("%w: no data", ErrInvalid)
+	}
 	if p.Width <= 0 || p.Width > 1<<20 || p.Height < 0 {
 		return nil, 0, fmt.Errorf("%w: %d×%d", ErrInvalid, p.Width, p.Height)
 	}
@@ -69,7 +79,9 @@ func Reduced(data []byte, p Params, f int, lim Limits) (*image.Gray, int, error)
 	if maxRows == 0 {
 		maxRows = 1 << 20
 	}
-	d := newDecoder(data, p)
+	strip := 0
+	d := newDecoder(strips[0], p)
+	stripRows := 0
 	ow := p.Width / f
 	acc := make([]uint32, ow+1)
 	var out []uint8
@@ -87,11 +99,29 @@ func Reduced(data []byte, p Params, f int, lim Limits) (*image.Gray, int, error)
 	}
 	limit := ow * f
 	for row < maxRows {
+		if rowsPerStrip > 0 && stripRows == rowsPerStrip {
+			if strip+1 >= len(strips) {
+				break
+			}
+			strip++
+			d, stripRows = newDecoder(strips[strip], p), 0
+		}
 		ok := d.row()
 		if !ok {
+			if rowsPerStrip > 0 && strip+1 < len(strips) {
+				// A strip that ends early: its missing rows stay white.
+				for ; stripRows < rowsPerStrip && row < maxRows; stripRows++ {
+					row++
+					if inBlock++; inBlock == f {
+						flush()
+					}
+				}
+				continue
+			}
 			break
 		}
 		row++
+		stripRows++
 		cur := d.cur
 		for i := 0; i+1 < len(cur); i += 2 {
 			x0, x1 := cur[i], min(cur[i+1], limit)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/pdfcpu/pdfcpu/pkg/api"
@@ -44,6 +45,14 @@ func TestFormatsGiveTheSameComponents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	tiffG4, err := scantest.EncodeTIFF(pages, testDPI, 75, scantest.TIFFG4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tiffG4BlackIsZero, err := scantest.EncodeTIFF(pages, testDPI, 75, scantest.TIFFG4BlackIsZero)
+	if err != nil {
+		t.Fatal(err)
+	}
 	want, err := scan.Split(context.Background(), pdf, scan.DefaultLimits())
 	if err != nil {
 		t.Fatal(err)
@@ -57,6 +66,8 @@ func TestFormatsGiveTheSameComponents(t *testing.T) {
 	}{
 		{"tiff deflate", scan.FormatTIFF, tiffDeflate},
 		{"tiff jpeg", scan.FormatTIFF, tiffJPEG},
+		{"tiff g4", scan.FormatTIFF, tiffG4},
+		{"tiff g4 black-is-zero", scan.FormatTIFF, tiffG4BlackIsZero},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := scan.Split(context.Background(), tt.data, scan.DefaultLimits())
@@ -76,6 +87,9 @@ func TestFormatsGiveTheSameComponents(t *testing.T) {
 			for _, p := range got.Pages {
 				if p.DPI < testDPI-1 || p.DPI > testDPI+1 {
 					t.Errorf("page %d dpi %.1f, want %d", p.Number, p.DPI, testDPI)
+				}
+				if bilevel := strings.Contains(tt.name, "g4"); bilevel != (p.Colour == scan.ColourBilevel) || p.Ink > 0.3 {
+					t.Errorf("page %d colour %q ink %.2f", p.Number, p.Colour, p.Ink)
 				}
 			}
 		})
