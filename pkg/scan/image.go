@@ -13,8 +13,8 @@ const a4LongIn, a4ShortIn = 297 / 25.4, 210 / 25.4
 
 // imageSource is a single JPEG or PNG page.
 type imageSource struct {
-	kind string // "jpg" or "png"
-	data []byte
+	kind   string // "jpg" or "png"
+	data   []byte
 	w, h   int
 	dpi    float64
 	colour string
