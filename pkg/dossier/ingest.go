@@ -284,6 +284,7 @@ func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, 
 		if len(paper) != 1 {
 			a.findings = append(a.findings, Finding{Severity: SeverityError, Code: "scan.no-separators",
 				Message: "Không tìm thấy tờ phân cách trong bản quét. Thủ tục này có nhiều thành phần: hãy in tờ phân cách cho từng thành phần, đặt trước mỗi thành phần và quét lại. / No separator sheets were found; this procedure has several components: print a separator sheet for each, put it before its component and scan again."})
+			a.findings = append(a.findings, captureFindings(p, res)...)
 			return a, nil
 		}
 		comps[0].Code = paper[0].Code
@@ -300,19 +301,20 @@ func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, 
 			a.findings = append(a.findings, Finding{Severity: SeverityError, Code: "component.duplicate", Page: c.SeparatorPage, Component: c.Code,
 				Message: fmt.Sprintf("Thành phần %q (%s) xuất hiện hai lần (tờ phân cách ở trang %d). Hãy bỏ tờ phân cách thừa và quét lại. / Component %s appears twice.", pc.Name, c.Code, c.SeparatorPage, c.Code)})
 			continue
+		case c.AllBlank():
+			seen[c.Code] = true
+			a.findings = append(a.findings, Finding{Severity: SeverityError, Code: "component.blank", Page: c.Blank[0], Component: c.Code,
+				Message: fmt.Sprintf("Thành phần %q (%s) chỉ gồm trang trắng (trang %v). Hãy kiểm tra giấy tờ và quét lại mặt có nội dung. / Component %s is only blank pages (%v).", pc.Name, c.Code, c.Blank, c.Code, c.Blank)})
+			continue
 		case len(c.Pages) == 0:
 			seen[c.Code] = true // present, but unusable: one finding says why
 			a.findings = append(a.findings, Finding{Severity: SeverityError, Code: "component.empty", Page: c.SeparatorPage, Component: c.Code,
 				Message: fmt.Sprintf("Sau tờ phân cách %q (trang %d) không có trang nào. / The separator for %s on page %d is followed by no page.", pc.Name, c.SeparatorPage, c.Code, c.SeparatorPage)})
 			continue
-		case c.AllBlank():
-			seen[c.Code] = true
-			a.findings = append(a.findings, Finding{Severity: SeverityError, Code: "component.blank", Page: c.Pages[0], Component: c.Code,
-				Message: fmt.Sprintf("Thành phần %q (%s) chỉ gồm trang trắng (trang %v). Hãy kiểm tra giấy tờ và quét lại mặt có nội dung. / Component %s is only blank pages (%v).", pc.Name, c.Code, c.Pages, c.Code, c.Pages)})
-			continue
 		case len(c.Blank) > 0:
+			// Duplex backs: left out of the component and its certified copy, kept in the original scan.
 			a.findings = append(a.findings, Finding{Severity: SeverityWarning, Code: "component.blank-pages", Page: c.Blank[0], Component: c.Code,
-				Message: fmt.Sprintf("Thành phần %q (%s) có trang trắng: %v. / Component %s has blank pages: %v.", pc.Name, c.Code, c.Blank, c.Code, c.Blank)})
+				Message: fmt.Sprintf("Đã bỏ %d trang trắng (mặt sau khi quét hai mặt) khỏi thành phần %q (%s): trang %v; bản quét gốc vẫn giữ đủ. / %d blank page(s) (duplex backs) were left out of component %s: %v; the original scan keeps them.", len(c.Blank), pc.Name, c.Code, c.Blank, len(c.Blank), c.Code, c.Blank)})
 		}
 		seen[c.Code] = true
 		comp, content, err := s.storeComponent(ctx, d, p, pc, c)
@@ -342,6 +344,7 @@ func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, 
 		a.findings = append(a.findings, Finding{Severity: SeverityError, Code: "component.missing", Component: pc.Code,
 			Message: fmt.Sprintf("Thiếu thành phần bắt buộc: %s (mã %s). Hãy bổ sung giấy tờ này kèm tờ phân cách của nó và quét lại. / Missing required component: %s (%s).", pc.Name, pc.Code, pc.Name, pc.Code)})
 	}
+	a.findings = append(a.findings, captureFindings(p, res)...)
 	return a, nil
 }
 

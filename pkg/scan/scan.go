@@ -26,7 +26,7 @@ import (
 type Result struct {
 	Format     string      // "pdf", "tiff", "jpeg" or "png" (see Sniff)
 	Pages      []Page      // every page of the scan, in order
-	Leading    []int       // pages before the first separator sheet (none when there is no separator at all)
+	Leading    []int       // non-blank pages before the first separator sheet (none when there is no separator at all)
 	Components []Component // one per separator sheet, in order; or one with Code "" when the scan has no separator
 	// Sanitized is true when the source had active content (JavaScript, actions,
 	// embedded files, forms, annotations) and the component PDFs were rebuilt
@@ -54,13 +54,16 @@ type Page struct {
 type Component struct {
 	Code          string // the separator's component code; "" when the scan has no separator sheet
 	SeparatorPage int    // page number of the separator sheet; 0 when Code is ""
-	Pages         []int  // scan page numbers of the component, separator excluded; may be empty
-	Blank         []int  // the subset of Pages that are blank
-	PDF           []byte // the component's pages as a new PDF; nil when Pages is empty
+	Pages         []int  // scan page numbers of the component, separator and blank pages excluded; may be empty
+	// Blank are the blank pages between this separator and the next, left
+	// out of Pages and of the PDF: the backs of sheets scanned duplex (and
+	// the separator's own back). The original scan keeps them.
+	Blank []int
+	PDF   []byte // the component's pages as a new PDF; nil when Pages is empty
 }
 
-// AllBlank reports whether the component has pages and all are blank.
-func (c Component) AllBlank() bool { return len(c.Pages) > 0 && len(c.Blank) == len(c.Pages) }
+// AllBlank reports whether the component had pages and all were blank.
+func (c Component) AllBlank() bool { return len(c.Pages) == 0 && len(c.Blank) > 0 }
 
 // Split reads a scan, finds its separator sheets and splits it into
 // components. Failures the clerk must act on are *Error; a cancelled ctx is
@@ -177,7 +180,9 @@ func plan(pages []Page) (leading []int, comps []Component) {
 		return nil, []Component{c}
 	}
 	for _, p := range pages[:first] {
-		leading = append(leading, p.Number)
+		if !p.Blank {
+			leading = append(leading, p.Number)
+		}
 	}
 	for _, p := range pages[first:] {
 		if p.Separator != "" {
@@ -189,11 +194,15 @@ func plan(pages []Page) (leading []int, comps []Component) {
 	return leading, comps
 }
 
+// add puts a page in the component, or among its blank pages: a blank page
+// is the back of a sheet scanned duplex (or a separator's back), never
+// content, so it never starts nor joins a component's PDF.
 func (c *Component) add(p Page) {
-	c.Pages = append(c.Pages, p.Number)
 	if p.Blank {
 		c.Blank = append(c.Blank, p.Number)
+		return
 	}
+	c.Pages = append(c.Pages, p.Number)
 }
 
 func humanBytes(n int64) string {
