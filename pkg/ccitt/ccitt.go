@@ -89,10 +89,13 @@ func ReducedStrips(strips [][]byte, rowsPerStrip int, p Params, f int, lim Limit
 		out = make([]uint8, 0, ow*(p.Height/f))
 	}
 	row, inBlock := 0, 0
+	grey := make([]uint8, f*f+1) // black pixels in a block → grey
+	for i := range grey {
+		grey[i] = uint8(255 - i*255/(f*f))
+	}
 	flush := func() {
-		scale := uint32(f * f)
 		for i := range ow {
-			out = append(out, uint8(255-acc[i]*255/scale))
+			out = append(out, grey[acc[i]])
 			acc[i] = 0
 		}
 		inBlock = 0
@@ -427,37 +430,13 @@ const (
 // mode reads one two-dimensional mode code.
 func (d *decoder) mode() (int, bool) {
 	v := d.peek(7)
-	switch {
-	case v>>6 == 1: // 1
-		d.skip(1)
-		return modeV0, true
-	case v>>4 == 0b011:
-		d.skip(3)
-		return modeVR1, true
-	case v>>4 == 0b010:
-		d.skip(3)
-		return modeVL1, true
-	case v>>4 == 0b001:
-		d.skip(3)
-		return modeH, true
-	case v>>3 == 0b0001:
-		d.skip(4)
-		return modePass, true
-	case v>>1 == 0b000011:
-		d.skip(6)
-		return modeVR2, true
-	case v>>1 == 0b000010:
-		d.skip(6)
-		return modeVL2, true
-	case v == 0b0000011:
-		d.skip(7)
-		return modeVR3, true
-	case v == 0b0000010:
-		d.skip(7)
-		return modeVL3, true
+	e := tables.mode[v]
+	if e.len == 0 {
+		d.err = fmt.Errorf("bad mode code %07b", v)
+		return 0, false
 	}
-	d.err = fmt.Errorf("bad mode code %07b", v)
-	return 0, false
+	d.skip(uint(e.len))
+	return int(e.val), true
 }
 
 // run reads one run length of the given colour: make-up codes and a
@@ -496,7 +475,10 @@ type entry struct {
 	len uint8
 }
 
-type runTables struct{ white, black [1 << tableBits]entry }
+type runTables struct {
+	white, black [1 << tableBits]entry
+	mode         [1 << 7]entry
+}
 
 // tables are built once from the code lists; they are never written after.
 var tables = buildTables()
@@ -518,5 +500,20 @@ func buildTables() *runTables {
 	}
 	fill(&t.white, whiteCodes)
 	fill(&t.black, blackCodes)
+	modes := []struct {
+		m   int
+		str string
+	}{{modeV0, "1"}, {modeVR1, "011"}, {modeVL1, "010"}, {modeH, "001"}, {modePass, "0001"},
+		{modeVR2, "000011"}, {modeVL2, "000010"}, {modeVR3, "0000011"}, {modeVL3, "0000010"}}
+	for _, m := range modes {
+		var v uint32
+		for _, ch := range m.str {
+			v = v<<1 | uint32(ch-'0')
+		}
+		shift := 7 - len(m.str)
+		for x := v << shift; x < (v+1)<<shift; x++ {
+			t.mode[x] = entry{val: uint16(m.m), len: uint8(len(m.str))}
+		}
+	}
 	return t
 }
