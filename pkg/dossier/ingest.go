@@ -317,7 +317,11 @@ func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, 
 				Message: fmt.Sprintf("Đã bỏ %d trang trắng (mặt sau khi quét hai mặt) khỏi thành phần %q (%s): trang %v; bản quét gốc vẫn giữ đủ. / %d blank page(s) (duplex backs) were left out of component %s: %v; the original scan keeps them.", len(c.Blank), pc.Name, c.Code, c.Blank, len(c.Blank), c.Code, c.Blank)})
 		}
 		seen[c.Code] = true
-		comp, content, err := s.storeComponent(ctx, d, p, pc, c)
+		var ink *scan.InkMap
+		if n := c.Pages[0]; n >= 1 && n <= len(res.Pages) {
+			ink = res.Pages[n-1].InkMap
+		}
+		comp, content, err := s.storeComponent(ctx, d, p, pc, c, ink)
 		if err != nil {
 			return nil, err
 		}
@@ -382,13 +386,13 @@ func paperComponents(p procedure.Procedure) []procedure.Component {
 }
 
 // storeComponent certifies (if a Sealer is configured) and stores one component.
-func (s *Service) storeComponent(ctx context.Context, d *Dossier, p procedure.Procedure, pc procedure.Component, c scan.Component) (Component, []byte, error) {
+func (s *Service) storeComponent(ctx context.Context, d *Dossier, p procedure.Procedure, pc procedure.Component, c scan.Component, firstPageInk *scan.InkMap) (Component, []byte, error) {
 	last, _ := d.LastScan()
 	content := c.PDF
 	certified := false
 	if s.c.Sealer != nil {
 		sealed, err := s.c.Sealer.Certify(ctx, c.PDF, ConversionMark{DossierCode: d.Code, Component: pc.Name,
-			Converter: d.ClerkName, Unit: d.PostOffice, At: last.At})
+			Converter: d.ClerkName, Unit: d.PostOffice, At: last.At, Ink: firstPageInk})
 		if err != nil {
 			return Component{}, nil, fmt.Errorf("certify %s: %w", c.Code, err)
 		}

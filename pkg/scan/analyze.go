@@ -129,6 +129,9 @@ func measure(pi pageImage, lim Limits) (Page, error) {
 	p := Page{Number: pi.number, DPI: pi.dpi, Digital: pi.digital, Colour: pi.colour}
 	if pi.noImage {
 		p.Blank = pi.emptyContent
+		if !p.Blank {
+			p.InkMap = allInk()
+		}
 		return p, nil
 	}
 	small, err := reducedPage(pi, lim)
@@ -139,6 +142,11 @@ func measure(pi pageImage, lim Limits) (Page, error) {
 	// A born-digital page's text is not in its images: only a page that
 	// draws nothing else can be blank.
 	p.Blank = p.Ink < BlankInk && pi.marks == 0
+	if pi.digital {
+		p.InkMap = allInk()
+	} else {
+		p.InkMap = inkMapOf(small)
+	}
 	if code, ok := separator.Decode(small); ok {
 		p.Separator = code
 		p.Blank = false

@@ -48,6 +48,9 @@ type Page struct {
 	// less than half of it): not a scan, so not judged by DPI.
 	Digital bool
 	Colour  string // ColourColour, ColourGrey or ColourBilevel, as the file stores the page; "" unknown
+	// InkMap says where the page has ink (nil for a page without an image
+	// that draws nothing; every cell for a born-digital page).
+	InkMap *InkMap
 }
 
 // Component is the pages between one separator sheet and the next.
