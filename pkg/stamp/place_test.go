@@ -48,7 +48,7 @@ func TestMarkNeverHidesThePaper(t *testing.T) {
 		where Placement
 	}{
 		{"header from margin to margin", page(func(g *image.Gray) {
-			fill(g, 4, 4, 206, 9, 30)   // "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" across the top
+			fill(g, 4, 4, 206, 9, 30)    // "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" across the top
 			fill(g, 60, 11, 150, 15, 30) // "Độc lập – Tự do – Hạnh phúc"
 		}), PlacedEmpty},
 		{"left column and header", page(func(g *image.Gray) {
