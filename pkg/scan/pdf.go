@@ -116,8 +116,21 @@ func (s *pdfSource) page(n int) (pageImage, error) {
 	if err != nil {
 		return pi, newError(CodeUnreadable, n, err, msgPageBroken, n)
 	}
+	// A page is drawn from at most maxPlacements images holding at most
+	// 4 × MaxPixels pixels together (each one decoded for every placement):
+	// a 600-dpi page in 415 strips is 35 MP in all; a page drawing one image
+	// a million times is an attack.
+	var total int64
+	if len(pc.images) > maxPlacements {
+		return pi, newError(CodeImageTooLarge, n, fmt.Errorf("%d image placements", len(pc.images)),
+			"Trang %d được ghép từ quá nhiều ảnh (%d). Hãy quét lại hồ sơ và tải lên lại.", n, len(pc.images))
+	}
 	for _, p := range pc.images {
 		w, h := intEntry(p.sd, "Width"), intEntry(p.sd, "Height")
+		if total += int64(max(w, 0)) * int64(max(h, 0)); total > 4*s.lim.MaxPixels {
+			return pi, newError(CodeImageTooLarge, n, fmt.Errorf("images of %d pixels in all", total),
+				"Trang %d có ảnh quá lớn hoặc bất thường. Hãy quét lại ở 200–300 dpi rồi tải lên lại.", n)
+		}
 		if w <= 0 || h <= 0 {
 			return pi, newError(CodeUnreadable, n, fmt.Errorf("image obj#%d without dimensions", p.nr), msgPageBroken, n)
 		}
@@ -235,6 +248,9 @@ func (s *pdfSource) largestImage(n int) (pageImage, error) {
 	pi.kind = best.FileType
 	return pi, nil
 }
+
+// maxPlacements is the most images one page may draw.
+const maxPlacements = 5000
 
 // dpiFor returns the resolution of a w×h-pixel image filling a page of
 // pw×ph points, whatever the page's orientation.
