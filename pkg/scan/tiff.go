@@ -9,6 +9,7 @@ import (
 	"image/draw"
 	"image/png"
 	"io"
+	"math/bits"
 
 	"golang.org/x/image/tiff"
 
@@ -271,6 +272,47 @@ func (s *tiffSource) ccittPage(n, f int) (*image.Gray, error) {
 	return g, nil
 }
 
+// faxPage returns a CCITT page's strips for embedding as they are coded
+// (see faxPage in build.go).
+func (s *tiffSource) faxPage(n int) (*faxPage, error) {
+	p := s.pages[n-1]
+	offs, counts, err := s.strips(p)
+	if err != nil {
+		return nil, newError(CodeUnreadable, n, err, msgPageBroken, n)
+	}
+	f := &faxPage{w: p.w, h: p.h, rowsPerStrip: p.rowsPerStrip}
+	if f.rowsPerStrip >= p.h {
+		f.rowsPerStrip = 0
+	}
+	switch p.compression {
+	case compCCITTRLE:
+		f.k, f.align = 0, true
+	case compCCITTG3:
+		f.align = p.t4&4 != 0
+		if p.t4&1 != 0 {
+			f.k = 1 << 30 // mixed 1-D/2-D: every row is tagged
+		}
+	case compCCITTG4:
+		f.k = -1
+	}
+	for i := range offs {
+		o, c := uint64(offs[i]), uint64(counts[i])
+		if o+c > uint64(len(s.data)) {
+			return nil, newError(CodeUnreadable, n, errors.New("CCITT strip outside file"), msgTruncated)
+		}
+		b := s.data[o : o+c]
+		if p.fillOrder == 2 {
+			r := make([]byte, len(b))
+			for j, v := range b {
+				r[j] = bits.Reverse8(v)
+			}
+			b = r
+		}
+		f.strips = append(f.strips, b)
+	}
+	return f, nil
+}
+
 // strips returns a page's strip offsets and byte counts.
 func (s *tiffSource) strips(p tiffPage) (offs, counts []uint32, err error) {
 	d := s.data
@@ -400,13 +442,18 @@ func (s *tiffSource) build(pages []int) ([]byte, error) {
 			out = append(out, imagePage(pi.data, "jpg", p.w, p.h, p.dpi))
 			continue
 		}
-		var img image.Image
 		switch p.compression {
 		case compCCITTRLE, compCCITTG3, compCCITTG4:
-			img, err = s.ccittPage(n, 1)
-		default:
-			img, err = s.decodePage(n)
+			fax, err := s.faxPage(n)
+			if err != nil {
+				return nil, err
+			}
+			op := imagePage(nil, "", p.w, p.h, p.dpi)
+			op.fax = fax
+			out = append(out, op)
+			continue
 		}
+		img, err := s.decodePage(n)
 		if err != nil {
 			return nil, err
 		}
