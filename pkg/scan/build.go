@@ -128,7 +128,7 @@ func faxPageDict(xt *model.XRefTable, parent *types.IndirectRef, dim types.Dim, 
 		return nil, err
 	}
 	page := types.Dict{"Type": types.Name("Page"), "Parent": *parent,
-		"MediaBox": types.RectForDim(dim.Width, dim.Height).Array(),
+		"MediaBox":  types.RectForDim(dim.Width, dim.Height).Array(),
 		"Resources": types.Dict{"XObject": xobjects}, "Contents": *cref}
 	return xt.IndRefForNewObject(page)
 }
