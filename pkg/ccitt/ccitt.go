@@ -282,9 +282,14 @@ func (d *decoder) row() bool {
 	twoD := d.p.K < 0
 	if d.p.K >= 0 {
 		eols := d.eol()
-		if eols == 0 && (d.p.EncodedByteAlign || d.p.NoEOL) {
+		if d.p.EncodedByteAlign || d.p.NoEOL {
+			// Rows start on a byte boundary: after the EOL when its fill
+			// bits follow it (as some writers put them), or when there is
+			// no EOL. An EOL that ends on a boundary leaves nothing to skip.
 			d.align()
-			eols = d.eol()
+			if eols == 0 {
+				eols = d.eol()
+			}
 		}
 		if eols >= 2 || d.exhausted() {
 			return d.end() // return to control (RTC: six EOLs) or no data left

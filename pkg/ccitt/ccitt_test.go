@@ -121,6 +121,7 @@ func TestAgainstXImage(t *testing.T) {
 		align bool
 	}{
 		{"bw-gopher.ccitt_group3", 0, false},
+		{"bw-gopher-aligned.ccitt_group3", 0, true},
 		{"bw-gopher.ccitt_group4", -1, false},
 		{"bw-gopher-aligned.ccitt_group4", -1, true},
 	} {
@@ -136,7 +137,7 @@ func TestAgainstXImage(t *testing.T) {
 		if err := xccitt.DecodeIntoGray(want, bytes.NewReader(data), xccitt.MSB, sf, &xccitt.Options{Align: tt.align}); err != nil {
 			t.Fatal(err)
 		}
-		got, _, err := Reduced(data, Params{Width: 153, Height: 55, K: tt.k, EncodedByteAlign: tt.align, NoEOL: tt.k == 0}, 1, Limits{})
+		got, _, err := Reduced(data, Params{Width: 153, Height: 55, K: tt.k, EncodedByteAlign: tt.align}, 1, Limits{})
 		if err != nil {
 			t.Fatalf("%s: %v", tt.file, err)
 		}
@@ -208,4 +209,25 @@ func xImageDir(t *testing.T) string {
 		t.Fatalf("locate golang.org/x/image: %v", err)
 	}
 	return strings.TrimSpace(string(out))
+}
+
+// TestStrips decodes an image stored as strips, each coded on its own
+// (TIFF RowsPerStrip), including a last strip shorter than the others.
+func TestStrips(t *testing.T) {
+	src := page(600, 250)
+	const rps = 64
+	var strips [][]byte
+	for y := 0; y < 250; y += rps {
+		band := src.SubImage(image.Rect(0, y, 600, min(y+rps, 250))).(*image.Gray)
+		strips = append(strips, Encode(band, EncodeOptions{K: -1}))
+	}
+	for _, f := range []int{1, 5} {
+		got, n, err := ReducedStrips(strips, rps, Params{Width: 600, Height: 250, K: -1}, f, Limits{})
+		if err != nil || n != 250 {
+			t.Fatalf("f=%d: %d rows, %v", f, n, err)
+		}
+		if want := reduceRef(src, f); !bytes.Equal(got.Pix, want.Pix) {
+			t.Errorf("f=%d: image differs", f)
+		}
+	}
 }
