@@ -180,7 +180,6 @@ type decoder struct {
 	nbuf  uint   // number of valid bits in buf
 	ref   []int  // changing elements of the reference (previous) row, + 2 sentinels
 	cur   []int  // changing elements of the row just decoded
-	k2d   int    // G3 2-D: rows left that may be 2-D
 	first bool
 	done  bool
 	err   error

@@ -252,17 +252,6 @@ func (s *pdfSource) largestImage(n int) (pageImage, error) {
 // maxPlacements is the most images one page may draw.
 const maxPlacements = 5000
 
-// dpiFor returns the resolution of a w×h-pixel image filling a page of
-// pw×ph points, whatever the page's orientation.
-func dpiFor(w, h int, pw, ph float64) float64 {
-	if pw <= 0 || ph <= 0 || w <= 0 || h <= 0 {
-		return 0
-	}
-	long, short := float64(max(w, h)), float64(min(w, h))
-	plong, pshort := max(pw, ph), min(pw, ph)
-	return min(long/plong, short/pshort) * 72
-}
-
 // build writes pages as a new PDF: copied page by page when the source has no
 // active content, rebuilt from the page images otherwise.
 func (s *pdfSource) build(pages []int) ([]byte, error) {

@@ -96,11 +96,9 @@ func split(ctx context.Context, data []byte, lim Limits, emit func(i int, pdf []
 			"Tệp quét quá lớn (%s, tối đa %s). Hãy quét ở 200–300 dpi với nén JPEG rồi tải lên lại.",
 			humanBytes(int64(len(data))), humanBytes(lim.MaxBytes))
 	}
-	// Opening a file is bounded by Timeout alone; once the pages are counted
-	// the budget grows by PageTime a page.
+	// The time budget grows by PageTime a page once the pages are counted;
+	// opening the file counts against it.
 	start := time.Now()
-	tctx, cancel := context.WithTimeoutCause(ctx, lim.Timeout, errTimeout)
-	defer cancel()
 
 	format := Sniff(data)
 	var src source
@@ -125,7 +123,6 @@ func split(ctx context.Context, data []byte, lim Limits, emit func(i int, pdf []
 		return nil, newError(CodeTooManyPages, 0, nil,
 			"Tệp quét có %d trang, vượt quá giới hạn %d trang của một lần tải lên. Hãy chia hồ sơ thành nhiều lần quét.", n, lim.MaxPages)
 	}
-	cancel()
 	budget := lim.Budget(n)
 	tctx, cancelPages := context.WithDeadlineCause(ctx, start.Add(budget), errTimeout)
 	defer cancelPages()

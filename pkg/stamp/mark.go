@@ -233,7 +233,7 @@ func (s *Stamper) markFirstPage(ctx *model.Context, m Mark, placed *Placement) e
 			size, pad, lead = pl.size, pl.pad, pl.size*1.25
 			lines, boxW, boxH = pl.lines, pl.boxW, pl.boxH
 		}
-		bx, by, h = pl.x, pl.y, pl.h
+		bx, by = pl.x, pl.y
 		if placed != nil {
 			*placed = pl.where
 		}
