@@ -55,6 +55,10 @@ func TestMarkNeverHidesThePaper(t *testing.T) {
 			fill(g, 4, 4, 206, 20, 40)
 			fill(g, 4, 20, 100, 293, 60)
 		}), PlacedEmpty},
+		{"only a small window of paper", page(func(g *image.Gray) {
+			fill(g, 0, 0, 210, 297, 50)
+			fill(g, 8, 28, 88, 50, 245) // 80 × 22 mm of paper: room for the compact form only
+		}), PlacedCompact},
 		{"full-bleed photograph", page(func(g *image.Gray) {
 			for i := range g.Pix {
 				g.Pix[i] = uint8(40 + i%97)
