@@ -87,7 +87,9 @@ lint: ## gofmt, go vet, staticcheck
 
 bench: ## whole-pipeline, scan, signing and Lambda figures on this machine
 	$(GO) test -run='^$$' -bench=Pipeline -benchtime=3x ./infra/local/
-	$(GO) test -run='^$$' -bench=Split -benchtime=3x ./pkg/scan/
+	$(GO) test -run='^$$' -bench='Split(Isolated)?100Pages' -benchtime=3x ./pkg/scan/
+	$(GO) test -run='^$$' -bench='G4Decode300dpi' -benchtime=100x ./pkg/scan/
+	$(GO) test -run='^$$' -bench='SplitG4300Pages' -benchtime=1x ./pkg/scan/
 	$(GO) test -run='^$$' -bench=. -benchtime=2s ./pkg/signing/ ./pkg/pades/
 	@eval "$$(infra/servers/up.sh)"; \
 	trap 'infra/servers/down.sh >/dev/null 2>&1 || true' EXIT; \

@@ -346,6 +346,7 @@ func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, 
 		if len(paper) != 1 {
 			a.findings = append(a.findings, Finding{Severity: SeverityError, Code: "scan.no-separators",
 				Message: "Không tìm thấy tờ phân cách trong bản quét. Thủ tục này có nhiều thành phần: hãy in tờ phân cách cho từng thành phần, đặt trước mỗi thành phần và quét lại. / No separator sheets were found; this procedure has several components: print a separator sheet for each, put it before its component and scan again."})
+			a.findings = append(a.findings, captureFindings(p, res)...)
 			return a, nil
 		}
 		comps[0].Code = paper[0].Code
@@ -362,22 +363,27 @@ func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, 
 			a.findings = append(a.findings, Finding{Severity: SeverityError, Code: "component.duplicate", Page: c.SeparatorPage, Component: c.Code,
 				Message: fmt.Sprintf("Thành phần %q (%s) xuất hiện hai lần (tờ phân cách ở trang %d). Hãy bỏ tờ phân cách thừa và quét lại. / Component %s appears twice.", pc.Name, c.Code, c.SeparatorPage, c.Code)})
 			continue
+		case c.AllBlank():
+			seen[c.Code] = true
+			a.findings = append(a.findings, Finding{Severity: SeverityError, Code: "component.blank", Page: c.Blank[0], Component: c.Code,
+				Message: fmt.Sprintf("Thành phần %q (%s) chỉ gồm trang trắng (trang %v). Hãy kiểm tra giấy tờ và quét lại mặt có nội dung. / Component %s is only blank pages (%v).", pc.Name, c.Code, c.Blank, c.Code, c.Blank)})
+			continue
 		case len(c.Pages) == 0:
 			seen[c.Code] = true // present, but unusable: one finding says why
 			a.findings = append(a.findings, Finding{Severity: SeverityError, Code: "component.empty", Page: c.SeparatorPage, Component: c.Code,
 				Message: fmt.Sprintf("Sau tờ phân cách %q (trang %d) không có trang nào. / The separator for %s on page %d is followed by no page.", pc.Name, c.SeparatorPage, c.Code, c.SeparatorPage)})
 			continue
-		case c.AllBlank():
-			seen[c.Code] = true
-			a.findings = append(a.findings, Finding{Severity: SeverityError, Code: "component.blank", Page: c.Pages[0], Component: c.Code,
-				Message: fmt.Sprintf("Thành phần %q (%s) chỉ gồm trang trắng (trang %v). Hãy kiểm tra giấy tờ và quét lại mặt có nội dung. / Component %s is only blank pages (%v).", pc.Name, c.Code, c.Pages, c.Code, c.Pages)})
-			continue
 		case len(c.Blank) > 0:
+			// Duplex backs: left out of the component and its certified copy, kept in the original scan.
 			a.findings = append(a.findings, Finding{Severity: SeverityWarning, Code: "component.blank-pages", Page: c.Blank[0], Component: c.Code,
-				Message: fmt.Sprintf("Thành phần %q (%s) có trang trắng: %v. / Component %s has blank pages: %v.", pc.Name, c.Code, c.Blank, c.Code, c.Blank)})
+				Message: fmt.Sprintf("Đã bỏ %d trang trắng (mặt sau khi quét hai mặt) khỏi thành phần %q (%s): trang %v; bản quét gốc vẫn giữ đủ. / %d blank page(s) (duplex backs) were left out of component %s: %v; the original scan keeps them.", len(c.Blank), pc.Name, c.Code, c.Blank, len(c.Blank), c.Code, c.Blank)})
 		}
 		seen[c.Code] = true
-		comp, content, err := s.storeComponent(ctx, d, p, pc, c)
+		var ink *scan.InkMap
+		if n := c.Pages[0]; n >= 1 && n <= len(res.Pages) {
+			ink = res.Pages[n-1].InkMap
+		}
+		comp, content, err := s.storeComponent(ctx, d, p, pc, c, ink)
 		if err != nil {
 			return nil, err
 		}
@@ -402,6 +408,7 @@ func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, 
 			return nil, err
 		}
 	}
+	a.findings = append(a.findings, captureFindings(p, res)...)
 	return a, nil
 }
 
@@ -439,13 +446,13 @@ func paperComponents(p procedure.Procedure) []procedure.Component {
 }
 
 // storeComponent certifies (if a Sealer is configured) and stores one component.
-func (s *Service) storeComponent(ctx context.Context, d *Dossier, p procedure.Procedure, pc procedure.Component, c scan.Component) (Component, []byte, error) {
+func (s *Service) storeComponent(ctx context.Context, d *Dossier, p procedure.Procedure, pc procedure.Component, c scan.Component, firstPageInk *scan.InkMap) (Component, []byte, error) {
 	last, _ := d.LastScan()
 	content := c.PDF
 	certified := false
 	if s.c.Sealer != nil {
 		sealed, err := s.c.Sealer.Certify(ctx, c.PDF, ConversionMark{DossierCode: d.Code, Component: pc.Name,
-			Converter: d.ClerkName, Unit: d.PostOffice, At: last.At})
+			Converter: d.ClerkName, Unit: d.PostOffice, At: last.At, Ink: firstPageInk})
 		if err != nil {
 			return Component{}, nil, fmt.Errorf("certify %s: %w", c.Code, err)
 		}

@@ -90,6 +90,9 @@ type ConversionMark struct {
 	Converter   string // full name of the clerk who converted the paper
 	Unit        string // the receiving unit (post office)
 	At          time.Time
+	// Ink is where the component's first page has ink, from the scan: the
+	// mark goes where the paper is empty. Nil: unknown.
+	Ink *scan.InkMap
 }
 
 // Config holds the Service's dependencies. Records, Blobs, Queue, Catalog,

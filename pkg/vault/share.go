@@ -54,7 +54,6 @@ func hashToken(token string) string {
 
 func shareKey(hash string) (string, string) { return "SHARE#" + hash, "SHARE" }
 
-
 // CreateShare makes a share link for the citizen's document and returns the
 // token (shown once, never stored) and the share.
 func (s *Service) CreateShare(ctx context.Context, a identity.Actor, id string, r ShareRequest) (string, *Share, error) {

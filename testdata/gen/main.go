@@ -1,7 +1,10 @@
 // Command gen writes the sample scans of the README walkthrough: a birth
 // registration dossier (procedure 1.001193) printed with Sohoa separator
 // sheets and scanned at 200 dpi with slight skew and scanner noise, once
-// without its CCCD component and once complete, and a one-page result PDF.
+// without its CCCD component and once complete, and a one-page result PDF;
+// then the complete dossier as counters' scanners also write it: pages in 4
+// strips, mixed raster (MRC), CCITT G4, duplex with blank backs, and a
+// multi-page G4 TIFF written BlackIsZero.
 //
 //	go run ./testdata/gen -out ./.sohoa/samples
 package main
@@ -40,6 +43,31 @@ func run(dir string) error {
 		},
 		"result.pdf": {scantest.Text("GIẤY KHAI SINH — Nguyễn Văn Bình")},
 	}
+	complete := files["scan-complete.pdf"]
+	for name, spec := range map[string]struct {
+		layout scantest.Layout
+		duplex bool
+	}{
+		"scan-complete-strips.pdf": {scantest.Strips4, false},
+		"scan-complete-mrc.pdf":    {scantest.MRC, false},
+		"scan-complete-g4.pdf":     {scantest.G4, false},
+		"scan-complete-duplex.pdf": {scantest.OneJPEG, true},
+	} {
+		b, err := scantest.ScanPDF(scantest.Spec{Sheets: complete, Seed: 14, Duplex: spec.duplex}, spec.layout)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if err := write(dir, name, b); err != nil {
+			return err
+		}
+	}
+	tif, err := scantest.TIFF(scantest.Spec{Sheets: complete, Seed: 14}, scantest.TIFFG4BlackIsZero)
+	if err != nil {
+		return fmt.Errorf("scan-complete-g4-blackiszero.tif: %w", err)
+	}
+	if err := write(dir, "scan-complete-g4-blackiszero.tif", tif); err != nil {
+		return err
+	}
 	for name, sheets := range files {
 		b, err := scantest.Dossier(scantest.Spec{Sheets: sheets, Seed: uint64(len(name))})
 		if err != nil {
@@ -51,5 +79,14 @@ func run(dir string) error {
 		}
 		fmt.Printf("%s  %d pages  %d KB\n", p, len(sheets), len(b)>>10)
 	}
+	return nil
+}
+
+func write(dir, name string, b []byte) error {
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		return err
+	}
+	fmt.Printf("%s  %d KB\n", p, len(b)>>10)
 	return nil
 }
