@@ -13,9 +13,9 @@ import (
 	"testing"
 
 	"github.com/sohoa/sohoa/pkg/dossier"
-	"github.com/sohoa/sohoa/pkg/testkit/pdftool"
 	"github.com/sohoa/sohoa/pkg/scan/scantest"
 	"github.com/sohoa/sohoa/pkg/stamp"
+	"github.com/sohoa/sohoa/pkg/testkit/pdftool"
 )
 
 // markChecker certifies components with the conversion mark placed from

@@ -13,9 +13,9 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/api"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 
-	"github.com/sohoa/sohoa/pkg/testkit/pdftool"
 	"github.com/sohoa/sohoa/pkg/scan"
 	"github.com/sohoa/sohoa/pkg/scan/scantest"
+	"github.com/sohoa/sohoa/pkg/testkit/pdftool"
 )
 
 // TestFormatsGiveTheSameComponents splits the same dossier scanned to PDF

@@ -12,9 +12,9 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/sohoa/sohoa/pkg/testkit/pdftool"
 	"github.com/sohoa/sohoa/pkg/scan"
 	"github.com/sohoa/sohoa/pkg/scan/scantest"
+	"github.com/sohoa/sohoa/pkg/testkit/pdftool"
 )
 
 // TestMarkNeverHidesThePaper scans pages whose content reaches the margins,
