@@ -35,7 +35,9 @@ type Date struct {
 }
 
 // Time returns the date at midnight UTC.
-func (d Date) Time() time.Time { return time.Date(d.Year, time.Month(d.Month), d.Day, 0, 0, 0, 0, time.UTC) }
+func (d Date) Time() time.Time {
+	return time.Date(d.Year, time.Month(d.Month), d.Day, 0, 0, 0, 0, time.UTC)
+}
 
 // String formats the date as dd/mm/yyyy, as Vietnamese papers print it.
 func (d Date) String() string { return fmt.Sprintf("%02d/%02d/%04d", d.Day, d.Month, d.Year) }
@@ -244,7 +246,9 @@ func (t *TD1) addCheck(field, data string, digit byte) {
 }
 
 // words turns "VAN<AN" into "VAN AN".
-func words(s string) string { return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == '<' }), " ") }
+func words(s string) string {
+	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == '<' }), " ")
+}
 
 func parseDate(s string) (Date, bool) {
 	if len(s) != 6 || !allDigits(s) {
