@@ -31,7 +31,7 @@ import (
 const OCRBPath = "/usr/share/fonts/opentype/ocr-b/OCRBS.otf"
 
 // printDPI is the resolution pages are drawn at before being "scanned".
-const printDPI = 400
+const printDPI = 300
 
 // A4 in millimetres.
 const a4W, a4H = 210.0, 297.0
