@@ -22,6 +22,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/sohoa/sohoa/pkg/scan"
 )
@@ -225,7 +226,7 @@ func readPage(ctx context.Context, pi *scan.PageImage, opt Options) (*Page, erro
 	rotation := 0
 	var img *image.Gray
 	upright := orig
-	if len(words) < minWords || meanConf(words) < lowConf {
+	if len(words) < minWords || meanConf(words) < lowConf || sideways(words) {
 		if rot := osd(ctx, orig, dpi); rot != 0 {
 			img, err = decodeGray(pi)
 			if err != nil {
@@ -240,7 +241,7 @@ func readPage(ctx context.Context, pi *scan.PageImage, opt Options) (*Page, erro
 			if err != nil {
 				return nil, err
 			}
-			if meanConf(w2)*float64(len(w2)) > meanConf(words)*float64(len(words)) {
+			if sideways(words) || meanConf(w2)*float64(len(w2)) > meanConf(words)*float64(len(words)) {
 				words, rotation, upright, img = w2, rot, path, turned
 			}
 		}
@@ -253,6 +254,21 @@ func readPage(ctx context.Context, pi *scan.PageImage, opt Options) (*Page, erro
 	}
 	p.Took = time.Since(start)
 	return p, nil
+}
+
+// sideways reports whether most longer words are taller than wide: a page
+// fed sideways, whose lines Tesseract reads but boxes upright.
+func sideways(ws []tsvWord) bool {
+	long, tall := 0, 0
+	for _, w := range ws {
+		if utf8.RuneCountInString(w.Text) >= 4 {
+			long++
+			if w.Box.Height > w.Box.Width {
+				tall++
+			}
+		}
+	}
+	return long > 0 && tall*2 > long
 }
 
 func meanConf(ws []tsvWord) float64 {
