@@ -315,9 +315,18 @@ func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, 
 				Message: fmt.Sprintf("Thành phần %q (%s) có trang trắng: %v. / Component %s has blank pages: %v.", pc.Name, c.Code, c.Blank, c.Code, c.Blank)})
 		}
 		seen[c.Code] = true
+		ext := s.extract(ctx, d, c.Code, c.PDF)
+		if ext != nil {
+			c.PDF = ext.PDF
+			a.findings = append(a.findings, ext.Findings...)
+		}
 		comp, content, err := s.storeComponent(ctx, d, p, pc, c)
 		if err != nil {
 			return nil, err
+		}
+		if ext != nil {
+			comp.Extracted = ext.Fields
+			comp.OCR = fmt.Sprintf("ocr: %d/%d pages", ext.PagesRead, ext.Pages)
 		}
 		a.components = append(a.components, comp)
 		if comp.Certified {

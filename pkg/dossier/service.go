@@ -96,9 +96,11 @@ type Config struct {
 	Vault    Vault
 	Signer   ResultSigner
 	Sealer   Sealer
-	Now      func() time.Time
-	Log      *slog.Logger
-	NewID    func() string
+	// Extractor reads components' text before certification (optional).
+	Extractor Extractor
+	Now       func() time.Time
+	Log       *slog.Logger
+	NewID     func() string
 	// MaxScanBytes bounds an uploaded scan; default 300 MB.
 	MaxScanBytes int64
 	// MaxResultBytes bounds a result PDF; default 50 MB.

@@ -168,6 +168,12 @@ func parseLines(l [3]string, now time.Time) (*TD1, error) {
 	if l1[14] != '<' {
 		l1[14] = toDigit(l1[14])
 	}
+	if string(l1[2:5]) == "VNM" {
+		// Vietnamese card numbers and the personal ID after them are digits.
+		for i := 5; i < 27; i++ {
+			l1[i] = toDigit(l1[i])
+		}
+	}
 	l[0], l[1] = string(l1), string(l2)
 
 	t := &TD1{Lines: l}
@@ -230,10 +236,17 @@ func parseLines(l [3]string, now time.Time) (*TD1, error) {
 	composite := l[0][5:30] + l[1][0:7] + l[1][8:15] + l[1][18:29]
 	t.addCheck("composite", composite, l[1][29])
 
-	name := strings.TrimRight(l[2], "<")
-	sur, given, _ := strings.Cut(name, "<<")
+	// Names are letters: fix the digits OCR puts for them.
+	l3 := []byte(l[2])
+	for i, c := range l3 {
+		l3[i] = toLetter(c)
+	}
+	t.Lines[2] = string(l3)
+	name := strings.TrimRight(string(l3), "<")
+	sur, rest, _ := strings.Cut(name, "<<")
+	given, _, _ := strings.Cut(rest, "<<") // a second double filler ends the name
 	t.Surname = words(sur)
-	t.GivenNames = words(given)
+	t.GivenNames = trimFillerMisreads(words(given))
 	if t.Surname == "" {
 		return nil, fmt.Errorf("%w: no name", ErrFormat)
 	}
@@ -279,6 +292,95 @@ func allDigits(s string) bool {
 }
 
 func isAlpha(c byte) bool { return c >= 'A' && c <= 'Z' }
+
+// toLetter maps the digits OCR confuses with letters back to them.
+func toLetter(c byte) byte {
+	switch c {
+	case '0':
+		return 'O'
+	case '1':
+		return 'I'
+	case '2':
+		return 'Z'
+	case '5':
+		return 'S'
+	case '6':
+		return 'G'
+	case '8':
+		return 'B'
+	}
+	return c
+}
+
+// trimFillerMisreads drops trailing one- or two-letter words made only of K
+// and X: OCR reads a run of fillers as "<K<K<" or "<X<" (no Vietnamese name
+// word is K, KK or X).
+func trimFillerMisreads(s string) string {
+	w := strings.Fields(s)
+	for len(w) > 0 && len(w[len(w)-1]) <= 2 && strings.Trim(w[len(w)-1], "KX") == "" {
+		w = w[:len(w)-1]
+	}
+	return strings.Join(w, " ")
+}
+
+// NameMatches reports whether the name zone (the third line) spells name
+// (any case, with or without Vietnamese diacritics, surname first), allowing
+// for OCR reading a filler '<' as 'K' or 'X'. A name longer than the zone
+// matches on what the zone holds.
+func (t *TD1) NameMatches(name string) bool {
+	parts := strings.Fields(Fold(name))
+	if len(parts) == 0 {
+		return false
+	}
+	want := parts[0] + "<<" + strings.Join(parts[1:], "<")
+	if len(want) > LineLen {
+		want = want[:LineLen]
+	}
+	want = strings.TrimRight(want, "<")
+	got := strings.TrimRight(t.Lines[2], "<KX")
+	// m[i][j]: want[:i] matches got[:j]. A filler may be read as K or X,
+	// and OCR inserts a K or X after a filler: skip those in got.
+	m := make([][]bool, len(want)+1)
+	for i := range m {
+		m[i] = make([]bool, len(got)+1)
+	}
+	m[0][0] = true
+	for i := 0; i <= len(want); i++ {
+		for j := 0; j <= len(got); j++ {
+			if !m[i][j] {
+				continue
+			}
+			if i < len(want) && j < len(got) && (want[i] == got[j] || (want[i] == '<' && (got[j] == 'K' || got[j] == 'X'))) {
+				m[i+1][j+1] = true
+			}
+			if j < len(got) && (got[j] == 'K' || got[j] == 'X') && j > 0 && got[j-1] == '<' {
+				m[i][j+1] = true
+			}
+		}
+	}
+	return m[len(want)][len(got)]
+}
+
+// Fold removes Vietnamese diacritics, turns đ into D and upper-cases, as the
+// machine-readable zone prints names (ICAO Doc 9303 Part 3 §6.A).
+func Fold(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToUpper(s) {
+		b.WriteRune(foldRune(r))
+	}
+	return b.String()
+}
+
+func foldRune(r rune) rune {
+	for _, g := range foldGroups {
+		if strings.ContainsRune(g, r) {
+			return []rune(g)[0]
+		}
+	}
+	return r
+}
+
+var foldGroups = [...]string{"AÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬ", "EÈÉẺẼẸÊỀẾỂỄỆ", "IÌÍỈĨỊ", "OÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢ", "UÙÚỦŨỤƯỪỨỬỮỰ", "YỲÝỶỸỴ", "DĐ"}
 
 // toDigit maps the letters OCR confuses with digits back to them.
 func toDigit(c byte) byte {
@@ -368,8 +470,14 @@ func normalise(line string) string {
 // fit pads a line that lost trailing fillers (OCR often drops some or all of
 // a long run of '<') and leaves other lengths as they are.
 func fit(s string) string {
-	if len(s) < LineLen && strings.Contains(s, "<") {
+	if len(s) < LineLen && strings.HasSuffix(s, "<") {
 		return s + strings.Repeat("<", LineLen-len(s))
+	}
+	if len(s) < LineLen && strings.Contains(s, "<<") {
+		// The line ends with a check digit: the fillers were lost from the
+		// last run of them (the optional data before the composite digit).
+		i := strings.LastIndex(s, "<<")
+		return s[:i] + strings.Repeat("<", LineLen-len(s)) + s[i:]
 	}
 	if len(s) > LineLen && strings.Trim(s[LineLen:], "<") == "" {
 		return s[:LineLen]

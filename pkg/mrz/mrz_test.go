@@ -168,3 +168,46 @@ func FuzzParse(f *testing.F) {
 		_, _ = Find(s, now)
 	})
 }
+
+func TestNameMatches(t *testing.T) {
+	l := vnCard(t)
+	td, err := Parse(strings.Join(l[:], "\n"), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]bool{
+		"Nguyễn Văn An": true, "NGUYEN VAN AN": true, "nguyễn văn an": true,
+		"Nguyễn Văn Anh": false, "Nguyễn An": false, "Trần Văn An": false, "": false,
+	} {
+		if got := td.NameMatches(name); got != want {
+			t.Errorf("NameMatches(%q) = %v", name, got)
+		}
+	}
+	// OCR read fillers as K and X, or put a K after one: the name still matches.
+	noisy := strings.Join([]string{l[0], l[1], "NGUYEN<<VANKAN<<<<<<K<K<<X<<<<"}, "\n")
+	td, err = Parse(noisy, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !td.NameMatches("Nguyễn Văn An") || td.NameMatches("Nguyễn Văn Anh") {
+		t.Errorf("noisy zone %q", td.Lines[2])
+	}
+	td, _ = Parse(strings.Join([]string{l[0], l[1], "VU<<HUU<YEN<<<<<<<<<<<<<KK<K<K"}, "\n"), now)
+	if td.FullName() != "VU HUU YEN" {
+		t.Errorf("full name %q", td.FullName())
+	}
+	if Fold("Đặng Thị Ưng") != "DANG THI UNG" {
+		t.Error(Fold("Đặng Thị Ưng"))
+	}
+}
+
+func TestNameMatchesInsertedK(t *testing.T) {
+	l := vnCard(t)
+	td, err := Parse(strings.Join([]string{l[0], l[1], "NGUYEN<<VAN<KAN<<<<<<<<<<<<<<<"}, "\n"), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !td.NameMatches("Nguyễn Văn An") || td.NameMatches("Nguyễn Văn Bình") {
+		t.Errorf("%q", td.Lines[2])
+	}
+}

@@ -24,6 +24,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/sohoa/sohoa/pkg/mrz"
 	"github.com/sohoa/sohoa/pkg/scan"
 )
 
@@ -251,6 +252,34 @@ func readPage(ctx context.Context, pi *scan.PageImage, opt Options) (*Page, erro
 	p.Conf = meanConf(words)
 	if opt.MRZ {
 		p.MRZ = mrzPass(ctx, dir, upright, img, pi, words, dpi)
+		// A card laid upside down or sideways on the glass has too little
+		// text for the checks above: without a valid zone, turn it and retry.
+		if !validZone(p.MRZ) && rotation == 0 {
+			if img == nil {
+				if img, err = decodeGray(pi); err != nil {
+					return nil, err
+				}
+			}
+			tries := []int{180, 90, 270}
+			if rot := osd(ctx, orig, dpi); rot != 0 {
+				tries = []int{rot}
+			}
+			for _, rot := range tries {
+				turned := rotateCW(img, rot)
+				path := filepath.Join(dir, fmt.Sprintf("turned%d.png", rot))
+				if err := writePNG(path, turned); err != nil {
+					return nil, err
+				}
+				w2, err := tesseractTSV(ctx, path, lang, dpi)
+				if err != nil {
+					return nil, err
+				}
+				if z := mrzPass(ctx, dir, path, turned, pi, w2, dpi); validZone(z) {
+					p.Rotation, p.Words, p.Conf, p.MRZ = rot, place(w2, pi, rot), meanConf(w2), z
+					break
+				}
+			}
+		}
 	}
 	p.Took = time.Since(start)
 	return p, nil
@@ -447,6 +476,12 @@ func place(ws []tsvWord, pi *scan.PageImage, rot int) []Word {
 }
 
 func round2(v float64) float64 { return math.Round(v*100) / 100 }
+
+// validZone reports whether text holds a TD1 zone whose check digits all match.
+func validZone(text string) bool {
+	td, err := mrz.Find(text, time.Now())
+	return err == nil && td.Valid()
+}
 
 // mrzAlphabet is what a machine-readable zone is printed with.
 const mrzAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<"

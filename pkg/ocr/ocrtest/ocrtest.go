@@ -141,23 +141,7 @@ func (c Card) MRZ() ([3]string, error) {
 }
 
 // Fold removes Vietnamese diacritics and upper-cases, as the MRZ prints names.
-func Fold(s string) string {
-	var b strings.Builder
-	for _, r := range strings.ToUpper(s) {
-		b.WriteRune(foldRune(r))
-	}
-	return b.String()
-}
-
-func foldRune(r rune) rune {
-	const groups = "AÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬ|EÈÉẺẼẸÊỀẾỂỄỆ|IÌÍỈĨỊ|OÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢ|UÙÚỦŨỤƯỪỨỬỮỰ|YỲÝỶỸỴ|DĐ"
-	for _, g := range strings.Split(groups, "|") {
-		if strings.ContainsRune(g, r) {
-			return []rune(g)[0]
-		}
-	}
-	return r
-}
+func Fold(s string) string { return mrz.Fold(s) }
 
 // cardW, cardH is the ID-1 card format (ISO/IEC 7810), in mm.
 const cardW, cardH = 85.6, 54.0
