@@ -260,9 +260,14 @@ func readPage(ctx context.Context, pi *scan.PageImage, opt Options) (*Page, erro
 					return nil, err
 				}
 			}
-			tries := []int{180, 90, 270}
+			// Orientation detection first; a page that read as noise and
+			// whose orientation it cannot tell is most likely upside down
+			// (a sideways page reads as words boxed taller than wide).
+			var tries []int
 			if rot := osd(ctx, orig, dpi); rot != 0 {
 				tries = []int{rot}
+			} else if len(words) < minWords || meanConf(words) < lowConf {
+				tries = []int{180}
 			}
 			for _, rot := range tries {
 				turned := rotateCW(img, rot)

@@ -327,3 +327,21 @@ var BirthDeclaration = []string{
 
 // BirthDeclarationTitle is the title printed above BirthDeclaration.
 const BirthDeclarationTitle = "TỜ KHAI ĐĂNG KÝ KHAI SINH"
+
+// CriminalRecordRequest is a filled request for a criminal record
+// certificate (TKLLTP, form 03/2024/LLTP) with made-up data.
+var CriminalRecordRequest = []string{
+	"Kính gửi: Sở Tư pháp thành phố Hà Nội",
+	"Họ và tên: Lê Hoàng Yến",
+	"Giới tính: Nữ",
+	"Ngày, tháng, năm sinh: 02/03/1995",
+	"Nơi sinh: thành phố Huế",
+	"Số định danh cá nhân: 046195012345",
+	"Nơi thường trú: số 5 đường Lê Lợi, phường Phú Hội, Huế",
+	"Tình trạng án tích: không",
+	"Mục đích sử dụng Phiếu lý lịch tư pháp: bổ sung hồ sơ xin việc",
+	"Làm tại: Hà Nội, ngày 10 tháng 11 năm 2026",
+}
+
+// CriminalRecordRequestTitle is the title printed above CriminalRecordRequest.
+const CriminalRecordRequestTitle = "TỜ KHAI YÊU CẦU CẤP PHIẾU LÝ LỊCH TƯ PHÁP"
