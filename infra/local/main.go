@@ -16,12 +16,15 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/sohoa/sohoa/pkg/ocr"
 	"github.com/sohoa/sohoa/pkg/scan"
 )
 
 func main() {
 	// A child process that reads one untrusted scan under limits (scan.SplitIsolated).
 	scan.RunChildIfRequested()
+	// A child process that reads one page with Tesseract under limits (pkg/ocr).
+	ocr.RunChildIfRequested()
 	if err := run(context.Background(), os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "sohoa:", err)
 		os.Exit(1)
@@ -33,6 +36,7 @@ func run(ctx context.Context, args []string) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
 	data := fs.String("data", "./.sohoa", "data directory (SQLite file, blobs, dev PKI)")
 	verbose := fs.Bool("v", false, "log every request")
+	withOCR := fs.Bool("ocr", true, "read scanned components with Tesseract (text layer, CCCD check, form fields)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -43,7 +47,7 @@ func run(ctx context.Context, args []string) error {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	st, err := Start(ctx, Options{Addr: *addr, DataDir: *data, Log: log})
+	st, err := Start(ctx, Options{Addr: *addr, DataDir: *data, Log: log, OCR: *withOCR})
 	if err != nil {
 		return err
 	}

@@ -66,6 +66,10 @@ type Options struct {
 	Scans dossier.ScanReader
 	// Now overrides the clock (tests).
 	Now func() time.Time
+	// OCR reads every scanned component with Tesseract before certifying it
+	// (a text layer, the CCCD checked, form fields); needs tesseract-ocr
+	// with the vie and osd data.
+	OCR bool
 }
 
 // Stack is the whole of Sohoa in one process: the HTTP API, background
@@ -159,10 +163,17 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 	if err != nil {
 		return nil, err
 	}
+	var extractor dossier.Extractor
+	if o.OCR {
+		if extractor, err = newExtractor(); err != nil {
+			return nil, err
+		}
+	}
 	st.Dossiers, err = dossier.NewService(dossier.Config{
 		Records: st.DB.Table(), Blobs: st.Bucket, Queue: st.DB.Queue(), Catalog: catalog,
 		Calendar: calendar.Default(), Scans: o.Scans, Vault: st.Vault,
 		Signer: signers.results, Sealer: signers.sealer, Now: o.Now, Log: o.Log,
+		Extractor: extractor,
 	})
 	if err != nil {
 		return nil, err

@@ -52,6 +52,9 @@ type componentView struct {
 	DocumentID string `json:"documentId,omitempty"`
 	Certified  bool   `json:"certified"`
 	ScanPages  []int  `json:"scanPages,omitempty"`
+	// Extracted are the fields read from the component, with confidence.
+	Extracted map[string]dossier.Field `json:"extracted,omitempty"`
+	OCR       string                   `json:"ocr,omitempty"`
 }
 
 type resultView struct {
@@ -75,7 +78,8 @@ func viewDossier(d *dossier.Dossier) dossierView {
 		History: d.History, Decision: d.Decision, Waybill: d.Waybill, Scans: len(d.Scans)}
 	for _, c := range d.Components {
 		v.Components = append(v.Components, componentView{Code: c.Code, Name: c.Name, Pages: c.Pages, SHA256: c.SHA256,
-			Source: c.Source, DocumentID: c.DocumentID, Certified: c.Certified, ScanPages: c.ScanPages})
+			Source: c.Source, DocumentID: c.DocumentID, Certified: c.Certified, ScanPages: c.ScanPages,
+			Extracted: c.Extracted, OCR: c.OCR})
 	}
 	if r := d.Result; r != nil {
 		v.Result = &resultView{SHA256: r.SHA256, UploadedBy: r.UploadedBy, UploadedAt: r.UploadedAt,
