@@ -5,6 +5,7 @@ import (
 	"image"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -133,5 +134,35 @@ func TestOCREndToEnd(t *testing.T) {
 			t.Errorf("pdftotext of the certified %s lacks %q:\n%s", code, want, text)
 		}
 		pdfsigValid(t, st, comp)
+	}
+
+	// Search by words without diacritics: the citizen in their vault, the
+	// agency's officer in its dossiers; another agency finds nothing.
+	find := func(who client, q string) []string {
+		var out struct{ Hits []struct{ Ref, Kind string } }
+		who.json("GET", "/v1/vault/search?q="+url.QueryEscape(q), nil, 200, &out)
+		var kinds []string
+		for _, h := range out.Hits {
+			kinds = append(kinds, h.Kind)
+		}
+		return kinds
+	}
+	citizen := c.as(c.tokenFor("citizen", card.ID, "", card.Name))
+	officer := c.as(c.tokenFor("agency_officer", officerHT, agencyHT, officerNam))
+	elsewhere := c.as(c.tokenFor("agency_officer", "officer-elsewhere", "000.00.01.H56", "Lê Thị Hoa"))
+	if got := find(citizen, "to khai dang ky khai sinh tran minh khoi"); len(got) != 1 || got[0] != "TKKS" {
+		t.Errorf("citizen search = %v", got)
+	}
+	if got := find(citizen, "Trần Minh Khôi"); len(got) != 1 {
+		t.Errorf("citizen search with diacritics = %v", got)
+	}
+	if got := find(officer, "nguyen thi thuy duong"); len(got) != 2 { // the declaration and the birth certificate
+		t.Errorf("officer search = %v", got)
+	}
+	if got := find(elsewhere, "nguyen thi thuy duong"); len(got) != 0 {
+		t.Errorf("another agency's officer found %v", got)
+	}
+	if got := find(c.as(c.tokenFor("citizen", "079090000001", "", "Lê Văn B")), "khoi"); len(got) != 0 {
+		t.Errorf("another citizen found %v", got)
 	}
 }

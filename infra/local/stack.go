@@ -169,11 +169,15 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 			return nil, err
 		}
 	}
+	searchIndex, err := st.DB.Search(ctx)
+	if err != nil {
+		return nil, err
+	}
 	st.Dossiers, err = dossier.NewService(dossier.Config{
 		Records: st.DB.Table(), Blobs: st.Bucket, Queue: st.DB.Queue(), Catalog: catalog,
 		Calendar: calendar.Default(), Scans: o.Scans, Vault: st.Vault,
 		Signer: signers.results, Sealer: signers.sealer, Now: o.Now, Log: o.Log,
-		Extractor: extractor,
+		Extractor: extractor, Search: searchIndex,
 	})
 	if err != nil {
 		return nil, err
@@ -188,6 +192,7 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 		Auth:      sohoaapi.BearerAuth{Verifier: verifier, Now: o.Now},
 		Documents: sohoaapi.Printed{},
 		Signing:   signers.api, Verifier: signers.verifier, Inbox: notes.inbox, Reports: notes.reports,
+		Search: searchIndex,
 		Dev: &sohoaapi.Dev{
 			IssueToken: func(a identity.Actor) (string, error) { return st.Issuer.Issue(a, o.Now(), 12*time.Hour) },
 			Outbox:     notes.outboxMessages,

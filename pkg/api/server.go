@@ -16,6 +16,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/notify"
 	"github.com/sohoa/sohoa/pkg/procedure"
 	"github.com/sohoa/sohoa/pkg/report"
+	"github.com/sohoa/sohoa/pkg/search"
 	"github.com/sohoa/sohoa/pkg/vault"
 )
 
@@ -104,7 +105,9 @@ type Config struct {
 	Verifier  Verifier
 	Inbox     Notifications
 	Reports   Reports
-	Dev       *Dev
+	// Search finds documents by their words (optional).
+	Search search.Index
+	Dev    *Dev
 	// Ready reports whether every part of the stack is ready (GET /healthz).
 	Ready func(ctx context.Context) error
 	// UploadURL, if set, gives the URL a new dossier's scan is PUT to (on AWS a
@@ -213,6 +216,8 @@ func (s *Server) register() {
 	s.handle("DELETE", "/v1/vault/documents/{doc}/shares/{token}", s.revokeShare)
 	s.handlePublic("GET", "/v1/shares/{token}", s.openShare)
 	s.handle("GET", "/v1/vault/audit", s.audit)
+	// Search by words (citizen: own vault; officer: own agency's dossiers).
+	s.handle("GET", "/v1/vault/search", s.vaultSearch)
 	s.handle("GET", "/v1/notifications", s.notifications)
 	s.handle("GET", "/v1/reports/sla", s.sla)
 	// Public.

@@ -3,6 +3,8 @@ package dossier
 import (
 	"context"
 	"time"
+
+	"github.com/sohoa/sohoa/pkg/search"
 )
 
 // Extractor reads what a scanned component says: it returns the component
@@ -31,6 +33,8 @@ type Extraction struct {
 	Findings []Finding
 	// Pages and PagesRead count the component's pages and those read.
 	Pages, PagesRead int
+	// Text is the component's words, a line a line, for search.
+	Text string
 }
 
 // Field is one extracted value with the reader's confidence (0–1). Low is
@@ -56,4 +60,47 @@ func (s *Service) extract(ctx context.Context, d *Dossier, code string, pdf []by
 			Message: "Chưa đọc được chữ trên thành phần này (nhận dạng ký tự lỗi); bản sao vẫn được chứng thực nhưng chưa tìm kiếm được theo nội dung. / The text of this component could not be read; it is certified without a searchable text layer."}}}
 	}
 	return ext
+}
+
+func (a *analysis) addText(code, text string) {
+	if text == "" {
+		return
+	}
+	if a.texts == nil {
+		a.texts = map[string]string{}
+	}
+	a.texts[code] = text
+}
+
+// indexForAgency makes the dossier's read components findable by its
+// agency's officers. A failure is logged: search is not the record.
+func (s *Service) indexForAgency(ctx context.Context, d *Dossier, a *analysis) {
+	if s.c.Search == nil || d.Agency == "" {
+		return
+	}
+	for _, c := range a.components {
+		text, ok := a.texts[c.Code]
+		if !ok || c.Source != SourceScan {
+			continue
+		}
+		err := s.c.Search.Put(ctx, search.Entry{Agency: d.Agency, Ref: d.ID + "/" + c.Code, Kind: c.Code,
+			Title: c.Name, Dossier: d.Code, Text: text})
+		if err != nil {
+			s.c.Log.Warn("indexing a component for search failed", "dossier", d.Code, "component", c.Code, "err", err)
+		}
+	}
+}
+
+// indexForCitizen makes a certified copy in the citizen's vault findable by
+// the citizen.
+func (s *Service) indexForCitizen(ctx context.Context, d *Dossier, c Component, docID string, a *analysis) {
+	text, ok := a.texts[c.Code]
+	if s.c.Search == nil || !ok {
+		return
+	}
+	err := s.c.Search.Put(ctx, search.Entry{Owner: d.Citizen.ID, Ref: docID, Kind: c.Code, Title: c.Name,
+		Dossier: d.Code, Text: text})
+	if err != nil {
+		s.c.Log.Warn("indexing a vault copy for search failed", "dossier", d.Code, "component", c.Code, "err", err)
+	}
 }

@@ -217,6 +217,7 @@ func (s *Service) Ingest(ctx context.Context, job IngestJob, lastAttempt bool) e
 		"findings", len(outcome.findings), "split", outcome.split.Round(time.Millisecond),
 		"took", time.Since(start).Round(time.Millisecond))
 	s.issueCertified(ctx, saved, outcome)
+	s.indexForAgency(ctx, saved, outcome)
 	return nil
 }
 
@@ -245,6 +246,8 @@ type analysis struct {
 	// split is how long reading the scan took; the rest of an ingestion is
 	// storage and certification.
 	split time.Duration
+	// texts are the components' words read by the Extractor, for search.
+	texts map[string]string
 }
 
 func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, error) {
@@ -319,6 +322,7 @@ func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, 
 		if ext != nil {
 			c.PDF = ext.PDF
 			a.findings = append(a.findings, ext.Findings...)
+			a.addText(c.Code, ext.Text)
 		}
 		comp, content, err := s.storeComponent(ctx, d, p, pc, c)
 		if err != nil {
@@ -422,12 +426,14 @@ func (s *Service) issueCertified(ctx context.Context, d *Dossier, a *analysis) {
 		if !ok {
 			continue
 		}
-		_, err := s.c.Vault.Issue(ctx, vault.NewDocument{Owner: d.Citizen.ID, Kind: c.Code, Title: c.Name,
+		doc, err := s.c.Vault.Issue(ctx, vault.NewDocument{Owner: d.Citizen.ID, Kind: c.Code, Title: c.Name,
 			Issuer: d.PostOffice, DossierID: d.ID, Dossier: d.Code, Procedure: d.Procedure, Certified: true,
 			Digitizer: d.ClerkName, DigitizedAt: s.c.Now().UTC(), Scope: "Bản sao điện tử từ bản giấy (Nghị định 137/2024/NĐ-CP)"}, content)
 		if err != nil {
 			s.c.Log.Error("issuing certified copy to vault failed", "dossier", d.Code, "component", c.Code, "err", err)
+			continue
 		}
+		s.indexForCitizen(ctx, d, c, doc.ID, a)
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/queue"
 	"github.com/sohoa/sohoa/pkg/records"
 	"github.com/sohoa/sohoa/pkg/scan"
+	"github.com/sohoa/sohoa/pkg/search"
 	"github.com/sohoa/sohoa/pkg/vault"
 )
 
@@ -98,9 +99,12 @@ type Config struct {
 	Sealer   Sealer
 	// Extractor reads components' text before certification (optional).
 	Extractor Extractor
-	Now       func() time.Time
-	Log       *slog.Logger
-	NewID     func() string
+	// Search indexes the text the Extractor read (optional): the citizen's
+	// vault copies for the citizen, the dossier's components for its agency.
+	Search search.Index
+	Now    func() time.Time
+	Log    *slog.Logger
+	NewID  func() string
 	// MaxScanBytes bounds an uploaded scan; default 300 MB.
 	MaxScanBytes int64
 	// MaxResultBytes bounds a result PDF; default 50 MB.

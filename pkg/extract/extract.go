@@ -63,6 +63,7 @@ func (e *Extractor) Extract(ctx context.Context, in dossier.ExtractInput) (*doss
 		return nil, fmt.Errorf("extract %s: text layer: %w", in.Component, err)
 	}
 	out.PDF = layered
+	out.Text = Text(pages)
 	var fields map[string]dossier.Field
 	var findings []dossier.Finding
 	switch in.Component {
