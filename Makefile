@@ -10,9 +10,9 @@ FUZZTIME  ?= 4s
 BUILD     := build
 FUNCTIONS := $(filter-out internal,$(notdir $(wildcard functions/*)))
 # Tests that decode many scanned pages or drive the whole stack: run without -race.
-HEAVY     := ./pkg/dossier/ ./pkg/scan/... ./pkg/separator/ ./infra/local/
+HEAVY     := ./pkg/dossier/ ./pkg/scan/... ./pkg/separator/ ./pkg/ocr/... ./pkg/extract/ ./infra/local/
 # Debian packages whose tools check what we produce (pdfsig, certutil, qpdf, pdftotext).
-DEB_TOOLS := poppler-utils libnss3-tools qpdf zip jq curl
+DEB_TOOLS := poppler-utils libnss3-tools qpdf zip jq curl tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd fonts-ocr-b
 
 .PHONY: help run test unit heavy integration fuzz lint bench build clean tools deploy
 
@@ -23,7 +23,7 @@ run: ## run the whole system locally on http://$(ADDR) (data in $(DATA))
 	$(GO) run ./infra/local -addr $(ADDR) -data $(DATA)
 
 tools: ## install the Debian tools the tests check our PDFs with
-	@if ! command -v pdfsig >/dev/null || ! command -v qpdf >/dev/null || ! command -v certutil >/dev/null || ! command -v pdftotext >/dev/null || ! command -v zip >/dev/null || ! command -v jq >/dev/null || ! command -v curl >/dev/null; then \
+	@if ! command -v pdfsig >/dev/null || ! command -v qpdf >/dev/null || ! command -v certutil >/dev/null || ! command -v pdftotext >/dev/null || ! command -v zip >/dev/null || ! command -v jq >/dev/null || ! command -v curl >/dev/null || ! command -v tesseract >/dev/null || ! tesseract --list-langs 2>/dev/null | grep -qx vie || ! tesseract --list-langs 2>/dev/null | grep -qx osd || [ ! -f /usr/share/fonts/opentype/ocr-b/OCRBS.otf ]; then \
 		echo "installing $(DEB_TOOLS)"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(DEB_TOOLS) >/dev/null; \
@@ -66,6 +66,7 @@ lint: ## gofmt, go vet, staticcheck
 bench: ## whole-pipeline, scan, signing and Lambda figures on this machine
 	$(GO) test -run='^$$' -bench=Pipeline -benchtime=3x ./infra/local/
 	$(GO) test -run='^$$' -bench=Split -benchtime=3x ./pkg/scan/
+	$(GO) test -run='^$$' -bench=OCRPage -benchtime=5x ./pkg/ocr/
 	$(GO) test -run='^$$' -bench=. -benchtime=2s ./pkg/signing/ ./pkg/pades/
 	@eval "$$(infra/servers/up.sh)"; $(GO) test -run='^$$' -bench=ColdStart -benchtime=10x ./infra/lambdatest/; \
 	$(GO) test -run='TestZipSize' -v ./infra/lambdatest/ | grep -E 'zip|ok|FAIL' || true

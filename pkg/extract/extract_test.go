@@ -23,6 +23,9 @@ func TestMain(m *testing.M) {
 
 func extractor(t *testing.T) *extract.Extractor {
 	t.Helper()
+	if raceOn || testing.Short() {
+		t.Skip("OCR: skipped under -race and -short; make heavy runs it")
+	}
 	e, err := ocr.NewEngine()
 	if err != nil {
 		if os.Getenv("CI") == "true" {

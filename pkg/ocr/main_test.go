@@ -17,6 +17,11 @@ func TestMain(m *testing.M) {
 // CI=true a missing tesseract fails t (a skipped proof is no proof).
 func engine(t testing.TB) *ocr.Engine {
 	t.Helper()
+	if raceOn || testing.Short() {
+		// Page generation is pure Go and ~10x slower under -race; Tesseract is
+		// not Go. make test runs these in its race-free heavy pass.
+		t.Skip("OCR: skipped under -race and -short; make heavy runs it")
+	}
 	e, err := ocr.NewEngine()
 	if err != nil {
 		if os.Getenv("CI") == "true" {
