@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"time"
 
 	"github.com/sohoa/sohoa/pkg/dossier"
 	"github.com/sohoa/sohoa/pkg/extract"
@@ -22,4 +24,44 @@ func newExtractor() (dossier.Extractor, error) {
 		return nil, err
 	}
 	return extract.New(e, stamp.NewStamper(f)), nil
+}
+
+// ocrVisibility is how long an OCR job is hidden from other workers: a
+// 120-page component at ~1 page/s per core, with room.
+const ocrVisibility = 10 * time.Minute
+
+// ocrWorker reads long components after VALIDATED (dossier.TopicOCR) until
+// ctx is cancelled; the Extractor reads each job's pages one per core.
+func (st *Stack) ocrWorker(ctx context.Context) {
+	q := st.DB.Queue()
+	for ctx.Err() == nil {
+		msgs, err := q.Receive(ctx, dossier.TopicOCR, 1, ocrVisibility, 2*time.Second)
+		if err != nil {
+			if ctx.Err() == nil {
+				st.log.Error("receive OCR job", "err", err)
+				sleep(ctx, time.Second)
+			}
+			continue
+		}
+		for _, m := range msgs {
+			jctx, cancel := context.WithTimeout(context.Background(), ocrVisibility-30*time.Second)
+			err := st.Dossiers.RunOCR(jctx, m)
+			cancel()
+			if err == nil {
+				if err := q.Ack(context.Background(), dossier.TopicOCR, m.Receipt); err != nil {
+					st.log.Error("ack OCR job", "err", err)
+				}
+				continue
+			}
+			delay := time.Duration(1<<min(m.Attempts, 6)) * time.Second
+			if dossier.IsRetryable(err) {
+				delay = 200 * time.Millisecond
+			} else {
+				st.log.Error("OCR job failed", "attempt", m.Attempts, "err", err)
+			}
+			if err := q.Release(context.Background(), dossier.TopicOCR, m.Receipt, delay); err != nil {
+				st.log.Error("release OCR job", "err", err)
+			}
+		}
+	}
 }

@@ -224,6 +224,13 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 			st.ingestWorker(wctx)
 		}()
 	}
+	if o.OCR {
+		st.workers.Add(1)
+		go func() {
+			defer st.workers.Done()
+			st.ocrWorker(wctx)
+		}()
+	}
 	for _, bg := range signers.background {
 		st.workers.Add(1)
 		go func() {

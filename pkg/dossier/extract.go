@@ -24,6 +24,8 @@ type ExtractInput struct {
 	CitizenID   string // the dossier's citizen ID, typed by the clerk
 	CitizenName string
 	Now         time.Time
+	// Progress, when not nil, is told after each page read.
+	Progress func(done, total int)
 }
 
 // Extraction is what Extract read.

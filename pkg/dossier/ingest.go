@@ -194,6 +194,9 @@ func (s *Service) Ingest(ctx context.Context, job IngestJob, lastAttempt bool) e
 		outcome = &analysis{findings: []Finding{{Severity: SeverityError, Code: scan.CodeUnreadable,
 			Message: "Không xử lý được tệp quét sau nhiều lần thử; bản gốc vẫn được lưu. Hãy quét lại và tải lên. / The scan could not be processed after several attempts; the original is kept. Scan again and upload."}}}
 	}
+	if err := s.queueOCR(ctx, d, outcome); err != nil {
+		return err
+	}
 	saved, err := s.update(ctx, d.ID, func(d *Dossier) error {
 		if l, ok := d.LastScan(); !ok || l.Key != job.ScanKey || d.Status != Scanned {
 			return errAlreadyDone
@@ -248,6 +251,9 @@ type analysis struct {
 	split time.Duration
 	// texts are the components' words read by the Extractor, for search.
 	texts map[string]string
+	// deferred are the long components stored uncertified, to be read and
+	// certified by OCR jobs once the dossier is saved.
+	deferred []Component
 }
 
 func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, error) {
@@ -318,6 +324,15 @@ func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, 
 				Message: fmt.Sprintf("Thành phần %q (%s) có trang trắng: %v. / Component %s has blank pages: %v.", pc.Name, c.Code, c.Blank, c.Code, c.Blank)})
 		}
 		seen[c.Code] = true
+		if s.deferOCR(c) {
+			comp, err := s.storeDeferred(ctx, d, pc, c)
+			if err != nil {
+				return nil, err
+			}
+			a.components = append(a.components, comp)
+			a.deferred = append(a.deferred, comp)
+			continue
+		}
 		ext := s.extract(ctx, d, c.Code, c.PDF)
 		if ext != nil {
 			c.PDF = ext.PDF

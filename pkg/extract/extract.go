@@ -44,7 +44,7 @@ const LowConfidence = 0.8
 // layer, and the fields and findings of the components this package knows.
 func (e *Extractor) Extract(ctx context.Context, in dossier.ExtractInput) (*dossier.Extraction, error) {
 	opt := ocr.Options{MRZ: in.Component == CardCode}
-	pages, err := e.r.Document(ctx, in.PDF, nil, opt, nil)
+	pages, err := e.r.Document(ctx, in.PDF, nil, opt, in.Progress)
 	if err != nil {
 		return nil, fmt.Errorf("extract %s: %w", in.Component, err)
 	}
