@@ -41,6 +41,23 @@ func cer(want, got string) float64 {
 	return float64(prev[len(b)]) / float64(max(1, len(a)))
 }
 
+// wordRecall is the share of want's words (with repeats) found in got.
+func wordRecall(want, got string) float64 {
+	have := map[string]int{}
+	for _, w := range strings.Fields(norm.NFC.String(got)) {
+		have[w]++
+	}
+	ws := strings.Fields(norm.NFC.String(want))
+	found := 0
+	for _, w := range ws {
+		if have[w] > 0 {
+			have[w]--
+			found++
+		}
+	}
+	return float64(found) / float64(max(1, len(ws)))
+}
+
 func TestCER(t *testing.T) {
 	for _, tc := range []struct {
 		a, b string
@@ -141,6 +158,22 @@ func TestRotatedPagesAreRead(t *testing.T) {
 		t.Logf("fed %d°: turned %d°, CER %.2f %%", rot, p.Rotation, 100*rate)
 		if p.Err != "" || p.Rotation != (360-rot)%360 || rate > 0.05 {
 			t.Errorf("fed %d°: rotation %d, CER %.2f %%, err %q", rot, p.Rotation, 100*rate, p.Err)
+		}
+		// The layer's words sit on the turned page: pdftotext reads them too.
+		f, err := stamp.NewFont()
+		if err != nil {
+			t.Fatal(err)
+		}
+		layered, err := stamp.NewStamper(f).TextLayer(pdf, ocr.LayerWords(pages))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pdftool.Available("pdftotext") {
+			got := pdftool.Text(t, layered, 1)
+			// pdftotext orders blocks of turned text its own way: count words, not order.
+			if r := wordRecall(knownText(), got); r < 0.97 {
+				t.Errorf("fed %d°: pdftotext of the layer has %.0f %% of the words:\n%s", rot, 100*r, got)
+			}
 		}
 	}
 }
