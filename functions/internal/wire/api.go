@@ -12,6 +12,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/notify"
 	"github.com/sohoa/sohoa/pkg/s3"
+	"github.com/sohoa/sohoa/pkg/search"
 	"github.com/sohoa/sohoa/pkg/signing"
 )
 
@@ -50,6 +51,7 @@ func API(ctx context.Context, env Env) (APIHandler, error) {
 			u, err := s3.PresignPut(ctx, c.Dossier, dossier.NewIntakeKey(d.ID), s3.MaxPresignExpiry)
 			return u, time.Now().Add(s3.MaxPresignExpiry), err
 		}, Inbox: notify.NewInbox(c.Table),
+		Search:  search.NewPartitioned(c.Table), // a partition per citizen or agency: see pkg/search
 		BaseURL: env.Get(EnvBaseURL), Log: c.Log,
 		Ready: func(ctx context.Context) error {
 			if _, err := c.Table.Get(ctx, "HEALTH", "HEALTH"); err != nil && !errs.Is(err, errs.NotFound) {

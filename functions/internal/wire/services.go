@@ -21,6 +21,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/queue"
 	"github.com/sohoa/sohoa/pkg/records"
 	"github.com/sohoa/sohoa/pkg/scan"
+	"github.com/sohoa/sohoa/pkg/search"
 	"github.com/sohoa/sohoa/pkg/sqs"
 	"github.com/sohoa/sohoa/pkg/vault"
 )
@@ -111,6 +112,7 @@ func (c *Core) Dossiers(o DossierOptions) (*dossier.Service, error) {
 			return scan.SplitIsolated(ctx, data, lim)
 		},
 		Vault: o.Vault, Signer: o.Signer, Sealer: o.Sealer, Log: c.Log,
+		Search: search.NewPartitioned(c.Table),
 	})
 }
 

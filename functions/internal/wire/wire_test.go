@@ -301,6 +301,7 @@ func TestTemplateEnvironment(t *testing.T) {
 			Type       string `yaml:"Type"`
 			Properties struct {
 				CodeUri     string `yaml:"CodeUri"`
+				PackageType string `yaml:"PackageType"`
 				Environment struct {
 					Variables map[string]yaml.Node `yaml:"Variables"`
 				} `yaml:"Environment"`
@@ -312,8 +313,8 @@ func TestTemplateEnvironment(t *testing.T) {
 	}
 	seen := map[string]bool{}
 	for id, r := range tpl.Resources {
-		if r.Type != "AWS::Serverless::Function" {
-			continue
+		if r.Type != "AWS::Serverless::Function" || r.Properties.PackageType == "Image" {
+			continue // container images (infra/ocr) read their own environment, not wire's
 		}
 		fn := strings.TrimSuffix(strings.TrimPrefix(r.Properties.CodeUri, "build/"), ".zip")
 		vars, ok := Vars[fn]
