@@ -67,6 +67,7 @@ bench: ## whole-pipeline, scan, signing and Lambda figures on this machine
 	$(GO) test -run='^$$' -bench=Pipeline -benchtime=3x ./infra/local/
 	$(GO) test -run='^$$' -bench=Split -benchtime=3x ./pkg/scan/
 	$(GO) test -run='^$$' -bench=OCRPage -benchtime=5x ./pkg/ocr/
+	$(GO) test -run='^$$' -bench=OCRDossierToValidated -benchtime=1x ./infra/local/
 	$(GO) test -run='^$$' -bench=. -benchtime=2s ./pkg/signing/ ./pkg/pades/
 	@eval "$$(infra/servers/up.sh)"; $(GO) test -run='^$$' -bench=ColdStart -benchtime=10x ./infra/lambdatest/; \
 	$(GO) test -run='TestZipSize' -v ./infra/lambdatest/ | grep -E 'zip|ok|FAIL' || true

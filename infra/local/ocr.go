@@ -44,7 +44,10 @@ func (st *Stack) ocrWorker(ctx context.Context) {
 			continue
 		}
 		for _, m := range msgs {
-			jctx, cancel := context.WithTimeout(context.Background(), ocrVisibility-30*time.Second)
+			// Unlike ingestion, an OCR job in progress is interrupted by
+			// shutdown (it may take minutes): it is delivered again on the
+			// next start, and the dossier was VALIDATED without it.
+			jctx, cancel := context.WithTimeout(ctx, ocrVisibility-30*time.Second)
 			err := st.Dossiers.RunOCR(jctx, m)
 			cancel()
 			if err == nil {
@@ -54,7 +57,7 @@ func (st *Stack) ocrWorker(ctx context.Context) {
 				continue
 			}
 			delay := time.Duration(1<<min(m.Attempts, 6)) * time.Second
-			if dossier.IsRetryable(err) {
+			if dossier.IsRetryable(err) || ctx.Err() != nil {
 				delay = 200 * time.Millisecond
 			} else {
 				st.log.Error("OCR job failed", "attempt", m.Attempts, "err", err)

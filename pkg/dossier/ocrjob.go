@@ -119,7 +119,9 @@ func (s *Service) RunOCR(ctx context.Context, m queue.Message) error {
 	switch {
 	case err == nil && ext != nil && len(ext.PDF) > 0:
 		content, findings, fields, text, read = ext.PDF, ext.Findings, ext.Fields, ext.Text, ext.PagesRead
-	case !lastAttempt && ctx.Err() == nil:
+	case ctx.Err() != nil: // shutting down: the job is delivered again
+		return fmt.Errorf("read the text of %s: %w", job.Code, ctx.Err())
+	case !lastAttempt:
 		return fmt.Errorf("read the text of %s: %w", job.Code, err)
 	default:
 		s.c.Log.Warn("reading the text of a component failed on its last attempt", "dossier", d.Code, "component", job.Code, "err", err)
