@@ -3,6 +3,8 @@ package ocr
 import (
 	"strings"
 	"testing"
+
+	"github.com/sohoa/sohoa/pkg/scan"
 )
 
 func TestParseTSV(t *testing.T) {
@@ -26,4 +28,15 @@ func TestParseTSV(t *testing.T) {
 			t.Errorf("accepted %q", bad)
 		}
 	}
+}
+
+func FuzzParseTSV(f *testing.F) {
+	f.Add("level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n5\t1\t1\t1\t1\t1\t173\t182\t120\t30\t96.5\tGiấy\n")
+	f.Fuzz(func(t *testing.T, s string) {
+		ws, err := parseTSV(strings.NewReader(s))
+		if err == nil && len(ws) > maxTSVWords {
+			t.Fatal("word limit not held")
+		}
+		_ = place(ws, &scan.PageImage{Width: 100, Height: 100, PageWidth: 595, PageHeight: 842}, 180)
+	})
 }
