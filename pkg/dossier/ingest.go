@@ -252,8 +252,10 @@ type analysis struct {
 	// texts are the components' words read by the Extractor, for search.
 	texts map[string]string
 	// deferred are the long components stored uncertified, to be read and
-	// certified by OCR jobs once the dossier is saved.
-	deferred []Component
+	// certified by OCR jobs once the dossier is saved; syncPages counts the
+	// pages read during the ingestion (see deferOCR).
+	deferred  []Component
+	syncPages int
 }
 
 func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, error) {
@@ -324,7 +326,7 @@ func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, 
 				Message: fmt.Sprintf("Thành phần %q (%s) có trang trắng: %v. / Component %s has blank pages: %v.", pc.Name, c.Code, c.Blank, c.Code, c.Blank)})
 		}
 		seen[c.Code] = true
-		if s.deferOCR(c) {
+		if s.deferOCR(a, c) {
 			comp, err := s.storeDeferred(ctx, d, pc, c)
 			if err != nil {
 				return nil, err

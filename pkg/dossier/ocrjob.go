@@ -27,8 +27,9 @@ const TopicOCR = "ocr"
 // first, because the dossier's checks need its fields.
 const CardComponent = "CCCD"
 
-// DefaultOCRSyncPages is the most pages a component may have to be read
-// during ingestion (Config.OCRSyncPages); longer ones are read by OCR jobs.
+// DefaultOCRSyncPages is how many pages, besides the CCCD's, an ingestion
+// reads itself (Config.OCRSyncPages); components past that budget are read
+// by OCR jobs after VALIDATED, so an ingestion stays well within its time.
 const DefaultOCRSyncPages = 10
 
 // OCRJob asks a worker to read one stored, not yet certified component.
@@ -38,13 +39,22 @@ type OCRJob struct {
 	Key       string `json:"key"`
 }
 
-// deferOCR reports whether a component is read after VALIDATED.
-func (s *Service) deferOCR(c scan.Component) bool {
-	limit := s.c.OCRSyncPages
-	if limit == 0 {
-		limit = DefaultOCRSyncPages
+// deferOCR reports whether a component is read after VALIDATED: when it
+// does not fit what is left of the ingestion's page budget. The CCCD is
+// always read at once.
+func (s *Service) deferOCR(a *analysis, c scan.Component) bool {
+	if s.c.Extractor == nil || c.Code == CardComponent {
+		return false
 	}
-	return s.c.Extractor != nil && c.Code != CardComponent && len(c.Pages) > limit
+	budget := s.c.OCRSyncPages
+	if budget == 0 {
+		budget = DefaultOCRSyncPages
+	}
+	if a.syncPages+len(c.Pages) > budget {
+		return true
+	}
+	a.syncPages += len(c.Pages)
+	return false
 }
 
 // storeDeferred stores a long component as split, uncertified: its OCR job

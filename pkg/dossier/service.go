@@ -99,9 +99,10 @@ type Config struct {
 	Sealer   Sealer
 	// Extractor reads components' text before certification (optional).
 	Extractor Extractor
-	// OCRSyncPages is the most pages a component may have to be read during
-	// ingestion (default DefaultOCRSyncPages); longer ones are read after
-	// VALIDATED by jobs on TopicOCR (RunOCR). The CCCD is always read first.
+	// OCRSyncPages is how many pages besides the CCCD's an ingestion reads
+	// itself (default DefaultOCRSyncPages); components past that budget are
+	// read after VALIDATED by jobs on TopicOCR (RunOCR). The CCCD is always
+	// read during ingestion.
 	OCRSyncPages int
 	// Search indexes the text the Extractor read (optional): the citizen's
 	// vault copies for the citizen, the dossier's components for its agency.
