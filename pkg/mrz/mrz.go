@@ -439,11 +439,34 @@ func Find(text string, now time.Time) (*TD1, error) {
 			firstParsed = t
 		}
 	}
+	// Several reads of one zone (OCR passes) may each get a different line
+	// wrong: take the first line from one and the second from another. Every
+	// check digit must still match; the name (which has none) is the line
+	// after the chosen second line.
+	if len(cand) <= maxCombined {
+		for i := range cand {
+			for j := range cand {
+				if i == j || j+1 >= len(cand) {
+					continue
+				}
+				l := [3]string{fit(cand[i]), fit(cand[j]), fit(cand[j+1])}
+				if len(l[0]) != LineLen || len(l[1]) != LineLen || len(l[2]) != LineLen {
+					continue
+				}
+				if t, err := parseLines(l, now); err == nil && t.Valid() {
+					return t, nil
+				}
+			}
+		}
+	}
 	if firstParsed != nil {
 		return firstParsed, nil
 	}
 	return nil, ErrNotFound
 }
+
+// maxCombined bounds the candidate lines Find pairs across reads.
+const maxCombined = 40
 
 // normalise keeps the MRZ alphabet of an OCR line.
 func normalise(line string) string {

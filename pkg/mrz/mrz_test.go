@@ -211,3 +211,21 @@ func TestNameMatchesInsertedK(t *testing.T) {
 		t.Errorf("%q", td.Lines[2])
 	}
 }
+
+func TestFindAcrossReads(t *testing.T) {
+	l := vnCard(t)
+	bad1 := []byte(l[0])
+	bad1[8] = '7' // a digit of the document number misread
+	bad2 := []byte(l[1])
+	bad2[3] = '9' // a digit of the birth date misread
+	// Two passes over the zone, each with one line wrong.
+	ocr := string(bad1) + "\n" + l[1] + "\n" + l[2] + "\n\n" + l[0] + "\n" + string(bad2) + "\n" + l[2] + "\n"
+	td, err := Find(ocr, now)
+	if err != nil || !td.Valid() || td.PersonalID() != "001203012345" {
+		t.Fatalf("%v %+v", err, td)
+	}
+	// Lines that are each wrong in every read stay wrong.
+	if td, err := Find(string(bad1)+"\n"+string(bad2)+"\n"+l[2], now); err != nil || td.Valid() {
+		t.Errorf("a zone wrong in every read was taken as valid: %v %+v", err, td)
+	}
+}
