@@ -10,7 +10,7 @@ FUZZTIME  ?= 4s
 BUILD     := build
 FUNCTIONS := $(filter-out internal,$(notdir $(wildcard functions/*)))
 # Tests that decode many scanned pages or drive the whole stack: run without -race.
-HEAVY     := ./pkg/dossier/ ./pkg/scan/... ./pkg/separator/ ./pkg/ocr/... ./pkg/extract/ ./infra/local/
+HEAVY     := ./pkg/dossier/ ./pkg/scan/... ./pkg/separator/ ./pkg/ocr/... ./pkg/extract/ ./infra/local/ ./infra/ocr/
 # Debian packages whose tools check what we produce (pdfsig, certutil, qpdf, pdftotext).
 DEB_TOOLS := poppler-utils libnss3-tools qpdf zip jq curl tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd fonts-ocr-b
 
