@@ -415,8 +415,11 @@ func Find(text string, now time.Time) (*TD1, error) {
 			cand = append(cand, n)
 		}
 	}
-	var firstParsed *TD1
-	for i := 0; i+3 <= len(cand); i++ {
+	var (
+		firstParsed *TD1
+		valid       *TD1
+	)
+	for i := 0; i+3 <= len(cand) && valid == nil; i++ {
 		var l [3]string
 		ok := true
 		for k := range 3 {
@@ -433,17 +436,16 @@ func Find(text string, now time.Time) (*TD1, error) {
 			continue
 		}
 		if t.Valid() {
-			return t, nil
-		}
-		if firstParsed == nil {
+			valid = t
+		} else if firstParsed == nil {
 			firstParsed = t
 		}
 	}
 	// Several reads of one zone (OCR passes) may each get a different line
 	// wrong: take the first line from one and the second from another. Every
-	// check digit must still match; the name (which has none) is the line
-	// after the chosen second line.
-	if len(cand) <= maxCombined {
+	// check digit must still match.
+	if valid == nil && len(cand) <= maxCombined {
+	pairs:
 		for i := range cand {
 			for j := range cand {
 				if i == j || j+1 >= len(cand) {
@@ -454,15 +456,66 @@ func Find(text string, now time.Time) (*TD1, error) {
 					continue
 				}
 				if t, err := parseLines(l, now); err == nil && t.Valid() {
-					return t, nil
+					valid = t
+					break pairs
 				}
 			}
 		}
+	}
+	if valid != nil {
+		return voteName(valid, cand, now), nil
 	}
 	if firstParsed != nil {
 		return firstParsed, nil
 	}
 	return nil, ErrNotFound
+}
+
+// voteName replaces the name line of a valid zone by the one most reads
+// agree on: the name has no check digit, and one read may add or drop a
+// letter. A read's name line is the line after its copy of the second line.
+func voteName(t *TD1, cand []string, now time.Time) *TD1 {
+	votes := map[string]int{}
+	best, bestVotes := "", 0
+	for j := 0; j+1 < len(cand); j++ {
+		if l2 := fit(cand[j]); len(l2) != LineLen || !sameZoneLine(l2, t.Lines[1]) {
+			continue
+		}
+		l3 := fit(cand[j+1])
+		if len(l3) != LineLen {
+			continue
+		}
+		parsed, err := parseLines([3]string{t.Lines[0], t.Lines[1], l3}, now)
+		if err != nil {
+			continue
+		}
+		key := strings.TrimRight(parsed.Lines[2], "<KX")
+		votes[key]++
+		if votes[key] > bestVotes {
+			best, bestVotes = parsed.Lines[2], votes[key]
+		}
+	}
+	if bestVotes < 2 || best == t.Lines[2] {
+		return t
+	}
+	if again, err := parseLines([3]string{t.Lines[0], t.Lines[1], best}, now); err == nil && again.Valid() {
+		return again
+	}
+	return t
+}
+
+// sameZoneLine compares two reads of a numeric line after the corrections
+// of parseLines.
+func sameZoneLine(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		if toDigit(a[i]) != toDigit(b[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // maxCombined bounds the candidate lines Find pairs across reads.

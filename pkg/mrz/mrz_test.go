@@ -229,3 +229,13 @@ func TestFindAcrossReads(t *testing.T) {
 		t.Errorf("a zone wrong in every read was taken as valid: %v %+v", err, td)
 	}
 }
+
+func TestFindVotesOnTheName(t *testing.T) {
+	l := vnCard(t)
+	// Three reads: the first has an extra letter in the surname, two agree.
+	ocr := l[0] + "\n" + l[1] + "\nNGUYENN<<VAN<AN<<<<<<<<<<<<<<\n\n" + l[0] + "\n" + l[1] + "\n" + l[2] + "\n\n" + l[0] + "\n" + l[1] + "\nNGUYEN<<VAN<AN<<<<<<<<<<<<K<K<\n"
+	td, err := Find(ocr, now)
+	if err != nil || !td.Valid() || !td.NameMatches("Nguyễn Văn An") {
+		t.Fatalf("%v %+v", err, td)
+	}
+}

@@ -236,3 +236,41 @@ func TestMRZOnSpecimenCards(t *testing.T) {
 		t.Errorf("MRZ valid on %d/%d cards, want ≥ 95 %%", valid, n)
 	}
 }
+
+// At 300 dpi too, upright and upside down, every card's zone checks.
+func TestMRZAt300DPI(t *testing.T) {
+	e := engine(t)
+	fonts, err := ocrtest.LoadFonts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var imgs []*image.Gray
+	var cards []ocrtest.Card
+	for i := range 4 {
+		c := ocrtest.Specimen(50 + i)
+		back, err := fonts.CardSheet(c, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := ocrtest.Scan{DPI: 300, Skew: float64(i-2) * 0.5, Seed: uint64(300 + i)}
+		if i%2 == 1 {
+			s.Rotate = 180
+		}
+		cards, imgs = append(cards, c), append(imgs, ocrtest.Print(back, s))
+	}
+	pdf, err := ocrtest.PDF(imgs, ocrtest.Scan{DPI: 300})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages, err := e.Document(context.Background(), pdf, nil, ocr.Options{MRZ: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
+	for i, p := range pages {
+		td, err := mrz.Find(p.MRZ, now)
+		if err != nil || !td.Valid() || td.PersonalID() != cards[i].ID || !td.NameMatches(cards[i].Name) {
+			t.Errorf("card %d (turned %d°): %v %+v\n%s", i, p.Rotation, err, td, p.MRZ)
+		}
+	}
+}
