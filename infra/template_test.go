@@ -218,6 +218,15 @@ func checkFunctions(t *testing.T, res map[string]any) {
 		if a, _ := get(p, "Architectures").([]any); len(a) != 1 || str(a[0]) != "arm64" {
 			t.Errorf("%s: Architectures %v, want [arm64]", id, get(p, "Architectures"))
 		}
+		if str(get(p, "PackageType")) == "Image" {
+			// A container-image function (Tesseract does not fit a zip): built
+			// from a Dockerfile of infra/ that must exist.
+			df := str(get(res[id], "Metadata", "Dockerfile"))
+			if _, err := os.Stat(filepath.Join("..", df)); df == "" || !strings.HasPrefix(df, "infra/") || err != nil {
+				t.Errorf("%s: image function without a Dockerfile under infra/ (%q)", id, df)
+			}
+			continue
+		}
 		if r := str(get(p, "Runtime")); r != "provided.al2023" {
 			t.Errorf("%s: Runtime %q, want provided.al2023", id, r)
 		}

@@ -54,7 +54,7 @@ func newHandler(ctx context.Context, cfg wire.Config) (handler, error) {
 			return u, time.Now().Add(s3.MaxPresignExpiry), err
 		}, Inbox: notify.NewInbox(c.Table),
 		BaseURL: cfg.BaseURL, Log: c.Log,
-		Ready: a.Ready,
+		Ready: a.Ready, Search: a.Search,
 	}
 	if apiCfg.Pages, err = Pages(apiCfg, cfg); err != nil {
 		return nil, err

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sohoa/sohoa/pkg/ocr"
 	"github.com/sohoa/sohoa/pkg/scan"
 	"github.com/sohoa/sohoa/pkg/scan/scantest"
 	"github.com/sohoa/sohoa/pkg/testkit/pdftool"
@@ -20,6 +21,7 @@ import (
 
 func TestMain(m *testing.M) {
 	scan.RunChildIfRequested()
+	ocr.RunChildIfRequested()
 	os.Exit(m.Run())
 }
 

@@ -19,12 +19,15 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/sohoa/sohoa/pkg/ocr"
 	"github.com/sohoa/sohoa/pkg/scan"
 )
 
 func main() {
 	// A child process that reads one untrusted scan under limits (scan.SplitIsolated).
 	scan.RunChildIfRequested()
+	// A child process that reads one page with Tesseract under limits (pkg/ocr).
+	ocr.RunChildIfRequested()
 	if err := run(context.Background(), os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "sohoa:", err)
 		os.Exit(1)
@@ -68,6 +71,7 @@ func run(ctx context.Context, args []string) error {
 	verbose := fs.Bool("v", false, "log every request")
 	dev := fs.Bool("dev", false, "development routes: POST /v1/dev/tokens, GET /v1/dev/outbox (loopback addresses only)")
 	auditKey := fs.String("audit-key", "", "file of the access log's MAC key, outside the data directory (default: <data>.audit-key)")
+	withOCR := fs.Bool("ocr", true, "read scanned components with Tesseract (text layer, CCCD check, form fields)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -79,7 +83,7 @@ func run(ctx context.Context, args []string) error {
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	st, err := Start(ctx, Options{Addr: *addr, DataDir: *data, Log: log, Dev: *dev, AuditKeyFile: *auditKey,
-		Checkpoint: crashHook(os.Getenv("SOHOA_CRASH_AT"))})
+		Checkpoint: crashHook(os.Getenv("SOHOA_CRASH_AT")), OCR: *withOCR})
 	if err != nil {
 		return err
 	}

@@ -60,6 +60,10 @@ type Options struct {
 	// Checkpoint is called at named steps of ingestion, certification and
 	// signing (crash tests); nil: nothing.
 	Checkpoint func(step string)
+	// OCR reads every scanned component with Tesseract before certifying it
+	// (a text layer, the CCCD checked, form fields); needs tesseract-ocr
+	// with the vie and osd data.
+	OCR bool
 }
 
 // Stack is the whole of Sohoa in one process: the HTTP API, background
@@ -153,9 +157,20 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 	if err != nil {
 		return nil, err
 	}
+	var extractor dossier.Extractor
+	if o.OCR {
+		if extractor, err = newExtractor(); err != nil {
+			return nil, err
+		}
+	}
+	searchIndex, err := st.DB.Search(ctx)
+	if err != nil {
+		return nil, err
+	}
 	a, err := app.Build(ctx, app.Ports{Records: st.DB.Table(), Dossiers: st.Bucket, Vault: st.Bucket,
 		Queue: st.DB.Queue(), Signer: signers.results, Sealer: signers.sealer,
-		AuditMAC: auditMAC, Codes: outboxCodes{outbox: outbox, now: o.Now}},
+		AuditMAC: auditMAC, Codes: outboxCodes{outbox: outbox, now: o.Now},
+		Search: searchIndex, Extractor: extractor},
 		app.Options{Now: o.Now, Log: o.Log, Scans: o.Scans, Checkpoint: o.Checkpoint})
 	if err != nil {
 		return nil, err
@@ -178,6 +193,7 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 		Auth:      sohoaapi.BearerAuth{Verifier: verifier, Now: o.Now, Cache: sohoaapi.NewTokenCache(4096)},
 		Documents: sohoaapi.Printed{},
 		Signing:   signers.api, Verifier: signers.verifier, Inbox: notes.inbox, Reports: notes.reports,
+		Search:  searchIndex,
 		Dev:     dev,
 		Ready:   a.Ready,
 		BaseURL: st.URL, Log: o.Log,
@@ -221,6 +237,16 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 		defer st.workers.Done()
 		st.worker(wctx, dossier.TopicSign, signVisibility, st.runSignJob)
 	}()
+	if o.OCR {
+		st.workers.Add(1)
+		go func() {
+			defer st.workers.Done()
+			// Unlike ingestion, an OCR job in progress is interrupted by
+			// shutdown (it may take minutes): it is delivered again on the
+			// next start, and the dossier was VALIDATED without it.
+			st.work(wctx, dossier.TopicOCR, ocrVisibility, st.Dossiers.RunOCR, false)
+		}()
+	}
 	for _, bg := range signers.background {
 		st.workers.Add(1)
 		go func() {
@@ -264,6 +290,12 @@ const signVisibility = 10 * time.Minute
 // handler says it was only early); after queue.MaxAttempts deliveries the
 // queue dead-letters it.
 func (st *Stack) worker(ctx context.Context, topic string, visibility time.Duration, handle func(context.Context, queue.Message) error) {
+	st.work(ctx, topic, visibility, handle, true)
+}
+
+// work is worker; with drain false a message in progress is interrupted
+// when ctx is cancelled, and delivered again on the next start.
+func (st *Stack) work(ctx context.Context, topic string, visibility time.Duration, handle func(context.Context, queue.Message) error, drain bool) {
 	q := st.DB.Queue()
 	for ctx.Err() == nil {
 		msgs, err := q.Receive(ctx, topic, 1, visibility, 2*time.Second)
@@ -275,14 +307,18 @@ func (st *Stack) worker(ctx context.Context, topic string, visibility time.Durat
 			continue
 		}
 		for _, m := range msgs {
-			st.run(topic, visibility, m, handle)
+			parent := context.Background()
+			if !drain {
+				parent = ctx
+			}
+			st.run(parent, topic, visibility, m, handle)
 		}
 	}
 }
 
-func (st *Stack) run(topic string, visibility time.Duration, m queue.Message, handle func(context.Context, queue.Message) error) {
+func (st *Stack) run(parent context.Context, topic string, visibility time.Duration, m queue.Message, handle func(context.Context, queue.Message) error) {
 	q := st.DB.Queue()
-	jctx, cancel := context.WithTimeout(context.Background(), visibility-10*time.Second)
+	jctx, cancel := context.WithTimeout(parent, visibility-10*time.Second)
 	defer cancel()
 	err := safely(func() error { return handle(jctx, m) })
 	if err == nil {
@@ -292,8 +328,8 @@ func (st *Stack) run(topic string, visibility time.Duration, m queue.Message, ha
 		return
 	}
 	delay := time.Duration(1<<min(m.Attempts, 6)) * time.Second
-	if dossier.IsRetryable(err) {
-		delay = 50 * time.Millisecond // the upload's save lands within milliseconds
+	if dossier.IsRetryable(err) || parent.Err() != nil {
+		delay = 50 * time.Millisecond // the upload's save lands within milliseconds; or we are stopping
 	} else {
 		st.log.Error("job failed", "topic", topic, "attempt", m.Attempts, "err", err)
 	}

@@ -57,6 +57,9 @@ type componentView struct {
 	DocumentID string `json:"documentId,omitempty"`
 	Certified  bool   `json:"certified"`
 	ScanPages  []int  `json:"scanPages,omitempty"`
+	// Extracted are the fields read from the component, with confidence.
+	Extracted map[string]dossier.Field `json:"extracted,omitempty"`
+	OCR       string                   `json:"ocr,omitempty"`
 }
 
 type resultView struct {
@@ -87,9 +90,10 @@ func viewDossier(a identity.Actor, d *dossier.Dossier) dossierView {
 	}
 	for _, c := range d.Components {
 		cv := componentView{Code: c.Code, Name: c.Name, Pages: c.Pages, SHA256: c.SHA256,
-			Source: c.Source, DocumentID: c.DocumentID, Certified: c.Certified, ScanPages: c.ScanPages}
+			Source: c.Source, DocumentID: c.DocumentID, Certified: c.Certified, ScanPages: c.ScanPages,
+			Extracted: c.Extracted, OCR: c.OCR}
 		if meta {
-			cv.SHA256, cv.DocumentID = "", ""
+			cv.SHA256, cv.DocumentID, cv.Extracted = "", "", nil
 		}
 		v.Components = append(v.Components, cv)
 	}

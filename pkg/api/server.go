@@ -18,6 +18,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/notify"
 	"github.com/sohoa/sohoa/pkg/procedure"
 	"github.com/sohoa/sohoa/pkg/report"
+	"github.com/sohoa/sohoa/pkg/search"
 	"github.com/sohoa/sohoa/pkg/vault"
 )
 
@@ -116,7 +117,9 @@ type Config struct {
 	Verifier  Verifier
 	Inbox     Notifications
 	Reports   Reports
-	Dev       *Dev
+	// Search finds documents by their words (optional).
+	Search search.Index
+	Dev    *Dev
 	// Ready reports whether every part of the stack is ready (GET /healthz).
 	Ready func(ctx context.Context) error
 	// UploadURL, if set, gives the URL a new dossier's scan is PUT to (on AWS a
@@ -296,6 +299,8 @@ func (s *Server) register() {
 	s.handle("PUT", "/v1/vault/contact", s.putContact)
 	s.handle("GET", "/v1/vault/reuse-requests", s.reuseRequests)
 	s.handle("POST", "/v1/vault/reuse-requests/{dossier}", s.decideReuse)
+	// Search by words (citizen: own vault; officer: own agency's dossiers).
+	s.handle("GET", "/v1/vault/search", s.vaultSearch)
 	s.handle("GET", "/v1/notifications", s.notifications)
 	s.handle("GET", "/v1/reports/sla", s.sla)
 	// Public.

@@ -71,6 +71,10 @@ type Component struct {
 	Key string `json:"key,omitempty"`
 	// ScanPages are the page numbers of the scan that make up the component.
 	ScanPages []int `json:"scanPages,omitempty"`
+	// Extracted are the fields read from the component (see Extractor).
+	Extracted map[string]Field `json:"extracted,omitempty"`
+	// OCR is the text-reading progress, e.g. "ocr: 2/2 pages".
+	OCR string `json:"ocr,omitempty"`
 }
 
 // Reuse is a dossier's request to reuse documents of Kinds from the vault of

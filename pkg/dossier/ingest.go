@@ -209,7 +209,7 @@ func (s *Service) Ingest(ctx context.Context, job IngestJob, lastAttempt bool) e
 	case ok && last.Key == job.ScanKey:
 		// Already ingested. A dossier VALIDATED before certified copies were
 		// issued first (or whose vault lost one) gets the gap filled.
-		return s.ensureIssued(ctx, d, nil)
+		return s.ensureIssued(ctx, d, nil, nil)
 	case !ok || !hasScan(d, job.ScanKey):
 		if lastAttempt {
 			return nil
@@ -228,7 +228,8 @@ func (s *Service) Ingest(ctx context.Context, job IngestJob, lastAttempt bool) e
 		// a redelivered job fills gaps and duplicates nothing.
 		probe := *d
 		probe.Components = outcome.components
-		err, issuing = s.ensureIssued(ctx, &probe, outcome.certified), true
+		outcome.issued = map[string]string{}
+		err, issuing = s.ensureIssued(ctx, &probe, outcome.certified, outcome.issued), true
 	}
 	if err != nil {
 		if !lastAttempt || ctx.Err() != nil {
@@ -244,7 +245,10 @@ func (s *Service) Ingest(ctx context.Context, job IngestJob, lastAttempt bool) e
 		outcome = &analysis{findings: []Finding{f}}
 	}
 	s.c.Checkpoint("ingest.issued")
-	_, err = s.update(ctx, d.ID, func(d *Dossier) error {
+	if err := s.queueOCR(ctx, d, outcome); err != nil {
+		return err
+	}
+	saved, err := s.update(ctx, d.ID, func(d *Dossier) error {
 		if l, ok := d.LastScan(); !ok || l.Key != job.ScanKey || d.Status != Scanned {
 			return errAlreadyDone
 		}
@@ -268,6 +272,14 @@ func (s *Service) Ingest(ctx context.Context, job IngestJob, lastAttempt bool) e
 	s.c.Log.Info("dossier ingested", "dossier", d.Code, "components", len(outcome.components),
 		"findings", len(outcome.findings), "split", outcome.split.Round(time.Millisecond),
 		"took", time.Since(start).Round(time.Millisecond))
+	s.indexForAgency(ctx, saved, outcome)
+	if saved.Status == Validated {
+		for _, c := range saved.Components {
+			if id, ok := outcome.issued[c.Code]; ok {
+				s.indexForCitizen(ctx, saved, c, id, outcome)
+			}
+		}
+	}
 	return nil
 }
 
@@ -298,6 +310,15 @@ type analysis struct {
 	split time.Duration
 	// reuse is the state of the dossier's request to reuse vault documents.
 	reuse *Reuse
+	// texts are the components' words read by the Extractor, for search.
+	texts map[string]string
+	// deferred are the long components stored uncertified, to be read and
+	// certified by OCR jobs once the dossier is saved; syncPages counts the
+	// pages read during the ingestion (see deferOCR).
+	deferred  []Component
+	syncPages int
+	// issued are the vault document IDs of the certified copies, for search.
+	issued map[string]string
 }
 
 func (a *analysis) hasErrors() bool {
@@ -379,6 +400,21 @@ func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, 
 				Message: fmt.Sprintf("Đã bỏ %d trang trắng (mặt sau khi quét hai mặt) khỏi thành phần %q (%s): trang %v; bản quét gốc vẫn giữ đủ. / %d blank page(s) (duplex backs) were left out of component %s: %v; the original scan keeps them.", len(c.Blank), pc.Name, c.Code, c.Blank, len(c.Blank), c.Code, c.Blank)})
 		}
 		seen[c.Code] = true
+		if s.deferOCR(a, c) {
+			comp, err := s.storeDeferred(ctx, d, pc, c)
+			if err != nil {
+				return nil, err
+			}
+			a.components = append(a.components, comp)
+			a.deferred = append(a.deferred, comp)
+			continue
+		}
+		ext := s.extract(ctx, d, c.Code, c.PDF)
+		if ext != nil {
+			c.PDF = ext.PDF
+			a.findings = append(a.findings, ext.Findings...)
+			a.addText(c.Code, ext.Text)
+		}
 		var ink *scan.InkMap
 		if n := c.Pages[0]; n >= 1 && n <= len(res.Pages) {
 			ink = res.Pages[n-1].InkMap
@@ -386,6 +422,10 @@ func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, 
 		comp, content, err := s.storeComponent(ctx, d, p, pc, c, ink)
 		if err != nil {
 			return nil, err
+		}
+		if ext != nil {
+			comp.Extracted = ext.Fields
+			comp.OCR = fmt.Sprintf("ocr: %d/%d pages", ext.PagesRead, ext.Pages)
 		}
 		a.components = append(a.components, comp)
 		if comp.Certified {
@@ -475,7 +515,7 @@ func (s *Service) storeComponent(ctx context.Context, d *Dossier, p procedure.Pr
 // the caller has them; otherwise they are read from storage. Any failure is
 // returned: the job fails and is retried, and the dossier does not say
 // VALIDATED meanwhile.
-func (s *Service) ensureIssued(ctx context.Context, d *Dossier, content map[string][]byte) error {
+func (s *Service) ensureIssued(ctx context.Context, d *Dossier, content map[string][]byte, issued map[string]string) error {
 	if s.c.Vault == nil {
 		return nil
 	}
@@ -497,12 +537,15 @@ func (s *Service) ensureIssued(ctx context.Context, d *Dossier, content map[stri
 				return fmt.Errorf("read certified %s of %s: %w", c.Code, d.Code, err)
 			}
 		}
-		_, err := s.c.Vault.Issue(ctx, vault.NewDocument{Owner: d.Citizen.ID, Kind: c.Code, Title: c.Name,
+		doc, err := s.c.Vault.Issue(ctx, vault.NewDocument{Owner: d.Citizen.ID, Kind: c.Code, Title: c.Name,
 			Issuer: d.PostOffice, DossierID: d.ID, Dossier: d.Code, Procedure: d.Procedure, Certified: true,
 			Digitizer: d.ClerkName, DigitizedAt: last.At, IssueKey: "scan:" + last.Key + "#" + c.Code,
 			Scope: "Bản sao điện tử từ bản giấy (Nghị định 137/2024/NĐ-CP)"}, b)
 		if err != nil {
 			return fmt.Errorf("issue certified %s of %s to the vault: %w", c.Code, d.Code, err)
+		}
+		if issued != nil {
+			issued[c.Code] = doc.ID
 		}
 		s.c.Checkpoint("ingest.issue")
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/queue"
 	"github.com/sohoa/sohoa/pkg/records"
 	"github.com/sohoa/sohoa/pkg/scan"
+	"github.com/sohoa/sohoa/pkg/search"
 	"github.com/sohoa/sohoa/pkg/vault"
 )
 
@@ -107,9 +108,19 @@ type Config struct {
 	Vault    Vault
 	Signer   ResultSigner
 	Sealer   Sealer
-	Now      func() time.Time
-	Log      *slog.Logger
-	NewID    func() string
+	// Extractor reads components' text before certification (optional).
+	Extractor Extractor
+	// OCRSyncPages is how many pages besides the CCCD's an ingestion reads
+	// itself (default DefaultOCRSyncPages); components past that budget are
+	// read after VALIDATED by jobs on TopicOCR (RunOCR). The CCCD is always
+	// read during ingestion.
+	OCRSyncPages int
+	// Search indexes the text the Extractor read (optional): the citizen's
+	// vault copies for the citizen, the dossier's components for its agency.
+	Search search.Index
+	Now    func() time.Time
+	Log    *slog.Logger
+	NewID  func() string
 	// MaxScanBytes bounds an uploaded scan; default 300 MB.
 	MaxScanBytes int64
 	// MaxResultBytes bounds a result PDF; default 50 MB.

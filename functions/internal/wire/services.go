@@ -22,6 +22,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/notify"
 	"github.com/sohoa/sohoa/pkg/queue"
 	"github.com/sohoa/sohoa/pkg/records"
+	"github.com/sohoa/sohoa/pkg/search"
 	"github.com/sohoa/sohoa/pkg/vault"
 )
 
@@ -126,7 +127,8 @@ func (c *Core) Build(ctx context.Context, p Ports) (*app.App, error) {
 		q = sqs.New(c.AWS.SQS(), nil, nil)
 	}
 	return app.Build(ctx, app.Ports{Records: c.Table, Dossiers: c.Dossier, Vault: p.vault, Queue: q,
-		Signer: p.Signer, Sealer: p.Sealer, AuditMAC: p.mac, VaultLock: p.lock},
+		Signer: p.Signer, Sealer: p.Sealer, AuditMAC: p.mac, VaultLock: p.lock,
+		Search: search.NewPartitioned(c.Table)}, // a partition per citizen or agency: see pkg/search
 		app.Options{Log: c.Log, Retention: p.retention})
 }
 
