@@ -8,9 +8,9 @@ import (
 	"testing"
 
 	"github.com/sohoa/sohoa/pkg/dossier"
-	"github.com/sohoa/sohoa/pkg/testkit/localtest"
 	"github.com/sohoa/sohoa/pkg/queue"
 	"github.com/sohoa/sohoa/pkg/search"
+	"github.com/sohoa/sohoa/pkg/testkit/localtest"
 )
 
 // pagesReader is a hand-written Extractor for the port: it "reads" a

@@ -12,8 +12,8 @@ import (
 	"github.com/sohoa/sohoa/pkg/extract"
 	"github.com/sohoa/sohoa/pkg/ocr"
 	"github.com/sohoa/sohoa/pkg/ocr/ocrtest"
-	"github.com/sohoa/sohoa/pkg/testkit/pdftool"
 	"github.com/sohoa/sohoa/pkg/stamp"
+	"github.com/sohoa/sohoa/pkg/testkit/pdftool"
 )
 
 func TestMain(m *testing.M) {

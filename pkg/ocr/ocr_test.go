@@ -12,8 +12,8 @@ import (
 	"github.com/sohoa/sohoa/pkg/mrz"
 	"github.com/sohoa/sohoa/pkg/ocr"
 	"github.com/sohoa/sohoa/pkg/ocr/ocrtest"
-	"github.com/sohoa/sohoa/pkg/testkit/pdftool"
 	"github.com/sohoa/sohoa/pkg/stamp"
+	"github.com/sohoa/sohoa/pkg/testkit/pdftool"
 )
 
 // cer is the character error rate of got against want: the edit distance

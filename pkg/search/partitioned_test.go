@@ -3,9 +3,9 @@ package search_test
 import (
 	"testing"
 
-	"github.com/sohoa/sohoa/pkg/testkit/localtest"
 	"github.com/sohoa/sohoa/pkg/search"
 	"github.com/sohoa/sohoa/pkg/search/searchtest"
+	"github.com/sohoa/sohoa/pkg/testkit/localtest"
 )
 
 func TestFold(t *testing.T) {
