@@ -65,7 +65,7 @@ func (t *Table) WithClock(now func() time.Time) *Table {
 // unix is the table clock's time in Unix seconds.
 func (t *Table) unix() int64 {
 	if t.now == nil {
-		return t.unix()
+		return time.Now().Unix()
 	}
 	return t.now().Unix()
 }
