@@ -32,8 +32,6 @@ type IngestJob struct {
 	IntakeKey string `json:"intakeKey,omitempty"`
 }
 
-// ScanKeyPrefix is where original scans are stored: scans/<dossier ID>/<n>-<random>.
-const ScanKeyPrefix = "scans/"
 
 // UploadScan stores a scan of the dossier durably under an intake key: from
 // there the blob-created event (S3's on AWS, the stack's own locally: see
@@ -90,10 +88,42 @@ func (s *Service) UploadScan(ctx context.Context, a identity.Actor, id, declared
 	if d.Status == Scanned {
 		return refuse(errs.E(errs.Conflict, "hồ sơ %s đang được xử lý bản quét trước; hãy chờ kết quả / dossier %s is still ingesting its previous scan", d.Code, d.Code))
 	}
+	// Announce first: if recording fails, the event finds the blob gone (a
+	// refused upload is deleted) or already recorded, and does nothing; if we
+	// recorded first and then crashed, the dossier would wait in SCANNED.
 	if err := s.c.Intake(ctx, key); err != nil {
 		return refuse(errs.Wrap(errs.Unavailable, err, "could not queue the scan for ingestion; try again"))
 	}
-	return d, nil
+	saved, err := s.recordScan(ctx, id, Scan{Key: key, SHA256: digest, Size: size, ContentType: contentType,
+		At: s.c.Now().UTC(), By: a.Label()})
+	if errors.Is(err, errIgnored) {
+		err = errs.E(errs.Conflict, "hồ sơ %s đang được xử lý bản quét trước; hãy chờ kết quả / dossier %s is still ingesting its previous scan", d.Code, d.Code)
+	}
+	if err != nil {
+		// A racing upload won: this one's bytes belong to no scan.
+		return refuse(err)
+	}
+	return saved, nil
+}
+
+// recordScan records a stored scan on the dossier and moves it to SCANNED:
+// the one recording of an upload, whether it came through the API or
+// straight into the bucket. A scan recorded already changes nothing; a
+// dossier that takes no scan now answers errIgnored.
+func (s *Service) recordScan(ctx context.Context, id string, sc Scan) (*Dossier, error) {
+	return s.update(ctx, id, func(d *Dossier) error {
+		if hasScan(d, sc.Key) {
+			return errUnchanged
+		}
+		if d.Status != Received && d.Status != NeedsSupplement {
+			return errIgnored
+		}
+		if err := s.resume(d, sc.By); err != nil {
+			return err
+		}
+		d.Scans = append(d.Scans, sc)
+		return nil
+	})
 }
 
 // sniffedType is the media type of a scan from its first bytes.

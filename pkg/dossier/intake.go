@@ -78,20 +78,8 @@ func (s *Service) AcceptStoredScan(ctx context.Context, key string, lastAttempt 
 	}
 	digest := hex.EncodeToString(h.Sum(nil))
 	tooLarge := n > s.c.MaxScanBytes
-	d, err := s.update(ctx, id, func(d *Dossier) error {
-		if hasScan(d, key) {
-			return errUnchanged // a redelivered event: recorded already
-		}
-		if d.Status != Received && d.Status != NeedsSupplement {
-			return errIgnored
-		}
-		if err := s.resume(d, "system:intake"); err != nil {
-			return err
-		}
-		d.Scans = append(d.Scans, Scan{Key: key, SHA256: digest, Size: n, ContentType: contentType,
-			At: s.c.Now().UTC(), By: "intake"})
-		return nil
-	})
+	d, err := s.recordScan(ctx, id, Scan{Key: key, SHA256: digest, Size: n, ContentType: contentType,
+		At: s.c.Now().UTC(), By: "intake"})
 	switch {
 	case errors.Is(err, errIgnored):
 		s.c.Log.Warn("scan arrived for a dossier past ingestion; kept, not ingested", "key", key)
