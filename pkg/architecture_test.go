@@ -5,6 +5,7 @@ package architecture_test
 
 import (
 	"encoding/json"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -137,6 +138,41 @@ func TestLambdasLinkOnlyWhatTheyUse(t *testing.T) {
 				if rel == bad || (strings.HasSuffix(bad, "/") && strings.HasPrefix(rel, bad)) || strings.HasPrefix(rel, bad+"/") {
 					t.Errorf("function %s links %s, which it must never link", fn, rel)
 				}
+			}
+		}
+	}
+}
+
+// TestOneIngestPath: the local stack's ingest workers and the ingest Lambda
+// run the same handler (pkg/aws/ingest), and nothing else calls the dossier
+// service's intake entry points: a scan takes one path everywhere, so the
+// end-to-end tests of the local stack test the code that runs in production.
+func TestOneIngestPath(t *testing.T) {
+	const handler = module + "pkg/aws/ingest"
+	for _, p := range list(t) {
+		rel := strings.TrimPrefix(p.ImportPath, module)
+		if rel == "functions/ingest" || rel == "infra/local" {
+			if !slices.Contains(p.Imports, handler) {
+				t.Errorf("%s does not run the ingest handler (%s)", rel, handler)
+			}
+		}
+	}
+	files, err := filepath.Glob("../*/*/*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	more, _ := filepath.Glob("../*/*/*/*.go")
+	for _, f := range append(files, more...) {
+		if strings.HasSuffix(f, "_test.go") || strings.Contains(f, "/pkg/dossier/") || strings.Contains(f, "/pkg/aws/ingest/") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, call := range []string{".AcceptStoredScan(", ".RunIngest("} {
+			if strings.Contains(string(b), call) {
+				t.Errorf("%s calls %s directly: scans must reach the dossier service through the ingest handler", f, strings.Trim(call, ".("))
 			}
 		}
 	}

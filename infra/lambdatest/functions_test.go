@@ -224,8 +224,8 @@ func TestFunctions(t *testing.T) {
 		noFailures(t, filepath.Base(file), invoke(t, fns["notify"], filepath.Base(file), load(t, file, vars)))
 	}
 
-	// signer: a job for a dossier that is not APPROVED, and a malformed one,
-	// are dropped (not retried) and change nothing.
+	// signer: a message naming a sign job that does not exist, and a
+	// malformed one, are dropped (not retried) and change nothing.
 	for _, file := range eventFiles(t, "signer") {
 		noFailures(t, filepath.Base(file), invoke(t, fns["signer"], filepath.Base(file), load(t, file, vars)))
 	}

@@ -229,8 +229,15 @@ func invoke(t *testing.T, f *Function, name string, payload []byte) []byte {
 }
 
 func tail(s string) string {
+	// A crash's first lines say why: start there.
+	for _, mark := range []string{"panic: ", "fatal error: "} {
+		if i := strings.Index(s, mark); i >= 0 {
+			s = s[i:]
+			break
+		}
+	}
 	if len(s) > 4000 {
-		return "…" + s[len(s)-4000:]
+		return s[:2000] + "\n…\n" + s[len(s)-2000:]
 	}
 	return s
 }

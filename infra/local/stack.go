@@ -21,6 +21,7 @@ import (
 
 	sohoaapi "github.com/sohoa/sohoa/pkg/api"
 	"github.com/sohoa/sohoa/pkg/app"
+	"github.com/sohoa/sohoa/pkg/aws/ingest"
 	"github.com/sohoa/sohoa/pkg/blobs"
 	"github.com/sohoa/sohoa/pkg/dev/pki"
 	"github.com/sohoa/sohoa/pkg/dossier"
@@ -170,7 +171,12 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 	a, err := app.Build(ctx, app.Ports{Records: st.DB.Table(), Dossiers: st.Bucket, Vault: st.Bucket,
 		Queue: st.DB.Queue(), Signer: signers.results, Sealer: signers.sealer,
 		AuditMAC: auditMAC, Codes: outboxCodes{outbox: outbox, now: o.Now},
-		Search: searchIndex, Extractor: extractor},
+		Search: searchIndex, Extractor: extractor,
+		// A stored scan is announced as S3 announces it on AWS: an
+		// ObjectCreated event on the ingest queue, for the ingest handler.
+		Intake: func(ctx context.Context, key string) error {
+			return st.DB.Queue().Send(ctx, dossier.TopicIngest, ingest.ObjectCreated("local", key), key)
+		}},
 		app.Options{Now: o.Now, Log: o.Log, Scans: o.Scans, Checkpoint: o.Checkpoint})
 	if err != nil {
 		return nil, err
@@ -223,13 +229,16 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 	} else if n > 0 {
 		o.Log.Info("resuming jobs left in flight by the previous run", "jobs", n)
 	}
+	// The ingest queue's messages go to the very handler the ingest Lambda
+	// runs, with the queue's own number of deliveries.
+	intake := localIngest{h: &ingest.Handler{Dossiers: st.Dossiers, MaxReceive: queue.MaxAttempts, Log: o.Log}}
 	wctx, cancel := context.WithCancel(context.Background())
 	st.cancel = cancel
 	for i := 0; i < o.Workers; i++ {
 		st.workers.Add(1)
 		go func() {
 			defer st.workers.Done()
-			st.worker(wctx, dossier.TopicIngest, ingestVisibility, st.Dossiers.RunIngest)
+			st.worker(wctx, dossier.TopicIngest, ingestVisibility, intake.handle)
 		}()
 	}
 	st.workers.Add(1)
@@ -469,4 +478,12 @@ func (c outboxCodes) SendCode(ctx context.Context, to vault.Contact, subject, bo
 		errsOut = append(errsOut, c.outbox.Send(ctx, notify.Message{Channel: notify.SMS, To: to.Phone, Subject: subject, Body: body, At: c.now().UTC()}))
 	}
 	return errors.Join(errsOut...)
+}
+
+// localIngest hands the local queue's ingest messages to the ingest
+// function's handler.
+type localIngest struct{ h *ingest.Handler }
+
+func (l localIngest) handle(ctx context.Context, m queue.Message) error {
+	return l.h.HandleMessage(ctx, m.ID, m.Body, m.Attempts)
 }

@@ -40,8 +40,11 @@ type Ports struct {
 	// function that never touches the vault (notify, report): App.Vault is
 	// then nil and the dossier service reuses and issues nothing.
 	Vault *blob.Bucket
-	// Queue carries ingest jobs and events. Required.
+	// Queue carries ingest, sign and OCR jobs. Required.
 	Queue queue.Queue
+	// Intake announces a scan stored under intake/ to the ingest queue; nil
+	// on AWS, where the bucket's ObjectCreated notification does it.
+	Intake func(ctx context.Context, key string) error
 	// Signer signs results with an officer's remote credential; nil: results
 	// cannot be signed here (the function or stack has no provider).
 	Signer dossier.ResultSigner
@@ -146,7 +149,7 @@ func Build(ctx context.Context, p Ports, o Options) (*App, error) {
 	c := dossier.Config{
 		Records: p.Records, Blobs: p.Dossiers, Queue: p.Queue, Catalog: o.Catalog, Calendar: o.Calendar,
 		Scans: o.Scans, Signer: p.Signer, Sealer: p.Sealer, Now: o.Now, Log: o.Log, Checkpoint: o.Checkpoint,
-		Search: p.Search, Extractor: p.Extractor, OCRSyncPages: o.OCRSyncPages,
+		Search: p.Search, Extractor: p.Extractor, OCRSyncPages: o.OCRSyncPages, Intake: p.Intake,
 	}
 	if p.Vault != nil {
 		if p.AuditMAC == nil {

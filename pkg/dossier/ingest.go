@@ -24,18 +24,22 @@ import (
 	"github.com/sohoa/sohoa/pkg/vault"
 )
 
-// IngestJob asks a worker to ingest one stored scan of a dossier.
+// IngestJob asks a worker to ingest one stored scan of a dossier, or, with
+// IntakeKey, to take a scan stored under intake/ as AcceptStoredScan does.
 type IngestJob struct {
-	DossierID string `json:"dossierId"`
-	ScanKey   string `json:"scanKey"`
+	DossierID string `json:"dossierId,omitempty"`
+	ScanKey   string `json:"scanKey,omitempty"`
+	IntakeKey string `json:"intakeKey,omitempty"`
 }
 
-// ScanKeyPrefix is where original scans are stored: scans/<dossier ID>/<n>-<random>.
-const ScanKeyPrefix = "scans/"
 
-// UploadScan stores a scan of the dossier durably, moves it to SCANNED and
-// queues its ingestion. Uploading the same bytes again while they are being
-// ingested changes nothing. A dossier past ingestion answers errs.Conflict.
+// UploadScan stores a scan of the dossier durably under an intake key: from
+// there the blob-created event (S3's on AWS, the stack's own locally: see
+// Config.Intake) brings it through the ingest queue to AcceptStoredScan,
+// which records it, moves the dossier to SCANNED and ingests it — the path a
+// scanner's presigned upload takes too. Uploading the same bytes again while
+// they are being ingested changes nothing. A dossier past ingestion answers
+// errs.Conflict. The answer is the dossier as it is when the scan is stored.
 func (s *Service) UploadScan(ctx context.Context, a identity.Actor, id, declared string, body io.Reader) (*Dossier, error) {
 	d, err := s.st.get(ctx, id)
 	if err != nil {
@@ -63,7 +67,7 @@ func (s *Service) UploadScan(ctx context.Context, a identity.Actor, id, declared
 	// Stream the body to storage while hashing it: a scan is never held whole
 	// in memory here. The key names the upload, not its bytes (unknown until
 	// the end); an upload that turns out to be refused is deleted again.
-	key := fmt.Sprintf("%s%s/%d-%s", ScanKeyPrefix, d.ID, len(d.Scans)+1, randomHex(8))
+	key := NewIntakeKey(d.ID)
 	size, digest, err := s.storeStream(ctx, key, contentType, body)
 	if err != nil {
 		return nil, err
@@ -84,29 +88,42 @@ func (s *Service) UploadScan(ctx context.Context, a identity.Actor, id, declared
 	if d.Status == Scanned {
 		return refuse(errs.E(errs.Conflict, "hồ sơ %s đang được xử lý bản quét trước; hãy chờ kết quả / dossier %s is still ingesting its previous scan", d.Code, d.Code))
 	}
-	// Queue first: if saving fails, the job finds no matching scan and is dropped;
-	// if we saved first and then crashed, the dossier would wait in SCANNED forever.
-	job, _ := json.Marshal(IngestJob{DossierID: d.ID, ScanKey: key})
-	if err := s.c.Queue.Send(ctx, TopicIngest, job, d.ID+"/"+key); err != nil {
-		return nil, errs.Wrap(errs.Unavailable, err, "could not queue the scan for ingestion; try again")
+	// Announce first: if recording fails, the event finds the blob gone (a
+	// refused upload is deleted) or already recorded, and does nothing; if we
+	// recorded first and then crashed, the dossier would wait in SCANNED.
+	if err := s.c.Intake(ctx, key); err != nil {
+		return refuse(errs.Wrap(errs.Unavailable, err, "could not queue the scan for ingestion; try again"))
 	}
-	saved, err := s.update(ctx, id, func(d *Dossier) error {
-		if last, ok := d.LastScan(); ok && last.Key == key {
-			return errUnchanged
-		}
-		if err := s.resume(d, a.Label()); err != nil {
-			return err
-		}
-		d.Scans = append(d.Scans, Scan{Key: key, SHA256: digest, Size: size, ContentType: contentType,
-			At: s.c.Now().UTC(), By: a.Label()})
-		return nil
-	})
+	saved, err := s.recordScan(ctx, id, Scan{Key: key, SHA256: digest, Size: size, ContentType: contentType,
+		At: s.c.Now().UTC(), By: a.Label()})
+	if errors.Is(err, errIgnored) {
+		err = errs.E(errs.Conflict, "hồ sơ %s đang được xử lý bản quét trước; hãy chờ kết quả / dossier %s is still ingesting its previous scan", d.Code, d.Code)
+	}
 	if err != nil {
-		// A racing upload won: this one's bytes belong to no scan (its queued
-		// job finds no matching scan and is dropped).
+		// A racing upload won: this one's bytes belong to no scan.
 		return refuse(err)
 	}
 	return saved, nil
+}
+
+// recordScan records a stored scan on the dossier and moves it to SCANNED:
+// the one recording of an upload, whether it came through the API or
+// straight into the bucket. A scan recorded already changes nothing; a
+// dossier that takes no scan now answers errIgnored.
+func (s *Service) recordScan(ctx context.Context, id string, sc Scan) (*Dossier, error) {
+	return s.update(ctx, id, func(d *Dossier) error {
+		if hasScan(d, sc.Key) {
+			return errUnchanged
+		}
+		if d.Status != Received && d.Status != NeedsSupplement {
+			return errIgnored
+		}
+		if err := s.resume(d, sc.By); err != nil {
+			return err
+		}
+		d.Scans = append(d.Scans, sc)
+		return nil
+	})
 }
 
 // sniffedType is the media type of a scan from its first bytes.
@@ -598,6 +615,9 @@ func (s *Service) RunIngest(ctx context.Context, m queue.Message) error {
 	if err := json.Unmarshal(m.Body, &job); err != nil {
 		s.c.Log.Error("dropping malformed ingest job", "id", m.ID, "err", err)
 		return nil
+	}
+	if job.IntakeKey != "" {
+		return s.AcceptStoredScan(ctx, job.IntakeKey, m.Attempts >= queue.MaxAttempts)
 	}
 	return s.Ingest(ctx, job, m.Attempts >= queue.MaxAttempts)
 }

@@ -1,6 +1,7 @@
 package dossier
 
 import (
+	"bufio"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -61,28 +62,24 @@ func (s *Service) AcceptStoredScan(ctx context.Context, key string, lastAttempt 
 	if err != nil {
 		return fmt.Errorf("open %s: %w", key, err)
 	}
+	// The stored type is what the bytes are, never what the uploader declared
+	// (a presigned PUT keeps the client's Content-Type).
+	br := bufio.NewReaderSize(r, 4096)
+	head, _ := br.Peek(1024)
+	contentType := sniffedType(head)
 	h := sha256.New()
-	n, err := io.Copy(h, io.LimitReader(r, s.c.MaxScanBytes+1))
+	n, err := io.Copy(h, io.LimitReader(br, s.c.MaxScanBytes+1))
 	r.Close()
 	if err != nil {
 		return fmt.Errorf("read %s: %w", key, err)
 	}
+	if attrs.ContentType != contentType {
+		s.c.Log.Info("scan typed by its bytes, not as declared", "key", key, "declared", attrs.ContentType, "sniffed", contentType)
+	}
 	digest := hex.EncodeToString(h.Sum(nil))
 	tooLarge := n > s.c.MaxScanBytes
-	d, err := s.update(ctx, id, func(d *Dossier) error {
-		if hasScan(d, key) {
-			return errUnchanged // a redelivered event: recorded already
-		}
-		if d.Status != Received && d.Status != NeedsSupplement {
-			return errIgnored
-		}
-		if err := s.resume(d, "system:intake"); err != nil {
-			return err
-		}
-		d.Scans = append(d.Scans, Scan{Key: key, SHA256: digest, Size: n, ContentType: attrs.ContentType,
-			At: s.c.Now().UTC(), By: "intake"})
-		return nil
-	})
+	d, err := s.recordScan(ctx, id, Scan{Key: key, SHA256: digest, Size: n, ContentType: contentType,
+		At: s.c.Now().UTC(), By: "intake"})
 	switch {
 	case errors.Is(err, errIgnored):
 		s.c.Log.Warn("scan arrived for a dossier past ingestion; kept, not ingested", "key", key)

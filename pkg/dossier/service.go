@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -99,9 +100,15 @@ type ConversionMark struct {
 // Config holds the Service's dependencies. Records, Blobs, Queue, Catalog,
 // Calendar and Scans are required.
 type Config struct {
-	Records  records.Table
-	Blobs    *blob.Bucket
-	Queue    queue.Queue
+	Records records.Table
+	Blobs   *blob.Bucket
+	Queue   queue.Queue
+	// Intake announces a scan stored under intake/ (IntakePrefix) to the
+	// ingest queue. On AWS it does nothing: the bucket's ObjectCreated
+	// notification announces it. The local stack sends the same S3-shaped
+	// event to its own queue, so an upload takes the production path either
+	// way. Nil: an IngestJob naming the intake key on Queue (domain tests).
+	Intake   func(ctx context.Context, key string) error
 	Catalog  *procedure.Catalog
 	Calendar Calendar
 	Scans    ScanReader
@@ -163,6 +170,13 @@ func NewService(c Config) (*Service, error) {
 	}
 	if c.Checkpoint == nil {
 		c.Checkpoint = func(string) {}
+	}
+	if c.Intake == nil {
+		q := c.Queue
+		c.Intake = func(ctx context.Context, key string) error {
+			job, _ := json.Marshal(IngestJob{IntakeKey: key})
+			return q.Send(ctx, TopicIngest, job, key)
+		}
 	}
 	s := &Service{c: c, st: store{t: c.Records}}
 	// Fail at start-up, months before the holiday data runs out, rather than

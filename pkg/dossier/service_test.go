@@ -502,7 +502,7 @@ func TestUploadLimits(t *testing.T) {
 	if got, _ := svc.Get(ctx, clerk, d.ID); got.Status != dossier.Received || len(got.Scans) != 0 {
 		t.Fatalf("dossier moved: %s, %d scans", got.Status, len(got.Scans))
 	}
-	it := e.blobs.List(&blob.ListOptions{Prefix: dossier.ScanKeyPrefix})
+	it := e.blobs.List(&blob.ListOptions{Prefix: dossier.IntakePrefix})
 	if obj, err := it.Next(ctx); err == nil {
 		t.Fatalf("a refused upload left %s in storage", obj.Key)
 	}

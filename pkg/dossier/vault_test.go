@@ -458,7 +458,7 @@ func TestRacingUploadsLeaveNoOrphan(t *testing.T) {
 	if failed != 1 || len(got.Scans) != 1 {
 		t.Fatalf("%d uploads failed, %d scans recorded", failed, len(got.Scans))
 	}
-	it := e.blobs.List(&blob.ListOptions{Prefix: dossier.ScanKeyPrefix + d.ID + "/"})
+	it := e.blobs.List(&blob.ListOptions{Prefix: dossier.IntakePrefix + d.ID + "/"})
 	var keys []string
 	for {
 		obj, err := it.Next(ctx)

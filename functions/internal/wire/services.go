@@ -128,7 +128,10 @@ func (c *Core) Build(ctx context.Context, p Ports) (*app.App, error) {
 	}
 	return app.Build(ctx, app.Ports{Records: c.Table, Dossiers: c.Dossier, Vault: p.vault, Queue: q,
 		Signer: p.Signer, Sealer: p.Sealer, AuditMAC: p.mac, VaultLock: p.lock,
-		Search: search.NewPartitioned(c.Table)}, // a partition per citizen or agency: see pkg/search
+		Search: search.NewPartitioned(c.Table), // a partition per citizen or agency: see pkg/search
+		// A scan stored under intake/ is announced by the bucket's
+		// ObjectCreated notification to the ingest queue: nothing to send.
+		Intake: func(context.Context, string) error { return nil }},
 		app.Options{Log: c.Log, Retention: p.retention})
 }
 

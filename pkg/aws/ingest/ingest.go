@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -88,4 +89,29 @@ func (h *Handler) one(ctx context.Context, m events.SQSMessage) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// ObjectCreated is the body of the SQS message S3 sends when an object is
+// put under key (an ObjectCreated:Put event notification). The local stack
+// sends it to its own queue for every scan it stores under intake/, so that
+// the scan reaches the dossier service by the path it takes on AWS.
+func ObjectCreated(bucket, key string) []byte {
+	var r events.S3EventRecord
+	r.EventVersion, r.EventSource, r.EventName = "2.1", "aws:s3", "ObjectCreated:Put"
+	r.S3.Bucket.Name = bucket
+	r.S3.Object.Key = url.QueryEscape(key)
+	b, _ := json.Marshal(events.S3Event{Records: []events.S3EventRecord{r}})
+	return b
+}
+
+// HandleMessage handles one queue message as Handle handles a batch of one:
+// the local stack's workers call it with the messages of their own queue.
+// It fails when Handle would report the message in BatchItemFailures.
+func (h *Handler) HandleMessage(ctx context.Context, id string, body []byte, attempts int) error {
+	m := events.SQSMessage{MessageId: id, Body: string(body),
+		Attributes: map[string]string{"ApproximateReceiveCount": strconv.Itoa(attempts)}}
+	if err := h.one(ctx, m); err != nil {
+		return fmt.Errorf("ingest message %s: %w", id, err)
+	}
+	return nil
 }

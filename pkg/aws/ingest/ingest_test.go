@@ -81,3 +81,23 @@ func TestIngestHandle(t *testing.T) {
 		t.Fatalf("jobs %+v", f.jobs)
 	}
 }
+
+// TestObjectCreatedRoundTrip: the event the local stack makes for a stored
+// scan is the one S3 sends, and the handler takes it as S3's: the key comes
+// back decoded, on the delivery count given.
+func TestObjectCreatedRoundTrip(t *testing.T) {
+	for _, key := range []string{"intake/d1/ab12", "intake/d 2/x+y"} {
+		f := &fakeIntake{}
+		h := &Handler{Dossiers: f, MaxReceive: 5, Log: quiet}
+		if err := h.HandleMessage(context.Background(), "m1", ObjectCreated("local", key), 5); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(f.keys, []string{key}) || !slices.Equal(f.last, []bool{true}) {
+			t.Fatalf("%q: accepted %q, last %v", key, f.keys, f.last)
+		}
+		f.fail = map[string]error{key: errors.New("vault down")}
+		if err := h.HandleMessage(context.Background(), "m2", ObjectCreated("local", key), 1); err == nil {
+			t.Fatalf("%q: a failing ingestion is not reported", key)
+		}
+	}
+}
