@@ -54,7 +54,7 @@ func BenchmarkOCRDossierToValidated(b *testing.B) {
 	var total time.Duration
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		st, err := Start(context.Background(), Options{Addr: "127.0.0.1:0", DataDir: b.TempDir(), OCR: true,
+		st, err := Start(context.Background(), Options{Addr: "127.0.0.1:0", DataDir: b.TempDir(), OCR: true, Dev: true,
 			Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 		if err != nil {
 			b.Fatal(err)

@@ -69,7 +69,7 @@ func TestOCREndToEnd(t *testing.T) {
 	if os.Getenv("SOHOA_TEST_LOG") != "" {
 		logTo = os.Stderr
 	}
-	st, err := Start(context.Background(), Options{Addr: "127.0.0.1:0", DataDir: t.TempDir(), OCR: true,
+	st, err := Start(context.Background(), Options{Addr: "127.0.0.1:0", DataDir: t.TempDir(), OCR: true, Dev: true,
 		Log: slog.New(slog.NewTextHandler(logTo, nil))})
 	if err != nil {
 		t.Fatal(err)

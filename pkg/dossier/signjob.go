@@ -159,6 +159,9 @@ func (s *Service) RunSignJob(ctx context.Context, m SignJobMessage) error {
 		if raws, err = s.authorizeJob(ctx, hs, j, m.OTP); err != nil {
 			return err
 		}
+		if j.Status == JobFailed {
+			return nil // the code was refused: the job says why
+		}
 	case err != nil:
 		return err
 	}
