@@ -48,6 +48,19 @@ func ReadPageImage(data []byte, n int, lim Limits) (*PageImage, error) {
 	if pi.noImage {
 		return out, nil
 	}
+	if pi.kind == "" {
+		// Not one upright JPEG covering the page (rotated, striped, masked):
+		// the recogniser reads the largest image as it is stored, at its
+		// own resolution, not the page composed for detection.
+		dpi := pi.dpi
+		if pi, err = src.largestImage(n); err != nil {
+			return nil, err
+		}
+		if pi.noImage {
+			return out, nil
+		}
+		pi.dpi = dpi
+	}
 	if pi.kind != "jpg" && pi.kind != "png" {
 		return nil, newError(CodeUnsupported, n, fmt.Errorf("page image of kind %q", pi.kind), msgPageBroken, n)
 	}
