@@ -32,7 +32,6 @@ type IngestJob struct {
 	IntakeKey string `json:"intakeKey,omitempty"`
 }
 
-
 // UploadScan stores a scan of the dossier durably under an intake key: from
 // there the blob-created event (S3's on AWS, the stack's own locally: see
 // Config.Intake) brings it through the ingest queue to AcceptStoredScan,
