@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -166,12 +165,6 @@ func (s *Service) storeStream(ctx context.Context, key, contentType string, body
 		return 0, "", fmt.Errorf("store scan: %w", err)
 	}
 	return n, hex.EncodeToString(h.Sum(nil)), nil
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }
 
 // ScanContent returns an original scan of the dossier (n is 1-based; 0 the
