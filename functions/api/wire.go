@@ -14,6 +14,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/dossier"
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/notify"
+	"github.com/sohoa/sohoa/pkg/report"
 	"github.com/sohoa/sohoa/pkg/signing"
 )
 
@@ -46,6 +47,13 @@ func newHandler(ctx context.Context, cfg wire.Config) (handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The statistics read the index the notify function keeps from the
+	// status-change events, in the same table.
+	reports, err := report.New(report.Config{Source: report.NewIndex(c.Table), Dossiers: a.Dossiers,
+		Calendar: a.Calendar, ProcessingDays: a.Catalog.ProcessingDays})
+	if err != nil {
+		return nil, err
+	}
 	apiCfg := sohoaapi.Config{
 		Dossiers: a.Dossiers, Vault: a.Vault, Catalog: a.Catalog, Auth: GatewayAuth{}, Documents: sohoaapi.Printed{},
 		Signing: apiSigning, Verifier: sohoaapi.PadesVerifier{Roots: c.Roots},
@@ -54,7 +62,7 @@ func newHandler(ctx context.Context, cfg wire.Config) (handler, error) {
 			return u, time.Now().Add(s3.MaxPresignExpiry), err
 		}, Inbox: notify.NewInbox(c.Table),
 		BaseURL: cfg.BaseURL, Log: c.Log,
-		Ready: a.Ready, Search: a.Search,
+		Ready: a.Ready, Search: a.Search, Reports: reports,
 	}
 	if apiCfg.Pages, err = Pages(apiCfg, cfg); err != nil {
 		return nil, err
