@@ -113,26 +113,13 @@ func (s *Service) SignBatch(ctx context.Context, a identity.Actor, ids []string,
 	loaded := make([]*Dossier, len(ids))
 	for i, id := range ids {
 		out[i].DossierID = id
-		d, err := s.st.get(ctx, id)
-		if err == nil {
-			err = s.officerOf(a, d)
-		}
-		if err == nil && d.Status != Approved {
-			err = errs.E(errs.Conflict, "dossier %s is %s; only an APPROVED dossier's result is signed", d.Code, d.Status)
-		}
-		if err == nil && d.Result == nil {
-			err = errs.E(errs.Conflict, "dossier %s has no result uploaded yet", d.Code)
-		}
-		var pdf []byte
-		if err == nil {
-			pdf, err = s.c.Blobs.ReadAll(ctx, d.Result.Key)
-		}
+		jd, err := s.loadSignable(ctx, a, id)
 		if err != nil {
 			out[i].err, out[i].Error = err, err.Error()
 			continue
 		}
-		loaded[i] = d
-		docs = append(docs, SignDocument{PDF: pdf, Reason: "Kết quả giải quyết hồ sơ " + d.Code, Location: d.Agency})
+		loaded[i] = jd.d
+		docs = append(docs, jd.doc)
 		idx = append(idx, i)
 	}
 	if len(docs) == 0 {

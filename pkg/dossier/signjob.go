@@ -174,11 +174,12 @@ type jobDoc struct {
 	doc SignDocument
 }
 
-// loadJobDoc loads what signing dossier id needs, checking it can be signed.
-func (s *Service) loadJobDoc(ctx context.Context, j *SignJob, id string) (*jobDoc, error) {
+// loadSignable loads what signing dossier id's result needs, checking that
+// officer may sign it now.
+func (s *Service) loadSignable(ctx context.Context, officer identity.Actor, id string) (*jobDoc, error) {
 	d, err := s.st.get(ctx, id)
 	if err == nil {
-		err = s.officerOf(j.Officer, d)
+		err = s.officerOf(officer, d)
 	}
 	if err == nil && d.Status != Approved {
 		err = errs.E(errs.Conflict, "dossier %s is %s; only an APPROVED dossier's result is signed", d.Code, d.Status)
@@ -203,7 +204,7 @@ func (s *Service) authorizeJob(ctx context.Context, hs HashSigner, j *SignJob, o
 	var docs []SignDocument
 	var idx []int
 	for i, id := range j.DossierIDs {
-		jd, err := s.loadJobDoc(ctx, j, id)
+		jd, err := s.loadSignable(ctx, j.Officer, id)
 		if err != nil {
 			raws[i].Error = err.Error()
 			continue
@@ -294,7 +295,7 @@ func (s *Service) finishOne(ctx context.Context, hs HashSigner, j *SignJob, id s
 	if d, err := s.st.get(ctx, id); err == nil && d.Status == ResultIssued && d.Result != nil && d.Result.DocumentID != "" {
 		return d.Result.DocumentID, nil
 	}
-	jd, err := s.loadJobDoc(ctx, j, id)
+	jd, err := s.loadSignable(ctx, j.Officer, id)
 	if err != nil {
 		return "", err
 	}

@@ -30,23 +30,7 @@ type Raw struct {
 // call signs them. Nothing is embedded: Finish does that, now or after a
 // restart. The errors are those of SignResults.
 func (s *Service) SignHashes(ctx context.Context, userID, credentialID, otp string, docs []Document) ([]Raw, error) {
-	if len(docs) == 0 {
-		return nil, errs.E(errs.Invalid, "nothing to sign")
-	}
-	if otp == "" {
-		return nil, errs.FieldError("otp", "the OTP is required")
-	}
-	if err := s.owned(ctx, userID, credentialID); err != nil {
-		return nil, err
-	}
-	cred, err := s.cfg.Remote.CredentialInfo(ctx, credentialID)
-	if err != nil {
-		return nil, err
-	}
-	if len(docs) > cred.Multisign {
-		return nil, errs.E(errs.Invalid, "%d documents exceed the %d one authorization can sign", len(docs), cred.Multisign)
-	}
-	algo, err := signAlgo(cred.Chain[0].PublicKey)
+	cred, algo, err := s.credential(ctx, userID, credentialID, otp, len(docs), len(docs))
 	if err != nil {
 		return nil, err
 	}

@@ -182,24 +182,7 @@ const DefaultReason = "Phê duyệt kết quả giải quyết thủ tục hành
 // the error is nil and each Outcome says whether its document was signed: a
 // document that fails leaves the others signed.
 func (s *Service) SignResults(ctx context.Context, userID, credentialID, otp string, docs []Document) ([]Outcome, error) {
-	if len(docs) == 0 {
-		return nil, errs.E(errs.Invalid, "nothing to sign")
-	}
-	if otp == "" {
-		return nil, errs.FieldError("otp", "the OTP is required")
-	}
-	if err := s.owned(ctx, userID, credentialID); err != nil {
-		return nil, err
-	}
-	cred, err := s.cfg.Remote.CredentialInfo(ctx, credentialID)
-	if err != nil {
-		return nil, err
-	}
-	limit := min(s.cfg.MaxBatch, cred.Multisign)
-	if len(docs) > limit {
-		return nil, errs.E(errs.Invalid, "%d documents exceed the %d one authorization can sign", len(docs), limit)
-	}
-	algo, err := signAlgo(cred.Chain[0].PublicKey)
+	cred, algo, err := s.credential(ctx, userID, credentialID, otp, len(docs), s.cfg.MaxBatch)
 	if err != nil {
 		return nil, err
 	}
@@ -244,6 +227,33 @@ func (s *Service) SignResults(ctx context.Context, userID, credentialID, otp str
 		out[i].PDF, out[i].Report = pdf, prepared[i].Report()
 	})
 	return out, nil
+}
+
+// credential checks a request to sign n documents under one authorization
+// with userID's credentialID (at most limit, and what the credential's
+// multisign allows) and returns the credential and its signature algorithm.
+func (s *Service) credential(ctx context.Context, userID, credentialID, otp string, n, limit int) (*csc.Credential, string, error) {
+	if n == 0 {
+		return nil, "", errs.E(errs.Invalid, "nothing to sign")
+	}
+	if otp == "" {
+		return nil, "", errs.FieldError("otp", "the OTP is required")
+	}
+	if err := s.owned(ctx, userID, credentialID); err != nil {
+		return nil, "", err
+	}
+	cred, err := s.cfg.Remote.CredentialInfo(ctx, credentialID)
+	if err != nil {
+		return nil, "", err
+	}
+	if limit = min(limit, cred.Multisign); n > limit {
+		return nil, "", errs.E(errs.Invalid, "%d documents exceed the %d one authorization can sign", n, limit)
+	}
+	algo, err := signAlgo(cred.Chain[0].PublicKey)
+	if err != nil {
+		return nil, "", err
+	}
+	return cred, algo, nil
 }
 
 // SealMeta describes an agency seal.
