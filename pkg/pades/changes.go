@@ -33,7 +33,7 @@ func (v *verifier) changesAfter(ctx context.Context, end int64) []string {
 		if !ok || oe == nil || oe.Free || oe.Object == nil {
 			continue // a new object
 		}
-		if same(oe.Object, e.Object) {
+		if equalObjects(oe.Object, e.Object) {
 			continue
 		}
 		if !allowedChange(oe.Object, e.Object) {
@@ -44,15 +44,6 @@ func (v *verifier) changesAfter(ctx context.Context, end int64) []string {
 		}
 	}
 	return changes
-}
-
-func same(a, b types.Object) bool {
-	sa, aok := a.(types.StreamDict)
-	sb, bok := b.(types.StreamDict)
-	if aok || bok {
-		return aok && bok && sa.StreamOffset == sb.StreamOffset && sa.Dict.PDFString() == sb.Dict.PDFString()
-	}
-	return a.PDFString() == b.PDFString()
 }
 
 func kind(o types.Object) string {
@@ -84,7 +75,7 @@ func allowedChange(oldObj, newObj types.Object) bool {
 			return false
 		}
 		for i := range ov {
-			if ov[i].PDFString() != nv[i].PDFString() {
+			if !equalObjects(ov[i], nv[i]) {
 				return false
 			}
 		}
@@ -121,7 +112,7 @@ func allowedChange(oldObj, newObj types.Object) bool {
 			}
 			a, aok := od[k]
 			b, bok := nv[k]
-			if aok != bok || (aok && a != nil && b != nil && a.PDFString() != b.PDFString()) {
+			if aok != bok || (aok && !equalObjects(a, b)) {
 				return false
 			}
 		}

@@ -56,7 +56,7 @@ func (p *Prepared) writePlaceholder() error {
 	d, o := p.doc, &p.opts
 	x := d.x
 	if x.PageCount < 1 {
-		return errs.Wrap(errs.Invalid, errNoPage, "the PDF has no pages")
+		return errs.Wrap(errs.Unprocessable, errNoPage, "the PDF has no pages")
 	}
 	pageNr := x.PageCount
 	if o.Visible != nil && o.Visible.Page != 0 {
@@ -67,7 +67,7 @@ func (p *Prepared) writePlaceholder() error {
 	}
 	pageDict, pageRef, inh, err := x.PageDict(pageNr, false)
 	if err != nil || pageRef == nil {
-		return errs.Wrap(errs.Invalid, err, "the PDF's page %d cannot be read", pageNr)
+		return errs.Wrap(errs.Unprocessable, err, "the PDF's page %d cannot be read", pageNr)
 	}
 	cat, err := d.catalog()
 	if err != nil {
@@ -93,7 +93,7 @@ func (p *Prepared) writePlaceholder() error {
 	case nil:
 		af = types.Dict{}
 	default:
-		return errs.E(errs.Invalid, "the PDF's AcroForm is not a dictionary")
+		return errs.E(errs.Unprocessable, "the PDF's AcroForm is not a dictionary")
 	}
 	fields, err := d.array(af["Fields"])
 	if err != nil {
@@ -194,6 +194,7 @@ func (p *Prepared) writePlaceholder() error {
 		p.size++
 	}
 	p.catalog = cat
+	p.field = fieldName
 	p.out = u.buf.Bytes()
 	p.contents = [2]int{cStart, cEnd}
 	br := fmt.Sprintf("[0 %d %d %d]", cStart, cEnd, len(p.out)-cEnd)
