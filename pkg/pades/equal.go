@@ -2,6 +2,7 @@ package pades
 
 import (
 	"bytes"
+	"context"
 	"encoding/hex"
 	"fmt"
 	"strings"
@@ -27,6 +28,13 @@ func equalObjects(a, b types.Object) bool {
 
 func equalDepth(a, b types.Object, depth int) bool {
 	if depth > maxEqualDepth {
+		return false
+	}
+	var ok bool
+	if a, ok = resolveLazy(a); !ok {
+		return false
+	}
+	if b, ok = resolveLazy(b); !ok {
 		return false
 	}
 	if isNull(a) || isNull(b) {
@@ -76,6 +84,22 @@ func equalDepth(a, b types.Object, depth int) bool {
 	// Anything else pdfcpu may hand us (e.g. an object stream's parsed form):
 	// equal only if of the same type and printed the same.
 	return sameType(a, b) && a.PDFString() == b.PDFString()
+}
+
+// resolveLazy returns the object an object-stream entry stands for:
+// pdfcpu leaves objects inside object streams undecoded until asked, so one
+// parse may hold the decoded dictionary and another the lazy entry. False
+// when the entry cannot be decoded.
+func resolveLazy(o types.Object) (types.Object, bool) {
+	l, ok := o.(types.LazyObjectStreamObject)
+	if !ok {
+		return o, true
+	}
+	d, err := l.DecodedObject(context.Background())
+	if err != nil {
+		return nil, false
+	}
+	return d, true
 }
 
 func equalDicts(a, b types.Dict, depth int) bool {
