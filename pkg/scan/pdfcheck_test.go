@@ -1,0 +1,107 @@
+package scan_test
+
+import (
+	"context"
+	"crypto/x509"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sohoa/sohoa/pkg/errs"
+	"github.com/sohoa/sohoa/pkg/pades/padestest"
+	"github.com/sohoa/sohoa/pkg/scan"
+)
+
+// NestedPDF returns a one-page PDF whose catalog holds an array nested n
+// deep (n = 200 is 733 bytes): pdfcpu stops parsing the catalog past its
+// recursion limit and then dereferences the missing page tree.
+func nestedPDF(n int) []byte {
+	arr := strings.Repeat("[", n) + strings.Repeat("]", n)
+	objs := []string{"<< /Type /Catalog /Pages 2 0 R /X " + arr + " >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"}
+	var b strings.Builder
+	b.WriteString("%PDF-1.7\n")
+	var offs []int
+	for i, o := range objs {
+		offs = append(offs, b.Len())
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
+	}
+	x := b.Len()
+	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
+	for _, o := range offs {
+		fmt.Fprintf(&b, "%010d 00000 n \n", o)
+	}
+	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, x)
+	return []byte(b.String())
+}
+
+// corpusFiles lists the PDF corpus folder, when present: SOHOA_PDF_CORPUS,
+// else corpus/pdf in the shared folder beside the module root.
+func corpusFiles(t *testing.T) []string {
+	dir := os.Getenv("SOHOA_PDF_CORPUS")
+	if dir == "" {
+		out, err := exec.Command("go", "env", "GOMOD").Output()
+		if err != nil {
+			return nil
+		}
+		dir = filepath.Join(filepath.Dir(filepath.Dir(strings.TrimSpace(string(out)))), "shared", "corpus", "pdf")
+	}
+	fs, _ := filepath.Glob(filepath.Join(dir, "*"))
+	return fs
+}
+
+// TestHostilePDFsThroughTheDoor posts hostile PDFs to both child operations:
+// each answer is a verdict or a 4xx-kind error, never a crash of this
+// process, never a 5xx kind.
+func TestHostilePDFsThroughTheDoor(t *testing.T) {
+	cases := map[string][]byte{
+		"nested arrays 200 deep":   nestedPDF(200),
+		"nested arrays 10000 deep": nestedPDF(10000),
+		"good one-page result":     padestest.PDF(1, false),
+		"header only":              []byte("%PDF-1.7\n%%EOF\n"),
+		"cut in half":              padestest.PDF(1, false)[:600],
+		"not a PDF":                []byte("<html>hello</html>"),
+		"nested dictionaries 5000": []byte(strings.Replace(string(nestedPDF(1)), "/X [ ]", "/X "+strings.Repeat("<</A ", 5000)+strings.Repeat(">>", 5000), 1)),
+	}
+	for _, f := range corpusFiles(t) {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cases["corpus "+filepath.Base(f)] = b
+	}
+	lim := scan.DefaultPDFLimits()
+	for name, pdf := range cases {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			out, err := scan.CheckResultIsolated(ctx, pdf, lim)
+			if k := errs.KindOf(err); err != nil && (k == errs.Internal || k == errs.Unavailable) {
+				t.Errorf("check-result: a 5xx kind %v: %v", k, err)
+			}
+			if err == nil && len(out) == 0 {
+				t.Errorf("check-result accepted and returned nothing")
+			}
+			if err != nil {
+				t.Logf("check-result refused (%v): %v", errs.KindOf(err), err)
+			} else if len(out) != len(pdf) {
+				t.Logf("check-result repaired the file (%d → %d bytes)", len(pdf), len(out))
+			}
+			rep, err := scan.VerifyIsolated(ctx, pdf, []*x509.Certificate{}, lim)
+			if k := errs.KindOf(err); err != nil && (k == errs.Internal || k == errs.Unavailable) {
+				t.Errorf("verify: a 5xx kind %v: %v", k, err)
+			}
+			if err == nil && rep.Valid {
+				t.Errorf("verify without trust anchors says valid")
+			}
+		})
+	}
+	if _, err := scan.CheckResultIsolated(context.Background(), nestedPDF(200), lim); errs.KindOf(err) != errs.Unprocessable {
+		t.Errorf("the 200-deep nested array: %v, want unprocessable", err)
+	}
+	if _, err := scan.CheckResultIsolated(context.Background(), padestest.PDF(1, false), lim); err != nil {
+		t.Errorf("a good result is refused: %v", err)
+	}
+}
