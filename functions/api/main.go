@@ -10,9 +10,13 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/sohoa/sohoa/functions/internal/wire"
+	"github.com/sohoa/sohoa/pkg/scan"
 )
 
 func main() {
+	// A child process that reads one untrusted PDF under limits (scan.VerifyIsolated,
+	// scan.CheckResultIsolated).
+	scan.RunChildIfRequested()
 	if err := run(context.Background(), os.Getenv); err != nil {
 		fmt.Fprintln(os.Stderr, "api:", err)
 		os.Exit(1)

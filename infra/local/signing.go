@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"crypto/x509"
 	"encoding/hex"
 	"fmt"
 	"net/http"
@@ -71,5 +72,5 @@ func newSigning(st *Stack, outbox *notify.Outbox, officers []Officer, o Options)
 		return nil, err
 	}
 	return &signers{svc: svc, results: signing.ForDossiers(svc), sealer: certifier, api: sohoaapi.SigningService(svc),
-		verifier: sohoaapi.PadesVerifier{Roots: st.PKI.Roots()}, csc: server}, nil
+		verifier: sohoaapi.IsolatedVerifier{Roots: []*x509.Certificate{st.PKI.Root()}}, csc: server}, nil
 }

@@ -176,7 +176,8 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 		Dossiers: st.Dossiers, Vault: st.Vault, Catalog: catalog,
 		Auth:      sohoaapi.BearerAuth{Verifier: verifier, Now: o.Now},
 		Documents: sohoaapi.Printed{},
-		Signing:   signers.api, Verifier: signers.verifier, Inbox: notes.inbox, Reports: notes.reports,
+		Signing:   signers.api, Verifier: signers.verifier, Results: sohoaapi.IsolatedResults{},
+		Inbox: notes.inbox, Reports: notes.reports,
 		Dev: &sohoaapi.Dev{
 			IssueToken: func(a identity.Actor) (string, error) { return st.Issuer.Issue(a, o.Now(), 12*time.Hour) },
 			Outbox:     notes.outboxMessages,

@@ -10,6 +10,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/pades"
 	"github.com/sohoa/sohoa/pkg/procedure"
 	"github.com/sohoa/sohoa/pkg/receipt"
+	"github.com/sohoa/sohoa/pkg/scan"
 	"github.com/sohoa/sohoa/pkg/separator"
 	"github.com/sohoa/sohoa/pkg/signing"
 )
@@ -41,7 +42,8 @@ func (s signingService) SendOTP(ctx context.Context, a identity.Actor, credentia
 	return s.s.SendOTP(ctx, a.Subject, credentialID)
 }
 
-// PadesVerifier answers POST /v1/verify with pades.Verify against Roots.
+// PadesVerifier answers POST /v1/verify with pades.Verify against Roots, in
+// this process. Use IsolatedVerifier for uploads from outside.
 type PadesVerifier struct{ Roots *x509.CertPool }
 
 // Verify implements Verifier.
@@ -50,13 +52,58 @@ func (v PadesVerifier) Verify(ctx context.Context, pdf []byte) (*VerifyReport, e
 	if err != nil {
 		return nil, err
 	}
+	return reportOf(rep), nil
+}
+
+// IsolatedVerifier answers POST /v1/verify with pades.Verify run in the
+// isolated child process (scan.VerifyIsolated) under Limits, so that no
+// uploaded file can crash or exhaust the server. The program's main must
+// call scan.RunChildIfRequested first.
+type IsolatedVerifier struct {
+	// Roots are the trust anchors.
+	Roots []*x509.Certificate
+	// Limits bound the child (zero value: scan.DefaultPDFLimits).
+	Limits scan.PDFLimits
+}
+
+// Verify implements Verifier.
+func (v IsolatedVerifier) Verify(ctx context.Context, pdf []byte) (*VerifyReport, error) {
+	lim := v.Limits
+	if lim == (scan.PDFLimits{}) {
+		lim = scan.DefaultPDFLimits()
+	}
+	rep, err := scan.VerifyIsolated(ctx, pdf, v.Roots, lim)
+	if err != nil {
+		return nil, err
+	}
+	return reportOf(rep), nil
+}
+
+// IsolatedResults checks uploaded results in the isolated child
+// (scan.CheckResultIsolated): a result that could not be signed is refused
+// at upload, with the reason.
+type IsolatedResults struct {
+	// Limits bound the child (zero value: scan.DefaultPDFLimits).
+	Limits scan.PDFLimits
+}
+
+// CheckResult implements ResultChecker.
+func (c IsolatedResults) CheckResult(ctx context.Context, pdf []byte) ([]byte, error) {
+	lim := c.Limits
+	if lim == (scan.PDFLimits{}) {
+		lim = scan.DefaultPDFLimits()
+	}
+	return scan.CheckResultIsolated(ctx, pdf, lim)
+}
+
+func reportOf(rep *pades.Report) *VerifyReport {
 	out := &VerifyReport{Valid: rep.Valid, Signatures: []SignatureReport{}}
 	for _, sg := range rep.Signatures {
 		out.Signatures = append(out.Signatures, SignatureReport{Signer: sg.Signer, SignedAt: sg.SignedAt,
 			Intact: sg.Intact, Trusted: sg.Trusted, Timestamped: sg.Timestamped, Valid: sg.Valid,
 			SubFilter: sg.SubFilter, Problems: sg.Problems})
 	}
-	return out, nil
+	return out
 }
 
 // Printed renders separator sheets (pkg/separator) and receipts (pkg/receipt).
@@ -71,6 +118,8 @@ func (Printed) Receipt(_ context.Context, d *dossier.Dossier, p procedure.Proced
 }
 
 var (
-	_ Verifier  = PadesVerifier{}
-	_ Documents = Printed{}
+	_ Verifier      = PadesVerifier{}
+	_ Verifier      = IsolatedVerifier{}
+	_ ResultChecker = IsolatedResults{}
+	_ Documents     = Printed{}
 )

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"bytes"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -260,11 +262,34 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, a identity.Actor
 	return nil
 }
 
-func (s *Server) putResult(w http.ResponseWriter, r *http.Request, a identity.Actor) error {
+// putResult stores an officer's result. With Results configured the upload
+// is read first in the isolated child, which tries a signature on it: a
+// result that could never be signed is a 422 naming why, now, rather than a
+// failure at signing time; a damaged unsigned one may be stored repaired.
+func (s *Server) putResult(w http.ResponseWriter, r *http.Request, a identity.Actor) (err error) {
+	defer recoverPDF(&err)
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/pdf") {
 		return errs.E(errs.Unsupported, "the result must be sent as application/pdf")
 	}
-	d, err := s.c.Dossiers.PutResult(r.Context(), a, r.PathValue("id"), r.Body)
+	body := io.Reader(r.Body)
+	if s.c.Results != nil {
+		// Who may upload is settled before any child is started for the file.
+		if _, err := s.c.Dossiers.Get(r.Context(), a, r.PathValue("id")); err != nil {
+			return err
+		}
+		b, err := io.ReadAll(io.LimitReader(r.Body, s.c.MaxResultBytes+1))
+		if err != nil {
+			return errs.Wrap(errs.Invalid, err, "the upload was interrupted")
+		}
+		if int64(len(b)) > s.c.MaxResultBytes {
+			return errs.E(errs.TooLarge, "the result PDF is larger than %d MB", s.c.MaxResultBytes>>20)
+		}
+		if b, err = s.c.Results.CheckResult(r.Context(), b); err != nil {
+			return err
+		}
+		body = bytes.NewReader(b)
+	}
+	d, err := s.c.Dossiers.PutResult(r.Context(), a, r.PathValue("id"), body)
 	if err != nil {
 		return err
 	}
@@ -434,7 +459,8 @@ func (s *Server) track(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) verify(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) verify(w http.ResponseWriter, r *http.Request) (err error) {
+	defer recoverPDF(&err)
 	if s.c.Verifier == nil {
 		return errs.E(errs.Unavailable, "verification is not configured")
 	}
@@ -525,4 +551,12 @@ func (s *Server) sla(w http.ResponseWriter, r *http.Request, a identity.Actor) e
 	}
 	w.Header().Set("Content-Type", "application/json")
 	return report.WriteJSON(w, stats)
+}
+
+// recoverPDF turns a panic while handling an uploaded PDF into a 422 for
+// that request: on Lambda a handler panic would end the container.
+func recoverPDF(err *error) {
+	if r := recover(); r != nil {
+		*err = errs.Wrap(errs.Unprocessable, fmt.Errorf("panic: %v", r), "the PDF could not be read (damaged structure)")
+	}
 }

@@ -43,6 +43,13 @@ type Verifier interface {
 	Verify(ctx context.Context, pdf []byte) (*VerifyReport, error)
 }
 
+// ResultChecker reads an uploaded result before it is stored and answers
+// the bytes to store (the upload, or a safe repair of it), or a 4xx error
+// naming why it could never be signed.
+type ResultChecker interface {
+	CheckResult(ctx context.Context, pdf []byte) ([]byte, error)
+}
+
 // VerifyReport is the answer of POST /v1/verify.
 type VerifyReport struct {
 	Valid      bool              `json:"valid"`
@@ -102,9 +109,12 @@ type Config struct {
 	Documents Documents
 	Signing   Signing
 	Verifier  Verifier
-	Inbox     Notifications
-	Reports   Reports
-	Dev       *Dev
+	// Results checks uploaded results (PUT /v1/dossiers/{id}/result) before
+	// they are stored; nil stores them after the dossier's own cheap checks.
+	Results ResultChecker
+	Inbox   Notifications
+	Reports Reports
+	Dev     *Dev
 	// Ready reports whether every part of the stack is ready (GET /healthz).
 	Ready func(ctx context.Context) error
 	// UploadURL, if set, gives the URL a new dossier's scan is PUT to (on AWS a
@@ -116,6 +126,8 @@ type Config struct {
 	Log     *slog.Logger
 	// MaxVerifyBytes bounds a PDF posted to /v1/verify; default 50 MB.
 	MaxVerifyBytes int64
+	// MaxResultBytes bounds an uploaded result read for Results; default 64 MB.
+	MaxResultBytes int64
 }
 
 // Server is the HTTP API.
@@ -139,6 +151,9 @@ func New(c Config) *Server {
 	}
 	if c.MaxVerifyBytes == 0 {
 		c.MaxVerifyBytes = 50 << 20
+	}
+	if c.MaxResultBytes == 0 {
+		c.MaxResultBytes = 64 << 20
 	}
 	s := &Server{c: c, mux: http.NewServeMux()}
 	s.register()

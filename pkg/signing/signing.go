@@ -14,6 +14,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
+	"fmt"
 	"net/http"
 	"runtime"
 	"slices"
@@ -205,8 +206,10 @@ func (s *Service) SignResults(ctx context.Context, userID, credentialID, otp str
 
 	out := make([]Outcome, len(docs))
 	prepared := make([]*pades.Prepared, len(docs))
-	s.each(len(docs), func(i int) {
+	for i := range docs {
 		out[i].ID = docs[i].ID
+	}
+	s.each(len(docs), func(i int, err error) { out[i].Err = err }, func(i int) {
 		reason := docs[i].Reason
 		if reason == "" {
 			reason = DefaultReason
@@ -232,7 +235,7 @@ func (s *Service) SignResults(ctx context.Context, userID, credentialID, otp str
 	if err != nil {
 		return nil, err
 	}
-	s.each(len(idx), func(k int) {
+	s.each(len(idx), func(k int, err error) { out[idx[k]].Err = err }, func(k int) {
 		i := idx[k]
 		pdf, err := prepared[i].Embed(ctx, sigs[k])
 		if err != nil {
@@ -266,6 +269,16 @@ func (s *Service) Seal(ctx context.Context, pdf []byte, meta SealMeta) ([]byte, 
 	if !meta.Visible {
 		o.Visible = nil
 	}
+	return sealOne(ctx, pdf, o)
+}
+
+// sealOne is pades.Sign with a panic turned into an error for this document.
+func sealOne(ctx context.Context, pdf []byte, o pades.Options) (out []byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, errs.Wrap(errs.Unprocessable, fmt.Errorf("panic: %v", r), "the PDF could not be sealed: its structure is damaged")
+		}
+	}()
 	return pades.Sign(ctx, pdf, o)
 }
 
@@ -283,8 +296,10 @@ func (s *Service) options(chain []*x509.Certificate, signer crypto.Signer, reaso
 	}
 }
 
-// each runs f(0..n-1) on at most cfg.Workers goroutines and waits.
-func (s *Service) each(n int, f func(i int)) {
+// each runs f(0..n-1) on at most cfg.Workers goroutines and waits. The
+// documents are untrusted PDFs: a panic in f(i) becomes fail(i, err) for that
+// document alone, never the end of the process.
+func (s *Service) each(n int, fail func(i int, err error), f func(i int)) {
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, s.cfg.Workers)
 	for i := 0; i < n; i++ {
@@ -292,6 +307,11 @@ func (s *Service) each(n int, f func(i int)) {
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
+			defer func() {
+				if r := recover(); r != nil {
+					fail(i, errs.Wrap(errs.Unprocessable, fmt.Errorf("panic: %v", r), "the PDF could not be signed: its structure is damaged"))
+				}
+			}()
 			f(i)
 		}()
 	}

@@ -43,9 +43,14 @@ func API(ctx context.Context, env Env) (APIHandler, error) {
 	if err != nil {
 		return nil, err
 	}
+	rootCerts, err := c.RootCerts(ctx)
+	if err != nil {
+		return nil, err
+	}
 	h := sohoaapi.New(sohoaapi.Config{
 		Dossiers: ds, Vault: v, Catalog: c.Catalog, Auth: GatewayAuth{}, Documents: sohoaapi.Printed{},
-		Signing: apiSigning, Verifier: sohoaapi.PadesVerifier{Roots: roots},
+		Signing: apiSigning, Verifier: sohoaapi.IsolatedVerifier{Roots: rootCerts},
+		Results: sohoaapi.IsolatedResults{},
 		UploadURL: func(ctx context.Context, d *dossier.Dossier) (string, time.Time, error) {
 			u, err := s3.PresignPut(ctx, c.Dossier, dossier.NewIntakeKey(d.ID), s3.MaxPresignExpiry)
 			return u, time.Now().Add(s3.MaxPresignExpiry), err

@@ -29,6 +29,31 @@ func (c *Core) Roots(ctx context.Context) (*x509.CertPool, error) {
 	return pool, nil
 }
 
+// RootCerts returns the trust anchors of TrustRootsKey as certificates, for
+// the verifier that runs in the isolated child (a pool cannot be sent there).
+func (c *Core) RootCerts(ctx context.Context) ([]*x509.Certificate, error) {
+	b, err := c.readConfig(ctx, TrustRootsKey)
+	if err != nil || b == nil {
+		return nil, err
+	}
+	var out []*x509.Certificate
+	for {
+		var blk *pem.Block
+		if blk, b = pem.Decode(b); blk == nil {
+			break
+		}
+		if blk.Type != "CERTIFICATE" {
+			continue
+		}
+		cert, err := x509.ParseCertificate(blk.Bytes)
+		if err != nil {
+			return nil, errs.Wrap(errs.Invalid, err, "wire: %s holds a certificate that cannot be read", TrustRootsKey)
+		}
+		out = append(out, cert)
+	}
+	return out, nil
+}
+
 // Signing returns the signing service over the CSC provider at SOHOA_CSC_URL,
 // or nil if none is configured.
 func (c *Core) Signing(roots *x509.CertPool) (*signing.Service, error) {
