@@ -291,7 +291,7 @@ func TestDossierEndToEnd(t *testing.T) {
 			Valid, Trusted, Timestamped bool
 		}
 	}
-	c.json("POST", "/v1/verify", nil, 400, nil) // not a PDF: a problem naming what is wrong
+	c.json("POST", "/v1/verify", nil, 415, nil) // not a PDF: a problem naming what is wrong
 	stc, b, _ := c.do("POST", "/v1/verify", "application/pdf", signed)
 	if err := json.Unmarshal(b, &rep); stc != 200 || err != nil || !rep.Valid {
 		t.Fatalf("verify: %d %s", stc, b)

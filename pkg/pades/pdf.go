@@ -138,6 +138,9 @@ func readXRef(ctx context.Context, pdf []byte) (*model.XRefTable, error) {
 	if x.Root == nil {
 		return nil, errs.E(errs.Unprocessable, "the PDF has no catalog (trailer /Root)")
 	}
+	if e := x.Table[x.Root.ObjectNumber.Value()]; e == nil || e.Free || e.Object == nil {
+		return nil, errs.E(errs.Unprocessable, "the PDF's catalog (object %d) cannot be read: it is damaged or nested too deeply", x.Root.ObjectNumber.Value())
+	}
 	cat, err := x.DereferenceDict(*x.Root)
 	if err != nil || cat == nil {
 		return nil, errs.Wrap(errs.Unprocessable, err, "the PDF's catalog cannot be read (it may be nested too deeply or damaged)")

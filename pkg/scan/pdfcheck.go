@@ -304,6 +304,11 @@ func checkPDFLimits(ctx context.Context, pdf []byte, lim PDFLimits) error {
 		}
 		return errs.Wrap(errs.Unprocessable, err, "the PDF cannot be read: %v", err)
 	}
+	if r := c.XRefTable.Root; r != nil {
+		if e := c.XRefTable.Table[r.ObjectNumber.Value()]; e == nil || e.Free || e.Object == nil {
+			return errs.E(errs.Unprocessable, "the PDF's catalog (object %d) cannot be read: it is damaged or nests arrays or dictionaries more than %d deep", r.ObjectNumber.Value(), lim.MaxDepth)
+		}
+	}
 	if n := len(c.XRefTable.Table); n > lim.MaxObjects {
 		return errs.E(errs.Unprocessable, "the PDF has %d objects, more than the %d accepted", n, lim.MaxObjects)
 	}
