@@ -12,6 +12,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/pades"
 	"github.com/sohoa/sohoa/pkg/pdftool"
+	"github.com/sohoa/sohoa/pkg/scan"
 )
 
 // corpusDir returns the PDF corpus folder, when present: SOHOA_PDF_CORPUS,
@@ -61,6 +62,17 @@ func TestCorpusSigns(t *testing.T) {
 			in, err := os.ReadFile(f)
 			if err != nil {
 				t.Fatal(err)
+			}
+			// Through the door first, as an uploaded result: refused, or
+			// accepted (possibly repaired by a rewrite).
+			in, err = scan.CheckResultIsolated(context.Background(), in, scan.DefaultPDFLimits())
+			if err != nil {
+				k := errs.KindOf(err)
+				if k == errs.Internal || k == errs.Unavailable {
+					t.Fatalf("refused at the door with %v (a 5xx): %v", k, err)
+				}
+				t.Logf("refused at the door (%v): %v", k, err)
+				return
 			}
 			o := e.officer(t, "linh")
 			o.Visible = &pades.Appearance{}

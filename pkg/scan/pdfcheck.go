@@ -256,7 +256,14 @@ func doPDFOp(ctx context.Context, op string, pdf []byte, req pdfRequest) (ans pd
 	case opCheckResult:
 		err := trialSign(ctx, pdf, req.Lim)
 		if err == nil {
-			if err = structureProblem(pdf); err == nil {
+			var fatal error
+			if err, fatal = contentProblem(ctx, pdf, req.Lim); fatal != nil {
+				return failed(fatal)
+			}
+			if err == nil {
+				err = structureProblem(pdf)
+			}
+			if err == nil {
 				return ans
 			}
 		}
@@ -269,6 +276,9 @@ func doPDFOp(ctx context.Context, op string, pdf []byte, req pdfRequest) (ans pd
 		}
 		if terr := trialSign(ctx, fixed, req.Lim); terr != nil {
 			return failed(err)
+		}
+		if _, fatal := contentProblem(ctx, fixed, req.Lim); fatal != nil {
+			return failed(fatal)
 		}
 		ans.Repaired = fixed
 		return ans
@@ -391,8 +401,9 @@ func trialSign(ctx context.Context, pdf []byte, lim PDFLimits) error {
 }
 
 // structureProblem finds damage that pdfcpu reads through but other readers
-// (and an incremental update appended to the file) do not: a startxref that
-// does not point at a cross-reference section.
+// (and an incremental update appended to the file) do not: a cross-reference
+// chain (startxref, then each /Prev) that does not point at cross-reference
+// sections or loops, and streams whose /Length does not end at endstream.
 func structureProblem(pdf []byte) error {
 	tail := pdf[max(0, len(pdf)-2048):]
 	i := bytes.LastIndex(tail, []byte("startxref"))
@@ -400,19 +411,118 @@ func structureProblem(pdf []byte) error {
 		return errs.E(errs.Unprocessable, "the PDF has no startxref")
 	}
 	var off int64
-	if _, err := fmt.Sscan(string(tail[i+len("startxref"):]), &off); err != nil || off <= 0 || off >= int64(len(pdf)) {
-		return errs.E(errs.Unprocessable, "the PDF's startxref is out of range")
+	if _, err := fmt.Sscan(string(tail[i+len("startxref"):]), &off); err != nil {
+		return errs.E(errs.Unprocessable, "the PDF's startxref is unreadable")
 	}
-	at := bytes.TrimLeft(pdf[off:min(int64(len(pdf)), off+64)], " \t\r\n\f\x00")
-	if bytes.HasPrefix(at, []byte("xref")) {
-		return nil
+	seen := map[int64]bool{}
+	for hops := 0; ; hops++ {
+		if off <= 0 || off >= int64(len(pdf)) || hops > 1000 {
+			return errs.E(errs.Unprocessable, "the PDF's cross-reference chain points outside the file")
+		}
+		if seen[off] {
+			return errs.E(errs.Unprocessable, "the PDF's cross-reference chain loops (/Prev)")
+		}
+		seen[off] = true
+		at := bytes.TrimLeft(pdf[off:min(int64(len(pdf)), off+64)], " \t\r\n\f\x00")
+		var end int64 // where this section's trailer dictionary may start
+		if bytes.HasPrefix(at, []byte("xref")) {
+			j := bytes.Index(pdf[off:], []byte("trailer"))
+			if j < 0 {
+				return errs.E(errs.Unprocessable, "the PDF's cross-reference table has no trailer")
+			}
+			end = off + int64(j)
+			// A trailer is a dictionary of names: << /Size … >>.
+			tr := bytes.TrimLeft(pdf[end+int64(len("trailer")):min(int64(len(pdf)), end+512)], " \t\r\n\f\x00")
+			tr, ok := bytes.CutPrefix(tr, []byte("<<"))
+			if tr = bytes.TrimLeft(tr, " \t\r\n\f\x00"); !ok || !(bytes.HasPrefix(tr, []byte("/")) || bytes.HasPrefix(tr, []byte(">>"))) {
+				return errs.E(errs.Unprocessable, "the PDF's trailer dictionary is damaged")
+			}
+		} else {
+			var n, g int
+			var kw string
+			if _, err := fmt.Sscan(string(at), &n, &g, &kw); err != nil || kw != "obj" {
+				return errs.E(errs.Unprocessable, "the PDF's startxref does not point at its cross-reference table (the offsets are wrong)")
+			}
+			end = off
+		}
+		// The /Prev of this section, read from its trailer (or stream dictionary).
+		win := pdf[end:min(int64(len(pdf)), end+4096)]
+		if k := bytes.Index(win, []byte(">>")); k >= 0 {
+			win = win[:k]
+		}
+		p := bytes.Index(win, []byte("/Prev"))
+		if p < 0 {
+			return nil
+		}
+		if _, err := fmt.Sscan(string(win[p+len("/Prev"):]), &off); err != nil {
+			return errs.E(errs.Unprocessable, "the PDF's /Prev is unreadable")
+		}
 	}
-	var n, g int
-	var kw string
-	if _, err := fmt.Sscan(string(at), &n, &g, &kw); err == nil && kw == "obj" {
-		return nil
+}
+
+// contentProblem finds damage no rewrite repairs: a page tree that loops, a
+// JPEG image whose data is not a JPEG, a stream whose /Length does not end
+// at its endstream.
+func contentProblem(ctx context.Context, pdf []byte, lim PDFLimits) (repairable, fatal error) {
+	conf := pdfConfig(Limits{MaxBytes: lim.MaxBytes, MaxPages: 1, MaxPixels: 1, Timeout: lim.Timeout})
+	conf.Cmd = 0
+	c, err := pdfcpu.ReadWithContext(ctx, bytes.NewReader(pdf), conf)
+	if err != nil {
+		return nil, errs.Wrap(errs.Unprocessable, err, "the PDF cannot be read: %v", err)
 	}
-	return errs.E(errs.Unprocessable, "the PDF's startxref does not point at its cross-reference table (the offsets are wrong)")
+	x := c.XRefTable
+	// The page tree, node by node, each node once.
+	if root, err := x.Pages(); err == nil && root != nil {
+		seen := map[int]bool{}
+		var walk func(r types.IndirectRef, depth int) error
+		walk = func(r types.IndirectRef, depth int) error {
+			if seen[r.ObjectNumber.Value()] {
+				return errs.E(errs.Unprocessable, "the PDF's page tree loops (object %d appears twice)", r.ObjectNumber.Value())
+			}
+			if depth > lim.MaxDepth {
+				return errs.E(errs.Unprocessable, "the PDF's page tree is more than %d levels deep", lim.MaxDepth)
+			}
+			seen[r.ObjectNumber.Value()] = true
+			d, err := x.DereferenceDict(r)
+			if err != nil || d == nil {
+				return nil
+			}
+			kids, _ := x.DereferenceArray(d["Kids"])
+			for _, k := range kids {
+				if kr, ok := k.(types.IndirectRef); ok {
+					if err := walk(kr, depth+1); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		}
+		if err := walk(*root, 0); err != nil {
+			return nil, err
+		}
+	}
+	for n, e := range x.Table {
+		if e == nil || e.Free || e.Compressed || e.Offset == nil {
+			continue
+		}
+		sd, ok := e.Object.(types.StreamDict)
+		if !ok {
+			continue
+		}
+		if sd.StreamLength != nil && sd.StreamOffset > 0 {
+			endAt := sd.StreamOffset + *sd.StreamLength
+			if endAt < 0 || endAt > int64(len(pdf)) || !bytes.HasPrefix(bytes.TrimLeft(pdf[endAt:min(int64(len(pdf)), endAt+32)], " \t\r\n\f\x00"), []byte("endstream")) {
+				repairable = errs.E(errs.Unprocessable, "the /Length of stream object %d does not end at its endstream", n)
+			}
+		}
+		if f, _ := sd.Dict["Filter"].(types.Name); f == "DCTDecode" && sd.StreamLength != nil && sd.StreamOffset > 0 {
+			start := sd.StreamOffset
+			if start+2 <= int64(len(pdf)) && !bytes.HasPrefix(pdf[start:], []byte("\xFF\xD8")) {
+				return nil, errs.E(errs.Unprocessable, "the JPEG image in object %d is damaged (its data is not a JPEG)", n)
+			}
+		}
+	}
+	return repairable, nil
 }
 
 // hasSignatureBytes says whether pdf may carry a signature: then it is never
