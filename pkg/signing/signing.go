@@ -24,6 +24,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/csc"
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/pades"
+	"github.com/sohoa/sohoa/pkg/stamp"
 )
 
 // Remote is a remote signing provider; *csc.Client implements it.
@@ -64,8 +65,9 @@ type Config struct {
 
 // Service signs and verifies PDFs. It is safe for concurrent use.
 type Service struct {
-	cfg Config
-	rev *pades.RevocationCache
+	cfg  Config
+	rev  *pades.RevocationCache
+	font *stamp.Font // the visible signature's text, parsed once
 }
 
 // New returns a Service.
@@ -85,7 +87,11 @@ func New(cfg Config) (*Service, error) {
 	if cfg.MaxBatch <= 0 {
 		cfg.MaxBatch = 200
 	}
-	return &Service{cfg: cfg, rev: pades.NewRevocationCache(5 * time.Minute)}, nil
+	f, err := stamp.NewFont()
+	if err != nil {
+		return nil, fmt.Errorf("signing: appearance font: %w", err)
+	}
+	return &Service{cfg: cfg, rev: pades.NewRevocationCache(5 * time.Minute), font: f}, nil
 }
 
 // errNoRemote is the answer of the officer routes of a Service without a provider.
@@ -292,7 +298,7 @@ func (s *Service) options(chain []*x509.Certificate, signer crypto.Signer, reaso
 		Signer: signer, Chain: chain, Name: chain[0].Subject.CommonName,
 		Reason: reason, Location: s.cfg.Location,
 		TSAURL: s.cfg.TSAURL, HTTPClient: s.cfg.HTTPClient, Revocation: s.rev,
-		Visible: &pades.Appearance{}, Roots: s.cfg.Roots,
+		Visible: &pades.Appearance{Font: s.font}, Roots: s.cfg.Roots,
 	}
 }
 

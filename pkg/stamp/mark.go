@@ -231,14 +231,9 @@ func (s *Stamper) markFirstPage(ctx *model.Context, m Mark) error {
 	fmt.Fprintf(&c, "\nQ\nq\n%s cm\n", nums(cm[:]...))
 	fmt.Fprintf(&c, "q /%s gs 1 1 1 rg %s re f Q\n", gsName, nums(bx, by, boxW, boxH))
 	fmt.Fprintf(&c, "0.55 0 0 RG %s w %s re S\n", nums(0.6*scale), nums(bx, by, boxW, boxH))
-	fmt.Fprintf(&c, "0 0 0.5 rg BT /%s %s Tf %s TL %s Td\n", fontName, nums(size), nums(lead), nums(bx+pad, by+boxH-pad-s.font.Ascent(size)))
-	for i, l := range lines {
-		if i > 0 {
-			c.WriteString("T* ")
-		}
-		fmt.Fprintf(&c, "%s Tj\n", t.Hex(l))
-	}
-	c.WriteString("ET\nQ\n")
+	c.WriteString("0 0 0.5 rg ")
+	c.WriteString(t.Lines(fontName, bx+pad, by+boxH-pad-s.font.Ascent(size), size, lead, lines))
+	c.WriteString("Q\n")
 
 	fontRef, err := t.Embed(x)
 	if err != nil {
