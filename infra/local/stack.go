@@ -271,7 +271,7 @@ func (st *Stack) runJob(m queue.Message) {
 	q := st.DB.Queue()
 	jctx, cancel := context.WithTimeout(context.Background(), ingestVisibility-10*time.Second)
 	defer cancel()
-	err := st.Dossiers.RunIngest(jctx, m)
+	err := st.runIngest(jctx, m)
 	if err == nil {
 		if err := q.Ack(context.Background(), dossier.TopicIngest, m.Receipt); err != nil {
 			st.log.Error("ack ingest job", "err", err)
@@ -287,6 +287,18 @@ func (st *Stack) runJob(m queue.Message) {
 	if err := q.Release(context.Background(), dossier.TopicIngest, m.Receipt, delay); err != nil {
 		st.log.Error("release ingest job", "err", err)
 	}
+}
+
+// runIngest runs one ingest job; a panic (the job reads an uploaded scan and
+// the PDFs made from it) fails that job, which the queue retries and then
+// dead-letters, and never stops the worker.
+func (st *Stack) runIngest(ctx context.Context, m queue.Message) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("ingest job panicked: %v", r)
+		}
+	}()
+	return st.Dossiers.RunIngest(ctx, m)
 }
 
 func sleep(ctx context.Context, d time.Duration) {

@@ -116,7 +116,12 @@ func ConversionMark(pdf []byte, m Mark) ([]byte, error) {
 //
 // Encrypted, oversized (MaxInputBytes, MaxPages) or unreadable PDFs are
 // refused with an Invalid or TooLarge error.
-func (s *Stamper) ConversionMark(pdf []byte, m Mark) ([]byte, error) {
+func (s *Stamper) ConversionMark(pdf []byte, m Mark) (out []byte, err error) {
+	defer func() {
+		if r := recover(); r != nil { // pdfcpu panics on some damaged files: this file's error, not the process's end
+			out, err = nil, errs.E(errs.Unprocessable, "stamp: unreadable PDF (the reader failed: %v)", r)
+		}
+	}()
 	if err := m.validate(); err != nil {
 		return nil, err
 	}
@@ -151,12 +156,12 @@ func (s *Stamper) ConversionMark(pdf []byte, m Mark) ([]byte, error) {
 	if err := s.markFirstPage(ctx, m); err != nil {
 		return nil, err
 	}
-	var out bytes.Buffer
-	out.Grow(len(pdf) + 64<<10)
-	if err := api.WriteContext(ctx, &out); err != nil {
+	var buf bytes.Buffer
+	buf.Grow(len(pdf) + 64<<10)
+	if err := api.WriteContext(ctx, &buf); err != nil {
 		return nil, fmt.Errorf("stamp: write PDF: %w", err)
 	}
-	return out.Bytes(), nil
+	return buf.Bytes(), nil
 }
 
 // Mark geometry, for an A4 page; it scales with the page's displayed width.
