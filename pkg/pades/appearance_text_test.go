@@ -14,9 +14,6 @@ import (
 // TestAppearanceTextExtracts: pdftotext, a reader we did not write, finds the
 // Vietnamese words of the visible signature on the signed page.
 func TestAppearanceTextExtracts(t *testing.T) {
-	if !pdftool.Available("pdftotext") {
-		t.Skip("pdftotext (poppler-utils) is not installed; make tools installs it")
-	}
 	e := newEnv(t)
 	o := e.officer(t, "linh")
 	o.Visible = &pades.Appearance{}
