@@ -38,6 +38,13 @@ func nestedPDF(n int) []byte {
 	return []byte(b.String())
 }
 
+// noSize returns a one-page PDF whose trailer has no /Size.
+func noSize() []byte {
+	s := string(nestedPDF(1))
+	i := strings.LastIndex(s, "/Size")
+	return []byte(s[:i] + "      " + s[i+len("/Size 4"):i+len("/Size 4")] + s[i+len("/Size 4"):])
+}
+
 // corpusFiles lists the PDF corpus folder, when present: SOHOA_PDF_CORPUS,
 // else corpus/pdf in the shared folder beside the module root.
 func corpusFiles(t *testing.T) []string {
@@ -104,6 +111,11 @@ func TestHostilePDFsThroughTheDoor(t *testing.T) {
 	}
 	if _, err := scan.CheckResultIsolated(context.Background(), nestedPDF(200), lim); errs.KindOf(err) != errs.Unprocessable {
 		t.Errorf("the 200-deep nested array: %v, want unprocessable", err)
+	}
+	// A damaged result (no /Size in its trailer) is refused at upload with
+	// the reason, not accepted and failed at signing time.
+	if _, err := scan.CheckResultIsolated(context.Background(), noSize(), lim); errs.KindOf(err) != errs.Unprocessable || !strings.Contains(err.Error(), "Size") {
+		t.Errorf("a trailer without /Size: %v, want unprocessable naming /Size", err)
 	}
 	if _, err := scan.CheckResultIsolated(context.Background(), padestest.PDF(1, false), lim); err != nil {
 		t.Errorf("a good result is refused: %v", err)
