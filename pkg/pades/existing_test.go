@@ -40,7 +40,7 @@ func certified(p int) []byte {
 
 // TestSignOverExistingSignatures: a result that already carries signatures
 // signs (valid, broken) or is refused with a 4xx that names why (a
-// certification that allows no change), never a 5xx.
+// certification that allows no change), never a 5xx; a PDF 2.0 file signs.
 func TestSignOverExistingSignatures(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
@@ -66,6 +66,7 @@ func TestSignOverExistingSignatures(t *testing.T) {
 		{"certified P=2", certified(2), 0, ""},
 		{"certified P=3", certified(3), 0, ""},
 		{"certified P=1", certified(1), errs.Unprocessable, "DocMDP P=1"},
+		{"PDF 2.0", []byte(strings.Replace(string(padestest.PDF(1, false)), "%PDF-1.7", "%PDF-2.0", 1)), 0, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
