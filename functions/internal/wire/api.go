@@ -12,6 +12,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/notify"
 	"github.com/sohoa/sohoa/pkg/s3"
+	"github.com/sohoa/sohoa/pkg/scan"
 	"github.com/sohoa/sohoa/pkg/signing"
 )
 
@@ -47,10 +48,13 @@ func API(ctx context.Context, env Env) (APIHandler, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The PDF child shares the function's 1024 MB and API Gateway's 29 s.
+	pdfLim := scan.DefaultPDFLimits()
+	pdfLim.Timeout, pdfLim.MaxMemory = 20*time.Second, 512<<20
 	h := sohoaapi.New(sohoaapi.Config{
 		Dossiers: ds, Vault: v, Catalog: c.Catalog, Auth: GatewayAuth{}, Documents: sohoaapi.Printed{},
-		Signing: apiSigning, Verifier: sohoaapi.IsolatedVerifier{Roots: rootCerts},
-		Results: sohoaapi.IsolatedResults{},
+		Signing: apiSigning, Verifier: sohoaapi.IsolatedVerifier{Roots: rootCerts, Limits: pdfLim},
+		Results: sohoaapi.IsolatedResults{Limits: pdfLim},
 		UploadURL: func(ctx context.Context, d *dossier.Dossier) (string, time.Time, error) {
 			u, err := s3.PresignPut(ctx, c.Dossier, dossier.NewIntakeKey(d.ID), s3.MaxPresignExpiry)
 			return u, time.Now().Add(s3.MaxPresignExpiry), err
