@@ -105,7 +105,7 @@ func parse(ctx context.Context, pdf []byte) (*model.XRefTable, error) {
 		var r result
 		defer func() {
 			if p := recover(); p != nil {
-				r = result{err: errs.E(errs.Unprocessable, "the PDF's structure is damaged (the reader failed: %v)", p)}
+				r = result{err: errs.Wrap(errs.Unprocessable, fmt.Errorf("panic: %v", p), "the PDF's structure is damaged: the reader cannot follow it")}
 			}
 			done <- r
 		}()

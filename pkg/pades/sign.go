@@ -326,7 +326,7 @@ func (o *Options) roots() *x509.CertPool {
 // for the one document at hand (pdfcpu panics on some damaged files).
 func recoverPDF(err *error) {
 	if r := recover(); r != nil {
-		*err = errs.E(errs.Unprocessable, "the PDF's structure is damaged (the reader failed: %v)", r)
+		*err = errs.Wrap(errs.Unprocessable, fmt.Errorf("panic: %v", r), "the PDF's structure is damaged: the reader cannot follow it")
 	}
 }
 

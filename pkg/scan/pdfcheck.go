@@ -220,7 +220,7 @@ func runPDFChildProcess(op string, stdin io.Reader, stdout io.Writer) int {
 func doPDFOp(ctx context.Context, op string, pdf []byte, req pdfRequest) (ans pdfAnswer) {
 	defer func() {
 		if r := recover(); r != nil {
-			ans = failed(errs.E(errs.Unprocessable, "the PDF's structure is damaged (the reader failed: %v)", r))
+			ans = failed(errs.Wrap(errs.Unprocessable, fmt.Errorf("panic: %v", r), "the PDF's structure is damaged: the reader cannot follow it"))
 		}
 	}()
 	if err := checkPDFLimits(ctx, pdf, req.Lim); err != nil {

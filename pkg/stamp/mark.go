@@ -119,7 +119,7 @@ func ConversionMark(pdf []byte, m Mark) ([]byte, error) {
 func (s *Stamper) ConversionMark(pdf []byte, m Mark) (out []byte, err error) {
 	defer func() {
 		if r := recover(); r != nil { // pdfcpu panics on some damaged files: this file's error, not the process's end
-			out, err = nil, errs.E(errs.Unprocessable, "stamp: unreadable PDF (the reader failed: %v)", r)
+			out, err = nil, errs.Wrap(errs.Unprocessable, fmt.Errorf("panic: %v", r), "stamp: unreadable PDF (its structure is damaged)")
 		}
 	}()
 	if err := m.validate(); err != nil {
