@@ -176,7 +176,7 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 		Dossiers: st.Dossiers, Vault: st.Vault, Catalog: catalog,
 		Auth:      sohoaapi.BearerAuth{Verifier: verifier, Now: o.Now},
 		Documents: sohoaapi.Printed{},
-		Signing:   signers.api, Verifier: signers.verifier, Results: sohoaapi.IsolatedResults{},
+		Signing:   signers.api, Verifier: signers.verifier, Results: signers.uploads,
 		Inbox: notes.inbox, Reports: notes.reports,
 		Dev: &sohoaapi.Dev{
 			IssueToken: func(a identity.Actor) (string, error) { return st.Issuer.Issue(a, o.Now(), 12*time.Hour) },

@@ -56,23 +56,19 @@ func (v PadesVerifier) Verify(ctx context.Context, pdf []byte) (*VerifyReport, e
 }
 
 // IsolatedVerifier answers POST /v1/verify with pades.Verify run in the
-// isolated child process (scan.VerifyIsolated) under Limits, so that no
-// uploaded file can crash or exhaust the server. The program's main must
-// call scan.RunChildIfRequested first.
+// isolated child process (scan.PDFDoor), so that no uploaded file can crash
+// or exhaust the server. The program's main must call
+// scan.RunChildIfRequested first.
 type IsolatedVerifier struct {
 	// Roots are the trust anchors.
 	Roots []*x509.Certificate
-	// Limits bound the child (zero value: scan.DefaultPDFLimits).
-	Limits scan.PDFLimits
+	// Door runs the children (limits, how many at once). Required.
+	Door *scan.PDFDoor
 }
 
 // Verify implements Verifier.
 func (v IsolatedVerifier) Verify(ctx context.Context, pdf []byte) (*VerifyReport, error) {
-	lim := v.Limits
-	if lim == (scan.PDFLimits{}) {
-		lim = scan.DefaultPDFLimits()
-	}
-	rep, err := scan.VerifyIsolated(ctx, pdf, v.Roots, lim)
+	rep, err := v.Door.Verify(ctx, pdf, v.Roots)
 	if err != nil {
 		return nil, err
 	}
@@ -80,20 +76,16 @@ func (v IsolatedVerifier) Verify(ctx context.Context, pdf []byte) (*VerifyReport
 }
 
 // IsolatedResults checks uploaded results in the isolated child
-// (scan.CheckResultIsolated): a result that could not be signed is refused
+// (scan.PDFDoor.CheckResult): a result that could not be signed is refused
 // at upload, with the reason.
 type IsolatedResults struct {
-	// Limits bound the child (zero value: scan.DefaultPDFLimits).
-	Limits scan.PDFLimits
+	// Door runs the children (limits, how many at once). Required.
+	Door *scan.PDFDoor
 }
 
 // CheckResult implements ResultChecker.
 func (c IsolatedResults) CheckResult(ctx context.Context, pdf []byte) ([]byte, error) {
-	lim := c.Limits
-	if lim == (scan.PDFLimits{}) {
-		lim = scan.DefaultPDFLimits()
-	}
-	return scan.CheckResultIsolated(ctx, pdf, lim)
+	return c.Door.CheckResult(ctx, pdf)
 }
 
 func reportOf(rep *pades.Report) *VerifyReport {

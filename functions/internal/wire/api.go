@@ -51,10 +51,11 @@ func API(ctx context.Context, env Env) (APIHandler, error) {
 	// The PDF child shares the function's 1024 MB and API Gateway's 29 s.
 	pdfLim := scan.DefaultPDFLimits()
 	pdfLim.Timeout, pdfLim.MaxMemory = 20*time.Second, 512<<20
+	door := scan.NewPDFDoor(pdfLim, 1) // a container serves one request at a time
 	h := sohoaapi.New(sohoaapi.Config{
 		Dossiers: ds, Vault: v, Catalog: c.Catalog, Auth: GatewayAuth{}, Documents: sohoaapi.Printed{},
-		Signing: apiSigning, Verifier: sohoaapi.IsolatedVerifier{Roots: rootCerts, Limits: pdfLim},
-		Results: sohoaapi.IsolatedResults{Limits: pdfLim},
+		Signing: apiSigning, Verifier: sohoaapi.IsolatedVerifier{Roots: rootCerts, Door: door},
+		Results: sohoaapi.IsolatedResults{Door: door},
 		UploadURL: func(ctx context.Context, d *dossier.Dossier) (string, time.Time, error) {
 			u, err := s3.PresignPut(ctx, c.Dossier, dossier.NewIntakeKey(d.ID), s3.MaxPresignExpiry)
 			return u, time.Now().Add(s3.MaxPresignExpiry), err
