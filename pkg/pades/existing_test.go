@@ -66,6 +66,10 @@ func TestSignOverExistingSignatures(t *testing.T) {
 		{"certified P=2", certified(2), 0, ""},
 		{"certified P=3", certified(3), 0, ""},
 		{"certified P=1", certified(1), errs.Unprocessable, "DocMDP P=1"},
+		// Signing a result stored before the upload door existed: the reader's
+		// panic on the unparsed catalog is this document's 422, not a crash.
+		{"catalog nested 200 deep", rawPDF("<< /Type /Catalog /Pages 2 0 R /X "+strings.Repeat("[", 200)+strings.Repeat("]", 200)+" >>",
+			"<< /Type /Pages /Kids [3 0 R] /Count 1 >>", "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"), errs.Unprocessable, "catalog"},
 		{"PDF 2.0", []byte(strings.Replace(string(padestest.PDF(1, false)), "%PDF-1.7", "%PDF-2.0", 1)), 0, ""},
 	}
 	for _, tt := range tests {
