@@ -19,16 +19,17 @@ type Problem struct {
 }
 
 var kindStatus = map[errs.Kind]int{
-	errs.Internal:      http.StatusInternalServerError,
-	errs.Invalid:       http.StatusBadRequest,
-	errs.Unauthorized:  http.StatusUnauthorized,
-	errs.Forbidden:     http.StatusForbidden,
-	errs.NotFound:      http.StatusNotFound,
-	errs.Conflict:      http.StatusConflict,
-	errs.Gone:          http.StatusGone,
-	errs.TooLarge:      http.StatusRequestEntityTooLarge,
-	errs.Unsupported:   http.StatusUnsupportedMediaType,
-	errs.Unavailable:   http.StatusServiceUnavailable,
+	errs.Internal:     http.StatusInternalServerError,
+	errs.Invalid:      http.StatusBadRequest,
+	errs.Unauthorized: http.StatusUnauthorized,
+	errs.Forbidden:    http.StatusForbidden,
+	errs.NotFound:     http.StatusNotFound,
+	errs.Conflict:     http.StatusConflict,
+	errs.Gone:         http.StatusGone,
+	errs.TooLarge:     http.StatusRequestEntityTooLarge,
+	errs.Unsupported:  http.StatusUnsupportedMediaType,
+	errs.Unavailable:  http.StatusServiceUnavailable,
+
 	errs.Unprocessable: http.StatusUnprocessableEntity,
 }
 

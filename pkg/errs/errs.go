@@ -15,23 +15,27 @@ type Kind int
 
 // The kinds of failure, each with one HTTP status in the api package.
 const (
-	Internal      Kind = iota // a bug or an unexpected fault: 500
-	Invalid                   // the caller's input is wrong: 400
-	Unauthorized              // no or bad credentials: 401
-	Forbidden                 // valid credentials without the right: 403
-	NotFound                  // no such thing (or not visible to this caller): 404
-	Conflict                  // the thing is not in a state that allows this: 409
-	Gone                      // it existed but is no longer available: 410
-	TooLarge                  // the body is over its limit: 413
-	Unsupported               // the media type is not accepted: 415
-	Unavailable               // a dependency is down or slow; retry later: 503
-	Unprocessable             // well-formed request, but its content (e.g. a damaged PDF) cannot be processed: 422
+	Internal     Kind = iota // a bug or an unexpected fault: 500
+	Invalid                  // the caller's input is wrong: 400
+	Unauthorized             // no or bad credentials: 401
+	Forbidden                // valid credentials without the right: 403
+	NotFound                 // no such thing (or not visible to this caller): 404
+	Conflict                 // the thing is not in a state that allows this: 409
+	Gone                     // it existed but is no longer available: 410
+	TooLarge                 // the body is over its limit: 413
+	Unsupported              // the media type is not accepted: 415
+	Unavailable              // a dependency is down or slow; retry later: 503
+
+	// Unprocessable: a well-formed request whose content cannot be processed
+	// (a damaged or encrypted PDF, one certified against any change): 422.
+	Unprocessable
 )
 
 var kindNames = map[Kind]string{
 	Internal: "internal", Invalid: "invalid-input", Unauthorized: "unauthorized",
 	Forbidden: "forbidden", NotFound: "not-found", Conflict: "conflict", Gone: "gone",
 	TooLarge: "too-large", Unsupported: "unsupported-media-type", Unavailable: "unavailable",
+
 	Unprocessable: "unprocessable-content",
 }
 
