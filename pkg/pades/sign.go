@@ -292,7 +292,12 @@ func (p *Prepared) selfCheck(rep *Report) error {
 	if ours == nil {
 		return errs.E(errs.Internal, "the signed PDF does not verify: the verifier does not find the signature field %s", p.field)
 	}
-	if !ours.Valid {
+	// What our writer answers for: the signature is intact, chains to the
+	// anchors, carries a valid time stamp when one was asked for, and nothing
+	// after it is reported changed. (Revocation status is the certificate's,
+	// not the writer's: "unknown" is not a writing error; "revoked" is.)
+	stamped := p.opts.level() == LevelB || ours.Timestamped
+	if !ours.Valid && (!ours.Intact || !ours.Trusted || !stamped || len(ours.ModifiedAfter) > 0 || ours.Revocation == "revoked") {
 		return errs.E(errs.Internal, "the signed PDF does not verify: %s", strings.Join(ours.Problems, "; "))
 	}
 	for _, s := range rep.Signatures {

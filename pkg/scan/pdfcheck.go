@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -363,19 +364,38 @@ func maxInt(a, b int) int {
 	return b
 }
 
-// trialSign signs pdf with a throwaway self-signed key, without a time
-// stamp, through the same code the officer's signature goes through,
-// including the visible appearance and the verification of the output.
+// trialSign signs pdf with a throwaway key, without a time stamp, through
+// the same code the officer's signature goes through, including the visible
+// appearance and the verification of the output. The throwaway chain has the
+// shape of a real one: a root, and a leaf with the signing key usages and the
+// documentSigning extended key usage (RFC 9336).
 func trialSign(ctx context.Context, pdf []byte, lim PDFLimits) error {
+	now := time.Now()
+	rootKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return fmt.Errorf("trial key: %w", err)
+	}
+	rootTpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Sohoa kiểm tra thử (gốc)"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour),
+		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign, BasicConstraintsValid: true, IsCA: true}
+	rootDER, err := x509.CreateCertificate(rand.Reader, rootTpl, rootTpl, &rootKey.PublicKey, rootKey)
+	if err != nil {
+		return fmt.Errorf("trial certificate: %w", err)
+	}
+	root, err := x509.ParseCertificate(rootDER)
+	if err != nil {
+		return fmt.Errorf("trial certificate: %w", err)
+	}
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return fmt.Errorf("trial key: %w", err)
 	}
-	now := time.Now()
-	tpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Sohoa kiểm tra thử"},
+	tpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "Sohoa kiểm tra thử"},
 		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment | x509.KeyUsageCertSign, BasicConstraintsValid: true, IsCA: true}
-	der, err := x509.CreateCertificate(rand.Reader, tpl, tpl, &key.PublicKey, key)
+		KeyUsage:           x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
+		ExtKeyUsage:        []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection},
+		UnknownExtKeyUsage: []asn1.ObjectIdentifier{{1, 3, 6, 1, 5, 5, 7, 3, 36}}} // id-kp-documentSigning
+	der, err := x509.CreateCertificate(rand.Reader, tpl, root, &key.PublicKey, rootKey)
 	if err != nil {
 		return fmt.Errorf("trial certificate: %w", err)
 	}
@@ -383,7 +403,7 @@ func trialSign(ctx context.Context, pdf []byte, lim PDFLimits) error {
 	if err != nil {
 		return fmt.Errorf("trial certificate: %w", err)
 	}
-	_, err = pades.Sign(ctx, pdf, pades.Options{Signer: key, Chain: []*x509.Certificate{cert}, Level: pades.LevelB,
+	_, err = pades.Sign(ctx, pdf, pades.Options{Signer: key, Chain: []*x509.Certificate{cert, root}, Level: pades.LevelB,
 		Name: "Sohoa", Reason: "Kiểm tra thử", Visible: &pades.Appearance{}, MaxSize: lim.MaxBytes, Time: now})
 	if err != nil {
 		if k := errs.KindOf(err); k == errs.Internal || k == errs.Unavailable {
