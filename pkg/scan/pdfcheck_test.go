@@ -121,3 +121,29 @@ func TestHostilePDFsThroughTheDoor(t *testing.T) {
 		t.Errorf("a good result is refused: %v", err)
 	}
 }
+
+// BenchmarkVerifyIsolated1Page measures the door's cost on a 1-page scan
+// result: a child process started, the PDF read and verified, the answer read.
+func BenchmarkVerifyIsolated1Page(b *testing.B) {
+	pdf := padestest.PDF(1, true)
+	lim := scan.DefaultPDFLimits()
+	b.SetBytes(int64(len(pdf)))
+	for b.Loop() {
+		if _, err := scan.VerifyIsolated(context.Background(), pdf, nil, lim); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkCheckResult1Page measures the upload check of a 1-page result
+// (child, trial signature, verification of it).
+func BenchmarkCheckResult1Page(b *testing.B) {
+	pdf := padestest.PDF(1, true)
+	lim := scan.DefaultPDFLimits()
+	b.SetBytes(int64(len(pdf)))
+	for b.Loop() {
+		if _, err := scan.CheckResultIsolated(context.Background(), pdf, lim); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
