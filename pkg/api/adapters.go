@@ -68,6 +68,9 @@ type IsolatedVerifier struct {
 
 // Verify implements Verifier.
 func (v IsolatedVerifier) Verify(ctx context.Context, pdf []byte) (*VerifyReport, error) {
+	if v.Door == nil {
+		return nil, errs.E(errs.Internal, "api: IsolatedVerifier without a Door")
+	}
 	rep, err := v.Door.Verify(ctx, pdf, v.Roots)
 	if err != nil {
 		return nil, err
@@ -85,6 +88,9 @@ type IsolatedResults struct {
 
 // CheckResult implements ResultChecker.
 func (c IsolatedResults) CheckResult(ctx context.Context, pdf []byte) ([]byte, error) {
+	if c.Door == nil {
+		return nil, errs.E(errs.Internal, "api: IsolatedResults without a Door")
+	}
 	return c.Door.CheckResult(ctx, pdf)
 }
 
