@@ -272,11 +272,13 @@ func (s *Server) putResult(w http.ResponseWriter, r *http.Request, a identity.Ac
 		return errs.E(errs.Unsupported, "the result must be sent as application/pdf")
 	}
 	body := io.Reader(r.Body)
+	check := false
 	if s.c.Results != nil {
-		// Who may upload is settled before any child is started for the file.
-		if _, err := s.c.Dossiers.Get(r.Context(), a, r.PathValue("id")); err != nil {
+		if check, err = s.mayPutResult(r, a); err != nil {
 			return err
 		}
+	}
+	if check {
 		b, err := io.ReadAll(io.LimitReader(r.Body, s.c.MaxResultBytes+1))
 		if err != nil {
 			return errs.Wrap(errs.Invalid, err, "the upload was interrupted")
@@ -295,6 +297,21 @@ func (s *Server) putResult(w http.ResponseWriter, r *http.Request, a identity.Ac
 	}
 	writeJSON(w, http.StatusOK, viewDossier(d))
 	return nil
+}
+
+// mayPutResult says whether the upload is one PutResult will take (an
+// officer of the dossier's agency, the dossier APPROVED): only then is a
+// child started to read it. Otherwise PutResult refuses it with the reason,
+// before it stores anything.
+func (s *Server) mayPutResult(r *http.Request, a identity.Actor) (bool, error) {
+	if a.Role != identity.Officer {
+		return false, nil
+	}
+	d, err := s.c.Dossiers.Get(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		return false, err
+	}
+	return d.Agency == a.Agency && d.Status == dossier.Approved, nil
 }
 
 func (s *Server) credentials(w http.ResponseWriter, r *http.Request, a identity.Actor) error {
