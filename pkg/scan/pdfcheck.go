@@ -206,6 +206,11 @@ func runPDFChildProcess(op string, stdin io.Reader, stdout io.Writer) int {
 	ctx, cancel := context.WithTimeout(context.Background(), req.Lim.Timeout)
 	defer cancel()
 	ans := doPDFOp(ctx, op, pdf, req)
+	if ans.Failed && ctx.Err() != nil {
+		// Our own time limit ran out on this file: the file's doing (a 4xx),
+		// not a dependency being slow.
+		ans = failed(errs.E(errs.Unprocessable, "reading the PDF took longer than %s and was stopped; the file may be damaged or built to exhaust readers", req.Lim.Timeout))
+	}
 	b, err := json.Marshal(ans)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "pdf child: encode answer:", err)

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/pades/padestest"
@@ -144,6 +145,27 @@ func BenchmarkCheckResult1Page(b *testing.B) {
 	for b.Loop() {
 		if _, err := scan.CheckResultIsolated(context.Background(), pdf, lim); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestPDFDoorTimeLimit: a file that takes longer than the limit is the
+// file's 422, not a 503 or a 500.
+func TestPDFDoorTimeLimit(t *testing.T) {
+	lim := scan.DefaultPDFLimits()
+	lim.Timeout = time.Nanosecond // over before the child starts reading
+	for name, run := range map[string]func() error{
+		"check-result": func() error {
+			_, err := scan.CheckResultIsolated(context.Background(), padestest.PDF(3, true), lim)
+			return err
+		},
+		"verify": func() error {
+			_, err := scan.VerifyIsolated(context.Background(), padestest.PDF(3, true), nil, lim)
+			return err
+		},
+	} {
+		if err := run(); errs.KindOf(err) != errs.Unprocessable {
+			t.Errorf("%s: %v (%v), want unprocessable", name, err, errs.KindOf(err))
 		}
 	}
 }
