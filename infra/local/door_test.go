@@ -1,13 +1,20 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/sohoa/sohoa/pkg/scan"
 	"github.com/sohoa/sohoa/pkg/scan/scantest"
 )
 
@@ -56,42 +63,70 @@ func pdfCorpus(t *testing.T) map[string][]byte {
 }
 
 // TestUntrustedPDFsOneDoor posts hostile and real-world PDFs to the public
-// verifier and uploads them as an approved dossier's result: every answer is
-// a verdict or a 4xx problem, never a 5xx, and the stack stays up. A result
-// accepted at upload signs through the remote-signing path.
+// verifier and uploads each as the result of its own approved dossier: every
+// answer is a verdict or a 4xx problem, never a 5xx, and the stack stays up.
+// Then one OTP signs every result the upload accepted, through the CSC path:
+// each signs, and the public verifier finds our signature valid.
+//
+// Every dossier is ingested from the same real split (as TestBatchSigning200
+// does): the files under test are the results, not the scans.
 func TestUntrustedPDFsOneDoor(t *testing.T) {
 	heavy(t)
-	_, c := startStack(t, t.TempDir())
-	clerk := c.as(c.tokenFor("postal_clerk", "clerk-01", "", "Trần Thị Mai"))
-	officer := c.as(c.tokenFor("agency_officer", officerHT, agencyHT, officerNam))
-	var created struct{ ID string }
-	clerk.json("POST", "/v1/dossiers", map[string]any{"procedure": birthReg,
-		"citizen":    map[string]string{"id": citizenID, "name": "Nguyễn Văn An", "phone": "0912345678", "email": "an@example.vn"},
-		"postOffice": "Bưu cục Hoàn Kiếm"}, 201, &created)
-	complete := scanPDF(t, scantest.Separator("TKKS", "Tờ khai"), scantest.Text("Tờ khai"),
+	sample := scanPDF(t, scantest.Separator("TKKS", "Tờ khai"), scantest.Text("Tờ khai"),
 		scantest.Separator("GCS", "Giấy chứng sinh"), scantest.Text("Giấy chứng sinh"),
 		scantest.Separator("CCCD", "Căn cước"), scantest.Text("CCCD"))
-	if stc, b, _ := clerk.do("PUT", "/v1/dossiers/"+created.ID+"/scan", "application/pdf", complete); stc != 202 {
-		t.Fatalf("upload: %d %s", stc, b)
+	split, err := scan.Split(context.Background(), sample, scan.DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
 	}
-	if d := clerk.waitStatus(created.ID); d.Status != "VALIDATED" {
-		t.Fatalf("dossier %s: %+v", d.Status, d.Findings)
+	st, err := Start(context.Background(), Options{Addr: "127.0.0.1:0", DataDir: t.TempDir(),
+		Log:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Scans: func(context.Context, []byte) (*scan.Result, error) { return split, nil }})
+	if err != nil {
+		t.Fatal(err)
 	}
-	officer.json("POST", "/v1/dossiers/"+created.ID+"/decision", map[string]any{"approve": true, "note": "Đủ điều kiện"}, 200, nil)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		_ = st.Shutdown(ctx)
+	})
+	c := client{t: t, base: st.URL}
+	clerk := c.as(c.tokenFor("postal_clerk", "clerk-01", "", "Trần Thị Mai"))
+	officer := c.as(c.tokenFor("agency_officer", officerHT, agencyHT, officerNam))
+	citizen := c.as(c.tokenFor("citizen", citizenID, "", "Nguyễn Văn An"))
 
 	files := pdfCorpus(t)
 	files["nested arrays 200 deep"] = hostilePDF(200)
 	files["nested arrays 10000 deep"] = hostilePDF(10000)
-	var accepted []string
-	for name, pdf := range files {
+	files["good one-page result"] = resultPDF(t)
+	names := make([]string, 0, len(files))
+	for name := range files {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	accepted := map[string]string{} // dossier ID → file
+	var ids []string
+	for _, name := range names {
+		pdf := files[name]
 		stc, b, h := c.do("POST", "/v1/verify", "application/pdf", pdf)
 		if stc >= 500 || (stc >= 400 && !strings.HasPrefix(h.Get("Content-Type"), "application/problem+json")) {
 			t.Errorf("%s: verify = %d %s", name, stc, b)
 		}
-		stc, b, h = officer.do("PUT", "/v1/dossiers/"+created.ID+"/result", "application/pdf", pdf)
+		var d struct{ ID string }
+		clerk.json("POST", "/v1/dossiers", map[string]any{"procedure": birthReg, "postOffice": "Bưu cục Hoàn Kiếm",
+			"citizen": map[string]string{"id": citizenID, "name": "Nguyễn Văn An"}}, 201, &d)
+		if stc, b, _ := clerk.do("PUT", "/v1/dossiers/"+d.ID+"/scan", "application/pdf", []byte("scan")); stc != 202 {
+			t.Fatalf("upload: %d %s", stc, b)
+		}
+		if got := clerk.waitStatus(d.ID); got.Status != "VALIDATED" {
+			t.Fatalf("dossier %s: %s", d.ID, got.Status)
+		}
+		officer.json("POST", "/v1/dossiers/"+d.ID+"/decision", map[string]any{"approve": true}, 200, nil)
+		stc, b, h = officer.do("PUT", "/v1/dossiers/"+d.ID+"/result", "application/pdf", pdf)
 		switch {
 		case stc == 200:
-			accepted = append(accepted, name)
+			accepted[d.ID] = name
+			ids = append(ids, d.ID)
 		case stc >= 500 || stc < 400 || !strings.HasPrefix(h.Get("Content-Type"), "application/problem+json"):
 			t.Errorf("%s: result upload = %d %s", name, stc, b)
 		default:
@@ -108,10 +143,41 @@ func TestUntrustedPDFsOneDoor(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("accepted as results: %v", accepted)
-	// The last result accepted is the one stored; it signs.
-	if stc, b, _ := officer.do("PUT", "/v1/dossiers/"+created.ID+"/result", "application/pdf", files["qpdf-sample-form.pdf"]); len(files["qpdf-sample-form.pdf"]) > 0 && stc != 200 {
-		t.Fatalf("the sample form is refused as a result: %d %s", stc, b)
+	if len(ids) == 0 {
+		t.Fatal("no result was accepted")
 	}
-	signResult(t, nil, officer, created.ID)
+
+	// One OTP signs every accepted result.
+	cred := "cred-" + officerHT
+	var out struct {
+		Results []struct{ DossierID, DocumentID, Error string }
+	}
+	officer.json("POST", "/v1/agency/sign-batch", map[string]any{"dossierIds": ids, "credentialId": cred,
+		"otp": requestOTP(t, officer, cred)}, 200, &out)
+	for _, r := range out.Results {
+		name := accepted[r.DossierID]
+		if r.DocumentID == "" || r.Error != "" {
+			t.Errorf("%s: accepted at upload but not signed: %q", name, r.Error)
+			continue
+		}
+		stc, signed, _ := citizen.do("GET", "/v1/vault/documents/"+r.DocumentID+"/content", "", nil)
+		if stc != 200 {
+			t.Fatalf("%s: download %d", name, stc)
+		}
+		var rep struct {
+			Signatures []struct {
+				Signer string
+				Valid  bool
+			}
+		}
+		stc, b, _ := c.do("POST", "/v1/verify", "application/pdf", signed)
+		if err := json.Unmarshal(b, &rep); stc != 200 || err != nil || len(rep.Signatures) == 0 {
+			t.Errorf("%s: verify of the signed result = %d %s", name, stc, b)
+			continue
+		}
+		if last := rep.Signatures[len(rep.Signatures)-1]; !last.Valid || last.Signer != officerNam {
+			t.Errorf("%s: our signature is not valid: %s", name, b)
+		}
+	}
+	t.Logf("%d files, %d accepted as results and signed", len(files), len(ids))
 }
