@@ -11,19 +11,33 @@ BUILD     := build
 FUNCTIONS := $(filter-out internal,$(notdir $(wildcard functions/*)))
 # Tests that decode many scanned pages or drive the whole stack: run without -race.
 HEAVY     := ./pkg/dossier/ ./pkg/scan/... ./pkg/separator/ ./infra/local/
-# Debian packages whose tools check what we produce (pdfsig, certutil, qpdf, pdftotext).
-DEB_TOOLS := poppler-utils libnss3-tools qpdf zip jq curl
+# Debian packages: the tools that check what we produce (pdfsig, certutil, qpdf,
+# pdftotext), the browser the page tests drive, and the OCR engine with its
+# Vietnamese and orientation models plus the OCR-B font for generated MRZs.
+DEB_TOOLS := poppler-utils libnss3-tools qpdf zip jq curl chromium tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd fonts-ocr-b
+
+# Real-world PDFs from public test suites: the corpus tests (verification,
+# signing, ingestion) run over this folder when one is checked out beside the
+# repository, and skip when there is none.
+SOHOA_PDF_CORPUS ?= $(firstword $(wildcard $(abspath ..)/*/corpus/pdf))
+export SOHOA_PDF_CORPUS
 
 .PHONY: help run test unit heavy integration fuzz lint bench build clean tools deploy
 
-help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+help: ## list the targets (with this checkout's settings)
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}' | \
+		sed -e 's|$$(ADDR)|$(ADDR)|g' -e 's|$$(DATA)|$(DATA)|g' -e 's|$$(BUILD)|$(BUILD)|g' -e 's|$$(FUZZTIME)|$(FUZZTIME)|g'
+	@echo "  settings: ADDR=$(ADDR) DATA=$(DATA) FUZZTIME=$(FUZZTIME) SOHOA_PDF_CORPUS=$(or $(SOHOA_PDF_CORPUS),(none))"
 
-run: ## run the whole system locally on http://$(ADDR) (data in $(DATA))
-	$(GO) run ./infra/local -addr $(ADDR) -data $(DATA)
+run: ## run the whole system locally on http://$(ADDR) (data in $(DATA)); Ctrl-C stops it
+	@mkdir -p $(BUILD)
+	$(GO) build -o $(BUILD)/sohoa-local ./infra/local
+	@# exec: the stack is make's own child, so Ctrl-C and a SIGTERM to make
+	@# (which make passes to its children) reach it and it drains cleanly.
+	exec $(BUILD)/sohoa-local -dev -addr $(ADDR) -data $(DATA)
 
-tools: ## install the Debian tools the tests check our PDFs with
-	@if ! command -v pdfsig >/dev/null || ! command -v qpdf >/dev/null || ! command -v certutil >/dev/null || ! command -v pdftotext >/dev/null || ! command -v zip >/dev/null || ! command -v jq >/dev/null || ! command -v curl >/dev/null; then \
+tools: ## install the Debian packages the tests need (checkers, Chromium, Tesseract)
+	@if ! dpkg -s $(DEB_TOOLS) >/dev/null 2>&1; then \
 		echo "installing $(DEB_TOOLS)"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(DEB_TOOLS) >/dev/null; \
@@ -48,7 +62,7 @@ heavy: ## the scan-heavy and end-to-end tests, without -race (pure-Go JPEG decod
 integration: ## only the tests that need the real servers
 	@eval "$$(infra/servers/up.sh)"; \
 	trap 'infra/servers/down.sh >/dev/null 2>&1 || true' EXIT; \
-	$(GO) test -race -count=1 ./pkg/dynamo/ ./pkg/sqs/ ./pkg/s3/ ./pkg/notify/... ./functions/... ./infra/lambdatest/
+	$(GO) test -race -count=1 ./pkg/aws/... ./pkg/notify/... ./functions/... ./infra/lambdatest/
 
 fuzz: ## run every fuzz target for $(FUZZTIME)
 	@for pkg in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u); do \
@@ -61,13 +75,15 @@ fuzz: ## run every fuzz target for $(FUZZTIME)
 lint: ## gofmt, go vet, staticcheck
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
-	$(GO) run honnef.co/go/tools/cmd/staticcheck ./...
+	$(GO) tool staticcheck ./...
 
 bench: ## whole-pipeline, scan, signing and Lambda figures on this machine
 	$(GO) test -run='^$$' -bench=Pipeline -benchtime=3x ./infra/local/
 	$(GO) test -run='^$$' -bench=Split -benchtime=3x ./pkg/scan/
 	$(GO) test -run='^$$' -bench=. -benchtime=2s ./pkg/signing/ ./pkg/pades/
-	@eval "$$(infra/servers/up.sh)"; $(GO) test -run='^$$' -bench=ColdStart -benchtime=10x ./infra/lambdatest/; \
+	@eval "$$(infra/servers/up.sh)"; \
+	trap 'infra/servers/down.sh >/dev/null 2>&1 || true' EXIT; \
+	$(GO) test -run='^$$' -bench=ColdStart -benchtime=10x ./infra/lambdatest/; \
 	$(GO) test -run='TestZipSize' -v ./infra/lambdatest/ | grep -E 'zip|ok|FAIL' || true
 
 build: ## one Lambda zip per function in $(BUILD)/ (arm64, provided.al2023)

@@ -18,7 +18,7 @@ import (
 
 	yaml "go.yaml.in/yaml/v3"
 
-	"github.com/sohoa/sohoa/pkg/dynamo"
+	"github.com/sohoa/sohoa/pkg/aws/dynamo"
 	"github.com/sohoa/sohoa/pkg/identity"
 	"github.com/sohoa/sohoa/pkg/queue"
 )

@@ -6,19 +6,24 @@ package architecture_test
 import (
 	"encoding/json"
 	"os/exec"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
 
 const module = "github.com/sohoa/sohoa/"
 
-// adapters are the packages that connect ports to a technology; only
-// functions/* and infra/local may import them (and their own tests).
-var adapters = map[string]bool{
-	"pkg/dynamo": true, "pkg/sqs": true, "pkg/s3": true, "pkg/kms": true,
-	"pkg/notify/ses": true, "pkg/notify/sns": true, "pkg/sqlite": true,
-	"pkg/awstest":   true, // test support of the AWS adapters
-	"pkg/localtest": true, // test support: opens the local adapters for domain tests
+// adapters are the packages that connect ports to a technology (pkg/aws/…,
+// pkg/local/…), the dev-only stand-ins (pkg/dev/…) and the test kits
+// (pkg/testkit/…); only functions/*, infra/local and tests may import them.
+func adapter(rel string) bool {
+	for _, prefix := range []string{"pkg/aws/", "pkg/local/", "pkg/dev/", "pkg/testkit/"} {
+		if strings.HasPrefix(rel, prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 // awsImport reports whether an import path is an AWS SDK or runtime package.
@@ -57,14 +62,14 @@ func list(t *testing.T) []pkgInfo {
 func TestDomainImportsNoAWSNorAdapter(t *testing.T) {
 	for _, p := range list(t) {
 		rel := strings.TrimPrefix(p.ImportPath, module)
-		if !strings.HasPrefix(rel, "pkg/") || adapters[rel] {
+		if !strings.HasPrefix(rel, "pkg/") || adapter(rel) {
 			continue
 		}
 		for _, d := range p.Deps { // transitive: no back door through another package
 			if awsImport(d) {
 				t.Errorf("domain package %s depends on AWS package %s", rel, d)
 			}
-			if adapters[strings.TrimPrefix(d, module)] {
+			if adapter(strings.TrimPrefix(d, module)) {
 				t.Errorf("domain package %s depends on adapter %s", rel, strings.TrimPrefix(d, module))
 			}
 		}
@@ -79,8 +84,59 @@ func TestFunctionsDoNotImportEachOther(t *testing.T) {
 		}
 		for _, d := range p.Imports {
 			dr := strings.TrimPrefix(d, module)
-			if strings.HasPrefix(dr, "functions/") && dr != "functions/internal/wire" {
+			if strings.HasPrefix(dr, "functions/") && !strings.HasPrefix(dr, "functions/internal/") {
 				t.Errorf("function %s imports function %s", rel, dr)
+			}
+		}
+	}
+}
+
+// never lists, per Lambda binary, what it must never link: dev-only code and
+// test kits for all, and for each the parts of the system it does not run
+// (the ingest function never links the API router, the receipt or the
+// notification senders). A package that sneaks in through a shared wiring
+// package makes the binary bigger and its cold start slower, and dev-only
+// code in a Lambda is a door left open.
+var never = map[string][]string{
+	"api":    {"pkg/aws/ses", "pkg/aws/sns", "pkg/aws/ingest"},
+	"ingest": {"pkg/api", "pkg/receipt", "pkg/report", "pkg/aws/ses", "pkg/aws/sns"},
+	"signer": {"pkg/api", "pkg/receipt", "pkg/report", "pkg/aws/ses", "pkg/aws/sns", "pkg/aws/ingest"},
+	"notify": {"pkg/api", "pkg/receipt", "pkg/pades", "pkg/signing", "pkg/csc", "pkg/aws/kms", "pkg/aws/ingest"},
+	"report": {"pkg/api", "pkg/receipt", "pkg/pades", "pkg/signing", "pkg/csc", "pkg/aws/ses", "pkg/aws/sns", "pkg/aws/kms", "pkg/aws/ingest"},
+}
+
+// neverAnywhere is what no Lambda may link.
+var neverAnywhere = []string{"pkg/dev/", "pkg/testkit/", "pkg/local/", "infra/"}
+
+func TestLambdasLinkOnlyWhatTheyUse(t *testing.T) {
+	fns, err := filepath.Glob("../functions/*/main.go")
+	if err != nil || len(fns) == 0 {
+		t.Fatalf("no functions found: %v", err)
+	}
+	for _, f := range fns {
+		fn := filepath.Base(filepath.Dir(f))
+		forbidden, ok := never[fn]
+		if !ok {
+			t.Errorf("function %s has no entry in never: say what it must not link", fn)
+			continue
+		}
+		out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", module+"functions/"+fn).Output()
+		if err != nil {
+			t.Fatalf("go list %s: %v", fn, err)
+		}
+		deps := strings.Fields(string(out))
+		if len(deps) < 10 {
+			t.Fatalf("go list %s found only %d packages", fn, len(deps))
+		}
+		for _, d := range deps {
+			rel, ok := strings.CutPrefix(d, module)
+			if !ok {
+				continue
+			}
+			for _, bad := range append(slices.Clone(neverAnywhere), forbidden...) {
+				if rel == bad || (strings.HasSuffix(bad, "/") && strings.HasPrefix(rel, bad)) || strings.HasPrefix(rel, bad+"/") {
+					t.Errorf("function %s links %s, which it must never link", fn, rel)
+				}
 			}
 		}
 	}

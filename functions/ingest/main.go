@@ -3,35 +3,6 @@
 // service; failures are reported per message.
 package main
 
-import (
-	"context"
-	"fmt"
-	"os"
+import "github.com/sohoa/sohoa/functions/internal/wire"
 
-	"github.com/aws/aws-lambda-go/lambda"
-
-	"github.com/sohoa/sohoa/functions/internal/wire"
-	"github.com/sohoa/sohoa/pkg/scan"
-)
-
-func main() {
-	// A child process that reads one untrusted scan under limits (scan.SplitIsolated).
-	scan.RunChildIfRequested()
-	if err := run(context.Background(), os.Getenv); err != nil {
-		fmt.Fprintln(os.Stderr, "ingest:", err)
-		os.Exit(1)
-	}
-}
-
-func run(ctx context.Context, getenv func(string) string) error {
-	env, err := wire.Load("ingest", getenv)
-	if err != nil {
-		return err
-	}
-	h, err := wire.NewIngest(ctx, env)
-	if err != nil {
-		return err
-	}
-	lambda.StartWithOptions(h.Handle, lambda.WithContext(ctx))
-	return nil
-}
+func main() { wire.Main("ingest", newHandler) }

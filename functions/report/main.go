@@ -2,32 +2,6 @@
 // bucket, on an EventBridge schedule.
 package main
 
-import (
-	"context"
-	"fmt"
-	"os"
+import "github.com/sohoa/sohoa/functions/internal/wire"
 
-	"github.com/aws/aws-lambda-go/lambda"
-
-	"github.com/sohoa/sohoa/functions/internal/wire"
-)
-
-func main() {
-	if err := run(context.Background(), os.Getenv); err != nil {
-		fmt.Fprintln(os.Stderr, "report:", err)
-		os.Exit(1)
-	}
-}
-
-func run(ctx context.Context, getenv func(string) string) error {
-	env, err := wire.Load("report", getenv)
-	if err != nil {
-		return err
-	}
-	h, err := wire.NewReport(ctx, env)
-	if err != nil {
-		return err
-	}
-	lambda.StartWithOptions(h.Handle, lambda.WithContext(ctx))
-	return nil
-}
+func main() { wire.Main("report", newHandler) }

@@ -19,10 +19,10 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/sohoa/sohoa/pkg/aws/dynamo"
+	"github.com/sohoa/sohoa/pkg/aws/sqs"
 	"github.com/sohoa/sohoa/pkg/dossier"
-	"github.com/sohoa/sohoa/pkg/dynamo"
 	"github.com/sohoa/sohoa/pkg/records"
-	"github.com/sohoa/sohoa/pkg/sqs"
 )
 
 // stack is one test's private slice of the servers: its own table, buckets
@@ -136,7 +136,7 @@ func (st *stack) dossier(t *testing.T, id string) (*dossier.Dossier, string) {
 // events returns the status-change event items of a dossier, oldest first.
 func (st *stack) events(t *testing.T, id string) []records.Item {
 	t.Helper()
-	its, err := st.rec.Query(context.Background(), records.Query{PK: "EVENTS#ALL"})
+	its, err := st.rec.Query(context.Background(), records.Query{PK: dossier.EventsPK})
 	if err != nil {
 		t.Fatal(err)
 	}

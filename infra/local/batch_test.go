@@ -80,12 +80,9 @@ func TestBatchSigning200(t *testing.T) {
 	cred := "cred-" + officerHT
 	otp := requestOTP(t, officer, cred)
 	start := time.Now()
-	var out struct {
-		Results []struct{ DossierID, DocumentID, Error string }
-	}
-	officer.json("POST", "/v1/agency/sign-batch", map[string]any{"dossierIds": ids[:n], "credentialId": cred, "otp": otp}, 200, &out)
+	out := signJob(t, officer, ids[:n], cred, otp)
 	took := time.Since(start)
-	if len(out.Results) != n {
+	if out.Status != "done" || len(out.Results) != n {
 		t.Fatalf("%d results for %d dossiers", len(out.Results), n)
 	}
 	for _, r := range out.Results {
@@ -94,8 +91,10 @@ func TestBatchSigning200(t *testing.T) {
 		}
 	}
 	t.Logf("signed, verified and stored %d results with one OTP in %v (%.0f/s)", n, took.Round(time.Millisecond), n/took.Seconds())
-	// The OTP is spent.
-	officer.json("POST", "/v1/agency/sign-batch", map[string]any{"dossierIds": ids[n:], "credentialId": cred, "otp": otp}, 403, nil)
+	// The OTP is spent: the job that tries it again fails, saying so.
+	if again := signJob(t, officer, ids[n:], cred, otp); again.Status != "failed" || again.Error == "" {
+		t.Fatalf("a spent OTP: job %+v", again)
+	}
 	citizen := c.as(c.tokenFor("citizen", "001203000007", "", ""))
 	var docs struct {
 		Documents []struct {
@@ -107,4 +106,29 @@ func TestBatchSigning200(t *testing.T) {
 	if len(docs.Documents) != 1 || !docs.Documents[0].Signed {
 		t.Fatalf("citizen 7's vault = %+v", docs)
 	}
+}
+
+// jobAnswer is a sign job as GET /v1/agency/sign-jobs/{job} shows it.
+type jobAnswer struct {
+	Job, Status, Error string
+	Done, Total        int
+	Results            []struct{ DossierID, DocumentID, Error string }
+}
+
+// signJob starts a sign job (202) and polls it until it ends.
+func signJob(t *testing.T, officer client, ids []string, cred, otp string) jobAnswer {
+	t.Helper()
+	var j jobAnswer
+	officer.json("POST", "/v1/agency/sign-batch", map[string]any{"dossierIds": ids, "credentialId": cred, "otp": otp}, 202, &j)
+	if j.Job == "" || j.Total != len(ids) {
+		t.Fatalf("sign-batch answered %+v", j)
+	}
+	for deadline := time.Now().Add(5 * time.Minute); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		officer.json("GET", "/v1/agency/sign-jobs/"+j.Job, nil, 200, &j)
+		if j.Status == "done" || j.Status == "failed" {
+			return j
+		}
+	}
+	t.Fatalf("sign job %s still %s after 5 minutes (%d/%d)", j.Job, j.Status, j.Done, j.Total)
+	return j
 }

@@ -13,13 +13,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sohoa/sohoa/pkg/pdftool"
+	"github.com/sohoa/sohoa/pkg/pdfdoor"
 	"github.com/sohoa/sohoa/pkg/scan"
 	"github.com/sohoa/sohoa/pkg/scan/scantest"
+	"github.com/sohoa/sohoa/pkg/testkit/pdftool"
 )
 
 func TestMain(m *testing.M) {
 	scan.RunChildIfRequested()
+	pdfdoor.RunChildIfRequested()
 	os.Exit(m.Run())
 }
 

@@ -16,12 +16,15 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/sohoa/sohoa/pkg/pdfdoor"
 	"github.com/sohoa/sohoa/pkg/scan"
 )
 
 func main() {
 	// A child process that reads one untrusted scan under limits (scan.SplitIsolated).
 	scan.RunChildIfRequested()
+	// A child process that reads one uploaded result or verified PDF under limits (pdfdoor).
+	pdfdoor.RunChildIfRequested()
 	if err := run(context.Background(), os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "sohoa:", err)
 		os.Exit(1)

@@ -5,9 +5,8 @@ import (
 	"time"
 
 	sohoaapi "github.com/sohoa/sohoa/pkg/api"
-	"github.com/sohoa/sohoa/pkg/calendar"
+	"github.com/sohoa/sohoa/pkg/app"
 	"github.com/sohoa/sohoa/pkg/notify"
-	"github.com/sohoa/sohoa/pkg/procedure"
 	"github.com/sohoa/sohoa/pkg/report"
 )
 
@@ -20,17 +19,11 @@ type notifications struct {
 	background []func(ctx context.Context)
 }
 
-func newNotifications(st *Stack, outbox *notify.Outbox, officers []Officer, o Options) (*notifications, error) {
+func newNotifications(st *Stack, a *app.App, outbox *notify.Outbox, staff notify.StaffFile, o Options) (*notifications, error) {
 	t := st.DB.Table()
 	n := &notifications{outbox: outbox, inbox: notify.NewInbox(t)}
-	dir := notify.StaticDirectory{Officers: map[string][]notify.Recipient{}, People: map[string]notify.Recipient{}}
-	agencies := map[string]bool{}
-	for _, of := range officers {
-		dir.Officers[of.Agency] = append(dir.Officers[of.Agency], notify.Recipient{Subject: of.ID, Email: of.Email, Phone: of.Phone})
-		agencies[of.Agency] = true
-	}
 	notifier, err := notify.NewNotifier(notify.Config{
-		Dossiers: st.Dossiers, Directory: dir, Records: t,
+		Dossiers: st.Dossiers, Directory: staff.Directory(), Records: t,
 		Senders:   map[notify.Channel]notify.Sender{notify.Email: n.outbox, notify.SMS: n.outbox, notify.InApp: n.inbox},
 		PortalURL: st.URL, Now: o.Now, Log: o.Log,
 	})
@@ -44,23 +37,12 @@ func newNotifications(st *Stack, outbox *notify.Outbox, officers []Officer, o Op
 	if err != nil {
 		return nil, err
 	}
-	var list []string
-	for _, p := range procedure.Default().All() {
-		agencies[p.Agency] = true
-	}
-	for a := range agencies {
-		list = append(list, a)
-	}
-	catalog := procedure.Default()
-	n.reports, err = report.New(report.Config{Source: index, Dossiers: st.Dossiers, Calendar: calendar.Default(), Now: o.Now,
-		ProcessingDays: func(code string) (int, bool) {
-			p, err := catalog.Get(code)
-			return p.ProcessingDays, err == nil
-		}})
+	n.reports, err = report.New(report.Config{Source: index, Dossiers: st.Dossiers, Calendar: a.Calendar, Now: o.Now,
+		ProcessingDays: a.Catalog.ProcessingDays})
 	if err != nil {
 		return nil, err
 	}
-	due, err := notifier.DueSoon(notify.DueSoonConfig{Queue: st.Dossiers, Clock: calendar.Default(), Agencies: list})
+	due, err := notifier.DueSoon(notify.DueSoonConfig{Queue: st.Dossiers, Clock: a.Calendar, Agencies: a.Catalog.Agencies()})
 	if err != nil {
 		return nil, err
 	}

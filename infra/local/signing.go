@@ -11,10 +11,11 @@ import (
 
 	sohoaapi "github.com/sohoa/sohoa/pkg/api"
 	"github.com/sohoa/sohoa/pkg/csc"
+	"github.com/sohoa/sohoa/pkg/dev/cscserver"
 	"github.com/sohoa/sohoa/pkg/dossier"
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/notify"
-	"github.com/sohoa/sohoa/pkg/scan"
+	"github.com/sohoa/sohoa/pkg/pdfdoor"
 	"github.com/sohoa/sohoa/pkg/signing"
 )
 
@@ -33,17 +34,18 @@ type signers struct {
 	background []func(ctx context.Context)
 }
 
-func newSigning(st *Stack, outbox *notify.Outbox, officers []Officer, o Options) (*signers, error) {
+func newSigning(st *Stack, outbox *notify.Outbox, staff notify.StaffFile, o Options) (*signers, error) {
 	phone := map[string]string{}
-	for _, of := range officers {
+	for _, of := range staff.Officers {
 		phone[of.ID] = of.Phone
 	}
 	secret := make([]byte, 16)
 	if _, err := rand.Read(secret); err != nil {
 		return nil, err
 	}
-	server, err := csc.NewServer(st.PKI, csc.ServerOptions{
-		Clients: map[string]string{"sohoa-local": hex.EncodeToString(secret)},
+	server, err := cscserver.New(st.PKI, cscserver.Options{
+		Multisign: dossier.MaxJobBatch, // one code signs a whole batch job
+		Clients:   map[string]string{"sohoa-local": hex.EncodeToString(secret)},
 		SendOTP: func(ctx context.Context, userID, credentialID, code string) error {
 			to, ok := phone[userID]
 			if !ok {
@@ -71,7 +73,7 @@ func newSigning(st *Stack, outbox *notify.Outbox, officers []Officer, o Options)
 	}
 	// Uploaded results and PDFs posted for verification are read in child
 	// processes, two at a time (this is a 2-core box), each under the limits.
-	door := scan.NewPDFDoor(scan.DefaultPDFLimits(), 2)
+	door := pdfdoor.New(pdfdoor.DefaultLimits(), 2)
 	certifier, err := signing.Certifier(svc)
 	if err != nil {
 		return nil, err

@@ -14,46 +14,26 @@ import (
 	"sync"
 	"time"
 
-	"github.com/pdfcpu/pdfcpu/pkg/api"
 	"gocloud.dev/blob"
 
 	sohoaapi "github.com/sohoa/sohoa/pkg/api"
+	"github.com/sohoa/sohoa/pkg/app"
 	"github.com/sohoa/sohoa/pkg/blobs"
-	"github.com/sohoa/sohoa/pkg/calendar"
+	"github.com/sohoa/sohoa/pkg/dev/pki"
 	"github.com/sohoa/sohoa/pkg/dossier"
-	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/identity"
+	"github.com/sohoa/sohoa/pkg/local/sqlite"
 	"github.com/sohoa/sohoa/pkg/notify"
-	"github.com/sohoa/sohoa/pkg/pki"
-	"github.com/sohoa/sohoa/pkg/procedure"
 	"github.com/sohoa/sohoa/pkg/queue"
-	"github.com/sohoa/sohoa/pkg/scan"
-	"github.com/sohoa/sohoa/pkg/sqlite"
 	"github.com/sohoa/sohoa/pkg/vault"
 )
 
 //go:embed officers.json
 var officersJSON []byte
 
-// Officer is an agency officer known to the local stack: the dev PKI issues
-// them a signing credential and notifications reach them.
-type Officer struct {
-	ID     string `json:"id"`
-	Name   string `json:"name"`
-	Agency string `json:"agency"`
-	Email  string `json:"email"`
-	Phone  string `json:"phone"`
-}
-
-func loadOfficers() ([]Officer, error) {
-	var f struct {
-		Officers []Officer `json:"officers"`
-	}
-	if err := json.Unmarshal(officersJSON, &f); err != nil {
-		return nil, fmt.Errorf("officers.json: %w", err)
-	}
-	return f.Officers, nil
-}
+// loadStaff reads the dev roster: the officers get a dev signing credential
+// and notifications, as a staff directory does on AWS.
+func loadStaff() (notify.StaffFile, error) { return notify.ParseStaff(officersJSON) }
 
 // Options configures a local stack.
 type Options struct {
@@ -103,13 +83,6 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	if o.Scans == nil {
-		lim := scan.DefaultLimits()
-		o.Scans = func(ctx context.Context, data []byte) (*scan.Result, error) {
-			return scan.SplitIsolated(ctx, data, lim)
-		}
-	}
-	api.DisableConfigDir()
 	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
@@ -133,12 +106,12 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 	if st.Bucket, err = blobs.OpenLocal(filepath.Join(o.DataDir, "blobs")); err != nil {
 		return nil, err
 	}
-	officers, err := loadOfficers()
+	staff, err := loadStaff()
 	if err != nil {
 		return nil, err
 	}
 	var pkiOfficers []pki.Officer
-	for _, of := range officers {
+	for _, of := range staff.Officers {
 		pkiOfficers = append(pkiOfficers, pki.Officer{ID: of.ID, Name: of.Name, Email: of.Email})
 	}
 	if st.PKI, err = pki.LoadOrCreate(filepath.Join(o.DataDir, "pki"), pki.Options{
@@ -152,28 +125,25 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 	st.Issuer = identity.NewIssuer(key, tokenIssuer, tokenAudience)
 	verifier := identity.NewVerifier(tokenIssuer, tokenAudience, &key.PublicKey)
 
-	catalog := procedure.Default()
-	st.Vault = vault.New(st.DB.Table(), st.Bucket, &vault.Options{Now: o.Now, Log: o.Log})
 	outbox := notify.NewOutbox(st.DB.Table())
-	signers, err := newSigning(st, outbox, officers, o)
+	signers, err := newSigning(st, outbox, staff, o)
 	if err != nil {
 		return nil, err
 	}
-	st.Dossiers, err = dossier.NewService(dossier.Config{
-		Records: st.DB.Table(), Blobs: st.Bucket, Queue: st.DB.Queue(), Catalog: catalog,
-		Calendar: calendar.Default(), Scans: o.Scans, Vault: st.Vault,
-		Signer: signers.results, Sealer: signers.sealer, Now: o.Now, Log: o.Log,
-	})
+	a, err := app.Build(ctx, app.Ports{Records: st.DB.Table(), Dossiers: st.Bucket, Vault: st.Bucket,
+		Queue: st.DB.Queue(), Signer: signers.results, Sealer: signers.sealer},
+		app.Options{Now: o.Now, Log: o.Log, Scans: o.Scans})
 	if err != nil {
 		return nil, err
 	}
-	notes, err := newNotifications(st, outbox, officers, o)
+	st.Dossiers, st.Vault = a.Dossiers, a.Vault
+	notes, err := newNotifications(st, a, outbox, staff, o)
 	if err != nil {
 		return nil, err
 	}
 	signers.background = append(signers.background, notes.background...)
 	apiHandler := sohoaapi.New(sohoaapi.Config{
-		Dossiers: st.Dossiers, Vault: st.Vault, Catalog: catalog,
+		Dossiers: st.Dossiers, Vault: st.Vault, Catalog: a.Catalog,
 		Auth:      sohoaapi.BearerAuth{Verifier: verifier, Now: o.Now},
 		Documents: sohoaapi.Printed{},
 		Signing:   signers.api, Verifier: signers.verifier, Results: signers.uploads,
@@ -182,7 +152,7 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 			IssueToken: func(a identity.Actor) (string, error) { return st.Issuer.Issue(a, o.Now(), 12*time.Hour) },
 			Outbox:     notes.outboxMessages,
 		},
-		Ready:   func(ctx context.Context) error { return st.ready(ctx) },
+		Ready:   a.Ready,
 		BaseURL: st.URL, Log: o.Log,
 	})
 	mux := http.NewServeMux()
@@ -206,9 +176,14 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 		st.workers.Add(1)
 		go func() {
 			defer st.workers.Done()
-			st.ingestWorker(wctx)
+			st.worker(wctx, dossier.TopicIngest, ingestVisibility, st.Dossiers.RunIngest)
 		}()
 	}
+	st.workers.Add(1)
+	go func() {
+		defer st.workers.Done()
+		st.worker(wctx, dossier.TopicSign, signVisibility, st.runSignJob)
+	}()
 	for _, bg := range signers.background {
 		st.workers.Add(1)
 		go func() {
@@ -218,13 +193,6 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 	}
 	go func() { st.served <- st.srv.Serve(ln) }()
 	return st, nil
-}
-
-func (st *Stack) ready(ctx context.Context) error {
-	if _, err := st.DB.Table().Get(ctx, "HEALTH", "HEALTH"); err != nil && !errs.Is(err, errs.NotFound) {
-		return err
-	}
-	return nil
 }
 
 // Shutdown stops accepting requests, lets in-flight requests and jobs finish
@@ -247,34 +215,42 @@ func (st *Stack) Shutdown(ctx context.Context) error {
 // than the slowest ingestion (SplitIsolated's own timeout plus storage).
 const ingestVisibility = 3 * time.Minute
 
-// ingestWorker takes ingest jobs until ctx is cancelled. A job in progress
-// when ctx is cancelled runs to completion (drain): its own context is not
-// derived from ctx.
-func (st *Stack) ingestWorker(ctx context.Context) {
+// signVisibility is how long a sign job stays invisible: a batch of 1,000
+// results finishes well within it; a worker killed mid-batch leaves it to
+// the next start, which resumes from the kept signature values.
+const signVisibility = 10 * time.Minute
+
+// worker takes messages of topic until ctx is cancelled and hands each to
+// handle. A message in progress when ctx is cancelled runs to completion
+// (drain): its own context is not derived from ctx. A failed message comes
+// back after a backoff that grows with its deliveries (or at once when the
+// handler says it was only early); after queue.MaxAttempts deliveries the
+// queue dead-letters it.
+func (st *Stack) worker(ctx context.Context, topic string, visibility time.Duration, handle func(context.Context, queue.Message) error) {
 	q := st.DB.Queue()
 	for ctx.Err() == nil {
-		msgs, err := q.Receive(ctx, dossier.TopicIngest, 1, ingestVisibility, 2*time.Second)
+		msgs, err := q.Receive(ctx, topic, 1, visibility, 2*time.Second)
 		if err != nil {
 			if ctx.Err() == nil {
-				st.log.Error("receive ingest job", "err", err)
+				st.log.Error("receive", "topic", topic, "err", err)
 				sleep(ctx, time.Second)
 			}
 			continue
 		}
 		for _, m := range msgs {
-			st.runJob(m)
+			st.run(topic, visibility, m, handle)
 		}
 	}
 }
 
-func (st *Stack) runJob(m queue.Message) {
+func (st *Stack) run(topic string, visibility time.Duration, m queue.Message, handle func(context.Context, queue.Message) error) {
 	q := st.DB.Queue()
-	jctx, cancel := context.WithTimeout(context.Background(), ingestVisibility-10*time.Second)
+	jctx, cancel := context.WithTimeout(context.Background(), visibility-10*time.Second)
 	defer cancel()
-	err := st.runIngest(jctx, m)
+	err := safely(func() error { return handle(jctx, m) })
 	if err == nil {
-		if err := q.Ack(context.Background(), dossier.TopicIngest, m.Receipt); err != nil {
-			st.log.Error("ack ingest job", "err", err)
+		if err := q.Ack(context.Background(), topic, m.Receipt); err != nil {
+			st.log.Error("ack", "topic", topic, "err", err)
 		}
 		return
 	}
@@ -282,23 +258,33 @@ func (st *Stack) runJob(m queue.Message) {
 	if dossier.IsRetryable(err) {
 		delay = 50 * time.Millisecond // the upload's save lands within milliseconds
 	} else {
-		st.log.Error("ingest job failed", "attempt", m.Attempts, "err", err)
+		st.log.Error("job failed", "topic", topic, "attempt", m.Attempts, "err", err)
 	}
-	if err := q.Release(context.Background(), dossier.TopicIngest, m.Receipt, delay); err != nil {
-		st.log.Error("release ingest job", "err", err)
+	if err := q.Release(context.Background(), topic, m.Receipt, delay); err != nil {
+		st.log.Error("release", "topic", topic, "err", err)
 	}
 }
 
-// runIngest runs one ingest job; a panic (the job reads an uploaded scan and
-// the PDFs made from it) fails that job, which the queue retries and then
-// dead-letters, and never stops the worker.
-func (st *Stack) runIngest(ctx context.Context, m queue.Message) (err error) {
+// safely runs f, turning a panic into an error for this one job: a bug
+// met by one file never takes the stack down.
+func safely(f func() error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("ingest job panicked: %v", r)
+			err = fmt.Errorf("panic: %v", r)
 		}
 	}()
-	return st.Dossiers.RunIngest(ctx, m)
+	return f()
+}
+
+// runSignJob is the local sign worker's handler: the one the signer
+// function runs on AWS.
+func (st *Stack) runSignJob(ctx context.Context, m queue.Message) error {
+	var msg dossier.SignJobMessage
+	if err := json.Unmarshal(m.Body, &msg); err != nil || msg.Job == "" {
+		st.log.Error("dropping a malformed sign job", "err", err)
+		return nil
+	}
+	return st.Dossiers.RunSignJob(ctx, msg)
 }
 
 func sleep(ctx context.Context, d time.Duration) {

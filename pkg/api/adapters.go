@@ -8,9 +8,9 @@ import (
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/identity"
 	"github.com/sohoa/sohoa/pkg/pades"
+	"github.com/sohoa/sohoa/pkg/pdfdoor"
 	"github.com/sohoa/sohoa/pkg/procedure"
 	"github.com/sohoa/sohoa/pkg/receipt"
-	"github.com/sohoa/sohoa/pkg/scan"
 	"github.com/sohoa/sohoa/pkg/separator"
 	"github.com/sohoa/sohoa/pkg/signing"
 )
@@ -56,14 +56,14 @@ func (v PadesVerifier) Verify(ctx context.Context, pdf []byte) (*VerifyReport, e
 }
 
 // IsolatedVerifier answers POST /v1/verify with pades.Verify run in the
-// isolated child process (scan.PDFDoor), so that no uploaded file can crash
+// isolated child process (pdfdoor.Door), so that no uploaded file can crash
 // or exhaust the server. The program's main must call
 // scan.RunChildIfRequested first.
 type IsolatedVerifier struct {
 	// Roots are the trust anchors.
 	Roots []*x509.Certificate
 	// Door runs the children (limits, how many at once). Required.
-	Door *scan.PDFDoor
+	Door *pdfdoor.Door
 }
 
 // Verify implements Verifier.
@@ -79,11 +79,11 @@ func (v IsolatedVerifier) Verify(ctx context.Context, pdf []byte) (*VerifyReport
 }
 
 // IsolatedResults checks uploaded results in the isolated child
-// (scan.PDFDoor.CheckResult): a result that could not be signed is refused
+// (pdfdoor.Door.CheckResult): a result that could not be signed is refused
 // at upload, with the reason.
 type IsolatedResults struct {
 	// Door runs the children (limits, how many at once). Required.
-	Door *scan.PDFDoor
+	Door *pdfdoor.Door
 }
 
 // CheckResult implements ResultChecker.
@@ -95,11 +95,12 @@ func (c IsolatedResults) CheckResult(ctx context.Context, pdf []byte) ([]byte, e
 }
 
 func reportOf(rep *pades.Report) *VerifyReport {
-	out := &VerifyReport{Valid: rep.Valid, Signatures: []SignatureReport{}}
+	out := &VerifyReport{Valid: rep.Valid, Signatures: []SignatureReport{}, Problems: rep.Problems}
 	for _, sg := range rep.Signatures {
 		out.Signatures = append(out.Signatures, SignatureReport{Signer: sg.Signer, SignedAt: sg.SignedAt,
 			Intact: sg.Intact, Trusted: sg.Trusted, Timestamped: sg.Timestamped, Valid: sg.Valid,
-			SubFilter: sg.SubFilter, Problems: sg.Problems})
+			SubFilter: sg.SubFilter, Problems: sg.Problems, Field: sg.Field, Level: sg.Level,
+			Revocation: sg.Revocation, Modifications: sg.ModifiedAfter})
 	}
 	return out
 }

@@ -8,7 +8,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
-	"github.com/sohoa/sohoa/pkg/localtest"
+	"github.com/sohoa/sohoa/pkg/testkit/localtest"
 	"io"
 	"log/slog"
 	"net/http"

@@ -364,11 +364,27 @@ func (s *Server) signBatch(w http.ResponseWriter, r *http.Request, a identity.Ac
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	out, err := s.c.Dossiers.SignBatch(r.Context(), a, in.DossierIDs, in.CredentialID, in.OTP)
+	j, err := s.c.Dossiers.StartSignBatch(r.Context(), a, in.DossierIDs, in.CredentialID, in.OTP)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"results": out})
+	w.Header().Set("Location", "/v1/agency/sign-jobs/"+j.ID)
+	writeJSON(w, http.StatusAccepted, signJobAnswer(j))
+	return nil
+}
+
+// signJobAnswer is a sign job as the API shows it: "job" is its ID.
+func signJobAnswer(j *dossier.SignJob) map[string]any {
+	return map[string]any{"job": j.ID, "status": j.Status, "done": j.Done, "total": j.Total,
+		"results": j.Results, "error": j.Error, "createdAt": j.CreatedAt, "updatedAt": j.UpdatedAt}
+}
+
+func (s *Server) getSignJob(w http.ResponseWriter, r *http.Request, a identity.Actor) error {
+	j, err := s.c.Dossiers.GetSignJob(r.Context(), a, r.PathValue("job"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, signJobAnswer(j))
 	return nil
 }
 

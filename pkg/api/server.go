@@ -54,6 +54,8 @@ type ResultChecker interface {
 type VerifyReport struct {
 	Valid      bool              `json:"valid"`
 	Signatures []SignatureReport `json:"signatures"`
+	// Problems that concern the whole file (also listed on each signature).
+	Problems []string `json:"problems,omitempty"`
 }
 
 // SignatureReport is one signature's verdict.
@@ -66,6 +68,14 @@ type SignatureReport struct {
 	Valid       bool      `json:"valid"`
 	SubFilter   string    `json:"subFilter,omitempty"`
 	Problems    []string  `json:"problems,omitempty"`
+	// Field is the signature field's name, Level the PAdES level reached.
+	Field string `json:"field,omitempty"`
+	Level string `json:"level,omitempty"`
+	// Revocation of the signer's certificate: "good", "revoked", "unknown" or "none".
+	Revocation string `json:"revocation,omitempty"`
+	// Modifications names what later revisions changed that this signature
+	// does not allow.
+	Modifications []string `json:"modifications,omitempty"`
 }
 
 // Documents renders the printable PDFs: separator sheets and receipts.
@@ -219,6 +229,7 @@ func (s *Server) register() {
 	s.handle("POST", "/v1/signing/credentials/{cred}/otp", s.sendOTP)
 	s.handle("POST", "/v1/dossiers/{id}/result/sign", s.signResult)
 	s.handle("POST", "/v1/agency/sign-batch", s.signBatch)
+	s.handle("GET", "/v1/agency/sign-jobs/{job}", s.getSignJob)
 	// Vault.
 	s.handle("GET", "/v1/vault/documents", s.listDocuments)
 	s.handle("GET", "/v1/vault/documents/{doc}", s.getDocument)
@@ -245,6 +256,9 @@ func (s *Server) register() {
 }
 
 func (s *Server) health(w http.ResponseWriter, r *http.Request) error {
+	if err := s.c.Dossiers.Ready(); err != nil {
+		return errs.Wrap(errs.Unavailable, err, "not ready")
+	}
 	if s.c.Ready != nil {
 		if err := s.c.Ready(r.Context()); err != nil {
 			return errs.Wrap(errs.Unavailable, err, "not ready")

@@ -195,8 +195,29 @@ func LoadYears(r io.Reader) ([]Year, error) {
 }
 
 // Covers reports whether the calendar has holiday data for t's year; outside
-// it only weekends are skipped, so callers should warn.
+// it only weekends are skipped, so due dates there would be wrong.
 func (c *Calendar) Covers(t time.Time) bool { return c.years[t.In(c.loc).Year()] }
+
+// Horizon is how far ahead of today the holiday data must reach: the longest
+// processing time in the catalog is a few weeks of working days, and the
+// operators need time to load next year's official calendar (published by the
+// Ministry of Home Affairs each autumn). CheckHorizon fails this long before the
+// data runs out, so no due date is ever computed past it silently.
+const Horizon = 120 * 24 * time.Hour
+
+// CheckHorizon returns an Unavailable error unless the holiday data covers
+// every day from now to now+Horizon. Stacks call it at start-up and in their
+// readiness check.
+func (c *Calendar) CheckHorizon(now time.Time) error {
+	for _, t := range []time.Time{now, now.Add(Horizon)} {
+		if !c.Covers(t) {
+			return errs.E(errs.Unavailable,
+				"calendar: no public-holiday data for %d (due dates from %s on would be wrong); load that year's official calendar",
+				t.In(c.loc).Year(), time.Date(t.In(c.loc).Year(), 1, 1, 0, 0, 0, 0, c.loc).Format(time.DateOnly))
+		}
+	}
+	return nil
+}
 
 // IsWorkingDay reports whether the Vietnamese civil date of t is a working day.
 func (c *Calendar) IsWorkingDay(t time.Time) bool {

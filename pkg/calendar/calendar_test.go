@@ -288,3 +288,34 @@ func BenchmarkDue(b *testing.B) {
 		c.Due(received, 15)
 	}
 }
+
+// TestCheckHorizon: the stack refuses to compute due dates well before the
+// built-in holiday data runs out, and says which year to load.
+func TestCheckHorizon(t *testing.T) {
+	c := Default()
+	ict := Location()
+	tests := []struct {
+		name string
+		now  time.Time
+		ok   bool
+	}{
+		{"start of the data", time.Date(2026, 1, 1, 0, 0, 0, 0, ict), true},
+		{"today's tests", time.Date(2026, 11, 30, 9, 0, 0, 0, ict), true},
+		{"horizon still inside 2027", time.Date(2027, 9, 2, 9, 0, 0, 0, ict), true},
+		{"horizon reaches 2028", time.Date(2027, 9, 4, 9, 0, 0, 0, ict), false},
+		{"last day of the data", time.Date(2027, 12, 31, 9, 0, 0, 0, ict), false},
+		{"after the data", time.Date(2028, 1, 1, 9, 0, 0, 0, ict), false},
+		{"before the data", time.Date(2025, 12, 31, 9, 0, 0, 0, ict), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := c.CheckHorizon(tt.now)
+			if (err == nil) != tt.ok {
+				t.Fatalf("CheckHorizon(%v) = %v, want ok=%v", tt.now, err, tt.ok)
+			}
+			if err != nil && !strings.Contains(err.Error(), "load that year") {
+				t.Fatalf("error %q does not say what to do", err)
+			}
+		})
+	}
+}

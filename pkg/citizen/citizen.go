@@ -14,6 +14,8 @@
 package citizen
 
 import (
+	"github.com/sohoa/sohoa/pkg/calendar"
+
 	"fmt"
 	"strings"
 	"time"
@@ -67,9 +69,6 @@ type ID struct {
 // does not leak; use Raw for the digits.
 func (id ID) String() string { return Mask(id.Raw) }
 
-// vnZone is Vietnam's fixed UTC+7 offset (no daylight saving since 1975).
-var vnZone = time.FixedZone("ICT", 7*3600)
-
 // Parse parses a 12-digit personal identification number, refusing a year of
 // birth after the current year. Leading and trailing spaces are ignored.
 func Parse(s string) (ID, error) { return ParseAt(s, time.Now()) }
@@ -103,7 +102,7 @@ func ParseAt(s string, now time.Time) (ID, error) {
 	}
 	cg := int(s[3] - '0')
 	year := 1900 + 100*(cg/2) + int(s[4]-'0')*10 + int(s[5]-'0')
-	if now.In(vnZone).Year() < year {
+	if now.In(calendar.Location()).Year() < year {
 		return ID{}, errs.FieldError(Field,
 			"Năm sinh %d (chữ số thứ 4 đến 6) ở trong tương lai / the birth year %d (digits 4 to 6) is in the future", year, year)
 	}

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/sohoa/sohoa/pkg/errs"
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
 )
 
 // Config configures a Client.
@@ -63,7 +65,7 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Dialect == "" {
 		cfg.Dialect = "2"
 	}
-	if cfg.Dialect != "2" && cfg.Dialect != specV1 {
+	if cfg.Dialect != "2" && cfg.Dialect != SpecV1 {
 		return nil, errs.FieldError("Dialect", "unknown CSC dialect %q", cfg.Dialect)
 	}
 	if cfg.Retries < 0 {
@@ -81,14 +83,14 @@ func New(cfg Config) (*Client, error) {
 	return &Client{cfg: cfg, hc: hc}, nil
 }
 
-func (c *Client) v1() bool { return c.cfg.Dialect == specV1 }
+func (c *Client) v1() bool { return c.cfg.Dialect == SpecV1 }
 
 // errorFor maps a CSC error answer to an errs kind: a wrong, expired or used
 // OTP/PIN/SAD is Forbidden; an unknown credential is NotFound; a bad request
 // is Invalid; authentication failures and everything the provider cannot do
 // right now are Unavailable (the officer can only retry later).
 func errorFor(status int, body []byte, method string) error {
-	var e apiError
+	var e APIError
 	if json.Unmarshal(body, &e) != nil || e.Error == "" {
 		return errs.E(errs.Unavailable, "the signing service answered HTTP %d to %s without a CSC error", status, method)
 	}
@@ -187,11 +189,11 @@ func (c *Client) post(ctx context.Context, u, ctype string, body []byte, bearer 
 		return 0, nil, err
 	}
 	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	b, err := io.ReadAll(io.LimitReader(resp.Body, MaxBody+1))
 	if err != nil {
 		return 0, nil, err
 	}
-	if len(b) > maxBody {
+	if len(b) > MaxBody {
 		return 0, nil, errors.New("answer too large")
 	}
 	return resp.StatusCode, b, nil
@@ -210,27 +212,37 @@ func (c *Client) accessToken(ctx context.Context) (string, error) {
 	if c.token != "" && time.Now().Before(c.expires) {
 		return c.token, nil
 	}
-	var (
-		status int
-		body   []byte
-		err    error
-	)
-	switch {
-	case c.cfg.ClientID != "":
-		form := url.Values{"grant_type": {"client_credentials"}}
-		status, body, err = c.post(ctx, c.cfg.TokenURL, "application/x-www-form-urlencoded", []byte(form.Encode()), "", &[2]string{c.cfg.ClientID, c.cfg.ClientSecret})
-	case c.cfg.Username != "":
-		status, body, err = c.post(ctx, c.cfg.BaseURL+"/auth/login", "application/json", []byte(`{"rememberMe":false}`), "", &[2]string{c.cfg.Username, c.cfg.Password})
-	default:
+	if c.cfg.ClientID != "" {
+		// OAuth 2.0 client credentials (RFC 6749 §4.4), the CSC API's
+		// oauth2client service authentication.
+		cc := clientcredentials.Config{ClientID: c.cfg.ClientID, ClientSecret: c.cfg.ClientSecret,
+			TokenURL: c.cfg.TokenURL, AuthStyle: oauth2.AuthStyleInHeader}
+		t, err := cc.Token(context.WithValue(ctx, oauth2.HTTPClient, c.hc))
+		var re *oauth2.RetrieveError
+		switch {
+		case errors.As(err, &re) && re.Response != nil:
+			return "", errorFor(re.Response.StatusCode, re.Body, "login")
+		case err != nil:
+			return "", errs.Wrap(errs.Unavailable, err, "the signing service is unreachable (login)")
+		}
+		c.token, c.expires = t.AccessToken, time.Now().Add(time.Hour*9/10)
+		if !t.Expiry.IsZero() {
+			c.expires = time.Now().Add(time.Until(t.Expiry) * 9 / 10)
+		}
+		return c.token, nil
+	}
+	if c.cfg.Username == "" {
 		return "", nil // no service authentication configured
 	}
+	// The CSC API's own "basic" service authentication (auth/login).
+	status, body, err := c.post(ctx, c.cfg.BaseURL+"/auth/login", "application/json", []byte(`{"rememberMe":false}`), "", &[2]string{c.cfg.Username, c.cfg.Password})
 	if err != nil {
 		return "", errs.Wrap(errs.Unavailable, err, "the signing service is unreachable (login)")
 	}
 	if status != http.StatusOK {
 		return "", errorFor(status, body, "login")
 	}
-	var t tokenResponse
+	var t TokenResponse
 	if err := json.Unmarshal(body, &t); err != nil || t.AccessToken == "" {
 		return "", errs.E(errs.Unavailable, "the signing service answered the login with garbage")
 	}
@@ -267,8 +279,8 @@ func (c *Client) Info(ctx context.Context) (*Info, error) {
 
 // ListCredentials returns the credential IDs of userID.
 func (c *Client) ListCredentials(ctx context.Context, userID string) ([]string, error) {
-	var out listResponse
-	if err := c.call(ctx, "credentials/list", listRequest{UserID: userID}, &out, true); err != nil {
+	var out ListResponse
+	if err := c.call(ctx, "credentials/list", ListRequest{UserID: userID}, &out, true); err != nil {
 		return nil, err
 	}
 	return out.CredentialIDs, nil
@@ -291,7 +303,7 @@ type Credential struct {
 // CredentialInfo returns the credential's chain, key algorithms, SCAL and multisign.
 func (c *Client) CredentialInfo(ctx context.Context, credentialID string) (*Credential, error) {
 	var ci CredentialInfo
-	if err := c.call(ctx, "credentials/info", credentialRequest{CredentialID: credentialID, Certificates: "chain", CertInfo: true, AuthInfo: true}, &ci, true); err != nil {
+	if err := c.call(ctx, "credentials/info", CredentialRequest{CredentialID: credentialID, Certificates: "chain", CertInfo: true, AuthInfo: true}, &ci, true); err != nil {
 		return nil, err
 	}
 	out := &Credential{ID: credentialID, KeyAlgos: ci.Key.Algo, SCAL: ci.SCAL, Multisign: ci.Multisign, Raw: ci}
@@ -320,27 +332,27 @@ func (c *Client) CredentialInfo(ctx context.Context, credentialID string) (*Cred
 
 // SendOTP asks the provider to send the credential's owner a one-time password.
 func (c *Client) SendOTP(ctx context.Context, credentialID string) error {
-	return c.call(ctx, "credentials/sendOTP", credentialRequest{CredentialID: credentialID}, nil, false)
+	return c.call(ctx, "credentials/sendOTP", CredentialRequest{CredentialID: credentialID}, nil, false)
 }
 
 // Authorize exchanges an OTP and/or PIN for a SAD covering exactly hashes
 // (SHA-256 digests; SCAL2 binds the SAD to them). A wrong or used OTP is
 // errs.Forbidden.
 func (c *Client) Authorize(ctx context.Context, credentialID string, hashes [][]byte, otp, pin string) (string, error) {
-	req := authorizeRequest{CredentialID: credentialID, NumSignatures: len(hashes)}
+	req := AuthorizeRequest{CredentialID: credentialID, NumSignatures: len(hashes)}
 	enc := b64All(hashes)
 	if c.v1() {
 		req.Hash, req.OTP, req.PIN = enc, otp, pin
 	} else {
 		req.Hashes, req.HashAlgorithmOID = enc, OIDSHA256
 		if otp != "" {
-			req.AuthData = append(req.AuthData, authData{ID: "OTP", Value: otp})
+			req.AuthData = append(req.AuthData, AuthData{ID: "OTP", Value: otp})
 		}
 		if pin != "" {
-			req.AuthData = append(req.AuthData, authData{ID: "PIN", Value: pin})
+			req.AuthData = append(req.AuthData, AuthData{ID: "PIN", Value: pin})
 		}
 	}
-	var out authorizeResponse
+	var out AuthorizeResponse
 	if err := c.call(ctx, "credentials/authorize", req, &out, false); err != nil {
 		return "", err
 	}
@@ -353,13 +365,13 @@ func (c *Client) Authorize(ctx context.Context, credentialID string, hashes [][]
 // SignHash signs several SHA-256 digests in one call and returns the
 // signatures in the same order. signAlgo is an OID such as OIDECDSASHA256.
 func (c *Client) SignHash(ctx context.Context, credentialID, sad string, hashes [][]byte, signAlgo string) ([][]byte, error) {
-	req := signHashRequest{CredentialID: credentialID, SAD: sad, SignAlgo: signAlgo}
+	req := SignHashRequest{CredentialID: credentialID, SAD: sad, SignAlgo: signAlgo}
 	if c.v1() {
 		req.Hash, req.HashAlgo = b64All(hashes), OIDSHA256
 	} else {
 		req.Hashes, req.HashAlgorithmOID = b64All(hashes), OIDSHA256
 	}
-	var out signHashResponse
+	var out SignHashResponse
 	if err := c.call(ctx, "signatures/signHash", req, &out, false); err != nil {
 		return nil, err
 	}

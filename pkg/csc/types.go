@@ -1,8 +1,7 @@
 // Package csc speaks the Cloud Signature Consortium API (v2.0, with the
-// v1.0.4.0 field names as a dialect): a Client for remote signing providers
-// and a local Server that plays such a provider for the local stack and for
-// tests, with the dev PKI's officer keys, OTPs sent through a callback and
-// single-use signature activation data (SAD) bound to hashes.
+// v1.0.4.0 field names as a dialect) as a client of remote signing providers;
+// its exported request and response types are the wire format, shared with
+// the local provider in pkg/dev/cscserver.
 //
 // It is not a PDF package: it signs hashes. pkg/signing joins it with pkg/pades.
 package csc
@@ -15,10 +14,10 @@ const (
 	OIDSHA256RSA    = "1.2.840.113549.1.1.11"
 	OIDECPublicKey  = "1.2.840.10045.2.1"
 	OIDP256         = "1.2.840.10045.3.1.7"
-	specV2          = "2.0.0.2"
-	specV1          = "1.0.4.0"
-	maxBody         = 1 << 20
-	maxHashesPerSAD = 1000
+	SpecV2          = "2.0.0.2"
+	SpecV1          = "1.0.4.0"
+	MaxBody         = 1 << 20
+	MaxHashesPerSAD = 1000
 )
 
 // Info is the answer of the info method.
@@ -79,18 +78,18 @@ type CredentialInfo struct {
 	} `json:"OTP,omitempty"`
 }
 
-type authData struct {
+type AuthData struct {
 	ID    string `json:"id"`
 	Value string `json:"value"`
 }
 
-// authorizeRequest carries both dialects' field names.
-type authorizeRequest struct {
+// AuthorizeRequest carries both dialects' field names.
+type AuthorizeRequest struct {
 	CredentialID     string     `json:"credentialID"`
 	NumSignatures    int        `json:"numSignatures"`
 	Hashes           []string   `json:"hashes,omitempty"`           // v2
 	HashAlgorithmOID string     `json:"hashAlgorithmOID,omitempty"` // v2
-	AuthData         []authData `json:"authData,omitempty"`         // v2
+	AuthData         []AuthData `json:"AuthData,omitempty"`         // v2
 	Hash             []string   `json:"hash,omitempty"`             // v1
 	OTP              string     `json:"OTP,omitempty"`              // v1
 	PIN              string     `json:"PIN,omitempty"`              // v1
@@ -98,12 +97,12 @@ type authorizeRequest struct {
 	ClientData       string     `json:"clientData,omitempty"`
 }
 
-type authorizeResponse struct {
+type AuthorizeResponse struct {
 	SAD       string `json:"SAD"`
 	ExpiresIn int    `json:"expiresIn,omitempty"`
 }
 
-type signHashRequest struct {
+type SignHashRequest struct {
 	CredentialID     string   `json:"credentialID"`
 	SAD              string   `json:"SAD"`
 	Hashes           []string `json:"hashes,omitempty"`           // v2
@@ -116,34 +115,34 @@ type signHashRequest struct {
 	ClientData       string   `json:"clientData,omitempty"`
 }
 
-type signHashResponse struct {
+type SignHashResponse struct {
 	Signatures []string `json:"signatures"`
 }
 
-type listRequest struct {
+type ListRequest struct {
 	UserID       string `json:"userID,omitempty"`
 	Certificates string `json:"certificates,omitempty"`
 	MaxResults   int    `json:"maxResults,omitempty"`
 }
 
-type listResponse struct {
+type ListResponse struct {
 	CredentialIDs []string `json:"credentialIDs"`
 }
 
-type credentialRequest struct {
+type CredentialRequest struct {
 	CredentialID string `json:"credentialID"`
 	Certificates string `json:"certificates,omitempty"`
 	CertInfo     bool   `json:"certInfo,omitempty"`
 	AuthInfo     bool   `json:"authInfo,omitempty"`
 }
 
-// apiError is the CSC error body.
-type apiError struct {
+// APIError is the CSC error body.
+type APIError struct {
 	Error       string `json:"error"`
 	Description string `json:"error_description,omitempty"`
 }
 
-type tokenResponse struct {
+type TokenResponse struct {
 	AccessToken string `json:"access_token"`
 	TokenType   string `json:"token_type,omitempty"`
 	ExpiresIn   int    `json:"expires_in"`

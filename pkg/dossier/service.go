@@ -38,6 +38,9 @@ type Calendar interface {
 	// DueWithPauses is Due with the clock stopped during pauses (supplement
 	// requests); ok is false while the last pause is open.
 	DueWithPauses(received time.Time, workingDays int, pauses []calendar.Interval) (due time.Time, ok bool)
+	// CheckHorizon fails when the holiday data does not reach far enough
+	// past now for due dates to be right.
+	CheckHorizon(now time.Time) error
 }
 
 // Vault is what the dossier service needs of the citizen's vault.
@@ -111,7 +114,8 @@ type Service struct {
 	st store
 }
 
-// NewService returns a Service; it fails if a required dependency is missing.
+// NewService returns a Service; it fails if a required dependency is missing
+// or the calendar's holiday data does not reach calendar.Horizon past today.
 func NewService(c Config) (*Service, error) {
 	if c.Records == nil || c.Blobs == nil || c.Queue == nil || c.Catalog == nil || c.Calendar == nil || c.Scans == nil {
 		return nil, fmt.Errorf("dossier: Records, Blobs, Queue, Catalog, Calendar and Scans are required")
@@ -135,7 +139,13 @@ func NewService(c Config) (*Service, error) {
 	if c.MaxResultBytes == 0 {
 		c.MaxResultBytes = 50 << 20
 	}
-	return &Service{c: c, st: store{t: c.Records}}, nil
+	s := &Service{c: c, st: store{t: c.Records}}
+	// Fail at start-up, months before the holiday data runs out, rather than
+	// ever compute a due date past it.
+	if err := s.Ready(); err != nil {
+		return nil, fmt.Errorf("dossier: %w", err)
+	}
+	return s, nil
 }
 
 // CreateInput is what the postal clerk enters at the counter.
@@ -177,6 +187,9 @@ func (s *Service) Create(ctx context.Context, a identity.Actor, in CreateInput) 
 		return nil, errs.FieldError("postOffice", "cần tên bưu cục tiếp nhận / the receiving post office is required")
 	}
 	now := s.c.Now().UTC()
+	if err := s.c.Calendar.CheckHorizon(now); err != nil {
+		return nil, err
+	}
 	seq, err := s.st.nextSeq(ctx, p.Agency, now)
 	if err != nil {
 		return nil, err
@@ -347,6 +360,11 @@ func (s *Service) PostalReturn(ctx context.Context, a identity.Actor, id, waybil
 		return nil
 	})
 }
+
+// Ready reports whether the service can compute right due dates now: the
+// holiday calendar must reach calendar.Horizon past today. Stacks call it at
+// start-up and from their readiness check.
+func (s *Service) Ready() error { return s.c.Calendar.CheckHorizon(s.c.Now()) }
 
 // Load returns a dossier without an access check, for the system's own
 // consumers (notifications, statistics); never expose it to a caller.

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"github.com/sohoa/sohoa/pkg/localtest"
+	"github.com/sohoa/sohoa/pkg/testkit/localtest"
 	"log/slog"
 	"strings"
 	"sync"
@@ -49,10 +49,12 @@ func newEnv(t *testing.T) *env {
 	b := localtest.Bucket(t)
 	e := &env{q: db.Queue(), blobs: b, now: time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)} // Monday 09:00 in Hanoi
 	now := func() time.Time { return e.now }
-	e.v = vault.New(db.Table(), b, &vault.Options{Now: now})
+	// One clock judges every record: the table expires items by the test's.
+	tbl := db.Table().WithClock(now)
+	e.v = vault.New(tbl, b, &vault.Options{Now: now})
 	lim := scan.DefaultLimits()
 	e.cfg = dossier.Config{
-		Records: db.Table(), Blobs: b, Queue: db.Queue(), Catalog: procedure.Default(), Calendar: calendar.Default(),
+		Records: tbl, Blobs: b, Queue: db.Queue(), Catalog: procedure.Default(), Calendar: calendar.Default(),
 		Scans: func(ctx context.Context, data []byte) (*scan.Result, error) { return scan.Split(ctx, data, lim) },
 		Vault: e.v, Now: now, Log: slog.New(slog.DiscardHandler),
 	}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/sohoa/sohoa/pkg/calendar"
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/records"
 )
@@ -17,12 +18,19 @@ import (
 //	GSI1 AGENCY#<agency>#<status>  <dueAt>#<id>          the agency's queue, earliest due first
 //	GSI2 CODE#<code>         META                        lookup by code (tracking)
 //	PK SEQ#<agency>#<yyMMdd> SK SEQ                      daily sequence of dossier codes
-//	PK EVENTS#<yyyyMMdd>     SK <at>#<id>#<n>            status-change events (outbox; the stream on AWS)
+//	PK EVENTS#ALL            SK <at>#<id>#<n>            status-change events (outbox; the stream on AWS)
 const (
-	skMeta      = "META"
-	eventsTTL   = 30 * 24 * time.Hour
-	eventPrefix = "EVENTS#"
+	skMeta    = "META"
+	eventsTTL = 30 * 24 * time.Hour
 )
+
+// EventsPK is the partition of the status-change events (StatusChanged) the
+// store writes with each change: the outbox the local relay reads in order,
+// and on AWS the items the table's stream filter passes to the notify
+// function. One partition: a few hundred events a day per province is far
+// from DynamoDB's per-partition limits, and one key keeps the relay a single
+// ordered query.
+const EventsPK = "EVENTS#ALL"
 
 func dossierPK(id string) string { return "DOSSIER#" + id }
 
@@ -147,7 +155,7 @@ func eventItem(d *Dossier, i int) (records.Item, error) {
 		return records.Item{}, err
 	}
 	return records.Item{
-		PK:        eventPrefix + "ALL",
+		PK:        EventsPK,
 		SK:        h.At.UTC().Format("20060102T150405.000000000Z") + "#" + d.ID + "#" + strconv.Itoa(i),
 		ExpiresAt: h.At.Add(eventsTTL),
 		Data:      data,
@@ -158,7 +166,7 @@ func eventItem(d *Dossier, i int) (records.Item, error) {
 // for the local day of at, using a conditional counter so that two clerks never get
 // the same number.
 func (s store) nextSeq(ctx context.Context, agency string, at time.Time) (int, error) {
-	pk := "SEQ#" + agency + "#" + at.In(vnZone).Format("060102")
+	pk := "SEQ#" + agency + "#" + at.In(calendar.Location()).Format("060102")
 	for attempt := 0; attempt < 20; attempt++ {
 		cur, err := s.t.Get(ctx, pk, "SEQ")
 		var n int

@@ -1,6 +1,10 @@
 package identity
 
 import (
+	"crypto/x509"
+
+	"github.com/golang-jwt/jwt/v5"
+
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -29,6 +33,13 @@ func TestVerify(t *testing.T) {
 	noAgency, _ := iss.Issue(Actor{Subject: "x", Role: Officer}, now, time.Hour)
 	parts := strings.Split(good, ".")
 	tampered := parts[0] + "." + b64([]byte(`{"sub":"cb01","role":"auditor","iss":"sohoa-local","aud":"sohoa","exp":9999999999}`)) + "." + parts[2]
+	// Algorithm confusion: "none", and HS256 keyed with the public key's bytes.
+	unsigned := b64([]byte(`{"alg":"none","typ":"JWT","kid":"`+KeyID(&key.PublicKey)+`"}`)) + "." + parts[1] + "."
+	pub, _ := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	hs := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"sub": "cb01", "role": "agency_officer", "agency": "000.00.01.H29",
+		"iss": "sohoa-local", "aud": "sohoa", "exp": now.Add(time.Hour).Unix()})
+	hs.Header["kid"] = KeyID(&key.PublicKey)
+	hmacToken, _ := hs.SignedString(pub)
 
 	tests := []struct {
 		name  string
@@ -41,6 +52,8 @@ func TestVerify(t *testing.T) {
 		{"wrong audience", wrongAud, false},
 		{"officer without agency", noAgency, false},
 		{"tampered claims", tampered, false},
+		{"alg none", unsigned, false},
+		{"HS256 with the public key", hmacToken, false},
 		{"empty", "", false},
 		{"garbage", "a.b.c", false},
 		{"huge", strings.Repeat("a", maxTokenBytes+1), false},

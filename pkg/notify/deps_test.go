@@ -22,7 +22,7 @@ func TestNoAWSInDomain(t *testing.T) {
 		t.Fatalf("go list gave %d packages; expected the standard library at least", len(deps))
 	}
 	for _, p := range deps {
-		if strings.HasPrefix(p, "github.com/aws/") || strings.HasPrefix(p, "github.com/sohoa/sohoa/pkg/sqlite") || strings.HasPrefix(p, "github.com/sohoa/sohoa/pkg/dynamo") {
+		if strings.HasPrefix(p, "github.com/aws/") || strings.HasPrefix(p, "github.com/sohoa/sohoa/pkg/local/sqlite") || strings.HasPrefix(p, "github.com/sohoa/sohoa/pkg/aws/dynamo") {
 			t.Errorf("a domain package depends on %s", p)
 		}
 	}

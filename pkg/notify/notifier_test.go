@@ -15,8 +15,8 @@ import (
 
 	"github.com/sohoa/sohoa/pkg/dossier"
 	"github.com/sohoa/sohoa/pkg/errs"
+	"github.com/sohoa/sohoa/pkg/local/sqlite"
 	"github.com/sohoa/sohoa/pkg/records"
-	"github.com/sohoa/sohoa/pkg/sqlite"
 )
 
 func openDB(t testing.TB) *sqlite.DB {

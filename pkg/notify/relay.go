@@ -35,10 +35,7 @@ func Fanout(hs ...Handler) Handler {
 //
 //	PK EVENTS#ALL      SK <at>#<dossierId>#<seq>   dossier.StatusChanged (written by pkg/dossier)
 //	PK RELAY#<name>    SK CURSOR                   the SK of the last event handed over
-const (
-	eventsPK = "EVENTS#ALL"
-	skCursor = "CURSOR"
-)
+const skCursor = "CURSOR"
 
 // RelayOptions tunes a Relay; nil or zero fields take the defaults.
 type RelayOptions struct {
@@ -135,7 +132,7 @@ func (r *Relay) Pass(ctx context.Context) (int, error) {
 	upTo := r.o.Now().Add(-r.o.Settle).UTC().Format(timeKey)
 	total := 0
 	for {
-		q := records.Query{PK: eventsPK, SKFrom: last, SKTo: upTo, Limit: r.o.Batch + 1}
+		q := records.Query{PK: dossier.EventsPK, SKFrom: last, SKTo: upTo, Limit: r.o.Batch + 1}
 		if last == "" {
 			q.SKFrom = " " // below every timestamp
 		}

@@ -15,10 +15,10 @@ import (
 	"github.com/sohoa/sohoa/pkg/calendar"
 	"github.com/sohoa/sohoa/pkg/dossier"
 	"github.com/sohoa/sohoa/pkg/identity"
+	"github.com/sohoa/sohoa/pkg/local/sqlite"
 	"github.com/sohoa/sohoa/pkg/procedure"
 	"github.com/sohoa/sohoa/pkg/records"
 	"github.com/sohoa/sohoa/pkg/scan"
-	"github.com/sohoa/sohoa/pkg/sqlite"
 )
 
 // createDossiers opens n dossiers with the real dossier service, one minute
@@ -154,7 +154,7 @@ func TestRelaySkipsUndecodable(t *testing.T) {
 	db := openDB(t)
 	ctx := context.Background()
 	for i, data := range []string{`{"dossierId":"a","status":"RECEIVED"}`, `not json`, `{"dossierId":"b","status":"RECEIVED"}`} {
-		it := records.Item{PK: eventsPK, SK: t0.Add(time.Duration(i)*time.Second).Format(timeKey) + "#x#0", Data: []byte(data)}
+		it := records.Item{PK: dossier.EventsPK, SK: t0.Add(time.Duration(i)*time.Second).Format(timeKey) + "#x#0", Data: []byte(data)}
 		if _, err := db.Table().Put(ctx, it); err != nil {
 			t.Fatal(err)
 		}

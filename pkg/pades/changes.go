@@ -1,125 +1,901 @@
 package pades
 
 import (
-	"context"
+	"bytes"
+	"encoding/hex"
 	"fmt"
 	"sort"
+	"strconv"
+	"strings"
 
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 )
 
-// changesAfter compares the revision that ends at end with the whole file and
-// lists the changes that an approval signature does not allow: anything but
-// new objects, the catalog's AcroForm/DSS/Extensions entries, a page's
-// /Annots, the AcroForm's /Fields and /SigFlags, the DSS, and arrays that only
-// grew (ISO 32000-1 §12.8.2.2 with DocMDP P=2 semantics, plus PAdES DSS).
-func (v *verifier) changesAfter(ctx context.Context, end int64) []string {
-	old, err := parse(ctx, v.pdf[:end])
+// Modification analysis: what changed between a signed revision and the
+// whole file, judged on the resolved object graphs of both, object by object
+// from the trailer's /Root. A change is allowed only by where the object sits
+// in the signed revision (its role there), never by what a new object says
+// about itself. The rules follow ISO 32000-1 §12.8.2.2 (DocMDP) and PAdES
+// (ETSI EN 319 142-1 §5.4): always allowed are the DSS, document time stamps
+// and new signature fields with their widgets (not when DocMDP P=1); form
+// filling needs a DocMDP certification with P≥2 and annotations P=3. An
+// approval signature without DocMDP allows no form filling and no annotations.
+
+const (
+	maxGraphObjects = 200_000 // objects walked per revision
+	maxValueDepth   = 64      // nesting of direct values
+	maxReported     = 20      // changes listed
+)
+
+type graph struct {
+	x   *model.XRefTable
+	raw []byte
+}
+
+func (g *graph) entry(n int) *model.XRefTableEntry {
+	e, ok := g.x.Table[n]
+	if !ok || e == nil || e.Free || e.Object == nil {
+		return nil
+	}
+	return e
+}
+
+func genOf(e *model.XRefTableEntry) int {
+	if e == nil || e.Generation == nil {
+		return 0
+	}
+	return *e.Generation
+}
+
+func (g *graph) obj(n int) types.Object {
+	e := g.entry(n)
+	if e == nil {
+		return nil
+	}
+	o, err := g.x.Dereference(*types.NewIndirectRef(n, genOf(e)))
 	if err != nil {
-		return []string{"the signed revision cannot be read: " + err.Error()}
+		return nil
 	}
-	var changes []string
-	nums := make([]int, 0, len(v.x.Table))
-	for n := range v.x.Table {
-		nums = append(nums, n)
-	}
-	sort.Ints(nums)
-	for _, n := range nums {
-		e := v.x.Table[n]
-		if n == 0 || e == nil || e.Free || e.Object == nil {
-			continue
-		}
-		oe, ok := old.Table[n]
-		if !ok || oe == nil || oe.Free || oe.Object == nil {
-			continue // a new object
-		}
-		if equalObjects(oe.Object, e.Object) {
-			continue
-		}
-		// Objects inside object streams are decoded lazily: judge the values.
-		oo, ook := resolveLazy(oe.Object)
-		no, nok := resolveLazy(e.Object)
-		if !ook || !nok || !allowedChange(oo, no) {
-			changes = append(changes, fmt.Sprintf("object %d (%s)", n, kind(e.Object)))
-		}
-		if len(changes) > 20 {
-			break
-		}
-	}
-	return changes
+	return o
 }
 
-func kind(o types.Object) string {
-	switch t := o.(type) {
-	case types.Dict:
-		if n, ok := t["Type"].(types.Name); ok {
-			return string(n)
-		}
-		return "dictionary"
-	case types.StreamDict:
-		if n, ok := t.Dict["Type"].(types.Name); ok {
-			return string(n) + " stream"
-		}
-		return "stream"
-	case types.Array:
-		return "array"
-	}
-	return fmt.Sprintf("%T", o)
-}
-
-func allowedChange(oldObj, newObj types.Object) bool {
-	switch nv := newObj.(type) {
-	case types.StreamDict:
-		t, _ := nv.Dict["Type"].(types.Name)
-		return t == "XRef" || t == "ObjStm"
-	case types.Array:
-		ov, ok := oldObj.(types.Array)
-		if !ok || len(ov) > len(nv) {
-			return false
-		}
-		for i := range ov {
-			if !equalObjects(ov[i], nv[i]) {
-				return false
-			}
-		}
-		return true
-	case types.Dict:
-		od, ok := oldObj.(types.Dict)
+func (g *graph) res(o types.Object) types.Object {
+	for i := 0; i < 8; i++ {
+		r, ok := o.(types.IndirectRef)
 		if !ok {
+			return o
+		}
+		o = g.obj(r.ObjectNumber.Value())
+	}
+	return nil
+}
+
+func (g *graph) dict(o types.Object) types.Dict {
+	switch d := g.res(o).(type) {
+	case types.Dict:
+		return d
+	case types.StreamDict:
+		return d.Dict
+	}
+	return nil
+}
+
+func (g *graph) arr(o types.Object) types.Array {
+	a, _ := g.res(o).(types.Array)
+	return a
+}
+
+func (g *graph) name(d types.Dict, key string) string {
+	n, _ := g.res(d[key]).(types.Name)
+	return string(n)
+}
+
+// streamBytes returns a stream's encoded data.
+func (g *graph) streamBytes(sd types.StreamDict) []byte {
+	if sd.Raw != nil {
+		return sd.Raw
+	}
+	if sd.StreamLength == nil || sd.StreamOffset <= 0 {
+		return nil
+	}
+	s, e := sd.StreamOffset, sd.StreamOffset+*sd.StreamLength
+	if s < 0 || e > int64(len(g.raw)) || e < s {
+		return nil
+	}
+	return g.raw[s:e]
+}
+
+func refNum(o types.Object) (int, bool) {
+	r, ok := o.(types.IndirectRef)
+	if !ok {
+		return 0, false
+	}
+	return r.ObjectNumber.Value(), true
+}
+
+func numVal(o types.Object) (float64, bool) {
+	switch v := o.(type) {
+	case types.Integer:
+		return float64(v), true
+	case types.Float:
+		return float64(v), true
+	}
+	return 0, false
+}
+
+func strVal(o types.Object) ([]byte, bool) {
+	switch v := o.(type) {
+	case types.StringLiteral:
+		b, err := types.Unescape(string(v))
+		return b, err == nil
+	case types.HexLiteral:
+		s := strings.Join(strings.Fields(string(v)), "")
+		if len(s)%2 == 1 {
+			s += "0"
+		}
+		b, err := hex.DecodeString(s)
+		return b, err == nil
+	}
+	return nil, false
+}
+
+// equal compares two values semantically: numbers as numbers, strings by
+// their bytes, references by object and generation number (the objects they
+// point to are compared on their own), streams by dictionary and data.
+func equal(ga, gb *graph, a, b types.Object, depth int) bool {
+	if depth > maxValueDepth {
+		return false
+	}
+	if x, ok := numVal(a); ok {
+		y, ok := numVal(b)
+		return ok && x == y
+	}
+	if x, ok := strVal(a); ok {
+		y, ok := strVal(b)
+		return ok && bytes.Equal(x, y)
+	}
+	switch x := a.(type) {
+	case nil:
+		return b == nil
+	case types.Name:
+		y, ok := b.(types.Name)
+		return ok && x == y
+	case types.Boolean:
+		y, ok := b.(types.Boolean)
+		return ok && x == y
+	case types.IndirectRef:
+		y, ok := b.(types.IndirectRef)
+		return ok && x.ObjectNumber == y.ObjectNumber && x.GenerationNumber == y.GenerationNumber
+	case types.Array:
+		y, ok := b.(types.Array)
+		if !ok || len(x) != len(y) {
 			return false
 		}
-		var free map[string]bool
-		t, _ := nv["Type"].(types.Name)
-		switch {
-		case t == "Catalog":
-			free = map[string]bool{"AcroForm": true, "DSS": true, "Extensions": true}
-		case t == "Page":
-			free = map[string]bool{"Annots": true}
-		case t == "DSS":
-			return true
-		case nv["Fields"] != nil:
-			free = map[string]bool{"Fields": true, "SigFlags": true}
-		default:
-			return false
-		}
-		keys := map[string]bool{}
-		for k := range od {
-			keys[k] = true
-		}
-		for k := range nv {
-			keys[k] = true
-		}
-		for k := range keys {
-			if free[k] {
-				continue
-			}
-			a, aok := od[k]
-			b, bok := nv[k]
-			if aok != bok || (aok && !equalObjects(a, b)) {
+		for i := range x {
+			if !equal(ga, gb, x[i], y[i], depth+1) {
 				return false
 			}
 		}
 		return true
+	case types.Dict:
+		y, ok := b.(types.Dict)
+		return ok && dictEqual(ga, gb, x, y, depth, nil)
+	case types.StreamDict:
+		y, ok := b.(types.StreamDict)
+		return ok && dictEqual(ga, gb, x.Dict, y.Dict, depth, map[string]bool{"Length": true}) &&
+			bytes.Equal(ga.streamBytes(x), gb.streamBytes(y))
+	}
+	return a.PDFString() == b.PDFString()
+}
+
+func dictEqual(ga, gb *graph, x, y types.Dict, depth int, skip map[string]bool) bool {
+	for k, v := range x {
+		if skip[k] {
+			continue
+		}
+		if !equal(ga, gb, v, y[k], depth+1) {
+			return false
+		}
+	}
+	for k, v := range y {
+		if _, ok := x[k]; !ok && !skip[k] && v != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// diffKeys lists the keys whose values differ.
+func diffKeys(ga, gb *graph, x, y types.Dict) []string {
+	var out []string
+	for k, v := range x {
+		if !equal(ga, gb, v, y[k], 0) {
+			out = append(out, k)
+		}
+	}
+	for k, v := range y {
+		if _, ok := x[k]; !ok && v != nil {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+type objStatus int
+
+const (
+	stSame objStatus = iota
+	stChanged
+	stNew     // not in the signed revision, or redefined with another generation
+	stDeleted // in the signed revision, free or missing now
+)
+
+type edge struct {
+	from int // -1: the trailer
+	path string
+}
+
+// analysis compares the signed revision (old) with the whole file (cur).
+type analysis struct {
+	old, cur *graph
+	perm     int // DocMDP P of the signed revision; 0 when there is no certification
+	changes  []string
+	seen     map[string]bool
+
+	status map[int]objStatus
+	path   map[int]string // first path from /Root in cur
+	edges  map[int][]edge
+
+	// Roles in the signed revision.
+	catalog     int
+	pages       map[int]int // page object → page number (1-based)
+	pageNodes   map[int]bool
+	acroForm    int
+	arrays      map[int]string // indirect arrays that may only grow: "Annots", "Fields"
+	fields      map[int]fieldInfo
+	annots      map[int]bool // annotations on pages, widgets included
+	dss         map[int]bool
+	locks       []fieldLock
+	newWidgets  map[int]bool // widgets of signature fields added after signing
+	newSigDicts map[int]bool
+}
+
+// fieldLocks records the FieldMDP locks of a signature of the signed
+// revision (ISO 32000-1 §12.8.2.4): Action All, or Include/Exclude a list of
+// fully qualified field names.
+func (a *analysis) fieldLocks(sd types.Dict) {
+	for _, ref := range a.old.arr(sd["Reference"]) {
+		rd := a.old.dict(ref)
+		if rd == nil || a.old.name(rd, "TransformMethod") != "FieldMDP" {
+			continue
+		}
+		tp := a.old.dict(rd["TransformParams"])
+		if tp == nil {
+			continue
+		}
+		names := map[string]bool{}
+		for _, f := range a.old.arr(tp["Fields"]) {
+			names[decodeText(a.old.res(f))] = true
+		}
+		a.locks = append(a.locks, fieldLock{action: a.old.name(tp, "Action"), names: names})
+	}
+}
+
+type fieldLock struct {
+	action string
+	names  map[string]bool
+}
+
+func (a *analysis) locked(name string) bool {
+	for _, l := range a.locks {
+		switch l.action {
+		case "All":
+			return true
+		case "Include":
+			if l.names[name] {
+				return true
+			}
+		case "Exclude":
+			if !l.names[name] {
+				return true
+			}
+		}
 	}
 	return false
+}
+
+type fieldInfo struct {
+	name   string
+	sig    bool
+	signed bool
+}
+
+func (a *analysis) forbid(format string, args ...any) {
+	m := fmt.Sprintf(format, args...)
+	if a.seen[m] || len(a.changes) >= maxReported {
+		return
+	}
+	a.seen[m] = true
+	a.changes = append(a.changes, m)
+}
+
+func (a *analysis) where(n int) string {
+	if p := a.path[n]; p != "" {
+		return fmt.Sprintf("object %d (%s)", n, p)
+	}
+	return fmt.Sprintf("object %d", n)
+}
+
+// modifications returns the changes from old to cur that the signed revision
+// does not allow, each named; empty means none.
+func modifications(old, cur *graph) []string {
+	a := &analysis{
+		old: old, cur: cur, seen: map[string]bool{},
+		status: map[int]objStatus{}, path: map[int]string{}, edges: map[int][]edge{},
+		pages: map[int]int{}, pageNodes: map[int]bool{}, arrays: map[int]string{},
+		fields: map[int]fieldInfo{}, annots: map[int]bool{}, dss: map[int]bool{},
+		newWidgets: map[int]bool{}, newSigDicts: map[int]bool{},
+	}
+	if old.x.Root == nil || cur.x.Root == nil {
+		return []string{"the document has no catalog"}
+	}
+	a.catalog = old.x.Root.ObjectNumber.Value()
+	if cur.x.Root.ObjectNumber.Value() != a.catalog || cur.x.Root.GenerationNumber != old.x.Root.GenerationNumber {
+		a.forbid("the document catalog was replaced (/Root is now object %d, was %d)", cur.x.Root.ObjectNumber.Value(), a.catalog)
+		return a.changes
+	}
+	a.roles()
+	if !a.walk() {
+		return a.changes
+	}
+	a.classify()
+	a.checkCatalog()
+	all := a.sortedStatus()
+	// Field lists first: they decide which new widgets are legitimate on pages.
+	for _, st := range all {
+		if st.s == stChanged && a.arrays[st.n] == "Fields" {
+			a.checkChanged(st.n)
+		}
+	}
+	for _, st := range all {
+		switch {
+		case st.s == stChanged && a.arrays[st.n] != "Fields":
+			a.checkChanged(st.n)
+		case st.s == stNew, st.s == stDeleted:
+			a.checkNew(st.n, st.s)
+		}
+	}
+	return a.changes
+}
+
+type numStatus struct {
+	n int
+	s objStatus
+}
+
+func (a *analysis) sortedStatus() []numStatus {
+	out := make([]numStatus, 0, len(a.status))
+	for n, s := range a.status {
+		out = append(out, numStatus{n, s})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].n < out[j].n })
+	return out
+}
+
+// roles records what the structural objects of the signed revision are.
+func (a *analysis) roles() {
+	g := a.old
+	cat := g.dict(*g.x.Root)
+	if cat == nil {
+		return
+	}
+	// Page tree.
+	count := 0
+	var pages func(o types.Object, depth int)
+	pages = func(o types.Object, depth int) {
+		n, ok := refNum(o)
+		if !ok || depth > maxValueDepth || count > maxGraphObjects || a.pageNodes[n] || a.pages[n] > 0 {
+			return
+		}
+		count++
+		d := g.dict(o)
+		if d == nil {
+			return
+		}
+		if kids, ok := g.res(d["Kids"]).(types.Array); ok {
+			a.pageNodes[n] = true
+			for _, k := range kids {
+				pages(k, depth+1)
+			}
+			return
+		}
+		a.pages[n] = len(a.pages) + 1
+		if r, ok := refNum(d["Annots"]); ok {
+			a.arrays[r] = "Annots"
+		}
+		for _, an := range g.arr(d["Annots"]) {
+			if r, ok := refNum(an); ok {
+				a.annots[r] = true
+			}
+		}
+	}
+	pages(cat["Pages"], 0)
+	// Form fields.
+	sigDicts := map[int]bool{}
+	defer func() { a.perm = docMDP(g, cat, sigDicts) }()
+	if r, ok := refNum(cat["AcroForm"]); ok {
+		a.acroForm = r
+	}
+	if af := g.dict(cat["AcroForm"]); af != nil {
+		if r, ok := refNum(af["Fields"]); ok {
+			a.arrays[r] = "Fields"
+		}
+		var walk func(arr types.Array, ft, prefix string, depth int)
+		walk = func(arr types.Array, ft, prefix string, depth int) {
+			for _, f := range arr {
+				n, ok := refNum(f)
+				if !ok || depth > 16 || count > maxGraphObjects {
+					continue
+				}
+				if _, done := a.fields[n]; done {
+					continue
+				}
+				count++
+				d := g.dict(f)
+				if d == nil {
+					continue
+				}
+				fft := ft
+				if t := g.name(d, "FT"); t != "" {
+					fft = t
+				}
+				name := decodeText(g.res(d["T"]))
+				if prefix != "" && name != "" {
+					name = prefix + "." + name
+				} else if name == "" {
+					name = prefix
+				}
+				a.fields[n] = fieldInfo{name: name, sig: fft == "Sig", signed: fft == "Sig" && g.dict(d["V"]) != nil}
+				if vn, ok := refNum(d["V"]); ok && fft == "Sig" {
+					sigDicts[vn] = true
+					a.fieldLocks(g.dict(d["V"]))
+				}
+				if r, ok := refNum(d["Kids"]); ok {
+					a.arrays[r] = "Kids"
+				}
+				walk(g.arr(d["Kids"]), fft, name, depth+1)
+			}
+		}
+		walk(g.arr(af["Fields"]), "", "", 0)
+	}
+	// Everything under the DSS may change.
+	if _, ok := refNum(cat["DSS"]); ok || cat["DSS"] != nil {
+		var walk func(o types.Object, depth int)
+		walk = func(o types.Object, depth int) {
+			if depth > maxValueDepth || count > maxGraphObjects {
+				return
+			}
+			switch v := o.(type) {
+			case types.IndirectRef:
+				n := v.ObjectNumber.Value()
+				if a.dss[n] {
+					return
+				}
+				a.dss[n] = true
+				count++
+				walk(g.obj(n), depth+1)
+			case types.Dict:
+				for _, x := range v {
+					walk(x, depth+1)
+				}
+			case types.Array:
+				for _, x := range v {
+					walk(x, depth+1)
+				}
+			}
+		}
+		walk(cat["DSS"], 0)
+	}
+}
+
+// docMDP returns the P value of the certification signature's DocMDP
+// transform (default 2), or 0 without certification. The certification must
+// be the value of a signature field (sigDicts): a /Perms entry pointing at a
+// dictionary no field holds grants nothing.
+func docMDP(g *graph, cat types.Dict, sigDicts map[int]bool) int {
+	perms := g.dict(cat["Perms"])
+	if perms == nil {
+		return 0
+	}
+	sn, ok := refNum(perms["DocMDP"])
+	sd := g.dict(perms["DocMDP"])
+	if !ok || sd == nil || !sigDicts[sn] {
+		return 0
+	}
+	for _, ref := range g.arr(sd["Reference"]) {
+		rd := g.dict(ref)
+		if rd == nil || g.name(rd, "TransformMethod") != "DocMDP" {
+			continue
+		}
+		p := 2
+		if tp := g.dict(rd["TransformParams"]); tp != nil {
+			if v, ok := g.res(tp["P"]).(types.Integer); ok && v >= 1 && v <= 3 {
+				p = int(v)
+			}
+		}
+		return p
+	}
+	return 0
+}
+
+// walk visits every object reachable from cur's /Root and records its first
+// path and every edge into it.
+func (a *analysis) walk() bool {
+	g := a.cur
+	root := g.x.Root.ObjectNumber.Value()
+	a.path[root] = "/Root"
+	a.edges[root] = []edge{{from: -1, path: "/Root"}}
+	queue := []int{root}
+	visited := map[int]bool{root: true}
+	for len(queue) > 0 {
+		n := queue[0]
+		queue = queue[1:]
+		if len(visited) > maxGraphObjects {
+			a.forbid("the document has more than %d objects to check", maxGraphObjects)
+			return false
+		}
+		o := g.obj(n)
+		if sd, ok := o.(types.StreamDict); ok {
+			o = sd.Dict
+		}
+		var tooDeep bool
+		var visit func(v types.Object, p string, depth int)
+		visit = func(v types.Object, p string, depth int) {
+			if depth > maxValueDepth {
+				tooDeep = true
+				return
+			}
+			switch x := v.(type) {
+			case types.IndirectRef:
+				m := x.ObjectNumber.Value()
+				full := a.path[n] + p
+				if len(full) > 200 {
+					full = full[:200] + "…"
+				}
+				a.edges[m] = append(a.edges[m], edge{from: n, path: p})
+				if !visited[m] {
+					visited[m] = true
+					a.path[m] = full
+					queue = append(queue, m)
+				}
+			case types.Dict:
+				for _, k := range sortedKeys(x) {
+					// /Parent and /P point back up the trees; walking them adds nothing but cycles.
+					visit(x[k], p+"/"+k, depth+1)
+				}
+			case types.Array:
+				for i, e := range x {
+					visit(e, p+"["+strconv.Itoa(i)+"]", depth+1)
+				}
+			}
+		}
+		visit(o, "", 0)
+		if tooDeep {
+			a.forbid("%s is nested more than %d levels deep", a.where(n), maxValueDepth)
+		}
+	}
+	for n := range visited {
+		a.status[n] = stSame
+	}
+	return true
+}
+
+func sortedKeys(d types.Dict) []string {
+	ks := make([]string, 0, len(d))
+	for k := range d {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// classify compares each reachable object with the signed revision's.
+func (a *analysis) classify() {
+	for n := range a.status {
+		oe, ce := a.old.entry(n), a.cur.entry(n)
+		switch {
+		case ce == nil && oe != nil:
+			a.status[n] = stDeleted
+		case ce == nil:
+			a.status[n] = stSame // a dangling reference in both: null in both
+		case oe == nil || genOf(oe) != genOf(ce):
+			a.status[n] = stNew
+		case isXRefOrObjStm(a.old.obj(n)):
+			a.status[n] = stNew // an old cross-reference or object stream container reused
+		case equal(a.old, a.cur, a.old.obj(n), a.cur.obj(n), 0):
+			a.status[n] = stSame
+		default:
+			a.status[n] = stChanged
+		}
+	}
+}
+
+func isXRefOrObjStm(o types.Object) bool {
+	sd, ok := o.(types.StreamDict)
+	if !ok {
+		return false
+	}
+	t, _ := sd.Dict["Type"].(types.Name)
+	return t == "XRef" || t == "ObjStm"
+}
+
+// checkCatalog judges the catalog, the AcroForm and the page-level changes
+// first: they decide which new signature widgets are legitimate.
+func (a *analysis) checkCatalog() {
+	oc, nc := a.old.dict(*a.old.x.Root), a.cur.dict(*a.cur.x.Root)
+	if oc == nil || nc == nil {
+		a.forbid("the document catalog cannot be read")
+		return
+	}
+	for _, k := range diffKeys(a.old, a.cur, oc, nc) {
+		switch k {
+		case "DSS", "Extensions":
+		case "AcroForm":
+			// Judged below on the resolved dictionaries.
+		default:
+			a.forbid("the document catalog's /%s was changed after signing", k)
+		}
+	}
+	oaf, naf := a.old.dict(oc["AcroForm"]), a.cur.dict(nc["AcroForm"])
+	if oaf != nil && naf == nil {
+		a.forbid("the form (/AcroForm) was removed after signing")
+		return
+	}
+	if naf == nil {
+		return
+	}
+	if oaf == nil {
+		oaf = types.Dict{}
+	} else if r, ok := refNum(nc["AcroForm"]); ok && a.acroForm != 0 && r != a.acroForm {
+		a.forbid("the form (/AcroForm) was replaced by object %d after signing", r)
+	}
+	for _, k := range diffKeys(a.old, a.cur, oaf, naf) {
+		switch k {
+		case "Fields":
+			a.grown("the form's field list", a.old.arr(oaf["Fields"]), a.cur.arr(naf["Fields"]), a.newField)
+		case "SigFlags", "DR":
+		case "NeedAppearances":
+			if a.perm < 2 {
+				a.forbid("the form's /NeedAppearances was changed after signing")
+			}
+		default:
+			a.forbid("the form's /%s was changed after signing", k)
+		}
+	}
+}
+
+// grown checks that arr only gained elements and judges each new one.
+func (a *analysis) grown(what string, old, cur types.Array, judge func(types.Object)) {
+	have := map[string]int{}
+	for _, e := range cur {
+		have[e.PDFString()]++
+	}
+	for _, e := range old {
+		if have[e.PDFString()] == 0 {
+			a.forbid("%s lost an element (%s) after signing", what, e.PDFString())
+			continue
+		}
+		have[e.PDFString()]--
+	}
+	was := map[string]int{}
+	for _, e := range old {
+		was[e.PDFString()]++
+	}
+	for _, e := range cur {
+		if was[e.PDFString()] > 0 {
+			was[e.PDFString()]--
+			continue
+		}
+		judge(e)
+	}
+}
+
+// newField judges a field added to the form: only a signature field, whose
+// value (if any) is a new signature dictionary and whose widgets are new.
+func (a *analysis) newField(f types.Object) {
+	n, ok := refNum(f)
+	if !ok || a.status[n] != stNew {
+		a.forbid("a form field that is not a new object (%s) was added to the form after signing", f.PDFString())
+		return
+	}
+	d := a.cur.dict(f)
+	if d == nil || a.cur.name(d, "FT") != "Sig" {
+		a.forbid("a form field that is not a signature field (object %d) was added after signing", n)
+		return
+	}
+	v := a.cur.dict(d["V"])
+	if v != nil {
+		vn, ok := refNum(d["V"])
+		if !ok || a.status[vn] != stNew {
+			a.forbid("the new signature field (object %d) reuses a signature dictionary of the signed revision", n)
+		} else {
+			a.newSigDicts[vn] = true
+		}
+	}
+	if a.perm == 1 && (v == nil || a.cur.name(v, "Type") != "DocTimeStamp") {
+		a.forbid("a signature field (object %d) was added although the certification allows no changes (DocMDP P=1)", n)
+	}
+	widgets := []types.Object{f}
+	if kids := a.cur.arr(d["Kids"]); len(kids) > 0 {
+		widgets = kids
+	}
+	for _, w := range widgets {
+		wn, ok := refNum(w)
+		if !ok || a.status[wn] != stNew {
+			a.forbid("the new signature field (object %d) uses a widget of the signed revision", n)
+			continue
+		}
+		wd := a.cur.dict(w)
+		if wd == nil {
+			continue
+		}
+		if v == nil && visible(a.cur, wd) {
+			a.forbid("an unsigned signature field with a visible appearance (object %d) was added after signing", wn)
+			continue
+		}
+		a.newWidgets[wn] = true
+	}
+}
+
+// visible reports whether a widget can show anything: a non-empty /Rect and
+// neither Hidden nor NoView.
+func visible(g *graph, w types.Dict) bool {
+	if f, ok := g.res(w["F"]).(types.Integer); ok && f&(2|32) != 0 {
+		return false
+	}
+	r := g.arr(w["Rect"])
+	if len(r) != 4 {
+		return false
+	}
+	var v [4]float64
+	for i, e := range r {
+		v[i], _ = numVal(g.res(e))
+	}
+	return v[0] != v[2] && v[1] != v[3]
+}
+
+// newAnnot judges an annotation added to a page.
+func (a *analysis) newAnnot(page int) func(types.Object) {
+	return func(o types.Object) {
+		n, ok := refNum(o)
+		if ok && a.newWidgets[n] {
+			return
+		}
+		sub := a.cur.name(a.cur.dict(o), "Subtype")
+		if a.perm == 3 && ok && a.status[n] == stNew && sub != "Widget" {
+			return
+		}
+		if sub == "" {
+			sub = "unknown"
+		}
+		a.forbid("an annotation (/Subtype /%s, %s) was added to page %d after signing", sub, o.PDFString(), page)
+	}
+}
+
+// checkChanged judges an object of the signed revision whose value changed,
+// by its role in the signed revision.
+func (a *analysis) checkChanged(n int) {
+	oo, co := a.old.obj(n), a.cur.obj(n)
+	od, _ := oo.(types.Dict)
+	cd, _ := co.(types.Dict)
+	switch {
+	case n == a.catalog, n == a.acroForm && od != nil && cd != nil:
+		return // checkCatalog
+	case a.dss[n]:
+		return
+	case a.arrays[n] != "":
+		oa, _ := oo.(types.Array)
+		ca, ok := co.(types.Array)
+		if !ok {
+			a.forbid("%s, an array of the signed revision, was replaced by another kind of object", a.where(n))
+			return
+		}
+		judge := func(o types.Object) { a.forbid("%s gained an element (%s) after signing", a.where(n), o.PDFString()) }
+		switch a.arrays[n] {
+		case "Fields":
+			judge = a.newField
+		case "Annots":
+			judge = a.newAnnot(a.pageOfAnnots(n))
+		}
+		a.grown(a.where(n), oa, ca, judge)
+		return
+	}
+	if od == nil || cd == nil {
+		a.forbid("%s was changed after signing", a.where(n))
+		return
+	}
+	keys := diffKeys(a.old, a.cur, od, cd)
+	if p := a.pages[n]; p > 0 {
+		for _, k := range keys {
+			if k == "Annots" {
+				a.grown(fmt.Sprintf("page %d's annotations", p), a.old.arr(od["Annots"]), a.cur.arr(cd["Annots"]), a.newAnnot(p))
+				continue
+			}
+			a.forbid("page %d's /%s was changed after signing", p, k)
+		}
+		return
+	}
+	f, isField := a.fields[n]
+	allowed := map[string]bool{}
+	switch {
+	case isField && f.sig && !f.signed && a.perm != 1:
+		allowed = map[string]bool{"V": true, "AP": true, "AS": true, "Lock": true, "SV": true}
+	case isField && !f.sig && a.perm >= 2 && !a.locked(f.name):
+		allowed = map[string]bool{"V": true, "AP": true, "AS": true}
+	case !isField && a.annots[n] && a.perm >= 2 && a.cur.name(cd, "Subtype") == "Widget" && a.name(od, "Subtype") == "Widget":
+		allowed = map[string]bool{"AP": true, "AS": true}
+	case !isField && a.annots[n] && a.perm == 3:
+		for _, k := range keys {
+			allowed[k] = k != "Subtype" && k != "Parent" && k != "FT"
+		}
+	}
+	for _, k := range keys {
+		if allowed[k] {
+			if k == "V" && isField && f.sig {
+				vn, ok := refNum(cd["V"])
+				if !ok || a.status[vn] != stNew {
+					a.forbid("signature field %q was given a signature dictionary of the signed revision", f.name)
+				} else {
+					a.newSigDicts[vn] = true
+				}
+			}
+			continue
+		}
+		switch {
+		case isField && a.locked(f.name):
+			a.forbid("form field %q, locked by a signature (FieldMDP), was changed after signing (/%s)", f.name, k)
+		case isField:
+			a.forbid("form field %q: /%s was changed after signing", f.name, k)
+		case a.annots[n]:
+			a.forbid("annotation %s: /%s was changed after signing", a.where(n), k)
+		default:
+			a.forbid("%s was changed after signing (/%s)", a.where(n), k)
+		}
+	}
+}
+
+func (a *analysis) name(d types.Dict, key string) string { return a.old.name(d, key) }
+
+func (a *analysis) pageOfAnnots(arr int) int {
+	for p, num := range a.pages {
+		if r, ok := refNum(a.old.dict(*types.NewIndirectRef(p, 0))["Annots"]); ok && r == arr {
+			return num
+		}
+	}
+	return 0
+}
+
+// checkNew judges an object that is new, regenerated or deleted: the signed
+// revision may not point at it. Objects of the signed revision that did not
+// change keep exactly what they referenced when they were signed.
+func (a *analysis) checkNew(n int, st objStatus) {
+	for _, e := range a.edges[n] {
+		if e.from < 0 || a.status[e.from] != stSame {
+			continue
+		}
+		oe, ce := a.old.entry(n), a.cur.entry(n)
+		switch {
+		case st == stDeleted:
+			a.forbid("%s, used by the signed revision, was deleted (freed) after signing", a.where(n))
+		case oe != nil && genOf(oe) != genOf(ce):
+			a.forbid("%s was redefined with generation %d after signing (was %d)", a.where(n), genOf(ce), genOf(oe))
+		case oe != nil:
+			a.forbid("%s, a cross-reference or object stream of the signed revision, was redefined as content after signing", a.where(n))
+		default:
+			a.forbid("%s, referenced by the signed revision from object %d, was defined only after signing", a.where(n), e.from)
+		}
+		return
+	}
 }

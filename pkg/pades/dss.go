@@ -30,7 +30,14 @@ func (p *Prepared) addDSS(ctx context.Context, signed []byte, tsaCerts []*x509.C
 		if issuer == nil {
 			return nil, errs.E(errs.Invalid, "the issuer of %q is not in the chain", c.Subject.CommonName)
 		}
-		o, err := fetchOCSP(ctx, hc, p.opts.Revocation, c, issuer)
+		// The signer's status is asked now, after the signature time stamp,
+		// never taken from the cache: an answer from before the time stamp
+		// does not say the certificate was good when it signed.
+		cache := p.opts.Revocation
+		if c.Equal(p.opts.Chain[0]) {
+			cache = nil
+		}
+		o, err := fetchOCSP(ctx, hc, cache, c, issuer)
 		if err != nil {
 			return nil, err
 		}

@@ -4,10 +4,10 @@ import (
 	"os"
 	"testing"
 
-	"github.com/sohoa/sohoa/pkg/scan"
+	"github.com/sohoa/sohoa/pkg/pdfdoor"
 )
 
 func TestMain(m *testing.M) {
-	scan.RunChildIfRequested() // the corpus test reads files through the isolated door first
+	pdfdoor.RunChildIfRequested() // the corpus test reads files through the isolated door first
 	os.Exit(m.Run())
 }

@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sohoa/sohoa/pkg/dev/pki"
 	"github.com/sohoa/sohoa/pkg/pades"
 	"github.com/sohoa/sohoa/pkg/pades/padestest"
-	"github.com/sohoa/sohoa/pkg/pki"
 )
 
 // env is a dev PKI served on loopback.

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -153,6 +154,26 @@ func readXRef(ctx context.Context, pdf []byte) (*model.XRefTable, error) {
 		return nil, errs.Wrap(errs.Unprocessable, err, "the PDF's page tree cannot be read: %v", err)
 	}
 	return x, nil
+}
+
+var (
+	eofRE       = regexp.MustCompile(`%%EOF(\r\n|\r|\n)?`)
+	structureRE = regexp.MustCompile(`\d+\s+\d+\s+obj\b|\bxref\b|\btrailer\b|\bstartxref\b`)
+)
+
+// splitTrailing separates what follows the last %%EOF (and its end of line)
+// from the document. Such bytes add no revision when they hold no PDF
+// structure: a mail gateway's footer, padding with NULs. structure reports
+// bytes that look like objects, a cross-reference section or a trailer,
+// which some readers would take for a revision.
+func splitTrailing(pdf []byte) (doc, trailing []byte, structure bool) {
+	locs := eofRE.FindAllIndex(pdf[max(0, len(pdf)-(1<<20)):], -1)
+	if len(locs) == 0 {
+		return pdf, nil, false
+	}
+	end := max(0, len(pdf)-(1<<20)) + locs[len(locs)-1][1]
+	doc, trailing = pdf[:end], pdf[end:]
+	return doc, trailing, structureRE.Match(trailing)
 }
 
 func readDocument(ctx context.Context, pdf []byte, maxSize int64) (*document, error) {

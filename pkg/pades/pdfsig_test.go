@@ -8,7 +8,7 @@ import (
 
 	"github.com/sohoa/sohoa/pkg/pades"
 	"github.com/sohoa/sohoa/pkg/pades/padestest"
-	"github.com/sohoa/sohoa/pkg/pdftool"
+	"github.com/sohoa/sohoa/pkg/testkit/pdftool"
 )
 
 // TestPdfsig checks our signatures with a verifier we did not write:

@@ -197,7 +197,7 @@ func Prepare(ctx context.Context, pdf []byte, o Options) (p *Prepared, err error
 	if doc.hasSignatures() {
 		// The self-check after embedding must tell what our update changed
 		// for them from what the document already was.
-		rep, err := Verify(ctx, pdf, VerifyOptions{Roots: o.roots(), MaxSize: o.MaxSize})
+		rep, err := Verify(ctx, pdf, VerifyOptions{Roots: o.roots(), MaxSize: o.MaxSize, Offline: true})
 		if err != nil {
 			return nil, err
 		}
@@ -270,7 +270,7 @@ func (p *Prepared) Embed(ctx context.Context, signature []byte) (out []byte, err
 			return nil, err
 		}
 	}
-	rep, err := Verify(ctx, out, VerifyOptions{Roots: p.opts.roots(), MaxSize: p.opts.MaxSize + 8<<20})
+	rep, err := Verify(ctx, out, VerifyOptions{Roots: p.opts.roots(), MaxSize: p.opts.MaxSize + 8<<20, Offline: true})
 	if err != nil {
 		return nil, errs.Wrap(errs.Internal, err, "the signed PDF cannot be read back")
 	}

@@ -3,15 +3,17 @@ package pades
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
 	"fmt"
+	"hash"
+	"net/http"
 	"regexp"
 	"strconv"
 	"time"
 
-	"github.com/digitorus/timestamp"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 	"golang.org/x/crypto/ocsp"
@@ -24,6 +26,8 @@ type VerifyOptions struct {
 	// Roots are the trust anchors. Nil trusts nothing: signatures can be
 	// intact but never trusted.
 	Roots *x509.CertPool
+	// TSARoots are the trust anchors of time-stamping authorities (nil: Roots).
+	TSARoots *x509.CertPool
 	// Time is the validation time for signatures without a trusted time
 	// stamp (default now).
 	Time time.Time
@@ -33,6 +37,12 @@ type VerifyOptions struct {
 	Timeout time.Duration
 	// MaxSignatures bounds how many signatures are checked (default 50).
 	MaxSignatures int
+	// HTTPClient asks OCSP responders and CRL servers when the file carries
+	// no revocation data for a signer (nil: a client with a 5 s timeout).
+	HTTPClient *http.Client
+	// Offline skips those questions: such a signer's revocation is "unknown"
+	// and the signature not valid.
+	Offline bool
 }
 
 // Report is the result of Verify.
@@ -41,6 +51,12 @@ type Report struct {
 	Valid bool `json:"valid"`
 	// Signatures lists the signatures in the order of their signed revisions.
 	Signatures []Signature `json:"signatures"`
+	// IgnoredTrailingBytes counts bytes after the last %%EOF that add no
+	// revision (a mail gateway's footer, padding); they are not signed and
+	// not read.
+	IgnoredTrailingBytes int `json:"ignoredTrailingBytes,omitempty"`
+	// Problems that concern the whole file rather than one signature.
+	Problems []string `json:"problems,omitempty"`
 }
 
 // Signature is the verification of one signature.
@@ -54,28 +70,35 @@ type Signature struct {
 	// SignedAt is the time-stamp time when there is a valid time stamp,
 	// else the claimed signing time (/M), else zero.
 	SignedAt time.Time `json:"signedAt"`
-	// Intact: the signed byte ranges hash to the signed digest and the
-	// signature value matches the signing certificate.
+	// Intact: the signed byte ranges hash to the signed digest, the
+	// signature value matches the signing certificate, and the byte range
+	// binds this signature to its revision (starts at 0, excludes exactly
+	// this signature's /Contents, ends at the revision's %%EOF).
 	Intact bool `json:"intact"`
-	// Trusted: the signing certificate chains to a trust anchor, valid at SignedAt.
+	// Trusted: the signing certificate chains to a trust anchor, valid at
+	// SignedAt, with a key usage for signing documents.
 	Trusted bool `json:"trusted"`
 	// Timestamped: a signature time stamp over this signature is present,
-	// intact and issued by a trusted TSA.
+	// intact and signed by a trusted TSA (or this is a document time stamp).
 	Timestamped bool `json:"timestamped"`
-	// Valid: intact, trusted, not revoked, no disallowed changes after signing,
-	// and the time stamp (if any) valid.
+	// Valid: intact, trusted, revocation "good", no disallowed changes after
+	// signing, and the time stamp (if any) valid.
 	Valid bool `json:"valid"`
 	// SubFilter is the signature dictionary's /SubFilter.
 	SubFilter string `json:"subFilter"`
 	// Level is the PAdES baseline level reached ("B-B", "B-T", "B-LT"), or
 	// empty for a signature that is not PAdES.
 	Level string `json:"level,omitempty"`
-	// Revocation is "good" or "revoked" from embedded OCSP data (DSS), or
-	// "missing" when none is embedded for the signer.
+	// Revocation of the signing certificate at SignedAt: "good" or "revoked"
+	// from the file's DSS or, without one, from the OCSP responder or CRL
+	// online; "unknown" when nothing answers (not valid); "none" when the
+	// trusted issuer names no OCSP responder and no CRL for the certificate.
 	Revocation string `json:"revocation"`
+	// RevocationSource says where the status came from: "dss", "ocsp", "crl".
+	RevocationSource string `json:"revocationSource,omitempty"`
 	// WholeDocument: the signature covers the whole file. When false, later
-	// incremental updates exist; ModifiedAfter lists what they changed that
-	// a later signature or DSS may not change.
+	// incremental updates exist; ModifiedAfter names what they changed that
+	// this signature does not allow.
 	WholeDocument bool     `json:"wholeDocument"`
 	ModifiedAfter []string `json:"modifiedAfter,omitempty"`
 	// Reason, Location as written by the signer.
@@ -85,11 +108,18 @@ type Signature struct {
 	Problems []string `json:"problems,omitempty"`
 }
 
-// Verify checks every signature of pdf: the integrity of each signed range,
-// the chain to o.Roots, the signature time stamp, embedded revocation data,
-// and modifications after signing. An unreadable PDF is an errs.Invalid error;
-// a PDF without signatures is a report with Valid false.
-func Verify(ctx context.Context, pdf []byte, o VerifyOptions) (*Report, error) {
+// Verify checks every signature of pdf: the binding of each byte range to
+// its revision, the integrity of the signed bytes, the chain to o.Roots, the
+// signature time stamp, revocation, and modifications after signing. An
+// unreadable PDF is an errs.Invalid error; a PDF without signatures is a
+// report with Valid false. It never panics: a reader failure on a damaged
+// file is an errs.Invalid error.
+func Verify(ctx context.Context, pdf []byte, o VerifyOptions) (rep *Report, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			rep, err = nil, errs.E(errs.Invalid, "the PDF cannot be read (the reader failed: %v)", p)
+		}
+	}()
 	if o.MaxSize <= 0 {
 		o.MaxSize = DefaultMaxSize
 	}
@@ -102,16 +132,26 @@ func Verify(ctx context.Context, pdf []byte, o VerifyOptions) (*Report, error) {
 	if o.Time.IsZero() {
 		o.Time = time.Now()
 	}
+	if o.TSARoots == nil {
+		o.TSARoots = o.Roots
+	}
+	if o.HTTPClient == nil {
+		o.HTTPClient = &http.Client{Timeout: 5 * time.Second}
+	}
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
-	if err := checkShape(pdf, o.MaxSize); err != nil {
+	if int64(len(pdf)) > o.MaxSize {
+		return nil, errs.E(errs.TooLarge, "the PDF is %d bytes, over the limit of %d", len(pdf), o.MaxSize)
+	}
+	doc, trailing, structure := splitTrailing(pdf)
+	if err := checkShape(doc, o.MaxSize); err != nil {
 		return nil, err
 	}
-	x, err := parse(ctx, pdf)
+	x, err := parse(ctx, doc)
 	if err != nil {
 		return nil, err
 	}
-	v := &verifier{pdf: pdf, x: x, o: o}
+	v := &verifier{pdf: doc, x: x, o: o, revisions: map[int64]*graph{}}
 	sigs, err := v.signatureFields()
 	if err != nil {
 		return nil, err
@@ -120,35 +160,49 @@ func Verify(ctx context.Context, pdf []byte, o VerifyOptions) (*Report, error) {
 		return nil, errs.E(errs.TooLarge, "the PDF has %d signatures, more than %d", len(sigs), o.MaxSignatures)
 	}
 	v.loadDSS()
-	rep := &Report{Signatures: []Signature{}}
-	for _, f := range sigs {
+	rep = &Report{Signatures: []Signature{}, IgnoredTrailingBytes: len(trailing)}
+	if structure {
+		rep.Problems = append(rep.Problems, "bytes after the last %%EOF hold PDF objects or a cross-reference section: a revision that is not terminated")
+	}
+	for i := range sigs {
 		if err := ctx.Err(); err != nil {
 			return nil, errs.Wrap(errs.Unavailable, err, "verification took too long")
 		}
-		rep.Signatures = append(rep.Signatures, v.check(ctx, f))
+		rep.Signatures = append(rep.Signatures, v.check(ctx, &sigs[i]))
 	}
+	v.crossCheck(rep.Signatures, sigs)
 	// In the order of the revisions they sign.
 	sortByEnd(rep.Signatures, sigs)
-	rep.Valid = len(rep.Signatures) > 0
-	for _, s := range rep.Signatures {
+	rep.Valid = len(rep.Signatures) > 0 && len(rep.Problems) == 0
+	for i := range rep.Signatures {
+		s := &rep.Signatures[i]
+		if len(rep.Problems) > 0 {
+			s.Valid = false
+			s.Problems = append(s.Problems, rep.Problems...)
+		}
 		rep.Valid = rep.Valid && s.Valid
 	}
 	return rep, nil
 }
 
 type sigField struct {
-	name string
-	v    types.Dict
-	end  int64
+	name  string
+	v     types.Dict
+	vNum  int // object number of the signature dictionary, 0 when direct
+	end   int64
+	hole  [2]int64
+	hasBR bool
 }
 
 type verifier struct {
-	pdf      []byte
-	x        *model.XRefTable
-	o        VerifyOptions
-	dssCerts []*x509.Certificate
-	dssOCSP  [][]byte
-	dssCRL   [][]byte
+	pdf       []byte
+	x         *model.XRefTable
+	o         VerifyOptions
+	dssCerts  []*x509.Certificate
+	dssOCSP   [][]byte
+	dssCRL    [][]byte
+	revisions map[int64]*graph
+	revErr    map[int64]error
 }
 
 func (v *verifier) dict(o types.Object) types.Dict {
@@ -216,7 +270,8 @@ func (v *verifier) signatureFields() ([]sigField, error) {
 				continue
 			}
 			if sd := v.dict(fd["V"]); sd != nil {
-				out = append(out, sigField{name: name, v: sd})
+				vn, _ := refNum(fd["V"])
+				out = append(out, sigField{name: name, v: sd, vNum: vn})
 			}
 		}
 	}
@@ -265,62 +320,184 @@ func (v *verifier) loadDSS() {
 	v.dssCRL = read("CRLs")
 }
 
-func (v *verifier) check(ctx context.Context, f sigField) Signature {
-	s := Signature{Field: f.name, Revocation: "missing"}
+// revision parses the revision that ends at end, once.
+func (v *verifier) revision(ctx context.Context, end int64) (*graph, error) {
+	if g, ok := v.revisions[end]; ok {
+		return g, nil
+	}
+	if err, ok := v.revErr[end]; ok {
+		return nil, err
+	}
+	x, err := parse(ctx, v.pdf[:end])
+	if err != nil {
+		if v.revErr == nil {
+			v.revErr = map[int64]error{}
+		}
+		v.revErr[end] = err
+		return nil, err
+	}
+	g := &graph{x: x, raw: v.pdf[:end]}
+	v.revisions[end] = g
+	return g, nil
+}
+
+var eolRE = regexp.MustCompile(`%%EOF(\r\n|\r|\n)?$`)
+
+// byteRange reads and binds the signature's /ByteRange: a direct array of
+// four integers starting at 0, whose hole is exactly this signature
+// dictionary's own /Contents hex string, whose dictionary lies in the signed
+// bytes, and whose end is the end of a revision (%%EOF).
+func (v *verifier) byteRange(f *sigField) ([4]int64, error) {
+	var r [4]int64
+	br, ok := f.v["ByteRange"].(types.Array)
+	if !ok {
+		if f.v["ByteRange"] == nil {
+			return r, fmt.Errorf("the signature has no /ByteRange")
+		}
+		return r, fmt.Errorf("the /ByteRange is not a direct array")
+	}
+	if len(br) != 4 {
+		return r, fmt.Errorf("the /ByteRange has %d numbers, want 4", len(br))
+	}
+	for i, o := range br {
+		n, ok := o.(types.Integer)
+		if !ok || n < 0 {
+			return r, fmt.Errorf("the /ByteRange is malformed")
+		}
+		r[i] = int64(n)
+	}
+	size := int64(len(v.pdf))
+	if r[0] != 0 {
+		return r, fmt.Errorf("the /ByteRange does not start at the beginning of the file")
+	}
+	if r[1] <= 0 || r[2] < r[1]+2 || r[3] < 0 || r[2]+r[3] > size {
+		return r, fmt.Errorf("the /ByteRange does not describe this file")
+	}
+	f.hole, f.hasBR = [2]int64{r[1], r[2]}, true
+	if _, ok := f.v["Contents"].(types.HexLiteral); !ok {
+		return r, fmt.Errorf("the signature's /Contents is missing or not a direct hex string")
+	}
+	if f.vNum == 0 {
+		return r, fmt.Errorf("the signature dictionary is not an indirect object")
+	}
+	e := v.x.Table[f.vNum]
+	if e == nil || e.Free || e.Compressed || e.Offset == nil {
+		return r, fmt.Errorf("the signature dictionary is not stored directly in the file")
+	}
+	contents, brSpan, err := sigDictSpans(v.pdf, *e.Offset, f.vNum)
+	if err != nil {
+		return r, fmt.Errorf("the signature dictionary cannot be located: %v", err)
+	}
+	if int64(contents[0]) != r[1] || int64(contents[1]) != r[2] {
+		return r, fmt.Errorf("the /ByteRange hole [%d %d] is not this signature's /Contents [%d %d]", r[1], r[2], contents[0], contents[1])
+	}
+	if *e.Offset >= r[1] || int64(brSpan[1]) > r[1] && int64(brSpan[0]) < r[2] {
+		return r, fmt.Errorf("the signature dictionary is not inside the signed bytes")
+	}
+	end := r[2] + r[3]
+	if !eolRE.Match(v.pdf[max(0, end-8):end]) {
+		return r, fmt.Errorf("the /ByteRange does not end at the end of a revision (%%%%EOF)")
+	}
+	return r, nil
+}
+
+// crossCheck applies the rules between signatures: holes never overlap and
+// no two fields share one signature dictionary.
+func (v *verifier) crossCheck(reps []Signature, fs []sigField) {
+	for i := range fs {
+		for j := range fs {
+			if j <= i {
+				continue
+			}
+			var p string
+			switch {
+			case fs[i].vNum != 0 && fs[i].vNum == fs[j].vNum:
+				p = "two signature fields share one signature dictionary"
+			case fs[i].hasBR && fs[j].hasBR && fs[i].hole[0] < fs[j].hole[1] && fs[j].hole[0] < fs[i].hole[1]:
+				p = "the byte ranges of two signatures leave overlapping holes"
+			default:
+				continue
+			}
+			for _, k := range []int{i, j} {
+				reps[k].Valid = false
+				reps[k].Intact = false
+				reps[k].Problems = append(reps[k].Problems, p)
+			}
+		}
+	}
+}
+
+func (v *verifier) check(ctx context.Context, f *sigField) Signature {
+	s := Signature{Field: f.name, Revocation: "unknown"}
 	bad := func(format string, args ...any) Signature {
 		s.Problems = append(s.Problems, fmt.Sprintf(format, args...))
-		s.Valid = false
+		s.Valid, s.Intact = false, false
 		return s
 	}
 	if sf, ok := f.v["SubFilter"].(types.Name); ok {
 		s.SubFilter = string(sf)
 	}
 	s.Reason, s.Location = decodeText(f.v["Reason"]), decodeText(f.v["Location"])
-	claimed := parsePDFDate(decodeText(f.v["M"]))
-	s.SignedAt = claimed
+	s.SignedAt = parsePDFDate(decodeText(f.v["M"]))
 
-	br := v.array(f.v["ByteRange"])
-	if len(br) != 4 {
-		return bad("the byte range is missing or malformed")
-	}
-	var r [4]int64
-	for i, o := range br {
-		n, ok := o.(types.Integer)
-		if !ok || n < 0 {
-			return bad("the byte range is malformed")
-		}
-		r[i] = int64(n)
-	}
-	size := int64(len(v.pdf))
-	if r[0] != 0 || r[1] <= 0 || r[2] <= r[1]+1 || r[2]+r[3] > size || r[1]+2 > r[2] {
-		return bad("the byte range does not describe this file")
+	r, err := v.byteRange(f)
+	if err != nil {
+		return bad("%v", err)
 	}
 	f.end = r[2] + r[3]
-	s.WholeDocument = f.end == size
-	hole := v.pdf[r[1]:r[2]]
-	if hole[0] != '<' || hole[len(hole)-1] != '>' {
-		return bad("the byte range does not exclude exactly the signature's /Contents")
-	}
-	raw, err := hex.DecodeString(string(hole[1 : len(hole)-1]))
+	s.WholeDocument = len(bytes.Trim(v.pdf[f.end:], " \r\n\t\f\x00")) == 0
+	raw, err := hex.DecodeString(string(v.pdf[r[1]+1 : r[2]-1]))
 	if err != nil {
 		return bad("the /Contents is not a hex string")
 	}
-	if s.SubFilter != "ETSI.CAdES.detached" && s.SubFilter != "adbe.pkcs7.detached" {
+	signed := func(h hash.Hash) {
+		h.Write(v.pdf[r[0]:r[1]])
+		h.Write(v.pdf[r[2] : r[2]+r[3]])
+	}
+	switch s.SubFilter {
+	case "ETSI.CAdES.detached", "adbe.pkcs7.detached":
+		v.checkCMS(ctx, &s, raw, signed)
+	case "ETSI.RFC3161":
+		v.checkDocTimestamp(&s, raw, signed)
+	default:
 		return bad("the signature type %q is not supported", s.SubFilter)
 	}
+
+	// Later updates may add signatures and validation data, nothing else.
+	if !s.WholeDocument {
+		old, err := v.revision(ctx, f.end)
+		if err != nil {
+			s.ModifiedAfter = []string{"the signed revision cannot be read: " + err.Error()}
+		} else {
+			if e := old.x.Table[f.vNum]; e == nil || e.Offset == nil || *e.Offset != *v.x.Table[f.vNum].Offset {
+				s.ModifiedAfter = append(s.ModifiedAfter, "the signature dictionary was replaced after signing")
+			}
+			s.ModifiedAfter = append(s.ModifiedAfter, modifications(old, &graph{x: v.x, raw: v.pdf})...)
+		}
+		for _, m := range s.ModifiedAfter {
+			s.Problems = append(s.Problems, "changed after signing: "+m)
+		}
+	}
+	s.Valid = s.Valid && len(s.ModifiedAfter) == 0
+	return s
+}
+
+// checkCMS verifies a CMS signature (PAdES or PKCS#7 detached) and sets
+// Intact, Trusted, Timestamped, Revocation, Level and Valid.
+func (v *verifier) checkCMS(ctx context.Context, s *Signature, raw []byte, signed func(hash.Hash)) {
 	p, err := parseCMS(raw)
 	if err != nil {
-		return bad("the CMS cannot be read: %v", err)
+		s.Problems = append(s.Problems, fmt.Sprintf("the CMS cannot be read: %v", err))
+		return
 	}
 	s.Certificate, s.Signer = p.signer, p.signer.Subject.CommonName
 
 	// Integrity: byte ranges → message digest → signature over the attributes.
 	h := p.hash.New()
-	h.Write(v.pdf[r[0]:r[1]])
-	h.Write(v.pdf[r[2] : r[2]+r[3]])
+	signed(h)
 	intact := bytes.Equal(h.Sum(nil), p.messageDigest())
 	if !intact {
-		s.Problems = append(s.Problems, "the document was changed after it was signed (digest mismatch)")
+		s.Problems = append(s.Problems, "the signed bytes do not match the signed digest: the document was changed after it was signed, or the signature belongs to another document")
 	}
 	ah := p.hash.New()
 	ah.Write(p.attrsDER)
@@ -346,101 +523,128 @@ func (v *verifier) check(ctx context.Context, f sigField) Signature {
 		inter.AddCert(c)
 	}
 
-	// Time stamp over the signature value.
+	// Time stamp over the signature value, verified with its own signer.
 	at := v.o.Time
 	tsPresent := len(p.tsToken) > 0
 	if tsPresent {
-		ts, err := timestamp.Parse(p.tsToken)
+		tok, err := verifyToken(p.tsToken, v.o.TSARoots, v.dssCerts)
 		switch {
 		case err != nil:
-			s.Problems = append(s.Problems, "the time stamp cannot be verified: "+err.Error())
-		case !ts.HashAlgorithm.Available():
+			s.Problems = append(s.Problems, "the signature time stamp is not valid: "+err.Error())
+		case !tok.ts.HashAlgorithm.Available():
 			s.Problems = append(s.Problems, "the time stamp uses an unknown hash")
 		default:
-			th := ts.HashAlgorithm.New()
+			th := tok.ts.HashAlgorithm.New()
 			th.Write(p.signature)
-			if !bytes.Equal(th.Sum(nil), ts.HashedMessage) {
+			if !bytes.Equal(th.Sum(nil), tok.ts.HashedMessage) {
 				s.Problems = append(s.Problems, "the time stamp is over another signature")
 				break
 			}
-			if err := v.trustTSA(ts, inter); err != nil {
-				s.Problems = append(s.Problems, "the time stamp's authority is not trusted: "+err.Error())
-				break
-			}
-			s.Timestamped, s.SignedAt, at = true, ts.Time, ts.Time
+			s.Timestamped, s.SignedAt, at = true, tok.ts.Time, tok.ts.Time
 		}
 	}
 
-	// Chain to the trust anchors at the signing time.
+	// Chain to the trust anchors at the signing time; the usage is checked
+	// on the certificate itself, not with ExtKeyUsageAny's blessing.
+	var chains [][]*x509.Certificate
 	if v.o.Roots == nil {
 		s.Problems = append(s.Problems, "no trust anchors configured")
-	} else if chains, err := p.signer.Verify(x509.VerifyOptions{Roots: v.o.Roots, Intermediates: inter, CurrentTime: at, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err != nil {
+	} else if err := signerUsage(p.signer); err != nil {
+		s.Problems = append(s.Problems, err.Error())
+	} else if chains, err = p.signer.Verify(x509.VerifyOptions{Roots: v.o.Roots, Intermediates: inter, CurrentTime: at, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err != nil {
 		s.Problems = append(s.Problems, "the certificate is not trusted: "+err.Error())
-	} else if p.signer.KeyUsage != 0 && p.signer.KeyUsage&(x509.KeyUsageDigitalSignature|x509.KeyUsageContentCommitment) == 0 {
-		s.Problems = append(s.Problems, "the certificate may not be used for signatures (key usage)")
 	} else {
 		s.Trusted = true
-		if len(chains[0]) > 1 {
-			s.Revocation = v.revocation(p.signer, chains[0][1], at)
-			if s.Revocation == "revoked" {
-				s.Problems = append(s.Problems, "the certificate was revoked before the signing time")
-			}
-		}
 	}
-
-	// Later updates may add signatures and validation data, nothing else.
-	if !s.WholeDocument {
-		s.ModifiedAfter = v.changesAfter(ctx, f.end)
-		for _, m := range s.ModifiedAfter {
-			s.Problems = append(s.Problems, "changed after signing: "+m)
+	if s.Trusted && len(chains[0]) > 1 {
+		s.Revocation, s.RevocationSource = v.revocation(ctx, p.signer, chains[0][1], at)
+		switch s.Revocation {
+		case "revoked":
+			s.Problems = append(s.Problems, "the certificate was revoked before the signing time")
+		case "unknown":
+			s.Problems = append(s.Problems, "the certificate's revocation status is unknown: the file carries none and no OCSP responder or CRL answered")
 		}
+	} else if s.Trusted {
+		s.Revocation = "good" // the signer is itself a trust anchor
 	}
 
 	if s.SubFilter == "ETSI.CAdES.detached" && !p.signingTime && p.signingCertH != nil {
 		s.Level = "B-B"
 		if s.Timestamped {
 			s.Level = "B-T"
-			if s.Revocation == "good" {
+			if s.Revocation == "good" && s.RevocationSource == "dss" {
 				s.Level = "B-LT"
 			}
 		}
 	}
-	s.Valid = s.Intact && s.Trusted && (!tsPresent || s.Timestamped) && s.Revocation != "revoked" && len(s.ModifiedAfter) == 0
-	return s
+	s.Valid = s.Intact && s.Trusted && (!tsPresent || s.Timestamped) && (s.Revocation == "good" || s.Revocation == "none")
 }
 
-func (v *verifier) trustTSA(ts *timestamp.Timestamp, inter *x509.CertPool) error {
-	if v.o.Roots == nil {
-		return fmt.Errorf("no trust anchors configured")
+// checkDocTimestamp verifies a document time stamp (ETSI.RFC3161): a token
+// whose message imprint is the hash of the signed bytes.
+func (v *verifier) checkDocTimestamp(s *Signature, raw []byte, signed func(hash.Hash)) {
+	raw = bytes.TrimRight(raw, "\x00")
+	tok, err := verifyToken(raw, v.o.TSARoots, v.dssCerts)
+	if err != nil {
+		s.Problems = append(s.Problems, "the document time stamp is not valid: "+err.Error())
+		return
 	}
-	if len(ts.Certificates) == 0 {
-		return fmt.Errorf("the token carries no TSA certificate")
+	s.Signer, s.Certificate = tok.signer.Subject.CommonName, tok.signer
+	if !tok.ts.HashAlgorithm.Available() {
+		s.Problems = append(s.Problems, "the document time stamp uses an unknown hash")
+		return
 	}
-	pool := inter.Clone()
-	for _, c := range ts.Certificates {
-		pool.AddCert(c)
+	h := tok.ts.HashAlgorithm.New()
+	signed(h)
+	if !bytes.Equal(h.Sum(nil), tok.ts.HashedMessage) {
+		s.Problems = append(s.Problems, "the document time stamp is over other bytes: the document was changed after it was time-stamped")
+		return
 	}
-	var last error
-	for _, c := range ts.Certificates {
-		if len(c.ExtKeyUsage) != 1 || c.ExtKeyUsage[0] != x509.ExtKeyUsageTimeStamping {
-			continue
-		}
-		if _, err := c.Verify(x509.VerifyOptions{Roots: v.o.Roots, Intermediates: pool, CurrentTime: ts.Time, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping}}); err != nil {
-			last = err
-			continue
-		}
-		return nil
-	}
-	if last == nil {
-		last = fmt.Errorf("no certificate with the timeStamping usage")
-	}
-	return last
+	s.Intact, s.Trusted, s.Timestamped, s.SignedAt = true, true, true, tok.ts.Time
+	s.Revocation, s.RevocationSource = "good", "tsa"
+	s.Valid = true
 }
 
-// revocation reads the DSS OCSP responses for cert.
-func (v *verifier) revocation(cert, issuer *x509.Certificate, at time.Time) string {
-	status := "missing"
-	for _, der := range v.dssOCSP {
+// revocation returns the status of cert at the time at: from the DSS when
+// it has an answer for cert, else online (OCSP, then CRL) unless Offline.
+func (v *verifier) revocation(ctx context.Context, cert, issuer *x509.Certificate, at time.Time) (string, string) {
+	if st := revocationFrom(v.dssOCSP, v.dssCRL, cert, issuer, at); st != "" {
+		return st, "dss"
+	}
+	if len(cert.OCSPServer) == 0 && len(cert.CRLDistributionPoints) == 0 {
+		// The trusted issuer offers no revocation service for this
+		// certificate: there is nothing to ask and nothing to find.
+		return "none", ""
+	}
+	if v.o.Offline {
+		return "unknown", ""
+	}
+	ctx, cancel := context.WithTimeout(ctx, 8*time.Second)
+	defer cancel()
+	if len(cert.OCSPServer) > 0 {
+		if req, err := ocsp.CreateRequest(cert, issuer, &ocsp.RequestOptions{Hash: crypto.SHA256}); err == nil {
+			if der, err := fetch(ctx, v.o.HTTPClient, http.MethodPost, cert.OCSPServer[0], "application/ocsp-request", req); err == nil {
+				if st := revocationFrom([][]byte{der}, nil, cert, issuer, at); st != "" {
+					return st, "ocsp"
+				}
+			}
+		}
+	}
+	for _, url := range cert.CRLDistributionPoints {
+		if der, err := fetch(ctx, v.o.HTTPClient, http.MethodGet, url, "", nil); err == nil {
+			if st := revocationFrom(nil, [][]byte{der}, cert, issuer, at); st != "" {
+				return st, "crl"
+			}
+		}
+	}
+	return "unknown", ""
+}
+
+// revocationFrom reads OCSP responses and CRLs for cert: "good", "revoked"
+// (before at), or "" when none speaks of cert.
+func revocationFrom(ocsps, crls [][]byte, cert, issuer *x509.Certificate, at time.Time) string {
+	status := ""
+	for _, der := range ocsps {
 		// Match the serial first: checking a response's signature costs an ECDSA verification.
 		if r, err := ocsp.ParseResponse(der, nil); err != nil || r.SerialNumber.Cmp(cert.SerialNumber) != 0 {
 			continue
@@ -456,17 +660,23 @@ func (v *verifier) revocation(cert, issuer *x509.Certificate, at time.Time) stri
 			}
 			status = "good"
 		case ocsp.Good:
-			status = "good"
+			// Only an answer given after the signing time says the
+			// certificate was good when it signed (ProducedAt has minute
+			// precision in common responders).
+			if !r.ProducedAt.Before(at.Truncate(time.Minute)) {
+				status = "good"
+			}
 		}
 	}
 	if status == "good" {
 		return status // OCSP is the fresher evidence; CRLs are kept for readers that want them
 	}
-	for _, der := range v.dssCRL {
+	for _, der := range crls {
 		crl, err := x509.ParseRevocationList(der)
 		if err != nil || !bytes.Equal(crl.RawIssuer, issuer.RawSubject) || crl.CheckSignatureFrom(issuer) != nil {
 			continue
 		}
+		status = "good"
 		for _, e := range crl.RevokedCertificateEntries {
 			if e.SerialNumber.Cmp(cert.SerialNumber) == 0 && e.RevocationTime.Before(at) {
 				return "revoked"

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"sync"
 
 	"github.com/sohoa/sohoa/pkg/errs"
@@ -21,11 +22,21 @@ const MaxProcedures = 10000
 var (
 	// procedureCode: N.NNNNNN as published by the National Public Service Portal.
 	procedureCode = regexp.MustCompile(`^[0-9]\.[0-9]{6}$`)
-	// agencyID: QCVN 102:2016/BTTTT agency codes, e.g. 000.00.01.H29 or G12-style
-	// letters for ministries: three numeric groups and a letter + two digits.
-	agencyID      = regexp.MustCompile(`^[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}$`)
+	agencyID      = regexp.MustCompile(AgencyIDPattern)
 	componentCode = regexp.MustCompile(`^[A-Z0-9]{2,12}$`)
 )
+
+// AgencyIDPattern is the shape of an agency's electronic ID under QCVN
+// 102:2016/BTTTT (the national technical regulation on the structure of
+// electronic identifiers of agencies), written from level 4 down to level 1:
+// three numeric groups (levels 4, 3 and 2: 000, 00, 00 where a level is
+// unused) and the level-1 code, a letter and two digits (G01–G99 for the
+// ministries and central bodies, H01–H99 for the provinces), e.g.
+// "000.00.01.H29" or "000.00.00.G13". The one rule for every package.
+const AgencyIDPattern = `^[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}$`
+
+// ValidAgencyID reports whether s has the shape of a QCVN 102:2016 agency ID.
+func ValidAgencyID(s string) bool { return agencyID.MatchString(s) }
 
 //go:embed catalog.json
 var embedded []byte
@@ -186,4 +197,29 @@ func (c *Catalog) All() []Procedure {
 func (c *Catalog) Component(code string) (Component, bool) {
 	comp, ok := c.components[code]
 	return comp, ok
+}
+
+// ProcessingDays returns the processing time in working days of the
+// procedure with the national code (for the statistics' on-time rule).
+func (c *Catalog) ProcessingDays(code string) (int, bool) {
+	i, ok := c.byCode[code]
+	if !ok {
+		return 0, false
+	}
+	return c.procs[i].ProcessingDays, true
+}
+
+// Agencies returns the electronic IDs of the agencies the catalog's
+// procedures belong to, sorted.
+func (c *Catalog) Agencies() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, p := range c.procs {
+		if !seen[p.Agency] {
+			seen[p.Agency] = true
+			out = append(out, p.Agency)
+		}
+	}
+	slices.Sort(out)
+	return out
 }

@@ -187,3 +187,15 @@ func BenchmarkGet(b *testing.B) {
 		}
 	}
 }
+
+func TestValidAgencyID(t *testing.T) {
+	for s, want := range map[string]bool{
+		"000.00.01.H29": true, "000.21.29.H29": true, "000.00.00.G13": true,
+		"G01.12.34.H56": false, // levels 2–4 are numeric
+		"000.00.01.h29": false, "000.00.01.H2": false, "00.00.01.H29": false, "000.00.01.H29 ": false, "": false,
+	} {
+		if got := ValidAgencyID(s); got != want {
+			t.Errorf("ValidAgencyID(%q) = %v, want %v", s, got, want)
+		}
+	}
+}

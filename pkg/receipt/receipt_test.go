@@ -3,7 +3,7 @@ package receipt
 import (
 	"bytes"
 	"fmt"
-	"github.com/sohoa/sohoa/pkg/pdftool"
+	"github.com/sohoa/sohoa/pkg/testkit/pdftool"
 	"image/png"
 	"os"
 	"path/filepath"

@@ -14,7 +14,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/calendar"
 	"github.com/sohoa/sohoa/pkg/dossier"
 	"github.com/sohoa/sohoa/pkg/errs"
-	"github.com/sohoa/sohoa/pkg/sqlite"
+	"github.com/sohoa/sohoa/pkg/local/sqlite"
 )
 
 func vn(t testing.TB, s string) time.Time {

@@ -119,15 +119,12 @@ func SplitIsolated(ctx context.Context, data []byte, lim Limits) (*Result, error
 	return resp.Result, nil
 }
 
-// RunChildIfRequested turns the process into a SplitIsolated child (or a
-// CheckResultIsolated or VerifyIsolated child) when it was started as one: it reads the request from stdin, splits it under the
+// RunChildIfRequested turns the process into a SplitIsolated child when it
+// was started as one: it reads the request from stdin, splits it under the
 // memory limits, writes the answer to stdout and exits. Otherwise it returns
 // at once. Call it first thing in main and in TestMain of any package whose
 // tests reach SplitIsolated.
 func RunChildIfRequested() {
-	if op := os.Getenv(pdfChildEnv); op != "" {
-		os.Exit(runPDFChildProcess(op, os.Stdin, os.Stdout))
-	}
 	if os.Getenv(childEnv) != "1" {
 		return
 	}

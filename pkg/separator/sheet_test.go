@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sohoa/sohoa/pkg/pdftool"
 	"github.com/sohoa/sohoa/pkg/separator"
+	"github.com/sohoa/sohoa/pkg/testkit/pdftool"
 )
 
 // TestSheetWordsAreText: pdftotext, a reader we did not write, finds the

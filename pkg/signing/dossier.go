@@ -57,3 +57,32 @@ func (c certifier) Certify(ctx context.Context, pdf []byte, m dossier.Conversion
 	}
 	return c.s.Seal(ctx, marked, SealMeta{Reason: "Chứng thực bản điện tử chuyển đổi từ bản giấy, hồ sơ " + m.DossierCode})
 }
+
+var _ dossier.HashSigner = dossierSigner{}
+
+// SignHashes implements dossier.HashSigner.
+func (d dossierSigner) SignHashes(ctx context.Context, officer identity.Actor, credentialID, otp string, pdfs []dossier.SignDocument) ([]dossier.RawSignature, error) {
+	docs := make([]Document, len(pdfs))
+	for i, p := range pdfs {
+		docs[i] = Document{ID: strconv.Itoa(i), PDF: p.PDF, Reason: p.Reason}
+	}
+	raws, err := d.s.SignHashes(ctx, officer.Subject, credentialID, otp, docs)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]dossier.RawSignature, len(raws))
+	for i, r := range raws {
+		out[i] = dossier.RawSignature{Time: r.Time, Digest: r.Digest, Signature: r.Signature}
+		if r.Err != nil {
+			out[i].Error = r.Err.Error()
+		}
+	}
+	return out, nil
+}
+
+// Finish implements dossier.HashSigner.
+func (d dossierSigner) Finish(ctx context.Context, credentialID string, doc dossier.SignDocument, raw dossier.RawSignature) ([]byte, error) {
+	r := Raw{Time: raw.Time, Digest: raw.Digest, Signature: raw.Signature}
+	o := d.s.Finish(ctx, credentialID, Document{PDF: doc.PDF, Reason: doc.Reason}, r)
+	return o.PDF, o.Err
+}

@@ -18,8 +18,9 @@ import (
 	"net/http"
 	"runtime"
 	"slices"
-	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/sohoa/sohoa/pkg/csc"
 	"github.com/sohoa/sohoa/pkg/errs"
@@ -306,22 +307,20 @@ func (s *Service) options(chain []*x509.Certificate, signer crypto.Signer, reaso
 // documents are untrusted PDFs: a panic in f(i) becomes fail(i, err) for that
 // document alone, never the end of the process.
 func (s *Service) each(n int, fail func(i int, err error), f func(i int)) {
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, s.cfg.Workers)
-	for i := 0; i < n; i++ {
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
+	var g errgroup.Group
+	g.SetLimit(s.cfg.Workers)
+	for i := range n {
+		g.Go(func() error {
 			defer func() {
 				if r := recover(); r != nil {
 					fail(i, errs.Wrap(errs.Unprocessable, fmt.Errorf("panic: %v", r), "the PDF could not be signed: its structure is damaged"))
 				}
 			}()
 			f(i)
-		}()
+			return nil
+		})
 	}
-	wg.Wait()
+	_ = g.Wait()
 }
 
 func signAlgo(pub crypto.PublicKey) (string, error) {

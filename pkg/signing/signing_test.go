@@ -11,9 +11,10 @@ import (
 	"time"
 
 	"github.com/sohoa/sohoa/pkg/csc"
+	"github.com/sohoa/sohoa/pkg/dev/cscserver"
+	"github.com/sohoa/sohoa/pkg/dev/pki"
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/pades/padestest"
-	"github.com/sohoa/sohoa/pkg/pki"
 	"github.com/sohoa/sohoa/pkg/signing"
 )
 
@@ -43,7 +44,7 @@ func newStack(t testing.TB, multisign int) *stack {
 		t.Fatal(err)
 	}
 	st := &stack{pki: p, sms: map[string]string{}}
-	srv, err := csc.NewServer(p, csc.ServerOptions{
+	srv, err := cscserver.New(p, cscserver.Options{
 		Clients: map[string]string{"sohoa": "dev-secret"}, Multisign: multisign,
 		SendOTP: func(_ context.Context, userID, cred, code string) error {
 			st.mu.Lock()
@@ -93,7 +94,7 @@ func TestCredentialsAndOTP(t *testing.T) {
 func TestSignResults(t *testing.T) {
 	st := newStack(t, 10)
 	ctx := context.Background()
-	cred := csc.CredentialID("linh")
+	cred := cscserver.CredentialID("linh")
 	docs := []signing.Document{
 		{ID: "d1", PDF: padestest.PDF(1, false)},
 		{ID: "broken", PDF: []byte("%PDF-1.7\nnot really\n%%EOF\n")},
@@ -149,7 +150,7 @@ func TestSignResults(t *testing.T) {
 func benchSign(b *testing.B, pages int, batch int) {
 	st := newStack(b, 200)
 	ctx := context.Background()
-	cred := csc.CredentialID("linh")
+	cred := cscserver.CredentialID("linh")
 	pdf := padestest.PDF(pages, true)
 	b.SetBytes(int64(len(pdf)))
 	b.ResetTimer()

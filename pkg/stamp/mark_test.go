@@ -3,7 +3,7 @@ package stamp_test
 import (
 	"bytes"
 	"fmt"
-	"github.com/sohoa/sohoa/pkg/pdftool"
+	"github.com/sohoa/sohoa/pkg/testkit/pdftool"
 	"image"
 	"image/draw"
 	"image/png"

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"github.com/sohoa/sohoa/pkg/localtest"
+	"github.com/sohoa/sohoa/pkg/testkit/localtest"
 	"log/slog"
 	"strings"
 	"testing"
@@ -36,8 +36,10 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	db := localtest.DB(t)
 	b := localtest.Bucket(t)
-	e := &env{t: db.Table(), b: b, now: time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)}
-	e.v = vault.New(db.Table(), b, &vault.Options{Now: func() time.Time { return e.now }, Log: slog.New(slog.DiscardHandler)})
+	e := &env{b: b, now: time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)}
+	// One clock judges every record: the table expires items by the test's.
+	e.t = db.Table().WithClock(func() time.Time { return e.now })
+	e.v = vault.New(e.t, b, &vault.Options{Now: func() time.Time { return e.now }, Log: slog.New(slog.DiscardHandler)})
 	return e
 }
 

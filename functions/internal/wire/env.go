@@ -1,10 +1,10 @@
 // Package wire builds Sohoa's services on AWS for the Lambda functions: it
-// reads each function's environment once, builds the SDK clients once per
-// container, opens the adapters (pkg/dynamo, pkg/s3, pkg/sqs, notify/ses,
-// notify/sns) and hands them to the same domain services the local stack
-// (infra/local) wires to SQLite and files. It also holds the thin Lambda
-// handlers that turn events into service calls, so that every function's main
-// is a few lines and no function imports another.
+// reads a function's environment once into a typed Config, builds the SDK
+// clients once per container and opens the adapters (pkg/aws/…) that every
+// function shares: the records table, the dossier and vault buckets, the
+// dossier service, the trust anchors. Each function's own wiring (its
+// handler, and the adapters only it uses) lives in its folder, so that each
+// binary links only what it runs (pkg/architecture_test.go checks it).
 //
 // It is not for business logic: every decision is taken in pkg/.
 package wire
@@ -14,6 +14,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/sohoa/sohoa/pkg/queue"
 )
 
 // Var is one environment variable a function reads.
@@ -23,14 +25,15 @@ type Var struct {
 }
 
 // The environment variables of the functions. infra/template.yaml sets them;
-// wire's template test checks that each function gets exactly what it reads
-// and that its IAM policies name the resources these variables point at.
+// the template test checks that each function gets exactly what it reads and
+// that its IAM policies name the resources these variables point at.
 const (
 	EnvTable          = "SOHOA_TABLE"            // the DynamoDB table
 	EnvDossierBucket  = "SOHOA_DOSSIER_BUCKET"   // intake/, scans/, components/, results/, config/
 	EnvVaultBucket    = "SOHOA_VAULT_BUCKET"     // citizens' vault (Object Lock)
 	EnvReportsBucket  = "SOHOA_REPORTS_BUCKET"   // daily SLA reports
 	EnvIngestQueueURL = "SOHOA_INGEST_QUEUE_URL" // S3 intake events and ingest jobs
+	EnvSignQueueURL   = "SOHOA_SIGN_QUEUE_URL"   // batch-signing jobs
 	EnvDataKeyID      = "SOHOA_DATA_KEY_ID"      // KMS key for SSE-KMS writes
 	EnvMaxReceive     = "SOHOA_MAX_RECEIVE"      // the queue's maxReceiveCount
 	EnvCSCURL         = "SOHOA_CSC_URL"          // remote signing provider (CSC API v2)
@@ -55,72 +58,112 @@ const (
 	EnvEndpointKMS      = "AWS_ENDPOINT_URL_KMS"
 )
 
-// Vars lists, per function, the Sohoa variables it reads (endpoint overrides
-// and AWS_REGION apart).
-var Vars = map[string][]Var{
-	"api": {{EnvTable, true}, {EnvDossierBucket, true}, {EnvVaultBucket, true}, {EnvIngestQueueURL, true},
-		{EnvDataKeyID, false}, {EnvCSCURL, false}, {EnvCSCClientID, false}, {EnvCSCSecret, false},
-		{EnvTSAURL, false}, {EnvBaseURL, false}, {EnvS3PathStyle, false}},
-	"ingest": {{EnvTable, true}, {EnvDossierBucket, true}, {EnvVaultBucket, true},
-		{EnvDataKeyID, false}, {EnvMaxReceive, false}, {EnvS3PathStyle, false}, {EnvSealKeyID, false}, {EnvTSAURL, false}},
-	"signer": {{EnvTable, true}, {EnvDossierBucket, true}, {EnvVaultBucket, true},
-		{EnvDataKeyID, false}, {EnvCSCURL, true}, {EnvCSCClientID, false}, {EnvCSCSecret, false},
-		{EnvTSAURL, true}, {EnvMaxReceive, false}, {EnvS3PathStyle, false}},
-	"notify": {{EnvTable, true}, {EnvDossierBucket, true}, {EnvPortalURL, false},
-		{EnvMailFrom, false}, {EnvSMSSenderID, false}, {EnvS3PathStyle, false}},
-	"report": {{EnvTable, true}, {EnvDossierBucket, true}, {EnvReportsBucket, true},
-		{EnvDataKeyID, false}, {EnvS3PathStyle, false}},
+// Functions names the Lambda functions, as their folders under functions/.
+func Functions() []string { return []string{"api", "ingest", "notify", "report", "signer"} }
+
+// Vars returns the Sohoa variables function fn reads (endpoint overrides and
+// AWS_REGION apart), or nil for an unknown function.
+func Vars(fn string) []Var {
+	switch fn {
+	case "api":
+		return []Var{{EnvTable, true}, {EnvDossierBucket, true}, {EnvVaultBucket, true}, {EnvIngestQueueURL, true},
+			{EnvSignQueueURL, false}, {EnvDataKeyID, false}, {EnvCSCURL, false}, {EnvCSCClientID, false}, {EnvCSCSecret, false},
+			{EnvTSAURL, false}, {EnvBaseURL, false}, {EnvS3PathStyle, false}}
+	case "ingest":
+		return []Var{{EnvTable, true}, {EnvDossierBucket, true}, {EnvVaultBucket, true},
+			{EnvDataKeyID, false}, {EnvMaxReceive, false}, {EnvS3PathStyle, false}, {EnvSealKeyID, false}, {EnvTSAURL, false}}
+	case "signer":
+		return []Var{{EnvTable, true}, {EnvDossierBucket, true}, {EnvVaultBucket, true},
+			{EnvDataKeyID, false}, {EnvCSCURL, true}, {EnvCSCClientID, false}, {EnvCSCSecret, false},
+			{EnvTSAURL, true}, {EnvMaxReceive, false}, {EnvS3PathStyle, false}}
+	case "notify":
+		return []Var{{EnvTable, true}, {EnvDossierBucket, true}, {EnvPortalURL, false},
+			{EnvMailFrom, false}, {EnvSMSSenderID, false}, {EnvS3PathStyle, false}}
+	case "report":
+		return []Var{{EnvTable, true}, {EnvDossierBucket, true}, {EnvReportsBucket, true},
+			{EnvDataKeyID, false}, {EnvS3PathStyle, false}}
+	}
+	return nil
 }
 
-// Env is a function's configuration, read once from the environment.
-type Env struct {
-	fn     string
-	values map[string]string
+// Declared reports whether function fn reads the variable name.
+func Declared(fn, name string) bool {
+	return slices.ContainsFunc(Vars(fn), func(v Var) bool { return v.Name == name })
+}
+
+// Endpoints are the AWS endpoint overrides (empty on AWS: the SDK's own).
+type Endpoints struct {
+	S3, DynamoDB, SQS, SES, SNS, KMS string
+}
+
+// Config is a function's configuration, read once from the environment by
+// Load. A field of a variable the function does not declare stays zero.
+type Config struct {
+	Function string
+
+	Table          string
+	DossierBucket  string
+	VaultBucket    string
+	ReportsBucket  string
+	IngestQueueURL string
+	SignQueueURL   string
+	DataKeyID      string
+	// MaxReceive is the queue's maxReceiveCount: the delivery on which a
+	// failing message is given up (queue.MaxAttempts when unset).
+	MaxReceive  int
+	CSCURL      string
+	CSCClientID string
+	CSCSecret   string
+	TSAURL      string
+	SealKeyID   string
+	BaseURL     string
+	PortalURL   string
+	MailFrom    string
+	SMSSenderID string
+	S3PathStyle bool
+	Region      string
+	Endpoints   Endpoints
 }
 
 // Load reads the variables of function fn through getenv (os.Getenv in a
-// main) and fails, naming them all, if a required one is empty.
-func Load(fn string, getenv func(string) string) (Env, error) {
-	vars, ok := Vars[fn]
-	if !ok {
-		return Env{}, fmt.Errorf("wire: unknown function %q", fn)
+// main) and fails, naming them all, if a required one is empty or a value
+// is malformed.
+func Load(fn string, getenv func(string) string) (Config, error) {
+	vars := Vars(fn)
+	if vars == nil {
+		return Config{}, fmt.Errorf("wire: unknown function %q", fn)
 	}
-	e := Env{fn: fn, values: map[string]string{}}
+	values := map[string]string{}
 	var missing []string
 	for _, v := range vars {
 		val := strings.TrimSpace(getenv(v.Name))
 		if val == "" && v.Required {
 			missing = append(missing, v.Name)
 		}
-		e.values[v.Name] = val
-	}
-	for _, n := range []string{EnvEndpointS3, EnvEndpointDynamoDB, EnvEndpointSQS, EnvEndpointSES, EnvEndpointSNS, EnvEndpointKMS, "AWS_REGION"} {
-		e.values[n] = strings.TrimSpace(getenv(n))
+		values[v.Name] = val
 	}
 	if len(missing) > 0 {
-		return Env{}, fmt.Errorf("wire: %s needs %s", fn, strings.Join(missing, ", "))
+		return Config{}, fmt.Errorf("wire: %s needs %s", fn, strings.Join(missing, ", "))
 	}
-	return e, nil
-}
-
-// Get returns the value of a variable; reading a variable the function does
-// not declare in Vars is a programming error reported as "".
-func (e Env) Get(name string) string { return e.values[name] }
-
-// Declared reports whether function fn reads the variable name.
-func Declared(fn, name string) bool {
-	return slices.ContainsFunc(Vars[fn], func(v Var) bool { return v.Name == name })
-}
-
-// MaxReceive returns the queue's maxReceiveCount (default def).
-func (e Env) MaxReceive(def int) (int, error) {
-	s := e.Get(EnvMaxReceive)
-	if s == "" {
-		return def, nil
+	env := func(name string) string { return strings.TrimSpace(getenv(name)) }
+	c := Config{
+		Function: fn, Table: values[EnvTable], DossierBucket: values[EnvDossierBucket],
+		VaultBucket: values[EnvVaultBucket], ReportsBucket: values[EnvReportsBucket],
+		IngestQueueURL: values[EnvIngestQueueURL], SignQueueURL: values[EnvSignQueueURL], DataKeyID: values[EnvDataKeyID],
+		MaxReceive: queue.MaxAttempts, CSCURL: values[EnvCSCURL], CSCClientID: values[EnvCSCClientID],
+		CSCSecret: values[EnvCSCSecret], TSAURL: values[EnvTSAURL], SealKeyID: values[EnvSealKeyID],
+		BaseURL: values[EnvBaseURL], PortalURL: values[EnvPortalURL], MailFrom: values[EnvMailFrom],
+		SMSSenderID: values[EnvSMSSenderID], S3PathStyle: values[EnvS3PathStyle] == "true",
+		Region: env("AWS_REGION"),
+		Endpoints: Endpoints{S3: env(EnvEndpointS3), DynamoDB: env(EnvEndpointDynamoDB), SQS: env(EnvEndpointSQS),
+			SES: env(EnvEndpointSES), SNS: env(EnvEndpointSNS), KMS: env(EnvEndpointKMS)},
 	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 {
-		return 0, fmt.Errorf("wire: %s=%q is not a positive number", EnvMaxReceive, s)
+	if s := values[EnvMaxReceive]; s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			return Config{}, fmt.Errorf("wire: %s=%q is not a positive number", EnvMaxReceive, s)
+		}
+		c.MaxReceive = n
 	}
-	return n, nil
+	return c, nil
 }

@@ -3,26 +3,21 @@ package wire
 import (
 	"context"
 	"crypto/x509"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 
-	pdfcpu "github.com/pdfcpu/pdfcpu/pkg/api"
 	"gocloud.dev/blob"
 	"gocloud.dev/gcerrors"
 
-	"github.com/sohoa/sohoa/pkg/calendar"
+	"github.com/sohoa/sohoa/pkg/app"
+	"github.com/sohoa/sohoa/pkg/aws/sqs"
 	"github.com/sohoa/sohoa/pkg/dossier"
+	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/notify"
-	"github.com/sohoa/sohoa/pkg/procedure"
 	"github.com/sohoa/sohoa/pkg/queue"
 	"github.com/sohoa/sohoa/pkg/records"
-	"github.com/sohoa/sohoa/pkg/scan"
-	"github.com/sohoa/sohoa/pkg/sqs"
-	"github.com/sohoa/sohoa/pkg/vault"
 )
 
 // Logger returns the functions' logger: JSON lines on stderr, which Lambda
@@ -33,49 +28,43 @@ func Logger() *slog.Logger {
 }
 
 // Core is what every function shares: the SDK configuration, the records
-// table, the dossier bucket and the catalog.
+// table and the dossier bucket.
 type Core struct {
-	Env     Env
+	Config  Config
 	AWS     *AWS
 	Log     *slog.Logger
 	Table   records.Table
 	Dossier *blob.Bucket
-	Catalog *procedure.Catalog
 }
 
 // NewCore builds the shared part of a function's wiring.
-func NewCore(ctx context.Context, env Env, log *slog.Logger) (*Core, error) {
-	// pdfcpu must not look for a configuration folder: Lambda writes only /tmp.
-	pdfcpu.DisableConfigDir()
-	if err := procedure.DefaultErr(); err != nil {
-		return nil, fmt.Errorf("wire: procedure catalog: %w", err)
-	}
-	a, err := NewAWS(ctx, env)
+func NewCore(ctx context.Context, cfg Config, log *slog.Logger) (*Core, error) {
+	a, err := NewAWS(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	b, err := a.Bucket(ctx, a.S3(), EnvDossierBucket)
+	b, err := a.Bucket(ctx, a.S3(), cfg.DossierBucket)
 	if err != nil {
 		return nil, err
 	}
-	return &Core{Env: env, AWS: a, Log: log, Table: a.Table(), Dossier: b, Catalog: procedure.Default()}, nil
+	return &Core{Config: cfg, AWS: a, Log: log, Table: a.Table(), Dossier: b}, nil
 }
 
 // Base is a Core with what the dossier-handling functions (api, ingest,
-// signer) also share: the vault and the trust anchors.
+// signer) also share: the vault bucket and the trust anchors.
 type Base struct {
 	*Core
-	Vault *vault.Service
-	Roots *x509.CertPool
+	VaultBucket *blob.Bucket
+	Roots       *x509.CertPool
 }
 
-// NewBase builds a Core, opens the vault and reads the trust anchors.
-func NewBase(ctx context.Context, env Env) (*Base, error) {
-	c, err := NewCore(ctx, env, Logger())
+// NewBase builds a Core, opens the vault bucket and reads the trust anchors.
+func NewBase(ctx context.Context, cfg Config) (*Base, error) {
+	c, err := NewCore(ctx, cfg, Logger())
 	if err != nil {
 		return nil, err
 	}
-	v, err := c.OpenVault(ctx)
+	vb, err := c.AWS.Bucket(ctx, c.AWS.S3(), cfg.VaultBucket)
 	if err != nil {
 		return nil, err
 	}
@@ -83,12 +72,12 @@ func NewBase(ctx context.Context, env Env) (*Base, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Base{Core: c, Vault: v, Roots: roots}, nil
+	return &Base{Core: c, VaultBucket: vb, Roots: roots}, nil
 }
 
-// DossierOptions are the optional parts of a dossier service.
-type DossierOptions struct {
-	Vault  dossier.Vault
+// Ports are the optional ports a function adds to the core's.
+type Ports struct {
+	Vault  *blob.Bucket
 	Signer dossier.ResultSigner
 	Sealer dossier.Sealer
 	// Queue sends ingest jobs (the API's uploads); nil: a queue with no
@@ -96,46 +85,34 @@ type DossierOptions struct {
 	Queue queue.Queue
 }
 
-// Dossiers returns the dossier service over the core's table and bucket.
+// Build hands the core's adapters and p to the one assembly, app.Build.
 // Scans are read by scan.SplitIsolated: the function's main must call
 // scan.RunChildIfRequested first.
-func (c *Core) Dossiers(o DossierOptions) (*dossier.Service, error) {
-	q := o.Queue
+func (c *Core) Build(ctx context.Context, p Ports) (*app.App, error) {
+	q := p.Queue
 	if q == nil {
 		q = sqs.New(c.AWS.SQS(), nil, nil)
 	}
-	lim := scan.DefaultLimits()
-	return dossier.NewService(dossier.Config{
-		Records: c.Table, Blobs: c.Dossier, Queue: q, Catalog: c.Catalog, Calendar: calendar.Default(),
-		Scans: func(ctx context.Context, data []byte) (*scan.Result, error) {
-			return scan.SplitIsolated(ctx, data, lim)
-		},
-		Vault: o.Vault, Signer: o.Signer, Sealer: o.Sealer, Log: c.Log,
-	})
+	return app.Build(ctx, app.Ports{Records: c.Table, Dossiers: c.Dossier, Vault: p.Vault, Queue: q,
+		Signer: p.Signer, Sealer: p.Sealer}, app.Options{Log: c.Log})
 }
 
-// IngestQueue returns the queue on which the API sends ingest jobs: the
-// ingest queue, which also carries the intake bucket's S3 events.
-func (c *Core) IngestQueue() queue.Queue {
-	return sqs.New(c.AWS.SQS(), map[string]sqs.Topic{
-		dossier.TopicIngest: {URL: c.Env.Get(EnvIngestQueueURL)},
-	}, c.Table)
-}
-
-// OpenVault opens the vault bucket and returns the vault service.
-func (c *Core) OpenVault(ctx context.Context) (*vault.Service, error) {
-	b, err := c.AWS.Bucket(ctx, c.AWS.S3(), EnvVaultBucket)
-	if err != nil {
-		return nil, err
+// APIQueue returns the queues on which the API sends jobs: ingest jobs on
+// the ingest queue (which also carries the intake bucket's S3 events) and
+// sign jobs on the sign queue, when one is configured.
+func (c *Core) APIQueue() queue.Queue {
+	topics := map[string]sqs.Topic{dossier.TopicIngest: {URL: c.Config.IngestQueueURL}}
+	if c.Config.SignQueueURL != "" {
+		topics[dossier.TopicSign] = sqs.Topic{URL: c.Config.SignQueueURL}
 	}
-	return vault.New(c.Table, b, &vault.Options{Log: c.Log}), nil
+	return sqs.New(c.AWS.SQS(), topics, c.Table)
 }
 
 // Config keys in the dossier bucket: deployment data that is too large for
 // environment variables and changes without a deployment.
 const (
-	// DirectoryKey holds the staff to notify, as infra/local/officers.json:
-	// {"officers":[{"id","name","agency","email","phone"}], "staff":[...]}.
+	// DirectoryKey holds the staff to notify (notify.StaffFile, the format of
+	// infra/local/officers.json).
 	DirectoryKey = "config/directory.json"
 	// TrustRootsKey holds the PEM trust anchors signatures are verified against.
 	TrustRootsKey = "config/trust-roots.pem"
@@ -145,12 +122,12 @@ const (
 	maxConfigBytes = 1 << 20
 )
 
-// readConfig returns a config object, or nil if there is none.
-func (c *Core) readConfig(ctx context.Context, key string) ([]byte, error) {
+// ReadConfig returns a config object; one that is not there is an
+// errs.NotFound error, which callers with a default handle themselves.
+func (c *Core) ReadConfig(ctx context.Context, key string) ([]byte, error) {
 	r, err := c.Dossier.NewReader(ctx, key, nil)
 	if gcerrors.Code(err) == gcerrors.NotFound {
-		c.Log.Warn("no configuration object; using none", "key", key)
-		return nil, nil
+		return nil, errs.E(errs.NotFound, "wire: no configuration object %s", key)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("wire: read %s: %w", key, err)
@@ -166,39 +143,19 @@ func (c *Core) readConfig(ctx context.Context, key string) ([]byte, error) {
 	return b, nil
 }
 
-type staffMember struct {
-	ID     string `json:"id"`
-	Agency string `json:"agency"`
-	Email  string `json:"email"`
-	Phone  string `json:"phone"`
-	Lang   string `json:"lang"`
-}
-
 // Directory reads the staff directory from DirectoryKey; none is an empty one.
 func (c *Core) Directory(ctx context.Context) (notify.StaticDirectory, error) {
-	d := notify.StaticDirectory{Officers: map[string][]notify.Recipient{}, People: map[string]notify.Recipient{}}
-	b, err := c.readConfig(ctx, DirectoryKey)
-	if err != nil || b == nil {
-		return d, err
+	b, err := c.ReadConfig(ctx, DirectoryKey)
+	if errs.Is(err, errs.NotFound) {
+		c.Log.Warn("no staff directory: officers get no notifications", "key", DirectoryKey)
+		return notify.StaffFile{}.Directory(), nil
 	}
-	var f struct {
-		Officers []staffMember `json:"officers"`
-		Staff    []staffMember `json:"staff"`
+	if err != nil {
+		return notify.StaticDirectory{}, err
 	}
-	if err := json.Unmarshal(b, &f); err != nil {
-		return d, fmt.Errorf("wire: %s: %w", DirectoryKey, err)
+	f, err := notify.ParseStaff(b)
+	if err != nil {
+		return notify.StaticDirectory{}, fmt.Errorf("wire: %s: %w", DirectoryKey, err)
 	}
-	for _, o := range f.Officers {
-		if o.ID == "" || o.Agency == "" {
-			return d, errors.New("wire: " + DirectoryKey + ": an officer without id or agency")
-		}
-		d.Officers[o.Agency] = append(d.Officers[o.Agency], notify.Recipient{Subject: o.ID, Email: o.Email, Phone: o.Phone, Lang: o.Lang})
-	}
-	for _, s := range f.Staff {
-		if s.ID == "" {
-			return d, errors.New("wire: " + DirectoryKey + ": a staff member without id")
-		}
-		d.People[s.ID] = notify.Recipient{Subject: s.ID, Email: s.Email, Phone: s.Phone, Lang: s.Lang}
-	}
-	return d, nil
+	return f.Directory(), nil
 }

@@ -716,3 +716,35 @@ func testConcurrentTransact(t *testing.T, tb records.Table) {
 		t.Fatalf("after concurrent Transact, %d history items, want 1: %v", len(hist), keysOf(hist))
 	}
 }
+
+// RunClock checks that a table judges expiry by its own injected clock, which
+// reads at, and never by the wall clock: the services of a test pinned to a
+// date write ExpiresAt from that date, and an adapter that compared them with
+// time.Now would turn the test into a time bomb. Adapters call it with a
+// table whose clock is pinned years away from today, before and after.
+func RunClock(t *testing.T, tb records.Table, at time.Time) {
+	t.Helper()
+	ctx := ctxOf(t)
+	at = at.Truncate(time.Second)
+	mustPut(t, tb, records.Item{PK: "CLOCK", SK: "live", ExpiresAt: at.Add(time.Hour), GSI1PK: "CG", GSI1SK: "1"})
+	mustPut(t, tb, records.Item{PK: "CLOCK", SK: "expired", ExpiresAt: at.Add(-time.Hour), GSI1PK: "CG", GSI1SK: "2"})
+	if _, err := tb.Get(ctx, "CLOCK", "live"); err != nil {
+		t.Fatalf("at %v, an item expiring an hour later: Get = %v", at, err)
+	}
+	_, err := tb.Get(ctx, "CLOCK", "expired")
+	wantKind(t, "Get an item expired by the table's clock", err, errs.NotFound)
+	for _, q := range []records.Query{{PK: "CLOCK"}, {Index: records.GSI1, PK: "CG"}} {
+		got, err := tb.Query(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || got[0].SK != "live" {
+			t.Fatalf("Query %+v at %v: %v, want only the live item", q, at, keysOf(got))
+		}
+	}
+	// Writing over the expired item is a create, by the same clock.
+	mustPut(t, tb, records.Item{PK: "CLOCK", SK: "expired", ExpiresAt: at.Add(time.Hour)})
+	if err := tb.Delete(ctx, "CLOCK", "live", 0); err != nil {
+		t.Fatalf("Delete a live item: %v", err)
+	}
+}

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+
+	"github.com/sohoa/sohoa/functions/internal/remotesign"
+	"github.com/sohoa/sohoa/functions/internal/wire"
+	sohoaapi "github.com/sohoa/sohoa/pkg/api"
+	"github.com/sohoa/sohoa/pkg/aws/s3"
+	"github.com/sohoa/sohoa/pkg/dossier"
+	"github.com/sohoa/sohoa/pkg/errs"
+	"github.com/sohoa/sohoa/pkg/notify"
+	"github.com/sohoa/sohoa/pkg/pdfdoor"
+	"github.com/sohoa/sohoa/pkg/signing"
+)
+
+// handler is the api function's handler: API Gateway HTTP API (payload 2.0)
+// events through the same router as the local stack.
+type handler func(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error)
+
+// newHandler builds the whole HTTP API over AWS.
+//
+// A new dossier's upload URL is a presigned S3 PUT to dossier.NewIntakeKey
+// (Lambda caps a request at 6 MB; scans are larger): the intake bucket's
+// ObjectCreated event then drives the ingest function.
+func newHandler(ctx context.Context, cfg wire.Config) (handler, error) {
+	c, err := wire.NewBase(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	p := wire.Ports{Vault: c.VaultBucket, Queue: c.APIQueue()}
+	var apiSigning sohoaapi.Signing
+	sg, err := remotesign.New(cfg, c.Roots)
+	switch {
+	case err == nil:
+		p.Signer, apiSigning = signing.ForDossiers(sg), sohoaapi.SigningService(sg)
+	case errs.Is(err, errs.NotFound):
+		c.Log.Warn("no remote signing provider: results cannot be signed", "err", err)
+	default:
+		return nil, err
+	}
+	a, err := c.Build(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	// Uploaded results and PDFs posted for verification are read in the
+	// isolated child (wire.Main starts it first), which shares the function's
+	// 1024 MB and API Gateway's 29 s: one at a time, 512 MB, 20 s.
+	rootCerts, err := c.Chain(ctx, wire.TrustRootsKey)
+	if err != nil && !errs.Is(err, errs.NotFound) {
+		return nil, err
+	}
+	pdfLim := pdfdoor.DefaultLimits()
+	pdfLim.Timeout, pdfLim.MaxMemory = 20*time.Second, 512<<20
+	door := pdfdoor.New(pdfLim, 1)
+	h := sohoaapi.New(sohoaapi.Config{
+		Dossiers: a.Dossiers, Vault: a.Vault, Catalog: a.Catalog, Auth: GatewayAuth{}, Documents: sohoaapi.Printed{},
+		Signing: apiSigning, Verifier: sohoaapi.IsolatedVerifier{Roots: rootCerts, Door: door},
+		Results: sohoaapi.IsolatedResults{Door: door},
+		UploadURL: func(ctx context.Context, d *dossier.Dossier) (string, time.Time, error) {
+			u, err := s3.PresignPut(ctx, c.Dossier, dossier.NewIntakeKey(d.ID), s3.MaxPresignExpiry)
+			return u, time.Now().Add(s3.MaxPresignExpiry), err
+		}, Inbox: notify.NewInbox(c.Table),
+		BaseURL: cfg.BaseURL, Log: c.Log,
+		Ready: a.Ready,
+	})
+	return httpadapter.NewV2(h).ProxyWithContext, nil
+}

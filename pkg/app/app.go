@@ -1,0 +1,141 @@
+// Package app is the one assembly of Sohoa: Build takes the ports a platform
+// hands it (records, blobs, queue, the signers it chose) and builds every core
+// service once, the same way for the local stack (infra/local) and for each
+// Lambda function (functions/*). Those edges only choose adapters and options.
+//
+// It links the core domain only; the HTTP router, the notifier and the
+// statistics are built from the App by the edges that run them, so each
+// Lambda links only what it uses.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	pdfcpu "github.com/pdfcpu/pdfcpu/pkg/api"
+	"gocloud.dev/blob"
+
+	"github.com/sohoa/sohoa/pkg/calendar"
+	"github.com/sohoa/sohoa/pkg/dossier"
+	"github.com/sohoa/sohoa/pkg/errs"
+	"github.com/sohoa/sohoa/pkg/procedure"
+	"github.com/sohoa/sohoa/pkg/queue"
+	"github.com/sohoa/sohoa/pkg/records"
+	"github.com/sohoa/sohoa/pkg/scan"
+	"github.com/sohoa/sohoa/pkg/vault"
+)
+
+// Ports are the adapters a platform hands the assembly.
+type Ports struct {
+	// Records is the single table of dossiers, vault index, shares, audit and
+	// idempotency keys (DynamoDB on AWS, SQLite locally). Required.
+	Records records.Table
+	// Dossiers holds intake/, scans/, components/ and results/. Required.
+	Dossiers *blob.Bucket
+	// Vault holds the citizens' documents (Object Lock on AWS); nil for a
+	// function that never touches the vault (notify, report): App.Vault is
+	// then nil and the dossier service reuses and issues nothing.
+	Vault *blob.Bucket
+	// Queue carries ingest jobs and events. Required.
+	Queue queue.Queue
+	// Signer signs results with an officer's remote credential; nil: results
+	// cannot be signed here (the function or stack has no provider).
+	Signer dossier.ResultSigner
+	// Sealer certifies digitized components; nil: they stay uncertified.
+	Sealer dossier.Sealer
+}
+
+// Options are the optional parts; the zero Options is production's.
+type Options struct {
+	// Now is the clock (default time.Now). The records table must judge
+	// expiry by the same clock (sqlite.Table.WithClock, dynamo.Table.WithClock).
+	Now func() time.Time
+	Log *slog.Logger
+	// Scans reads uploaded scans; nil: scan.SplitIsolated with the default
+	// limits (a child process: the binary's main must call
+	// scan.RunChildIfRequested first).
+	Scans dossier.ScanReader
+	// Catalog and Calendar default to procedure.Default and calendar.Default.
+	Catalog  *procedure.Catalog
+	Calendar *calendar.Calendar
+}
+
+// App is the core services, built once per process.
+type App struct {
+	Catalog  *procedure.Catalog
+	Calendar *calendar.Calendar
+	Vault    *vault.Service
+	Dossiers *dossier.Service
+
+	records records.Table
+}
+
+// Build checks the ports and builds the services. It fails, naming what is
+// wrong, on a missing port, a catalog that does not load, or a calendar whose
+// holiday data does not reach calendar.Horizon past today.
+func Build(ctx context.Context, p Ports, o Options) (*App, error) {
+	var missing []error
+	if p.Records == nil {
+		missing = append(missing, errors.New("Records"))
+	}
+	if p.Dossiers == nil {
+		missing = append(missing, errors.New("Dossiers"))
+	}
+	if p.Queue == nil {
+		missing = append(missing, errors.New("Queue"))
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("app: missing ports: %w", errors.Join(missing...))
+	}
+	// pdfcpu must not look for a configuration folder: Lambda writes only
+	// /tmp, and the local stack keeps its data where it is told.
+	pdfcpu.DisableConfigDir()
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	if o.Catalog == nil {
+		if err := procedure.DefaultErr(); err != nil {
+			return nil, fmt.Errorf("app: procedure catalog: %w", err)
+		}
+		o.Catalog = procedure.Default()
+	}
+	if o.Calendar == nil {
+		o.Calendar = calendar.Default()
+	}
+	if o.Scans == nil {
+		lim := scan.DefaultLimits()
+		o.Scans = func(ctx context.Context, data []byte) (*scan.Result, error) {
+			return scan.SplitIsolated(ctx, data, lim)
+		}
+	}
+	a := &App{Catalog: o.Catalog, Calendar: o.Calendar, records: p.Records}
+	c := dossier.Config{
+		Records: p.Records, Blobs: p.Dossiers, Queue: p.Queue, Catalog: o.Catalog, Calendar: o.Calendar,
+		Scans: o.Scans, Signer: p.Signer, Sealer: p.Sealer, Now: o.Now, Log: o.Log,
+	}
+	if p.Vault != nil {
+		a.Vault = vault.New(p.Records, p.Vault, &vault.Options{Now: o.Now, Log: o.Log})
+		c.Vault = a.Vault
+	}
+	var err error
+	a.Dossiers, err = dossier.NewService(c)
+	if err != nil {
+		return nil, fmt.Errorf("app: %w", err)
+	}
+	return a, nil
+}
+
+// Ready reports whether the stack can serve (GET /healthz): the records
+// table answers and the calendar reaches far enough.
+func (a *App) Ready(ctx context.Context) error {
+	if _, err := a.records.Get(ctx, "HEALTH", "HEALTH"); err != nil && !errs.Is(err, errs.NotFound) {
+		return err
+	}
+	return a.Dossiers.Ready()
+}

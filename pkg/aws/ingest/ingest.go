@@ -1,0 +1,91 @@
+// Package ingest is the handler of the ingest queue, over the event shapes
+// Lambda delivers (aws-lambda-go's SQSEvent carrying S3 ObjectCreated
+// notifications of intake/ and ingest jobs). The ingest Lambda runs it, and so
+// do the local stack's workers, on the same event shapes built from the local
+// queue: one path from an uploaded blob to the dossier service, tested locally.
+package ingest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/sohoa/sohoa/pkg/dossier"
+	"github.com/sohoa/sohoa/pkg/queue"
+)
+
+// Intake is what the ingest function needs of the dossier service.
+type Intake interface {
+	AcceptStoredScan(ctx context.Context, key string, lastAttempt bool) error
+	RunIngest(ctx context.Context, m queue.Message) error
+}
+
+// Handler handles the ingest queue: each SQS message is either an S3 event
+// notification of the intake bucket (a scan put under intake/<dossier>/...)
+// or an ingest job the API queued for a scan uploaded through it. A message
+// that fails is reported in BatchItemFailures, so only it is delivered again;
+// on its last delivery (ApproximateReceiveCount reaching MaxReceive, the
+// queue's maxReceiveCount) the service records a finding instead of failing
+// for ever.
+type Handler struct {
+	Dossiers   Intake
+	MaxReceive int
+	Log        *slog.Logger
+}
+
+// s3Message is an SQS body sent by S3: an event notification, or the test
+// event S3 sends when the notification is configured.
+type s3Message struct {
+	events.S3Event
+	Event string `json:"Event"`
+}
+
+// Handle implements the function: the messages of one SQS batch, in turn
+// (ingestion is CPU- and memory-heavy; the batch size is 1 in the template).
+func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+	resp := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
+	for _, m := range ev.Records {
+		if err := h.one(ctx, m); err != nil {
+			h.Log.Error("ingest message failed; it will be delivered again", "message", m.MessageId, "err", err)
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
+		}
+	}
+	return resp, nil
+}
+
+func (h *Handler) one(ctx context.Context, m events.SQSMessage) error {
+	attempts, _ := strconv.Atoi(m.Attributes["ApproximateReceiveCount"])
+	attempts = max(attempts, 1)
+	last := attempts >= h.MaxReceive
+	var job dossier.IngestJob
+	if json.Unmarshal([]byte(m.Body), &job) == nil && job.DossierID != "" && job.ScanKey != "" {
+		return h.Dossiers.RunIngest(ctx, queue.Message{ID: m.MessageId, Topic: dossier.TopicIngest,
+			Body: []byte(m.Body), Attempts: attempts})
+	}
+	var s3m s3Message
+	if err := json.Unmarshal([]byte(m.Body), &s3m); err != nil {
+		// Retrying cannot make it decode: drop it, loudly.
+		h.Log.Error("dropping an ingest message that is neither an S3 event nor a job", "message", m.MessageId, "err", err)
+		return nil
+	}
+	if s3m.Event == "s3:TestEvent" {
+		return nil
+	}
+	var errs []error
+	for _, r := range s3m.Records {
+		if !strings.HasPrefix(r.EventName, "ObjectCreated:") && !strings.HasPrefix(r.EventName, "s3:ObjectCreated:") {
+			continue
+		}
+		key := r.S3.Object.URLDecodedKey
+		if err := h.Dossiers.AcceptStoredScan(ctx, key, last); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", key, err))
+		}
+	}
+	return errors.Join(errs...)
+}
