@@ -58,7 +58,7 @@ func (v PadesVerifier) Verify(ctx context.Context, pdf []byte) (*VerifyReport, e
 // IsolatedVerifier answers POST /v1/verify with pades.Verify run in the
 // isolated child process (pdfdoor.Door), so that no uploaded file can crash
 // or exhaust the server. The program's main must call
-// scan.RunChildIfRequested first.
+// pdfdoor.RunChildIfRequested first.
 type IsolatedVerifier struct {
 	// Roots are the trust anchors.
 	Roots []*x509.Certificate
