@@ -10,11 +10,14 @@ FUZZTIME  ?= 4s
 BUILD     := build
 FUNCTIONS := $(filter-out internal,$(notdir $(wildcard functions/*)))
 # Tests that decode many scanned pages or drive the whole stack: run without -race.
-HEAVY     := ./pkg/dossier/ ./pkg/scan/... ./pkg/pdfdoor/ ./pkg/separator/ ./infra/local/
+HEAVY     := ./pkg/dossier/ ./pkg/scan/... ./pkg/pdfdoor/ ./pkg/separator/ ./pkg/ocr/... ./pkg/extract/ ./infra/local/ ./infra/ocr/
 # Debian packages: the tools that check what we produce (pdfsig, certutil, qpdf,
 # pdftotext), the browser the page tests drive, and the OCR engine with its
 # Vietnamese and orientation models plus the OCR-B font for generated MRZs.
 DEB_TOOLS := poppler-utils libnss3-tools qpdf zip jq curl chromium tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd fonts-ocr-b
+# axe-core, injected into every page by the browser tests (infra/local), from npm.
+AXE_VERSION := 4.14.1
+AXE       := $(BUILD)/axe/node_modules/axe-core/axe.min.js
 
 # Real-world PDFs from public test suites: the corpus tests (verification,
 # signing, ingestion) run over this folder when one is checked out beside the
@@ -22,7 +25,7 @@ DEB_TOOLS := poppler-utils libnss3-tools qpdf zip jq curl chromium tesseract-ocr
 SOHOA_PDF_CORPUS ?= $(firstword $(wildcard $(abspath ..)/*/corpus/pdf))
 export SOHOA_PDF_CORPUS
 
-.PHONY: help run test unit heavy integration fuzz lint bench build clean tools deploy
+.PHONY: help run test unit heavy integration fuzz lint bench build clean tools deploy axe
 
 help: ## list the targets (with this checkout's settings)
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}' | \
@@ -43,7 +46,12 @@ tools: ## install the Debian packages the tests need (checkers, Chromium, Tesser
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(DEB_TOOLS) >/dev/null; \
 	fi
 
-test: tools lint ## everything: servers up, unit + integration tests with -race, the heavy pipeline pass, fuzzing
+axe: $(AXE) ## install axe-core (npm) for the browser tests' accessibility checks
+
+$(AXE):
+	npm install --no-audit --no-fund --prefix $(BUILD)/axe axe-core@$(AXE_VERSION)
+
+test: tools lint axe ## everything: servers up, unit + integration tests with -race, the heavy pipeline pass, fuzzing
 	@echo "== starting the AWS-compatible servers (installed once, cached in ~/.cache/sohoa)"
 	@eval "$$(infra/servers/up.sh)"; \
 	trap 'infra/servers/down.sh >/dev/null 2>&1 || true' EXIT; \
@@ -56,7 +64,7 @@ test: tools lint ## everything: servers up, unit + integration tests with -race,
 unit: ## go test -race ./... without servers (integration tests skip themselves)
 	$(GO) test -race -count=1 ./...
 
-heavy: ## the scan-heavy and end-to-end tests, without -race (pure-Go JPEG decoding is ~15x slower under it)
+heavy: axe ## the scan-heavy and end-to-end tests, without -race (pure-Go JPEG decoding is ~15x slower under it)
 	$(GO) test -count=1 $(HEAVY)
 
 integration: ## only the tests that need the real servers
@@ -79,7 +87,11 @@ lint: ## gofmt, go vet, staticcheck
 
 bench: ## whole-pipeline, scan, signing and Lambda figures on this machine
 	$(GO) test -run='^$$' -bench=Pipeline -benchtime=3x ./infra/local/
-	$(GO) test -run='^$$' -bench=Split -benchtime=3x ./pkg/scan/
+	$(GO) test -run='^$$' -bench='Split(Isolated)?100Pages' -benchtime=3x ./pkg/scan/
+	$(GO) test -run='^$$' -bench='G4Decode300dpi' -benchtime=100x ./pkg/scan/
+	$(GO) test -run='^$$' -bench='SplitG4300Pages' -benchtime=1x ./pkg/scan/
+	$(GO) test -run='^$$' -bench=OCRPage -benchtime=5x ./pkg/ocr/
+	$(GO) test -run='^$$' -bench=OCRDossierToValidated -benchtime=1x ./infra/local/
 	$(GO) test -run='^$$' -bench=. -benchtime=2s ./pkg/signing/ ./pkg/pades/
 	$(GO) test -run='^$$' -bench=. -benchtime=20x ./pkg/pdfdoor/
 	@eval "$$(infra/servers/up.sh)"; \

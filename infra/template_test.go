@@ -21,6 +21,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/aws/dynamo"
 	"github.com/sohoa/sohoa/pkg/identity"
 	"github.com/sohoa/sohoa/pkg/queue"
+	"github.com/sohoa/sohoa/pkg/web"
 )
 
 // obj is a decoded template node: map[string]any, []any, string, bool,
@@ -199,6 +200,7 @@ func TestTemplate(t *testing.T) {
 	t.Run("api", func(t *testing.T) { checkAPI(t, res) })
 	t.Run("alarms", func(t *testing.T) { checkAlarms(t, res) })
 	t.Run("least privilege", func(t *testing.T) { checkPrivilege(t, res) })
+	t.Run("vault keeps what it promises", func(t *testing.T) { checkVaultPromises(t, res) })
 }
 
 func checkFunctions(t *testing.T, res map[string]any) {
@@ -215,6 +217,15 @@ func checkFunctions(t *testing.T, res map[string]any) {
 		p := get(res[id], "Properties")
 		if a, _ := get(p, "Architectures").([]any); len(a) != 1 || str(a[0]) != "arm64" {
 			t.Errorf("%s: Architectures %v, want [arm64]", id, get(p, "Architectures"))
+		}
+		if str(get(p, "PackageType")) == "Image" {
+			// A container-image function (Tesseract does not fit a zip): built
+			// from a Dockerfile of infra/ that must exist.
+			df := str(get(res[id], "Metadata", "Dockerfile"))
+			if _, err := os.Stat(filepath.Join("..", df)); df == "" || !strings.HasPrefix(df, "infra/") || err != nil {
+				t.Errorf("%s: image function without a Dockerfile under infra/ (%q)", id, df)
+			}
+			continue
 		}
 		if r := str(get(p, "Runtime")); r != "provided.al2023" {
 			t.Errorf("%s: Runtime %q, want provided.al2023", id, r)
@@ -265,6 +276,9 @@ func deadLetterQueues(res map[string]any) map[string]bool {
 				dl[r] = true
 			}
 		}
+		for _, r := range refs(get(res[id], "Properties", "EventInvokeConfig", "DestinationConfig", "OnFailure")) {
+			dl[r] = true
+		}
 	}
 	return dl
 }
@@ -314,10 +328,14 @@ func checkBuckets(t *testing.T, res map[string]any) {
 			}
 		}
 		if get(p, "ObjectLockEnabled") == true {
-			lockedVault = str(get(p, "ObjectLockConfiguration", "Rule", "DefaultRetention", "Mode")) == "GOVERNANCE" &&
+			// COMPLIANCE: no one, root included, shortens or lifts the
+			// retention (GOVERNANCE lets any principal with
+			// s3:BypassGovernanceRetention delete a citizen's result).
+			lockedVault = str(get(p, "ObjectLockConfiguration", "Rule", "DefaultRetention", "Mode")) == "COMPLIANCE" &&
+				get(p, "ObjectLockConfiguration", "Rule", "DefaultRetention") != nil &&
 				str(get(p, "VersioningConfiguration", "Status")) == "Enabled"
 			if !lockedVault {
-				t.Errorf("bucket %s: Object Lock without versioning or not in GOVERNANCE mode", id)
+				t.Errorf("bucket %s: Object Lock without versioning or not in COMPLIANCE mode", id)
 			}
 		}
 		if qc, _ := get(p, "NotificationConfiguration", "QueueConfigurations").([]any); len(qc) > 0 {
@@ -421,6 +439,10 @@ func checkAPI(t *testing.T, res map[string]any) {
 	}
 	// Only the public routes of API.md go without the authorizer.
 	public := map[string]bool{"GET /healthz": true, "GET /v1/track/{code}": true, "POST /v1/verify": true, "GET /v1/shares/{token}": true}
+	// The web pages check their own session cookie.
+	for _, r := range web.GatewayRoutes() {
+		public[r] = true
+	}
 	for _, id := range resourcesOfType(res, "AWS::Serverless::Function") {
 		evs, _ := get(res[id], "Properties", "Events").(map[string]any)
 		for en, ev := range evs {
@@ -479,6 +501,9 @@ func checkPrivilege(t *testing.T, res map[string]any) {
 			for _, r := range refs(get(ev, "Properties")) {
 				allowed[r] = true
 			}
+		}
+		for _, r := range refs(get(p, "EventInvokeConfig")) {
+			allowed[r] = true
 		}
 		for r := range allowed {
 			rp := get(res[r], "Properties")
@@ -546,4 +571,149 @@ func actions(v obj) []string {
 		out = append(out, str(a))
 	}
 	return out
+}
+
+// checkVaultPromises: what the vault promises citizens, in the template:
+// TLS only, locks no one lifts, keys no one else uses, secrets out of
+// environments, who reads what logged, MFA, failures caught, and names on
+// seals that users cannot write.
+func checkVaultPromises(t *testing.T, res map[string]any) {
+	// Every bucket refuses plain HTTP.
+	tls := map[string]bool{}
+	for _, id := range resourcesOfType(res, "AWS::S3::BucketPolicy") {
+		p := get(res[id], "Properties")
+		sts, _ := get(p, "PolicyDocument", "Statement").([]any)
+		for _, st := range sts {
+			if str(get(st, "Effect")) == "Deny" && fmt.Sprint(get(st, "Condition", "Bool", "aws:SecureTransport")) == "false" {
+				for _, b := range refs(get(p, "Bucket")) {
+					tls[b] = true
+				}
+			}
+		}
+	}
+	for _, b := range resourcesOfType(res, "AWS::S3::Bucket") {
+		if !tls[b] {
+			t.Errorf("bucket %s has no policy denying requests without TLS", b)
+		}
+	}
+	// Key policies: the account administers keys but does not use them; use
+	// is granted only under a condition naming the stack's roles or services.
+	use := []string{"kms:Sign", "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:GenerateMac", "kms:VerifyMac", "kms:ReEncrypt"}
+	for _, id := range resourcesOfType(res, "AWS::KMS::Key") {
+		sts, _ := get(res[id], "Properties", "KeyPolicy", "Statement").([]any)
+		for _, st := range sts {
+			if str(get(st, "Effect")) != "Allow" {
+				continue
+			}
+			for _, a := range actions(get(st, "Action")) {
+				if a == "kms:*" || a == "*" {
+					t.Errorf("key %s: statement %s grants %s", id, str(get(st, "Sid")), a)
+				}
+				for _, u := range use {
+					if strings.HasPrefix(a, u) && get(st, "Condition") == nil {
+						t.Errorf("key %s: statement %s grants %s without a condition", id, str(get(st, "Sid")), a)
+					}
+				}
+			}
+		}
+	}
+	var hmacKey bool
+	for _, id := range resourcesOfType(res, "AWS::KMS::Key") {
+		p := get(res[id], "Properties")
+		if str(get(p, "KeySpec")) == "HMAC_256" && str(get(p, "KeyUsage")) == "GENERATE_VERIFY_MAC" {
+			hmacKey = true
+		}
+	}
+	if !hmacKey {
+		t.Error("no HMAC_256 key anchors the access log")
+	}
+	// The vault bucket: nobody shortens retention, lifts locks or deletes versions.
+	denied := map[string]bool{}
+	for _, id := range resourcesOfType(res, "AWS::S3::BucketPolicy") {
+		sts, _ := get(res[id], "Properties", "PolicyDocument", "Statement").([]any)
+		for _, st := range sts {
+			if str(get(st, "Effect")) == "Deny" && get(st, "Condition") == nil {
+				for _, a := range actions(get(st, "Action")) {
+					denied[a] = true
+				}
+			}
+		}
+	}
+	for _, a := range []string{"s3:BypassGovernanceRetention", "s3:PutBucketObjectLockConfiguration", "s3:DeleteObjectVersion"} {
+		if !denied[a] {
+			t.Errorf("no bucket policy denies %s", a)
+		}
+	}
+	// Parameters and environments hold no secret; secrets live in Secrets Manager.
+	if len(resourcesOfType(res, "AWS::SecretsManager::Secret")) == 0 {
+		t.Error("no Secrets Manager secret: where does the CSC client secret live?")
+	}
+	for _, id := range resourcesOfType(res, "AWS::Serverless::Function") {
+		p := get(res[id], "Properties")
+		vars, _ := get(p, "Environment", "Variables").(map[string]any)
+		if vars["SOHOA_VAULT_BUCKET"] != nil && fmt.Sprint(vars["SOHOA_VAULT_LOCK"]) != "true" {
+			t.Errorf("%s writes the vault without locking each document for its kind's retention (SOHOA_VAULT_LOCK)", id)
+		}
+		for k := range vars {
+			if strings.Contains(k, "SECRET") && !strings.HasSuffix(k, "_ARN") {
+				t.Errorf("%s: secret in the environment: %s", id, k)
+			}
+		}
+		// Failure destinations: asynchronous triggers (schedules) need one;
+		// queue triggers have their queue's redrive, streams their OnFailure.
+		evs, _ := get(p, "Events").(map[string]any)
+		for en, ev := range evs {
+			switch str(get(ev, "Type")) {
+			case "Schedule", "ScheduleV2", "EventBridgeRule", "S3", "SNS":
+				if len(refs(get(p, "EventInvokeConfig", "DestinationConfig", "OnFailure"))) == 0 {
+					t.Errorf("%s: event %s has no failure destination", id, en)
+				}
+			case "DynamoDB", "Kinesis":
+				if len(refs(get(ev, "Properties", "DestinationConfig", "OnFailure"))) == 0 {
+					t.Errorf("%s: stream %s has no failure destination", id, en)
+				}
+			}
+		}
+		// The API removes no record and writes vault objects only under vault/.
+		if !strings.Contains(str(get(p, "CodeUri")), "api") {
+			continue
+		}
+		pols, _ := get(p, "Policies").([]any)
+		for _, pol := range pols {
+			sts, _ := get(pol, "Statement").([]any)
+			for _, st := range sts {
+				acts := actions(get(st, "Action"))
+				dedupOnly := fmt.Sprint(get(st, "Condition", "ForAllValues:StringLike", "dynamodb:LeadingKeys")) == "[QDEDUP#*]"
+				if (slices.Contains(acts, "dynamodb:DeleteItem") && !dedupOnly) || slices.Contains(acts, "s3:DeleteObject") || slices.Contains(acts, "s3:DeleteObjectVersion") {
+					t.Errorf("%s.%s: the API may delete (%v)", id, str(get(st, "Sid")), acts)
+				}
+				if slices.Contains(acts, "s3:PutObject") && slices.Contains(refs(get(st, "Resource")), "VaultBucket") &&
+					!strings.Contains(fmt.Sprint(get(st, "Resource")), "/vault/*") {
+					t.Errorf("%s.%s: the API may put anywhere in the vault", id, str(get(st, "Sid")))
+				}
+			}
+		}
+	}
+	// Access logs of the API, without paths (share tokens are in paths).
+	for _, id := range resourcesOfType(res, "AWS::Serverless::HttpApi") {
+		als := get(res[id], "Properties", "AccessLogSettings")
+		if len(refs(get(als, "DestinationArn"))) == 0 || str(get(als, "Format")) == "" {
+			t.Errorf("HTTP API %s has no access logs", id)
+		}
+		if strings.Contains(str(get(als, "Format")), "$context.path") {
+			t.Errorf("HTTP API %s logs paths, which carry share tokens", id)
+		}
+	}
+	// MFA required; the name printed on seals is not user-writable.
+	for _, id := range resourcesOfType(res, "AWS::Cognito::UserPool") {
+		if m := str(get(res[id], "Properties", "MfaConfiguration")); m != "ON" {
+			t.Errorf("user pool %s: MfaConfiguration %q, want ON", id, m)
+		}
+	}
+	for _, id := range resourcesOfType(res, "AWS::Cognito::UserPoolClient") {
+		w, _ := get(res[id], "Properties", "WriteAttributes").([]any)
+		if slices.Contains(w, any("name")) {
+			t.Errorf("client %s lets users write the name printed on sealed copies", id)
+		}
+	}
 }

@@ -32,9 +32,9 @@ func newHandler(ctx context.Context, cfg wire.Config) (handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := wire.Ports{Vault: c.VaultBucket, Queue: c.APIQueue()}
+	p := wire.Ports{Queue: c.APIQueue()}
 	var apiSigning sohoaapi.Signing
-	sg, err := remotesign.New(cfg, c.Roots)
+	sg, err := remotesign.New(ctx, cfg, c.Roots)
 	switch {
 	case err == nil:
 		p.Signer, apiSigning = signing.ForDossiers(sg), sohoaapi.SigningService(sg)
@@ -57,7 +57,7 @@ func newHandler(ctx context.Context, cfg wire.Config) (handler, error) {
 	pdfLim := pdfdoor.DefaultLimits()
 	pdfLim.Timeout, pdfLim.MaxMemory = 20*time.Second, 512<<20
 	door := pdfdoor.New(pdfLim, 1)
-	h := sohoaapi.New(sohoaapi.Config{
+	apiCfg := sohoaapi.Config{
 		Dossiers: a.Dossiers, Vault: a.Vault, Catalog: a.Catalog, Auth: GatewayAuth{}, Documents: sohoaapi.Printed{},
 		Signing: apiSigning, Verifier: sohoaapi.IsolatedVerifier{Roots: rootCerts, Door: door},
 		Results: sohoaapi.IsolatedResults{Door: door},
@@ -66,7 +66,10 @@ func newHandler(ctx context.Context, cfg wire.Config) (handler, error) {
 			return u, time.Now().Add(s3.MaxPresignExpiry), err
 		}, Inbox: notify.NewInbox(c.Table),
 		BaseURL: cfg.BaseURL, Log: c.Log,
-		Ready: a.Ready,
-	})
-	return httpadapter.NewV2(h).ProxyWithContext, nil
+		Ready: a.Ready, Search: a.Search,
+	}
+	if apiCfg.Pages, err = Pages(apiCfg, cfg); err != nil {
+		return nil, err
+	}
+	return httpadapter.NewV2(sohoaapi.New(apiCfg)).ProxyWithContext, nil
 }

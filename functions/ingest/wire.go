@@ -26,7 +26,7 @@ func newHandler(ctx context.Context, cfg wire.Config) (*ingest.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	a, err := c.Build(ctx, wire.Ports{Vault: c.VaultBucket, Sealer: sealer})
+	a, err := c.Build(ctx, wire.Ports{Sealer: sealer})
 	if err != nil {
 		return nil, err
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/notify"
 	"github.com/sohoa/sohoa/pkg/report"
+	"github.com/sohoa/sohoa/pkg/vault"
 )
 
 // Notify consumes the table's stream: each inserted status-change event is
@@ -54,8 +55,15 @@ func newHandler(ctx context.Context, cfg wire.Config) (*Notify, error) {
 		client := awssns.NewFromConfig(c.AWS.SDK(), func(o *awssns.Options) { o.BaseEndpoint = wire.Endpoint(cfg.Endpoints.SNS) })
 		senders[notify.SMS] = sns.New(client, &sns.Options{SenderID: id})
 	}
+	// The contact on record lives in the vault's records (the same table);
+	// reading it needs no vault bucket.
+	contacts := vault.New(c.Table, nil, &vault.Options{Log: c.Log})
 	n, err := notify.NewNotifier(notify.Config{Dossiers: a.Dossiers, Directory: dir, Records: c.Table,
-		Senders: senders, PortalURL: cfg.PortalURL, Log: c.Log})
+		Senders: senders, PortalURL: cfg.PortalURL, Log: c.Log,
+		Contacts: func(ctx context.Context, id string) (string, string, error) {
+			ct, err := contacts.ContactOnRecord(ctx, id)
+			return ct.Email, ct.Phone, err
+		}})
 	if err != nil {
 		return nil, err
 	}

@@ -36,11 +36,11 @@ func newHandler(ctx context.Context, cfg wire.Config) (*Signer, error) {
 	if err != nil {
 		return nil, err
 	}
-	sg, err := remotesign.New(cfg, c.Roots)
+	sg, err := remotesign.New(ctx, cfg, c.Roots)
 	if err != nil {
 		return nil, err
 	}
-	a, err := c.Build(ctx, wire.Ports{Vault: c.VaultBucket, Signer: signing.ForDossiers(sg)})
+	a, err := c.Build(ctx, wire.Ports{Signer: signing.ForDossiers(sg)})
 	if err != nil {
 		return nil, err
 	}

@@ -24,9 +24,11 @@ import (
 
 	"github.com/sohoa/sohoa/pkg/calendar"
 	"github.com/sohoa/sohoa/pkg/dossier"
+	"github.com/sohoa/sohoa/pkg/identity"
 	"github.com/sohoa/sohoa/pkg/notify"
 	"github.com/sohoa/sohoa/pkg/records"
 	"github.com/sohoa/sohoa/pkg/scan/scantest"
+	"github.com/sohoa/sohoa/pkg/web"
 )
 
 // The dossier the API event creates (events/api/create-dossier.json).
@@ -47,6 +49,10 @@ var apiWant = map[string]int{
 	"procedures.json":                http.StatusOK,
 	"track.json":                     http.StatusOK,
 	"healthz.json":                   http.StatusOK,
+	// The web pages, served by the same function.
+	"page-landing.json": http.StatusOK,
+	"page-track.json":   http.StatusOK,
+	"page-me.json":      http.StatusOK, // a citizen's session cookie (pageSession)
 }
 
 // TestFunctions drives the real bootstrap of every function through the
@@ -77,7 +83,7 @@ func TestFunctions(t *testing.T) {
 	}
 	t.Logf("init (process start to first /next): %s", strings.Join(inits, ", "))
 
-	vars := map[string]string{"DOSSIER_BUCKET": st.dossierBkt}
+	vars := map[string]string{"DOSSIER_BUCKET": st.dossierBkt, "SESSION": pageSession(t)}
 
 	// api: a clerk opens the dossier; every other request sees it.
 	created := apiCall(t, fns["api"], load(t, filepath.Join(h.root, "events/api/create-dossier.json"), vars), http.StatusCreated)
@@ -99,8 +105,14 @@ func TestFunctions(t *testing.T) {
 		payload := load(t, file, vars)
 		first := apiCall(t, fns["api"], payload, want)
 		second := apiCall(t, fns["api"], payload, want)
-		if name == "track.json" && (strings.Contains(string(first), "Nguyễn") || strings.Contains(string(first), citizenID)) {
+		if (name == "track.json" || name == "page-track.json") && (strings.Contains(string(first), "Nguyễn") || strings.Contains(string(first), citizenID)) {
 			t.Errorf("public tracking shows personal data: %s", first)
+		}
+		if name == "page-me.json" && !strings.Contains(string(first), "Kho giấy tờ của tôi") {
+			t.Errorf("the signed-in page is not the citizen's vault:\n%s", first)
+		}
+		if name == "page-track.json" && !strings.Contains(string(first), c.Code) {
+			t.Errorf("the tracking page does not show %s:\n%s", c.Code, first)
 		}
 		if want == http.StatusOK && name != "healthz.json" && string(first) != string(second) {
 			t.Errorf("%s: a repeated GET answered differently:\n%s\n%s", name, first, second)
@@ -402,4 +414,21 @@ func mails(t *testing.T, address, code string) int {
 		}
 	}
 	return n
+}
+
+// pageSessionKey is the api function's SOHOA_SESSION_KEY in these tests.
+const pageSessionKey = "lambdatest-session-key-0123456789abcdef"
+
+// pageSession is a citizen's session cookie value, as the pages issue it.
+func pageSession(t *testing.T) string {
+	t.Helper()
+	s, err := web.HMACSessions([]byte(pageSessionKey), time.Hour, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := s.Issue(identity.Actor{Subject: citizenID, Role: identity.Citizen, Name: "Nguyễn Văn An"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
 }

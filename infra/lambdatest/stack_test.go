@@ -112,6 +112,7 @@ func (st *stack) env() []string {
 		// Nothing listens there: the signer test never reaches the provider.
 		"SOHOA_CSC_URL=http://127.0.0.1:9/csc/v2", "SOHOA_TSA_URL=http://127.0.0.1:9/tsa",
 		"SOHOA_PORTAL_URL=https://dichvucong.example.vn",
+		"SOHOA_SESSION_KEY=" + pageSessionKey,
 	}
 	if srv.ses != "" {
 		e = append(e, "AWS_ENDPOINT_URL_SESV2="+srv.ses, "SOHOA_MAIL_FROM=khong-tra-loi@sohoa.example.vn")

@@ -31,7 +31,7 @@ func TestBatchSigning200(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := Start(context.Background(), Options{Addr: "127.0.0.1:0", DataDir: t.TempDir(),
+	st, err := Start(context.Background(), Options{Dev: true, Addr: "127.0.0.1:0", DataDir: t.TempDir(),
 		Log:   slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Scans: func(context.Context, []byte) (*scan.Result, error) { return split, nil }})
 	if err != nil {

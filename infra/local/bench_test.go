@@ -62,7 +62,7 @@ func BenchmarkPipeline100Pages(b *testing.B) {
 	if os.Getenv("SOHOA_TEST_LOG") != "" {
 		logTo = os.Stderr
 	}
-	st, err := Start(context.Background(), Options{Addr: "127.0.0.1:0", DataDir: b.TempDir(),
+	st, err := Start(context.Background(), Options{Dev: true, Addr: "127.0.0.1:0", DataDir: b.TempDir(),
 		Log: slog.New(slog.NewTextHandler(logTo, nil))})
 	if err != nil {
 		b.Fatal(err)

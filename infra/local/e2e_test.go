@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sohoa/sohoa/pkg/ocr"
 	"github.com/sohoa/sohoa/pkg/pdfdoor"
 	"github.com/sohoa/sohoa/pkg/scan"
 	"github.com/sohoa/sohoa/pkg/scan/scantest"
@@ -22,6 +23,7 @@ import (
 func TestMain(m *testing.M) {
 	scan.RunChildIfRequested()
 	pdfdoor.RunChildIfRequested()
+	ocr.RunChildIfRequested()
 	os.Exit(m.Run())
 }
 
@@ -87,7 +89,11 @@ func (c client) as(token string) client { c.token = token; return c }
 
 func (c client) tokenFor(role, subject, agency, name string) string {
 	var out struct{ Token string }
-	c.as("").json("POST", "/v1/dev/tokens", map[string]string{"role": role, "subject": subject, "agency": agency, "name": name}, 201, &out)
+	req := map[string]string{"role": role, "subject": subject, "agency": agency, "name": name}
+	if role == "postal_clerk" {
+		req["postOffice"] = "Bưu cục Hoàn Kiếm"
+	}
+	c.as("").json("POST", "/v1/dev/tokens", req, 201, &out)
 	return out.Token
 }
 
@@ -128,7 +134,7 @@ func startStack(t *testing.T, dir string) (*Stack, client) {
 	if os.Getenv("SOHOA_TEST_LOG") != "" {
 		logTo = os.Stderr
 	}
-	st, err := Start(context.Background(), Options{Addr: "127.0.0.1:0", DataDir: dir,
+	st, err := Start(context.Background(), Options{Dev: true, Addr: "127.0.0.1:0", DataDir: dir,
 		Log: slog.New(slog.NewTextHandler(logTo, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -198,7 +204,7 @@ func TestDossierEndToEnd(t *testing.T) {
 		t.Fatalf("upload: %d %s", stc, b)
 	}
 	d := clerk.waitStatus(created.ID)
-	if d.Status != "NEEDS_SUPPLEMENT" || len(d.Findings) == 0 || d.Findings[0].Component != "CCCD" || d.Findings[0].Code != "component.missing" {
+	if d.Status != "NEEDS_SUPPLEMENT" || len(d.Findings) == 0 || d.Findings[0].Component != "CCCD" || d.Findings[0].Code != "component.reuse-pending" {
 		t.Fatalf("after incomplete scan: %+v", d)
 	}
 	if !strings.Contains(d.Findings[0].Message, "Thiếu thành phần") {
@@ -254,6 +260,9 @@ func TestDossierEndToEnd(t *testing.T) {
 	if stc, b, _ := officer.do("PUT", "/v1/dossiers/"+created.ID+"/result", "application/pdf", result); stc != 200 {
 		t.Fatalf("result upload: %d %s", stc, b)
 	}
+	// The citizen's vault reaches them at the contact they set themselves:
+	// the result's notice goes there, not to what was typed at the counter.
+	citizen.json("PUT", "/v1/vault/contact", map[string]string{"email": "an@example.vn"}, 200, nil)
 	docID := signResult(t, st, officer, created.ID)
 
 	// The citizen finds the signed result in the vault; nobody else can.
@@ -327,7 +336,7 @@ func TestDossierEndToEnd(t *testing.T) {
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		c.json("GET", "/v1/dev/outbox?to=an%40example.vn", nil, 200, &box)
+		officer.json("GET", "/v1/dev/outbox?to=an%40example.vn", nil, 200, &box)
 		if len(box.Messages) >= len(want) || time.Now().After(deadline) {
 			break
 		}
@@ -447,7 +456,7 @@ func requestOTP(t *testing.T, officer client, cred string) string {
 	var box struct {
 		Messages []struct{ Channel, To, Body string }
 	}
-	officer.as("").json("GET", "/v1/dev/outbox?to="+url.QueryEscape(officerPhone), nil, 200, &box)
+	officer.json("GET", "/v1/dev/outbox?to="+url.QueryEscape(officerPhone), nil, 200, &box)
 	for i := len(box.Messages) - 1; i >= 0; i-- {
 		m := box.Messages[i]
 		if m.Channel == "sms" {

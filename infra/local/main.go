@@ -13,9 +13,13 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
+	"sync"
 	"syscall"
 	"time"
 
+	"github.com/sohoa/sohoa/pkg/ocr"
 	"github.com/sohoa/sohoa/pkg/pdfdoor"
 	"github.com/sohoa/sohoa/pkg/scan"
 )
@@ -25,9 +29,41 @@ func main() {
 	scan.RunChildIfRequested()
 	// A child process that reads one uploaded result or verified PDF under limits (pdfdoor).
 	pdfdoor.RunChildIfRequested()
+	// A child process that reads one page with Tesseract under limits (pkg/ocr).
+	ocr.RunChildIfRequested()
 	if err := run(context.Background(), os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "sohoa:", err)
 		os.Exit(1)
+	}
+}
+
+// crashHook returns a Checkpoint that kills the process (SIGKILL, no
+// cleanup, as a power cut would) the n-th time it reaches step, for spec
+// "step" or "step#n". Crash tests set SOHOA_CRASH_AT; empty: no hook.
+func crashHook(spec string) func(string) {
+	if spec == "" {
+		return nil
+	}
+	step, nth, _ := strings.Cut(spec, "#")
+	n, err := strconv.Atoi(nth)
+	if err != nil || n < 1 {
+		n = 1
+	}
+	var mu sync.Mutex
+	count := 0
+	return func(s string) {
+		if s != step {
+			return
+		}
+		mu.Lock()
+		count++
+		hit := count == n
+		mu.Unlock()
+		if hit {
+			fmt.Fprintf(os.Stderr, "sohoa: SOHOA_CRASH_AT=%s reached: killing myself\n", spec)
+			_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
+			select {} // the signal is on its way
+		}
 	}
 }
 
@@ -36,6 +72,9 @@ func run(ctx context.Context, args []string) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
 	data := fs.String("data", "./.sohoa", "data directory (SQLite file, blobs, dev PKI)")
 	verbose := fs.Bool("v", false, "log every request")
+	dev := fs.Bool("dev", false, "development routes: POST /v1/dev/tokens, GET /v1/dev/outbox (loopback addresses only)")
+	auditKey := fs.String("audit-key", "", "file of the access log's MAC key, outside the data directory (default: <data>.audit-key)")
+	withOCR := fs.Bool("ocr", true, "read scanned components with Tesseract (text layer, CCCD check, form fields)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -46,18 +85,22 @@ func run(ctx context.Context, args []string) error {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	st, err := Start(ctx, Options{Addr: *addr, DataDir: *data, Log: log})
+	st, err := Start(ctx, Options{Addr: *addr, DataDir: *data, Log: log, Dev: *dev, AuditKeyFile: *auditKey,
+		Checkpoint: crashHook(os.Getenv("SOHOA_CRASH_AT")), OCR: *withOCR})
 	if err != nil {
 		return err
 	}
 	fmt.Printf(`Sohoa is running at %s  (data in %s)
 
   Health:   curl -s %[1]s/healthz
-  A token:  curl -s -X POST %[1]s/v1/dev/tokens -d '{"role":"postal_clerk","subject":"clerk-01","name":"Trần Thị Mai"}'
   Dev root: %[2]s/pki/root.pem (trust it to validate signatures: see README)
-
-Stop with Ctrl-C (drains jobs in progress).
 `, st.URL, *data)
+	if *dev {
+		fmt.Printf(`  A token:  curl -s -X POST %[1]s/v1/dev/tokens -d '{"role":"postal_clerk","subject":"clerk-01","name":"Trần Thị Mai","postOffice":"Bưu cục Hoàn Kiếm"}'
+  (-dev: development routes are on; never expose this address)
+`, st.URL)
+	}
+	fmt.Println("\nStop with Ctrl-C (drains jobs in progress).")
 	select {
 	case <-ctx.Done():
 	case err := <-st.served:

@@ -26,6 +26,10 @@ func newNotifications(st *Stack, a *app.App, outbox *notify.Outbox, staff notify
 		Dossiers: st.Dossiers, Directory: staff.Directory(), Records: t,
 		Senders:   map[notify.Channel]notify.Sender{notify.Email: n.outbox, notify.SMS: n.outbox, notify.InApp: n.inbox},
 		PortalURL: st.URL, Now: o.Now, Log: o.Log,
+		Contacts: func(ctx context.Context, id string) (string, string, error) {
+			c, err := st.Vault.ContactOnRecord(ctx, id)
+			return c.Email, c.Phone, err
+		},
 	})
 	if err != nil {
 		return nil, err

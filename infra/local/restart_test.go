@@ -37,9 +37,9 @@ func freeAddr(t *testing.T) string {
 }
 
 // launch starts the binary and waits for /healthz.
-func launch(t *testing.T, bin, addr, data string) *exec.Cmd {
+func launch(t *testing.T, bin, addr, data string, extra ...string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(bin, "-addr", addr, "-data", data)
+	cmd := exec.Command(bin, append([]string{"-dev", "-addr", addr, "-data", data}, extra...)...)
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	_ "embed"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -46,6 +49,21 @@ type Options struct {
 	Scans dossier.ScanReader
 	// Now overrides the clock (tests).
 	Now func() time.Time
+	// Dev turns on the development routes (POST /v1/dev/tokens, GET
+	// /v1/dev/outbox). Start refuses it on an address that is not loopback:
+	// they hand out tokens of any role.
+	Dev bool
+	// AuditKeyFile holds the key of the access log's MAC. It must lie outside
+	// DataDir (the records' directory never holds it); created if absent.
+	// Default: DataDir + ".audit-key", beside the data directory.
+	AuditKeyFile string
+	// Checkpoint is called at named steps of ingestion, certification and
+	// signing (crash tests); nil: nothing.
+	Checkpoint func(step string)
+	// OCR reads every scanned component with Tesseract before certifying it
+	// (a text layer, the CCCD checked, form fields); needs tesseract-ocr
+	// with the vie and osd data.
+	OCR bool
 }
 
 // Stack is the whole of Sohoa in one process: the HTTP API, background
@@ -83,8 +101,17 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Dev {
+		if err := loopbackOnly(o.Addr); err != nil {
+			return nil, err
+		}
+	}
 	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	auditMAC, err := loadAuditKey(o.DataDir, o.AuditKeyFile)
+	if err != nil {
+		return nil, err
 	}
 	ln, err := net.Listen("tcp", o.Addr)
 	if err != nil {
@@ -130,9 +157,21 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 	if err != nil {
 		return nil, err
 	}
+	var extractor dossier.Extractor
+	if o.OCR {
+		if extractor, err = newExtractor(); err != nil {
+			return nil, err
+		}
+	}
+	searchIndex, err := st.DB.Search(ctx)
+	if err != nil {
+		return nil, err
+	}
 	a, err := app.Build(ctx, app.Ports{Records: st.DB.Table(), Dossiers: st.Bucket, Vault: st.Bucket,
-		Queue: st.DB.Queue(), Signer: signers.results, Sealer: signers.sealer},
-		app.Options{Now: o.Now, Log: o.Log, Scans: o.Scans})
+		Queue: st.DB.Queue(), Signer: signers.results, Sealer: signers.sealer,
+		AuditMAC: auditMAC, Codes: outboxCodes{outbox: outbox, now: o.Now},
+		Search: searchIndex, Extractor: extractor},
+		app.Options{Now: o.Now, Log: o.Log, Scans: o.Scans, Checkpoint: o.Checkpoint})
 	if err != nil {
 		return nil, err
 	}
@@ -142,27 +181,42 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 		return nil, err
 	}
 	signers.background = append(signers.background, notes.background...)
-	apiHandler := sohoaapi.New(sohoaapi.Config{
+	var dev *sohoaapi.Dev
+	if o.Dev {
+		dev = &sohoaapi.Dev{
+			IssueToken: func(a identity.Actor) (string, error) { return st.Issuer.Issue(a, o.Now(), 12*time.Hour) },
+			Outbox:     notes.outboxMessages,
+		}
+	}
+	apiConfig := sohoaapi.Config{
 		Dossiers: st.Dossiers, Vault: st.Vault, Catalog: a.Catalog,
-		Auth:      sohoaapi.BearerAuth{Verifier: verifier, Now: o.Now},
+		Auth:      sohoaapi.BearerAuth{Verifier: verifier, Now: o.Now, Cache: sohoaapi.NewTokenCache(4096)},
 		Documents: sohoaapi.Printed{},
 		Signing:   signers.api, Verifier: signers.verifier, Results: signers.uploads,
 		Inbox: notes.inbox, Reports: notes.reports,
-		Dev: &sohoaapi.Dev{
-			IssueToken: func(a identity.Actor) (string, error) { return st.Issuer.Issue(a, o.Now(), 12*time.Hour) },
-			Outbox:     notes.outboxMessages,
-		},
+		Search:  searchIndex,
+		Dev:     dev,
 		Ready:   a.Ready,
 		BaseURL: st.URL, Log: o.Log,
-	})
+	}
+	if apiConfig.Pages, err = newPages(apiConfig, st, verifier, staff, o); err != nil {
+		return nil, err
+	}
+	apiHandler := sohoaapi.New(apiConfig)
 	mux := http.NewServeMux()
 	mux.Handle("/pki/", st.PKI.Handler())
 	if signers.csc != nil {
 		mux.Handle("/csc/", signers.csc) // serves under its own prefix, /csc/v2
 	}
 	mux.Handle("/", apiHandler)
-	st.srv = &http.Server{Handler: logRequests(o.Log, mux), ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout: 120 * time.Second}
+	st.srv = &http.Server{Handler: logRequests(o.Log, mux),
+		ReadHeaderTimeout: 10 * time.Second,
+		// A 300 MB scan over a slow post-office line (~4 Mbit/s) takes ten
+		// minutes; a slower body is cut off rather than held forever.
+		ReadTimeout:    12 * time.Minute,
+		WriteTimeout:   15 * time.Minute,
+		IdleTimeout:    120 * time.Second,
+		MaxHeaderBytes: 64 << 10}
 
 	// Jobs a killed predecessor held are ours to finish now.
 	if n, err := st.DB.Queue().RecoverInflight(ctx); err != nil {
@@ -184,6 +238,16 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 		defer st.workers.Done()
 		st.worker(wctx, dossier.TopicSign, signVisibility, st.runSignJob)
 	}()
+	if o.OCR {
+		st.workers.Add(1)
+		go func() {
+			defer st.workers.Done()
+			// Unlike ingestion, an OCR job in progress is interrupted by
+			// shutdown (it may take minutes): it is delivered again on the
+			// next start, and the dossier was VALIDATED without it.
+			st.work(wctx, dossier.TopicOCR, ocrVisibility, st.Dossiers.RunOCR, false)
+		}()
+	}
 	for _, bg := range signers.background {
 		st.workers.Add(1)
 		go func() {
@@ -227,6 +291,12 @@ const signVisibility = 10 * time.Minute
 // handler says it was only early); after queue.MaxAttempts deliveries the
 // queue dead-letters it.
 func (st *Stack) worker(ctx context.Context, topic string, visibility time.Duration, handle func(context.Context, queue.Message) error) {
+	st.work(ctx, topic, visibility, handle, true)
+}
+
+// work is worker; with drain false a message in progress is interrupted
+// when ctx is cancelled, and delivered again on the next start.
+func (st *Stack) work(ctx context.Context, topic string, visibility time.Duration, handle func(context.Context, queue.Message) error, drain bool) {
 	q := st.DB.Queue()
 	for ctx.Err() == nil {
 		msgs, err := q.Receive(ctx, topic, 1, visibility, 2*time.Second)
@@ -238,14 +308,18 @@ func (st *Stack) worker(ctx context.Context, topic string, visibility time.Durat
 			continue
 		}
 		for _, m := range msgs {
-			st.run(topic, visibility, m, handle)
+			parent := context.Background()
+			if !drain {
+				parent = ctx
+			}
+			st.run(parent, topic, visibility, m, handle)
 		}
 	}
 }
 
-func (st *Stack) run(topic string, visibility time.Duration, m queue.Message, handle func(context.Context, queue.Message) error) {
+func (st *Stack) run(parent context.Context, topic string, visibility time.Duration, m queue.Message, handle func(context.Context, queue.Message) error) {
 	q := st.DB.Queue()
-	jctx, cancel := context.WithTimeout(context.Background(), visibility-10*time.Second)
+	jctx, cancel := context.WithTimeout(parent, visibility-10*time.Second)
 	defer cancel()
 	err := safely(func() error { return handle(jctx, m) })
 	if err == nil {
@@ -255,8 +329,8 @@ func (st *Stack) run(topic string, visibility time.Duration, m queue.Message, ha
 		return
 	}
 	delay := time.Duration(1<<min(m.Attempts, 6)) * time.Second
-	if dossier.IsRetryable(err) {
-		delay = 50 * time.Millisecond // the upload's save lands within milliseconds
+	if dossier.IsRetryable(err) || parent.Err() != nil {
+		delay = 50 * time.Millisecond // the upload's save lands within milliseconds; or we are stopping
 	} else {
 		st.log.Error("job failed", "topic", topic, "attempt", m.Attempts, "err", err)
 	}
@@ -301,8 +375,9 @@ func logRequests(log *slog.Logger, h http.Handler) http.Handler {
 		start := time.Now()
 		rw := &statusWriter{ResponseWriter: w, status: 200}
 		h.ServeHTTP(rw, r)
-		// Paths carry opaque IDs and codes only, never personal data.
-		log.Debug("http", "method", r.Method, "path", r.URL.Path, "status", rw.status, "took", time.Since(start).Round(time.Millisecond))
+		// Paths carry opaque IDs and codes only, never personal data; share
+		// tokens are credentials and are masked.
+		log.Debug("http", "method", r.Method, "path", sohoaapi.RedactPath(r.URL.Path), "status", rw.status, "took", time.Since(start).Round(time.Millisecond))
 	})
 }
 
@@ -312,3 +387,87 @@ type statusWriter struct {
 }
 
 func (w *statusWriter) WriteHeader(s int) { w.status = s; w.ResponseWriter.WriteHeader(s) }
+
+// loopbackOnly refuses an address that is reachable from other machines.
+func loopbackOnly(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("-dev: address %q: %w", addr, err)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	ip := net.ParseIP(host)
+	if ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("-dev hands out tokens of every role and officers' signing codes: it runs only on a loopback address (127.0.0.1, ::1), not %q", addr)
+	}
+	return nil
+}
+
+// loadAuditKey reads (or creates) the access log's MAC key, which must not
+// live in the data directory: whoever copies or edits the records must not
+// hold it.
+func loadAuditKey(dataDir, path string) (*vault.FileMAC, error) {
+	if path == "" {
+		path = filepath.Clean(dataDir) + ".audit-key"
+	}
+	absData, err := filepath.Abs(dataDir)
+	if err != nil {
+		return nil, err
+	}
+	absKey, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	if rel, err := filepath.Rel(absData, absKey); err == nil && !strings.HasPrefix(rel, "..") {
+		return nil, fmt.Errorf("the access-log key %s is inside the data directory %s; keep it elsewhere (-audit-key)", path, dataDir)
+	}
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		raw := make([]byte, 32)
+		if _, err := rand.Read(raw); err != nil {
+			return nil, err
+		}
+		if err := os.MkdirAll(filepath.Dir(absKey), 0o700); err != nil {
+			return nil, fmt.Errorf("access-log key: %w", err)
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("access-log key: %w", err)
+		}
+		if _, err := f.WriteString(hex.EncodeToString(raw) + "\n"); err != nil {
+			_ = f.Close()
+			return nil, fmt.Errorf("access-log key: %w", err)
+		}
+		if err := f.Close(); err != nil {
+			return nil, fmt.Errorf("access-log key: %w", err)
+		}
+		return vault.NewFileMAC(raw)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("access-log key: %w", err)
+	}
+	raw, err := hex.DecodeString(strings.TrimSpace(string(b)))
+	if err != nil {
+		return nil, fmt.Errorf("access-log key %s: not hex: %w", path, err)
+	}
+	return vault.NewFileMAC(raw)
+}
+
+// outboxCodes delivers reuse-consent codes to the contact on record through
+// the outbox (email and SMS locally).
+type outboxCodes struct {
+	outbox *notify.Outbox
+	now    func() time.Time
+}
+
+func (c outboxCodes) SendCode(ctx context.Context, to vault.Contact, subject, body string) error {
+	var errsOut []error
+	if to.Email != "" {
+		errsOut = append(errsOut, c.outbox.Send(ctx, notify.Message{Channel: notify.Email, To: to.Email, Subject: subject, Body: body, At: c.now().UTC()}))
+	}
+	if to.Phone != "" {
+		errsOut = append(errsOut, c.outbox.Send(ctx, notify.Message{Channel: notify.SMS, To: to.Phone, Subject: subject, Body: body, At: c.now().UTC()}))
+	}
+	return errors.Join(errsOut...)
+}

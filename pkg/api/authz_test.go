@@ -22,6 +22,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/dossier"
 	"github.com/sohoa/sohoa/pkg/identity"
 	"github.com/sohoa/sohoa/pkg/procedure"
+	"github.com/sohoa/sohoa/pkg/records"
 	"github.com/sohoa/sohoa/pkg/scan"
 	"github.com/sohoa/sohoa/pkg/vault"
 )
@@ -43,6 +44,10 @@ type fixture struct {
 	code   string
 	doc    string // a document in the owner's vault
 	share  string // a share token of doc
+
+	vault    *vault.Service
+	dossiers *dossier.Service
+	table    records.Table
 }
 
 const (
@@ -50,13 +55,14 @@ const (
 	agency  = "000.21.29.H29"
 )
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T, mut ...func(c *api.Config)) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	db := localtest.DB(t)
 	b := localtest.Bucket(t)
 	log := slog.New(slog.DiscardHandler)
-	v := vault.New(db.Table(), b, &vault.Options{Log: log})
+	mac, _ := vault.NewFileMAC([]byte("an access-log key the table never holds"))
+	v := vault.New(db.Table(), b, &vault.Options{Log: log, MAC: mac})
 	lim := scan.DefaultLimits()
 	ds, err := dossier.NewService(dossier.Config{Records: db.Table(), Blobs: b, Queue: db.Queue(),
 		Catalog: procedure.Default(), Calendar: calendar.Default(), Vault: v, Log: log,
@@ -67,14 +73,20 @@ func newFixture(t *testing.T) *fixture {
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	foreign, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	iss := identity.NewIssuer(key, "test", "sohoa")
-	s := api.New(api.Config{Dossiers: ds, Vault: v, Catalog: procedure.Default(), Documents: printed{}, Log: log,
-		Auth: api.BearerAuth{Verifier: identity.NewVerifier("test", "sohoa", &key.PublicKey)}})
-	f := &fixture{srv: httptest.NewServer(s), tokens: map[string]string{}}
+	cfg := api.Config{Dossiers: ds, Vault: v, Catalog: procedure.Default(), Documents: printed{}, Log: log,
+		Auth: api.BearerAuth{Verifier: identity.NewVerifier("test", "sohoa", &key.PublicKey)}}
+	for _, m := range mut {
+		m(&cfg)
+	}
+	s := api.New(cfg)
+	f := &fixture{srv: httptest.NewServer(s), tokens: map[string]string{}, vault: v, dossiers: ds, table: db.Table()}
 	t.Cleanup(f.srv.Close)
 
 	now := time.Now()
 	actors := map[string]identity.Actor{
-		"clerk":          {Subject: "clerk-01", Role: identity.Clerk, Name: "Trần Thị Mai"},
+		"clerk":          {Subject: "clerk-01", Role: identity.Clerk, Name: "Trần Thị Mai", PostOffice: "Bưu cục Hoàn Kiếm"},
+		"clerk-same-po":  {Subject: "clerk-02", Role: identity.Clerk, PostOffice: "Bưu cục Hoàn Kiếm"},
+		"clerk-no-po":    {Subject: "clerk-03", Role: identity.Clerk},
 		"officer":        {Subject: "officer-hotich", Role: identity.Officer, Agency: agency},
 		"officer-other":  {Subject: "officer-gplx", Role: identity.Officer, Agency: "000.00.16.H29"},
 		"owner":          {Subject: ownerID, Role: identity.Citizen},
@@ -138,7 +150,7 @@ func (f *fixture) call(t *testing.T, who, method, path, body string) (int, []byt
 // caller. 404, not 403, wherever a 403 would tell a stranger that the thing exists.
 func TestAuthorizationMatrix(t *testing.T) {
 	f := newFixture(t)
-	who := []string{"clerk", "officer", "officer-other", "owner", "citizen-other", "auditor", "clerk-other-po", "none", "expired", "foreign-key"}
+	who := []string{"clerk", "officer", "officer-other", "owner", "citizen-other", "auditor", "clerk-other-po", "clerk-same-po", "none", "expired", "foreign-key"}
 	type row struct {
 		method, path, body string
 		want               []int // in the order of who
@@ -146,26 +158,43 @@ func TestAuthorizationMatrix(t *testing.T) {
 	D, DOC := "/v1/dossiers/"+f.id, "/v1/vault/documents/"+f.doc
 	const u = 401
 	rows := []row{
-		{"GET", D, "", []int{200, 200, 404, 200, 404, 200, 404, u, u, u}},
-		{"GET", D + "/receipt.pdf", "", []int{200, 403, 404, 200, 404, 403, 404, u, u, u}},
-		{"GET", D + "/scan", "", []int{404, 404, 404, 403, 404, 403, 404, u, u, u}}, // no scan yet: 404 for those allowed
-		{"PUT", D + "/scan", "", []int{400, 403, 404, 403, 404, 403, 404, u, u, u}}, // an empty body is refused
-		{"POST", D + "/decision", `{"approve":true}`, []int{403, 409, 404, 403, 404, 403, 404, u, u, u}},
-		{"PUT", D + "/result", "", []int{403, 409, 404, 403, 404, 403, 404, u, u, u}},
-		{"POST", D + "/result/sign", `{"credentialId":"c","otp":"123456"}`, []int{503, 503, 503, 503, 503, 503, 503, u, u, u}},
-		{"POST", D + "/postal-return", `{"waybill":"EB123"}`, []int{409, 403, 404, 403, 404, 403, 404, u, u, u}},
-		{"GET", D + "/components/TKKS/content", "", []int{404, 404, 404, 404, 404, 404, 404, u, u, u}},
-		{"GET", "/v1/agency/dossiers", "", []int{403, 200, 200, 403, 403, 403, 403, u, u, u}},
-		{"GET", "/v1/vault/documents", "", []int{403, 403, 403, 200, 200, 403, 403, u, u, u}},
-		{"GET", DOC, "", []int{404, 404, 404, 200, 404, 404, 404, u, u, u}},
-		{"GET", DOC + "/content", "", []int{404, 404, 404, 200, 404, 404, 404, u, u, u}},
-		{"POST", DOC + "/shares", `{"ttlSeconds":600}`, []int{404, 404, 404, 201, 404, 404, 404, u, u, u}},
-		{"DELETE", DOC + "/shares/" + f.share, "", []int{404, 404, 404, 204, 404, 404, 404, u, u, u}},
-		{"GET", "/v1/vault/audit", "", []int{403, 403, 403, 200, 200, 403, 403, u, u, u}},
-		{"GET", "/v1/track/" + f.code, "", []int{200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
-		{"GET", "/v1/shares/" + f.share, "", []int{410, 410, 410, 410, 410, 410, 410, 410, 410, 410}}, // revoked above
-		{"DELETE", DOC, "", []int{404, 404, 404, 204, 404, 404, 404, u, u, u}},
-		{"GET", DOC, "", []int{404, 404, 404, 404, 404, 404, 404, u, u, u}}, // hidden now
+		{"GET", D, "", []int{200, 200, 404, 200, 404, 200, 404, 200, u, u, u}},
+		{"GET", D + "/receipt.pdf", "", []int{200, 403, 404, 200, 404, 403, 404, 200, u, u, u}},
+		{"GET", D + "/scan", "", []int{404, 404, 404, 403, 404, 403, 404, 404, u, u, u}}, // no scan yet: 404 for those allowed
+		{"PUT", D + "/scan", "", []int{400, 403, 404, 403, 404, 403, 404, 400, u, u, u}}, // an empty body is refused
+		{"POST", D + "/decision", `{"approve":true}`, []int{403, 409, 404, 403, 404, 403, 404, 403, u, u, u}},
+		{"PUT", D + "/result", "", []int{403, 409, 404, 403, 404, 403, 404, 403, u, u, u}},
+		{"POST", D + "/result/sign", `{"credentialId":"c","otp":"123456"}`, []int{503, 503, 503, 503, 503, 503, 503, 503, u, u, u}},
+		{"POST", D + "/postal-return", `{"waybill":"EB123"}`, []int{409, 403, 404, 403, 404, 403, 404, 409, u, u, u}},
+		{"GET", D + "/components/TKKS/content", "", []int{404, 404, 404, 404, 404, 403, 404, 404, u, u, u}},         // auditors read no papers
+		{"POST", D + "/reuse-consent", `{"code":"123456"}`, []int{409, 403, 404, 403, 404, 403, 404, 409, u, u, u}}, // no reuse pending
+		// The post office is the token's: a body naming another one is refused,
+		// and a clerk whose token names that other office opens it.
+		{"POST", "/v1/dossiers", `{"procedure":"1.001193","citizen":{"id":"001203012345","name":"An"},"postOffice":"Bưu cục khác"}`, []int{403, 403, 403, 403, 403, 403, 201, 403, u, u, u}},
+		{"POST", "/v1/dossiers", `{"procedure":"1.001193","citizen":{"id":"001203012345","name":"An"}}`, []int{201, 403, 403, 403, 403, 403, 201, 201, u, u, u}},
+		{"GET", "/v1/agency/dossiers", "", []int{403, 200, 200, 403, 403, 403, 403, 403, u, u, u}},
+		{"GET", "/v1/vault/documents", "", []int{403, 403, 403, 200, 200, 403, 403, 403, u, u, u}},
+		{"GET", DOC, "", []int{404, 404, 404, 200, 404, 404, 404, 404, u, u, u}},
+		{"GET", DOC + "/content", "", []int{404, 404, 404, 200, 404, 404, 404, 404, u, u, u}},
+		{"POST", DOC + "/shares", `{"ttlSeconds":600}`, []int{404, 404, 404, 201, 404, 404, 404, 404, u, u, u}},
+		{"DELETE", DOC + "/shares/" + f.share, "", []int{404, 404, 404, 204, 404, 404, 404, 404, u, u, u}},
+		{"GET", "/v1/vault/audit", "", []int{403, 403, 403, 200, 200, 403, 403, 403, u, u, u}},
+		{"GET", "/v1/track/" + f.code, "", []int{200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
+		{"GET", "/v1/shares/" + f.share, "", []int{410, 410, 410, 410, 410, 410, 410, 410, 410, 410, 410}}, // revoked above
+		{"GET", "/v1/vault/shares", "", []int{403, 403, 403, 200, 200, 403, 403, 403, u, u, u}},
+		{"GET", "/v1/vault/contact", "", []int{403, 403, 403, 200, 200, 403, 403, 403, u, u, u}},
+		{"PUT", "/v1/vault/contact", `{"email":"an@vneid.example"}`, []int{403, 403, 403, 200, 200, 403, 403, 403, u, u, u}},
+		{"GET", "/v1/vault/reuse-requests", "", []int{403, 403, 403, 200, 200, 403, 403, 403, u, u, u}},
+		{"POST", "/v1/vault/reuse-requests/" + f.id, `{"grant":true}`, []int{403, 403, 403, 404, 404, 403, 403, 403, u, u, u}},
+		// Without -dev the development routes do not exist, for anyone.
+		{"GET", "/v1/dev/outbox?to=x", "", []int{404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404}},
+		{"POST", "/v1/dev/tokens", `{"role":"auditor","subject":"a"}`, []int{404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404}},
+		{"DELETE", DOC, "", []int{404, 404, 404, 204, 404, 404, 404, 404, u, u, u}},
+		{"GET", DOC, "", []int{404, 404, 404, 404, 404, 404, 404, 404, u, u, u}}, // hidden now
+	}
+	// A clerk whose token names no post office opens nothing.
+	if got, b := f.call(t, "clerk-no-po", "POST", "/v1/dossiers", `{"procedure":"1.001193","citizen":{"id":"001203012345","name":"An"},"postOffice":"Bưu cục Hoàn Kiếm"}`); got != 403 {
+		t.Errorf("clerk without a post office: %d %s", got, b)
 	}
 	for _, r := range rows {
 		for i, w := range who {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/sohoa/sohoa/pkg/dossier"
 	"github.com/sohoa/sohoa/pkg/errs"
+	"github.com/sohoa/sohoa/pkg/humantext"
 	"github.com/sohoa/sohoa/pkg/identity"
 	"github.com/sohoa/sohoa/pkg/notify"
 	"github.com/sohoa/sohoa/pkg/report"
@@ -32,7 +33,7 @@ type dossierView struct {
 	Status       dossier.Status    `json:"status"`
 	ReceivedAt   time.Time         `json:"receivedAt"`
 	DueAt        time.Time         `json:"dueAt"`
-	Citizen      citizenView       `json:"citizen"`
+	Citizen      *citizenView      `json:"citizen,omitempty"`
 	PostOffice   string            `json:"postOffice"`
 	ReturnByPost bool              `json:"returnByPost"`
 	Components   []componentView   `json:"components"`
@@ -42,6 +43,9 @@ type dossierView struct {
 	Result       *resultView       `json:"result,omitempty"`
 	Waybill      string            `json:"waybill,omitempty"`
 	Scans        int               `json:"scans"`
+	// Reuse shows that the dossier waits for (or got) the citizen's consent to
+	// reuse documents from their vault; never what the vault holds.
+	Reuse *dossier.Reuse `json:"reuse,omitempty"`
 }
 
 // componentView is a component as API.md shows it: storage keys stay inside.
@@ -54,6 +58,9 @@ type componentView struct {
 	DocumentID string `json:"documentId,omitempty"`
 	Certified  bool   `json:"certified"`
 	ScanPages  []int  `json:"scanPages,omitempty"`
+	// Extracted are the fields read from the component, with confidence.
+	Extracted map[string]dossier.Field `json:"extracted,omitempty"`
+	OCR       string                   `json:"ocr,omitempty"`
 }
 
 type resultView struct {
@@ -70,18 +77,40 @@ type citizenView struct {
 	Name string `json:"name"`
 }
 
-func viewDossier(d *dossier.Dossier) dossierView {
+// viewDossier is what a shows of d. Auditors get the dossier's metadata
+// (codes, statuses, dates, component codes and pages) and never the citizen's
+// name, ID, contacts, hashes or document IDs.
+func viewDossier(a identity.Actor, d *dossier.Dossier) dossierView {
+	meta := a.Role == identity.Auditor
 	v := dossierView{ID: d.ID, Code: d.Code, Procedure: d.Procedure, Agency: d.Agency, Status: d.Status,
-		ReceivedAt: d.ReceivedAt, DueAt: d.DueAt, Citizen: citizenView{ID: d.Citizen.ID, Name: d.Citizen.Name},
+		ReceivedAt: d.ReceivedAt, DueAt: d.DueAt,
 		PostOffice: d.PostOffice, ReturnByPost: d.ReturnByPost, Components: []componentView{}, Findings: d.Findings,
-		History: d.History, Decision: d.Decision, Waybill: d.Waybill, Scans: len(d.Scans)}
+		History: d.History, Decision: d.Decision, Waybill: d.Waybill, Scans: len(d.Scans), Reuse: d.Reuse}
+	if !meta {
+		v.Citizen = &citizenView{ID: d.Citizen.ID, Name: d.Citizen.Name}
+	}
 	for _, c := range d.Components {
-		v.Components = append(v.Components, componentView{Code: c.Code, Name: c.Name, Pages: c.Pages, SHA256: c.SHA256,
-			Source: c.Source, DocumentID: c.DocumentID, Certified: c.Certified, ScanPages: c.ScanPages})
+		cv := componentView{Code: c.Code, Name: c.Name, Pages: c.Pages, SHA256: c.SHA256,
+			Source: c.Source, DocumentID: c.DocumentID, Certified: c.Certified, ScanPages: c.ScanPages,
+			Extracted: c.Extracted, OCR: c.OCR}
+		if meta {
+			cv.SHA256, cv.DocumentID, cv.Extracted = "", "", nil
+		}
+		v.Components = append(v.Components, cv)
 	}
 	if r := d.Result; r != nil {
 		v.Result = &resultView{SHA256: r.SHA256, UploadedBy: r.UploadedBy, UploadedAt: r.UploadedAt,
 			DocumentID: r.DocumentID, SignedBy: r.SignedBy, SignedAt: r.SignedAt}
+		if meta {
+			v.Result.SHA256, v.Result.DocumentID = "", ""
+		}
+	}
+	if meta {
+		v.Decision = nil
+		if d.Decision != nil {
+			v.Decision = &dossier.Decision{Approve: d.Decision.Approve, By: d.Decision.By, At: d.Decision.At}
+		}
+		v.Waybill = ""
 	}
 	if v.Findings == nil {
 		v.Findings = []dossier.Finding{}
@@ -148,19 +177,89 @@ func (s *Server) getScan(w http.ResponseWriter, r *http.Request, a identity.Acto
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", sc.ContentType)
-	w.Header().Set("Cache-Control", "private, no-store")
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(b)
+	_ = sc
+	writeFile(w, fmt.Sprintf("scan-%d", n), b)
 	return nil
 }
 
 func (s *Server) getDossier(w http.ResponseWriter, r *http.Request, a identity.Actor) error {
-	d, err := s.c.Dossiers.Get(r.Context(), a, r.PathValue("id"))
+	d, err := s.c.Dossiers.Read(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, viewDossier(d))
+	writeJSON(w, http.StatusOK, viewDossier(a, d))
+	return nil
+}
+
+func (s *Server) confirmReuse(w http.ResponseWriter, r *http.Request, a identity.Actor) error {
+	var in struct {
+		Code string `json:"code"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	d, err := s.c.Dossiers.ConfirmReuse(r.Context(), a, r.PathValue("id"), in.Code)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, viewDossier(a, d))
+	return nil
+}
+
+func (s *Server) reuseRequests(w http.ResponseWriter, r *http.Request, a identity.Actor) error {
+	rs, err := s.c.Vault.ReuseRequests(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"requests": rs})
+	return nil
+}
+
+func (s *Server) decideReuse(w http.ResponseWriter, r *http.Request, a identity.Actor) error {
+	var in struct {
+		Grant *bool `json:"grant"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	if in.Grant == nil {
+		return errs.FieldError("grant", "grant (true or false) is required")
+	}
+	rq, err := s.c.Dossiers.DecideReuse(r.Context(), a, r.PathValue("dossier"), *in.Grant)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, rq)
+	return nil
+}
+
+func (s *Server) getContact(w http.ResponseWriter, r *http.Request, a identity.Actor) error {
+	c, err := s.c.Vault.MyContact(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, c)
+	return nil
+}
+
+func (s *Server) putContact(w http.ResponseWriter, r *http.Request, a identity.Actor) error {
+	var in vault.Contact
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	if err := s.c.Vault.SetContact(r.Context(), a, in); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, in)
+	return nil
+}
+
+func (s *Server) listShares(w http.ResponseWriter, r *http.Request, a identity.Actor) error {
+	sh, err := s.c.Vault.Shares(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"shares": sh})
 	return nil
 }
 
@@ -226,7 +325,7 @@ func (s *Server) postalReturn(w http.ResponseWriter, r *http.Request, a identity
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, viewDossier(d))
+	writeJSON(w, http.StatusOK, viewDossier(a, d))
 	return nil
 }
 
@@ -237,7 +336,11 @@ func (s *Server) agencyQueue(w http.ResponseWriter, r *http.Request, a identity.
 	}
 	out := make([]dossierView, 0, len(ds))
 	for _, d := range ds {
-		out = append(out, viewDossier(d))
+		// The queue names no citizen: opening a dossier shows who it is
+		// for, and that read is in the citizen's access log.
+		v := viewDossier(a, d)
+		v.Citizen = nil
+		out = append(out, v)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"dossiers": out})
 	return nil
@@ -258,7 +361,7 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, a identity.Actor
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, viewDossier(d))
+	writeJSON(w, http.StatusOK, viewDossier(a, d))
 	return nil
 }
 
@@ -295,7 +398,7 @@ func (s *Server) putResult(w http.ResponseWriter, r *http.Request, a identity.Ac
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, viewDossier(d))
+	writeJSON(w, http.StatusOK, viewDossier(a, d))
 	return nil
 }
 
@@ -447,6 +550,10 @@ func (s *Server) createShare(w http.ResponseWriter, r *http.Request, a identity.
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
+	// Bounds before arithmetic: a huge ttlSeconds must not wrap into a valid duration.
+	if in.TTLSeconds < int64(vault.MinShareTTL/time.Second) || in.TTLSeconds > int64(vault.MaxShareTTL/time.Second) {
+		return errs.FieldError("ttlSeconds", "ttlSeconds must be between %d and %d", int64(vault.MinShareTTL/time.Second), int64(vault.MaxShareTTL/time.Second))
+	}
 	token, sh, err := s.c.Vault.CreateShare(r.Context(), a, r.PathValue("doc"), vault.ShareRequest{
 		TTL: time.Duration(in.TTLSeconds) * time.Second, Recipient: in.Recipient, Purpose: in.Purpose})
 	if err != nil {
@@ -475,11 +582,12 @@ func (s *Server) openShare(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) audit(w http.ResponseWriter, r *http.Request, a identity.Actor) error {
-	es, err := s.c.Vault.Audit(r.Context(), a)
+	es, v, err := s.c.Vault.Audit(r.Context(), a)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"entries": es})
+	writeJSON(w, http.StatusOK, map[string]any{"entries": es, "verified": v.Verified, "keyed": v.Keyed,
+		"brokenAt": v.BrokenAt, "problem": v.Problem})
 	return nil
 }
 
@@ -530,6 +638,12 @@ func (s *Server) devToken(w http.ResponseWriter, r *http.Request) error {
 	if err := a.Check(); err != nil {
 		return err
 	}
+	// The name is printed in sealed conversion marks and receipts.
+	for f, v := range map[string]string{"subject": in.Subject, "agency": in.Agency, "name": in.Name, "postOffice": in.PostOffice} {
+		if err := humantext.Check(f, v, false); err != nil {
+			return err
+		}
+	}
 	tok, err := s.c.Dev.IssueToken(a)
 	if err != nil {
 		return err
@@ -538,7 +652,7 @@ func (s *Server) devToken(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) devOutbox(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) devOutbox(w http.ResponseWriter, r *http.Request, _ identity.Actor) error {
 	if s.c.Dev.Outbox == nil {
 		return errs.E(errs.Unavailable, "no outbox")
 	}

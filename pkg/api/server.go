@@ -6,8 +6,10 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/sohoa/sohoa/pkg/dossier"
@@ -16,6 +18,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/notify"
 	"github.com/sohoa/sohoa/pkg/procedure"
 	"github.com/sohoa/sohoa/pkg/report"
+	"github.com/sohoa/sohoa/pkg/search"
 	"github.com/sohoa/sohoa/pkg/vault"
 )
 
@@ -124,7 +127,9 @@ type Config struct {
 	Results ResultChecker
 	Inbox   Notifications
 	Reports Reports
-	Dev     *Dev
+	// Search finds documents by their words (optional).
+	Search search.Index
+	Dev    *Dev
 	// Ready reports whether every part of the stack is ready (GET /healthz).
 	Ready func(ctx context.Context) error
 	// UploadURL, if set, gives the URL a new dossier's scan is PUT to (on AWS a
@@ -138,6 +143,17 @@ type Config struct {
 	MaxVerifyBytes int64
 	// MaxResultBytes bounds an uploaded result read for Results; default 64 MB.
 	MaxResultBytes int64
+	// MaxVerifyInFlight bounds the verifications running at once (each holds
+	// up to MaxVerifyBytes); more get 429. Default 2.
+	MaxVerifyInFlight int
+	// MaxPublicInFlight bounds the other unauthenticated requests (tracking,
+	// share links) running at once; more get 429. Default 32.
+	MaxPublicInFlight int
+	// BodyWait is how long a small (JSON) body may take to arrive; default 30 s.
+	BodyWait time.Duration
+	// Pages, if set, serves every path outside /v1 and /healthz: the web
+	// pages for people (pkg/web) on the same router.
+	Pages http.Handler
 }
 
 // Server is the HTTP API.
@@ -145,6 +161,10 @@ type Server struct {
 	c      Config
 	mux    *http.ServeMux
 	routes []Route
+	// Unauthenticated routes take a slot or get 429: a burst costs a
+	// refusal, not memory.
+	verifySlots chan struct{}
+	publicSlots chan struct{}
 }
 
 // Route is one registered route, listed for the OpenAPI consistency test.
@@ -165,7 +185,17 @@ func New(c Config) *Server {
 	if c.MaxResultBytes == 0 {
 		c.MaxResultBytes = 64 << 20
 	}
-	s := &Server{c: c, mux: http.NewServeMux()}
+	if c.MaxVerifyInFlight <= 0 {
+		c.MaxVerifyInFlight = 2
+	}
+	if c.MaxPublicInFlight <= 0 {
+		c.MaxPublicInFlight = 32
+	}
+	if c.BodyWait <= 0 {
+		c.BodyWait = 30 * time.Second
+	}
+	s := &Server{c: c, mux: http.NewServeMux(), verifySlots: make(chan struct{}, c.MaxVerifyInFlight),
+		publicSlots: make(chan struct{}, c.MaxPublicInFlight)}
 	s.register()
 	return s
 }
@@ -176,7 +206,25 @@ func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
+	// A body has a time to arrive sized for what the route takes: scans and
+	// results (hundreds of MB) keep the server's ReadTimeout; a PDF to verify
+	// gets two minutes; everything else (JSON, no body) thirty seconds. A
+	// slow-body connection is cut off rather than held. (Behind API Gateway
+	// there is no deadline to set: the gateway buffers bodies.)
+	if d := bodyDeadline(r, s.c.BodyWait); d > 0 {
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(d))
+	}
 	s.mux.ServeHTTP(w, r)
+}
+
+func bodyDeadline(r *http.Request, small time.Duration) time.Duration {
+	switch {
+	case r.Method == http.MethodPut && (strings.HasSuffix(r.URL.Path, "/scan") || strings.HasSuffix(r.URL.Path, "/result")):
+		return 0
+	case r.URL.Path == "/v1/verify":
+		return max(2*time.Minute, small)
+	}
+	return small
 }
 
 type authed func(w http.ResponseWriter, r *http.Request, a identity.Actor) error
@@ -192,24 +240,45 @@ func (s *Server) handle(method, pattern string, h authed) {
 			return
 		}
 		r = r.WithContext(identity.WithActor(r.Context(), a))
+		// Answers to a signed-in caller carry personal data: never cached.
+		w.Header().Set("Cache-Control", "no-store")
 		if err := h(w, r, a); err != nil {
 			writeError(w, r, s.c.Log, err)
 		}
 	})
 }
 
-// handlePublic registers a route that needs no token.
-func (s *Server) handlePublic(method, pattern string, h public) {
+// handlePublic registers a route that needs no token. slots, if not nil,
+// bounds how many of its requests run at once; more are refused with 429.
+func (s *Server) handlePublic(method, pattern string, slots chan struct{}, h public) {
 	s.routes = append(s.routes, Route{Method: method, Pattern: pattern, Public: true})
 	s.mux.HandleFunc(method+" "+pattern, func(w http.ResponseWriter, r *http.Request) {
+		if slots != nil {
+			select {
+			case slots <- struct{}{}:
+				defer func() { <-slots }()
+			default:
+				tooMany(w)
+				return
+			}
+		}
 		if err := h(w, r); err != nil {
 			writeError(w, r, s.c.Log, err)
 		}
 	})
 }
 
+// tooMany answers 429 with a problem and a hint when to come back.
+func tooMany(w http.ResponseWriter) {
+	w.Header().Set("Retry-After", "1")
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(http.StatusTooManyRequests)
+	_ = json.NewEncoder(w).Encode(Problem{Type: "/problems/too-many-requests", Title: http.StatusText(http.StatusTooManyRequests),
+		Status: http.StatusTooManyRequests, Detail: "quá nhiều yêu cầu cùng lúc; hãy thử lại sau giây lát / too many requests at once; try again in a moment"})
+}
+
 func (s *Server) register() {
-	s.handlePublic("GET", "/healthz", s.health)
+	s.handlePublic("GET", "/healthz", nil, s.health)
 	s.handle("GET", "/v1/procedures", s.procedures)
 	// Postal intake.
 	s.handle("POST", "/v1/dossiers", s.createDossier)
@@ -218,6 +287,7 @@ func (s *Server) register() {
 	s.handle("GET", "/v1/separators/{file}", s.separator)
 	s.handle("GET", "/v1/dossiers/{id}/receipt.pdf", s.receipt)
 	s.handle("POST", "/v1/dossiers/{id}/postal-return", s.postalReturn)
+	s.handle("POST", "/v1/dossiers/{id}/reuse-consent", s.confirmReuse)
 	// Dossier.
 	s.handle("GET", "/v1/dossiers/{id}", s.getDossier)
 	s.handle("GET", "/v1/dossiers/{id}/components/{code}/content", s.componentContent)
@@ -237,20 +307,31 @@ func (s *Server) register() {
 	s.handle("GET", "/v1/vault/documents/{doc}/content", s.documentContent)
 	s.handle("POST", "/v1/vault/documents/{doc}/shares", s.createShare)
 	s.handle("DELETE", "/v1/vault/documents/{doc}/shares/{token}", s.revokeShare)
-	s.handlePublic("GET", "/v1/shares/{token}", s.openShare)
+	s.handle("GET", "/v1/vault/shares", s.listShares)
+	s.handlePublic("GET", "/v1/shares/{token}", s.publicSlots, s.openShare)
 	s.handle("GET", "/v1/vault/audit", s.audit)
+	s.handle("GET", "/v1/vault/contact", s.getContact)
+	s.handle("PUT", "/v1/vault/contact", s.putContact)
+	s.handle("GET", "/v1/vault/reuse-requests", s.reuseRequests)
+	s.handle("POST", "/v1/vault/reuse-requests/{dossier}", s.decideReuse)
+	// Search by words (citizen: own vault; officer: own agency's dossiers).
+	s.handle("GET", "/v1/vault/search", s.vaultSearch)
 	s.handle("GET", "/v1/notifications", s.notifications)
 	s.handle("GET", "/v1/reports/sla", s.sla)
 	// Public.
-	s.handlePublic("GET", "/v1/track/{code}", s.track)
-	s.handlePublic("POST", "/v1/verify", s.verify)
-	// Local stack only.
+	s.handlePublic("GET", "/v1/track/{code}", s.publicSlots, s.track)
+	s.handlePublic("POST", "/v1/verify", s.verifySlots, s.verify)
+	// Local stack only, and only when started with -dev on loopback.
 	if s.c.Dev != nil {
-		s.handlePublic("POST", "/v1/dev/tokens", s.devToken)
-		s.handlePublic("GET", "/v1/dev/outbox", s.devOutbox)
+		s.handlePublic("POST", "/v1/dev/tokens", s.publicSlots, s.devToken)
+		s.handle("GET", "/v1/dev/outbox", s.devOutbox)
 	}
 	// Anything else: a problem, not the mux's plain-text 404.
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if s.c.Pages != nil && !strings.HasPrefix(r.URL.Path, "/v1/") {
+			s.c.Pages.ServeHTTP(w, r)
+			return
+		}
 		writeError(w, r, s.c.Log, errs.E(errs.NotFound, "no route %s %s", r.Method, r.URL.Path))
 	})
 }

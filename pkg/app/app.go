@@ -25,6 +25,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/queue"
 	"github.com/sohoa/sohoa/pkg/records"
 	"github.com/sohoa/sohoa/pkg/scan"
+	"github.com/sohoa/sohoa/pkg/search"
 	"github.com/sohoa/sohoa/pkg/vault"
 )
 
@@ -46,6 +47,23 @@ type Ports struct {
 	Signer dossier.ResultSigner
 	// Sealer certifies digitized components; nil: they stay uncertified.
 	Sealer dossier.Sealer
+	// AuditMAC keys the vault's access log with a key the records store
+	// never holds (a KMS HMAC key on AWS, a key file outside the data folder
+	// locally). Nil: an unkeyed chain, loudly.
+	AuditMAC vault.MAC
+	// Codes sends reuse-consent codes to the contact on record in a
+	// citizen's vault; nil: consent is given in the vault only.
+	Codes vault.CodeSender
+	// VaultLock makes a vault document's bytes immutable until a date
+	// (s3.RetainUntil: Object Lock per object); nil: the bucket's default.
+	VaultLock func(until time.Time) func(asFunc func(any) bool) error
+	// Search indexes the words read from components (SQLite FTS5 locally, a
+	// partition per citizen or agency in the records table on AWS); nil: no
+	// search.
+	Search search.Index
+	// Extractor reads components' text (OCR in the isolated child) before
+	// certification; nil: components carry no text layer and no fields.
+	Extractor dossier.Extractor
 }
 
 // Options are the optional parts; the zero Options is production's.
@@ -61,6 +79,14 @@ type Options struct {
 	// Catalog and Calendar default to procedure.Default and calendar.Default.
 	Catalog  *procedure.Catalog
 	Calendar *calendar.Calendar
+	// Retention says how long VaultLock keeps each kind of document.
+	Retention func(kind string, signed bool) time.Duration
+	// Checkpoint, if set, is called at named steps of an ingestion, an
+	// issue and a signing: crash tests kill the process there.
+	Checkpoint func(step string)
+	// OCRSyncPages is how many pages besides the CCCD's an ingestion reads
+	// itself (see dossier.Config).
+	OCRSyncPages int
 }
 
 // App is the core services, built once per process.
@@ -69,6 +95,8 @@ type App struct {
 	Calendar *calendar.Calendar
 	Vault    *vault.Service
 	Dossiers *dossier.Service
+	// Search is the index of components' words (Ports.Search).
+	Search search.Index
 
 	records records.Table
 }
@@ -114,13 +142,18 @@ func Build(ctx context.Context, p Ports, o Options) (*App, error) {
 			return scan.SplitIsolated(ctx, data, lim)
 		}
 	}
-	a := &App{Catalog: o.Catalog, Calendar: o.Calendar, records: p.Records}
+	a := &App{Catalog: o.Catalog, Calendar: o.Calendar, Search: p.Search, records: p.Records}
 	c := dossier.Config{
 		Records: p.Records, Blobs: p.Dossiers, Queue: p.Queue, Catalog: o.Catalog, Calendar: o.Calendar,
-		Scans: o.Scans, Signer: p.Signer, Sealer: p.Sealer, Now: o.Now, Log: o.Log,
+		Scans: o.Scans, Signer: p.Signer, Sealer: p.Sealer, Now: o.Now, Log: o.Log, Checkpoint: o.Checkpoint,
+		Search: p.Search, Extractor: p.Extractor, OCRSyncPages: o.OCRSyncPages,
 	}
 	if p.Vault != nil {
-		a.Vault = vault.New(p.Records, p.Vault, &vault.Options{Now: o.Now, Log: o.Log})
+		if p.AuditMAC == nil {
+			o.Log.Warn("no access-log key: the vault's access log is hash-chained but not keyed")
+		}
+		a.Vault = vault.New(p.Records, p.Vault, &vault.Options{Now: o.Now, Log: o.Log, MAC: p.AuditMAC,
+			Codes: p.Codes, Lock: p.VaultLock, Retention: o.Retention, Checkpoint: o.Checkpoint})
 		c.Vault = a.Vault
 	}
 	var err error

@@ -39,6 +39,9 @@ type Dossier struct {
 	Decision *Decision `json:"decision,omitempty"`
 	Result   *Result   `json:"result,omitempty"`
 	Waybill  string    `json:"waybill,omitempty"`
+	// Reuse is the dossier's request to reuse documents from the citizen's
+	// vault, if it made one.
+	Reuse *Reuse `json:"reuse,omitempty"`
 	// SupplementRequests counts the times the dossier went to NEEDS_SUPPLEMENT.
 	SupplementRequests int `json:"supplementRequests"`
 	// version is the stored record's version, for optimistic concurrency.
@@ -68,6 +71,18 @@ type Component struct {
 	Key string `json:"key,omitempty"`
 	// ScanPages are the page numbers of the scan that make up the component.
 	ScanPages []int `json:"scanPages,omitempty"`
+	// Extracted are the fields read from the component (see Extractor).
+	Extracted map[string]Field `json:"extracted,omitempty"`
+	// OCR is the text-reading progress, e.g. "ocr: 2/2 pages".
+	OCR string `json:"ocr,omitempty"`
+}
+
+// Reuse is a dossier's request to reuse documents of Kinds from the vault of
+// the citizen it names. Until the citizen consents on their own channel the
+// dossier holds nothing of the vault.
+type Reuse struct {
+	Kinds  []string `json:"kinds"`
+	Status string   `json:"status"` // pending, granted, refused (vault.Reuse*)
 }
 
 // Component sources.

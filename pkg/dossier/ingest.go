@@ -1,6 +1,7 @@
 package dossier
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -35,7 +36,7 @@ const ScanKeyPrefix = "scans/"
 // UploadScan stores a scan of the dossier durably, moves it to SCANNED and
 // queues its ingestion. Uploading the same bytes again while they are being
 // ingested changes nothing. A dossier past ingestion answers errs.Conflict.
-func (s *Service) UploadScan(ctx context.Context, a identity.Actor, id, contentType string, body io.Reader) (*Dossier, error) {
+func (s *Service) UploadScan(ctx context.Context, a identity.Actor, id, declared string, body io.Reader) (*Dossier, error) {
 	d, err := s.st.get(ctx, id)
 	if err != nil {
 		return nil, err
@@ -49,9 +50,16 @@ func (s *Service) UploadScan(ctx context.Context, a identity.Actor, id, contentT
 	if d.Status != Received && d.Status != NeedsSupplement && d.Status != Scanned {
 		return nil, errs.E(errs.Conflict, "hồ sơ %s đang ở trạng thái %s, không nhận bản quét mới / dossier %s is %s and takes no new scan", d.Code, d.Status, d.Code, d.Status)
 	}
-	if contentType == "" {
-		contentType = "application/octet-stream"
+	// The stored type is what the bytes are, never what the client declared:
+	// a scan declared text/html is kept (the original is always kept) but
+	// typed as opaque bytes, and ingestion refuses it with a finding.
+	br := bufio.NewReaderSize(body, 4096)
+	head, _ := br.Peek(1024)
+	contentType := sniffedType(head)
+	if declared != "" && contentType == "application/octet-stream" {
+		s.c.Log.Info("scan stored as opaque bytes: its content is none of PDF, TIFF, JPEG, PNG", "dossier", d.Code, "declared", declared)
 	}
+	body = br
 	// Stream the body to storage while hashing it: a scan is never held whole
 	// in memory here. The key names the upload, not its bytes (unknown until
 	// the end); an upload that turns out to be refused is deleted again.
@@ -82,7 +90,7 @@ func (s *Service) UploadScan(ctx context.Context, a identity.Actor, id, contentT
 	if err := s.c.Queue.Send(ctx, TopicIngest, job, d.ID+"/"+key); err != nil {
 		return nil, errs.Wrap(errs.Unavailable, err, "could not queue the scan for ingestion; try again")
 	}
-	return s.update(ctx, id, func(d *Dossier) error {
+	saved, err := s.update(ctx, id, func(d *Dossier) error {
 		if last, ok := d.LastScan(); ok && last.Key == key {
 			return errUnchanged
 		}
@@ -93,6 +101,27 @@ func (s *Service) UploadScan(ctx context.Context, a identity.Actor, id, contentT
 			At: s.c.Now().UTC(), By: a.Label()})
 		return nil
 	})
+	if err != nil {
+		// A racing upload won: this one's bytes belong to no scan (its queued
+		// job finds no matching scan and is dropped).
+		return refuse(err)
+	}
+	return saved, nil
+}
+
+// sniffedType is the media type of a scan from its first bytes.
+func sniffedType(head []byte) string {
+	switch scan.Sniff(head) {
+	case scan.FormatPDF:
+		return "application/pdf"
+	case scan.FormatTIFF:
+		return "image/tiff"
+	case scan.FormatJPEG:
+		return "image/jpeg"
+	case scan.FormatPNG:
+		return "image/png"
+	}
+	return "application/octet-stream"
 }
 
 // storeStream copies body to the blob key, at most MaxScanBytes, and returns
@@ -146,6 +175,9 @@ func (s *Service) ScanContent(ctx context.Context, a identity.Actor, id string, 
 		return nil, nil, errs.E(errs.NotFound, "dossier %s has no scan %d", d.Code, n)
 	}
 	sc := d.Scans[n-1]
+	if err := s.logRead(ctx, a, d, fmt.Sprintf("dossier %s scan %d", d.Code, n), "scan"); err != nil {
+		return nil, nil, err
+	}
 	b, err := s.c.Blobs.ReadAll(ctx, sc.Key)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read scan: %w", err)
@@ -175,7 +207,9 @@ func (s *Service) Ingest(ctx context.Context, job IngestJob, lastAttempt bool) e
 	switch {
 	case ok && last.Key == job.ScanKey && d.Status == Scanned:
 	case ok && last.Key == job.ScanKey:
-		return nil // already ingested
+		// Already ingested. A dossier VALIDATED before certified copies were
+		// issued first (or whose vault lost one) gets the gap filled.
+		return s.ensureIssued(ctx, d, nil, nil)
 	case !ok || !hasScan(d, job.ScanKey):
 		if lastAttempt {
 			return nil
@@ -184,15 +218,35 @@ func (s *Service) Ingest(ctx context.Context, job IngestJob, lastAttempt bool) e
 	default:
 		return nil // a newer scan superseded this one
 	}
+	s.c.Checkpoint("ingest.start")
 	start := time.Now()
 	outcome, err := s.analyse(ctx, d, last)
+	issuing := false
+	if err == nil && !outcome.hasErrors() {
+		// Every certified copy the dossier will announce goes into the vault
+		// before the dossier says VALIDATED; the issue is keyed by the scan, so
+		// a redelivered job fills gaps and duplicates nothing.
+		probe := *d
+		probe.Components = outcome.components
+		outcome.issued = map[string]string{}
+		err, issuing = s.ensureIssued(ctx, &probe, outcome.certified, outcome.issued), true
+	}
 	if err != nil {
 		if !lastAttempt || ctx.Err() != nil {
 			return err
 		}
 		s.c.Log.Error("ingestion failed on its last attempt", "dossier", d.Code, "err", err)
-		outcome = &analysis{findings: []Finding{{Severity: SeverityError, Code: scan.CodeUnreadable,
-			Message: "Không xử lý được tệp quét sau nhiều lần thử; bản gốc vẫn được lưu. Hãy quét lại và tải lên. / The scan could not be processed after several attempts; the original is kept. Scan again and upload."}}}
+		f := Finding{Severity: SeverityError, Code: scan.CodeUnreadable,
+			Message: "Không xử lý được tệp quét sau nhiều lần thử; bản gốc vẫn được lưu. Hãy quét lại và tải lên. / The scan could not be processed after several attempts; the original is kept. Scan again and upload."}
+		if issuing {
+			f = Finding{Severity: SeverityError, Code: "vault.unavailable",
+				Message: "Không lưu được bản sao điện tử có chứng thực vào kho dữ liệu của công dân sau nhiều lần thử; hồ sơ chưa được xác nhận. Hãy tải bản quét lên lại sau ít phút. / The certified copies could not be stored in the citizen's vault after several attempts; the dossier is not validated. Upload the scan again in a few minutes."}
+		}
+		outcome = &analysis{findings: []Finding{f}}
+	}
+	s.c.Checkpoint("ingest.issued")
+	if err := s.queueOCR(ctx, d, outcome); err != nil {
+		return err
 	}
 	saved, err := s.update(ctx, d.ID, func(d *Dossier) error {
 		if l, ok := d.LastScan(); !ok || l.Key != job.ScanKey || d.Status != Scanned {
@@ -200,6 +254,7 @@ func (s *Service) Ingest(ctx context.Context, job IngestJob, lastAttempt bool) e
 		}
 		d.Components = outcome.components
 		d.Findings = outcome.findings
+		d.Reuse = outcome.reuse
 		to := Validated
 		if d.HasErrors() {
 			to = NeedsSupplement
@@ -213,10 +268,18 @@ func (s *Service) Ingest(ctx context.Context, job IngestJob, lastAttempt bool) e
 	if err != nil {
 		return err
 	}
+	s.c.Checkpoint("ingest.saved")
 	s.c.Log.Info("dossier ingested", "dossier", d.Code, "components", len(outcome.components),
 		"findings", len(outcome.findings), "split", outcome.split.Round(time.Millisecond),
 		"took", time.Since(start).Round(time.Millisecond))
-	s.issueCertified(ctx, saved, outcome)
+	s.indexForAgency(ctx, saved, outcome)
+	if saved.Status == Validated {
+		for _, c := range saved.Components {
+			if id, ok := outcome.issued[c.Code]; ok {
+				s.indexForCitizen(ctx, saved, c, id, outcome)
+			}
+		}
+	}
 	return nil
 }
 
@@ -245,6 +308,26 @@ type analysis struct {
 	// split is how long reading the scan took; the rest of an ingestion is
 	// storage and certification.
 	split time.Duration
+	// reuse is the state of the dossier's request to reuse vault documents.
+	reuse *Reuse
+	// texts are the components' words read by the Extractor, for search.
+	texts map[string]string
+	// deferred are the long components stored uncertified, to be read and
+	// certified by OCR jobs once the dossier is saved; syncPages counts the
+	// pages read during the ingestion (see deferOCR).
+	deferred  []Component
+	syncPages int
+	// issued are the vault document IDs of the certified copies, for search.
+	issued map[string]string
+}
+
+func (a *analysis) hasErrors() bool {
+	for _, f := range a.findings {
+		if f.Severity == SeverityError {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, error) {
@@ -284,6 +367,7 @@ func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, 
 		if len(paper) != 1 {
 			a.findings = append(a.findings, Finding{Severity: SeverityError, Code: "scan.no-separators",
 				Message: "Không tìm thấy tờ phân cách trong bản quét. Thủ tục này có nhiều thành phần: hãy in tờ phân cách cho từng thành phần, đặt trước mỗi thành phần và quét lại. / No separator sheets were found; this procedure has several components: print a separator sheet for each, put it before its component and scan again."})
+			a.findings = append(a.findings, captureFindings(p, res)...)
 			return a, nil
 		}
 		comps[0].Code = paper[0].Code
@@ -300,48 +384,71 @@ func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, 
 			a.findings = append(a.findings, Finding{Severity: SeverityError, Code: "component.duplicate", Page: c.SeparatorPage, Component: c.Code,
 				Message: fmt.Sprintf("Thành phần %q (%s) xuất hiện hai lần (tờ phân cách ở trang %d). Hãy bỏ tờ phân cách thừa và quét lại. / Component %s appears twice.", pc.Name, c.Code, c.SeparatorPage, c.Code)})
 			continue
+		case c.AllBlank():
+			seen[c.Code] = true
+			a.findings = append(a.findings, Finding{Severity: SeverityError, Code: "component.blank", Page: c.Blank[0], Component: c.Code,
+				Message: fmt.Sprintf("Thành phần %q (%s) chỉ gồm trang trắng (trang %v). Hãy kiểm tra giấy tờ và quét lại mặt có nội dung. / Component %s is only blank pages (%v).", pc.Name, c.Code, c.Blank, c.Code, c.Blank)})
+			continue
 		case len(c.Pages) == 0:
 			seen[c.Code] = true // present, but unusable: one finding says why
 			a.findings = append(a.findings, Finding{Severity: SeverityError, Code: "component.empty", Page: c.SeparatorPage, Component: c.Code,
 				Message: fmt.Sprintf("Sau tờ phân cách %q (trang %d) không có trang nào. / The separator for %s on page %d is followed by no page.", pc.Name, c.SeparatorPage, c.Code, c.SeparatorPage)})
 			continue
-		case c.AllBlank():
-			seen[c.Code] = true
-			a.findings = append(a.findings, Finding{Severity: SeverityError, Code: "component.blank", Page: c.Pages[0], Component: c.Code,
-				Message: fmt.Sprintf("Thành phần %q (%s) chỉ gồm trang trắng (trang %v). Hãy kiểm tra giấy tờ và quét lại mặt có nội dung. / Component %s is only blank pages (%v).", pc.Name, c.Code, c.Pages, c.Code, c.Pages)})
-			continue
 		case len(c.Blank) > 0:
+			// Duplex backs: left out of the component and its certified copy, kept in the original scan.
 			a.findings = append(a.findings, Finding{Severity: SeverityWarning, Code: "component.blank-pages", Page: c.Blank[0], Component: c.Code,
-				Message: fmt.Sprintf("Thành phần %q (%s) có trang trắng: %v. / Component %s has blank pages: %v.", pc.Name, c.Code, c.Blank, c.Code, c.Blank)})
+				Message: fmt.Sprintf("Đã bỏ %d trang trắng (mặt sau khi quét hai mặt) khỏi thành phần %q (%s): trang %v; bản quét gốc vẫn giữ đủ. / %d blank page(s) (duplex backs) were left out of component %s: %v; the original scan keeps them.", len(c.Blank), pc.Name, c.Code, c.Blank, len(c.Blank), c.Code, c.Blank)})
 		}
 		seen[c.Code] = true
-		comp, content, err := s.storeComponent(ctx, d, p, pc, c)
+		if s.deferOCR(a, c) {
+			comp, err := s.storeDeferred(ctx, d, pc, c)
+			if err != nil {
+				return nil, err
+			}
+			a.components = append(a.components, comp)
+			a.deferred = append(a.deferred, comp)
+			continue
+		}
+		ext := s.extract(ctx, d, c.Code, c.PDF)
+		if ext != nil {
+			c.PDF = ext.PDF
+			a.findings = append(a.findings, ext.Findings...)
+			a.addText(c.Code, ext.Text)
+		}
+		var ink *scan.InkMap
+		if n := c.Pages[0]; n >= 1 && n <= len(res.Pages) {
+			ink = res.Pages[n-1].InkMap
+		}
+		comp, content, err := s.storeComponent(ctx, d, p, pc, c, ink)
 		if err != nil {
 			return nil, err
+		}
+		if ext != nil {
+			comp.Extracted = ext.Fields
+			comp.OCR = fmt.Sprintf("ocr: %d/%d pages", ext.PagesRead, ext.Pages)
 		}
 		a.components = append(a.components, comp)
 		if comp.Certified {
 			a.certified[comp.Code] = content
 		}
 	}
+	var wanted []procedure.Component
 	for _, pc := range p.Components {
 		if seen[pc.Code] || !pc.Required {
 			continue
 		}
 		if pc.Reusable && s.c.Vault != nil {
-			doc, err := s.c.Vault.Reusable(ctx, d.Citizen.ID, pc.Code, s.c.Now())
-			if err == nil {
-				a.components = append(a.components, Component{Code: pc.Code, Name: pc.Name, SHA256: doc.SHA256,
-					Source: SourceVault, DocumentID: doc.ID, Certified: doc.Certified || doc.Signed, Pages: 0})
-				continue
-			}
-			if !errs.Is(err, errs.NotFound) {
-				return nil, fmt.Errorf("look up vault for %s: %w", pc.Code, err)
-			}
+			wanted = append(wanted, pc)
+			continue
 		}
-		a.findings = append(a.findings, Finding{Severity: SeverityError, Code: "component.missing", Component: pc.Code,
-			Message: fmt.Sprintf("Thiếu thành phần bắt buộc: %s (mã %s). Hãy bổ sung giấy tờ này kèm tờ phân cách của nó và quét lại. / Missing required component: %s (%s).", pc.Name, pc.Code, pc.Name, pc.Code)})
+		a.findings = append(a.findings, missingFinding(pc))
 	}
+	if len(wanted) > 0 {
+		if err := s.reuseFromVault(ctx, d, wanted, a); err != nil {
+			return nil, err
+		}
+	}
+	a.findings = append(a.findings, captureFindings(p, res)...)
 	return a, nil
 }
 
@@ -379,13 +486,13 @@ func paperComponents(p procedure.Procedure) []procedure.Component {
 }
 
 // storeComponent certifies (if a Sealer is configured) and stores one component.
-func (s *Service) storeComponent(ctx context.Context, d *Dossier, p procedure.Procedure, pc procedure.Component, c scan.Component) (Component, []byte, error) {
+func (s *Service) storeComponent(ctx context.Context, d *Dossier, p procedure.Procedure, pc procedure.Component, c scan.Component, firstPageInk *scan.InkMap) (Component, []byte, error) {
 	last, _ := d.LastScan()
 	content := c.PDF
 	certified := false
 	if s.c.Sealer != nil {
 		sealed, err := s.c.Sealer.Certify(ctx, c.PDF, ConversionMark{DossierCode: d.Code, Component: pc.Name,
-			Converter: d.ClerkName, Unit: d.PostOffice, At: last.At})
+			Converter: d.ClerkName, Unit: d.PostOffice, At: last.At, Ink: firstPageInk})
 		if err != nil {
 			return Component{}, nil, fmt.Errorf("certify %s: %w", c.Code, err)
 		}
@@ -397,29 +504,52 @@ func (s *Service) storeComponent(ctx context.Context, d *Dossier, p procedure.Pr
 	if err := s.c.Blobs.WriteAll(ctx, key, content, &blob.WriterOptions{ContentType: "application/pdf"}); err != nil {
 		return Component{}, nil, fmt.Errorf("store component %s: %w", c.Code, err)
 	}
+	s.c.Checkpoint("ingest.certified")
 	return Component{Code: c.Code, Name: pc.Name, Pages: len(c.Pages), SHA256: digest, Source: SourceScan,
 		Certified: certified, Key: key, ScanPages: c.Pages}, content, nil
 }
 
-// issueCertified puts the certified scanned components into the citizen's
-// vault, so that the next procedure can reuse them. A failure is logged, not
-// fatal: the dossier holds its own copy.
-func (s *Service) issueCertified(ctx context.Context, d *Dossier, a *analysis) {
-	if s.c.Vault == nil || len(a.certified) == 0 || d.Status != Validated {
-		return
+// ensureIssued puts every certified scanned component of d into the citizen's
+// vault, keyed by the scan it came from: issuing again what is there changes
+// nothing, a missing one is issued. content holds the components' bytes when
+// the caller has them; otherwise they are read from storage. Any failure is
+// returned: the job fails and is retried, and the dossier does not say
+// VALIDATED meanwhile.
+func (s *Service) ensureIssued(ctx context.Context, d *Dossier, content map[string][]byte, issued map[string]string) error {
+	if s.c.Vault == nil {
+		return nil
 	}
-	for _, c := range a.components {
-		content, ok := a.certified[c.Code]
-		if !ok {
+	if d.Status != Scanned && d.Status != Validated && !d.Status.pastValidation() {
+		return nil
+	}
+	last, ok := d.LastScan()
+	if !ok {
+		return nil
+	}
+	for _, c := range d.Components {
+		if c.Source != SourceScan || !c.Certified {
 			continue
 		}
-		_, err := s.c.Vault.Issue(ctx, vault.NewDocument{Owner: d.Citizen.ID, Kind: c.Code, Title: c.Name,
-			Issuer: d.PostOffice, DossierID: d.ID, Dossier: d.Code, Procedure: d.Procedure, Certified: true,
-			Digitizer: d.ClerkName, DigitizedAt: s.c.Now().UTC(), Scope: "Bản sao điện tử từ bản giấy (Nghị định 137/2024/NĐ-CP)"}, content)
-		if err != nil {
-			s.c.Log.Error("issuing certified copy to vault failed", "dossier", d.Code, "component", c.Code, "err", err)
+		b, ok := content[c.Code]
+		if !ok {
+			var err error
+			if b, err = s.c.Blobs.ReadAll(ctx, c.Key); err != nil {
+				return fmt.Errorf("read certified %s of %s: %w", c.Code, d.Code, err)
+			}
 		}
+		doc, err := s.c.Vault.Issue(ctx, vault.NewDocument{Owner: d.Citizen.ID, Kind: c.Code, Title: c.Name,
+			Issuer: d.PostOffice, DossierID: d.ID, Dossier: d.Code, Procedure: d.Procedure, Certified: true,
+			Digitizer: d.ClerkName, DigitizedAt: last.At, IssueKey: "scan:" + last.Key + "#" + c.Code,
+			Scope: "Bản sao điện tử từ bản giấy (Nghị định 137/2024/NĐ-CP)"}, b)
+		if err != nil {
+			return fmt.Errorf("issue certified %s of %s to the vault: %w", c.Code, d.Code, err)
+		}
+		if issued != nil {
+			issued[c.Code] = doc.ID
+		}
+		s.c.Checkpoint("ingest.issue")
 	}
+	return nil
 }
 
 // ComponentContent returns a component's PDF to someone allowed to see the
@@ -429,6 +559,9 @@ func (s *Service) ComponentContent(ctx context.Context, a identity.Actor, id, co
 	d, err := s.Get(ctx, a, id)
 	if err != nil {
 		return nil, err
+	}
+	if a.Role == identity.Auditor {
+		return nil, errs.E(errs.Forbidden, "auditors see statistics and dossier metadata, not papers")
 	}
 	for _, c := range d.Components {
 		if c.Code != code {
@@ -440,6 +573,9 @@ func (s *Service) ComponentContent(ctx context.Context, a identity.Actor, id, co
 			}
 			_, b, err := s.c.Vault.ReadForDossier(ctx, a, d.Citizen.ID, c.DocumentID, d.Code)
 			return b, err
+		}
+		if err := s.logRead(ctx, a, d, fmt.Sprintf("dossier %s component %s", d.Code, c.Code), "component"); err != nil {
+			return nil, err
 		}
 		r, err := s.c.Blobs.NewReader(ctx, c.Key, nil)
 		if err != nil {

@@ -171,18 +171,22 @@ func (s *Service) issueResult(ctx context.Context, a identity.Actor, d *Dossier,
 		return "", err
 	}
 	now := s.c.Now().UTC()
+	// Keyed by the unsigned result: signing it again after a crash replaces
+	// the bytes of the one document rather than adding a version.
 	n := vault.NewDocument{Owner: d.Citizen.ID, Kind: p.Result.Kind, Title: p.Result.Name, Issuer: p.AgencyName,
-		DossierID: d.ID, Dossier: d.Code, Procedure: d.Procedure, Signed: true}
+		DossierID: d.ID, Dossier: d.Code, Procedure: d.Procedure, Signed: true, IssueKey: "result:" + d.Result.SHA256}
 	if n.Issuer == "" {
 		n.Issuer = d.Agency
 	}
 	if until, ok := p.Result.ValidUntil(now); ok {
 		n.ValidUntil = until
 	}
+	s.c.Checkpoint("sign.signed")
 	doc, err := s.c.Vault.Issue(ctx, n, signed)
 	if err != nil {
 		return "", fmt.Errorf("store signed result: %w", err)
 	}
+	s.c.Checkpoint("sign.issued")
 	_, err = s.update(ctx, d.ID, func(d *Dossier) error {
 		if err := d.move(ResultIssued, now, a.Label()); err != nil {
 			return err
@@ -193,5 +197,6 @@ func (s *Service) issueResult(ctx context.Context, a identity.Actor, d *Dossier,
 	if err != nil {
 		return "", err
 	}
+	s.c.Checkpoint("sign.saved")
 	return doc.ID, nil
 }

@@ -15,11 +15,13 @@ import (
 	"github.com/sohoa/sohoa/pkg/calendar"
 	"github.com/sohoa/sohoa/pkg/citizen"
 	"github.com/sohoa/sohoa/pkg/errs"
+	"github.com/sohoa/sohoa/pkg/humantext"
 	"github.com/sohoa/sohoa/pkg/identity"
 	"github.com/sohoa/sohoa/pkg/procedure"
 	"github.com/sohoa/sohoa/pkg/queue"
 	"github.com/sohoa/sohoa/pkg/records"
 	"github.com/sohoa/sohoa/pkg/scan"
+	"github.com/sohoa/sohoa/pkg/search"
 	"github.com/sohoa/sohoa/pkg/vault"
 )
 
@@ -48,6 +50,10 @@ type Vault interface {
 	Issue(ctx context.Context, n vault.NewDocument, content []byte) (*vault.Document, error)
 	Reusable(ctx context.Context, owner, kind string, at time.Time) (*vault.Document, error)
 	ReadForDossier(ctx context.Context, a identity.Actor, owner, id, dossierCode string) (*vault.Document, []byte, error)
+	RequestReuse(ctx context.Context, owner string, r vault.ReuseRequest) (*vault.ReuseRequest, error)
+	ConfirmReuseCode(ctx context.Context, a identity.Actor, owner, dossierID, code string) (*vault.ReuseRequest, error)
+	DecideReuse(ctx context.Context, a identity.Actor, dossierID string, grant bool) (*vault.ReuseRequest, error)
+	LogAccess(ctx context.Context, owner, what string, a vault.Access) error
 }
 
 // ResultSigner signs result PDFs with an officer's remote credential. One
@@ -85,6 +91,9 @@ type ConversionMark struct {
 	Converter   string // full name of the clerk who converted the paper
 	Unit        string // the receiving unit (post office)
 	At          time.Time
+	// Ink is where the component's first page has ink, from the scan: the
+	// mark goes where the paper is empty. Nil: unknown.
+	Ink *scan.InkMap
 }
 
 // Config holds the Service's dependencies. Records, Blobs, Queue, Catalog,
@@ -99,13 +108,26 @@ type Config struct {
 	Vault    Vault
 	Signer   ResultSigner
 	Sealer   Sealer
-	Now      func() time.Time
-	Log      *slog.Logger
-	NewID    func() string
+	// Extractor reads components' text before certification (optional).
+	Extractor Extractor
+	// OCRSyncPages is how many pages besides the CCCD's an ingestion reads
+	// itself (default DefaultOCRSyncPages); components past that budget are
+	// read after VALIDATED by jobs on TopicOCR (RunOCR). The CCCD is always
+	// read during ingestion.
+	OCRSyncPages int
+	// Search indexes the text the Extractor read (optional): the citizen's
+	// vault copies for the citizen, the dossier's components for its agency.
+	Search search.Index
+	Now    func() time.Time
+	Log    *slog.Logger
+	NewID  func() string
 	// MaxScanBytes bounds an uploaded scan; default 300 MB.
 	MaxScanBytes int64
 	// MaxResultBytes bounds a result PDF; default 50 MB.
 	MaxResultBytes int64
+	// Checkpoint, if set, is called at named steps of an ingestion and a
+	// signature (crash tests kill the process there).
+	Checkpoint func(step string)
 }
 
 // Service runs dossiers through their life.
@@ -138,6 +160,9 @@ func NewService(c Config) (*Service, error) {
 	}
 	if c.MaxResultBytes == 0 {
 		c.MaxResultBytes = 50 << 20
+	}
+	if c.Checkpoint == nil {
+		c.Checkpoint = func(string) {}
 	}
 	s := &Service{c: c, st: store{t: c.Records}}
 	// Fail at start-up, months before the holiday data runs out, rather than
@@ -173,18 +198,27 @@ func (s *Service) Create(ctx context.Context, a identity.Actor, in CreateInput) 
 		return nil, err
 	}
 	in.Citizen.Name = strings.TrimSpace(in.Citizen.Name)
+	in.Citizen.Phone, in.Citizen.Email = strings.TrimSpace(in.Citizen.Phone), strings.TrimSpace(in.Citizen.Email)
+	for _, f := range []struct{ name, v string }{{"citizen.name", in.Citizen.Name}, {"citizen.phone", in.Citizen.Phone},
+		{"citizen.email", in.Citizen.Email}, {"postOffice", in.PostOffice}} {
+		if err := humantext.Check(f.name, f.v, false); err != nil {
+			return nil, err
+		}
+	}
 	if in.Citizen.Name == "" || len(in.Citizen.Name) > 200 {
 		return nil, errs.FieldError("citizen.name", "cần họ và tên người nộp (tối đa 200 ký tự) / the applicant's full name is required (at most 200 characters)")
 	}
 	if len(in.Citizen.Phone) > 20 || len(in.Citizen.Email) > 254 || (in.Citizen.Email != "" && !strings.Contains(in.Citizen.Email, "@")) {
 		return nil, errs.FieldError("citizen.email", "số điện thoại hoặc email không hợp lệ / invalid phone or email")
 	}
-	postOffice := strings.TrimSpace(in.PostOffice)
-	if postOffice == "" {
-		postOffice = a.PostOffice
+	// The clerk acts for the post office their token names; a post office in
+	// the request is at most a check of it.
+	postOffice := strings.TrimSpace(a.PostOffice)
+	if postOffice == "" || len(postOffice) > 200 || humantext.Check("postOffice", postOffice, false) != nil {
+		return nil, errs.E(errs.Forbidden, "tài khoản của bạn không gắn với bưu cục nào / your access token names no post office")
 	}
-	if postOffice == "" || len(postOffice) > 200 {
-		return nil, errs.FieldError("postOffice", "cần tên bưu cục tiếp nhận / the receiving post office is required")
+	if body := strings.TrimSpace(in.PostOffice); body != "" && body != postOffice {
+		return nil, errs.E(errs.Forbidden, "bạn làm việc cho %s, không thể mở hồ sơ cho %s / you act for %s and cannot open a dossier for another post office", postOffice, body, postOffice)
 	}
 	now := s.c.Now().UTC()
 	if err := s.c.Calendar.CheckHorizon(now); err != nil {
@@ -238,6 +272,56 @@ func (s *Service) Get(ctx context.Context, a identity.Actor, id string) (*Dossie
 		return nil, errs.E(errs.NotFound, "no dossier %s", id)
 	}
 	return d, nil
+}
+
+// Read returns a dossier to someone allowed to see it, and writes in the
+// citizen's access log that an officer (or a clerk other than the one who
+// took it) read their personal data (name, ID, contacts) with the dossier
+// code as the reason. Auditors are shown no
+// personal data (the API strips it) and the citizen reads their own.
+func (s *Service) Read(ctx context.Context, a identity.Actor, id string) (*Dossier, error) {
+	d, err := s.Get(ctx, a, id)
+	if err != nil {
+		return nil, err
+	}
+	// The clerk who took the dossier at the counter typed these fields; any
+	// other clerk (of the same post office) reading them is logged.
+	if a.Role == identity.Officer || (a.Role == identity.Clerk && a.Subject != d.Clerk) {
+		if err := s.logRead(ctx, a, d, "dossier "+d.Code, "citizen.id,citizen.name,citizen.phone,citizen.email"); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+// GetByCode is Read by the dossier's code (printed on the receipt): the same
+// visibility, the same entry in the citizen's access log.
+func (s *Service) GetByCode(ctx context.Context, a identity.Actor, code string) (*Dossier, error) {
+	if !ValidCode(code) {
+		return nil, errs.E(errs.NotFound, "no dossier with code %s", code)
+	}
+	d, err := s.st.byCode(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	if !canRead(a, d) {
+		return nil, errs.E(errs.NotFound, "no dossier with code %s", code)
+	}
+	return s.Read(ctx, a, d.ID)
+}
+
+// logRead writes in the citizen's access log that a, not the citizen, read
+// field of the dossier d. A read that cannot be logged is not served.
+func (s *Service) logRead(ctx context.Context, a identity.Actor, d *Dossier, what, field string) error {
+	if s.c.Vault == nil || (a.Role == identity.Citizen && a.Subject == d.Citizen.ID) {
+		return nil
+	}
+	err := s.c.Vault.LogAccess(ctx, d.Citizen.ID, what, vault.Access{Actor: a.Label(), Role: string(a.Role),
+		Action: "read", Purpose: "dossier " + d.Code, Field: field})
+	if err != nil {
+		return fmt.Errorf("log the read in the citizen's access log: %w", err)
+	}
+	return nil
 }
 
 // Tracking is the public view of a dossier: no personal data.
@@ -309,6 +393,9 @@ func (s *Service) Decide(ctx context.Context, a identity.Actor, id string, appro
 	if len(note) > 4000 {
 		return nil, errs.FieldError("note", "the note is at most 4000 characters")
 	}
+	if err := humantext.Check("note", note, true); err != nil {
+		return nil, err
+	}
 	return s.update(ctx, id, func(d *Dossier) error {
 		if err := s.officerOf(a, d); err != nil {
 			return err
@@ -342,6 +429,9 @@ func (s *Service) PostalReturn(ctx context.Context, a identity.Actor, id, waybil
 	waybill = strings.TrimSpace(waybill)
 	if waybill == "" || len(waybill) > 64 {
 		return nil, errs.FieldError("waybill", "a waybill number is required (at most 64 characters)")
+	}
+	if err := humantext.Check("waybill", waybill, false); err != nil {
+		return nil, err
 	}
 	return s.update(ctx, id, func(d *Dossier) error {
 		if !canRead(a, d) {
@@ -379,7 +469,7 @@ func (d *Dossier) Pauses() []calendar.Interval {
 		switch {
 		case h.Status == NeedsSupplement:
 			out = append(out, calendar.Interval{Start: h.At})
-		case h.Status == Scanned && len(out) > 0 && out[len(out)-1].End.IsZero():
+		case h.Status != NeedsSupplement && len(out) > 0 && out[len(out)-1].End.IsZero():
 			out[len(out)-1].End = h.At
 		}
 	}

@@ -157,7 +157,7 @@ func TestIngest(t *testing.T) {
 			return scanOf(t, "missing",
 				scantest.Separator("TKKS", "Tờ khai"), scantest.Text("Tờ khai"),
 				scantest.Separator("GCS", "Giấy chứng sinh"), scantest.Text("Giấy chứng sinh"))
-		}, dossier.NeedsSupplement, map[string]int{"TKKS": 1, "GCS": 1}, []string{"component.missing/CCCD"}},
+		}, dossier.NeedsSupplement, map[string]int{"TKKS": 1, "GCS": 1}, []string{"component.reuse-pending/CCCD"}},
 		{"blank sheet as a component", func(t *testing.T) []byte {
 			return scanOf(t, "blank",
 				scantest.Separator("TKKS", "Tờ khai"), scantest.Text("Tờ khai"),
@@ -402,52 +402,6 @@ func TestSupplementPausesTheClock(t *testing.T) {
 	}
 	if want := time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC); !got.DueAt.Equal(want) {
 		t.Fatalf("due after the pause = %s, want %s", got.DueAt, want)
-	}
-}
-
-// TestReuseFromVault: a reusable component missing from the scan is taken
-// from the citizen's vault (once-only); the officer reads it through the
-// dossier and the read is in the citizen's access log with the dossier code.
-func TestReuseFromVault(t *testing.T) {
-	heavy(t)
-	e := newEnv(t)
-	ctx := context.Background()
-	cccd, err := e.v.Issue(ctx, vault.NewDocument{Owner: owner.Subject, Kind: "CCCD", Title: "Căn cước công dân", Certified: true},
-		[]byte("%PDF-1.7 certified copy\n%%EOF\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := e.create(t)
-	missing := scanOf(t, "missing",
-		scantest.Separator("TKKS", "Tờ khai"), scantest.Text("Tờ khai"),
-		scantest.Separator("GCS", "Giấy chứng sinh"), scantest.Text("Giấy chứng sinh"))
-	if _, err := e.svc.UploadScan(ctx, clerk, d.ID, "application/pdf", bytes.NewReader(missing)); err != nil {
-		t.Fatal(err)
-	}
-	e.drain(t)
-	got, _ := e.svc.Get(ctx, clerk, d.ID)
-	if got.Status != dossier.Validated {
-		t.Fatalf("status %s, findings %+v", got.Status, got.Findings)
-	}
-	var reused *dossier.Component
-	for i, c := range got.Components {
-		if c.Code == "CCCD" {
-			reused = &got.Components[i]
-		}
-	}
-	if reused == nil || reused.Source != dossier.SourceVault || reused.DocumentID != cccd.ID || !reused.Certified {
-		t.Fatalf("CCCD component = %+v", reused)
-	}
-	if _, err := e.svc.ComponentContent(ctx, stranger, d.ID, "CCCD"); !errs.Is(err, errs.NotFound) {
-		t.Fatalf("another agency reads the vault copy: %v", err)
-	}
-	b, err := e.svc.ComponentContent(ctx, officer, d.ID, "CCCD")
-	if err != nil || !bytes.Contains(b, []byte("certified copy")) {
-		t.Fatalf("officer read: %v", err)
-	}
-	log, _ := e.v.Audit(ctx, owner)
-	if len(log) != 1 || log[0].Purpose != "dossier "+d.Code || log[0].Role != string(identity.Officer) {
-		t.Fatalf("access log = %+v", log)
 	}
 }
 

@@ -23,8 +23,9 @@ const TopicSign = "sign"
 // MaxJobBatch is the most dossiers one sign job takes under one code.
 const MaxJobBatch = 1000
 
-// jobChunk is how many results a sign job finishes between saves of its
-// progress: a crash redoes at most this many embeddings (never a signature).
+// jobChunk is the most results a sign job finishes between saves of its
+// progress (a quarter of the job when that is fewer): a crash redoes at
+// most this many embeddings, never a signature.
 const jobChunk = 25
 
 // The states of a sign job.
@@ -240,6 +241,7 @@ func (s *Service) authorizeJob(ctx context.Context, hs HashSigner, j *SignJob, o
 	if err := s.c.Blobs.WriteAll(ctx, jobRawKey(j.ID), b, &blob.WriterOptions{ContentType: "application/json"}); err != nil {
 		return nil, fmt.Errorf("keep the signature values of job %s: %w", j.ID, err)
 	}
+	s.c.Checkpoint("signjob.kept")
 	j.Status = JobSigning
 	return raws, s.saveJob(ctx, j)
 }
@@ -254,7 +256,7 @@ func (s *Service) finishJob(ctx context.Context, hs HashSigner, j *SignJob, raws
 	for _, r := range j.Results {
 		finished[r.DossierID] = true
 	}
-	pending := 0
+	pending, chunk := 0, min(jobChunk, max(1, len(j.DossierIDs)/4))
 	for i, id := range j.DossierIDs {
 		if finished[id] {
 			continue
@@ -270,10 +272,12 @@ func (s *Service) finishJob(ctx context.Context, hs HashSigner, j *SignJob, raws
 		}
 		j.Results = append(j.Results, out)
 		j.Done = len(j.Results)
-		if pending++; pending >= jobChunk {
+		s.c.Checkpoint("signjob.issued")
+		if pending++; pending >= chunk {
 			if err := s.saveJob(ctx, j); err != nil {
 				return err
 			}
+			s.c.Checkpoint("signjob.saved")
 			pending = 0
 		}
 	}

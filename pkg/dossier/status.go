@@ -24,9 +24,11 @@ const (
 
 // transitions lists, for each status, the statuses it may change to.
 var transitions = map[Status][]Status{
-	Received:        {Scanned},
-	Scanned:         {Validated, NeedsSupplement},
-	NeedsSupplement: {Scanned},
+	Received: {Scanned},
+	Scanned:  {Validated, NeedsSupplement},
+	// NEEDS_SUPPLEMENT → VALIDATED when the only thing missing was the
+	// citizen's consent to reuse documents from their vault, and it came.
+	NeedsSupplement: {Scanned, Validated},
 	Validated:       {Approved, Rejected},
 	Approved:        {ResultIssued},
 	ResultIssued:    {ReturnedByPost},
@@ -34,6 +36,11 @@ var transitions = map[Status][]Status{
 
 // CanMove reports whether a dossier in status from may change to status to.
 func CanMove(from, to Status) bool { return slices.Contains(transitions[from], to) }
+
+// pastValidation reports whether a dossier in status s was VALIDATED before.
+func (s Status) pastValidation() bool {
+	return s == Approved || s == Rejected || s == ResultIssued || s == ReturnedByPost
+}
 
 // Valid reports whether s is a known status.
 func (s Status) Valid() bool {

@@ -11,7 +11,7 @@ func TestTransitions(t *testing.T) {
 	all := []Status{Received, Scanned, Validated, NeedsSupplement, Approved, Rejected, ResultIssued, ReturnedByPost}
 	allowed := map[[2]Status]bool{
 		{Received, Scanned}: true, {Scanned, Validated}: true, {Scanned, NeedsSupplement}: true,
-		{NeedsSupplement, Scanned}: true, {Validated, Approved}: true, {Validated, Rejected}: true,
+		{NeedsSupplement, Scanned}: true, {NeedsSupplement, Validated}: true, {Validated, Approved}: true, {Validated, Rejected}: true,
 		{Approved, ResultIssued}: true, {ResultIssued, ReturnedByPost}: true,
 	}
 	at := time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)

@@ -30,6 +30,10 @@ type Config struct {
 	Senders map[Channel]Sender
 	// PortalURL is the citizen portal's base URL, shown in messages.
 	PortalURL string
+	// Contacts returns the contact on record in a citizen's vault. Messages
+	// that speak of the vault (a result issued into it) go there and in-app,
+	// never to the contacts a clerk typed at the counter. Nil: in-app only.
+	Contacts func(ctx context.Context, citizenID string) (email, phone string, err error)
 	// Attempts is how many times one Handle tries a message (default 3);
 	// Backoff the wait before the second try, doubled after (default 500ms).
 	Attempts int
@@ -185,7 +189,17 @@ func (n *Notifier) messages(ctx context.Context, ev dossier.StatusChanged) ([]ou
 			}
 		}
 	case dossier.ResultIssued:
-		err = add(kindResult, citizen, citizenData)
+		// The result is in the vault: the message goes to the vault's own
+		// channels only (in-app, the contact on record in the vault).
+		onRecord := Recipient{Subject: d.Citizen.ID}
+		if n.c.Contacts != nil {
+			email, phone, cerr := n.c.Contacts(ctx, d.Citizen.ID)
+			if cerr != nil {
+				return nil, fmt.Errorf("notify: contact on record for %s: %w", d.Code, cerr)
+			}
+			onRecord.Email, onRecord.Phone = email, phone
+		}
+		err = add(kindResult, onRecord, citizenData)
 	case dossier.ReturnedByPost:
 		err = add(kindReturned, citizen, citizenData)
 	}

@@ -158,7 +158,9 @@ func TestHandleRecipients(t *testing.T) {
 		{dossier.Received, []string{"email:an@example.vn", "inapp:" + citizenID, "sms:0912345678"}, "Đã tiếp nhận"},
 		{dossier.NeedsSupplement, []string{"email:an@example.vn", "inapp:" + citizenID, "inapp:clerk-1", "sms:0900000009", "sms:0912345678"}, "cần bổ sung"},
 		{dossier.Validated, []string{"email:o1@agency.gov.vn", "email:o2@agency.gov.vn", "inapp:officer-1", "inapp:officer-2", "sms:0900000001"}, ""},
-		{dossier.ResultIssued, []string{"email:an@example.vn", "inapp:" + citizenID, "sms:0912345678"}, "kết quả"},
+		// The result is in the vault: only the vault's channels (in-app here,
+		// no contact on record), never the contacts typed at the counter.
+		{dossier.ResultIssued, []string{"inapp:" + citizenID}, "kết quả"},
 		{dossier.ReturnedByPost, []string{"email:an@example.vn", "inapp:" + citizenID, "sms:0912345678"}, "bưu điện"},
 		{dossier.Scanned, nil, ""},
 		{dossier.Approved, nil, ""},
@@ -344,3 +346,35 @@ type loadErr struct{ err error }
 func (l loadErr) Load(context.Context, string) (*dossier.Dossier, error) { return nil, l.err }
 
 var _ records.Table = (*sqlite.Table)(nil)
+
+// TestResultGoesToContactOnRecord: the message that a result is in the
+// vault goes to the contact on record in the vault, not to the email and
+// phone typed at the counter (which anyone can type).
+func TestResultGoesToContactOnRecord(t *testing.T) {
+	d := sampleDossier()
+	d.Status = dossier.ResultIssued
+	d.History[len(d.History)-1].Status = dossier.ResultIssued
+	r := newRig(t, fakeDossiers{"d1": d}, 0)
+	c := r.n.c
+	c.Contacts = func(_ context.Context, id string) (string, string, error) {
+		if id != citizenID {
+			return "", "", nil
+		}
+		return "an@vneid.example", "0987000111", nil
+	}
+	n, err := NewNotifier(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if failed, err := n.Handle(context.Background(), dossier.StatusChanged{DossierID: "d1", Status: dossier.ResultIssued, Seq: 2}); err != nil || len(failed) > 0 {
+		t.Fatalf("Handle = %v, %v", failed, err)
+	}
+	got := r.sent(t)
+	for _, to := range []string{"an@vneid.example", "0987000111"} {
+		ms, _ := r.outbox.List(context.Background(), to)
+		got = append(got, ms...)
+	}
+	if a := addresses(got); !slices.Equal(a, []string{"email:an@vneid.example", "inapp:" + citizenID, "sms:0987000111"}) {
+		t.Fatalf("sent to %v", a)
+	}
+}

@@ -142,6 +142,8 @@ func validate(p Procedure) error {
 		return errs.E(errs.Invalid, "processing time %d working days is not between 1 and 365", p.ProcessingDays)
 	case len(p.Components) == 0:
 		return errs.E(errs.Invalid, "procedure has no components")
+	case p.MonochromeScan != "" && p.MonochromeScan != "warning" && p.MonochromeScan != "error" && p.MonochromeScan != "none":
+		return errs.E(errs.Invalid, "monochromeScan %q is not warning, error or none", p.MonochromeScan)
 	case !componentCode.MatchString(p.Result.Kind):
 		return errs.E(errs.Invalid, "result kind %q is not 2-12 of A-Z, 0-9", p.Result.Kind)
 	case p.Result.Name == "":

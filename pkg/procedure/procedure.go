@@ -36,6 +36,11 @@ type Procedure struct {
 	LegalBasis []string `json:"legalBasis,omitempty"`
 	// Notes say, in Vietnamese, what in this entry is not confirmed.
 	Notes string `json:"notes,omitempty"`
+	// MonochromeScan is the severity of the finding on a component scanned
+	// in black and white or grey: Circular 01/2023/TT-VPCP Art. 8 asks
+	// digitized components in colour. "warning" (the default when empty),
+	// "error" (the dossier waits for a colour scan) or "none".
+	MonochromeScan string `json:"monochromeScan,omitempty"`
 }
 
 // Component is one document of a dossier (thành phần hồ sơ).

@@ -40,8 +40,11 @@ type pageImage struct {
 	data         []byte                      // encoded image
 	decode       func() (image.Image, error) // decodes the page when data is not set (TIFF pages)
 	dpi          float64
-	noImage      bool // page without a raster image
-	emptyContent bool // with noImage: the page draws nothing
+	noImage      bool   // page without a raster image
+	emptyContent bool   // with noImage: the page draws nothing
+	digital      bool   // text or vector graphics, not a scanned image
+	marks        int    // text and path operators drawn
+	colour       string // ColourColour, ColourGrey or ColourBilevel ("" unknown)
 }
 
 // analyze reads every page sequentially and decodes and measures them in Workers goroutines.
@@ -123,9 +126,12 @@ func measureSafe(pi pageImage, lim Limits) (p Page, err error) {
 
 // measure decodes one page image, looks for a separator and measures its ink.
 func measure(pi pageImage, lim Limits) (Page, error) {
-	p := Page{Number: pi.number, DPI: pi.dpi}
+	p := Page{Number: pi.number, DPI: pi.dpi, Digital: pi.digital, Colour: pi.colour}
 	if pi.noImage {
 		p.Blank = pi.emptyContent
+		if !p.Blank {
+			p.InkMap = allInk()
+		}
 		return p, nil
 	}
 	small, err := reducedPage(pi, lim)
@@ -133,7 +139,14 @@ func measure(pi pageImage, lim Limits) (Page, error) {
 		return p, err
 	}
 	p.Ink = Ink(small)
-	p.Blank = p.Ink < BlankInk
+	// A born-digital page's text is not in its images: only a page that
+	// draws nothing else can be blank.
+	p.Blank = p.Ink < BlankInk && pi.marks == 0
+	if pi.digital {
+		p.InkMap = allInk()
+	} else {
+		p.InkMap = inkMapOf(small)
+	}
 	if code, ok := separator.Decode(small); ok {
 		p.Separator = code
 		p.Blank = false

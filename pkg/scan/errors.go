@@ -8,14 +8,16 @@ import (
 // Stable error codes of *Error. They become finding codes on the dossier, so
 // they never change meaning.
 const (
-	CodeUnreadable    = "scan.unreadable"      // empty, truncated, corrupt, crashed or timed out
-	CodeEncrypted     = "scan.encrypted"       // a PDF with an /Encrypt dictionary
-	CodeUnsupported   = "scan.unsupported"     // not a PDF, TIFF, JPEG or PNG, or a page compression we cannot read
-	CodeTooLarge      = "scan.too-large"       // more bytes than Limits.MaxBytes
-	CodeTooManyPages  = "scan.too-many-pages"  // more pages than Limits.MaxPages
-	CodeImageTooLarge = "scan.image-too-large" // a page image with more pixels than Limits.MaxPixels
-	CodeNoPages       = "scan.no-pages"        // a well-formed file without any page
-	CodeInvalidLimits = "scan.invalid-limits"  // the caller passed unusable Limits (a bug, not the clerk's)
+	CodeUnreadable    = "scan.unreadable"        // empty, truncated, corrupt, crashed or timed out
+	CodeEncrypted     = "scan.encrypted"         // a PDF with an /Encrypt dictionary
+	CodeUnsupported   = "scan.unsupported"       // not a PDF, TIFF, JPEG or PNG, or a page compression we cannot read
+	CodeTooLarge      = "scan.too-large"         // more bytes than Limits.MaxBytes
+	CodeTooManyPages  = "scan.too-many-pages"    // more pages than Limits.MaxPages
+	CodeImageTooLarge = "scan.image-too-large"   // a page image with more pixels than Limits.MaxPixels
+	CodeNoPages       = "scan.no-pages"          // a well-formed file without any page
+	CodePageTree      = "scan.damaged-page-tree" // a PDF whose page tree leads to no page (missing, or a /Count that cannot be true)
+	CodeTimeout       = "scan.timeout"           // our time limit ran out: Sohoa's limit, not a fault of the scan
+	CodeInvalidLimits = "scan.invalid-limits"    // the caller passed unusable Limits (a bug, not the clerk's)
 )
 
 // Error is a scan that cannot be split, with a stable Code, a Message in plain
@@ -63,6 +65,8 @@ const (
 	msgEncrypted   = "Tệp quét được đặt mật khẩu hoặc mã hoá nên hệ thống không mở được. Hãy tắt chế độ bảo vệ bằng mật khẩu trên máy quét rồi quét lại."
 	msgUnsupported = "Tệp tải lên không phải bản quét mà hệ thống nhận (chỉ nhận PDF, TIFF, JPEG hoặc PNG). Hãy quét lại hồ sơ ra tệp PDF và tải lên lại."
 	msgPageBroken  = "Trang %d của tệp quét bị hỏng, không đọc được ảnh. Hãy quét lại hồ sơ và tải lên lại."
-	msgTimeout     = "Tệp quét xử lý quá lâu (quá %s) nên đã bị dừng; tệp có thể bị hỏng hoặc quá phức tạp. Hãy quét lại ở 200–300 dpi, định dạng PDF hoặc JPEG, rồi tải lên lại."
+	msgTimeout     = "Hệ thống chưa đọc xong tệp quét trong thời gian cho phép (%s). Đây là giới hạn của hệ thống, không phải lỗi của bản quét: bản gốc vẫn được lưu. Hãy tải lên lại sau ít phút; nếu vẫn không được, hãy chia hồ sơ thành nhiều lần tải lên ít trang hơn và báo cho bộ phận kỹ thuật."
+	msgNoPages     = "Tệp quét không có trang nào. Hãy quét lại hồ sơ và tải lên lại."
+	msgPageTree    = "Mục lục trang của tệp PDF bị hỏng nên không tìm thấy trang nào của bản quét. Hãy lưu lại bản quét từ phần mềm máy quét (hoặc quét lại) rồi tải lên lại."
 	msgCrashed     = "Tệp quét bị hỏng hoặc có cấu trúc bất thường nên không xử lý được. Hãy quét lại hồ sơ và tải lên lại."
 )

@@ -3,7 +3,11 @@ package scan_test
 import (
 	"bytes"
 	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/pdfcpu/pdfcpu/pkg/api"
@@ -11,6 +15,7 @@ import (
 
 	"github.com/sohoa/sohoa/pkg/scan"
 	"github.com/sohoa/sohoa/pkg/scan/scantest"
+	"github.com/sohoa/sohoa/pkg/testkit/pdftool"
 )
 
 // TestFormatsGiveTheSameComponents splits the same dossier scanned to PDF
@@ -44,6 +49,14 @@ func TestFormatsGiveTheSameComponents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	tiffG4, err := scantest.EncodeTIFF(pages, testDPI, 75, scantest.TIFFG4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tiffG4BlackIsZero, err := scantest.EncodeTIFF(pages, testDPI, 75, scantest.TIFFG4BlackIsZero)
+	if err != nil {
+		t.Fatal(err)
+	}
 	want, err := scan.Split(context.Background(), pdf, scan.DefaultLimits())
 	if err != nil {
 		t.Fatal(err)
@@ -57,6 +70,8 @@ func TestFormatsGiveTheSameComponents(t *testing.T) {
 	}{
 		{"tiff deflate", scan.FormatTIFF, tiffDeflate},
 		{"tiff jpeg", scan.FormatTIFF, tiffJPEG},
+		{"tiff g4", scan.FormatTIFF, tiffG4},
+		{"tiff g4 black-is-zero", scan.FormatTIFF, tiffG4BlackIsZero},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := scan.Split(context.Background(), tt.data, scan.DefaultLimits())
@@ -72,10 +87,16 @@ func TestFormatsGiveTheSameComponents(t *testing.T) {
 					t.Errorf("component %d = %s %v %v, want %s %v %v", i, g.Code, g.Pages, g.Blank, w.Code, w.Pages, w.Blank)
 				}
 				checkA4(t, g.PDF, len(w.Pages))
+				if strings.Contains(tt.name, "g4") && len(w.Pages) > 0 {
+					checkPaperLooksWhite(t, g.PDF)
+				}
 			}
 			for _, p := range got.Pages {
 				if p.DPI < testDPI-1 || p.DPI > testDPI+1 {
 					t.Errorf("page %d dpi %.1f, want %d", p.Number, p.DPI, testDPI)
+				}
+				if bilevel := strings.Contains(tt.name, "g4"); bilevel != (p.Colour == scan.ColourBilevel) || p.Ink > 0.3 {
+					t.Errorf("page %d colour %q ink %.2f", p.Number, p.Colour, p.Ink)
 				}
 			}
 		})
@@ -130,5 +151,33 @@ func checkA4(t *testing.T, b []byte, n int) {
 		if d.Width < 593 || d.Width > 597 || d.Height < 840 || d.Height > 844 {
 			t.Errorf("page %d is %.1f×%.1f pt, want A4 595×842", i+1, d.Width, d.Height)
 		}
+	}
+}
+
+// checkPaperLooksWhite renders page 1 of a component with poppler and
+// checks it reads as paper (mostly white), not inverted.
+func checkPaperLooksWhite(t *testing.T, pdf []byte) {
+	t.Helper()
+	dir := t.TempDir()
+	in := filepath.Join(dir, "c.pdf")
+	if err := os.WriteFile(in, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(pdftool.Path(t, "pdftoppm"), "-r", "30", "-gray", "-singlefile", "-f", "1", "-l", "1", in, filepath.Join(dir, "p")).CombinedOutput()
+	if err != nil {
+		t.Fatalf("pdftoppm: %v %s", err, out)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "p.pgm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// P5 header, then the pixels: the mean of the last half is paper.
+	px := b[len(b)/2:]
+	sum := 0
+	for _, v := range px {
+		sum += int(v)
+	}
+	if mean := sum / len(px); mean < 200 {
+		t.Errorf("poppler renders the component page with mean grey %d: inverted or broken", mean)
 	}
 }

@@ -3,6 +3,7 @@ package scan_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -26,18 +27,28 @@ func checkFuzzResult(t *testing.T, res *scan.Result, err error) {
 		}
 		return
 	}
-	seen := 0
+	// Every page is in exactly one place: a component's pages, its blank
+	// pages, its separator, the leading pages — or, blank, before the first
+	// separator.
+	where := map[int]int{}
 	for _, c := range res.Components {
-		seen += len(c.Pages)
+		for _, n := range append(slices.Clone(c.Pages), c.Blank...) {
+			where[n]++
+		}
 		if c.Code != "" {
-			seen++
+			where[c.SeparatorPage]++
 		}
 		if (len(c.Pages) == 0) != (c.PDF == nil) {
 			t.Fatalf("component %q: %d pages, PDF %d bytes", c.Code, len(c.Pages), len(c.PDF))
 		}
 	}
-	if seen+len(res.Leading) != len(res.Pages) {
-		t.Fatalf("components cover %d pages + %d leading of %d", seen, len(res.Leading), len(res.Pages))
+	for _, n := range res.Leading {
+		where[n]++
+	}
+	for _, p := range res.Pages {
+		if k := where[p.Number]; k > 1 || (k == 0 && !p.Blank) {
+			t.Fatalf("page %d is in %d places (blank %v); components %+v, leading %v", p.Number, k, p.Blank, res.Components, res.Leading)
+		}
 	}
 }
 

@@ -3,6 +3,7 @@ package scan
 import (
 	"bytes"
 	"encoding/binary"
+	"image/color"
 	"image/jpeg"
 	"image/png"
 )
@@ -12,30 +13,36 @@ const a4LongIn, a4ShortIn = 297 / 25.4, 210 / 25.4
 
 // imageSource is a single JPEG or PNG page.
 type imageSource struct {
-	kind string // "jpg" or "png"
-	data []byte
-	w, h int
-	dpi  float64
+	kind   string // "jpg" or "png"
+	data   []byte
+	w, h   int
+	dpi    float64
+	colour string
 }
 
 // openImage checks a JPEG or PNG scan's declared size and resolution.
 func openImage(format string, data []byte, lim Limits) (*imageSource, error) {
 	s := &imageSource{data: data}
 	var err error
+	var cfgModel color.Model
 	switch format {
 	case FormatJPEG:
 		s.kind = "jpg"
 		c, e := jpeg.DecodeConfig(bytes.NewReader(data))
-		s.w, s.h, err = c.Width, c.Height, e
+		s.w, s.h, err, cfgModel = c.Width, c.Height, e, c.ColorModel
 		s.dpi = jpegDPI(data)
 	default:
 		s.kind = "png"
 		c, e := png.DecodeConfig(bytes.NewReader(data))
-		s.w, s.h, err = c.Width, c.Height, e
+		s.w, s.h, err, cfgModel = c.Width, c.Height, e, c.ColorModel
 		s.dpi = pngDPI(data)
 	}
 	if err != nil || s.w <= 0 || s.h <= 0 {
 		return nil, newError(CodeUnreadable, 0, err, msgUnreadable)
+	}
+	s.colour = ColourColour
+	if m := cfgModel; m == color.GrayModel || m == color.Gray16Model {
+		s.colour = ColourGrey
 	}
 	if int64(s.w)*int64(s.h) > lim.MaxPixels {
 		return nil, imageTooLarge(1, s.w, s.h)
@@ -49,7 +56,7 @@ func openImage(format string, data []byte, lim Limits) (*imageSource, error) {
 func (s *imageSource) pageCount() int      { return 1 }
 func (s *imageSource) activeContent() bool { return false }
 func (s *imageSource) page(n int) (pageImage, error) {
-	return pageImage{number: n, kind: s.kind, data: s.data, dpi: s.dpi}, nil
+	return pageImage{number: n, kind: s.kind, data: s.data, dpi: s.dpi, colour: s.colour}, nil
 }
 func (s *imageSource) build(pages []int) ([]byte, error) {
 	return buildPDF([]outPage{imagePage(s.data, s.kind, s.w, s.h, s.dpi)})

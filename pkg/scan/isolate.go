@@ -82,7 +82,11 @@ func SplitIsolated(ctx context.Context, data []byte, lim Limits) (*Result, error
 		return nil, fmt.Errorf("scan: encode child request: %w", err)
 	}
 	in := io.MultiReader(bytes.NewReader(append(hdr, '\n')), bytes.NewReader(data))
-	cctx, cancel := context.WithTimeout(ctx, lim.Timeout+childGrace)
+	// The child enforces the budget of the pages it finds; the parent cannot
+	// count them without parsing, so it kills at the budget of the most pages
+	// the bytes could hold (a scanned page is rarely under 2 KB).
+	kill := lim.Budget(min(lim.MaxPages, len(data)/2048+1)) + childGrace
+	cctx, cancel := context.WithTimeout(ctx, kill)
 	defer cancel()
 	cmd := exec.CommandContext(cctx, exe)
 	cmd.Env = append(os.Environ(), childEnv+"=1", childMemEnv+"="+strconv.FormatInt(lim.MaxMemory, 10))
@@ -97,7 +101,7 @@ func SplitIsolated(ctx context.Context, data []byte, lim Limits) (*Result, error
 		return nil, fmt.Errorf("scan: %w", ctx.Err())
 	}
 	if cctx.Err() != nil {
-		return nil, newError(CodeUnreadable, 0, fmt.Errorf("child killed after %s", lim.Timeout+childGrace), msgTimeout, seconds(lim.Timeout))
+		return nil, newError(CodeTimeout, 0, fmt.Errorf("child killed after %s", kill), msgTimeout, seconds(kill-childGrace))
 	}
 	if runErr != nil {
 		return nil, newError(CodeUnreadable, 0, fmt.Errorf("child: %w: %s", runErr, stderr.String()), msgCrashed)

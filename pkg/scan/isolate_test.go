@@ -35,7 +35,7 @@ func TestSplitIsolated(t *testing.T) {
 	}{
 		{"good", fx["good"], 20 * time.Second, 1 << 30, "", ""},
 		{"content bomb over the memory limit", contentBomb, 20 * time.Second, 128 << 20, scan.CodeUnreadable, ""},
-		{"time limit", fx["good"], time.Millisecond, 1 << 30, scan.CodeUnreadable, "quá lâu"},
+		{"time limit", fx["good"], time.Millisecond, 1 << 30, scan.CodeTimeout, "giới hạn của hệ thống"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -43,7 +43,7 @@ func TestSplitIsolated(t *testing.T) {
 				t.Skip("not under the race detector")
 			}
 			lim := scan.DefaultLimits()
-			lim.Timeout, lim.MaxMemory = tt.timeout, tt.mem
+			lim.Timeout, lim.PageTime, lim.MaxMemory = tt.timeout, 0, tt.mem
 			res, err := scan.SplitIsolated(context.Background(), tt.data, lim)
 			if tt.code == "" {
 				if err != nil {

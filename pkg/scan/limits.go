@@ -7,26 +7,37 @@ type Limits struct {
 	MaxBytes  int64         // largest accepted file
 	MaxPages  int           // most pages in one scan
 	MaxPixels int64         // most pixels in one page image (declared dimensions, checked before decoding)
-	Timeout   time.Duration // wall-clock time for the whole split
+	Timeout   time.Duration // wall-clock time for the whole split, plus PageTime a page
+	// PageTime is the time added to Timeout for each page of the scan, so a
+	// legitimate long scan (300 pages) is never cut short by a budget sized
+	// for a short one.
+	PageTime time.Duration
 	// MaxMemory is the memory budget of SplitIsolated's child process
 	// (Go memory limit and address-space limit). Split ignores it.
 	MaxMemory int64
 }
 
 // DefaultLimits returns limits for a counter scan: 256 MiB, 1000 pages, 40
-// megapixels a page (A4 at 600 dpi is 35 MP), two minutes, 2 GiB in the child.
+// megapixels a page (A4 at 600 dpi is 35 MP), two minutes plus half a second a
+// page (a page takes 10–60 ms of one core), 2 GiB in the child.
 func DefaultLimits() Limits {
 	return Limits{
 		MaxBytes:  256 << 20,
 		MaxPages:  1000,
 		MaxPixels: 40_000_000,
 		Timeout:   2 * time.Minute,
+		PageTime:  500 * time.Millisecond,
 		MaxMemory: 2 << 30,
 	}
 }
 
 func (l Limits) valid() bool {
-	return l.MaxBytes > 0 && l.MaxPages > 0 && l.MaxPixels > 0 && l.Timeout > 0
+	return l.MaxBytes > 0 && l.MaxPages > 0 && l.MaxPixels > 0 && l.Timeout > 0 && l.PageTime >= 0
+}
+
+// Budget is the time a scan of pages pages may take: Timeout plus PageTime a page.
+func (l Limits) Budget(pages int) time.Duration {
+	return l.Timeout + l.PageTime*time.Duration(max(pages, 0))
 }
 
 // MinDPI is the lowest acceptable scanning resolution: Circular 01/2023/TT-VPCP

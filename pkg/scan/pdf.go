@@ -5,6 +5,7 @@ import (
 	"compress/zlib"
 	"errors"
 	"fmt"
+	"image"
 	"io"
 	"strings"
 	"sync"
@@ -47,6 +48,9 @@ type pdfSource struct {
 
 // openPDF checks a PDF's structure and reads it with pdfcpu.
 func openPDF(data []byte, lim Limits) (*pdfSource, error) {
+	if declaresEncryption(data) {
+		return nil, newError(CodeEncrypted, 0, nil, msgEncrypted)
+	}
 	tail := data[max(0, len(data)-eofWindow):]
 	if !bytes.Contains(tail, []byte("%%EOF")) {
 		return nil, newError(CodeUnreadable, 0, errors.New("no %%EOF near the end"), msgTruncated)
@@ -54,22 +58,25 @@ func openPDF(data []byte, lim Limits) (*pdfSource, error) {
 	conf := pdfConfig(lim)
 	ctx, err := api.ReadContext(bytes.NewReader(data), conf)
 	if err != nil {
-		if bytes.Contains(data, []byte("/Encrypt")) {
-			return nil, newError(CodeEncrypted, 0, err, msgEncrypted)
-		}
 		return nil, newError(CodeUnreadable, 0, err, msgUnreadable)
 	}
 	if ctx.Encrypt != nil {
 		return nil, newError(CodeEncrypted, 0, nil, msgEncrypted)
 	}
 	aliasStreams(ctx.XRefTable, data)
-	if err := ctx.EnsurePageCount(); err != nil {
-		return nil, newError(CodeUnreadable, 0, err, msgUnreadable)
+	n, err := flattenPageTree(ctx.XRefTable, lim.MaxPages)
+	if err != nil {
+		return nil, newError(CodePageTree, 0, err, msgPageTree)
 	}
-	if ctx.PageCount > lim.MaxPages {
+	if n == 0 {
+		return nil, newError(CodeNoPages, 0, nil, msgNoPages)
+	}
+	if n > lim.MaxPages {
 		return nil, newError(CodeTooManyPages, 0, nil,
-			"Tệp quét có %d trang, vượt quá giới hạn %d trang của một lần tải lên. Hãy chia hồ sơ thành nhiều lần quét.", ctx.PageCount, lim.MaxPages)
+			"Tệp quét có hơn %d trang, vượt quá giới hạn %d trang của một lần tải lên. Hãy chia hồ sơ thành nhiều lần quét.", lim.MaxPages, lim.MaxPages)
 	}
+	active := hasActiveContent(ctx.XRefTable)
+	keepOnlyPages(ctx.XRefTable)
 	if err := api.ValidateContext(ctx); err != nil {
 		return nil, newError(CodeUnreadable, 0, err, msgUnreadable)
 	}
@@ -80,17 +87,115 @@ func openPDF(data []byte, lim Limits) (*pdfSource, error) {
 	if err != nil || len(dims) != ctx.PageCount {
 		return nil, newError(CodeUnreadable, 0, err, msgUnreadable)
 	}
-	return &pdfSource{ctx: ctx, dims: dims, active: hasActiveContent(ctx.XRefTable), lim: lim}, nil
+	return &pdfSource{ctx: ctx, dims: dims, active: active, lim: lim}, nil
 }
 
 func (s *pdfSource) pageCount() int      { return s.ctx.PageCount }
 func (s *pdfSource) activeContent() bool { return s.active }
 
-// page returns the largest image of page n, undecoded.
+// page reads what page n draws: its image XObjects placed by their
+// matrices, and how much text and vector drawing it carries. A page that is
+// one JPEG covering the page (the common scanner PDF) is handed to the
+// workers as that JPEG; any other page is composed from all its images by
+// the workers (see compose.go).
 func (s *pdfSource) page(n int) (pageImage, error) {
 	pi := pageImage{number: n}
+	box, res, err := s.pageBox(n)
+	if err != nil {
+		return pi, newError(CodeUnreadable, n, err, msgPageBroken, n)
+	}
+	r, err := pdfcpu.ExtractPageContent(s.ctx, n)
+	if err != nil {
+		return pi, newError(CodeUnreadable, n, err, msgPageBroken, n)
+	}
+	content, err := io.ReadAll(io.LimitReader(r, maxContentSize+1))
+	if err != nil || len(content) > maxContentSize {
+		return pi, newError(CodeUnreadable, n, fmt.Errorf("content: %v (%d bytes)", err, len(content)), msgPageBroken, n)
+	}
+	pc, err := walkContent(s.ctx.XRefTable, content, res)
+	if err != nil {
+		return pi, newError(CodeUnreadable, n, err, msgPageBroken, n)
+	}
+	// A page is drawn from at most maxPlacements images holding at most
+	// 4 × MaxPixels pixels together (each one decoded for every placement):
+	// a 600-dpi page in 415 strips is 35 MP in all; a page drawing one image
+	// a million times is an attack.
+	var total int64
+	if len(pc.images) > maxPlacements {
+		return pi, newError(CodeImageTooLarge, n, fmt.Errorf("%d image placements", len(pc.images)),
+			"Trang %d được ghép từ quá nhiều ảnh (%d). Hãy quét lại hồ sơ và tải lên lại.", n, len(pc.images))
+	}
+	for _, p := range pc.images {
+		w, h := intEntry(p.sd, "Width"), intEntry(p.sd, "Height")
+		if total += int64(max(w, 0)) * int64(max(h, 0)); total > 4*s.lim.MaxPixels {
+			return pi, newError(CodeImageTooLarge, n, fmt.Errorf("images of %d pixels in all", total),
+				"Trang %d có ảnh quá lớn hoặc bất thường. Hãy quét lại ở 200–300 dpi rồi tải lên lại.", n)
+		}
+		if w <= 0 || h <= 0 {
+			return pi, newError(CodeUnreadable, n, fmt.Errorf("image obj#%d without dimensions", p.nr), msgPageBroken, n)
+		}
+		if int64(w)*int64(h) > s.lim.MaxPixels {
+			return pi, imageTooLarge(n, w, h)
+		}
+		if err := checkInflatedSize(p.sd, w, h); err != nil {
+			return pi, newError(CodeImageTooLarge, n, err,
+				"Trang %d chứa ảnh có dữ liệu bất thường (lớn hơn nhiều so với kích thước khai báo). Hãy quét lại hồ sơ và tải lên lại.", n)
+		}
+	}
+	l := measureLayout(pc.images, box)
+	pi.dpi, pi.colour = l.dpi, l.colour
+	pi.digital = l.coverage < scanCoverage && (pc.marks > 0 || len(pc.images) > 0)
+	pi.marks = pc.marks
+	if len(pc.images) == 0 {
+		pi.noImage = true
+		pi.emptyContent = pc.marks == 0
+		return pi, nil
+	}
+	if p := pc.images[0]; len(pc.images) == 1 && lastFilter(p.sd) == "DCTDecode" && len(p.sd.FilterPipeline) == 1 &&
+		p.x.mask == nil && !boolEntry(p.sd.Dict, "ImageMask") && len(p.x.decode) == 0 &&
+		p.ctm[1] == 0 && p.ctm[2] == 0 && p.ctm[0] > 0 && p.ctm[3] > 0 && l.coverage >= 0.9 {
+		pi.kind, pi.data = "jpg", p.sd.Raw
+		return pi, nil
+	}
+	c := &composer{lim: s.lim, nr: n}
+	imgs := pc.images
+	pi.decode = func() (image.Image, error) { return c.compose(imgs, box) }
+	return pi, nil
+}
+
+// pageBox returns page n's visible box (CropBox within MediaBox) and its
+// resources.
+func (s *pdfSource) pageBox(n int) (pageBox, types.Dict, error) {
+	d, _, inh, err := s.ctx.PageDict(n, false)
+	if err != nil || d == nil {
+		return pageBox{}, nil, fmt.Errorf("page dict: %v", err)
+	}
+	var r *types.Rectangle
+	if inh != nil {
+		r = inh.MediaBox
+		if inh.CropBox != nil && inh.CropBox.Width() > 0 && inh.CropBox.Height() > 0 {
+			r = inh.CropBox
+		}
+	}
+	var res types.Dict
+	if inh != nil {
+		res = inh.Resources
+	}
+	if res == nil {
+		res = dictEntry(s.ctx.XRefTable, d, "Resources")
+	}
+	if r == nil || r.Width() <= 0 || r.Height() <= 0 {
+		dim := s.dims[n-1]
+		return pageBox{0, 0, dim.Width, dim.Height}, res, nil
+	}
+	return pageBox{r.LL.X, r.LL.Y, r.UR.X, r.UR.Y}, res, nil
+}
+
+// largestImage returns the largest image of page n, undecoded, for
+// rebuilding a page of a file with active content.
+func (s *pdfSource) largestImage(n int) (pageImage, error) {
+	pi := pageImage{number: n}
 	declared := map[int][2]int{}
-	// Declared dimensions first: never decode an image the limits refuse.
 	for _, objNr := range pdfcpu.ImageObjNrs(s.ctx, n) {
 		obj := s.ctx.Optimize.ImageObjects[objNr]
 		if obj == nil || obj.ImageDict == nil {
@@ -105,10 +210,6 @@ func (s *pdfSource) page(n int) (pageImage, error) {
 			return pi, imageTooLarge(n, *w, *h)
 		}
 		declared[objNr] = [2]int{*w, *h}
-		if err := checkInflatedSize(obj.ImageDict, *w, *h); err != nil {
-			return pi, newError(CodeImageTooLarge, n, err,
-				"Trang %d chứa ảnh có dữ liệu bất thường (lớn hơn nhiều so với kích thước khai báo). Hãy quét lại hồ sơ và tải lên lại.", n)
-		}
 	}
 	imgs, err := pdfcpu.ExtractPageImages(s.ctx, n, false)
 	if len(imgs) == 0 && err != nil {
@@ -136,14 +237,7 @@ func (s *pdfSource) page(n int) (pageImage, error) {
 		}
 	}
 	if best.Reader == nil {
-		// No raster image: a born-digital or empty page. Blank if it draws nothing.
-		r, err := pdfcpu.ExtractPageContent(s.ctx, n)
-		if err != nil {
-			return pi, newError(CodeUnreadable, n, err, msgPageBroken, n)
-		}
-		b, _ := io.ReadAll(io.LimitReader(r, 1<<20))
 		pi.noImage = true
-		pi.emptyContent = len(bytes.TrimSpace(b)) == 0
 		return pi, nil
 	}
 	data, err := readAllSized(best.Reader, s.lim.MaxBytes)
@@ -152,20 +246,11 @@ func (s *pdfSource) page(n int) (pageImage, error) {
 	}
 	pi.data = data
 	pi.kind = best.FileType
-	pi.dpi = dpiFor(bw, bh, s.dims[n-1].Width, s.dims[n-1].Height)
 	return pi, nil
 }
 
-// dpiFor returns the resolution of a w×h-pixel image filling a page of
-// pw×ph points, whatever the page's orientation.
-func dpiFor(w, h int, pw, ph float64) float64 {
-	if pw <= 0 || ph <= 0 || w <= 0 || h <= 0 {
-		return 0
-	}
-	long, short := float64(max(w, h)), float64(min(w, h))
-	plong, pshort := max(pw, ph), min(pw, ph)
-	return min(long/plong, short/pshort) * 72
-}
+// maxPlacements is the most images one page may draw.
+const maxPlacements = 5000
 
 // build writes pages as a new PDF: copied page by page when the source has no
 // active content, rebuilt from the page images otherwise.
@@ -214,7 +299,7 @@ func readAllSized(r io.Reader, limit int64) ([]byte, error) {
 func (s *pdfSource) rebuild(pages []int) ([]byte, error) {
 	out := make([]outPage, 0, len(pages))
 	for _, n := range pages {
-		pi, err := s.page(n)
+		pi, err := s.largestImage(n)
 		if err != nil {
 			return nil, err
 		}
@@ -225,6 +310,21 @@ func (s *pdfSource) rebuild(pages []int) ([]byte, error) {
 		out = append(out, op)
 	}
 	return buildPDF(out)
+}
+
+// keepOnlyPages drops everything from the catalog but the page tree: a scan's
+// outlines, names, labels or forms are nothing we keep, and a damaged outline
+// must not make the pages unreadable. Call it after hasActiveContent.
+func keepOnlyPages(xt *model.XRefTable) {
+	root, err := xt.Catalog()
+	if err != nil || root == nil {
+		return
+	}
+	for k := range root {
+		if k != "Type" && k != "Pages" {
+			delete(root, k)
+		}
+	}
 }
 
 // activeKeys are dictionary keys that carry scripts, actions, attachments,

@@ -26,7 +26,7 @@ import (
 type Result struct {
 	Format     string      // "pdf", "tiff", "jpeg" or "png" (see Sniff)
 	Pages      []Page      // every page of the scan, in order
-	Leading    []int       // pages before the first separator sheet (none when there is no separator at all)
+	Leading    []int       // non-blank pages before the first separator sheet (none when there is no separator at all)
 	Components []Component // one per separator sheet, in order; or one with Code "" when the scan has no separator
 	// Sanitized is true when the source had active content (JavaScript, actions,
 	// embedded files, forms, annotations) and the component PDFs were rebuilt
@@ -43,20 +43,30 @@ type Page struct {
 	Separator string  // component code if this page is a Sohoa separator sheet
 	Ink       float64 // fraction of dark pixels (see BlankInk)
 	Blank     bool    // Ink below BlankInk
-	DPI       float64 // effective resolution of the page image; 0 for a page without an image
+	DPI       float64 // effective resolution of the images covering the page; 0 for a page without a scanned image
+	// Digital is true for a page of text or vector graphics (images cover
+	// less than half of it): not a scan, so not judged by DPI.
+	Digital bool
+	Colour  string // ColourColour, ColourGrey or ColourBilevel, as the file stores the page; "" unknown
+	// InkMap says where the page has ink (nil for a page without an image
+	// that draws nothing; every cell for a born-digital page).
+	InkMap *InkMap
 }
 
 // Component is the pages between one separator sheet and the next.
 type Component struct {
 	Code          string // the separator's component code; "" when the scan has no separator sheet
 	SeparatorPage int    // page number of the separator sheet; 0 when Code is ""
-	Pages         []int  // scan page numbers of the component, separator excluded; may be empty
-	Blank         []int  // the subset of Pages that are blank
-	PDF           []byte // the component's pages as a new PDF; nil when Pages is empty
+	Pages         []int  // scan page numbers of the component, separator and blank pages excluded; may be empty
+	// Blank are the blank pages between this separator and the next, left
+	// out of Pages and of the PDF: the backs of sheets scanned duplex (and
+	// the separator's own back). The original scan keeps them.
+	Blank []int
+	PDF   []byte // the component's pages as a new PDF; nil when Pages is empty
 }
 
-// AllBlank reports whether the component has pages and all are blank.
-func (c Component) AllBlank() bool { return len(c.Pages) > 0 && len(c.Blank) == len(c.Pages) }
+// AllBlank reports whether the component had pages and all were blank.
+func (c Component) AllBlank() bool { return len(c.Pages) == 0 && len(c.Blank) > 0 }
 
 // Split reads a scan, finds its separator sheets and splits it into
 // components. Failures the clerk must act on are *Error; a cancelled ctx is
@@ -86,8 +96,9 @@ func split(ctx context.Context, data []byte, lim Limits, emit func(i int, pdf []
 			"Tệp quét quá lớn (%s, tối đa %s). Hãy quét ở 200–300 dpi với nén JPEG rồi tải lên lại.",
 			humanBytes(int64(len(data))), humanBytes(lim.MaxBytes))
 	}
-	tctx, cancel := context.WithTimeoutCause(ctx, lim.Timeout, errTimeout)
-	defer cancel()
+	// The time budget grows by PageTime a page once the pages are counted;
+	// opening the file counts against it.
+	start := time.Now()
 
 	format := Sniff(data)
 	var src source
@@ -106,12 +117,16 @@ func split(ctx context.Context, data []byte, lim Limits, emit func(i int, pdf []
 	}
 	n := src.pageCount()
 	if n == 0 {
-		return nil, newError(CodeNoPages, 0, nil, "Tệp quét không có trang nào. Hãy quét lại hồ sơ và tải lên lại.")
+		return nil, newError(CodeNoPages, 0, nil, msgNoPages)
 	}
 	if n > lim.MaxPages {
 		return nil, newError(CodeTooManyPages, 0, nil,
 			"Tệp quét có %d trang, vượt quá giới hạn %d trang của một lần tải lên. Hãy chia hồ sơ thành nhiều lần quét.", n, lim.MaxPages)
 	}
+	budget := lim.Budget(n)
+	tctx, cancelPages := context.WithDeadlineCause(ctx, start.Add(budget), errTimeout)
+	defer cancelPages()
+	lim.Timeout, lim.PageTime = budget, 0 // what ctxError reports
 	pages, err := analyze(tctx, src, lim)
 	if err != nil {
 		return nil, ctxError(ctx, tctx, lim, err)
@@ -149,7 +164,7 @@ func ctxError(parent, tctx context.Context, lim Limits, err error) error {
 		return fmt.Errorf("scan: %w", parent.Err())
 	}
 	if errors.Is(context.Cause(tctx), errTimeout) && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, errTimeout)) {
-		return newError(CodeUnreadable, 0, err, msgTimeout, seconds(lim.Timeout))
+		return newError(CodeTimeout, 0, err, msgTimeout, seconds(lim.Timeout))
 	}
 	return err
 }
@@ -165,7 +180,9 @@ func plan(pages []Page) (leading []int, comps []Component) {
 		return nil, []Component{c}
 	}
 	for _, p := range pages[:first] {
-		leading = append(leading, p.Number)
+		if !p.Blank {
+			leading = append(leading, p.Number)
+		}
 	}
 	for _, p := range pages[first:] {
 		if p.Separator != "" {
@@ -177,11 +194,15 @@ func plan(pages []Page) (leading []int, comps []Component) {
 	return leading, comps
 }
 
+// add puts a page in the component, or among its blank pages: a blank page
+// is the back of a sheet scanned duplex (or a separator's back), never
+// content, so it never starts nor joins a component's PDF.
 func (c *Component) add(p Page) {
-	c.Pages = append(c.Pages, p.Number)
 	if p.Blank {
 		c.Blank = append(c.Blank, p.Number)
+		return
 	}
+	c.Pages = append(c.Pages, p.Number)
 }
 
 func humanBytes(n int64) string {

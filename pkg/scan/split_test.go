@@ -67,8 +67,8 @@ func TestSplit(t *testing.T) {
 			name:   "blank sheet as a component, blank page inside another",
 			sheets: sheets(sep("TK-01"), text(1, "Tờ khai"), one(scantest.Blank()), text(1, "Tờ khai"), sep("CCCD"), one(scantest.Blank())),
 			want: []wantComp{
-				{"TK-01", []int{2, 3, 4}, []int{3}},
-				{"CCCD", []int{6}, []int{6}},
+				{"TK-01", []int{2, 4}, []int{3}},
+				{"CCCD", nil, []int{6}},
 			},
 		},
 		{
@@ -78,6 +78,15 @@ func TestSplit(t *testing.T) {
 			want: []wantComp{
 				{"A", nil, nil},
 				{"B", []int{5}, nil},
+			},
+		},
+		{
+			name: "duplex: every sheet's back is blank, separators' too",
+			sheets: sheets(sep("TK-01"), one(scantest.Blank()), text(1, "Tờ khai"), one(scantest.Blank()), text(1, "Tờ khai"), one(scantest.Blank()),
+				sep("CCCD"), one(scantest.Blank()), text(1, "Căn cước"), one(scantest.Blank())),
+			want: []wantComp{
+				{"TK-01", []int{3, 5}, []int{2, 4, 6}},
+				{"CCCD", []int{9}, []int{8, 10}},
 			},
 		},
 		{

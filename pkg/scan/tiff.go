@@ -9,8 +9,12 @@ import (
 	"image/draw"
 	"image/png"
 	"io"
+	"math/bits"
 
 	"golang.org/x/image/tiff"
+
+	"github.com/sohoa/sohoa/pkg/ccitt"
+	"github.com/sohoa/sohoa/pkg/separator"
 )
 
 // TIFF tags and compressions read here. golang.org/x/image/tiff decodes
@@ -32,16 +36,37 @@ const (
 	tagResUnit      = 296
 	tagTileWidth    = 322
 	tagJPEGTables   = 347
+	tagFillOrder    = 266
+	tagT4Options    = 292
+	tagT6Options    = 293
 
-	compJPEGOld = 6
-	compJPEG    = 7
+	compCCITTRLE = 2 // Modified Huffman: G3 1-D rows without EOL, byte-aligned
+	compCCITTG3  = 3
+	compCCITTG4  = 4
+	compJPEGOld  = 6
+	compJPEG     = 7
 )
 
 type tiffPage struct {
-	ifd         uint32
-	w, h        int
-	compression int
-	dpi         float64
+	ifd          uint32
+	w, h         int
+	compression  int
+	dpi          float64
+	bps, spp     int // bits per sample, samples per pixel
+	fillOrder    int
+	t4, t6       int // T4Options, T6Options
+	rowsPerStrip int
+}
+
+// colour is the page's colour mode, from its sample layout.
+func (p tiffPage) colour() string {
+	switch {
+	case p.bps == 1 || p.compression == compCCITTRLE || p.compression == compCCITTG3 || p.compression == compCCITTG4:
+		return ColourBilevel
+	case p.spp <= 1:
+		return ColourGrey
+	}
+	return ColourColour
 }
 
 type tiffSource struct {
@@ -94,7 +119,7 @@ func openTIFF(data []byte, lim Limits) (*tiffSource, error) {
 
 // readIFD reads the tags this package needs from the IFD at off.
 func (s *tiffSource) readIFD(off uint32) (tiffPage, uint32, error) {
-	p := tiffPage{ifd: off, compression: 1}
+	p := tiffPage{ifd: off, compression: 1, bps: 1, spp: 1, fillOrder: 1}
 	d := s.data
 	if uint64(off)+2 > uint64(len(d)) {
 		return p, 0, errors.New("IFD offset outside file")
@@ -121,6 +146,22 @@ func (s *tiffSource) readIFD(off uint32) (tiffPage, uint32, error) {
 			p.h = val()
 		case tagCompression:
 			p.compression = val()
+		case tagBitsPerSamp:
+			if count == 1 {
+				p.bps = val()
+			} else {
+				p.bps = 8 // per-sample values stored elsewhere: colour or grey of 8 bits
+			}
+		case tagSamples:
+			p.spp = val()
+		case tagFillOrder:
+			p.fillOrder = val()
+		case tagT4Options:
+			p.t4 = val()
+		case tagT6Options:
+			p.t6 = val()
+		case tagRowsPerStrip:
+			p.rowsPerStrip = val()
 		case tagResUnit:
 			unit = val()
 		case tagXResolution:
@@ -153,8 +194,11 @@ func (s *tiffSource) activeContent() bool { return false }
 // a scan (JPEG decoding) is done by the workers for JPEG-in-TIFF pages.
 func (s *tiffSource) page(n int) (pageImage, error) {
 	p := s.pages[n-1]
-	pi := pageImage{number: n, dpi: p.dpi}
+	pi := pageImage{number: n, dpi: p.dpi, colour: p.colour()}
 	switch p.compression {
+	case compCCITTRLE, compCCITTG3, compCCITTG4:
+		pi.decode = func() (image.Image, error) { return s.ccittPage(n, separator.ReduceFactor(p.w, p.h)) }
+		return pi, nil
 	case compJPEG:
 		b, err := s.jpegStrip(p)
 		if err != nil {
@@ -184,6 +228,117 @@ func (s *tiffSource) decodePage(n int) (image.Image, error) {
 		return nil, newError(CodeUnreadable, n, err, msgPageBroken, n)
 	}
 	return img, nil
+}
+
+// ccittPage decodes a CCITT-compressed page reduced by f with package
+// ccitt. The fax code says which runs are white and which black, so the
+// page reads as the paper was whatever its PhotometricInterpretation
+// (libtiff-based readers such as Pillow and ImageMagick do the same;
+// golang.org/x/image/tiff inverts a BlackIsZero G4 page).
+func (s *tiffSource) ccittPage(n, f int) (*image.Gray, error) {
+	p := s.pages[n-1]
+	offs, counts, err := s.strips(p)
+	if err != nil {
+		return nil, newError(CodeUnreadable, n, err, msgPageBroken, n)
+	}
+	strips := make([][]byte, len(offs))
+	for i := range offs {
+		o, c := uint64(offs[i]), uint64(counts[i])
+		if o+c > uint64(len(s.data)) {
+			return nil, newError(CodeUnreadable, n, errors.New("CCITT strip outside file"), msgTruncated)
+		}
+		strips[i] = s.data[o : o+c]
+	}
+	cp := ccitt.Params{Width: p.w, Height: p.h, LSBFirst: p.fillOrder == 2}
+	switch p.compression {
+	case compCCITTRLE:
+		cp.NoEOL, cp.EncodedByteAlign = true, true
+	case compCCITTG3:
+		if p.t4&1 != 0 {
+			cp.K = 1 << 30 // 2-D: each row's tag bit says which
+		}
+		cp.EncodedByteAlign = p.t4&4 != 0
+	case compCCITTG4:
+		cp.K = -1
+	}
+	rps := p.rowsPerStrip
+	if rps <= 0 || rps >= p.h {
+		rps = 0
+	}
+	g, _, err := ccitt.ReducedStrips(strips, rps, cp, f, ccitt.Limits{MaxPixels: s.lim.MaxPixels})
+	if err != nil {
+		return nil, newError(CodeUnreadable, n, err, msgPageBroken, n)
+	}
+	return g, nil
+}
+
+// faxPage returns a CCITT page's strips for embedding as they are coded
+// (see faxPage in build.go).
+func (s *tiffSource) faxPage(n int) (*faxPage, error) {
+	p := s.pages[n-1]
+	offs, counts, err := s.strips(p)
+	if err != nil {
+		return nil, newError(CodeUnreadable, n, err, msgPageBroken, n)
+	}
+	f := &faxPage{w: p.w, h: p.h, rowsPerStrip: p.rowsPerStrip}
+	if f.rowsPerStrip >= p.h {
+		f.rowsPerStrip = 0
+	}
+	switch p.compression {
+	case compCCITTRLE:
+		f.k, f.align = 0, true
+	case compCCITTG3:
+		f.align = p.t4&4 != 0
+		if p.t4&1 != 0 {
+			f.k = 1 << 30 // mixed 1-D/2-D: every row is tagged
+		}
+	case compCCITTG4:
+		f.k = -1
+	}
+	for i := range offs {
+		o, c := uint64(offs[i]), uint64(counts[i])
+		if o+c > uint64(len(s.data)) {
+			return nil, newError(CodeUnreadable, n, errors.New("CCITT strip outside file"), msgTruncated)
+		}
+		b := s.data[o : o+c]
+		if p.fillOrder == 2 {
+			r := make([]byte, len(b))
+			for j, v := range b {
+				r[j] = bits.Reverse8(v)
+			}
+			b = r
+		}
+		f.strips = append(f.strips, b)
+	}
+	return f, nil
+}
+
+// strips returns a page's strip offsets and byte counts.
+func (s *tiffSource) strips(p tiffPage) (offs, counts []uint32, err error) {
+	d := s.data
+	n := int(s.order.Uint16(d[p.ifd:]))
+	for i := range n {
+		e := d[uint64(p.ifd)+2+uint64(i)*12:]
+		tag, typ, count := s.order.Uint16(e), s.order.Uint16(e[2:]), s.order.Uint32(e[4:])
+		switch tag {
+		case tagStripOffsets, tagStripCounts:
+			v, err := s.uints(typ, count, e[8:12])
+			if err != nil {
+				return nil, nil, err
+			}
+			if tag == tagStripOffsets {
+				offs = v
+			} else {
+				counts = v
+			}
+		case tagTileWidth:
+			return nil, nil, errors.New("tiled CCITT TIFF")
+		}
+	}
+	if len(offs) == 0 || len(offs) != len(counts) {
+		return nil, nil, fmt.Errorf("%d strip offsets, %d counts", len(offs), len(counts))
+	}
+	return offs, counts, nil
 }
 
 // jpegStrip returns a JPEG-in-TIFF page as one self-contained JPEG: its single
@@ -285,6 +440,17 @@ func (s *tiffSource) build(pages []int) ([]byte, error) {
 		p := s.pages[n-1]
 		if pi.kind == "jpg" {
 			out = append(out, imagePage(pi.data, "jpg", p.w, p.h, p.dpi))
+			continue
+		}
+		switch p.compression {
+		case compCCITTRLE, compCCITTG3, compCCITTG4:
+			fax, err := s.faxPage(n)
+			if err != nil {
+				return nil, err
+			}
+			op := imagePage(nil, "", p.w, p.h, p.dpi)
+			op.fax = fax
+			out = append(out, op)
 			continue
 		}
 		img, err := s.decodePage(n)

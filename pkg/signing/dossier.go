@@ -50,8 +50,11 @@ type certifier struct {
 }
 
 func (c certifier) Certify(ctx context.Context, pdf []byte, m dossier.ConversionMark) ([]byte, error) {
-	marked, err := c.st.ConversionMark(pdf, stamp.Mark{DossierCode: m.DossierCode, Component: m.Component,
-		Converter: m.Converter, Unit: m.Unit, At: m.At})
+	mark := stamp.Mark{DossierCode: m.DossierCode, Component: m.Component, Converter: m.Converter, Unit: m.Unit, At: m.At}
+	if m.Ink != nil {
+		mark.Ink = &stamp.InkMap{Cols: m.Ink.Cols, Rows: m.Ink.Rows, Bits: m.Ink.Bits}
+	}
+	marked, err := c.st.ConversionMark(pdf, mark)
 	if err != nil {
 		return nil, fmt.Errorf("conversion mark: %w", err)
 	}

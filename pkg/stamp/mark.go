@@ -46,6 +46,10 @@ type Mark struct {
 	Unit string
 	// At is the time of conversion, printed in Vietnam's time.
 	At time.Time
+	// Ink is where page 1 has ink (see InkMap and place.go): with it the mark
+	// goes where the page is empty, never over the paper's content; nil
+	// means unknown and the mark goes to the top-left corner.
+	Ink *InkMap
 }
 
 // Lines returns the text of the mark, one string a line.
@@ -116,7 +120,11 @@ func ConversionMark(pdf []byte, m Mark) ([]byte, error) {
 //
 // Encrypted, oversized (MaxInputBytes, MaxPages) or unreadable PDFs are
 // refused with an Invalid or TooLarge error.
-func (s *Stamper) ConversionMark(pdf []byte, m Mark) (out []byte, err error) {
+func (s *Stamper) ConversionMark(pdf []byte, m Mark) ([]byte, error) {
+	return s.conversionMark(pdf, m, nil)
+}
+
+func (s *Stamper) conversionMark(pdf []byte, m Mark, placed *Placement) (out []byte, err error) {
 	defer func() {
 		if r := recover(); r != nil { // pdfcpu panics on some damaged files: this file's error, not the process's end
 			out, err = nil, errs.Wrap(errs.Unprocessable, fmt.Errorf("panic: %v", r), "stamp: unreadable PDF (its structure is damaged)")
@@ -153,7 +161,7 @@ func (s *Stamper) ConversionMark(pdf []byte, m Mark) (out []byte, err error) {
 	if err := api.ValidateContext(ctx); err != nil {
 		return nil, errs.E(errs.Invalid, "stamp: invalid PDF: %v", err)
 	}
-	if err := s.markFirstPage(ctx, m); err != nil {
+	if err := s.markFirstPage(ctx, m, placed); err != nil {
 		return nil, err
 	}
 	var buf bytes.Buffer
@@ -174,7 +182,7 @@ const (
 	boxAlpha  = 0.85 // opacity of the box's white background
 )
 
-func (s *Stamper) markFirstPage(ctx *model.Context, m Mark) error {
+func (s *Stamper) markFirstPage(ctx *model.Context, m Mark, placed *Placement) error {
 	x := ctx.XRefTable
 	page, _, inh, err := x.PageDict(1, false)
 	if err != nil || page == nil || inh == nil {
@@ -224,6 +232,17 @@ func (s *Stamper) markFirstPage(ctx *model.Context, m Mark) error {
 	boxW := textW + 2*pad
 	boxH := 2*pad + s.font.Ascent(size) + float64(len(lines)-1)*lead - s.font.Descent(size)
 	bx, by := inset, h-inset-boxH
+	if m.Ink != nil && rot == 0 {
+		pl := s.place(m, page, box, w, h, size, pad, inset, boxW, boxH)
+		if pl.where == PlacedCompact {
+			size, pad, lead = pl.size, pl.pad, pl.size*1.25
+			lines, boxW, boxH = pl.lines, pl.boxW, pl.boxH
+		}
+		bx, by = pl.x, pl.y
+		if placed != nil {
+			*placed = pl.where
+		}
+	}
 
 	res, err := pageResources(x, inh.Resources)
 	if err != nil {

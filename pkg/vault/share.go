@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sohoa/sohoa/pkg/errs"
+	"github.com/sohoa/sohoa/pkg/humantext"
 	"github.com/sohoa/sohoa/pkg/identity"
 	"github.com/sohoa/sohoa/pkg/records"
 )
@@ -66,6 +67,12 @@ func (s *Service) CreateShare(ctx context.Context, a identity.Actor, id string, 
 	if len(r.Recipient) > 200 || len(r.Purpose) > 200 {
 		return "", nil, errs.FieldError("recipient", "recipient and purpose are at most 200 characters")
 	}
+	if err := humantext.Check("recipient", r.Recipient, false); err != nil {
+		return "", nil, err
+	}
+	if err := humantext.Check("purpose", r.Purpose, false); err != nil {
+		return "", nil, err
+	}
 	raw := make([]byte, tokenBytes)
 	if _, err := rand.Read(raw); err != nil {
 		return "", nil, fmt.Errorf("share token: %w", err)
@@ -102,6 +109,7 @@ func (s *Service) putShare(ctx context.Context, sh *Share) error {
 	}
 	pk, sk := shareKey(sh.TokenHash)
 	it, err := s.t.Put(ctx, records.Item{PK: pk, SK: sk, Version: sh.version,
+		GSI1PK: "VSHARES#" + sh.Owner, GSI1SK: sh.CreatedAt.UTC().Format(time.RFC3339Nano) + "#" + sh.TokenHash,
 		ExpiresAt: sh.ExpiresAt.Add(shareRetention), Data: data})
 	if err != nil {
 		return fmt.Errorf("store share: %w", err)
@@ -114,7 +122,11 @@ func (s *Service) getShare(ctx context.Context, token string) (*Share, error) {
 	if len(token) == 0 || len(token) > 128 {
 		return nil, errs.E(errs.NotFound, "no such share link")
 	}
-	pk, sk := shareKey(hashToken(token))
+	return s.shareByHash(ctx, hashToken(token))
+}
+
+func (s *Service) shareByHash(ctx context.Context, hash string) (*Share, error) {
+	pk, sk := shareKey(hash)
 	it, err := s.t.Get(ctx, pk, sk)
 	if err != nil {
 		if errs.Is(err, errs.NotFound) {
@@ -130,6 +142,12 @@ func (s *Service) getShare(ctx context.Context, token string) (*Share, error) {
 	return &sh, nil
 }
 
+// ShareOf returns the share a token stands for (its expiry, whether it was
+// revoked), for the page a recipient opens; errs.NotFound for an unknown token.
+func (s *Service) ShareOf(ctx context.Context, token string) (*Share, error) {
+	return s.getShare(ctx, token)
+}
+
 // RevokeShare ends a share link of the citizen's document at once.
 func (s *Service) RevokeShare(ctx context.Context, a identity.Actor, id, token string) error {
 	d, err := s.own(ctx, a, id)
@@ -137,9 +155,18 @@ func (s *Service) RevokeShare(ctx context.Context, a identity.Actor, id, token s
 		return err
 	}
 	sh, err := s.getShare(ctx, token)
+	if err != nil && len(token) == shareIDLen {
+		// The link's ID from GET /v1/vault/shares (the token itself is
+		// never stored, so the owner may no longer have it).
+		sh, err = s.shareByID(ctx, a.Subject, token)
+	}
 	if err != nil || sh.Document != d.ID || sh.Owner != d.Owner {
 		return errs.E(errs.NotFound, "no such share link for this document")
 	}
+	return s.revoke(ctx, a, d, sh)
+}
+
+func (s *Service) revoke(ctx context.Context, a identity.Actor, d *Document, sh *Share) error {
 	if sh.Revoked {
 		return nil
 	}
@@ -170,4 +197,72 @@ func (s *Service) OpenShare(ctx context.Context, token string) (*Document, []byt
 	}
 	b, err := s.read(ctx, d, Access{Actor: actor, Role: "share", Action: "download", Purpose: sh.Purpose})
 	return d, b, err
+}
+
+// ShareView is a live share link as its owner sees it: the token itself is
+// never stored, so a link is named by its hash's first characters.
+type ShareView struct {
+	ID        string    `json:"id"`
+	Document  string    `json:"document"`
+	Recipient string    `json:"recipient,omitempty"`
+	Purpose   string    `json:"purpose,omitempty"`
+	CreatedAt time.Time `json:"createdAt"`
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
+// Shares lists the citizen's live share links (not expired, not revoked),
+// newest first.
+func (s *Service) Shares(ctx context.Context, a identity.Actor) ([]ShareView, error) {
+	if a.Role != identity.Citizen {
+		return nil, errs.E(errs.Forbidden, "only a citizen has a vault")
+	}
+	its, err := s.t.Query(ctx, records.Query{Index: records.GSI1, PK: "VSHARES#" + a.Subject, Desc: true})
+	if err != nil {
+		return nil, fmt.Errorf("list shares: %w", err)
+	}
+	now := s.now()
+	out := []ShareView{}
+	for _, it := range its {
+		var sh Share
+		if err := json.Unmarshal(it.Data, &sh); err != nil {
+			return nil, fmt.Errorf("decode share: %w", err)
+		}
+		if sh.Owner != a.Subject || sh.Revoked || !now.Before(sh.ExpiresAt) {
+			continue
+		}
+		out = append(out, ShareView{ID: sh.TokenHash[:shareIDLen], Document: sh.Document, Recipient: sh.Recipient,
+			Purpose: sh.Purpose, CreatedAt: sh.CreatedAt, ExpiresAt: sh.ExpiresAt})
+	}
+	return out, nil
+}
+
+// shareIDLen is the length of a share link's ID: the first characters of its
+// token's hash.
+const shareIDLen = 16
+
+// shareByID finds the owner's share link whose token hash starts with id.
+func (s *Service) shareByID(ctx context.Context, owner, id string) (*Share, error) {
+	its, err := s.t.Query(ctx, records.Query{Index: records.GSI1, PK: "VSHARES#" + owner})
+	if err != nil {
+		return nil, fmt.Errorf("find share: %w", err)
+	}
+	for _, it := range its {
+		var sh Share
+		if err := json.Unmarshal(it.Data, &sh); err != nil {
+			return nil, fmt.Errorf("decode share: %w", err)
+		}
+		if sh.Owner == owner && len(sh.TokenHash) >= shareIDLen && sh.TokenHash[:shareIDLen] == id {
+			full, err := s.t.Get(ctx, it.PK, it.SK)
+			if err != nil {
+				return nil, err
+			}
+			var f Share
+			if err := json.Unmarshal(full.Data, &f); err != nil {
+				return nil, fmt.Errorf("decode share: %w", err)
+			}
+			f.version = full.Version
+			return &f, nil
+		}
+	}
+	return nil, errs.E(errs.NotFound, "no such share link")
 }

@@ -53,10 +53,17 @@ type Document struct {
 	Digitizer   string    `json:"digitizer,omitempty"`
 	DigitizedAt time.Time `json:"digitizedAt,omitzero"`
 	Version     int       `json:"version"`
+	// RetainUntil is the date before which nobody can delete or change the
+	// stored bytes (Object Lock); zero where the store does not lock.
+	RetainUntil time.Time `json:"retainUntil,omitzero"`
 	History     []Version `json:"history,omitempty"`
 	Hidden      bool      `json:"-"`
 	Key         string    `json:"-"`
-	version     int64
+	// IssueKey names what the current version was issued from (a scan's
+	// component, an unsigned result): issuing the same thing again is the
+	// same document, never a second one.
+	IssueKey string `json:"-"`
+	version  int64
 }
 
 // Version is an earlier version of a re-issued document, still readable.
@@ -75,11 +82,17 @@ func (d Document) ValidAt(t time.Time) bool {
 
 // Service is the vault.
 type Service struct {
-	t     records.Table
-	b     *blob.Bucket
-	now   func() time.Time
-	log   *slog.Logger
-	newID func() string
+	t          records.Table
+	b          *blob.Bucket
+	now        func() time.Time
+	log        *slog.Logger
+	newID      func() string
+	checkpoint func(step string)
+	mac        MAC
+	codes      CodeSender
+	audit      *sequencer
+	lock       func(until time.Time) func(asFunc func(any) bool) error
+	retention  func(kind string, signed bool) time.Duration
 }
 
 // Options are the Service's optional settings; nil means defaults.
@@ -87,12 +100,32 @@ type Options struct {
 	Now   func() time.Time
 	Log   *slog.Logger
 	NewID func() string
+	// Checkpoint, if set, is called at named steps of an issue (crash tests
+	// kill the process there).
+	Checkpoint func(step string)
+	// MAC keys the access log's chain with a key the records store never
+	// holds. Nil: an unkeyed chain, which a full recomputation defeats; every
+	// deployment sets it.
+	MAC MAC
+	// Codes sends reuse-consent codes to the contact on record in a
+	// citizen's vault. Nil: consent is given only in the vault itself.
+	Codes CodeSender
+	// Lock, if set, makes a document's bytes immutable until a date (on AWS
+	// s3.RetainUntil: Object Lock COMPLIANCE per object); Retention says how
+	// long for each kind of document. Nil Lock: the bucket's default applies.
+	Lock      func(until time.Time) func(asFunc func(any) bool) error
+	Retention func(kind string, signed bool) time.Duration
 }
 
 // New returns a vault over a records table and a blob bucket.
 func New(t records.Table, b *blob.Bucket, o *Options) *Service {
-	s := &Service{t: t, b: b, now: time.Now, log: slog.Default(), newID: randomID}
+	s := &Service{t: t, b: b, now: time.Now, log: slog.Default(), newID: randomID, checkpoint: func(string) {}}
 	if o != nil {
+		if o.Checkpoint != nil {
+			s.checkpoint = o.Checkpoint
+		}
+		s.mac, s.codes = o.MAC, o.Codes
+		s.lock, s.retention = o.Lock, o.Retention
 		if o.Now != nil {
 			s.now = o.Now
 		}
@@ -103,6 +136,7 @@ func New(t records.Table, b *blob.Bucket, o *Options) *Service {
 			s.newID = o.NewID
 		}
 	}
+	s.audit = newSequencer(s)
 	return s
 }
 
@@ -142,8 +176,9 @@ func (s stored) MarshalJSON() ([]byte, error) {
 		Hidden    bool     `json:"hidden"`
 		Key       string   `json:"key"`
 		Keys      []string `json:"keys"`
+		IssueKey  string   `json:"issueKey,omitempty"`
 	}
-	a := all{Document: Document(s), Owner: s.Owner, DossierID: s.DossierID, Hidden: s.Hidden, Key: s.Key}
+	a := all{Document: Document(s), Owner: s.Owner, DossierID: s.DossierID, Hidden: s.Hidden, Key: s.Key, IssueKey: s.IssueKey}
 	for _, v := range s.History {
 		a.Keys = append(a.Keys, v.Key)
 	}
@@ -158,12 +193,13 @@ func decodeDoc(it records.Item) (*Document, error) {
 		Hidden    bool     `json:"hidden"`
 		Key       string   `json:"key"`
 		Keys      []string `json:"keys"`
+		IssueKey  string   `json:"issueKey"`
 	}
 	if err := json.Unmarshal(it.Data, &a); err != nil {
 		return nil, fmt.Errorf("decode vault document: %w", err)
 	}
 	d := a.Document
-	d.Owner, d.DossierID, d.Hidden, d.Key, d.version = a.Owner, a.DossierID, a.Hidden, a.Key, it.Version
+	d.Owner, d.DossierID, d.Hidden, d.Key, d.IssueKey, d.version = a.Owner, a.DossierID, a.Hidden, a.Key, a.IssueKey, it.Version
 	for i := range d.History {
 		if i < len(a.Keys) {
 			d.History[i].Key = a.Keys[i]
@@ -172,7 +208,7 @@ func decodeDoc(it records.Item) (*Document, error) {
 	return &d, nil
 }
 
-// New document to issue into a vault.
+// NewDocument is a document to issue into a vault.
 type NewDocument struct {
 	Owner       string
 	Kind        string
@@ -187,12 +223,26 @@ type NewDocument struct {
 	Certified   bool
 	Digitizer   string
 	DigitizedAt time.Time
+	// IssueKey names what is issued (a scan's component, an unsigned result).
+	// Issuing with the key of the current version again changes nothing when
+	// the bytes are the same, and replaces the bytes in place when a crashed
+	// attempt left others: a redelivered job fills a gap and never adds a
+	// second document or version.
+	IssueKey string
+}
+
+// dossierDocID is the ID of the document of kind that a dossier issues to
+// owner: derived, so that two racing issuers meet on one record.
+func dossierDocID(owner, kind, dossierID string) string {
+	sum := sha256.Sum256([]byte("vault-doc\x00" + owner + "\x00" + kind + "\x00" + dossierID))
+	return hex.EncodeToString(sum[:12])
 }
 
 // Issue stores content as a document of n.Owner. A document of the same kind from
 // the same dossier is re-issued as a new version of it; the earlier version stays
 // readable in its history. Bytes are written before the record, under a fresh key,
-// so a failure never leaves a record without its bytes.
+// so a failure never leaves a record without its bytes. Issuing is idempotent
+// under n.IssueKey (see NewDocument).
 func (s *Service) Issue(ctx context.Context, n NewDocument, content []byte) (*Document, error) {
 	if n.Owner == "" || n.Kind == "" {
 		return nil, errs.E(errs.Invalid, "a vault document needs an owner and a kind")
@@ -200,29 +250,64 @@ func (s *Service) Issue(ctx context.Context, n NewDocument, content []byte) (*Do
 	if len(content) == 0 || len(content) > maxDocumentBytes {
 		return nil, errs.E(errs.Invalid, "a vault document must be between 1 byte and %d MB", maxDocumentBytes>>20)
 	}
+	var err error
+	for attempt := 0; attempt < 5; attempt++ {
+		var d *Document
+		d, err = s.issueOnce(ctx, n, content)
+		if err == nil {
+			return d, nil
+		}
+		if !errs.Is(err, errs.Conflict) {
+			return nil, err
+		}
+	}
+	return nil, fmt.Errorf("issue %s to vault: %w", n.Kind, err)
+}
+
+func (s *Service) issueOnce(ctx context.Context, n NewDocument, content []byte) (*Document, error) {
 	now := s.now().UTC()
 	sum := sha256.Sum256(content)
+	digest := hex.EncodeToString(sum[:])
 	existing, err := s.sameIssue(ctx, n)
 	if err != nil {
 		return nil, err
 	}
 	d := &Document{}
-	if existing != nil {
+	switch {
+	case existing != nil && n.IssueKey != "" && existing.IssueKey == n.IssueKey && existing.SHA256 == digest:
+		return existing, nil // issued already: nothing to do
+	case existing != nil && n.IssueKey != "" && existing.IssueKey == n.IssueKey:
+		// The same issue with other bytes (a crashed attempt certified or
+		// signed again): the current version is replaced, not added to.
+		d = existing
+	case existing != nil:
 		d = existing
 		d.History = append(d.History, Version{Version: d.Version, SHA256: d.SHA256, Size: d.Size, IssuedAt: d.IssuedAt, Key: d.Key})
 		d.Version++
-	} else {
+	case n.DossierID != "":
+		d.ID = dossierDocID(n.Owner, n.Kind, n.DossierID)
+		d.Version = 1
+	default:
 		d.ID = s.newID()
 		d.Version = 1
 	}
+	hidden := d.Hidden && existing != nil && existing.IssueKey == n.IssueKey && n.IssueKey != ""
 	d.Owner, d.Kind, d.Title, d.Issuer = n.Owner, n.Kind, n.Title, n.Issuer
 	d.ValidUntil, d.Scope, d.DossierID, d.Dossier, d.Procedure = n.ValidUntil, n.Scope, n.DossierID, n.Dossier, n.Procedure
 	d.Signed, d.Certified, d.Digitizer, d.DigitizedAt = n.Signed, n.Certified, n.Digitizer, n.DigitizedAt
-	d.IssuedAt, d.SHA256, d.Size, d.Hidden = now, hex.EncodeToString(sum[:]), int64(len(content)), false
+	d.IssuedAt, d.SHA256, d.Size, d.Hidden, d.IssueKey = now, digest, int64(len(content)), hidden, n.IssueKey
 	d.Key = fmt.Sprintf("vault/%s/v%d-%s.pdf", d.ID, d.Version, d.SHA256[:16])
-	if err := s.b.WriteAll(ctx, d.Key, content, &blob.WriterOptions{ContentType: "application/pdf"}); err != nil {
+	wo := &blob.WriterOptions{ContentType: "application/pdf"}
+	if s.lock != nil && s.retention != nil {
+		if keep := s.retention(d.Kind, d.Signed); keep > 0 {
+			d.RetainUntil = now.Add(keep)
+			wo.BeforeWrite = s.lock(d.RetainUntil)
+		}
+	}
+	if err := s.b.WriteAll(ctx, d.Key, content, wo); err != nil {
 		return nil, fmt.Errorf("store vault document: %w", err)
 	}
+	s.checkpoint("vault.issue.blob")
 	it, err := s.docItem(d)
 	if err != nil {
 		return nil, err
@@ -230,6 +315,7 @@ func (s *Service) Issue(ctx context.Context, n NewDocument, content []byte) (*Do
 	if _, err := s.t.Put(ctx, it); err != nil {
 		return nil, fmt.Errorf("record vault document: %w", err)
 	}
+	s.checkpoint("vault.issue.record")
 	d.version++
 	return d, nil
 }
@@ -239,6 +325,14 @@ func (s *Service) sameIssue(ctx context.Context, n NewDocument) (*Document, erro
 	if n.DossierID == "" {
 		return nil, nil
 	}
+	it, err := s.t.Get(ctx, docPK(n.Owner), "DOC#"+dossierDocID(n.Owner, n.Kind, n.DossierID))
+	switch {
+	case err == nil:
+		return decodeDoc(it)
+	case !errs.Is(err, errs.NotFound):
+		return nil, fmt.Errorf("find earlier issue: %w", err)
+	}
+	// Documents issued before IDs were derived from their dossier.
 	its, err := s.t.Query(ctx, records.Query{Index: records.GSI1, PK: "VKIND#" + n.Owner + "#" + n.Kind})
 	if err != nil {
 		return nil, fmt.Errorf("find earlier issue: %w", err)
@@ -370,14 +464,6 @@ func (s *Service) VersionContent(ctx context.Context, a identity.Actor, id strin
 	return nil, nil, errs.E(errs.NotFound, "document %s has no version %d", id, version)
 }
 
-// Access describes one read, for the access log.
-type Access struct {
-	Actor   string
-	Role    string
-	Action  string
-	Purpose string
-}
-
 // read fetches d's bytes, verifies them, and logs the access (also a refused one).
 func (s *Service) read(ctx context.Context, d *Document, acc Access) ([]byte, error) {
 	b, err := s.readBlob(ctx, d.Key, d.Size)
@@ -409,7 +495,12 @@ func (s *Service) readBlob(ctx context.Context, key string, size int64) ([]byte,
 		return nil, fmt.Errorf("open vault document: %w", err)
 	}
 	defer r.Close()
-	var buf bytes.Buffer
+	n := r.Size()
+	if n < 0 || n > maxDocumentBytes {
+		return nil, errs.E(errs.Conflict, "the stored document is larger than a vault document may be; contact support")
+	}
+	// One buffer of the stored size: no doubling growth on every read.
+	buf := bytes.NewBuffer(make([]byte, 0, n+bytes.MinRead))
 	if _, err := buf.ReadFrom(io.LimitReader(r, maxDocumentBytes+1)); err != nil {
 		return nil, fmt.Errorf("read vault document: %w", err)
 	}
@@ -470,8 +561,15 @@ func (s *Service) Reusable(ctx context.Context, owner, kind string, t time.Time)
 		if err != nil {
 			return nil, err
 		}
-		if d.ValidAt(t) {
-			return s.byID(ctx, d.ID)
+		if d.Hidden || !d.ValidAt(t) {
+			continue // a hidden document is never reused
+		}
+		full, err := s.byID(ctx, d.ID)
+		if err != nil {
+			return nil, err
+		}
+		if !full.Hidden {
+			return full, nil
 		}
 	}
 	return nil, errs.E(errs.NotFound, "no valid %s in the vault", kind)
@@ -485,8 +583,8 @@ func (s *Service) ReadForDossier(ctx context.Context, a identity.Actor, owner, i
 	if err != nil {
 		return nil, nil, err
 	}
-	if d.Owner != owner {
-		return nil, nil, notFound(id)
+	if d.Owner != owner || d.Hidden {
+		return nil, nil, notFound(id) // a hidden document is served to no one
 	}
 	b, err := s.read(ctx, d, Access{Actor: a.Label(), Role: string(a.Role), Action: "read", Purpose: "dossier " + dossierCode})
 	return d, b, err

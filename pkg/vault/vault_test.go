@@ -124,10 +124,12 @@ func TestAuditChain(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var m map[string]any
-			_ = json.Unmarshal(it.Data, &m)
-			m["actor"] = "someone else"
-			it.Data, _ = json.Marshal(m)
+			var page []map[string]any // one write's page of entries
+			if err := json.Unmarshal(it.Data, &page); err != nil || len(page) != 1 {
+				t.Fatalf("page: %v %s", err, it.Data)
+			}
+			page[0]["actor"] = "someone else"
+			it.Data, _ = json.Marshal(page)
 			if _, err := tb.Put(ctx, it); err != nil {
 				t.Fatal(err)
 			}
@@ -160,7 +162,7 @@ func TestAuditChain(t *testing.T) {
 			if _, _, err := e.v.ReadForDossier(ctx, officer, owner.Subject, d.ID, "000.21.29.H29-261123-0001"); err != nil { // 4
 				t.Fatal(err)
 			}
-			es, err := e.v.Audit(ctx, owner)
+			es, _, err := e.v.Audit(ctx, owner)
 			if err != nil || len(es) != 4 {
 				t.Fatalf("audit = %d entries, %v", len(es), err)
 			}
@@ -199,7 +201,7 @@ func TestAlteredBytesAreRefused(t *testing.T) {
 	if !errs.Is(err, errs.Conflict) || !strings.Contains(err.Error(), "SHA-256") {
 		t.Fatalf("Content of altered bytes: %v", err)
 	}
-	es, _ := e.v.Audit(ctx, owner)
+	es, _, _ := e.v.Audit(ctx, owner)
 	if len(es) != 1 || es[0].Action != "refused-integrity" {
 		t.Fatalf("the refusal is not in the log: %+v", es)
 	}
@@ -256,12 +258,74 @@ func TestHide(t *testing.T) {
 	if l, _ := e.v.List(ctx, owner, vault.Filter{}); len(l) != 0 {
 		t.Fatalf("hidden document still listed")
 	}
-	// The archival record and bytes stay for the agency's dossier.
-	if _, b, err := e.v.ReadForDossier(ctx, officer, owner.Subject, d.ID, "X"); err != nil || !bytes.Equal(b, pdf) {
+	// Hidden means hidden: no agency reads it through a dossier, no dossier
+	// reuses it; the archival bytes stay in storage.
+	if _, _, err := e.v.ReadForDossier(ctx, officer, owner.Subject, d.ID, "X"); !errs.Is(err, errs.NotFound) {
+		t.Fatalf("a hidden document was served to an officer: %v", err)
+	}
+	if _, err := e.v.Reusable(ctx, owner.Subject, "GKS", e.now); !errs.Is(err, errs.NotFound) {
+		t.Fatalf("a hidden document is reusable: %v", err)
+	}
+	if b, err := e.b.ReadAll(ctx, d.Key); err != nil || !bytes.Equal(b, pdf) {
 		t.Fatalf("archival copy gone: %v", err)
 	}
-	es, _ := e.v.Audit(ctx, owner)
+	es, _, _ := e.v.Audit(ctx, owner)
 	if len(es) == 0 || es[0].Action != "hide" {
 		t.Fatalf("hiding not logged: %+v", es)
+	}
+}
+
+func TestSharesList(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	d := e.issue(t, vault.NewDocument{Kind: "GKS", Title: "Giấy khai sinh"}, pdf)
+	_, short, err := e.v.CreateShare(ctx, owner, d.ID, vault.ShareRequest{TTL: 10 * time.Minute, Recipient: "Ngân hàng A"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.now = e.now.Add(time.Second)
+	tokLong, long, err := e.v.CreateShare(ctx, owner, d.ID, vault.ShareRequest{TTL: 24 * time.Hour, Recipient: "Sở Tư pháp"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hashes := func(a identity.Actor) []string {
+		t.Helper()
+		shs, err := e.v.Shares(ctx, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, sh := range shs {
+			out = append(out, sh.ID)
+		}
+		return out
+	}
+	id := func(sh *vault.Share) string { return sh.TokenHash[:16] }
+	if got := hashes(owner); len(got) != 2 || got[0] != id(long) || got[1] != id(short) {
+		t.Fatalf("live shares = %v, want the newest first", got)
+	}
+	if got := hashes(another); len(got) != 0 {
+		t.Fatalf("another citizen sees %v", got)
+	}
+	if _, err := e.v.Shares(ctx, officer); !errs.Is(err, errs.Forbidden) {
+		t.Fatalf("an officer listing shares: %v", err)
+	}
+	// Expired: gone from the list.
+	e.now = e.now.Add(11 * time.Minute)
+	if got := hashes(owner); len(got) != 1 || got[0] != id(long) {
+		t.Fatalf("after the short one expired: %v", got)
+	}
+	// Revoked by its listed ID: gone from the list, and the link no longer opens.
+	if err := e.v.RevokeShare(ctx, another, d.ID, id(long)); !errs.Is(err, errs.NotFound) {
+		t.Fatalf("another citizen revoking by ID: %v", err)
+	}
+	if err := e.v.RevokeShare(ctx, owner, d.ID, id(long)); err != nil {
+		t.Fatal(err)
+	}
+	if got := hashes(owner); len(got) != 0 {
+		t.Fatalf("after revocation: %v", got)
+	}
+	if _, _, err := e.v.OpenShare(ctx, tokLong); !errs.Is(err, errs.Gone) {
+		t.Fatalf("revoked link opens: %v", err)
 	}
 }

@@ -5,6 +5,7 @@
 package remotesign
 
 import (
+	"context"
 	"crypto/x509"
 	"net/http"
 	"time"
@@ -18,12 +19,16 @@ import (
 // New returns the signing service over the CSC provider at cfg.CSCURL; with
 // no provider configured it is an errs.NotFound error the caller may accept
 // (the API then answers that signing is not configured).
-func New(cfg wire.Config, roots *x509.CertPool) (*signing.Service, error) {
+func New(ctx context.Context, cfg wire.Config, roots *x509.CertPool) (*signing.Service, error) {
 	if cfg.CSCURL == "" {
 		return nil, errs.E(errs.NotFound, "remotesign: no remote signing provider configured (%s)", wire.EnvCSCURL)
 	}
+	secret, err := wire.CSCSecret(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
 	remote, err := csc.New(csc.Config{BaseURL: cfg.CSCURL, HTTPClient: &http.Client{Timeout: 15 * time.Second},
-		ClientID: cfg.CSCClientID, ClientSecret: cfg.CSCSecret})
+		ClientID: cfg.CSCClientID, ClientSecret: secret})
 	if err != nil {
 		return nil, err
 	}

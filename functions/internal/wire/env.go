@@ -38,14 +38,23 @@ const (
 	EnvMaxReceive     = "SOHOA_MAX_RECEIVE"      // the queue's maxReceiveCount
 	EnvCSCURL         = "SOHOA_CSC_URL"          // remote signing provider (CSC API v2)
 	EnvCSCClientID    = "SOHOA_CSC_CLIENT_ID"
-	EnvCSCSecret      = "SOHOA_CSC_CLIENT_SECRET"
-	EnvTSAURL         = "SOHOA_TSA_URL"      // RFC 3161 time-stamping authority
-	EnvSealKeyID      = "SOHOA_SEAL_KEY_ID"  // asymmetric KMS key of the agency seal (certified copies)
-	EnvBaseURL        = "SOHOA_API_BASE_URL" // public URL of the API (links in answers)
-	EnvPortalURL      = "SOHOA_PORTAL_URL"   // citizen portal, shown in notifications
-	EnvMailFrom       = "SOHOA_MAIL_FROM"    // SES verified sender
+	EnvCSCSecret      = "SOHOA_CSC_CLIENT_SECRET"     // plain: local test servers only
+	EnvCSCSecretARN   = "SOHOA_CSC_CLIENT_SECRET_ARN" // Secrets Manager secret of the CSC client (the deployment)
+	EnvTSAURL         = "SOHOA_TSA_URL"               // RFC 3161 time-stamping authority
+	EnvAuditKeyID     = "SOHOA_AUDIT_KEY_ID"          // KMS HMAC key anchoring the vault's access log
+	EnvVaultLock      = "SOHOA_VAULT_LOCK"            // "true": lock each vault document for its kind's retention (Object Lock)
+	EnvSealKeyID      = "SOHOA_SEAL_KEY_ID"           // asymmetric KMS key of the agency seal (certified copies)
+	EnvBaseURL        = "SOHOA_API_BASE_URL"          // public URL of the API (links in answers)
+	EnvPortalURL      = "SOHOA_PORTAL_URL"            // citizen portal, shown in notifications
+	EnvMailFrom       = "SOHOA_MAIL_FROM"             // SES verified sender
 	EnvSMSSenderID    = "SOHOA_SMS_SENDER_ID"
 	EnvS3PathStyle    = "SOHOA_S3_PATH_STYLE" // "true" for S3-compatible servers (tests)
+	// The web pages' sign-in (pkg/web): the key of the session cookies (at
+	// least 32 bytes) and the OpenID Connect provider (Cognito's hosted UI).
+	EnvSessionKey   = "SOHOA_SESSION_KEY"
+	EnvOIDCIssuer   = "SOHOA_OIDC_ISSUER"    // https://cognito-idp.REGION.amazonaws.com/POOL
+	EnvOIDCDomain   = "SOHOA_OIDC_DOMAIN"    // https://DOMAIN.auth.REGION.amazoncognito.com
+	EnvOIDCClientID = "SOHOA_OIDC_CLIENT_ID" // the user pool client (public, PKCE)
 )
 
 // Endpoint overrides, AWS's own names (the SDK reads them too); empty on AWS.
@@ -68,14 +77,17 @@ func Vars(fn string) []Var {
 	case "api":
 		return []Var{{EnvTable, true}, {EnvDossierBucket, true}, {EnvVaultBucket, true}, {EnvIngestQueueURL, true},
 			{EnvSignQueueURL, false}, {EnvDataKeyID, false}, {EnvCSCURL, false}, {EnvCSCClientID, false}, {EnvCSCSecret, false},
-			{EnvTSAURL, false}, {EnvBaseURL, false}, {EnvS3PathStyle, false}}
+			{EnvCSCSecretARN, false}, {EnvTSAURL, false}, {EnvBaseURL, false}, {EnvS3PathStyle, false},
+			{EnvAuditKeyID, false}, {EnvVaultLock, false},
+			{EnvSessionKey, false}, {EnvOIDCIssuer, false}, {EnvOIDCDomain, false}, {EnvOIDCClientID, false}, {EnvPortalURL, false}}
 	case "ingest":
 		return []Var{{EnvTable, true}, {EnvDossierBucket, true}, {EnvVaultBucket, true},
-			{EnvDataKeyID, false}, {EnvMaxReceive, false}, {EnvS3PathStyle, false}, {EnvSealKeyID, false}, {EnvTSAURL, false}}
+			{EnvDataKeyID, false}, {EnvMaxReceive, false}, {EnvS3PathStyle, false}, {EnvSealKeyID, false}, {EnvTSAURL, false},
+			{EnvAuditKeyID, false}, {EnvVaultLock, false}}
 	case "signer":
 		return []Var{{EnvTable, true}, {EnvDossierBucket, true}, {EnvVaultBucket, true},
-			{EnvDataKeyID, false}, {EnvCSCURL, true}, {EnvCSCClientID, false}, {EnvCSCSecret, false},
-			{EnvTSAURL, true}, {EnvMaxReceive, false}, {EnvS3PathStyle, false}}
+			{EnvDataKeyID, false}, {EnvCSCURL, true}, {EnvCSCClientID, false}, {EnvCSCSecret, false}, {EnvCSCSecretARN, false},
+			{EnvTSAURL, true}, {EnvMaxReceive, false}, {EnvS3PathStyle, false}, {EnvAuditKeyID, false}, {EnvVaultLock, false}}
 	case "notify":
 		return []Var{{EnvTable, true}, {EnvDossierBucket, true}, {EnvPortalURL, false},
 			{EnvMailFrom, false}, {EnvSMSSenderID, false}, {EnvS3PathStyle, false}}
@@ -114,15 +126,28 @@ type Config struct {
 	CSCURL      string
 	CSCClientID string
 	CSCSecret   string
-	TSAURL      string
-	SealKeyID   string
-	BaseURL     string
-	PortalURL   string
-	MailFrom    string
-	SMSSenderID string
-	S3PathStyle bool
-	Region      string
-	Endpoints   Endpoints
+	// CSCSecretARN names the Secrets Manager secret of the CSC client (the
+	// deployment); CSCSecret is for tests against local servers only.
+	CSCSecretARN string
+	// AuditKeyID is the KMS HMAC key anchoring the vault's access log.
+	AuditKeyID string
+	// VaultLock locks each vault document for its kind's retention.
+	VaultLock bool
+	// SessionKey keys the web pages' session cookies (at least 32 bytes);
+	// the OIDC fields name the provider of their sign-in (Cognito's hosted UI).
+	SessionKey   string
+	OIDCIssuer   string
+	OIDCDomain   string
+	OIDCClientID string
+	TSAURL       string
+	SealKeyID    string
+	BaseURL      string
+	PortalURL    string
+	MailFrom     string
+	SMSSenderID  string
+	S3PathStyle  bool
+	Region       string
+	Endpoints    Endpoints
 }
 
 // Load reads the variables of function fn through getenv (os.Getenv in a
@@ -151,7 +176,9 @@ func Load(fn string, getenv func(string) string) (Config, error) {
 		VaultBucket: values[EnvVaultBucket], ReportsBucket: values[EnvReportsBucket],
 		IngestQueueURL: values[EnvIngestQueueURL], SignQueueURL: values[EnvSignQueueURL], DataKeyID: values[EnvDataKeyID],
 		MaxReceive: queue.MaxAttempts, CSCURL: values[EnvCSCURL], CSCClientID: values[EnvCSCClientID],
-		CSCSecret: values[EnvCSCSecret], TSAURL: values[EnvTSAURL], SealKeyID: values[EnvSealKeyID],
+		CSCSecret: values[EnvCSCSecret], CSCSecretARN: values[EnvCSCSecretARN], AuditKeyID: values[EnvAuditKeyID],
+		VaultLock: values[EnvVaultLock] == "true", SessionKey: values[EnvSessionKey], OIDCIssuer: values[EnvOIDCIssuer],
+		OIDCDomain: values[EnvOIDCDomain], OIDCClientID: values[EnvOIDCClientID], TSAURL: values[EnvTSAURL], SealKeyID: values[EnvSealKeyID],
 		BaseURL: values[EnvBaseURL], PortalURL: values[EnvPortalURL], MailFrom: values[EnvMailFrom],
 		SMSSenderID: values[EnvSMSSenderID], S3PathStyle: values[EnvS3PathStyle] == "true",
 		Region: env("AWS_REGION"),

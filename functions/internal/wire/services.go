@@ -7,17 +7,23 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"time"
 
 	"gocloud.dev/blob"
 	"gocloud.dev/gcerrors"
 
+	awskms "github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/sohoa/sohoa/pkg/app"
+	"github.com/sohoa/sohoa/pkg/aws/kms"
+	"github.com/sohoa/sohoa/pkg/aws/s3"
 	"github.com/sohoa/sohoa/pkg/aws/sqs"
 	"github.com/sohoa/sohoa/pkg/dossier"
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/notify"
 	"github.com/sohoa/sohoa/pkg/queue"
 	"github.com/sohoa/sohoa/pkg/records"
+	"github.com/sohoa/sohoa/pkg/search"
+	"github.com/sohoa/sohoa/pkg/vault"
 )
 
 // Logger returns the functions' logger: JSON lines on stderr, which Lambda
@@ -59,6 +65,7 @@ type Base struct {
 }
 
 // NewBase builds a Core, opens the vault bucket and reads the trust anchors.
+// Its Build hands the assembly the vault with its access-log key and lock.
 func NewBase(ctx context.Context, cfg Config) (*Base, error) {
 	c, err := NewCore(ctx, cfg, Logger())
 	if err != nil {
@@ -75,11 +82,37 @@ func NewBase(ctx context.Context, cfg Config) (*Base, error) {
 	return &Base{Core: c, VaultBucket: vb, Roots: roots}, nil
 }
 
+// Build hands the core's adapters, the vault and p to the one assembly. The
+// access log's chain is anchored by a KMS HMAC key (SOHOA_AUDIT_KEY_ID: the
+// table and whoever can write it never hold the key), and with
+// SOHOA_VAULT_LOCK each document's bytes are locked (Object Lock
+// COMPLIANCE) for its kind's retention, beyond the bucket's default.
+func (b *Base) Build(ctx context.Context, p Ports) (*app.App, error) {
+	p.vault = b.VaultBucket
+	if id := b.Config.AuditKeyID; id != "" {
+		client := awskms.NewFromConfig(b.AWS.SDK(), func(o *awskms.Options) { o.BaseEndpoint = Endpoint(b.Config.Endpoints.KMS) })
+		m, err := kms.NewMAC(client, id)
+		if err != nil {
+			return nil, err
+		}
+		p.mac = m
+	} else {
+		b.Log.Warn("no access-log key (" + EnvAuditKeyID + "): the access log is hash-chained but not keyed")
+	}
+	if b.Config.VaultLock {
+		p.lock, p.retention = s3.RetainUntil, VaultRetention
+	}
+	return b.Core.Build(ctx, p)
+}
+
 // Ports are the optional ports a function adds to the core's.
 type Ports struct {
-	Vault  *blob.Bucket
-	Signer dossier.ResultSigner
-	Sealer dossier.Sealer
+	vault     *blob.Bucket
+	mac       vault.MAC
+	lock      func(until time.Time) func(asFunc func(any) bool) error
+	retention func(kind string, signed bool) time.Duration
+	Signer    dossier.ResultSigner
+	Sealer    dossier.Sealer
 	// Queue sends ingest jobs (the API's uploads); nil: a queue with no
 	// topics, for functions that never send (their role may not either).
 	Queue queue.Queue
@@ -93,8 +126,10 @@ func (c *Core) Build(ctx context.Context, p Ports) (*app.App, error) {
 	if q == nil {
 		q = sqs.New(c.AWS.SQS(), nil, nil)
 	}
-	return app.Build(ctx, app.Ports{Records: c.Table, Dossiers: c.Dossier, Vault: p.Vault, Queue: q,
-		Signer: p.Signer, Sealer: p.Sealer}, app.Options{Log: c.Log})
+	return app.Build(ctx, app.Ports{Records: c.Table, Dossiers: c.Dossier, Vault: p.vault, Queue: q,
+		Signer: p.Signer, Sealer: p.Sealer, AuditMAC: p.mac, VaultLock: p.lock,
+		Search: search.NewPartitioned(c.Table)}, // a partition per citizen or agency: see pkg/search
+		app.Options{Log: c.Log, Retention: p.retention})
 }
 
 // APIQueue returns the queues on which the API sends jobs: ingest jobs on
@@ -106,6 +141,19 @@ func (c *Core) APIQueue() queue.Queue {
 		topics[dossier.TopicSign] = sqs.Topic{URL: c.Config.SignQueueURL}
 	}
 	return sqs.New(c.AWS.SQS(), topics, c.Table)
+}
+
+// VaultRetention is how long the vault keeps a document's bytes immutable:
+// a signed result, which the agency cannot issue again from nothing, for a
+// lifetime (100 years); a certified copy of a paper the citizen still holds
+// for ten years, the bucket's default. A deployment decision the archives
+// law bounds from below.
+func VaultRetention(kind string, signed bool) time.Duration {
+	const year = 365 * 24 * time.Hour
+	if signed {
+		return 100 * year
+	}
+	return 10 * year
 }
 
 // Config keys in the dossier bucket: deployment data that is too large for

@@ -107,6 +107,7 @@ func TestTemplateEnvironment(t *testing.T) {
 			Type       string `yaml:"Type"`
 			Properties struct {
 				CodeUri     string `yaml:"CodeUri"`
+				PackageType string `yaml:"PackageType"`
 				Environment struct {
 					Variables map[string]yaml.Node `yaml:"Variables"`
 				} `yaml:"Environment"`
@@ -118,8 +119,8 @@ func TestTemplateEnvironment(t *testing.T) {
 	}
 	seen := map[string]bool{}
 	for id, r := range tpl.Resources {
-		if r.Type != "AWS::Serverless::Function" {
-			continue
+		if r.Type != "AWS::Serverless::Function" || r.Properties.PackageType == "Image" {
+			continue // container images (infra/ocr) read their own environment, not wire's
 		}
 		fn := strings.TrimSuffix(strings.TrimPrefix(r.Properties.CodeUri, "build/"), ".zip")
 		vars := Vars(fn)

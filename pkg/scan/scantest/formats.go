@@ -9,16 +9,22 @@ import (
 	"image"
 	"image/jpeg"
 	"image/png"
+
+	"github.com/sohoa/sohoa/pkg/ccitt"
 )
 
 // TIFFCompression is the compression of the pages of a generated TIFF.
 type TIFFCompression int
 
-// Compressions that TIFF writes. There is no CCITT G4 encoder in Go; a G4
-// sample must come from a real scanner or libtiff's tiffcp.
+// Compressions that TIFF writes.
 const (
 	TIFFDeflate TIFFCompression = 8 // Adobe Deflate, lossless grey
 	TIFFJPEG    TIFFCompression = 7 // JPEG-in-TIFF, one self-contained JPEG strip per page
+	TIFFG4      TIFFCompression = 4 // CCITT G4, bilevel, WhiteIsZero (a fax-mode scanner)
+	// TIFFG4BlackIsZero is CCITT G4 with PhotometricInterpretation
+	// BlackIsZero, as some scanners write it: the fax code still says which
+	// runs are black, and readers built on libtiff show the page as it is.
+	TIFFG4BlackIsZero TIFFCompression = 104
 )
 
 // TIFF returns the pages of spec as one multi-page grey TIFF with the
@@ -52,6 +58,8 @@ func EncodeTIFF(imgs []*image.Gray, dpi, quality int, c TIFFCompression) ([]byte
 			if err := jpeg.Encode(&buf, imgs[i], &jpeg.Options{Quality: spec.Quality}); err != nil {
 				return err
 			}
+		case TIFFG4, TIFFG4BlackIsZero:
+			buf.Write(ccitt.Encode(imgs[i], ccitt.EncodeOptions{K: -1}))
 		default:
 			return fmt.Errorf("scantest: TIFF compression %d", c)
 		}
@@ -84,8 +92,15 @@ func EncodeTIFF(imgs []*image.Gray, dpi, quality int, c TIFFCompression) ([]byte
 			val      uint32
 		}
 		w, h := img.Bounds().Dx(), img.Bounds().Dy()
+		bps, comp, photometric := uint32(8), uint32(c), uint32(1)
+		switch c {
+		case TIFFG4:
+			bps, comp, photometric = 1, 4, 0
+		case TIFFG4BlackIsZero:
+			bps, comp, photometric = 1, 4, 1
+		}
 		entries := []entry{
-			{256, 4, uint32(w)}, {257, 4, uint32(h)}, {258, 3, 8}, {259, 3, uint32(c)}, {262, 3, 1},
+			{256, 4, uint32(w)}, {257, 4, uint32(h)}, {258, 3, bps}, {259, 3, comp}, {262, 3, photometric},
 			{273, 4, uint32(stripOff)}, {277, 3, 1}, {278, 4, uint32(h)}, {279, 4, uint32(len(strips[i]))},
 			{282, 5, uint32(resOff)}, {283, 5, uint32(resOff)}, {296, 3, 2},
 		}

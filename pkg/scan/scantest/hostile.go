@@ -65,6 +65,7 @@ func Zeros(n int) []byte {
 // built from good (a well-formed scan) at dpi: "encrypted", "javascript"
 // (document, page and link actions), "corrupt-jpeg", "jpeg", "huge-jpeg",
 // "huge-image" (20000×20000), "flate-bomb" (double Flate), "page-loop",
+// "count-lie", "count-lie-page", "no-count", "no-pages", "encrypted-truncated",
 // "5000-pages", "random", "pdf-header-random", "truncated", "truncated-tail",
 // "html" and "empty"; "good" is good itself.
 func Hostile(good []byte, dpi int) (map[string][]byte, error) {
@@ -120,6 +121,19 @@ func Hostile(good []byte, dpi int) (map[string][]byte, error) {
 	// Page tree whose Kids contain the tree itself.
 	m["page-loop"] = RawPDF("<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [2 0 R 3 0 R] /Count 2 >>",
 		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>")
+	// A /Count no file of this size could hold, over a tree without kids.
+	m["count-lie"] = RawPDF("<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [] /Count 213804087 >>")
+	// The same lie over a real page: readers count the kids.
+	m["count-lie-page"] = RawPDF("<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 213804087 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>")
+	// A page tree without /Count, which qpdf, poppler and pdf.js open.
+	m["no-count"] = RawPDF("<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>")
+	// A well-formed file without a page.
+	m["no-pages"] = RawPDF("<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [] /Count 0 >>")
+	// An encrypted file whose end was lost (no %%EOF): encrypted first, truncated second.
+	e := bytes.TrimRight(enc.Bytes(), "\r\n")
+	m["encrypted-truncated"] = e[:len(e)-len("%%EOF")]
 	// 5000 empty pages.
 	kids := make([]string, 5000)
 	objs := []string{"<< /Type /Catalog /Pages 2 0 R >>", ""}

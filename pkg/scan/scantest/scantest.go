@@ -38,6 +38,9 @@ const (
 	SeparatorSheet Kind = iota // a printed separator sheet for Code
 	TextPage                   // a page of Vietnamese text
 	BlankPage                  // an empty sheet: paper noise and dust only
+	// DigitalPage is a born-digital page (text and a logo, no scan) in
+	// ScanPDF; other writers scan it as a TextPage.
+	DigitalPage
 )
 
 // Sheet is one sheet of paper fed to the scanner.
@@ -57,6 +60,9 @@ func Text(title string) Sheet { return Sheet{Kind: TextPage, Name: title} }
 // Blank returns an empty sheet.
 func Blank() Sheet { return Sheet{Kind: BlankPage} }
 
+// Digital returns a born-digital page with the given title (see ScanPDF).
+func Digital(title string) Sheet { return Sheet{Kind: DigitalPage, Name: title} }
+
 // Spec describes a scanned dossier.
 type Spec struct {
 	Sheets  []Sheet
@@ -65,6 +71,22 @@ type Spec struct {
 	Quality int     // JPEG quality; default 75
 	Noise   int     // paper noise amplitude in grey levels (0–255); default 12, negative for none
 	MaxSkew float64 // largest separator skew in degrees; default 1.5
+	// Duplex scans both sides of every sheet: each sheet is followed by its
+	// blank back (separator sheets included), as a duplex scanner feeds them.
+	Duplex bool
+}
+
+// expandedSheets returns the pages of the scan: the sheets, and with Duplex
+// each followed by its blank back.
+func (s Spec) expandedSheets() []Sheet {
+	if !s.Duplex {
+		return s.Sheets
+	}
+	out := make([]Sheet, 0, 2*len(s.Sheets))
+	for _, sh := range s.Sheets {
+		out = append(out, sh, Blank())
+	}
+	return out
 }
 
 func (s Spec) withDefaults() Spec {
@@ -163,9 +185,10 @@ func Images(spec Spec) ([]*image.Gray, error) {
 	if err != nil {
 		return nil, err
 	}
+	sheets := spec.expandedSheets()
 	// Rasterise each separator once, from our own PDF.
 	seps := map[string]*image.Gray{}
-	for _, s := range spec.Sheets {
+	for _, s := range sheets {
 		if s.Kind != SeparatorSheet || seps[s.Code] != nil {
 			continue
 		}
@@ -175,16 +198,16 @@ func Images(spec Spec) ([]*image.Gray, error) {
 		}
 		seps[s.Code] = img
 	}
-	out := make([]*image.Gray, len(spec.Sheets))
-	err = parallel(len(spec.Sheets), func(i int) error {
-		s := spec.Sheets[i]
+	out := make([]*image.Gray, len(sheets))
+	err = parallel(len(sheets), func(i int) error {
+		s := sheets[i]
 		rng := rand.New(rand.NewPCG(spec.Seed, uint64(i)+1))
 		var img *image.Gray
 		switch s.Kind {
 		case SeparatorSheet:
 			angle := (rng.Float64()*2 - 1) * spec.MaxSkew
 			img = Transform(seps[s.Code], separator.DPI, spec.DPI, angle)
-		case TextPage:
+		case TextPage, DigitalPage:
 			img = textPage(fonts, s, spec.DPI, rng)
 		case BlankPage:
 			img = blankPage(spec.DPI)

@@ -20,6 +20,9 @@ func Endpoint(t testing.TB, env, server string) string {
 	t.Helper()
 	ep := os.Getenv(env)
 	if ep == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is not set and CI=true: the %s integration test must run, not skip (eval \"$(infra/servers/up.sh)\")", env, server)
+		}
 		t.Skipf("%s is not set: run `eval \"$(infra/servers/up.sh)\"` (make test does) to test against %s", env, server)
 	}
 	return ep

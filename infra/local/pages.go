@@ -1,0 +1,39 @@
+package main
+
+import (
+	"time"
+
+	sohoaapi "github.com/sohoa/sohoa/pkg/api"
+	"github.com/sohoa/sohoa/pkg/identity"
+	"github.com/sohoa/sohoa/pkg/notify"
+	"github.com/sohoa/sohoa/pkg/web"
+)
+
+// devPeople are the people besides the enrolled officers that the
+// development sign-in page offers.
+var devPeople = []identity.Actor{
+	{Subject: "clerk-01", Role: identity.Clerk, Name: "Trần Thị Mai", PostOffice: "Bưu cục Hoàn Kiếm"},
+	{Subject: "001203012345", Role: identity.Citizen, Name: "Nguyễn Văn An"},
+	{Subject: "079090000001", Role: identity.Citizen, Name: "Lê Văn Bình"},
+	{Subject: "auditor-01", Role: identity.Auditor, Name: "Phạm Thu Hà"},
+}
+
+// newPages builds the web pages over the API's services. Sessions are the
+// stack's own tokens; the development sign-in page is there only with the
+// development routes (cfg.Dev).
+func newPages(cfg sohoaapi.Config, st *Stack, verifier *identity.Verifier, staff notify.StaffFile, o Options) (*web.Handler, error) {
+	var roster []identity.Actor
+	if cfg.Dev != nil {
+		roster = append(roster, devPeople[0])
+		for _, of := range staff.Officers {
+			roster = append(roster, identity.Actor{Subject: of.ID, Role: identity.Officer, Name: of.Name, Agency: of.Agency})
+		}
+		roster = append(roster, devPeople[1:]...)
+	}
+	const ttl = 8 * time.Hour
+	return web.New(web.Config{API: cfg, Roster: roster, Now: o.Now, Log: o.Log, SessionTTL: ttl,
+		Sessions: web.Sessions{
+			Issue:  func(a identity.Actor) (string, error) { return st.Issuer.Issue(a, o.Now(), ttl) },
+			Verify: func(tok string) (identity.Actor, error) { return verifier.Verify(tok, o.Now()) },
+		}})
+}

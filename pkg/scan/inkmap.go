@@ -1,0 +1,49 @@
+package scan
+
+import "image"
+
+// InkMap is a coarse map of where a page has ink, from the reduced page
+// image: Cols × Rows cells over the page as stored (row 0 at the top), one
+// bit a cell (row-major, most significant bit first), set where the cell is
+// not empty paper. The conversion mark is placed where it is clear.
+type InkMap struct {
+	Cols, Rows int
+	Bits       []byte
+}
+
+// Ink reports whether cell (c, r) has ink.
+func (m *InkMap) Ink(c, r int) bool {
+	i := r*m.Cols + c
+	return m.Bits[i/8]&(0x80>>(i%8)) != 0
+}
+
+// inkCell is the side of an InkMap cell in pixels of the reduced page
+// (about 2 mm of an A4 page), and inkLevel the grey below which a pixel of
+// the reduced page counts as ink: lighter than BlankDarkLevel, so that faint
+// print and anti-aliased edges count too.
+const (
+	inkCell  = 4
+	inkLevel = 200
+)
+
+// inkMapOf maps the ink of a reduced page image.
+func inkMapOf(g *image.Gray) *InkMap {
+	b := g.Bounds()
+	m := &InkMap{Cols: (b.Dx() + inkCell - 1) / inkCell, Rows: (b.Dy() + inkCell - 1) / inkCell}
+	m.Bits = make([]byte, (m.Cols*m.Rows+7)/8)
+	for y := 0; y < b.Dy(); y++ {
+		row := g.Pix[g.PixOffset(b.Min.X, b.Min.Y+y):][:b.Dx()]
+		r := y / inkCell
+		for x, v := range row {
+			if v < inkLevel {
+				i := r*m.Cols + x/inkCell
+				m.Bits[i/8] |= 0x80 >> (i % 8)
+			}
+		}
+	}
+	return m
+}
+
+// allInk is the map of a page whose ink is not known from its images (a
+// born-digital page's text is not rendered): every cell inked.
+func allInk() *InkMap { return &InkMap{Cols: 1, Rows: 1, Bits: []byte{0x80}} }

@@ -1,0 +1,316 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/sohoa/sohoa/pkg/api"
+	"github.com/sohoa/sohoa/pkg/dossier"
+	"github.com/sohoa/sohoa/pkg/errs"
+	"github.com/sohoa/sohoa/pkg/procedure"
+)
+
+// dueSoon is how close to its due date a dossier is marked "due soon".
+const dueSoon = 48 * time.Hour
+
+type queueRow struct {
+	D             *dossier.Dossier
+	ProcedureName string
+	Due           string // "overdue", "soon" or ""
+	Signable      bool
+	// PickID is the id of the row's checkbox; the first signable row's is
+	// "batch-first", where the batch form's error links.
+	PickID string
+}
+
+type deskData struct {
+	Status      dossier.Status
+	Tabs        []dossier.Status
+	Rows        []queueRow
+	Credentials []api.Credential
+	Signable    int
+	Outcomes    []batchOutcome
+}
+
+type batchOutcome struct {
+	Code, DocumentID, Error string
+}
+
+var deskTabs = []dossier.Status{dossier.Validated, dossier.Approved, dossier.ResultIssued, dossier.NeedsSupplement, dossier.Rejected}
+
+func (h *Handler) dueMark(d *dossier.Dossier) string {
+	switch d.Status {
+	case dossier.ResultIssued, dossier.ReturnedByPost, dossier.Rejected:
+		return ""
+	}
+	now := h.c.Now()
+	if now.After(d.DueAt) {
+		return "overdue"
+	}
+	if d.DueAt.Sub(now) < dueSoon {
+		return "soon"
+	}
+	return ""
+}
+
+// desk is the agency's queue, earliest due first.
+func (h *Handler) desk(w http.ResponseWriter, r *http.Request, p *page) error {
+	return h.deskQueue(w, r, p, nil)
+}
+
+func (h *Handler) deskQueue(w http.ResponseWriter, r *http.Request, p *page, outcomes []batchOutcome) error {
+	st := dossier.Status(r.URL.Query().Get("status"))
+	if st == "" {
+		st = dossier.Validated
+	}
+	ds, err := h.c.API.Dossiers.AgencyQueue(r.Context(), *p.Actor, st)
+	if err != nil {
+		return err
+	}
+	p.Title = p.T("Bàn làm việc: ", "Desk: ") + statusName(p.Lang, st)
+	dd := deskData{Status: st, Tabs: deskTabs, Outcomes: outcomes}
+	for _, d := range ds {
+		row := queueRow{D: d, Due: h.dueMark(d), Signable: d.Status == dossier.Approved && d.Result != nil && d.Result.DocumentID == ""}
+		if pr, err := h.c.API.Catalog.Get(d.Procedure); err == nil {
+			row.ProcedureName = pr.Name
+		}
+		if row.Signable {
+			row.PickID = "pick-" + d.ID
+			if dd.Signable == 0 {
+				row.PickID = "batch-first"
+			}
+			dd.Signable++
+		}
+		dd.Rows = append(dd.Rows, row)
+	}
+	if dd.Signable > 0 && h.c.API.Signing != nil {
+		if dd.Credentials, err = h.c.API.Signing.Credentials(r.Context(), *p.Actor); err != nil {
+			return err
+		}
+	}
+	if r.URL.Query().Get("otp") == "sent" {
+		p.Notice = p.T("Đã gửi mã xác thực (OTP) đến điện thoại của bạn.", "A one-time code was sent to your phone.")
+	}
+	p.Data = dd
+	return h.render(w, r, p, "desk")
+}
+
+type deskDossierData struct {
+	D           *dossier.Dossier
+	Procedure   procedure.Procedure
+	Findings    []findingView
+	Due         string
+	Credentials []api.Credential
+	CanDecide   bool
+	CanUpload   bool
+	CanSign     bool
+}
+
+func (h *Handler) deskDossierPage(w http.ResponseWriter, r *http.Request, p *page, d *dossier.Dossier) error {
+	pr, err := h.c.API.Catalog.Get(d.Procedure)
+	if err != nil {
+		return err
+	}
+	p.Title = p.T("Hồ sơ ", "Dossier ") + d.Code
+	dd := deskDossierData{D: d, Procedure: pr, Findings: findings(p, pr, d.Findings), Due: h.dueMark(d),
+		CanDecide: d.Status == dossier.Validated, CanUpload: d.Status == dossier.Approved,
+		CanSign: d.Status == dossier.Approved && d.Result != nil}
+	if dd.CanSign && h.c.API.Signing != nil {
+		if dd.Credentials, err = h.c.API.Signing.Credentials(r.Context(), *p.Actor); err != nil {
+			return err
+		}
+	}
+	switch r.URL.Query().Get("done") {
+	case "otp":
+		p.Notice = p.T("Đã gửi mã xác thực (OTP) đến điện thoại của bạn.", "A one-time code was sent to your phone.")
+	case "decision":
+		p.Notice = p.T("Đã ghi quyết định.", "The decision was recorded.")
+	case "result":
+		p.Notice = p.T("Đã tải lên kết quả. Hãy ký số kết quả.", "The result was uploaded. Now sign it.")
+	case "signed":
+		p.Notice = p.T("Đã ký số kết quả; chữ ký đã được kiểm tra và kết quả đã vào kho giấy tờ của công dân.",
+			"The result is signed; the signature was verified and the result is in the citizen's vault.")
+	}
+	p.Data = dd
+	return h.render(w, r, p, "desk-dossier")
+}
+
+func (h *Handler) deskDossier(w http.ResponseWriter, r *http.Request, p *page) error {
+	d, err := h.c.API.Dossiers.Read(r.Context(), *p.Actor, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return h.deskDossierPage(w, r, p, d)
+}
+
+// deskFormError shows the dossier page again with a form error, or returns err.
+func (h *Handler) deskFormError(w http.ResponseWriter, r *http.Request, p *page, err error, field string) error {
+	d, gerr := h.c.API.Dossiers.Read(r.Context(), *p.Actor, r.PathValue("id"))
+	if gerr != nil || !p.formError(err, map[string]string{"": field, "otp": field, "note": field, "approve": field}) {
+		return err
+	}
+	return h.deskDossierPage(w, r, p, d)
+}
+
+func (h *Handler) deskComponent(w http.ResponseWriter, r *http.Request, p *page) error {
+	code, _ := strings.CutSuffix(r.PathValue("code"), ".pdf")
+	b, err := h.c.API.Dossiers.ComponentContent(r.Context(), *p.Actor, r.PathValue("id"), code)
+	if err != nil {
+		return err
+	}
+	writePDF(w, code+".pdf", b, "inline")
+	return nil
+}
+
+func (h *Handler) deskDecide(w http.ResponseWriter, r *http.Request, p *page) error {
+	id := r.PathValue("id")
+	var approve bool
+	switch r.PostFormValue("decision") {
+	case "approve":
+		approve = true
+	case "reject":
+	default:
+		return h.deskFormError(w, r, p, errs.FieldError("approve", "Hãy chọn duyệt hoặc từ chối / Choose approve or reject"), "decision-approve")
+	}
+	note := strings.TrimSpace(r.PostFormValue("note"))
+	if !approve && note == "" {
+		return h.deskFormError(w, r, p, errs.FieldError("note", "Khi từ chối, hãy ghi lý do cho công dân / When rejecting, write the reason for the citizen"), "note")
+	}
+	if _, err := h.c.API.Dossiers.Decide(r.Context(), *p.Actor, id, approve, note); err != nil {
+		return h.deskFormError(w, r, p, err, "decision-approve")
+	}
+	redirect(w, r, "/desk/d/"+url.PathEscape(id), url.Values{"done": {"decision"}})
+	return nil
+}
+
+func (h *Handler) deskResult(w http.ResponseWriter, r *http.Request, p *page) error {
+	id := r.PathValue("id")
+	f, _, err := openFormFile(w, r, "result", 50<<20)
+	if err == nil {
+		defer f.Close()
+		_, err = h.c.API.Dossiers.PutResult(r.Context(), *p.Actor, id, f)
+	}
+	if err != nil {
+		return h.deskFormError(w, r, p, err, "result")
+	}
+	redirect(w, r, "/desk/d/"+url.PathEscape(id), url.Values{"done": {"result"}})
+	return nil
+}
+
+// deskOTP sends a one-time code for a credential, then goes back.
+func (h *Handler) deskOTP(w http.ResponseWriter, r *http.Request, p *page) error {
+	if h.c.API.Signing == nil {
+		return errs.E(errs.Unavailable, "chưa cấu hình ký số từ xa / remote signing is not configured")
+	}
+	if err := h.c.API.Signing.SendOTP(r.Context(), *p.Actor, r.PostFormValue("credential")); err != nil {
+		return err
+	}
+	back := safeNext(r.PostFormValue("back"))
+	if !strings.HasPrefix(back, "/desk") {
+		back = "/desk"
+	}
+	q := url.Values{"otp": {"sent"}}
+	if strings.HasPrefix(back, "/desk/d/") {
+		q = url.Values{"done": {"otp"}}
+	} else {
+		q.Set("status", string(dossier.Approved))
+	}
+	redirect(w, r, back, q)
+	return nil
+}
+
+func (h *Handler) deskSign(w http.ResponseWriter, r *http.Request, p *page) error {
+	id := r.PathValue("id")
+	otp := strings.TrimSpace(r.PostFormValue("otp"))
+	if otp == "" {
+		return h.deskFormError(w, r, p, errs.FieldError("otp", "Hãy nhập mã xác thực (OTP) vừa nhận / Enter the one-time code you received"), "otp")
+	}
+	if _, err := h.c.API.Dossiers.SignResult(r.Context(), *p.Actor, id, r.PostFormValue("credential"), otp); err != nil {
+		if errs.Is(err, errs.Forbidden) {
+			err = errs.FieldError("otp", "Mã xác thực sai hoặc đã dùng; hãy gửi mã mới / The code is wrong or was used; send a new one")
+		}
+		return h.deskFormError(w, r, p, err, "otp")
+	}
+	redirect(w, r, "/desk/d/"+url.PathEscape(id), url.Values{"done": {"signed"}})
+	return nil
+}
+
+// deskSignBatch signs the chosen dossiers' results with one code.
+func (h *Handler) deskSignBatch(w http.ResponseWriter, r *http.Request, p *page) error {
+	if err := r.ParseForm(); err != nil {
+		return errs.E(errs.Invalid, "biểu mẫu không đọc được / the form could not be read")
+	}
+	ids := r.PostForm["dossier"]
+	otp := strings.TrimSpace(r.PostFormValue("otp"))
+	fail := func(field, vi, en string) error {
+		p.Errors = append(p.Errors, fieldError{Field: field, Message: p.T(vi, en)})
+		p.Status = http.StatusBadRequest
+		r.URL.RawQuery = "status=" + string(dossier.Approved)
+		return h.deskAfter(w, r, p, nil)
+	}
+	if len(ids) == 0 {
+		return fail("batch-first", "Hãy chọn ít nhất một hồ sơ để ký.", "Choose at least one dossier to sign.")
+	}
+	if otp == "" {
+		return fail("batch-otp", "Hãy nhập mã xác thực (OTP) vừa nhận.", "Enter the one-time code you received.")
+	}
+	out, err := h.c.API.Dossiers.SignBatch(r.Context(), *p.Actor, ids, r.PostFormValue("credential"), otp)
+	if errs.Is(err, errs.Forbidden) {
+		return fail("batch-otp", "Mã xác thực sai hoặc đã dùng; hãy gửi mã mới.", "The code is wrong or was used; send a new one.")
+	}
+	if err != nil {
+		return err
+	}
+	r.URL.RawQuery = "status=" + string(dossier.Approved)
+	return h.deskAfter(w, r, p, out)
+}
+
+// deskAfter shows the queue of approved dossiers with a batch's outcomes.
+func (h *Handler) deskAfter(w http.ResponseWriter, r *http.Request, p *page, out []dossier.BatchOutcome) error {
+	var outcomes []batchOutcome
+	ok := 0
+	for _, o := range out {
+		code := o.DossierID
+		if d, err := h.c.API.Dossiers.Read(r.Context(), *p.Actor, o.DossierID); err == nil {
+			code = d.Code
+		}
+		if o.Error == "" {
+			ok++
+		}
+		outcomes = append(outcomes, batchOutcome{Code: code, DocumentID: o.DocumentID, Error: p.pick(o.Error)})
+	}
+	if out != nil {
+		p.Notice = p.T(fmt.Sprintf("Đã ký %d/%d kết quả.", ok, len(out)), fmt.Sprintf("Signed %d of %d results.", ok, len(out)))
+	}
+	return h.deskQueue(w, r, p, outcomes)
+}
+
+// deskVerification verifies the signed result of a dossier of the officer's
+// agency, as it is stored in the citizen's vault (the read is in the
+// citizen's access log, with the dossier as its purpose).
+func (h *Handler) deskVerification(w http.ResponseWriter, r *http.Request, p *page) error {
+	d, err := h.c.API.Dossiers.Read(r.Context(), *p.Actor, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if d.Result == nil || d.Result.DocumentID == "" {
+		return errs.E(errs.NotFound, "Hồ sơ chưa có kết quả đã ký / The dossier has no signed result yet")
+	}
+	if h.c.API.Verifier == nil {
+		return errs.E(errs.Unavailable, "Chưa cấu hình kiểm tra chữ ký / Verification is not configured")
+	}
+	doc, b, err := h.c.API.Vault.ReadForDossier(r.Context(), *p.Actor, d.Citizen.ID, d.Result.DocumentID, d.Code)
+	if err != nil {
+		return err
+	}
+	rep, err := h.c.API.Verifier.Verify(r.Context(), b)
+	if err != nil {
+		return err
+	}
+	p.Title = p.T("Kiểm tra chữ ký: hồ sơ ", "Signature check: dossier ") + d.Code
+	p.Data = verifyData{File: doc.Title + " — " + d.Code, Report: rep, Back: "/desk/d/" + d.ID}
+	return h.render(w, r, p, "verify")
+}

@@ -1,0 +1,385 @@
+package web
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sohoa/sohoa/pkg/api"
+	"github.com/sohoa/sohoa/pkg/calendar"
+	"github.com/sohoa/sohoa/pkg/dossier"
+	"github.com/sohoa/sohoa/pkg/identity"
+	"github.com/sohoa/sohoa/pkg/procedure"
+	"github.com/sohoa/sohoa/pkg/scan"
+	"github.com/sohoa/sohoa/pkg/testkit/localtest"
+	"github.com/sohoa/sohoa/pkg/vault"
+)
+
+var (
+	clerk     = identity.Actor{Subject: "clerk-01", Role: identity.Clerk, Name: "Trần Thị Mai", PostOffice: "Bưu cục Hoàn Kiếm"}
+	citizenAn = identity.Actor{Subject: "001203012345", Role: identity.Citizen, Name: "Nguyễn Văn An"}
+)
+
+// newTestPages builds the pages over real services on SQLite and files. Scans
+// are not read in these tests.
+func newTestPages(t testing.TB, oidc *OIDC) (*Handler, *dossier.Service) {
+	t.Helper()
+	db, bucket := localtest.DB(t), localtest.Bucket(t)
+	catalog := procedure.Default()
+	v := vault.New(db.Table(), bucket, nil)
+	ds, err := dossier.NewService(dossier.Config{Records: db.Table(), Blobs: bucket, Queue: db.Queue(), Catalog: catalog,
+		Calendar: calendar.Default(), Vault: v,
+		Scans: func(context.Context, []byte) (*scan.Result, error) { return nil, errors.New("scans are not read here") }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	iss := identity.NewIssuer(key, "test", "sohoa")
+	ver := identity.NewVerifier("test", "sohoa", &key.PublicKey)
+	h, err := New(Config{API: api.Config{Dossiers: ds, Vault: v, Catalog: catalog, Documents: api.Printed{}},
+		Roster: []identity.Actor{clerk, citizenAn}, OIDC: oidc, Log: slog.New(slog.DiscardHandler),
+		Sessions: Sessions{
+			Issue:  func(a identity.Actor) (string, error) { return iss.Issue(a, time.Now(), time.Hour) },
+			Verify: func(tok string) (identity.Actor, error) { return ver.Verify(tok, time.Now()) },
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h, ds
+}
+
+func serve(h http.Handler, method, target, host string, form url.Values, cookies ...*http.Cookie) *http.Response {
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	r := httptest.NewRequest(method, target, body)
+	r.Host = host
+	if form != nil {
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		r.Header.Set("Sec-Fetch-Site", "same-origin")
+	}
+	for _, c := range cookies {
+		r.AddCookie(c)
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w.Result()
+}
+
+func sessionOf(t *testing.T, resp *http.Response) *http.Cookie {
+	t.Helper()
+	for _, c := range resp.Cookies() {
+		if c.Name == sessionCookie {
+			return c
+		}
+	}
+	t.Fatalf("no session cookie; status %d", resp.StatusCode)
+	return nil
+}
+
+func bodyOf(resp *http.Response) string {
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
+func TestSessionCookieFlags(t *testing.T) {
+	h, _ := newTestPages(t, nil)
+	tests := []struct {
+		host       string
+		wantSecure bool
+	}{
+		{"127.0.0.1:8080", false},
+		{"localhost:8080", false},
+		{"[::1]:8080", false},
+		{"sohoa.example.gov.vn", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.host, func(t *testing.T) {
+			resp := serve(h, "POST", "/signin", tt.host, url.Values{"who": {"0"}})
+			if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/counter" {
+				t.Fatalf("sign-in = %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+			}
+			c := sessionOf(t, resp)
+			if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Secure != tt.wantSecure || c.Path != "/" {
+				t.Errorf("cookie = %+v", c)
+			}
+		})
+	}
+}
+
+func TestCrossSiteFormsAreRefused(t *testing.T) {
+	h, _ := newTestPages(t, nil)
+	for _, site := range []string{"cross-site", "same-site"} {
+		r := httptest.NewRequest("POST", "/signin", strings.NewReader("who=0"))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		r.Header.Set("Sec-Fetch-Site", site)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != http.StatusForbidden || len(w.Result().Cookies()) != 0 {
+			t.Errorf("%s sign-in POST = %d with cookies %v, want 403 and none", site, w.Code, w.Result().Cookies())
+		}
+	}
+	// Without Sec-Fetch-Site, an Origin that is not the host is refused too.
+	r := httptest.NewRequest("POST", "http://127.0.0.1:8080/signin", strings.NewReader("who=0"))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.Header.Set("Origin", "https://evil.example")
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if w.Code != http.StatusForbidden {
+		t.Errorf("cross-origin POST = %d, want 403", w.Code)
+	}
+}
+
+func TestAssetsAreFingerprintedAndImmutable(t *testing.T) {
+	h, _ := newTestPages(t, nil)
+	resp := serve(h, "GET", "/", "127.0.0.1", nil)
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") {
+		t.Errorf("CSP = %q", csp)
+	}
+	page := bodyOf(resp)
+	urls := regexp.MustCompile(`/static/app\.[0-9a-f]{10}\.(css|js)`).FindAllString(page, -1)
+	if len(urls) != 2 {
+		t.Fatalf("asset URLs in the page: %v", urls)
+	}
+	for _, u := range urls {
+		resp := serve(h, "GET", u, "127.0.0.1", nil)
+		if resp.StatusCode != 200 || resp.Header.Get("Cache-Control") != "public, max-age=31536000, immutable" {
+			t.Errorf("%s: %d %q", u, resp.StatusCode, resp.Header.Get("Cache-Control"))
+		}
+	}
+	if resp := serve(h, "GET", "/static/app.0000000000.css", "127.0.0.1", nil); resp.StatusCode != 404 {
+		t.Errorf("a stale asset URL = %d, want 404", resp.StatusCode)
+	}
+}
+
+func TestPagesKeepToTheirRole(t *testing.T) {
+	h, _ := newTestPages(t, nil)
+	if resp := serve(h, "GET", "/me", "127.0.0.1", nil); resp.StatusCode != 303 || resp.Header.Get("Location") != "/signin?next=%2Fme" {
+		t.Errorf("/me signed out = %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	cit := sessionOf(t, serve(h, "POST", "/signin", "127.0.0.1", url.Values{"who": {"1"}, "next": {"//evil.example/x"}}))
+	for _, p := range []string{"/counter", "/desk", "/stats"} {
+		if resp := serve(h, "GET", p, "127.0.0.1", nil, cit); resp.StatusCode != 403 {
+			t.Errorf("citizen GET %s = %d, want 403", p, resp.StatusCode)
+		}
+	}
+	if resp := serve(h, "GET", "/me", "127.0.0.1", nil, cit); resp.StatusCode != 200 {
+		t.Errorf("citizen GET /me = %d", resp.StatusCode)
+	}
+	if resp := serve(h, "GET", "/counter/new?procedure=1.001193", "127.0.0.1", nil); resp.Header.Get("Location") != "/signin?next=%2Fcounter%2Fnew%3Fprocedure%3D1.001193" {
+		t.Errorf("sign-in keeps the query: %q", resp.Header.Get("Location"))
+	}
+	// A forged cookie is nobody.
+	if resp := serve(h, "GET", "/me", "127.0.0.1", nil, &http.Cookie{Name: sessionCookie, Value: "x.y.z"}); resp.StatusCode != 303 {
+		t.Errorf("forged session = %d, want a redirect to sign in", resp.StatusCode)
+	}
+}
+
+func TestSafeNext(t *testing.T) {
+	for in, want := range map[string]string{"/me": "/me", "//evil.example": "", "https://evil.example": "", "/\\evil": "", "": "", "/signin": ""} {
+		if got := safeNext(in); got != want {
+			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestCounterCreateAndTrack: a wrong citizen ID is summarised at the top and
+// beside its field; a right one opens the dossier, whose public tracking page
+// shows no personal data, in Vietnamese or English.
+func TestCounterCreateAndTrack(t *testing.T) {
+	h, _ := newTestPages(t, nil)
+	ck := sessionOf(t, serve(h, "POST", "/signin", "127.0.0.1", url.Values{"who": {"0"}}))
+	form := url.Values{"procedure": {"1.001193"}, "cccd": {"99920301234x"}, "name": {"Nguyễn Văn An"}, "phone": {"0912345678"}, "postoffice": {"Bưu cục Hoàn Kiếm"}}
+	resp := serve(h, "POST", "/counter/new", "127.0.0.1", form, ck)
+	page := bodyOf(resp)
+	if resp.StatusCode != 400 || !strings.Contains(page, `<a href="#cccd">`) || !strings.Contains(page, `id="cccd-error"`) {
+		t.Fatalf("bad ID = %d:\n%s", resp.StatusCode, page)
+	}
+	form.Set("cccd", "001203012345")
+	resp = serve(h, "POST", "/counter/new", "127.0.0.1", form, ck)
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != 303 || !strings.HasPrefix(loc, "/counter/d/") {
+		t.Fatalf("create = %d to %q: %s", resp.StatusCode, loc, bodyOf(resp))
+	}
+	page = bodyOf(serve(h, "GET", loc, "127.0.0.1", nil, ck))
+	code := regexp.MustCompile(`000\.21\.29\.H29-\d{6}-\d{4}`).FindString(page)
+	if code == "" {
+		t.Fatalf("no dossier code on the dossier page:\n%s", page)
+	}
+	for _, lang := range []string{"vi", "en"} {
+		page = bodyOf(serve(h, "GET", "/track/"+code+"?lang="+lang, "127.0.0.1", nil))
+		for _, pd := range []string{"001203012345", "Nguyễn Văn An", "0912345678"} {
+			if strings.Contains(page, pd) {
+				t.Errorf("tracking page (%s) shows %q", lang, pd)
+			}
+		}
+		want := map[string]string{"vi": "Đã tiếp nhận", "en": "Received"}[lang]
+		if !strings.Contains(page, want) || !strings.Contains(page, `<html lang="`+lang+`">`) {
+			t.Errorf("tracking page (%s) lacks %q", lang, want)
+		}
+	}
+	// Back from a direct upload to S3 (?uploaded=1), the page watches the
+	// dossier instead of offering the upload again.
+	page = bodyOf(serve(h, "GET", strings.TrimSuffix(loc, "?created=1")+"?uploaded=1", "127.0.0.1", nil, ck))
+	if !strings.Contains(page, `data-live="`) || strings.Contains(page, `name="scan"`) {
+		t.Errorf("after a direct upload the page offers the upload again or does not watch:\n%s", page)
+	}
+	// The clerk reopens the dossier by the code on the receipt.
+	if resp := serve(h, "GET", "/counter?code="+code, "127.0.0.1", nil, ck); resp.StatusCode != 303 || resp.Header.Get("Location") != strings.TrimSuffix(loc, "?created=1") {
+		t.Errorf("open by code = %d to %q, want %q", resp.StatusCode, resp.Header.Get("Location"), loc)
+	}
+	if resp := serve(h, "GET", "/counter?code=000.21.29.H29-261130-9999", "127.0.0.1", nil, ck); resp.StatusCode != 404 || !strings.Contains(bodyOf(resp), `id="code-error"`) {
+		t.Errorf("open by an unknown code = %d", resp.StatusCode)
+	}
+	// The check-as-typed answer gives the reason.
+	resp = serve(h, "POST", "/counter/new?check=id", "127.0.0.1", url.Values{"cccd": {"00120301234"}}, ck)
+	if b := bodyOf(resp); !strings.Contains(b, "12 chữ số") || !strings.Contains(b, `"ok":false`) {
+		t.Errorf("ID check = %s", b)
+	}
+}
+
+func BenchmarkRenderPages(b *testing.B) {
+	h, ds := newTestPages(b, nil)
+	d, err := ds.Create(context.Background(), clerk, dossier.CreateInput{Procedure: "1.001193",
+		Citizen: dossier.Citizen{ID: "001203012345", Name: "Nguyễn Văn An"}, PostOffice: "Bưu cục Hoàn Kiếm"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ck := &http.Cookie{Name: sessionCookie}
+	tok, _ := h.c.Sessions.Issue(clerk)
+	ck.Value = tok
+	for _, p := range []string{"/", "/track/" + d.Code, "/counter", "/counter/d/" + d.ID} {
+		b.Run(strings.ReplaceAll(p, "/", "_"), func(b *testing.B) {
+			for b.Loop() {
+				if resp := serve(h, "GET", p, "127.0.0.1", nil, ck); resp.StatusCode != 200 {
+					b.Fatalf("%s = %d", p, resp.StatusCode)
+				}
+			}
+		})
+	}
+}
+
+func TestHMACSessions(t *testing.T) {
+	now := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	s, err := HMACSessions([]byte(strings.Repeat("k", 32)), time.Hour, clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _ := HMACSessions([]byte(strings.Repeat("o", 32)), time.Hour, clock)
+	tok, err := s.Issue(citizenAn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, err := s.Verify(tok); err != nil || a != citizenAn {
+		t.Fatalf("verify = %+v, %v", a, err)
+	}
+	p, sig, _ := strings.Cut(tok, ".")
+	raw, _ := base64.RawURLEncoding.DecodeString(p)
+	forged := base64.RawURLEncoding.EncodeToString([]byte(strings.Replace(string(raw), `"citizen"`, `"auditor"`, 1))) + "." + sig
+	if forged == tok {
+		t.Fatal("the forgery did not change the payload")
+	}
+	for name, bad := range map[string]string{"other key": "", "forged payload": forged, "no signature": p, "empty": ""} {
+		v := s.Verify
+		tk := bad
+		if name == "other key" {
+			v, tk = other.Verify, tok
+		}
+		if _, err := v(tk); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	now = now.Add(time.Hour)
+	if _, err := s.Verify(tok); err == nil {
+		t.Error("an expired session was accepted")
+	}
+	if _, err := HMACSessions([]byte("short"), time.Hour, nil); err == nil {
+		t.Error("a short key was accepted")
+	}
+}
+
+func TestDueMark(t *testing.T) {
+	now := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	h := &Handler{c: Config{Now: func() time.Time { return now }}}
+	tests := []struct {
+		status dossier.Status
+		due    time.Time
+		want   string
+	}{
+		{dossier.Validated, now.Add(-time.Minute), "overdue"},
+		{dossier.Approved, now.Add(47 * time.Hour), "soon"},
+		{dossier.Validated, now.Add(72 * time.Hour), ""},
+		{dossier.ResultIssued, now.Add(-time.Hour), ""}, // done: no longer judged
+		{dossier.Rejected, now.Add(-time.Hour), ""},
+	}
+	for _, tt := range tests {
+		if got := h.dueMark(&dossier.Dossier{Status: tt.status, DueAt: tt.due}); got != tt.want {
+			t.Errorf("%s due %v: %q, want %q", tt.status, tt.due.Sub(now), got, tt.want)
+		}
+	}
+	// Overdue is said in words as well as in colour.
+	var buf strings.Builder
+	tm, _ := newTestPages(t, nil)
+	p := &page{Lang: "vi", Path: "/desk", Title: "x", Data: deskData{Status: dossier.Validated, Tabs: deskTabs,
+		Rows: []queueRow{{D: &dossier.Dossier{ID: "a", Code: "000.21.29.H29-261130-0001", DueAt: now}, Due: "overdue"}}}}
+	if err := tm.tmpl.execute(&buf, "desk", p); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), `<span class="tag due-overdue">Quá hạn</span>`) {
+		t.Errorf("the queue does not say overdue in words:\n%s", buf.String())
+	}
+}
+
+func TestAccessLogSentences(t *testing.T) {
+	at := time.Date(2026, 11, 30, 2, 12, 0, 0, time.UTC) // 09:12 in Vietnam
+	tests := []struct {
+		lang string
+		e    vault.Entry
+		want string
+	}{
+		{"vi", vault.Entry{Actor: "agency_officer:officer-lltp", Role: "agency_officer", Action: "read", Purpose: "dossier 000.00.15.H29-261130-0001", At: at},
+			"Cán bộ cơ quan officer-lltp đã xem Căn cước công dân lúc 09:12 ngày 30/11/2026 trong hồ sơ 000.00.15.H29-261130-0001."},
+		{"vi", vault.Entry{Actor: "share:ab12cd34 (Ngân hàng ABC)", Role: "share", Action: "download", At: at},
+			"Người nhận liên kết chia sẻ (Ngân hàng ABC) đã tải Căn cước công dân lúc 09:12 ngày 30/11/2026."},
+		{"vi", vault.Entry{Actor: "citizen:001******345", Role: "citizen", Action: "share-created", Purpose: "share ab12cd34 to Ngân hàng ABC for vay vốn", At: at},
+			"Bạn đã tạo liên kết chia sẻ Căn cước công dân cho Ngân hàng ABC lúc 09:12 ngày 30/11/2026."},
+		{"en", vault.Entry{Actor: "agency_officer:officer-lltp", Role: "agency_officer", Action: "read", Purpose: "dossier 000.00.15.H29-261130-0001", At: at},
+			"Agency officer officer-lltp viewed Căn cước công dân at 09:12 on 30/11/2026 in dossier 000.00.15.H29-261130-0001."},
+	}
+	for _, tt := range tests {
+		if got := sentence(&page{Lang: tt.lang}, tt.e, "Căn cước công dân"); got != tt.want {
+			t.Errorf("%s:\n got %q\nwant %q", tt.lang, got, tt.want)
+		}
+	}
+}
+
+// BenchmarkNew measures what the pages add to a Lambda's init: parsing the
+// templates and fingerprinting the assets.
+func BenchmarkNew(b *testing.B) {
+	for b.Loop() {
+		as, err := loadAssets()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := parseTemplates(as); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
