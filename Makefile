@@ -10,7 +10,7 @@ FUZZTIME  ?= 4s
 BUILD     := build
 FUNCTIONS := $(filter-out internal,$(notdir $(wildcard functions/*)))
 # Tests that decode many scanned pages or drive the whole stack: run without -race.
-HEAVY     := ./pkg/dossier/ ./pkg/scan/... ./pkg/separator/ ./pkg/ocr/... ./pkg/extract/ ./infra/local/ ./infra/ocr/
+HEAVY     := ./pkg/dossier/ ./pkg/scan/... ./pkg/pdfdoor/ ./pkg/separator/ ./pkg/ocr/... ./pkg/extract/ ./infra/local/ ./infra/ocr/
 # Debian packages: the tools that check what we produce (pdfsig, certutil, qpdf,
 # pdftotext), the browser the page tests drive, and the OCR engine with its
 # Vietnamese and orientation models plus the OCR-B font for generated MRZs.
@@ -94,6 +94,7 @@ bench: ## whole-pipeline, scan, signing and Lambda figures on this machine
 	$(GO) test -run='^$$' -bench=OCRPage -benchtime=5x ./pkg/ocr/
 	$(GO) test -run='^$$' -bench=OCRDossierToValidated -benchtime=1x ./infra/local/
 	$(GO) test -run='^$$' -bench=. -benchtime=2s ./pkg/signing/ ./pkg/pades/
+	$(GO) test -run='^$$' -bench=. -benchtime=20x ./pkg/pdfdoor/
 	@eval "$$(infra/servers/up.sh)"; \
 	trap 'infra/servers/down.sh >/dev/null 2>&1 || true' EXIT; \
 	$(GO) test -run='^$$' -bench=ColdStart -benchtime=10x ./infra/lambdatest/; \

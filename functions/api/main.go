@@ -2,6 +2,14 @@
 // the same router as the local stack (pkg/api), wired to AWS by package wire.
 package main
 
-import "github.com/sohoa/sohoa/functions/internal/wire"
+import (
+	"github.com/sohoa/sohoa/functions/internal/wire"
+	"github.com/sohoa/sohoa/pkg/pdfdoor"
+)
 
-func main() { wire.Main("api", newHandler) }
+func main() {
+	// The isolated reader of uploaded results and PDFs posted for
+	// verification (pdfdoor) first; wire.Main starts the scan reader's.
+	pdfdoor.RunChildIfRequested()
+	wire.Main("api", newHandler)
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/notify"
 	"github.com/sohoa/sohoa/pkg/report"
+	"github.com/sohoa/sohoa/pkg/pdfdoor"
 	"github.com/sohoa/sohoa/pkg/signing"
 )
 
@@ -54,9 +55,20 @@ func newHandler(ctx context.Context, cfg wire.Config) (handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Uploaded results and PDFs posted for verification are read in the
+	// isolated child (wire.Main starts it first), which shares the function's
+	// 1024 MB and API Gateway's 29 s: one at a time, 512 MB, 20 s.
+	rootCerts, err := c.Chain(ctx, wire.TrustRootsKey)
+	if err != nil && !errs.Is(err, errs.NotFound) {
+		return nil, err
+	}
+	pdfLim := pdfdoor.DefaultLimits()
+	pdfLim.Timeout, pdfLim.MaxMemory = 20*time.Second, 512<<20
+	door := pdfdoor.New(pdfLim, 1)
 	apiCfg := sohoaapi.Config{
 		Dossiers: a.Dossiers, Vault: a.Vault, Catalog: a.Catalog, Auth: GatewayAuth{}, Documents: sohoaapi.Printed{},
-		Signing: apiSigning, Verifier: sohoaapi.PadesVerifier{Roots: c.Roots},
+		Signing: apiSigning, Verifier: sohoaapi.IsolatedVerifier{Roots: rootCerts, Door: door},
+		Results: sohoaapi.IsolatedResults{Door: door},
 		UploadURL: func(ctx context.Context, d *dossier.Dossier) (string, time.Time, error) {
 			u, err := s3.PresignPut(ctx, c.Dossier, dossier.NewIntakeKey(d.ID), s3.MaxPresignExpiry)
 			return u, time.Now().Add(s3.MaxPresignExpiry), err

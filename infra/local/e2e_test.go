@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/sohoa/sohoa/pkg/ocr"
+	"github.com/sohoa/sohoa/pkg/pdfdoor"
 	"github.com/sohoa/sohoa/pkg/scan"
 	"github.com/sohoa/sohoa/pkg/scan/scantest"
 	"github.com/sohoa/sohoa/pkg/testkit/pdftool"
@@ -21,6 +22,7 @@ import (
 
 func TestMain(m *testing.M) {
 	scan.RunChildIfRequested()
+	pdfdoor.RunChildIfRequested()
 	ocr.RunChildIfRequested()
 	os.Exit(m.Run())
 }
@@ -300,7 +302,7 @@ func TestDossierEndToEnd(t *testing.T) {
 			Valid, Trusted, Timestamped bool
 		}
 	}
-	c.json("POST", "/v1/verify", nil, 400, nil) // not a PDF: a problem naming what is wrong
+	c.json("POST", "/v1/verify", nil, 415, nil) // not a PDF: a problem naming what is wrong
 	stc, b, _ := c.do("POST", "/v1/verify", "application/pdf", signed)
 	if err := json.Unmarshal(b, &rep); stc != 200 || err != nil || !rep.Valid {
 		t.Fatalf("verify: %d %s", stc, b)

@@ -20,12 +20,15 @@ import (
 	"time"
 
 	"github.com/sohoa/sohoa/pkg/ocr"
+	"github.com/sohoa/sohoa/pkg/pdfdoor"
 	"github.com/sohoa/sohoa/pkg/scan"
 )
 
 func main() {
 	// A child process that reads one untrusted scan under limits (scan.SplitIsolated).
 	scan.RunChildIfRequested()
+	// A child process that reads one uploaded result or verified PDF under limits (pdfdoor).
+	pdfdoor.RunChildIfRequested()
 	// A child process that reads one page with Tesseract under limits (pkg/ocr).
 	ocr.RunChildIfRequested()
 	if err := run(context.Background(), os.Args[1:]); err != nil {

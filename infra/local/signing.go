@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"crypto/x509"
 	"encoding/hex"
 	"fmt"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/dossier"
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/notify"
+	"github.com/sohoa/sohoa/pkg/pdfdoor"
 	"github.com/sohoa/sohoa/pkg/signing"
 )
 
@@ -27,6 +29,7 @@ type signers struct {
 	sealer     dossier.Sealer
 	api        sohoaapi.Signing
 	verifier   sohoaapi.Verifier
+	uploads    sohoaapi.ResultChecker
 	csc        http.Handler
 	background []func(ctx context.Context)
 }
@@ -68,10 +71,14 @@ func newSigning(st *Stack, outbox *notify.Outbox, staff notify.StaffFile, o Opti
 	if err != nil {
 		return nil, err
 	}
+	// Uploaded results and PDFs posted for verification are read in child
+	// processes, two at a time (this is a 2-core box), each under the limits.
+	door := pdfdoor.New(pdfdoor.DefaultLimits(), 2)
 	certifier, err := signing.Certifier(svc)
 	if err != nil {
 		return nil, err
 	}
 	return &signers{svc: svc, results: signing.ForDossiers(svc), sealer: certifier, api: sohoaapi.SigningService(svc),
-		verifier: sohoaapi.PadesVerifier{Roots: st.PKI.Roots()}, csc: server}, nil
+		verifier: sohoaapi.IsolatedVerifier{Roots: []*x509.Certificate{st.PKI.Root()}, Door: door},
+		uploads:  sohoaapi.IsolatedResults{Door: door}, csc: server}, nil
 }

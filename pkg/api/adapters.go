@@ -8,6 +8,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/identity"
 	"github.com/sohoa/sohoa/pkg/pades"
+	"github.com/sohoa/sohoa/pkg/pdfdoor"
 	"github.com/sohoa/sohoa/pkg/procedure"
 	"github.com/sohoa/sohoa/pkg/receipt"
 	"github.com/sohoa/sohoa/pkg/separator"
@@ -41,7 +42,8 @@ func (s signingService) SendOTP(ctx context.Context, a identity.Actor, credentia
 	return s.s.SendOTP(ctx, a.Subject, credentialID)
 }
 
-// PadesVerifier answers POST /v1/verify with pades.Verify against Roots.
+// PadesVerifier answers POST /v1/verify with pades.Verify against Roots, in
+// this process. Use IsolatedVerifier for uploads from outside.
 type PadesVerifier struct{ Roots *x509.CertPool }
 
 // Verify implements Verifier.
@@ -50,6 +52,49 @@ func (v PadesVerifier) Verify(ctx context.Context, pdf []byte) (*VerifyReport, e
 	if err != nil {
 		return nil, err
 	}
+	return reportOf(rep), nil
+}
+
+// IsolatedVerifier answers POST /v1/verify with pades.Verify run in the
+// isolated child process (pdfdoor.Door), so that no uploaded file can crash
+// or exhaust the server. The program's main must call
+// pdfdoor.RunChildIfRequested first.
+type IsolatedVerifier struct {
+	// Roots are the trust anchors.
+	Roots []*x509.Certificate
+	// Door runs the children (limits, how many at once). Required.
+	Door *pdfdoor.Door
+}
+
+// Verify implements Verifier.
+func (v IsolatedVerifier) Verify(ctx context.Context, pdf []byte) (*VerifyReport, error) {
+	if v.Door == nil {
+		return nil, errs.E(errs.Internal, "api: IsolatedVerifier without a Door")
+	}
+	rep, err := v.Door.Verify(ctx, pdf, v.Roots)
+	if err != nil {
+		return nil, err
+	}
+	return reportOf(rep), nil
+}
+
+// IsolatedResults checks uploaded results in the isolated child
+// (pdfdoor.Door.CheckResult): a result that could not be signed is refused
+// at upload, with the reason.
+type IsolatedResults struct {
+	// Door runs the children (limits, how many at once). Required.
+	Door *pdfdoor.Door
+}
+
+// CheckResult implements ResultChecker.
+func (c IsolatedResults) CheckResult(ctx context.Context, pdf []byte) ([]byte, error) {
+	if c.Door == nil {
+		return nil, errs.E(errs.Internal, "api: IsolatedResults without a Door")
+	}
+	return c.Door.CheckResult(ctx, pdf)
+}
+
+func reportOf(rep *pades.Report) *VerifyReport {
 	out := &VerifyReport{Valid: rep.Valid, Signatures: []SignatureReport{}, Problems: rep.Problems}
 	for _, sg := range rep.Signatures {
 		out.Signatures = append(out.Signatures, SignatureReport{Signer: sg.Signer, SignedAt: sg.SignedAt,
@@ -57,7 +102,7 @@ func (v PadesVerifier) Verify(ctx context.Context, pdf []byte) (*VerifyReport, e
 			SubFilter: sg.SubFilter, Problems: sg.Problems, Field: sg.Field, Level: sg.Level,
 			Revocation: sg.Revocation, Modifications: sg.ModifiedAfter})
 	}
-	return out, nil
+	return out
 }
 
 // Printed renders separator sheets (pkg/separator) and receipts (pkg/receipt).
@@ -72,6 +117,8 @@ func (Printed) Receipt(_ context.Context, d *dossier.Dossier, p procedure.Proced
 }
 
 var (
-	_ Verifier  = PadesVerifier{}
-	_ Documents = Printed{}
+	_ Verifier      = PadesVerifier{}
+	_ Verifier      = IsolatedVerifier{}
+	_ ResultChecker = IsolatedResults{}
+	_ Documents     = Printed{}
 )

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"net/http"
@@ -364,16 +365,56 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, a identity.Actor
 	return nil
 }
 
-func (s *Server) putResult(w http.ResponseWriter, r *http.Request, a identity.Actor) error {
+// putResult stores an officer's result. With Results configured the upload
+// is read first in the isolated child, which tries a signature on it: a
+// result that could never be signed is a 422 naming why, now, rather than a
+// failure at signing time; a damaged unsigned one may be stored repaired.
+func (s *Server) putResult(w http.ResponseWriter, r *http.Request, a identity.Actor) (err error) {
+	defer recoverPDF(&err)
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/pdf") {
 		return errs.E(errs.Unsupported, "the result must be sent as application/pdf")
 	}
-	d, err := s.c.Dossiers.PutResult(r.Context(), a, r.PathValue("id"), r.Body)
+	body := io.Reader(r.Body)
+	check := false
+	if s.c.Results != nil {
+		if check, err = s.mayPutResult(r, a); err != nil {
+			return err
+		}
+	}
+	if check {
+		b, err := io.ReadAll(io.LimitReader(r.Body, s.c.MaxResultBytes+1))
+		if err != nil {
+			return errs.Wrap(errs.Invalid, err, "the upload was interrupted")
+		}
+		if int64(len(b)) > s.c.MaxResultBytes {
+			return errs.E(errs.TooLarge, "the result PDF is larger than %d MB", s.c.MaxResultBytes>>20)
+		}
+		if b, err = s.c.Results.CheckResult(r.Context(), b); err != nil {
+			return err
+		}
+		body = bytes.NewReader(b)
+	}
+	d, err := s.c.Dossiers.PutResult(r.Context(), a, r.PathValue("id"), body)
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, viewDossier(a, d))
 	return nil
+}
+
+// mayPutResult says whether the upload is one PutResult will take (an
+// officer of the dossier's agency, the dossier APPROVED): only then is a
+// child started to read it. Otherwise PutResult refuses it with the reason,
+// before it stores anything.
+func (s *Server) mayPutResult(r *http.Request, a identity.Actor) (bool, error) {
+	if a.Role != identity.Officer {
+		return false, nil
+	}
+	d, err := s.c.Dossiers.Get(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		return false, err
+	}
+	return d.Agency == a.Agency && d.Status == dossier.Approved, nil
 }
 
 func (s *Server) credentials(w http.ResponseWriter, r *http.Request, a identity.Actor) error {
@@ -559,7 +600,8 @@ func (s *Server) track(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) verify(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) verify(w http.ResponseWriter, r *http.Request) (err error) {
+	defer recoverPDF(&err)
 	if s.c.Verifier == nil {
 		return errs.E(errs.Unavailable, "verification is not configured")
 	}
@@ -656,4 +698,12 @@ func (s *Server) sla(w http.ResponseWriter, r *http.Request, a identity.Actor) e
 	}
 	w.Header().Set("Content-Type", "application/json")
 	return report.WriteJSON(w, stats)
+}
+
+// recoverPDF turns a panic while handling an uploaded PDF into a 422 for
+// that request: on Lambda a handler panic would end the container.
+func recoverPDF(err *error) {
+	if r := recover(); r != nil {
+		*err = errs.Wrap(errs.Unprocessable, fmt.Errorf("panic: %v", r), "the PDF could not be read (damaged structure)")
+	}
 }

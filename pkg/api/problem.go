@@ -33,6 +33,8 @@ var kindStatus = map[errs.Kind]int{
 	errs.TooLarge:     http.StatusRequestEntityTooLarge,
 	errs.Unsupported:  http.StatusUnsupportedMediaType,
 	errs.Unavailable:  http.StatusServiceUnavailable,
+
+	errs.Unprocessable: http.StatusUnprocessableEntity,
 }
 
 // writeError translates a domain error into a problem: the one place where error

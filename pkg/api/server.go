@@ -46,6 +46,13 @@ type Verifier interface {
 	Verify(ctx context.Context, pdf []byte) (*VerifyReport, error)
 }
 
+// ResultChecker reads an uploaded result before it is stored and answers
+// the bytes to store (the upload, or a safe repair of it), or a 4xx error
+// naming why it could never be signed.
+type ResultChecker interface {
+	CheckResult(ctx context.Context, pdf []byte) ([]byte, error)
+}
+
 // VerifyReport is the answer of POST /v1/verify.
 type VerifyReport struct {
 	Valid      bool              `json:"valid"`
@@ -115,8 +122,11 @@ type Config struct {
 	Documents Documents
 	Signing   Signing
 	Verifier  Verifier
-	Inbox     Notifications
-	Reports   Reports
+	// Results checks uploaded results (PUT /v1/dossiers/{id}/result) before
+	// they are stored; nil stores them after the dossier's own cheap checks.
+	Results ResultChecker
+	Inbox   Notifications
+	Reports Reports
 	// Search finds documents by their words (optional).
 	Search search.Index
 	Dev    *Dev
@@ -131,6 +141,8 @@ type Config struct {
 	Log     *slog.Logger
 	// MaxVerifyBytes bounds a PDF posted to /v1/verify; default 50 MB.
 	MaxVerifyBytes int64
+	// MaxResultBytes bounds an uploaded result read for Results; default 64 MB.
+	MaxResultBytes int64
 	// MaxVerifyInFlight bounds the verifications running at once (each holds
 	// up to MaxVerifyBytes); more get 429. Default 2.
 	MaxVerifyInFlight int
@@ -169,6 +181,9 @@ func New(c Config) *Server {
 	}
 	if c.MaxVerifyBytes == 0 {
 		c.MaxVerifyBytes = 50 << 20
+	}
+	if c.MaxResultBytes == 0 {
+		c.MaxResultBytes = 64 << 20
 	}
 	if c.MaxVerifyInFlight <= 0 {
 		c.MaxVerifyInFlight = 2

@@ -25,12 +25,18 @@ const (
 	TooLarge                 // the body is over its limit: 413
 	Unsupported              // the media type is not accepted: 415
 	Unavailable              // a dependency is down or slow; retry later: 503
+
+	// Unprocessable: a well-formed request whose content cannot be processed
+	// (a damaged or encrypted PDF, one certified against any change): 422.
+	Unprocessable
 )
 
 var kindNames = map[Kind]string{
 	Internal: "internal", Invalid: "invalid-input", Unauthorized: "unauthorized",
 	Forbidden: "forbidden", NotFound: "not-found", Conflict: "conflict", Gone: "gone",
 	TooLarge: "too-large", Unsupported: "unsupported-media-type", Unavailable: "unavailable",
+
+	Unprocessable: "unprocessable-content",
 }
 
 // String returns the kind's stable code, used as the problem type suffix.

@@ -3,111 +3,89 @@ package pades
 import (
 	"bytes"
 	"compress/zlib"
-	"image"
-	"image/color"
+	"fmt"
+	"strings"
 
-	"github.com/go-fonts/dejavu/dejavusans"
-	"golang.org/x/image/font"
-	"golang.org/x/image/font/opentype"
-	"golang.org/x/image/font/sfnt"
-	"golang.org/x/image/math/fixed"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
 	"github.com/sohoa/sohoa/pkg/errs"
+	"github.com/sohoa/sohoa/pkg/stamp"
 )
 
-// pixelsPerPoint is the appearance image resolution (144 dpi).
-const pixelsPerPoint = 2
-
-// appearanceImage is the rendered appearance.
-type appearanceImage struct {
-	img *image.NRGBA
-}
-
-var (
-	ink    = color.NRGBA{R: 0x10, G: 0x2a, B: 0x83, A: 0xff} // dark blue
-	border = color.NRGBA{R: 0xc0, G: 0x1c, B: 0x28, A: 0xff} // seal red
+// Appearance sizes, in points.
+const (
+	appearancePad     = 4.0
+	appearanceMaxSize = 10.0
+	appearanceMinSize = 4.0
 )
 
-// renderAppearance draws lines of text with DejaVu Sans (which has every
-// Vietnamese glyph; the PDF base-14 fonts do not) into an image of w×h points,
-// shrinking the font until the text fits. A character without a glyph is an
-// error rather than a box in a legal document.
-func renderAppearance(lines []string, w, h float64) (*appearanceImage, error) {
-	pw, ph := int(w*pixelsPerPoint+0.5), int(h*pixelsPerPoint+0.5)
-	if pw < 8 || ph < 8 || pw > 4000 || ph > 4000 {
-		return nil, errs.FieldError("rect", "the appearance rectangle %.0f×%.0f pt is out of range", w, h)
+// appearance is the visible signature's form XObject: a thin seal-red frame
+// and the lines in dark blue, as real text in an embedded subset of DejaVu
+// Sans (which has every Vietnamese glyph; the PDF base-14 fonts do not),
+// drawn by the same drawer as the conversion mark (stamp.Text.Lines), so the
+// signer's name can be selected, searched and read aloud. The font shrinks,
+// and long lines wrap, until the text fits the w×h box. A character without
+// a glyph is an error rather than a '?' in a legal document.
+func appearance(f *stamp.Font, lines []string, w, h float64, ow stamp.ObjectWriter) (content []byte, font types.IndirectRef, err error) {
+	if w < 4 || h < 4 || w > 2000 || h > 2000 {
+		return nil, font, errs.FieldError("rect", "the appearance rectangle %.0f×%.0f pt is out of range", w, h)
 	}
-	f, err := opentype.Parse(dejavusans.TTF)
-	if err != nil {
-		return nil, errs.Wrap(errs.Internal, err, "the appearance font cannot be loaded")
-	}
-	var buf sfnt.Buffer
 	for _, l := range lines {
-		for _, r := range l {
-			if r < ' ' {
-				continue
-			}
-			if gi, err := f.GlyphIndex(&buf, r); err != nil || gi == 0 {
-				return nil, errs.E(errs.Invalid, "the character %q cannot be drawn in the signature appearance", r)
-			}
+		if r, missing := f.Missing(l); missing {
+			return nil, font, errs.E(errs.Invalid, "the character %q cannot be drawn in the signature appearance", r)
 		}
 	}
-	img := image.NewNRGBA(image.Rect(0, 0, pw, ph))
-	// A thin frame, as on a paper seal box.
-	for x := 0; x < pw; x++ {
-		for _, y := range []int{0, 1, ph - 2, ph - 1} {
-			img.SetNRGBA(x, y, border)
-		}
-	}
-	for y := 0; y < ph; y++ {
-		for _, x := range []int{0, 1, pw - 2, pw - 1} {
-			img.SetNRGBA(x, y, border)
-		}
-	}
-	pad := 4 * pixelsPerPoint
-	size := 10.0 * pixelsPerPoint
-	var face font.Face
-	for ; size >= 4*pixelsPerPoint; size -= 0.5 * pixelsPerPoint {
-		face, err = opentype.NewFace(f, &opentype.FaceOptions{Size: size, DPI: 72, Hinting: font.HintingFull})
-		if err != nil {
-			return nil, errs.Wrap(errs.Internal, err, "the appearance font cannot be sized")
-		}
-		lineH := face.Metrics().Height.Ceil()
-		fits := lineH*len(lines)+2*pad <= ph
+	iw, ih := w-2*appearancePad, h-2*appearancePad
+	var set []string
+	size := 0.0
+	for s := appearanceMaxSize; s >= appearanceMinSize; s -= 0.5 {
+		set = set[:0]
 		for _, l := range lines {
-			if font.MeasureString(face, l).Ceil()+2*pad > pw {
-				fits = false
-			}
+			set = append(set, f.Wrap(l, s, iw)...)
 		}
-		if fits {
+		if f.Fit(set, iw, ih, s, s) > 0 {
+			size = s
 			break
 		}
-		face.Close()
 	}
-	defer face.Close()
-	dr := &font.Drawer{Dst: img, Src: image.NewUniform(ink), Face: face}
-	m := face.Metrics()
-	y := pad + m.Ascent.Ceil()
-	for _, l := range lines {
-		dr.Dot = fixed.P(pad, y)
-		dr.DrawString(l)
-		y += m.Height.Ceil()
+	if size == 0 { // does not fit even at the smallest size: the frame clips it
+		size = appearanceMinSize
 	}
-	return &appearanceImage{img: img}, nil
+	t := f.NewText()
+	var c strings.Builder
+	c.WriteString("q 0.753 0.11 0.157 RG 1 w 0.5 0.5 ")
+	fmt.Fprintf(&c, "%s %s re S\n", num(w-1), num(h-1))
+	fmt.Fprintf(&c, "0 0 %s %s re W n\n0.063 0.165 0.514 rg\n", num(w), num(h))
+	c.WriteString(t.Lines("F0", appearancePad, h-appearancePad-f.Ascent(size), size, 1.25*size, set))
+	c.WriteString("Q\n")
+	font, err = t.Write(ow)
+	if err != nil {
+		return nil, font, fmt.Errorf("pades: appearance font: %w", err)
+	}
+	return []byte(c.String()), font, nil
 }
 
-// planes returns the Flate-compressed RGB and alpha planes and the size.
-func (a *appearanceImage) planes() (rgb, alpha []byte, w, h int) {
-	b := a.img.Bounds()
-	w, h = b.Dx(), b.Dy()
-	rgbRaw := make([]byte, 0, w*h*3)
-	alphaRaw := make([]byte, 0, w*h)
-	for i := 0; i < len(a.img.Pix); i += 4 {
-		p := a.img.Pix[i : i+4]
-		rgbRaw = append(rgbRaw, p[0], p[1], p[2])
-		alphaRaw = append(alphaRaw, p[3])
-	}
-	return deflate(rgbRaw), deflate(alphaRaw), w, h
+// updateWriter adds the objects of an embedded font to an incremental
+// update, numbered from alloc.
+type updateWriter struct {
+	u     *update
+	alloc func() int
+}
+
+func (w updateWriter) Object(d types.Dict) (types.IndirectRef, error) {
+	n := w.alloc()
+	w.u.object(n, 0, d.PDFString())
+	return *types.NewIndirectRef(n, 0), nil
+}
+
+func (w updateWriter) Stream(d types.Dict, data []byte) (types.IndirectRef, error) {
+	n := w.alloc()
+	d = d.Clone().(types.Dict)
+	d["Filter"] = types.Name("FlateDecode")
+	delete(d, "Length")
+	inner := strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(d.PDFString()), "<<"), ">>")
+	w.u.stream(n, inner, deflate(data))
+	return *types.NewIndirectRef(n, 0), nil
 }
 
 func deflate(b []byte) []byte {

@@ -2,36 +2,61 @@ package pades
 
 import (
 	"bytes"
+	"strings"
 	"testing"
+
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+
+	"github.com/sohoa/sohoa/pkg/stamp"
 )
 
-func TestRenderAppearance(t *testing.T) {
-	lĩnh, err := renderAppearance([]string{"Ký bởi: Nguyễn Thị Lĩnh"}, boxW, boxH)
+// countingWriter keeps the objects the appearance writes.
+type countingWriter struct{ objects, streams int }
+
+func (w *countingWriter) Object(types.Dict) (types.IndirectRef, error) {
+	w.objects++
+	return *types.NewIndirectRef(100+w.objects, 0), nil
+}
+
+func (w *countingWriter) Stream(types.Dict, []byte) (types.IndirectRef, error) {
+	w.streams++
+	return *types.NewIndirectRef(200+w.streams, 0), nil
+}
+
+func TestAppearanceIsText(t *testing.T) {
+	f, err := stamp.NewFont()
 	if err != nil {
 		t.Fatal(err)
 	}
-	linh, err := renderAppearance([]string{"Ký bởi: Nguyen Thi Linh"}, boxW, boxH)
+	var ow countingWriter
+	lĩnh, _, err := appearance(f, []string{"Ký bởi: Nguyễn Thị Lĩnh"}, boxW, boxH, &ow)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if bytes.Equal(lĩnh.img.Pix, linh.img.Pix) {
+	linh, _, err := appearance(f, []string{"Ký bởi: Nguyen Thi Linh"}, boxW, boxH, &countingWriter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Equal(lĩnh, linh) {
 		t.Error("diacritics are not drawn")
 	}
-	inked := 0
-	for i := 3; i < len(lĩnh.img.Pix); i += 4 {
-		if lĩnh.img.Pix[i] != 0 && lĩnh.img.Pix[i-1] > lĩnh.img.Pix[i-3] { // blue ink
-			inked++
-		}
+	if !bytes.Contains(lĩnh, []byte(" Tj")) || !bytes.Contains(lĩnh, []byte("/F0 ")) {
+		t.Errorf("the appearance does not set text:\n%s", lĩnh)
 	}
-	if inked < 500 {
-		t.Errorf("only %d text pixels", inked)
+	// Font program and ToUnicode streams; descriptor, CID font and Type0 font.
+	if ow.streams != 2 || ow.objects != 3 {
+		t.Errorf("font objects: %d streams, %d dictionaries", ow.streams, ow.objects)
 	}
-	if _, err := renderAppearance([]string{"\U000F0000"}, boxW, boxH); err == nil {
+	if _, _, err := appearance(f, []string{"\U000F0000"}, boxW, boxH, &countingWriter{}); err == nil {
 		t.Error("a character without a glyph was accepted")
 	}
 	long := []string{"Ký bởi: Nguyễn Thị Lĩnh, Chủ tịch Ủy ban nhân dân phường Bến Nghé, quận 1, Thành phố Hồ Chí Minh"}
-	if _, err := renderAppearance(long, boxW, boxH); err != nil {
-		t.Errorf("long text: %v", err)
+	out, _, err := appearance(f, long, boxW, boxH, &countingWriter{})
+	if err != nil {
+		t.Fatalf("long text: %v", err)
+	}
+	if n := strings.Count(string(out), " Tj"); n < 2 {
+		t.Errorf("a long line is not wrapped: %d lines", n)
 	}
 }
 

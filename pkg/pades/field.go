@@ -9,6 +9,7 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
 	"github.com/sohoa/sohoa/pkg/errs"
+	"github.com/sohoa/sohoa/pkg/stamp"
 )
 
 // Appearance places a visible signature.
@@ -22,6 +23,9 @@ type Appearance struct {
 	// Lines is the text drawn; nil means signer, reason, location and time
 	// in Vietnamese.
 	Lines []string
+	// Font draws the text (stamp.NewFont, parsed once and shared by the
+	// caller); nil parses DejaVu Sans for this signature.
+	Font *stamp.Font
 }
 
 const (
@@ -56,7 +60,7 @@ func (p *Prepared) writePlaceholder() error {
 	d, o := p.doc, &p.opts
 	x := d.x
 	if x.PageCount < 1 {
-		return errs.Wrap(errs.Invalid, errNoPage, "the PDF has no pages")
+		return errs.Wrap(errs.Unprocessable, errNoPage, "the PDF has no pages")
 	}
 	pageNr := x.PageCount
 	if o.Visible != nil && o.Visible.Page != 0 {
@@ -67,7 +71,7 @@ func (p *Prepared) writePlaceholder() error {
 	}
 	pageDict, pageRef, inh, err := x.PageDict(pageNr, false)
 	if err != nil || pageRef == nil {
-		return errs.Wrap(errs.Invalid, err, "the PDF's page %d cannot be read", pageNr)
+		return errs.Wrap(errs.Unprocessable, err, "the PDF's page %d cannot be read", pageNr)
 	}
 	cat, err := d.catalog()
 	if err != nil {
@@ -93,7 +97,7 @@ func (p *Prepared) writePlaceholder() error {
 	case nil:
 		af = types.Dict{}
 	default:
-		return errs.E(errs.Invalid, "the PDF's AcroForm is not a dictionary")
+		return errs.E(errs.Unprocessable, "the PDF's AcroForm is not a dictionary")
 	}
 	fields, err := d.array(af["Fields"])
 	if err != nil {
@@ -123,13 +127,13 @@ func (p *Prepared) writePlaceholder() error {
 		afNum = alloc()
 	}
 	rect := [4]float64{}
-	var apNum, imgNum, maskNum int
+	var apNum int
 	if o.Visible != nil {
 		rect = o.Visible.Rect
 		if rect == ([4]float64{}) {
 			rect = p.autoRect(inh, annots)
 		}
-		apNum, imgNum, maskNum = alloc(), alloc(), alloc()
+		apNum = alloc()
 	}
 
 	u := newUpdate(d.raw)
@@ -165,15 +169,17 @@ func (p *Prepared) writePlaceholder() error {
 		if w <= 0 || h <= 0 {
 			return errs.FieldError("rect", "the appearance rectangle is empty")
 		}
-		img, err := renderAppearance(o.lines(), w, h)
+		f := o.Visible.Font
+		if f == nil {
+			if f, err = stamp.NewFont(); err != nil {
+				return errs.Wrap(errs.Internal, err, "the appearance font cannot be loaded")
+			}
+		}
+		content, font, err := appearance(f, o.lines(), w, h, updateWriter{u: u, alloc: alloc})
 		if err != nil {
 			return err
 		}
-		rgb, alpha, pw, ph := img.planes()
-		u.stream(apNum, fmt.Sprintf("/Type/XObject/Subtype/Form/BBox[0 0 %s %s]/Resources<</XObject<</Im0 %d 0 R>>>>", num(w), num(h), imgNum),
-			[]byte(fmt.Sprintf("q %s 0 0 %s 0 0 cm /Im0 Do Q", num(w), num(h))))
-		u.stream(imgNum, fmt.Sprintf("/Type/XObject/Subtype/Image/Width %d/Height %d/ColorSpace/DeviceRGB/BitsPerComponent 8/Filter/FlateDecode/SMask %d 0 R", pw, ph, maskNum), rgb)
-		u.stream(maskNum, fmt.Sprintf("/Type/XObject/Subtype/Image/Width %d/Height %d/ColorSpace/DeviceGray/BitsPerComponent 8/Filter/FlateDecode", pw, ph), alpha)
+		u.stream(apNum, fmt.Sprintf("/Type/XObject/Subtype/Form/BBox[0 0 %s %s]/Resources<</Font<</F0 %s>>>>", num(w), num(h), font.PDFString()), content)
 	}
 
 	page := pageDict.Clone().(types.Dict)
@@ -194,6 +200,7 @@ func (p *Prepared) writePlaceholder() error {
 		p.size++
 	}
 	p.catalog = cat
+	p.field = fieldName
 	p.out = u.buf.Bytes()
 	p.contents = [2]int{cStart, cEnd}
 	br := fmt.Sprintf("[0 %d %d %d]", cStart, cEnd, len(p.out)-cEnd)

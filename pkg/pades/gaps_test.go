@@ -241,12 +241,12 @@ func TestUntrustedInput(t *testing.T) {
 		max  int64
 		want errs.Kind
 	}{
-		{"empty", nil, 0, errs.Invalid},
-		{"not a PDF", []byte(strings.Repeat("hello ", 50)), 0, errs.Invalid},
-		{"truncated", signed[:len(signed)/2], 0, errs.Invalid},
-		{"last bytes cut", signed[:len(signed)-200], 0, errs.Invalid},
+		{"empty", nil, 0, errs.Unsupported},
+		{"not a PDF", []byte(strings.Repeat("hello ", 50)), 0, errs.Unsupported},
+		{"truncated", signed[:len(signed)/2], 0, errs.Unprocessable},
+		{"last bytes cut", signed[:len(signed)-200], 0, errs.Unprocessable},
 		{"too large", big, 1 << 20, errs.TooLarge},
-		{"garbage body with trailer", big, 0, errs.Invalid},
+		{"garbage body with trailer", big, 0, errs.Unprocessable},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -254,7 +254,7 @@ func TestUntrustedInput(t *testing.T) {
 			rep, err := pades.Verify(context.Background(), tt.pdf, pades.VerifyOptions{Roots: e.pki.Roots(), MaxSize: tt.max, Timeout: 5 * time.Second})
 			// A file cut inside a later revision still holds the signed
 			// revision: the cut bytes are then a problem of the report.
-			cut := err == nil && !rep.Valid && len(rep.Problems) > 0 && tt.want == errs.Invalid
+			cut := err == nil && !rep.Valid && len(rep.Problems) > 0 && tt.want == errs.Unprocessable
 			if errs.KindOf(err) != tt.want && !cut {
 				t.Errorf("error %v, want %v", err, tt.want)
 			}

@@ -55,19 +55,19 @@ func checkShape(pdf []byte, maxSize int64) error {
 		return errs.E(errs.TooLarge, "the PDF is %d bytes, over the limit of %d", len(pdf), maxSize)
 	}
 	if len(pdf) < 64 {
-		return errs.E(errs.Invalid, "the file is too short to be a PDF")
+		return errs.E(errs.Unsupported, "the file is too short to be a PDF")
 	}
 	head := pdf[:min(len(pdf), 1024)]
 	if !bytes.Contains(head, []byte("%PDF-")) {
-		return errs.E(errs.Invalid, "the file is not a PDF (no %%PDF- header)")
+		return errs.E(errs.Unsupported, "the file is not a PDF (no %%PDF- header)")
 	}
 	tail := pdf[max(0, len(pdf)-2048):]
 	i := bytes.LastIndex(tail, []byte("%%EOF"))
 	if i < 0 || len(bytes.TrimSpace(tail[i+5:])) != 0 {
-		return errs.E(errs.Invalid, "the PDF is truncated (no %%%%EOF at its end)")
+		return errs.E(errs.Unprocessable, "the PDF is truncated (no %%%%EOF at its end)")
 	}
 	if bytes.LastIndex(tail, []byte("startxref")) < 0 {
-		return errs.E(errs.Invalid, "the PDF is truncated (no startxref)")
+		return errs.E(errs.Unprocessable, "the PDF is truncated (no startxref)")
 	}
 	return nil
 }
@@ -77,23 +77,28 @@ func lastStartXref(pdf []byte) (int64, error) {
 	tail := pdf[max(0, len(pdf)-2048):]
 	i := bytes.LastIndex(tail, []byte("startxref"))
 	if i < 0 {
-		return 0, errs.E(errs.Invalid, "the PDF has no startxref")
+		return 0, errs.E(errs.Unprocessable, "the PDF has no startxref")
 	}
 	f := strings.Fields(string(tail[i+len("startxref"):]))
 	if len(f) == 0 {
-		return 0, errs.E(errs.Invalid, "the PDF has an empty startxref")
+		return 0, errs.E(errs.Unprocessable, "the PDF has an empty startxref")
 	}
 	off, err := strconv.ParseInt(f[0], 10, 64)
 	if err != nil || off <= 0 || off >= int64(len(pdf)) {
-		return 0, errs.E(errs.Invalid, "the PDF's startxref %q is out of range", f[0])
+		return 0, errs.E(errs.Unprocessable, "the PDF's startxref %q is out of range", f[0])
 	}
 	return off, nil
 }
 
-// parse reads pdf with pdfcpu, giving up when ctx ends.
+// parse reads pdf with pdfcpu, giving up when ctx ends. Everything that
+// walks pdfcpu's structures for the first time (catalog, page tree, page
+// count) runs inside the recovered goroutine: pdfcpu panics on some damaged
+// files (a catalog it could not parse leaves a nil page root that
+// EnsurePageCount dereferences), and a panic must end this one document,
+// never the process.
 func parse(ctx context.Context, pdf []byte) (*model.XRefTable, error) {
 	type result struct {
-		c   *model.Context
+		x   *model.XRefTable
 		err error
 	}
 	done := make(chan result, 1)
@@ -101,45 +106,55 @@ func parse(ctx context.Context, pdf []byte) (*model.XRefTable, error) {
 		var r result
 		defer func() {
 			if p := recover(); p != nil {
-				r = result{err: fmt.Errorf("pdf reader failed: %v", p)}
+				r = result{err: errs.Wrap(errs.Unprocessable, fmt.Errorf("panic: %v", p), "the PDF's structure is damaged: the reader cannot follow it")}
 			}
 			done <- r
 		}()
-		r.c, r.err = pdfcpu.ReadWithContext(ctx, bytes.NewReader(pdf), pdfConfig())
-		if r.err == nil && r.c.XRefTable.Root != nil && r.c.XRefTable.Encrypt == nil {
-			// Inside the recover: pdfcpu's page walk panics on some damaged trees.
-			if err := r.c.XRefTable.EnsurePageCount(); err != nil {
-				r.err = errPageTree{err}
-			}
-		}
+		r.x, r.err = readXRef(ctx, pdf)
 	}()
 	select {
 	case <-ctx.Done():
 		return nil, errs.Wrap(errs.Unavailable, ctx.Err(), "reading the PDF took too long")
 	case r := <-done:
-		var pt errPageTree
-		if errors.As(r.err, &pt) {
-			return nil, errs.Wrap(errs.Invalid, pt.err, "the PDF's page tree cannot be read")
-		}
-		if r.err != nil {
-			if errors.Is(r.err, context.DeadlineExceeded) || errors.Is(r.err, context.Canceled) {
-				return nil, errs.Wrap(errs.Unavailable, r.err, "reading the PDF took too long")
-			}
-			return nil, errs.Wrap(errs.Invalid, r.err, "the PDF cannot be read")
-		}
-		if r.c.XRefTable.Encrypt != nil {
-			return nil, errs.E(errs.Unsupported, "encrypted PDFs cannot be signed or verified")
-		}
-		if r.c.XRefTable.Root == nil {
-			return nil, errs.E(errs.Invalid, "the PDF has no catalog")
-		}
-		return r.c.XRefTable, nil
+		return r.x, r.err
 	}
 }
 
-type errPageTree struct{ err error }
-
-func (e errPageTree) Error() string { return e.err.Error() }
+// readXRef is parse without the goroutine; it may panic inside pdfcpu.
+func readXRef(ctx context.Context, pdf []byte) (*model.XRefTable, error) {
+	c, err := pdfcpu.ReadWithContext(ctx, bytes.NewReader(pdf), pdfConfig())
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+			return nil, errs.Wrap(errs.Unavailable, err, "reading the PDF took too long")
+		}
+		if strings.Contains(err.Error(), "password") || strings.Contains(err.Error(), "encrypt") {
+			return nil, errs.Wrap(errs.Unprocessable, err, "the PDF is encrypted (password-protected); encrypted PDFs cannot be signed or verified")
+		}
+		return nil, errs.Wrap(errs.Unprocessable, err, "the PDF cannot be read: %v", err)
+	}
+	x := c.XRefTable
+	if x.Encrypt != nil {
+		return nil, errs.E(errs.Unprocessable, "the PDF is encrypted (password-protected); encrypted PDFs cannot be signed or verified")
+	}
+	if x.Root == nil {
+		return nil, errs.E(errs.Unprocessable, "the PDF has no catalog (trailer /Root)")
+	}
+	if e := x.Table[x.Root.ObjectNumber.Value()]; e == nil || e.Free || e.Object == nil {
+		return nil, errs.E(errs.Unprocessable, "the PDF's catalog (object %d) cannot be read: it is damaged or nested too deeply", x.Root.ObjectNumber.Value())
+	}
+	cat, err := x.DereferenceDict(*x.Root)
+	if err != nil || cat == nil {
+		return nil, errs.Wrap(errs.Unprocessable, err, "the PDF's catalog cannot be read (it may be nested too deeply or damaged)")
+	}
+	pages, err := x.DereferenceDict(cat["Pages"])
+	if err != nil || pages == nil {
+		return nil, errs.Wrap(errs.Unprocessable, err, "the PDF's page tree cannot be read")
+	}
+	if err := x.EnsurePageCount(); err != nil {
+		return nil, errs.Wrap(errs.Unprocessable, err, "the PDF's page tree cannot be read: %v", err)
+	}
+	return x, nil
+}
 
 var (
 	eofRE       = regexp.MustCompile(`%%EOF(\r\n|\r|\n)?`)
@@ -185,7 +200,7 @@ func readDocument(ctx context.Context, pdf []byte, maxSize int64) (*document, er
 func (d *document) dict(o types.Object) (types.Dict, error) {
 	dd, err := d.x.DereferenceDict(o)
 	if err != nil {
-		return nil, errs.Wrap(errs.Invalid, err, "the PDF has a broken dictionary")
+		return nil, errs.Wrap(errs.Unprocessable, err, "the PDF has a broken dictionary")
 	}
 	return dd, nil
 }
@@ -196,7 +211,7 @@ func (d *document) array(o types.Object) (types.Array, error) {
 	}
 	a, err := d.x.DereferenceArray(o)
 	if err != nil {
-		return nil, errs.Wrap(errs.Invalid, err, "the PDF has a broken array")
+		return nil, errs.Wrap(errs.Unprocessable, err, "the PDF has a broken array")
 	}
 	return a, nil
 }

@@ -34,6 +34,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
@@ -127,6 +128,8 @@ type Prepared struct {
 	size     int        // first free object number after the signature update
 	embedded bool
 	report   *Report
+	field    string               // the name of the signature field we add
+	before   map[string]Signature // the verdicts on the signatures the input already carried
 }
 
 // Report returns the verification of the embedded PDF (nil before Embed).
@@ -158,7 +161,13 @@ func Sign(ctx context.Context, pdf []byte, o Options) ([]byte, error) {
 
 // Prepare appends the signature field, its appearance and a placeholder to
 // pdf and computes the digest to sign. Nothing is sent anywhere.
-func Prepare(ctx context.Context, pdf []byte, o Options) (*Prepared, error) {
+//
+// A PDF that cannot be read, is encrypted, or is certified with DocMDP P=1
+// (no change allowed, not even a signature) is an errs.Unprocessable error
+// that names the problem. A panic inside the PDF reader is such an error too,
+// for this document only.
+func Prepare(ctx context.Context, pdf []byte, o Options) (p *Prepared, err error) {
+	defer recoverPDF(&err)
 	if len(o.Chain) == 0 || o.Chain[0] == nil {
 		return nil, errs.E(errs.Invalid, "no signing certificate")
 	}
@@ -181,7 +190,22 @@ func Prepare(ctx context.Context, pdf []byte, o Options) (*Prepared, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Prepared{opts: o, hash: crypto.SHA256, doc: doc}
+	if err := doc.checkCertification(); err != nil {
+		return nil, err
+	}
+	p = &Prepared{opts: o, hash: crypto.SHA256, doc: doc}
+	if doc.hasSignatures() {
+		// The self-check after embedding must tell what our update changed
+		// for them from what the document already was.
+		rep, err := Verify(ctx, pdf, VerifyOptions{Roots: o.roots(), MaxSize: o.MaxSize, Offline: true})
+		if err != nil {
+			return nil, err
+		}
+		p.before = map[string]Signature{}
+		for _, s := range rep.Signatures {
+			p.before[s.Field] = s
+		}
+	}
 	if err := p.writePlaceholder(); err != nil {
 		return nil, err
 	}
@@ -205,7 +229,14 @@ func publicKeyEqual(a, b crypto.PublicKey) bool {
 // Embed checks signature against the signing certificate, time-stamps it,
 // writes the CMS into the placeholder, adds the DSS for B-LT, verifies the
 // result and returns it. It can be called once.
-func (p *Prepared) Embed(ctx context.Context, signature []byte) ([]byte, error) {
+//
+// The check after signing asks of the verifier what our update is
+// responsible for: our signature is valid, and no signature the document
+// already carried reports a change after it that it did not report before.
+// Earlier signatures that were broken or untrusted stay as they were (the
+// verifier reports them to whoever checks the document).
+func (p *Prepared) Embed(ctx context.Context, signature []byte) (out []byte, err error) {
+	defer recoverPDF(&err)
 	if p.embedded {
 		return nil, errs.E(errs.Conflict, "the signature was already embedded")
 	}
@@ -233,27 +264,75 @@ func (p *Prepared) Embed(ctx context.Context, signature []byte) ([]byte, error) 
 		return nil, errs.E(errs.Internal, "the signature (%d bytes) does not fit its reserved space (%d bytes)", len(cms), room)
 	}
 	hex.Encode(p.out[p.contents[0]+1:], cms)
-	out := p.out
+	out = p.out
 	if level == LevelLT {
 		if out, err = p.addDSS(ctx, out, tsaCerts); err != nil {
 			return nil, err
 		}
 	}
-	roots := p.opts.Roots
-	if roots == nil {
-		roots = x509.NewCertPool()
-		roots.AddCert(p.opts.Chain[len(p.opts.Chain)-1])
-	}
-	rep, err := Verify(ctx, out, VerifyOptions{Roots: roots, MaxSize: p.opts.MaxSize + 8<<20})
+	rep, err := Verify(ctx, out, VerifyOptions{Roots: p.opts.roots(), MaxSize: p.opts.MaxSize + 8<<20, Offline: true})
 	if err != nil {
-		return nil, fmt.Errorf("pades: verify what was signed: %w", err)
+		return nil, errs.Wrap(errs.Internal, err, "the signed PDF cannot be read back")
 	}
-	last := rep.Signatures[len(rep.Signatures)-1]
-	if !rep.Valid {
-		return nil, errs.E(errs.Internal, "the signed PDF does not verify: %v", last.Problems)
+	if err := p.selfCheck(rep); err != nil {
+		return nil, err
 	}
 	p.report = rep
 	return out, nil
+}
+
+// selfCheck judges the verification of what Embed wrote (see Embed).
+func (p *Prepared) selfCheck(rep *Report) error {
+	var ours *Signature
+	for i := range rep.Signatures {
+		if rep.Signatures[i].Field == p.field {
+			ours = &rep.Signatures[i]
+		}
+	}
+	if ours == nil {
+		return errs.E(errs.Internal, "the signed PDF does not verify: the verifier does not find the signature field %s", p.field)
+	}
+	// What our writer answers for: the signature is intact, chains to the
+	// anchors, carries a valid time stamp when one was asked for, and nothing
+	// after it is reported changed. (Revocation status is the certificate's,
+	// not the writer's: "unknown" is not a writing error; "revoked" is.)
+	stamped := p.opts.level() == LevelB || ours.Timestamped
+	if !ours.Valid && (!ours.Intact || !ours.Trusted || !stamped || len(ours.ModifiedAfter) > 0 || ours.Revocation == "revoked") {
+		return errs.E(errs.Internal, "the signed PDF does not verify: %s", strings.Join(ours.Problems, "; "))
+	}
+	for _, s := range rep.Signatures {
+		if s.Field == p.field {
+			continue
+		}
+		was := map[string]bool{}
+		for _, m := range p.before[s.Field].ModifiedAfter {
+			was[m] = true
+		}
+		for _, m := range s.ModifiedAfter {
+			if !was[m] {
+				return errs.E(errs.Internal, "signing would break the earlier signature %s: the verifier reports %s changed after it", s.Field, m)
+			}
+		}
+	}
+	return nil
+}
+
+// roots returns the trust anchors the output is checked against.
+func (o *Options) roots() *x509.CertPool {
+	if o.Roots != nil {
+		return o.Roots
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(o.Chain[len(o.Chain)-1])
+	return roots
+}
+
+// recoverPDF turns a panic inside the PDF reader or writer into an error
+// for the one document at hand (pdfcpu panics on some damaged files).
+func recoverPDF(err *error) {
+	if r := recover(); r != nil {
+		*err = errs.Wrap(errs.Unprocessable, fmt.Errorf("panic: %v", r), "the PDF's structure is damaged: the reader cannot follow it")
+	}
 }
 
 // reserve is the size of the /Contents placeholder in bytes of DER.

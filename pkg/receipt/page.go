@@ -39,7 +39,7 @@ func (c *canvas) text(x, y, size float64, bold bool, s string) {
 	if bold {
 		t, res = c.bold, resBold
 	}
-	fmt.Fprintf(c.cur(), "BT /%s %s Tf %s %s Td %s Tj ET\n", res, num(size), num(x), num(y), t.Hex(s))
+	c.cur().WriteString(t.Lines(res, x, y, size, size*1.25, []string{s}))
 }
 
 // width returns the width of s.

@@ -8,14 +8,11 @@
 package separator
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"image"
 	"image/color"
 	"image/draw"
-	"image/png"
-	"io"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -26,7 +23,6 @@ import (
 	multiqr "github.com/makiuchi-d/gozxing/multi/qrcode"
 	"github.com/makiuchi-d/gozxing/qrcode"
 	"github.com/pdfcpu/pdfcpu/pkg/api"
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 	goqr "github.com/skip2/go-qrcode"
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/opentype"
@@ -84,32 +80,9 @@ func ValidCode(code string) bool {
 // Payload returns the QR text of the separator sheet for code.
 func Payload(code string) string { return Prefix + code }
 
-// Sheet returns a one-page A4 PDF separator sheet for the component code with
-// its Vietnamese name: a large QR code holding Payload(code), the code and the
-// name in words. The page is a 200-dpi grey image placed at its real size.
-func Sheet(code, name string) ([]byte, error) {
-	img, err := Image(code, name)
-	if err != nil {
-		return nil, err
-	}
-	var pngBuf bytes.Buffer
-	if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&pngBuf, img); err != nil {
-		return nil, fmt.Errorf("separator: encode sheet image: %w", err)
-	}
-	disableConfigDir()
-	imp, err := api.Import("formsize:A4, position:c, scalefactor:1.0", types.POINTS)
-	if err != nil {
-		return nil, fmt.Errorf("separator: import config: %w", err)
-	}
-	var out bytes.Buffer
-	if err := api.ImportImages(nil, &out, []io.Reader{&pngBuf}, imp, nil); err != nil {
-		return nil, fmt.Errorf("separator: build PDF: %w", err)
-	}
-	return out.Bytes(), nil
-}
-
 // Image renders the separator sheet for code and name as an A4 grey image at
-// DPI, the raster that Sheet puts in its PDF.
+// DPI: what a printer makes of Sheet's page (same layout, same words), for
+// tests and tools that need the printed sheet as pixels.
 func Image(code, name string) (*image.Gray, error) {
 	if !ValidCode(code) {
 		return nil, fmt.Errorf("%w: %q", ErrInvalidCode, code)

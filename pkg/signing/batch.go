@@ -36,8 +36,10 @@ func (s *Service) SignHashes(ctx context.Context, userID, credentialID, otp stri
 	}
 	at := time.Now().Truncate(time.Second)
 	out := make([]Raw, len(docs))
-	s.each(len(docs), func(i int) {
+	for i := range docs {
 		out[i].ID, out[i].Time = docs[i].ID, at
+	}
+	s.each(len(docs), func(i int, err error) { out[i].Err = err }, func(i int) {
 		o := s.options(cred.Chain, nil, reasonOf(docs[i]))
 		o.Time = at
 		p, err := pades.Prepare(ctx, docs[i].PDF, o)

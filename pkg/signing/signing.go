@@ -14,6 +14,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
+	"fmt"
 	"net/http"
 	"runtime"
 	"slices"
@@ -24,6 +25,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/csc"
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/pades"
+	"github.com/sohoa/sohoa/pkg/stamp"
 )
 
 // Remote is a remote signing provider; *csc.Client implements it.
@@ -64,8 +66,9 @@ type Config struct {
 
 // Service signs and verifies PDFs. It is safe for concurrent use.
 type Service struct {
-	cfg Config
-	rev *pades.RevocationCache
+	cfg  Config
+	rev  *pades.RevocationCache
+	font *stamp.Font // the visible signature's text, parsed once
 }
 
 // New returns a Service.
@@ -85,7 +88,11 @@ func New(cfg Config) (*Service, error) {
 	if cfg.MaxBatch <= 0 {
 		cfg.MaxBatch = 200
 	}
-	return &Service{cfg: cfg, rev: pades.NewRevocationCache(5 * time.Minute)}, nil
+	f, err := stamp.NewFont()
+	if err != nil {
+		return nil, fmt.Errorf("signing: appearance font: %w", err)
+	}
+	return &Service{cfg: cfg, rev: pades.NewRevocationCache(5 * time.Minute), font: f}, nil
 }
 
 // errNoRemote is the answer of the officer routes of a Service without a provider.
@@ -189,8 +196,10 @@ func (s *Service) SignResults(ctx context.Context, userID, credentialID, otp str
 
 	out := make([]Outcome, len(docs))
 	prepared := make([]*pades.Prepared, len(docs))
-	s.each(len(docs), func(i int) {
+	for i := range docs {
 		out[i].ID = docs[i].ID
+	}
+	s.each(len(docs), func(i int, err error) { out[i].Err = err }, func(i int) {
 		reason := docs[i].Reason
 		if reason == "" {
 			reason = DefaultReason
@@ -216,7 +225,7 @@ func (s *Service) SignResults(ctx context.Context, userID, credentialID, otp str
 	if err != nil {
 		return nil, err
 	}
-	s.each(len(idx), func(k int) {
+	s.each(len(idx), func(k int, err error) { out[idx[k]].Err = err }, func(k int) {
 		i := idx[k]
 		pdf, err := prepared[i].Embed(ctx, sigs[k])
 		if err != nil {
@@ -277,6 +286,16 @@ func (s *Service) Seal(ctx context.Context, pdf []byte, meta SealMeta) ([]byte, 
 	if !meta.Visible {
 		o.Visible = nil
 	}
+	return sealOne(ctx, pdf, o)
+}
+
+// sealOne is pades.Sign with a panic turned into an error for this document.
+func sealOne(ctx context.Context, pdf []byte, o pades.Options) (out []byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, errs.Wrap(errs.Unprocessable, fmt.Errorf("panic: %v", r), "the PDF could not be sealed: its structure is damaged")
+		}
+	}()
 	return pades.Sign(ctx, pdf, o)
 }
 
@@ -290,16 +309,26 @@ func (s *Service) options(chain []*x509.Certificate, signer crypto.Signer, reaso
 		Signer: signer, Chain: chain, Name: chain[0].Subject.CommonName,
 		Reason: reason, Location: s.cfg.Location,
 		TSAURL: s.cfg.TSAURL, HTTPClient: s.cfg.HTTPClient, Revocation: s.rev,
-		Visible: &pades.Appearance{}, Roots: s.cfg.Roots,
+		Visible: &pades.Appearance{Font: s.font}, Roots: s.cfg.Roots,
 	}
 }
 
-// each runs f(0..n-1) on at most cfg.Workers goroutines and waits.
-func (s *Service) each(n int, f func(i int)) {
+// each runs f(0..n-1) on at most cfg.Workers goroutines and waits. The
+// documents are untrusted PDFs: a panic in f(i) becomes fail(i, err) for that
+// document alone, never the end of the process.
+func (s *Service) each(n int, fail func(i int, err error), f func(i int)) {
 	var g errgroup.Group
 	g.SetLimit(s.cfg.Workers)
 	for i := range n {
-		g.Go(func() error { f(i); return nil })
+		g.Go(func() error {
+			defer func() {
+				if r := recover(); r != nil {
+					fail(i, errs.Wrap(errs.Unprocessable, fmt.Errorf("panic: %v", r), "the PDF could not be signed: its structure is damaged"))
+				}
+			}()
+			f(i)
+			return nil
+		})
 	}
 	_ = g.Wait()
 }

@@ -213,22 +213,64 @@ func (t *Text) sortedGlyphs() []uint16 {
 // CIDToGIDMap Identity), its widths and a ToUnicode CMap — as new objects of
 // x, and returns the reference to put in a page's /Font resources.
 func (t *Text) Embed(x *model.XRefTable) (*types.IndirectRef, error) {
+	ref, err := t.Write(xrefWriter{x})
+	if err != nil {
+		return nil, err
+	}
+	return &ref, nil
+}
+
+// ObjectWriter adds new objects to a PDF being written: a pdfcpu
+// cross-reference table (Embed), or the incremental update of a signature,
+// which appends objects to bytes it must not rewrite.
+type ObjectWriter interface {
+	// Object adds a dictionary and returns its reference.
+	Object(d types.Dict) (types.IndirectRef, error)
+	// Stream adds a stream of data, Flate-compressed by the writer, with the
+	// entries of d in its dictionary, and returns its reference.
+	Stream(d types.Dict, data []byte) (types.IndirectRef, error)
+}
+
+// xrefWriter adds objects to a pdfcpu cross-reference table.
+type xrefWriter struct{ x *model.XRefTable }
+
+func (w xrefWriter) Object(d types.Dict) (types.IndirectRef, error) {
+	r, err := w.x.IndRefForNewObject(d)
+	if err != nil {
+		return types.IndirectRef{}, err
+	}
+	return *r, nil
+}
+
+func (w xrefWriter) Stream(d types.Dict, data []byte) (types.IndirectRef, error) {
+	sd, err := w.x.NewStreamDictForBuf(data)
+	if err != nil {
+		return types.IndirectRef{}, err
+	}
+	for k, v := range d {
+		sd.Insert(k, v)
+	}
+	if err := sd.Encode(); err != nil {
+		return types.IndirectRef{}, fmt.Errorf("stamp: compress stream: %w", err)
+	}
+	r, err := w.x.IndRefForNewObject(*sd)
+	if err != nil {
+		return types.IndirectRef{}, err
+	}
+	return *r, nil
+}
+
+// Write writes the font as Embed does, through w, and returns the reference
+// of the Type0 font.
+func (t *Text) Write(w ObjectWriter) (types.IndirectRef, error) {
 	gids := t.sortedGlyphs()
 	prog, err := subset(t.f.ttf, gids)
 	if err != nil {
-		return nil, fmt.Errorf("stamp: subset font: %w", err)
+		return types.IndirectRef{}, fmt.Errorf("stamp: subset font: %w", err)
 	}
-	ff, err := x.NewStreamDictForBuf(prog)
+	ffRef, err := w.Stream(types.Dict{"Length1": types.Integer(len(prog))}, prog)
 	if err != nil {
-		return nil, err
-	}
-	ff.InsertInt("Length1", len(prog))
-	if err := ff.Encode(); err != nil {
-		return nil, fmt.Errorf("stamp: compress font: %w", err)
-	}
-	ffRef, err := x.IndRefForNewObject(*ff)
-	if err != nil {
-		return nil, err
+		return types.IndirectRef{}, err
 	}
 	base := subsetTag(gids) + "+" + t.f.name
 	f := t.f
@@ -242,15 +284,15 @@ func (t *Text) Embed(x *model.XRefTable) (*types.IndirectRef, error) {
 		"Descent":     types.Integer(f.descent),
 		"CapHeight":   types.Integer(f.capHeight),
 		"StemV":       types.Integer(80),
-		"FontFile2":   *ffRef,
+		"FontFile2":   ffRef,
 	}
-	fdRef, err := x.IndRefForNewObject(fd)
+	fdRef, err := w.Object(fd)
 	if err != nil {
-		return nil, err
+		return types.IndirectRef{}, err
 	}
-	w := types.Array{}
+	wa := types.Array{}
 	for _, g := range gids {
-		w = append(w, types.Integer(g), types.Array{types.Integer(f.widthOf(g))})
+		wa = append(wa, types.Integer(g), types.Array{types.Integer(f.widthOf(g))})
 	}
 	cid := types.Dict{
 		"Type":     types.Name("Font"),
@@ -261,32 +303,25 @@ func (t *Text) Embed(x *model.XRefTable) (*types.IndirectRef, error) {
 			"Ordering":   types.StringLiteral("Identity"),
 			"Supplement": types.Integer(0),
 		},
-		"FontDescriptor": *fdRef,
-		"W":              w,
+		"FontDescriptor": fdRef,
+		"W":              wa,
 		"CIDToGIDMap":    types.Name("Identity"),
 	}
-	cidRef, err := x.IndRefForNewObject(cid)
+	cidRef, err := w.Object(cid)
 	if err != nil {
-		return nil, err
+		return types.IndirectRef{}, err
 	}
-	tu, err := x.NewStreamDictForBuf(t.toUnicode(gids))
+	tuRef, err := w.Stream(types.Dict{}, t.toUnicode(gids))
 	if err != nil {
-		return nil, err
+		return types.IndirectRef{}, err
 	}
-	if err := tu.Encode(); err != nil {
-		return nil, err
-	}
-	tuRef, err := x.IndRefForNewObject(*tu)
-	if err != nil {
-		return nil, err
-	}
-	return x.IndRefForNewObject(types.Dict{
+	return w.Object(types.Dict{
 		"Type":            types.Name("Font"),
 		"Subtype":         types.Name("Type0"),
 		"BaseFont":        types.Name(base),
 		"Encoding":        types.Name("Identity-H"),
-		"DescendantFonts": types.Array{*cidRef},
-		"ToUnicode":       *tuRef,
+		"DescendantFonts": types.Array{cidRef},
+		"ToUnicode":       tuRef,
 	})
 }
 

@@ -77,3 +77,12 @@ func TestFontWrap(t *testing.T) {
 		t.Errorf("width of ĩ at 10 pt = %v", w)
 	}
 }
+
+func mustFont(t testing.TB) *Font {
+	t.Helper()
+	f, err := NewFont()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}

@@ -124,7 +124,12 @@ func (s *Stamper) ConversionMark(pdf []byte, m Mark) ([]byte, error) {
 	return s.conversionMark(pdf, m, nil)
 }
 
-func (s *Stamper) conversionMark(pdf []byte, m Mark, placed *Placement) ([]byte, error) {
+func (s *Stamper) conversionMark(pdf []byte, m Mark, placed *Placement) (out []byte, err error) {
+	defer func() {
+		if r := recover(); r != nil { // pdfcpu panics on some damaged files: this file's error, not the process's end
+			out, err = nil, errs.Wrap(errs.Unprocessable, fmt.Errorf("panic: %v", r), "stamp: unreadable PDF (its structure is damaged)")
+		}
+	}()
 	if err := m.validate(); err != nil {
 		return nil, err
 	}
@@ -159,12 +164,12 @@ func (s *Stamper) conversionMark(pdf []byte, m Mark, placed *Placement) ([]byte,
 	if err := s.markFirstPage(ctx, m, placed); err != nil {
 		return nil, err
 	}
-	var out bytes.Buffer
-	out.Grow(len(pdf) + 64<<10)
-	if err := api.WriteContext(ctx, &out); err != nil {
+	var buf bytes.Buffer
+	buf.Grow(len(pdf) + 64<<10)
+	if err := api.WriteContext(ctx, &buf); err != nil {
 		return nil, fmt.Errorf("stamp: write PDF: %w", err)
 	}
-	return out.Bytes(), nil
+	return buf.Bytes(), nil
 }
 
 // Mark geometry, for an A4 page; it scales with the page's displayed width.
@@ -250,14 +255,9 @@ func (s *Stamper) markFirstPage(ctx *model.Context, m Mark, placed *Placement) e
 	fmt.Fprintf(&c, "\nQ\nq\n%s cm\n", nums(cm[:]...))
 	fmt.Fprintf(&c, "q /%s gs 1 1 1 rg %s re f Q\n", gsName, nums(bx, by, boxW, boxH))
 	fmt.Fprintf(&c, "0.55 0 0 RG %s w %s re S\n", nums(0.6*scale), nums(bx, by, boxW, boxH))
-	fmt.Fprintf(&c, "0 0 0.5 rg BT /%s %s Tf %s TL %s Td\n", fontName, nums(size), nums(lead), nums(bx+pad, by+boxH-pad-s.font.Ascent(size)))
-	for i, l := range lines {
-		if i > 0 {
-			c.WriteString("T* ")
-		}
-		fmt.Fprintf(&c, "%s Tj\n", t.Hex(l))
-	}
-	c.WriteString("ET\nQ\n")
+	c.WriteString("0 0 0.5 rg ")
+	c.WriteString(t.Lines(fontName, bx+pad, by+boxH-pad-s.font.Ascent(size), size, lead, lines))
+	c.WriteString("Q\n")
 
 	fontRef, err := t.Embed(x)
 	if err != nil {

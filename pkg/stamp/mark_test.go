@@ -1,8 +1,7 @@
-package stamp
+package stamp_test
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
 	"github.com/sohoa/sohoa/pkg/testkit/pdftool"
 	"image"
@@ -22,9 +21,10 @@ import (
 
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/scan/scantest"
+	"github.com/sohoa/sohoa/pkg/stamp"
 )
 
-var mark = Mark{
+var mark = stamp.Mark{
 	DossierCode: "000.00.01.H29-261123-0001",
 	Component:   "TOKHAI",
 	Converter:   "Trần Văn Đức",
@@ -143,7 +143,7 @@ func TestConversionMark(t *testing.T) {
 			d["CropBox"] = types.NewNumberArray(100, 200, 500, 800)
 		})},
 	}
-	s := NewStamper(mustFont(t))
+	s := stamp.NewStamper(newFont(t))
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -173,7 +173,7 @@ func TestConversionMark(t *testing.T) {
 			// The mark is text on page 1, and only there.
 			page1 := strings.Join(strings.Fields(pdftool.Run(t, "pdftotext", "-f", "1", "-l", "1", path, "-")), " ")
 			for _, want := range []string{
-				ConvertedFromPaper, "Thời gian chuyển đổi: 09:15:00 ngày 23/11/2026",
+				stamp.ConvertedFromPaper, "Thời gian chuyển đổi: 09:15:00 ngày 23/11/2026",
 				"Người chuyển đổi: Trần Văn Đức", "Đơn vị tiếp nhận: Bưu cục Hoàn Kiếm, Hà Nội",
 				"Hồ sơ: 000.00.01.H29-261123-0001 · Thành phần: TOKHAI",
 			} {
@@ -253,9 +253,9 @@ func wordBox(t *testing.T, path, word string) (x, y, w, h float64) {
 	return
 }
 
-func mustFont(t testing.TB) *Font {
+func newFont(t testing.TB) *stamp.Font {
 	t.Helper()
-	f, err := NewFont()
+	f, err := stamp.NewFont()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,19 +273,19 @@ func TestConversionMarkRefuses(t *testing.T) {
 	tests := []struct {
 		name string
 		pdf  []byte
-		m    Mark
+		m    stamp.Mark
 		kind errs.Kind
 	}{
 		{"empty", nil, mark, errs.Invalid},
 		{"not a PDF", []byte("<html>hello</html>"), mark, errs.Invalid},
 		{"truncated", a4[:len(a4)/2], mark, errs.Invalid},
 		{"header and EOF only", []byte("%PDF-1.7\n%%EOF\n"), mark, errs.Invalid},
-		{"too large", make([]byte, MaxInputBytes+1), mark, errs.TooLarge},
+		{"too large", make([]byte, stamp.MaxInputBytes+1), mark, errs.TooLarge},
 		{"no converter", a4, noName, errs.Invalid},
 		{"no unit", a4, noUnit, errs.Invalid},
 		{"no time", a4, noTime, errs.Invalid},
 	}
-	s := NewStamper(mustFont(t))
+	s := stamp.NewStamper(newFont(t))
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			out, err := s.ConversionMark(tt.pdf, tt.m)
@@ -307,86 +307,14 @@ func TestConversionMarkEncrypted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ConversionMark(b, mark); errs.KindOf(err) != errs.Invalid {
+	if _, err := stamp.ConversionMark(b, mark); errs.KindOf(err) != errs.Invalid {
 		t.Fatalf("encrypted PDF: err = %v, want Invalid", err)
 	}
 }
 
-func TestSubsetKeepsCompositeParts(t *testing.T) {
-	f := mustFont(t)
-	text := f.NewText()
-	text.Hex("Nguyễn Thị Lĩnh — Đăng ký")
-	prog, err := subset(f.ttf, text.sortedGlyphs())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(prog) >= len(f.ttf)/2 {
-		t.Errorf("subset is %d bytes of %d: glyphs not dropped", len(prog), len(f.ttf))
-	}
-	// Every used glyph, and every glyph a composite is built from, keeps its
-	// outline; the others are empty.
-	orig, err := glyphTable(f.ttf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := glyphTable(prog)
-	if err != nil {
-		t.Fatalf("subset unreadable: %v", err)
-	}
-	kept := 0
-	for g, data := range got {
-		if len(data) > 0 {
-			kept++
-			if !bytes.Equal(data, orig[g]) {
-				t.Errorf("glyph %d changed", g)
-			}
-		}
-	}
-	for _, g := range text.sortedGlyphs() {
-		if g != f.glyphs[' '].gid && len(got[g]) == 0 {
-			t.Errorf("used glyph %d dropped", g)
-		}
-		comps, _ := components(orig[g])
-		for _, c := range comps {
-			if len(got[c]) == 0 {
-				t.Errorf("component %d of glyph %d dropped", c, g)
-			}
-		}
-	}
-	if kept >= len(orig)/10 {
-		t.Errorf("kept %d of %d glyphs", kept, len(orig))
-	}
-}
-
-// glyphTable returns each glyph's glyf data, via head, maxp and loca.
-func glyphTable(ttf []byte) ([][]byte, error) {
-	tables, err := readTables(ttf)
-	if err != nil {
-		return nil, err
-	}
-	n := int(binary.BigEndian.Uint16(tables["maxp"][4:]))
-	long := binary.BigEndian.Uint16(tables["head"][50:]) == 1
-	loca, glyf := tables["loca"], tables["glyf"]
-	off := func(i int) int {
-		if long {
-			return int(binary.BigEndian.Uint32(loca[4*i:]))
-		}
-		return 2 * int(binary.BigEndian.Uint16(loca[2*i:]))
-	}
-	out := make([][]byte, n)
-	for i := range n {
-		a, b := off(i), off(i+1)
-		if a > b || b > len(glyf) {
-			return nil, fmt.Errorf("glyph %d outside glyf", i)
-		}
-		out[i] = glyf[a:b]
-	}
-	return out, nil
-}
-
 func BenchmarkConversionMark(b *testing.B) {
 	pdf := scanPDF(b, 10, 200, true) // 10 A4 pages at 200 dpi, as scanned at the counter
-	s := NewStamper(mustFont(b))
+	s := stamp.NewStamper(newFont(b))
 	b.SetBytes(int64(len(pdf)))
 	b.ReportAllocs()
 	for b.Loop() {

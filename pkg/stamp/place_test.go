@@ -1,4 +1,4 @@
-package stamp
+package stamp_test
 
 import (
 	"bufio"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/sohoa/sohoa/pkg/scan"
 	"github.com/sohoa/sohoa/pkg/scan/scantest"
+	"github.com/sohoa/sohoa/pkg/stamp"
 	"github.com/sohoa/sohoa/pkg/testkit/pdftool"
 )
 
@@ -45,25 +46,25 @@ func TestMarkNeverHidesThePaper(t *testing.T) {
 	tests := []struct {
 		name  string
 		img   *image.Gray
-		where Placement
+		where stamp.Placement
 	}{
 		{"header from margin to margin", page(func(g *image.Gray) {
 			fill(g, 4, 4, 206, 9, 30)    // "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" across the top
 			fill(g, 60, 11, 150, 15, 30) // "Độc lập – Tự do – Hạnh phúc"
-		}), PlacedEmpty},
+		}), stamp.PlacedEmpty},
 		{"left column and header", page(func(g *image.Gray) {
 			fill(g, 4, 4, 206, 20, 40)
 			fill(g, 4, 20, 100, 293, 60)
-		}), PlacedEmpty},
+		}), stamp.PlacedEmpty},
 		{"only a small window of paper", page(func(g *image.Gray) {
 			fill(g, 0, 0, 210, 297, 50)
 			fill(g, 8, 28, 88, 50, 245) // 80 × 22 mm of paper: room for the compact form only
-		}), PlacedCompact},
+		}), stamp.PlacedCompact},
 		{"full-bleed photograph", page(func(g *image.Gray) {
 			for i := range g.Pix {
 				g.Pix[i] = uint8(40 + i%97)
 			}
-		}), PlacedMargin},
+		}), stamp.PlacedMargin},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -84,8 +85,8 @@ func TestMarkNeverHidesThePaper(t *testing.T) {
 				t.Fatal("no ink map")
 			}
 			m := mark
-			m.Ink = &InkMap{Cols: ink.Cols, Rows: ink.Rows, Bits: ink.Bits}
-			st := NewStamper(mustFont(t))
+			m.Ink = &stamp.InkMap{Cols: ink.Cols, Rows: ink.Rows, Bits: ink.Bits}
+			st := stamp.NewStamper(newFont(t))
 			marked, where, err := st.ConversionMarkPlaced(comp, m)
 			if err != nil {
 				t.Fatal(err)
@@ -111,7 +112,7 @@ func TestMarkNeverHidesThePaper(t *testing.T) {
 					}
 				}
 			}
-			if where != PlacedMargin && changed == 0 {
+			if where != stamp.PlacedMargin && changed == 0 {
 				t.Fatal("the mark changed no pixel: it was not drawn")
 			}
 			if hidden > 0 {

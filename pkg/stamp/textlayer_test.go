@@ -1,4 +1,4 @@
-package stamp
+package stamp_test
 
 import (
 	"math"
@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sohoa/sohoa/pkg/stamp"
 	"github.com/sohoa/sohoa/pkg/testkit/pdftool"
 )
 
@@ -15,8 +16,8 @@ import (
 func TestTextLayer(t *testing.T) {
 	pdftool.Path(t, "pdftotext")
 	pdf := scanPDF(t, 2, 200, true)
-	s := NewStamper(mustFont(t))
-	out, err := s.TextLayer(pdf, map[int][]Word{1: {
+	s := stamp.NewStamper(newFont(t))
+	out, err := s.TextLayer(pdf, map[int][]stamp.Word{1: {
 		{Text: "Giấy", X: 100, Y: 700, W: 60, H: 14},
 		{Text: "khai", X: 165, Y: 700, W: 40, H: 14},
 		{Text: "sinh", X: 210, Y: 700, W: 40, H: 14},
@@ -54,7 +55,7 @@ func TestTextLayer(t *testing.T) {
 	if same, err := s.TextLayer(pdf, nil); err != nil || &same[0] != &pdf[0] {
 		t.Errorf("no words: %v", err)
 	}
-	if _, err := s.TextLayer([]byte("%PDF-1.7\nnot a pdf"), map[int][]Word{1: {{Text: "x", W: 1, H: 1}}}); err == nil {
+	if _, err := s.TextLayer([]byte("%PDF-1.7\nnot a pdf"), map[int][]stamp.Word{1: {{Text: "x", W: 1, H: 1}}}); err == nil {
 		t.Error("garbage accepted")
 	}
 }

@@ -12,7 +12,6 @@ import (
 	"image"
 	"image/draw"
 	"image/jpeg"
-	"image/png"
 	"io"
 	"math"
 	"math/rand/v2"
@@ -23,8 +22,6 @@ import (
 	"github.com/go-fonts/dejavu/dejavusans"
 	"github.com/go-fonts/dejavu/dejavusansbold"
 	"github.com/pdfcpu/pdfcpu/pkg/api"
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/opentype"
@@ -225,37 +222,10 @@ func Images(spec Spec) ([]*image.Gray, error) {
 	return out, err
 }
 
-// SeparatorImage extracts the page image of separator.Sheet(code, name) from
-// the PDF, as a printer would receive it.
+// SeparatorImage returns the separator sheet for code and name as printed
+// at separator.DPI (separator.Image: the layout and words of separator.Sheet).
 func SeparatorImage(code, name string) (*image.Gray, error) {
-	pdf, err := separator.Sheet(code, name)
-	if err != nil {
-		return nil, err
-	}
-	api.DisableConfigDir()
-	conf := model.NewDefaultConfiguration()
-	conf.Cmd = model.EXTRACTIMAGES
-	ctx, err := api.ReadValidateAndOptimize(bytes.NewReader(pdf), conf)
-	if err != nil {
-		return nil, fmt.Errorf("scantest: read separator PDF: %w", err)
-	}
-	imgs, err := pdfcpu.ExtractPageImages(ctx, 1, false)
-	if err != nil || len(imgs) != 1 {
-		return nil, fmt.Errorf("scantest: separator PDF images: %d, %v", len(imgs), err)
-	}
-	for _, im := range imgs {
-		if im.FileType != "png" {
-			return nil, fmt.Errorf("scantest: separator image type %q", im.FileType)
-		}
-		dec, err := png.Decode(im)
-		if err != nil {
-			return nil, fmt.Errorf("scantest: decode separator image: %w", err)
-		}
-		g := image.NewGray(dec.Bounds())
-		draw.Draw(g, g.Bounds(), dec, dec.Bounds().Min, draw.Src)
-		return g, nil
-	}
-	return nil, fmt.Errorf("scantest: no separator image")
+	return separator.Image(code, name)
 }
 
 // Transform resamples src from srcDPI to dstDPI and rotates it by angle

@@ -1,0 +1,5 @@
+//go:build !race
+
+package pdfdoor
+
+const raceEnabled = false
