@@ -14,8 +14,8 @@ import (
 	"github.com/sohoa/sohoa/pkg/dossier"
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/notify"
-	"github.com/sohoa/sohoa/pkg/report"
 	"github.com/sohoa/sohoa/pkg/pdfdoor"
+	"github.com/sohoa/sohoa/pkg/report"
 	"github.com/sohoa/sohoa/pkg/signing"
 )
 
