@@ -26,7 +26,7 @@ import (
 // Channel is a way to reach someone.
 type Channel string
 
-// The channels of issue 7: email (SES), SMS (SNS) and in-app records.
+// The channels: email (SES), SMS (SNS) and in-app records.
 const (
 	Email Channel = "email"
 	SMS   Channel = "sms"
