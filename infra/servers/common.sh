@@ -4,7 +4,7 @@
 
 set -euo pipefail
 
-# Pinned versions (see /work/shared/notes/local-aws-servers.md for why these).
+# Pinned versions (the README beside this file says why these).
 DYNAMODB_LOCAL_NPM=amplify-dynamodb-simulator@2.9.30 # ships DynamoDB Local 1.25.1
 DYNAMODB_LOCAL_VERSION=1.25.1
 MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c # MinIO has no semver tags

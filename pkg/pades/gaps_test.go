@@ -24,7 +24,7 @@ import (
 )
 
 // Each test here covers one shortcoming of pdfsign at the pinned version
-// (issue 4) or one limit on untrusted input.
+// (why we write our own PAdES) or one limit on untrusted input.
 
 func TestVietnameseNamesAreHexUTF16(t *testing.T) {
 	e := newEnv(t)
