@@ -56,16 +56,16 @@ test: tools lint axe ## everything: servers up, unit + integration tests with -r
 	@eval "$$(infra/servers/up.sh)"; \
 	trap 'infra/servers/down.sh >/dev/null 2>&1 || true' EXIT; \
 	echo "== go test -race ./... (unit, conformance suites on real servers, Lambda binaries, template)"; \
-	$(GO) test -race -count=1 ./...; \
+	$(GO) test -race -count=1 -timeout 30m ./...; \
 	echo "== heavy pass without -race (page decoding, end to end over HTTP, pdfsig)"; \
-	$(GO) test -count=1 $(HEAVY)
+	$(GO) test -count=1 -timeout 40m $(HEAVY)
 	$(MAKE) fuzz
 
 unit: ## go test -race ./... without servers (integration tests skip themselves)
 	$(GO) test -race -count=1 ./...
 
 heavy: axe ## the scan-heavy and end-to-end tests, without -race (pure-Go JPEG decoding is ~15x slower under it)
-	$(GO) test -count=1 $(HEAVY)
+	$(GO) test -count=1 -timeout 40m $(HEAVY)
 
 integration: ## only the tests that need the real servers
 	@eval "$$(infra/servers/up.sh)"; \
