@@ -43,7 +43,7 @@ const (
 const (
 	vis      = time.Second      // a short visibility timeout
 	longVis  = 30 * time.Second // longer than any subtest
-	longWait = 5 * time.Second  // long enough for a redelivery to come
+	longWait = 15 * time.Second // long enough for a redelivery to come, on a loaded machine too
 )
 
 // RunConformance runs the conformance suite against queues made by newQueue.
