@@ -222,13 +222,22 @@ func TestCrashEverywhereLosesNothing(t *testing.T) {
 	t.Logf("%d crash points, %d dossiers checked", len(points), len(dossiers))
 }
 
-// launchEnv is launch with extra environment variables.
-func launchEnv(t *testing.T, bin, addr, data string, env []string) *exec.Cmd {
+// startEnv starts the binary with extra environment variables and returns
+// at once: for a run that is expected to kill itself.
+func startEnv(t *testing.T, bin, addr, data string, env []string) *exec.Cmd {
+	t.Helper()
+	cmd, _ := startLogged(t, bin, addr, data, env)
+	return cmd
+}
+
+// startLogged starts the binary with extra environment variables, its
+// output kept and shown when the test fails.
+func startLogged(t *testing.T, bin, addr, data string, env []string) (*exec.Cmd, *bytes.Buffer) {
 	t.Helper()
 	cmd := exec.Command(bin, "-dev", "-addr", addr, "-data", data)
 	cmd.Env = append(cmd.Environ(), env...)
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
+	logs := &bytes.Buffer{}
+	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -239,6 +248,13 @@ func launchEnv(t *testing.T, bin, addr, data string, env []string) *exec.Cmd {
 			t.Logf("stack log (%v):\n%s", env, logs.String())
 		}
 	})
+	return cmd, logs
+}
+
+// launchEnv is launch with extra environment variables.
+func launchEnv(t *testing.T, bin, addr, data string, env []string) *exec.Cmd {
+	t.Helper()
+	cmd, logs := startLogged(t, bin, addr, data, env)
 	for deadline := time.Now().Add(30 * time.Second); ; {
 		if resp, err := http.Get("http://" + addr + "/healthz"); err == nil {
 			resp.Body.Close()
@@ -312,7 +328,13 @@ func TestSignJobSurvivesCrashes(t *testing.T) {
 
 	var job jobAnswer
 	for i, at := range []string{"signjob.kept#1", "signjob.issued#2", "signjob.saved#1"} {
-		cmd = launchEnv(t, bin, addr, data, []string{"SOHOA_CRASH_AT=" + at})
+		if i > 0 {
+			// The job resumes as the stack starts and may reach its crash
+			// point before the stack answers /healthz: just start it.
+			cmd = startEnv(t, bin, addr, data, []string{"SOHOA_CRASH_AT=" + at})
+		} else {
+			cmd = launchEnv(t, bin, addr, data, []string{"SOHOA_CRASH_AT=" + at})
+		}
 		if i == 0 {
 			// The one code, asked for and spent in this run (the local
 			// provider keeps pending codes in memory, as a real one would

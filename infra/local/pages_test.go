@@ -298,7 +298,8 @@ func lastOTP(t *testing.T, c client) string {
 	var box struct {
 		Messages []struct{ Channel, Body string }
 	}
-	c.as("").json("GET", "/v1/dev/outbox?to="+url.QueryEscape(officerPhone), nil, 200, &box)
+	// The outbox holds officers' codes: it answers only a signed-in caller.
+	c.as(c.tokenFor("agency_officer", officerHT, agencyHT, officerNam)).json("GET", "/v1/dev/outbox?to="+url.QueryEscape(officerPhone), nil, 200, &box)
 	for i := len(box.Messages) - 1; i >= 0; i-- {
 		if m := box.Messages[i]; m.Channel == "sms" {
 			if code := otpIn(m.Body); code != "" {
