@@ -2,7 +2,6 @@ package pades_test
 
 import (
 	"context"
-	"os/exec"
 	"strings"
 	"testing"
 
@@ -15,9 +14,7 @@ import (
 // poppler's pdfsig with an NSS store trusting the dev root, doing online OCSP
 // against the dev PKI on loopback.
 func TestPdfsig(t *testing.T) {
-	if _, err := exec.LookPath("pdfsig"); err != nil {
-		t.Skip("pdfsig (poppler-utils) is not on PATH; `make test` installs poppler-utils and libnss3-tools")
-	}
+	pdftool.Path(t, "pdfsig") // with CI=true a missing pdfsig fails the test
 	e := newEnv(t)
 	db := pdftool.NSS(t, e.pki.RootPEM())
 	ctx := context.Background()
