@@ -133,33 +133,9 @@ func (s *Stamper) conversionMark(pdf []byte, m Mark, placed *Placement) (out []b
 	if err := m.validate(); err != nil {
 		return nil, err
 	}
-	if len(pdf) > MaxInputBytes {
-		return nil, errs.E(errs.TooLarge, "stamp: PDF of %d bytes is over the limit of %d", len(pdf), MaxInputBytes)
-	}
-	if !bytes.HasPrefix(bytes.TrimLeft(pdf[:min(len(pdf), 1024)], "\x00\t\r\n "), []byte("%PDF-")) ||
-		!bytes.Contains(pdf[max(0, len(pdf)-2048):], []byte("%%EOF")) {
-		return nil, errs.E(errs.Invalid, "stamp: not a complete PDF file")
-	}
-	disableConfigDir()
-	conf := model.NewDefaultConfiguration()
-	conf.ValidationMode = model.ValidationRelaxed
-	conf.ValidateLinks = false
-	conf.Limits.MaxStreamBytes = MaxInputBytes
-	ctx, err := api.ReadContext(bytes.NewReader(pdf), conf)
+	ctx, err := readInput(pdf)
 	if err != nil {
-		return nil, errs.E(errs.Invalid, "stamp: unreadable PDF: %v", err)
-	}
-	if ctx.Encrypt != nil {
-		return nil, errs.E(errs.Invalid, "stamp: encrypted PDF")
-	}
-	if err := ctx.EnsurePageCount(); err != nil {
-		return nil, errs.E(errs.Invalid, "stamp: unreadable page tree: %v", err)
-	}
-	if ctx.PageCount < 1 || ctx.PageCount > MaxPages {
-		return nil, errs.E(errs.Invalid, "stamp: PDF has %d pages (1 to %d accepted)", ctx.PageCount, MaxPages)
-	}
-	if err := api.ValidateContext(ctx); err != nil {
-		return nil, errs.E(errs.Invalid, "stamp: invalid PDF: %v", err)
+		return nil, err
 	}
 	if err := s.markFirstPage(ctx, m, placed); err != nil {
 		return nil, err
@@ -390,4 +366,39 @@ func clip(s string) string {
 		s = string([]rune(s)[:maxField]) + "…"
 	}
 	return s
+}
+
+// readInput reads a PDF to stamp under the package's limits: a complete,
+// unencrypted file of at most MaxInputBytes and 1 to MaxPages pages that
+// pdfcpu validates (relaxed).
+func readInput(pdf []byte) (*model.Context, error) {
+	if len(pdf) > MaxInputBytes {
+		return nil, errs.E(errs.TooLarge, "stamp: PDF of %d bytes is over the limit of %d", len(pdf), MaxInputBytes)
+	}
+	if !bytes.HasPrefix(bytes.TrimLeft(pdf[:min(len(pdf), 1024)], "\x00\t\r\n "), []byte("%PDF-")) ||
+		!bytes.Contains(pdf[max(0, len(pdf)-2048):], []byte("%%EOF")) {
+		return nil, errs.E(errs.Invalid, "stamp: not a complete PDF file")
+	}
+	disableConfigDir()
+	conf := model.NewDefaultConfiguration()
+	conf.ValidationMode = model.ValidationRelaxed
+	conf.ValidateLinks = false
+	conf.Limits.MaxStreamBytes = MaxInputBytes
+	ctx, err := api.ReadContext(bytes.NewReader(pdf), conf)
+	if err != nil {
+		return nil, errs.E(errs.Invalid, "stamp: unreadable PDF: %v", err)
+	}
+	if ctx.Encrypt != nil {
+		return nil, errs.E(errs.Invalid, "stamp: encrypted PDF")
+	}
+	if err := ctx.EnsurePageCount(); err != nil {
+		return nil, errs.E(errs.Invalid, "stamp: unreadable page tree: %v", err)
+	}
+	if ctx.PageCount < 1 || ctx.PageCount > MaxPages {
+		return nil, errs.E(errs.Invalid, "stamp: PDF has %d pages (1 to %d accepted)", ctx.PageCount, MaxPages)
+	}
+	if err := api.ValidateContext(ctx); err != nil {
+		return nil, errs.E(errs.Invalid, "stamp: invalid PDF: %v", err)
+	}
+	return ctx, nil
 }

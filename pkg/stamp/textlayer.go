@@ -33,34 +33,15 @@ const maxLayerWords = 20000
 // its box. Pages are otherwise unchanged: their content is wrapped in q/Q
 // and the layer drawn after it. Call it before ConversionMark and the seal,
 // so that the signature covers the layer.
-func (s *Stamper) TextLayer(pdf []byte, words map[int][]Word) ([]byte, error) {
-	if len(pdf) > MaxInputBytes {
-		return nil, errs.E(errs.TooLarge, "stamp: PDF of %d bytes is over the limit of %d", len(pdf), MaxInputBytes)
-	}
-	if !bytes.HasPrefix(bytes.TrimLeft(pdf[:min(len(pdf), 1024)], "\x00\t\r\n "), []byte("%PDF-")) ||
-		!bytes.Contains(pdf[max(0, len(pdf)-2048):], []byte("%%EOF")) {
-		return nil, errs.E(errs.Invalid, "stamp: not a complete PDF file")
-	}
-	disableConfigDir()
-	conf := model.NewDefaultConfiguration()
-	conf.ValidationMode = model.ValidationRelaxed
-	conf.ValidateLinks = false
-	conf.Limits.MaxStreamBytes = MaxInputBytes
-	ctx, err := api.ReadContext(bytes.NewReader(pdf), conf)
+func (s *Stamper) TextLayer(pdf []byte, words map[int][]Word) (layered []byte, err error) {
+	defer func() {
+		if r := recover(); r != nil { // pdfcpu panics on some damaged files: this file's error, not the process's end
+			layered, err = nil, errs.Wrap(errs.Unprocessable, fmt.Errorf("panic: %v", r), "stamp: unreadable PDF (its structure is damaged)")
+		}
+	}()
+	ctx, err := readInput(pdf)
 	if err != nil {
-		return nil, errs.E(errs.Invalid, "stamp: unreadable PDF: %v", err)
-	}
-	if ctx.Encrypt != nil {
-		return nil, errs.E(errs.Invalid, "stamp: encrypted PDF")
-	}
-	if err := ctx.EnsurePageCount(); err != nil {
-		return nil, errs.E(errs.Invalid, "stamp: unreadable page tree: %v", err)
-	}
-	if ctx.PageCount < 1 || ctx.PageCount > MaxPages {
-		return nil, errs.E(errs.Invalid, "stamp: PDF has %d pages (1 to %d accepted)", ctx.PageCount, MaxPages)
-	}
-	if err := api.ValidateContext(ctx); err != nil {
-		return nil, errs.E(errs.Invalid, "stamp: invalid PDF: %v", err)
+		return nil, err
 	}
 	t := s.font.NewText()
 	x := ctx.XRefTable
