@@ -10,7 +10,7 @@ FUZZTIME  ?= 4s
 BUILD     := build
 FUNCTIONS := $(filter-out internal,$(notdir $(wildcard functions/*)))
 # Tests that decode many scanned pages or drive the whole stack: run without -race.
-HEAVY     := ./pkg/dossier/ ./pkg/scan/... ./pkg/pdfdoor/ ./pkg/separator/ ./pkg/ocr/... ./pkg/extract/ ./infra/local/ ./infra/ocr/
+HEAVY     := ./pkg/domain/dossier/ ./pkg/format/scan/... ./pkg/format/pdfdoor/ ./pkg/format/separator/ ./pkg/format/ocr/... ./pkg/domain/extract/ ./infra/local/ ./infra/ocr/
 # Debian packages: the tools that check what we produce (pdfsig, certutil, qpdf,
 # pdftotext), the browser the page tests drive, and the OCR engine with its
 # Vietnamese and orientation models plus the OCR-B font for generated MRZs.
@@ -70,7 +70,7 @@ heavy: axe ## the scan-heavy and end-to-end tests, without -race (pure-Go JPEG d
 integration: ## only the tests that need the real servers
 	@eval "$$(infra/servers/up.sh)"; \
 	trap 'infra/servers/down.sh >/dev/null 2>&1 || true' EXIT; \
-	$(GO) test -race -count=1 ./pkg/aws/... ./pkg/notify/... ./functions/... ./infra/lambdatest/
+	$(GO) test -race -count=1 ./pkg/aws/... ./pkg/domain/notify/... ./functions/... ./infra/lambdatest/
 
 fuzz: ## run every fuzz target for $(FUZZTIME)
 	@for pkg in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u); do \
@@ -88,13 +88,13 @@ lint: ## gofmt, go vet, staticcheck
 bench: ## whole-pipeline, scan, signing and Lambda figures on this machine
 	$(GO) test -run='^$$' -bench=Pipeline -benchtime=3x ./infra/local/
 	SOHOA_BATCH_N=1000 $(GO) test -count=1 -run='^TestBatchSigning$$' -v ./infra/local/ | grep -E 'signed|^ok|FAIL'
-	$(GO) test -run='^$$' -bench='Split(Isolated)?100Pages' -benchtime=3x ./pkg/scan/
-	$(GO) test -run='^$$' -bench='G4Decode300dpi' -benchtime=100x ./pkg/scan/
-	$(GO) test -run='^$$' -bench='SplitG4300Pages' -benchtime=1x ./pkg/scan/
-	$(GO) test -run='^$$' -bench=OCRPage -benchtime=5x ./pkg/ocr/
+	$(GO) test -run='^$$' -bench='Split(Isolated)?100Pages' -benchtime=3x ./pkg/format/scan/
+	$(GO) test -run='^$$' -bench='G4Decode300dpi' -benchtime=100x ./pkg/format/scan/
+	$(GO) test -run='^$$' -bench='SplitG4300Pages' -benchtime=1x ./pkg/format/scan/
+	$(GO) test -run='^$$' -bench=OCRPage -benchtime=5x ./pkg/format/ocr/
 	$(GO) test -run='^$$' -bench=OCRDossierToValidated -benchtime=1x ./infra/local/
-	$(GO) test -run='^$$' -bench=. -benchtime=2s ./pkg/signing/ ./pkg/pades/
-	$(GO) test -run='^$$' -bench=. -benchtime=20x ./pkg/pdfdoor/
+	$(GO) test -run='^$$' -bench=. -benchtime=2s ./pkg/domain/signing/ ./pkg/format/pades/
+	$(GO) test -run='^$$' -bench=. -benchtime=20x ./pkg/format/pdfdoor/
 	@eval "$$(infra/servers/up.sh)"; \
 	trap 'infra/servers/down.sh >/dev/null 2>&1 || true' EXIT; \
 	$(GO) test -run='^$$' -bench=ColdStart -benchtime=10x ./infra/lambdatest/; \

@@ -19,8 +19,8 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/sohoa/sohoa/pkg/aws/dynamo"
-	"github.com/sohoa/sohoa/pkg/identity"
-	"github.com/sohoa/sohoa/pkg/queue"
+	"github.com/sohoa/sohoa/pkg/domain/identity"
+	"github.com/sohoa/sohoa/pkg/port/queue"
 	"github.com/sohoa/sohoa/pkg/web"
 )
 

@@ -100,10 +100,10 @@ func TestFunctionsDoNotImportEachOther(t *testing.T) {
 // code in a Lambda is a door left open.
 var never = map[string][]string{
 	"api":    {"pkg/aws/ses", "pkg/aws/sns", "pkg/aws/ingest"},
-	"ingest": {"pkg/api", "pkg/web", "pkg/receipt", "pkg/report", "pkg/aws/ses", "pkg/aws/sns"},
-	"signer": {"pkg/api", "pkg/web", "pkg/receipt", "pkg/report", "pkg/aws/ses", "pkg/aws/sns", "pkg/aws/ingest"},
-	"notify": {"pkg/api", "pkg/web", "pkg/receipt", "pkg/pades", "pkg/signing", "pkg/csc", "pkg/aws/ingest"},
-	"report": {"pkg/api", "pkg/web", "pkg/receipt", "pkg/pades", "pkg/signing", "pkg/csc", "pkg/aws/ses", "pkg/aws/sns", "pkg/aws/ingest"},
+	"ingest": {"pkg/api", "pkg/web", "pkg/format/receipt", "pkg/domain/report", "pkg/aws/ses", "pkg/aws/sns"},
+	"signer": {"pkg/api", "pkg/web", "pkg/format/receipt", "pkg/domain/report", "pkg/aws/ses", "pkg/aws/sns", "pkg/aws/ingest"},
+	"notify": {"pkg/api", "pkg/web", "pkg/format/receipt", "pkg/format/pades", "pkg/domain/signing", "pkg/format/csc", "pkg/aws/ingest"},
+	"report": {"pkg/api", "pkg/web", "pkg/format/receipt", "pkg/format/pades", "pkg/domain/signing", "pkg/format/csc", "pkg/aws/ses", "pkg/aws/sns", "pkg/aws/ingest"},
 }
 
 // neverAnywhere is what no Lambda may link.
@@ -163,7 +163,7 @@ func TestOneIngestPath(t *testing.T) {
 	}
 	more, _ := filepath.Glob("../*/*/*/*.go")
 	for _, f := range append(files, more...) {
-		if strings.HasSuffix(f, "_test.go") || strings.Contains(f, "/pkg/dossier/") || strings.Contains(f, "/pkg/aws/ingest/") {
+		if strings.HasSuffix(f, "_test.go") || strings.Contains(f, "/pkg/domain/dossier/") || strings.Contains(f, "/pkg/aws/ingest/") {
 			continue
 		}
 		b, err := os.ReadFile(f)
@@ -173,6 +173,36 @@ func TestOneIngestPath(t *testing.T) {
 		for _, call := range []string{".AcceptStoredScan(", ".RunIngest("} {
 			if strings.Contains(string(b), call) {
 				t.Errorf("%s calls %s directly: scans must reach the dossier service through the ingest handler", f, strings.Trim(call, ".("))
+			}
+		}
+	}
+}
+
+// TestPkgIsGroupedByRole keeps pkg/ a map of roles: a new package goes into
+// the group it belongs to (README "Where things live"), never flat beside them.
+func TestPkgIsGroupedByRole(t *testing.T) {
+	roles := []string{"domain", "format", "port", "aws", "local", "dev", "testkit", "api", "web", "app"}
+	entries, err := os.ReadDir(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.IsDir() && !slices.Contains(roles, e.Name()) {
+			t.Errorf("pkg/%s is not one of the role folders %v: move it into the group it belongs to", e.Name(), roles)
+		}
+	}
+	// Domain packages never reach the HTTP layer or the assembly.
+	for _, p := range list(t) {
+		rel := strings.TrimPrefix(p.ImportPath, module)
+		if !strings.HasPrefix(rel, "pkg/domain/") && !strings.HasPrefix(rel, "pkg/format/") && !strings.HasPrefix(rel, "pkg/port/") {
+			continue
+		}
+		for _, d := range p.Imports {
+			dr := strings.TrimPrefix(d, module)
+			for _, top := range []string{"pkg/api", "pkg/web", "pkg/app"} {
+				if dr == top || strings.HasPrefix(dr, top+"/") {
+					t.Errorf("%s imports %s: the domain, formats and ports sit below the HTTP layer and the assembly", rel, dr)
+				}
 			}
 		}
 	}

@@ -4,7 +4,7 @@ package main
 
 import (
 	"github.com/sohoa/sohoa/functions/internal/wire"
-	"github.com/sohoa/sohoa/pkg/pdfdoor"
+	"github.com/sohoa/sohoa/pkg/format/pdfdoor"
 )
 
 func main() {

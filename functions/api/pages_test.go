@@ -17,13 +17,13 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	sohoaapi "github.com/sohoa/sohoa/pkg/api"
-	"github.com/sohoa/sohoa/pkg/calendar"
-	"github.com/sohoa/sohoa/pkg/dossier"
-	"github.com/sohoa/sohoa/pkg/identity"
-	"github.com/sohoa/sohoa/pkg/procedure"
-	"github.com/sohoa/sohoa/pkg/scan"
+	"github.com/sohoa/sohoa/pkg/domain/calendar"
+	"github.com/sohoa/sohoa/pkg/domain/dossier"
+	"github.com/sohoa/sohoa/pkg/domain/identity"
+	"github.com/sohoa/sohoa/pkg/domain/procedure"
+	"github.com/sohoa/sohoa/pkg/domain/vault"
+	"github.com/sohoa/sohoa/pkg/format/scan"
 	"github.com/sohoa/sohoa/pkg/testkit/localtest"
-	"github.com/sohoa/sohoa/pkg/vault"
 	"github.com/sohoa/sohoa/pkg/web"
 )
 

@@ -11,12 +11,12 @@ import (
 	"github.com/sohoa/sohoa/functions/internal/wire"
 	sohoaapi "github.com/sohoa/sohoa/pkg/api"
 	"github.com/sohoa/sohoa/pkg/aws/s3"
-	"github.com/sohoa/sohoa/pkg/dossier"
-	"github.com/sohoa/sohoa/pkg/errs"
-	"github.com/sohoa/sohoa/pkg/notify"
-	"github.com/sohoa/sohoa/pkg/pdfdoor"
-	"github.com/sohoa/sohoa/pkg/report"
-	"github.com/sohoa/sohoa/pkg/signing"
+	"github.com/sohoa/sohoa/pkg/domain/dossier"
+	"github.com/sohoa/sohoa/pkg/domain/errs"
+	"github.com/sohoa/sohoa/pkg/domain/notify"
+	"github.com/sohoa/sohoa/pkg/domain/report"
+	"github.com/sohoa/sohoa/pkg/domain/signing"
+	"github.com/sohoa/sohoa/pkg/format/pdfdoor"
 )
 
 // handler is the api function's handler: API Gateway HTTP API (payload 2.0)

@@ -11,9 +11,9 @@ import (
 	"github.com/sohoa/sohoa/functions/internal/wire"
 	"github.com/sohoa/sohoa/pkg/aws/ingest"
 	"github.com/sohoa/sohoa/pkg/aws/kms"
-	"github.com/sohoa/sohoa/pkg/dossier"
-	"github.com/sohoa/sohoa/pkg/errs"
-	"github.com/sohoa/sohoa/pkg/signing"
+	"github.com/sohoa/sohoa/pkg/domain/dossier"
+	"github.com/sohoa/sohoa/pkg/domain/errs"
+	"github.com/sohoa/sohoa/pkg/domain/signing"
 )
 
 // newHandler builds the ingest function's handler over AWS.

@@ -1,5 +1,5 @@
 // Command notify turns dossier status events from the table's stream into
-// notifications (pkg/notify) and into the report index (pkg/report).
+// notifications (pkg/domain/notify) and into the report index (pkg/domain/report).
 package main
 
 import "github.com/sohoa/sohoa/functions/internal/wire"

@@ -14,11 +14,11 @@ import (
 	"github.com/sohoa/sohoa/functions/internal/wire"
 	"github.com/sohoa/sohoa/pkg/aws/ses"
 	"github.com/sohoa/sohoa/pkg/aws/sns"
-	"github.com/sohoa/sohoa/pkg/dossier"
-	"github.com/sohoa/sohoa/pkg/errs"
-	"github.com/sohoa/sohoa/pkg/notify"
-	"github.com/sohoa/sohoa/pkg/report"
-	"github.com/sohoa/sohoa/pkg/vault"
+	"github.com/sohoa/sohoa/pkg/domain/dossier"
+	"github.com/sohoa/sohoa/pkg/domain/errs"
+	"github.com/sohoa/sohoa/pkg/domain/notify"
+	"github.com/sohoa/sohoa/pkg/domain/report"
+	"github.com/sohoa/sohoa/pkg/domain/vault"
 )
 
 // Notify consumes the table's stream: each inserted status-change event is

@@ -11,8 +11,8 @@ import (
 	"gocloud.dev/blob"
 
 	"github.com/sohoa/sohoa/functions/internal/wire"
-	"github.com/sohoa/sohoa/pkg/calendar"
-	"github.com/sohoa/sohoa/pkg/report"
+	"github.com/sohoa/sohoa/pkg/domain/calendar"
+	"github.com/sohoa/sohoa/pkg/domain/report"
 )
 
 // ReportPrefix is where the daily reports go in the reports bucket:

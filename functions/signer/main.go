@@ -1,5 +1,5 @@
 // Command signer signs results in batches: SQS jobs, each one officer's
-// authorization over up to 1,000 dossiers (pkg/dossier RunSignJob).
+// authorization over up to 1,000 dossiers (pkg/domain/dossier RunSignJob).
 package main
 
 import "github.com/sohoa/sohoa/functions/internal/wire"

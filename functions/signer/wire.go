@@ -10,8 +10,8 @@ import (
 
 	"github.com/sohoa/sohoa/functions/internal/remotesign"
 	"github.com/sohoa/sohoa/functions/internal/wire"
-	"github.com/sohoa/sohoa/pkg/dossier"
-	"github.com/sohoa/sohoa/pkg/signing"
+	"github.com/sohoa/sohoa/pkg/domain/dossier"
+	"github.com/sohoa/sohoa/pkg/domain/signing"
 )
 
 // JobRunner is what the signer function needs of the dossier service.

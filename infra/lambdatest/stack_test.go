@@ -21,8 +21,8 @@ import (
 
 	"github.com/sohoa/sohoa/pkg/aws/dynamo"
 	"github.com/sohoa/sohoa/pkg/aws/sqs"
-	"github.com/sohoa/sohoa/pkg/dossier"
-	"github.com/sohoa/sohoa/pkg/records"
+	"github.com/sohoa/sohoa/pkg/domain/dossier"
+	"github.com/sohoa/sohoa/pkg/port/records"
 )
 
 // stack is one test's private slice of the servers: its own table, buckets

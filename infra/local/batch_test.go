@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sohoa/sohoa/pkg/scan"
-	"github.com/sohoa/sohoa/pkg/scan/scantest"
+	"github.com/sohoa/sohoa/pkg/format/scan"
+	"github.com/sohoa/sohoa/pkg/format/scan/scantest"
 )
 
 // TestBatchSigning: one OTP signs the results of 200 dossiers (SOHOA_BATCH_N

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sohoa/sohoa/pkg/scan/scantest"
+	"github.com/sohoa/sohoa/pkg/format/scan/scantest"
 )
 
 // resetPeakRSS resets the kernel's high-water mark of this process's

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sohoa/sohoa/pkg/scan/scantest"
-	"github.com/sohoa/sohoa/pkg/vault"
+	"github.com/sohoa/sohoa/pkg/domain/vault"
+	"github.com/sohoa/sohoa/pkg/format/scan/scantest"
 )
 
 // TestTypedIDRevealsNothing: a clerk opens a dossier with another citizen's

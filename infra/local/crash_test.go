@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sohoa/sohoa/pkg/scan/scantest"
+	"github.com/sohoa/sohoa/pkg/format/scan/scantest"
 )
 
 // crashPoint is one place the real binary dies: SOHOA_CRASH_AT names a step

@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sohoa/sohoa/pkg/scan"
-	"github.com/sohoa/sohoa/pkg/scan/scantest"
+	"github.com/sohoa/sohoa/pkg/format/scan"
+	"github.com/sohoa/sohoa/pkg/format/scan/scantest"
 )
 
 // hostilePDF returns a one-page PDF whose catalog holds an array nested n

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sohoa/sohoa/pkg/scan/scantest"
+	"github.com/sohoa/sohoa/pkg/format/scan/scantest"
 )
 
 // TestHostileScans uploads every hostile or broken input a counter may send

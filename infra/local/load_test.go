@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sohoa/sohoa/pkg/identity"
-	"github.com/sohoa/sohoa/pkg/vault"
+	"github.com/sohoa/sohoa/pkg/domain/identity"
+	"github.com/sohoa/sohoa/pkg/domain/vault"
 )
 
 // TestVaultReadsUnderLoad: 200 clients download one citizen's documents at

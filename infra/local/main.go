@@ -19,9 +19,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/sohoa/sohoa/pkg/ocr"
-	"github.com/sohoa/sohoa/pkg/pdfdoor"
-	"github.com/sohoa/sohoa/pkg/scan"
+	"github.com/sohoa/sohoa/pkg/format/ocr"
+	"github.com/sohoa/sohoa/pkg/format/pdfdoor"
+	"github.com/sohoa/sohoa/pkg/format/scan"
 )
 
 func main() {
@@ -29,7 +29,7 @@ func main() {
 	scan.RunChildIfRequested()
 	// A child process that reads one uploaded result or verified PDF under limits (pdfdoor).
 	pdfdoor.RunChildIfRequested()
-	// A child process that reads one page with Tesseract under limits (pkg/ocr).
+	// A child process that reads one page with Tesseract under limits (pkg/format/ocr).
 	ocr.RunChildIfRequested()
 	if err := run(context.Background(), os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "sohoa:", err)

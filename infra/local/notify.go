@@ -6,8 +6,8 @@ import (
 
 	sohoaapi "github.com/sohoa/sohoa/pkg/api"
 	"github.com/sohoa/sohoa/pkg/app"
-	"github.com/sohoa/sohoa/pkg/notify"
-	"github.com/sohoa/sohoa/pkg/report"
+	"github.com/sohoa/sohoa/pkg/domain/notify"
+	"github.com/sohoa/sohoa/pkg/domain/report"
 )
 
 // notifications is the notification side of the local stack: email and SMS go

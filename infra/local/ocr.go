@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/sohoa/sohoa/pkg/dossier"
-	"github.com/sohoa/sohoa/pkg/extract"
-	"github.com/sohoa/sohoa/pkg/ocr"
-	"github.com/sohoa/sohoa/pkg/stamp"
+	"github.com/sohoa/sohoa/pkg/domain/dossier"
+	"github.com/sohoa/sohoa/pkg/domain/extract"
+	"github.com/sohoa/sohoa/pkg/format/ocr"
+	"github.com/sohoa/sohoa/pkg/format/stamp"
 )
 
 // newExtractor returns the OCR extractor (Options.OCR): Tesseract in a

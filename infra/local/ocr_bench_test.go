@@ -9,12 +9,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sohoa/sohoa/pkg/dossier"
-	"github.com/sohoa/sohoa/pkg/identity"
-	"github.com/sohoa/sohoa/pkg/ocr"
-	"github.com/sohoa/sohoa/pkg/ocr/ocrtest"
-	"github.com/sohoa/sohoa/pkg/scan/scantest"
-	"github.com/sohoa/sohoa/pkg/separator"
+	"github.com/sohoa/sohoa/pkg/domain/dossier"
+	"github.com/sohoa/sohoa/pkg/domain/identity"
+	"github.com/sohoa/sohoa/pkg/format/ocr"
+	"github.com/sohoa/sohoa/pkg/format/ocr/ocrtest"
+	"github.com/sohoa/sohoa/pkg/format/scan/scantest"
+	"github.com/sohoa/sohoa/pkg/format/separator"
 )
 
 // BenchmarkOCRDossierToValidated: a 100-page dossier (a 94-page declaration,

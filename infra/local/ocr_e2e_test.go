@@ -11,10 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sohoa/sohoa/pkg/ocr"
-	"github.com/sohoa/sohoa/pkg/ocr/ocrtest"
-	"github.com/sohoa/sohoa/pkg/scan/scantest"
-	"github.com/sohoa/sohoa/pkg/separator"
+	"github.com/sohoa/sohoa/pkg/format/ocr"
+	"github.com/sohoa/sohoa/pkg/format/ocr/ocrtest"
+	"github.com/sohoa/sohoa/pkg/format/scan/scantest"
+	"github.com/sohoa/sohoa/pkg/format/separator"
 	"github.com/sohoa/sohoa/pkg/testkit/pdftool"
 )
 

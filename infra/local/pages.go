@@ -4,8 +4,8 @@ import (
 	"time"
 
 	sohoaapi "github.com/sohoa/sohoa/pkg/api"
-	"github.com/sohoa/sohoa/pkg/identity"
-	"github.com/sohoa/sohoa/pkg/notify"
+	"github.com/sohoa/sohoa/pkg/domain/identity"
+	"github.com/sohoa/sohoa/pkg/domain/notify"
 	"github.com/sohoa/sohoa/pkg/web"
 )
 

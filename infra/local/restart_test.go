@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sohoa/sohoa/pkg/scan/scantest"
+	"github.com/sohoa/sohoa/pkg/format/scan/scantest"
 )
 
 // binary builds the local stack's real binary once per test.

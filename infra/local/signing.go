@@ -10,13 +10,13 @@ import (
 	"time"
 
 	sohoaapi "github.com/sohoa/sohoa/pkg/api"
-	"github.com/sohoa/sohoa/pkg/csc"
 	"github.com/sohoa/sohoa/pkg/dev/cscserver"
-	"github.com/sohoa/sohoa/pkg/dossier"
-	"github.com/sohoa/sohoa/pkg/errs"
-	"github.com/sohoa/sohoa/pkg/notify"
-	"github.com/sohoa/sohoa/pkg/pdfdoor"
-	"github.com/sohoa/sohoa/pkg/signing"
+	"github.com/sohoa/sohoa/pkg/domain/dossier"
+	"github.com/sohoa/sohoa/pkg/domain/errs"
+	"github.com/sohoa/sohoa/pkg/domain/notify"
+	"github.com/sohoa/sohoa/pkg/domain/signing"
+	"github.com/sohoa/sohoa/pkg/format/csc"
+	"github.com/sohoa/sohoa/pkg/format/pdfdoor"
 )
 
 // signers is the signing side of the local stack: a CSC API v2 provider on

@@ -22,14 +22,14 @@ import (
 	sohoaapi "github.com/sohoa/sohoa/pkg/api"
 	"github.com/sohoa/sohoa/pkg/app"
 	"github.com/sohoa/sohoa/pkg/aws/ingest"
-	"github.com/sohoa/sohoa/pkg/blobs"
 	"github.com/sohoa/sohoa/pkg/dev/pki"
-	"github.com/sohoa/sohoa/pkg/dossier"
-	"github.com/sohoa/sohoa/pkg/identity"
+	"github.com/sohoa/sohoa/pkg/domain/dossier"
+	"github.com/sohoa/sohoa/pkg/domain/identity"
+	"github.com/sohoa/sohoa/pkg/domain/notify"
+	"github.com/sohoa/sohoa/pkg/domain/vault"
 	"github.com/sohoa/sohoa/pkg/local/sqlite"
-	"github.com/sohoa/sohoa/pkg/notify"
-	"github.com/sohoa/sohoa/pkg/queue"
-	"github.com/sohoa/sohoa/pkg/vault"
+	"github.com/sohoa/sohoa/pkg/port/blobs"
+	"github.com/sohoa/sohoa/pkg/port/queue"
 )
 
 //go:embed officers.json

@@ -7,7 +7,7 @@ import (
 
 	"gocloud.dev/blob"
 
-	"github.com/sohoa/sohoa/pkg/ocr"
+	"github.com/sohoa/sohoa/pkg/format/ocr"
 )
 
 // Request asks for the words of some pages of one component PDF: stored

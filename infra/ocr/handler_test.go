@@ -14,8 +14,8 @@ import (
 	"gocloud.dev/blob/fileblob"
 
 	"github.com/sohoa/sohoa/infra/lambdatest"
-	"github.com/sohoa/sohoa/pkg/ocr"
-	"github.com/sohoa/sohoa/pkg/ocr/ocrtest"
+	"github.com/sohoa/sohoa/pkg/format/ocr"
+	"github.com/sohoa/sohoa/pkg/format/ocr/ocrtest"
 )
 
 func TestMain(m *testing.M) {

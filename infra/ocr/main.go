@@ -1,6 +1,6 @@
 // Command ocr is the OCR function on AWS: a container-image Lambda (Debian
 // slim with Tesseract; see Dockerfile) that reads page ranges of a component
-// PDF with pkg/ocr — the engine the local stack uses, each page in a child
+// PDF with pkg/format/ocr — the engine the local stack uses, each page in a child
 // process of this same binary. Tesseract does not fit a zip Lambda.
 //
 // SOHOA_OCR_BUCKET_URL (a gocloud URL, e.g. s3://bucket?region=ap-southeast-1)
@@ -17,7 +17,7 @@ import (
 	_ "gocloud.dev/blob/fileblob"
 	_ "gocloud.dev/blob/s3blob"
 
-	"github.com/sohoa/sohoa/pkg/ocr"
+	"github.com/sohoa/sohoa/pkg/format/ocr"
 )
 
 func main() {

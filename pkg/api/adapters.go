@@ -4,15 +4,15 @@ import (
 	"context"
 	"crypto/x509"
 
-	"github.com/sohoa/sohoa/pkg/dossier"
-	"github.com/sohoa/sohoa/pkg/errs"
-	"github.com/sohoa/sohoa/pkg/identity"
-	"github.com/sohoa/sohoa/pkg/pades"
-	"github.com/sohoa/sohoa/pkg/pdfdoor"
-	"github.com/sohoa/sohoa/pkg/procedure"
-	"github.com/sohoa/sohoa/pkg/receipt"
-	"github.com/sohoa/sohoa/pkg/separator"
-	"github.com/sohoa/sohoa/pkg/signing"
+	"github.com/sohoa/sohoa/pkg/domain/dossier"
+	"github.com/sohoa/sohoa/pkg/domain/errs"
+	"github.com/sohoa/sohoa/pkg/domain/identity"
+	"github.com/sohoa/sohoa/pkg/domain/procedure"
+	"github.com/sohoa/sohoa/pkg/domain/signing"
+	"github.com/sohoa/sohoa/pkg/format/pades"
+	"github.com/sohoa/sohoa/pkg/format/pdfdoor"
+	"github.com/sohoa/sohoa/pkg/format/receipt"
+	"github.com/sohoa/sohoa/pkg/format/separator"
 )
 
 // SigningService serves the credential routes from a signing service.
@@ -105,7 +105,7 @@ func reportOf(rep *pades.Report) *VerifyReport {
 	return out
 }
 
-// Printed renders separator sheets (pkg/separator) and receipts (pkg/receipt).
+// Printed renders separator sheets (pkg/format/separator) and receipts (pkg/format/receipt).
 type Printed struct{}
 
 // Separator implements Documents.

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/sohoa/sohoa/pkg/api"
-	"github.com/sohoa/sohoa/pkg/identity"
+	"github.com/sohoa/sohoa/pkg/domain/identity"
 )
 
 // TestTokenCacheHonoursExpiry: a cached token is still refused once it

@@ -10,13 +10,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sohoa/sohoa/pkg/dossier"
-	"github.com/sohoa/sohoa/pkg/errs"
-	"github.com/sohoa/sohoa/pkg/humantext"
-	"github.com/sohoa/sohoa/pkg/identity"
-	"github.com/sohoa/sohoa/pkg/notify"
-	"github.com/sohoa/sohoa/pkg/report"
-	"github.com/sohoa/sohoa/pkg/vault"
+	"github.com/sohoa/sohoa/pkg/domain/dossier"
+	"github.com/sohoa/sohoa/pkg/domain/errs"
+	"github.com/sohoa/sohoa/pkg/domain/humantext"
+	"github.com/sohoa/sohoa/pkg/domain/identity"
+	"github.com/sohoa/sohoa/pkg/domain/notify"
+	"github.com/sohoa/sohoa/pkg/domain/report"
+	"github.com/sohoa/sohoa/pkg/domain/vault"
 )
 
 func (s *Server) procedures(w http.ResponseWriter, r *http.Request, a identity.Actor) error {

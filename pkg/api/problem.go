@@ -9,8 +9,8 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/sohoa/sohoa/pkg/errs"
-	"github.com/sohoa/sohoa/pkg/scan"
+	"github.com/sohoa/sohoa/pkg/domain/errs"
+	"github.com/sohoa/sohoa/pkg/format/scan"
 )
 
 // Problem is an RFC 9457 problem detail.

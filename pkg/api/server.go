@@ -12,14 +12,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sohoa/sohoa/pkg/dossier"
-	"github.com/sohoa/sohoa/pkg/errs"
-	"github.com/sohoa/sohoa/pkg/identity"
-	"github.com/sohoa/sohoa/pkg/notify"
-	"github.com/sohoa/sohoa/pkg/procedure"
-	"github.com/sohoa/sohoa/pkg/report"
-	"github.com/sohoa/sohoa/pkg/search"
-	"github.com/sohoa/sohoa/pkg/vault"
+	"github.com/sohoa/sohoa/pkg/domain/dossier"
+	"github.com/sohoa/sohoa/pkg/domain/errs"
+	"github.com/sohoa/sohoa/pkg/domain/identity"
+	"github.com/sohoa/sohoa/pkg/domain/notify"
+	"github.com/sohoa/sohoa/pkg/domain/procedure"
+	"github.com/sohoa/sohoa/pkg/domain/report"
+	"github.com/sohoa/sohoa/pkg/domain/search"
+	"github.com/sohoa/sohoa/pkg/domain/vault"
 )
 
 // Authenticator says who sent a request: errs.Unauthorized if nobody valid.

@@ -13,8 +13,8 @@ import (
 
 	"github.com/sohoa/sohoa/pkg/api"
 	"github.com/sohoa/sohoa/pkg/dev/pki"
-	"github.com/sohoa/sohoa/pkg/pades"
-	"github.com/sohoa/sohoa/pkg/pades/padestest"
+	"github.com/sohoa/sohoa/pkg/format/pades"
+	"github.com/sohoa/sohoa/pkg/format/pades/padestest"
 )
 
 // TestPadesVerifierReportsModifications: what /v1/verify answers carries the

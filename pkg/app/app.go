@@ -18,15 +18,15 @@ import (
 	pdfcpu "github.com/pdfcpu/pdfcpu/pkg/api"
 	"gocloud.dev/blob"
 
-	"github.com/sohoa/sohoa/pkg/calendar"
-	"github.com/sohoa/sohoa/pkg/dossier"
-	"github.com/sohoa/sohoa/pkg/errs"
-	"github.com/sohoa/sohoa/pkg/procedure"
-	"github.com/sohoa/sohoa/pkg/queue"
-	"github.com/sohoa/sohoa/pkg/records"
-	"github.com/sohoa/sohoa/pkg/scan"
-	"github.com/sohoa/sohoa/pkg/search"
-	"github.com/sohoa/sohoa/pkg/vault"
+	"github.com/sohoa/sohoa/pkg/domain/calendar"
+	"github.com/sohoa/sohoa/pkg/domain/dossier"
+	"github.com/sohoa/sohoa/pkg/domain/errs"
+	"github.com/sohoa/sohoa/pkg/domain/procedure"
+	"github.com/sohoa/sohoa/pkg/domain/search"
+	"github.com/sohoa/sohoa/pkg/domain/vault"
+	"github.com/sohoa/sohoa/pkg/format/scan"
+	"github.com/sohoa/sohoa/pkg/port/queue"
+	"github.com/sohoa/sohoa/pkg/port/records"
 )
 
 // Ports are the adapters a platform hands the assembly.

@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"github.com/sohoa/sohoa/pkg/api"
-	"github.com/sohoa/sohoa/pkg/dossier"
-	"github.com/sohoa/sohoa/pkg/errs"
-	"github.com/sohoa/sohoa/pkg/procedure"
+	"github.com/sohoa/sohoa/pkg/domain/dossier"
+	"github.com/sohoa/sohoa/pkg/domain/errs"
+	"github.com/sohoa/sohoa/pkg/domain/procedure"
 )
 
 // dueSoon is how close to its due date a dossier is marked "due soon".

@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/sohoa/sohoa/pkg/api"
-	"github.com/sohoa/sohoa/pkg/dossier"
-	"github.com/sohoa/sohoa/pkg/errs"
-	"github.com/sohoa/sohoa/pkg/vault"
+	"github.com/sohoa/sohoa/pkg/domain/dossier"
+	"github.com/sohoa/sohoa/pkg/domain/errs"
+	"github.com/sohoa/sohoa/pkg/domain/vault"
 )
 
 func (h *Handler) landing(w http.ResponseWriter, r *http.Request, p *page) error {

@@ -5,8 +5,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/sohoa/sohoa/pkg/errs"
-	"github.com/sohoa/sohoa/pkg/identity"
+	"github.com/sohoa/sohoa/pkg/domain/errs"
+	"github.com/sohoa/sohoa/pkg/domain/identity"
 )
 
 type signinData struct {

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sohoa/sohoa/pkg/errs"
-	"github.com/sohoa/sohoa/pkg/report"
+	"github.com/sohoa/sohoa/pkg/domain/errs"
+	"github.com/sohoa/sohoa/pkg/domain/report"
 )
 
 // months is how many months the dashboard's trend shows.

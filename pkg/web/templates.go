@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sohoa/sohoa/pkg/dossier"
-	"github.com/sohoa/sohoa/pkg/identity"
+	"github.com/sohoa/sohoa/pkg/domain/dossier"
+	"github.com/sohoa/sohoa/pkg/domain/identity"
 )
 
 //go:embed templates

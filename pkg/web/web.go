@@ -22,8 +22,8 @@ import (
 	"time"
 
 	"github.com/sohoa/sohoa/pkg/api"
-	"github.com/sohoa/sohoa/pkg/errs"
-	"github.com/sohoa/sohoa/pkg/identity"
+	"github.com/sohoa/sohoa/pkg/domain/errs"
+	"github.com/sohoa/sohoa/pkg/domain/identity"
 )
 
 // Sessions issues and checks the token a browser session cookie carries.

@@ -21,9 +21,9 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/sohoa/sohoa/pkg/ocr/ocrtest"
-	"github.com/sohoa/sohoa/pkg/scan/scantest"
-	"github.com/sohoa/sohoa/pkg/separator"
+	"github.com/sohoa/sohoa/pkg/format/ocr/ocrtest"
+	"github.com/sohoa/sohoa/pkg/format/scan/scantest"
+	"github.com/sohoa/sohoa/pkg/format/separator"
 )
 
 func main() {

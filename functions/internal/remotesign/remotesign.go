@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/sohoa/sohoa/functions/internal/wire"
-	"github.com/sohoa/sohoa/pkg/csc"
-	"github.com/sohoa/sohoa/pkg/errs"
-	"github.com/sohoa/sohoa/pkg/signing"
+	"github.com/sohoa/sohoa/pkg/domain/errs"
+	"github.com/sohoa/sohoa/pkg/domain/signing"
+	"github.com/sohoa/sohoa/pkg/format/csc"
 )
 
 // New returns the signing service over the CSC provider at cfg.CSCURL; with

@@ -6,7 +6,7 @@ import (
 	"encoding/pem"
 	"fmt"
 
-	"github.com/sohoa/sohoa/pkg/errs"
+	"github.com/sohoa/sohoa/pkg/domain/errs"
 )
 
 // Roots reads the trust anchors from TrustRootsKey. None is an empty pool,

@@ -17,13 +17,13 @@ import (
 	"github.com/sohoa/sohoa/pkg/aws/kms"
 	"github.com/sohoa/sohoa/pkg/aws/s3"
 	"github.com/sohoa/sohoa/pkg/aws/sqs"
-	"github.com/sohoa/sohoa/pkg/dossier"
-	"github.com/sohoa/sohoa/pkg/errs"
-	"github.com/sohoa/sohoa/pkg/notify"
-	"github.com/sohoa/sohoa/pkg/queue"
-	"github.com/sohoa/sohoa/pkg/records"
-	"github.com/sohoa/sohoa/pkg/search"
-	"github.com/sohoa/sohoa/pkg/vault"
+	"github.com/sohoa/sohoa/pkg/domain/dossier"
+	"github.com/sohoa/sohoa/pkg/domain/errs"
+	"github.com/sohoa/sohoa/pkg/domain/notify"
+	"github.com/sohoa/sohoa/pkg/domain/search"
+	"github.com/sohoa/sohoa/pkg/domain/vault"
+	"github.com/sohoa/sohoa/pkg/port/queue"
+	"github.com/sohoa/sohoa/pkg/port/records"
 )
 
 // Logger returns the functions' logger: JSON lines on stderr, which Lambda
@@ -128,7 +128,7 @@ func (c *Core) Build(ctx context.Context, p Ports) (*app.App, error) {
 	}
 	return app.Build(ctx, app.Ports{Records: c.Table, Dossiers: c.Dossier, Vault: p.vault, Queue: q,
 		Signer: p.Signer, Sealer: p.Sealer, AuditMAC: p.mac, VaultLock: p.lock,
-		Search: search.NewPartitioned(c.Table), // a partition per citizen or agency: see pkg/search
+		Search: search.NewPartitioned(c.Table), // a partition per citizen or agency: see pkg/domain/search
 		// A scan stored under intake/ is announced by the bucket's
 		// ObjectCreated notification to the ingest queue: nothing to send.
 		Intake: func(context.Context, string) error { return nil }},

@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	yaml "go.yaml.in/yaml/v3"
 
-	"github.com/sohoa/sohoa/pkg/dossier"
+	"github.com/sohoa/sohoa/pkg/domain/dossier"
 )
 
 func TestLoad(t *testing.T) {

@@ -20,8 +20,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
 
-	"github.com/sohoa/sohoa/pkg/errs"
-	"github.com/sohoa/sohoa/pkg/records"
+	"github.com/sohoa/sohoa/pkg/domain/errs"
+	"github.com/sohoa/sohoa/pkg/port/records"
 )
 
 // The table's attribute and index names; infra/template.yaml must use the same.

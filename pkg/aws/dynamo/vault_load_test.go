@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sohoa/sohoa/pkg/identity"
+	"github.com/sohoa/sohoa/pkg/domain/identity"
+	"github.com/sohoa/sohoa/pkg/domain/vault"
 	"github.com/sohoa/sohoa/pkg/testkit/localtest"
-	"github.com/sohoa/sohoa/pkg/vault"
 )
 
 // TestVaultReadsUnderLoad: 200 readers of one citizen's documents at once (20 reads each),

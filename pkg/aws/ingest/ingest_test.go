@@ -11,8 +11,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/sohoa/sohoa/pkg/dossier"
-	"github.com/sohoa/sohoa/pkg/queue"
+	"github.com/sohoa/sohoa/pkg/domain/dossier"
+	"github.com/sohoa/sohoa/pkg/port/queue"
 )
 
 var quiet = slog.New(slog.DiscardHandler)

@@ -1,7 +1,7 @@
 // Package kms adapts an AWS KMS asymmetric key to crypto.Signer, for the
 // agency seal: kms:Sign with MessageType=DIGEST, ECC_NIST_P256 (ECDSA, DER
 // signatures) or RSA (PKCS#1 v1.5 unless the caller asks for PSS, so the CMS
-// algorithm identifiers written by pkg/pades match). The certificate chain
+// algorithm identifiers written by pkg/format/pades match). The certificate chain
 // comes from configuration; the key's public half is read once with
 // GetPublicKey and must match it.
 //
@@ -23,7 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/smithy-go"
 
-	"github.com/sohoa/sohoa/pkg/errs"
+	"github.com/sohoa/sohoa/pkg/domain/errs"
 )
 
 // API is the part of the KMS client the signer uses; *kms.Client implements it.

@@ -22,9 +22,9 @@ import (
 	awskms "github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"github.com/sohoa/sohoa/pkg/aws/kms"
-	"github.com/sohoa/sohoa/pkg/errs"
-	"github.com/sohoa/sohoa/pkg/pades"
-	"github.com/sohoa/sohoa/pkg/pades/padestest"
+	"github.com/sohoa/sohoa/pkg/domain/errs"
+	"github.com/sohoa/sohoa/pkg/format/pades"
+	"github.com/sohoa/sohoa/pkg/format/pades/padestest"
 )
 
 // kmsServer speaks the KMS JSON 1.1 protocol (X-Amz-Target TrentService.*)

@@ -16,7 +16,7 @@ import (
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	"gocloud.dev/blob"
 
-	"github.com/sohoa/sohoa/pkg/blobs/blobstest"
+	"github.com/sohoa/sohoa/pkg/port/blobs/blobstest"
 )
 
 // testClient returns a client of the S3-compatible server named by

@@ -28,9 +28,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/smithy-go"
 
-	"github.com/sohoa/sohoa/pkg/errs"
-	"github.com/sohoa/sohoa/pkg/queue"
-	"github.com/sohoa/sohoa/pkg/records"
+	"github.com/sohoa/sohoa/pkg/domain/errs"
+	"github.com/sohoa/sohoa/pkg/port/queue"
+	"github.com/sohoa/sohoa/pkg/port/records"
 )
 
 // Limits of SQS that the adapter enforces before calling it.

@@ -12,10 +12,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sohoa/sohoa/pkg/csc"
 	"github.com/sohoa/sohoa/pkg/dev/cscserver"
 	"github.com/sohoa/sohoa/pkg/dev/pki"
-	"github.com/sohoa/sohoa/pkg/errs"
+	"github.com/sohoa/sohoa/pkg/domain/errs"
+	"github.com/sohoa/sohoa/pkg/format/csc"
 )
 
 // outbox records the OTPs the server sends.

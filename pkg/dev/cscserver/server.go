@@ -23,8 +23,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/sohoa/sohoa/pkg/csc"
 	"github.com/sohoa/sohoa/pkg/dev/pki"
+	"github.com/sohoa/sohoa/pkg/format/csc"
 )
 
 // Options configures New.

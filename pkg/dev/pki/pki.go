@@ -20,7 +20,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/sohoa/sohoa/pkg/errs"
+	"github.com/sohoa/sohoa/pkg/domain/errs"
 )
 
 // Officer configures one officer's signing credential.

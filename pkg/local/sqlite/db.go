@@ -17,7 +17,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sohoa/sohoa/pkg/errs"
+	"github.com/sohoa/sohoa/pkg/domain/errs"
 
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
 )

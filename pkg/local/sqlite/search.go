@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/sohoa/sohoa/pkg/search"
+	"github.com/sohoa/sohoa/pkg/domain/search"
 )
 
 // SearchIndex is the local search.Index: an SQLite FTS5 table in the same

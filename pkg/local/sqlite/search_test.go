@@ -5,8 +5,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/sohoa/sohoa/pkg/domain/search/searchtest"
 	"github.com/sohoa/sohoa/pkg/local/sqlite"
-	"github.com/sohoa/sohoa/pkg/search/searchtest"
 )
 
 func TestSearchIndexConformance(t *testing.T) {

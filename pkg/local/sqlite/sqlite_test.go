@@ -6,11 +6,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sohoa/sohoa/pkg/errs"
-	"github.com/sohoa/sohoa/pkg/queue"
-	"github.com/sohoa/sohoa/pkg/queue/queuetest"
-	"github.com/sohoa/sohoa/pkg/records"
-	"github.com/sohoa/sohoa/pkg/records/recordstest"
+	"github.com/sohoa/sohoa/pkg/domain/errs"
+	"github.com/sohoa/sohoa/pkg/port/queue"
+	"github.com/sohoa/sohoa/pkg/port/queue/queuetest"
+	"github.com/sohoa/sohoa/pkg/port/records"
+	"github.com/sohoa/sohoa/pkg/port/records/recordstest"
 )
 
 func openTemp(t *testing.T) (*DB, string) {

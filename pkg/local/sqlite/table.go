@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sohoa/sohoa/pkg/errs"
-	"github.com/sohoa/sohoa/pkg/records"
+	"github.com/sohoa/sohoa/pkg/domain/errs"
+	"github.com/sohoa/sohoa/pkg/port/records"
 )
 
 // Table is the records table in the SQLite file; it implements records.Table

@@ -10,8 +10,8 @@ import (
 
 	"gocloud.dev/blob"
 
-	"github.com/sohoa/sohoa/pkg/blobs"
 	"github.com/sohoa/sohoa/pkg/local/sqlite"
+	"github.com/sohoa/sohoa/pkg/port/blobs"
 )
 
 // DB opens a fresh SQLite database.

@@ -1,0 +1,33 @@
+package dossier
+
+import (
+	"testing"
+
+	"github.com/sohoa/sohoa/pkg/domain/procedure"
+	"github.com/sohoa/sohoa/pkg/format/scan"
+)
+
+func TestMonochromeSeverityPerProcedure(t *testing.T) {
+	res := &scan.Result{Pages: []scan.Page{
+		{Number: 1, Separator: "TKKS", Colour: scan.ColourBilevel},
+		{Number: 2, Colour: scan.ColourBilevel, DPI: 300},
+		{Number: 3, Colour: scan.ColourGrey, DPI: 300},
+		{Number: 4, Colour: scan.ColourColour, DPI: 300},
+		{Number: 5, Blank: true, Colour: scan.ColourGrey},
+	}}
+	for _, tt := range []struct {
+		rule, want string
+		pages      int
+	}{{"", SeverityWarning, 2}, {"warning", SeverityWarning, 2}, {"error", SeverityError, 2}, {"none", "", 0}} {
+		fs := captureFindings(procedure.Procedure{MonochromeScan: tt.rule}, res)
+		if tt.want == "" {
+			if len(fs) != 0 {
+				t.Errorf("rule %q: findings %+v", tt.rule, fs)
+			}
+			continue
+		}
+		if len(fs) != 1 || fs[0].Severity != tt.want || fs[0].Code != "scan.not-colour" || fs[0].Page != 2 {
+			t.Errorf("rule %q: findings %+v", tt.rule, fs)
+		}
+	}
+}

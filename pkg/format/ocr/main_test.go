@@ -1,0 +1,44 @@
+package ocr_test
+
+import (
+	"os"
+	"os/exec"
+	"testing"
+
+	"github.com/sohoa/sohoa/pkg/format/ocr"
+)
+
+func TestMain(m *testing.M) {
+	ocr.RunChildIfRequested()
+	os.Exit(m.Run())
+}
+
+// engine returns an Engine, or skips t when tesseract is missing; with
+// CI=true a missing tesseract fails t (a skipped proof is no proof).
+func engine(t testing.TB) *ocr.Engine {
+	t.Helper()
+	if raceOn || testing.Short() {
+		// Page generation is pure Go and ~10x slower under -race; Tesseract is
+		// not Go. make test runs these in its race-free heavy pass.
+		t.Skip("OCR: skipped under -race and -short; make heavy runs it")
+	}
+	e, err := ocr.NewEngine()
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	return e
+}
+
+// requireTool is engine's rule for the other tools the tests use.
+func requireTool(t testing.TB, name string) {
+	t.Helper()
+	if _, err := exec.LookPath(name); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is not installed", name)
+		}
+		t.Skipf("%s is not installed", name)
+	}
+}

@@ -1,0 +1,100 @@
+package pades_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sohoa/sohoa/pkg/domain/errs"
+	"github.com/sohoa/sohoa/pkg/format/pades"
+	"github.com/sohoa/sohoa/pkg/format/pades/padestest"
+)
+
+// nestedPDF is a small PDF whose catalog holds an array nested depth deep.
+func nestedPDF(depth int) []byte {
+	body := "<</Type/Catalog/Pages 2 0 R/X " + strings.Repeat("[", depth) + strings.Repeat("]", depth) + ">>"
+	objs := []string{body, "<</Type/Pages/Count 1/Kids[3 0 R]>>", "<</Type/Page/Parent 2 0 R/MediaBox[0 0 10 10]>>"}
+	var b strings.Builder
+	b.WriteString("%PDF-1.7\n")
+	var offs []int
+	for i, o := range objs {
+		offs = append(offs, b.Len())
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
+	}
+	x := b.Len()
+	fmt.Fprintf(&b, "xref\n0 4\n0000000000 65535 f\r\n")
+	for _, o := range offs {
+		fmt.Fprintf(&b, "%010d 00000 n\r\n", o)
+	}
+	fmt.Fprintf(&b, "trailer\n<</Size 4/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n", x)
+	return []byte(b.String())
+}
+
+// TestVerifyNeverPanics: damaged and hostile files get a verdict or a clear
+// error, never a panic or a hang.
+func TestVerifyNeverPanics(t *testing.T) {
+	e := newEnv(t)
+	signed, err := pades.Sign(context.Background(), padestest.PDF(1, false), e.officer(t, "linh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inputs := map[string][]byte{
+		"nested array 200 deep":  nestedPDF(200),
+		"nested array 5000 deep": nestedPDF(5000),
+	}
+	// Every cut and a byte flip every few hundred bytes of a signed file.
+	for i := 0; i < len(signed); i += 997 {
+		inputs[fmt.Sprintf("cut at %d", i)] = signed[:i]
+		flipped := []byte(string(signed))
+		flipped[i] ^= 0x5a
+		inputs[fmt.Sprintf("flip at %d", i)] = flipped
+	}
+	for name, pdf := range inputs {
+		start := time.Now()
+		rep, err := pades.Verify(context.Background(), pdf, pades.VerifyOptions{Roots: e.pki.Roots(), Timeout: 10 * time.Second})
+		if err == nil && rep == nil {
+			t.Errorf("%s: no report and no error", name)
+		}
+		if err != nil && errs.KindOf(err) == errs.Internal {
+			t.Errorf("%s: internal error %v", name, err)
+		}
+		if d := time.Since(start); d > 10*time.Second {
+			t.Errorf("%s: took %v", name, d)
+		}
+	}
+}
+
+// TestVerifyCorpus runs the verifier over the shared corpus of real PDFs
+// (from the pdfcpu and qpdf test suites) named by SOHOA_PDF_CORPUS.
+func TestVerifyCorpus(t *testing.T) {
+	dir := os.Getenv("SOHOA_PDF_CORPUS")
+	files, _ := filepath.Glob(filepath.Join(dir, "*"))
+	if dir == "" || len(files) == 0 {
+		t.Skip("SOHOA_PDF_CORPUS does not name a folder of PDFs")
+	}
+	e := newEnv(t)
+	for _, f := range files {
+		pdf, err := os.ReadFile(f)
+		if err != nil || !strings.EqualFold(filepath.Ext(f), ".pdf") {
+			continue
+		}
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			rep, err := pades.Verify(context.Background(), pdf, pades.VerifyOptions{Roots: e.pki.Roots(), Timeout: 20 * time.Second, Offline: true})
+			switch {
+			case err != nil:
+				if k := errs.KindOf(err); k == errs.Internal {
+					t.Errorf("internal error: %v", err)
+				}
+				t.Logf("refused: %v", err)
+			case rep.Valid:
+				t.Errorf("a file we did not sign is valid against our roots: %+v", rep)
+			default:
+				t.Logf("%d signatures, not valid", len(rep.Signatures))
+			}
+		})
+	}
+}

@@ -1,0 +1,171 @@
+package pdfdoor_test
+
+import (
+	"context"
+	"crypto/x509"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sohoa/sohoa/pkg/domain/errs"
+	"github.com/sohoa/sohoa/pkg/format/pades/padestest"
+	"github.com/sohoa/sohoa/pkg/format/pdfdoor"
+)
+
+func TestMain(m *testing.M) {
+	pdfdoor.RunChildIfRequested()
+	os.Exit(m.Run())
+}
+
+// NestedPDF returns a one-page PDF whose catalog holds an array nested n
+// deep (n = 200 is 733 bytes): pdfcpu stops parsing the catalog past its
+// recursion limit and then dereferences the missing page tree.
+func nestedPDF(n int) []byte {
+	arr := strings.Repeat("[", n) + strings.Repeat("]", n)
+	objs := []string{"<< /Type /Catalog /Pages 2 0 R /X " + arr + " >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"}
+	var b strings.Builder
+	b.WriteString("%PDF-1.7\n")
+	var offs []int
+	for i, o := range objs {
+		offs = append(offs, b.Len())
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
+	}
+	x := b.Len()
+	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
+	for _, o := range offs {
+		fmt.Fprintf(&b, "%010d 00000 n \n", o)
+	}
+	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, x)
+	return []byte(b.String())
+}
+
+// noSize returns a one-page PDF whose trailer has no /Size.
+func noSize() []byte {
+	s := string(nestedPDF(1))
+	i := strings.LastIndex(s, "/Size")
+	return []byte(s[:i] + "      " + s[i+len("/Size 4"):i+len("/Size 4")] + s[i+len("/Size 4"):])
+}
+
+// corpusFiles lists the PDF corpus folder (SOHOA_PDF_CORPUS, which make
+// sets when the corpus is checked out beside the repository), if any.
+func corpusFiles(t *testing.T) []string {
+	dir := os.Getenv("SOHOA_PDF_CORPUS")
+	if dir == "" {
+		return nil
+	}
+	fs, _ := filepath.Glob(filepath.Join(dir, "*"))
+	return fs
+}
+
+// TestHostilePDFsThroughTheDoor posts hostile PDFs to both child operations:
+// each answer is a verdict or a 4xx-kind error, never a crash of this
+// process, never a 5xx kind.
+func TestHostilePDFsThroughTheDoor(t *testing.T) {
+	cases := map[string][]byte{
+		"nested arrays 200 deep":   nestedPDF(200),
+		"nested arrays 10000 deep": nestedPDF(10000),
+		"good one-page result":     padestest.PDF(1, false),
+		"header only":              []byte("%PDF-1.7\n%%EOF\n"),
+		"cut in half":              padestest.PDF(1, false)[:600],
+		"not a PDF":                []byte("<html>hello</html>"),
+		"nested dictionaries 5000": []byte(strings.Replace(string(nestedPDF(1)), "/X [ ]", "/X "+strings.Repeat("<</A ", 5000)+strings.Repeat(">>", 5000), 1)),
+	}
+	var corpus []string
+	if !raceOn { // each file starts two children: minutes under the race detector; make heavy runs them
+		corpus = corpusFiles(t)
+	}
+	for _, f := range corpus {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cases["corpus "+filepath.Base(f)] = b
+	}
+	lim := pdfdoor.DefaultLimits()
+	for name, pdf := range cases {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			out, err := pdfdoor.CheckResult(ctx, pdf, lim)
+			if k := errs.KindOf(err); err != nil && (k == errs.Internal || k == errs.Unavailable) {
+				t.Errorf("check-result: a 5xx kind %v: %v", k, err)
+			}
+			if err == nil && len(out) == 0 {
+				t.Errorf("check-result accepted and returned nothing")
+			}
+			if err != nil {
+				t.Logf("check-result refused (%v): %v", errs.KindOf(err), err)
+			} else if len(out) != len(pdf) {
+				t.Logf("check-result repaired the file (%d → %d bytes)", len(pdf), len(out))
+			}
+			rep, err := pdfdoor.Verify(ctx, pdf, []*x509.Certificate{}, lim)
+			if k := errs.KindOf(err); err != nil && (k == errs.Internal || k == errs.Unavailable) {
+				t.Errorf("verify: a 5xx kind %v: %v", k, err)
+			}
+			if err == nil && rep.Valid {
+				t.Errorf("verify without trust anchors says valid")
+			}
+		})
+	}
+	if _, err := pdfdoor.CheckResult(context.Background(), nestedPDF(200), lim); errs.KindOf(err) != errs.Unprocessable {
+		t.Errorf("the 200-deep nested array: %v, want unprocessable", err)
+	}
+	// A damaged result (no /Size in its trailer) is refused at upload with
+	// the reason, not accepted and failed at signing time.
+	if _, err := pdfdoor.CheckResult(context.Background(), noSize(), lim); errs.KindOf(err) != errs.Unprocessable || !strings.Contains(err.Error(), "Size") {
+		t.Errorf("a trailer without /Size: %v, want unprocessable naming /Size", err)
+	}
+	if _, err := pdfdoor.CheckResult(context.Background(), padestest.PDF(1, false), lim); err != nil {
+		t.Errorf("a good result is refused: %v", err)
+	}
+}
+
+// BenchmarkVerify1Page measures the door's cost on a 1-page scan
+// result: a child process started, the PDF read and verified, the answer read.
+func BenchmarkVerify1Page(b *testing.B) {
+	pdf := padestest.PDF(1, true)
+	lim := pdfdoor.DefaultLimits()
+	b.SetBytes(int64(len(pdf)))
+	for b.Loop() {
+		if _, err := pdfdoor.Verify(context.Background(), pdf, nil, lim); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkCheckResult1Page measures the upload check of a 1-page result
+// (child, trial signature, verification of it).
+func BenchmarkCheckResult1Page(b *testing.B) {
+	pdf := padestest.PDF(1, true)
+	lim := pdfdoor.DefaultLimits()
+	b.SetBytes(int64(len(pdf)))
+	for b.Loop() {
+		if _, err := pdfdoor.CheckResult(context.Background(), pdf, lim); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestPDFDoorTimeLimit: a file that takes longer than the limit is the
+// file's 422, not a 503 or a 500.
+func TestPDFDoorTimeLimit(t *testing.T) {
+	lim := pdfdoor.DefaultLimits()
+	lim.Timeout = time.Nanosecond // over before the child starts reading
+	for name, run := range map[string]func() error{
+		"check-result": func() error {
+			_, err := pdfdoor.CheckResult(context.Background(), padestest.PDF(3, true), lim)
+			return err
+		},
+		"verify": func() error {
+			_, err := pdfdoor.Verify(context.Background(), padestest.PDF(3, true), nil, lim)
+			return err
+		},
+	} {
+		if err := run(); errs.KindOf(err) != errs.Unprocessable {
+			t.Errorf("%s: %v (%v), want unprocessable", name, err, errs.KindOf(err))
+		}
+	}
+}

@@ -1,0 +1,282 @@
+package scan
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"image/jpeg"
+	"image/png"
+	"runtime/debug"
+	"sync"
+
+	"golang.org/x/image/tiff"
+
+	"github.com/sohoa/sohoa/pkg/format/jpegscale"
+	"github.com/sohoa/sohoa/pkg/format/separator"
+)
+
+// Workers is the number of goroutines that decode and measure page images.
+// Decoding a 200-dpi JPEG page costs ~11 ms of one core (~40 ms when it needs
+// the full image/jpeg decode); two workers plus the reading goroutine keep a
+// 2-core machine busy without holding more than a few decoded pages in memory.
+const Workers = 2
+
+// source is one readable scan format.
+type source interface {
+	pageCount() int
+	// page returns page n's image (1-based). It is called from one goroutine.
+	page(n int) (pageImage, error)
+	// build writes the given pages as a new PDF.
+	build(pages []int) ([]byte, error)
+	activeContent() bool
+}
+
+// pageImage is one page's image before decoding.
+type pageImage struct {
+	number       int
+	kind         string                      // "jpg", "png", "tif" (encoded in data) or "" with img set
+	data         []byte                      // encoded image
+	decode       func() (image.Image, error) // decodes the page when data is not set (TIFF pages)
+	dpi          float64
+	noImage      bool   // page without a raster image
+	emptyContent bool   // with noImage: the page draws nothing
+	digital      bool   // text or vector graphics, not a scanned image
+	marks        int    // text and path operators drawn
+	colour       string // ColourColour, ColourGrey or ColourBilevel ("" unknown)
+}
+
+// analyze reads every page sequentially and decodes and measures them in Workers goroutines.
+func analyze(ctx context.Context, src source, lim Limits) ([]Page, error) {
+	n := src.pageCount()
+	pages := make([]Page, n)
+	jobs := make(chan pageImage, Workers)
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+	)
+	fail := func(err error) {
+		mu.Lock()
+		if firstErr == nil {
+			firstErr = err
+		}
+		mu.Unlock()
+	}
+	failed := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return firstErr != nil
+	}
+	for range Workers {
+		wg.Go(func() {
+			for pi := range jobs {
+				if failed() {
+					continue
+				}
+				p, err := measureSafe(pi, lim)
+				if err != nil {
+					fail(err)
+					continue
+				}
+				pages[pi.number-1] = p
+			}
+		})
+	}
+	for i := 1; i <= n; i++ {
+		if err := ctx.Err(); err != nil {
+			fail(err)
+			break
+		}
+		if failed() {
+			break
+		}
+		pi, err := src.page(i)
+		if err != nil {
+			fail(err)
+			break
+		}
+		select {
+		case jobs <- pi:
+		case <-ctx.Done():
+			fail(ctx.Err())
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if firstErr == nil {
+		firstErr = ctx.Err()
+	}
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	return pages, nil
+}
+
+// measureSafe is measure with any panic of a decoder turned into an error.
+func measureSafe(pi pageImage, lim Limits) (p Page, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = newError(CodeUnreadable, pi.number, fmt.Errorf("panic: %v\n%s", r, debug.Stack()), msgPageBroken, pi.number)
+		}
+	}()
+	return measure(pi, lim)
+}
+
+// measure decodes one page image, looks for a separator and measures its ink.
+func measure(pi pageImage, lim Limits) (Page, error) {
+	p := Page{Number: pi.number, DPI: pi.dpi, Digital: pi.digital, Colour: pi.colour}
+	if pi.noImage {
+		p.Blank = pi.emptyContent
+		if !p.Blank {
+			p.InkMap = allInk()
+		}
+		return p, nil
+	}
+	small, err := reducedPage(pi, lim)
+	if err != nil {
+		return p, err
+	}
+	p.Ink = Ink(small)
+	// A born-digital page's text is not in its images: only a page that
+	// draws nothing else can be blank.
+	p.Blank = p.Ink < BlankInk && pi.marks == 0
+	if pi.digital {
+		p.InkMap = allInk()
+	} else {
+		p.InkMap = inkMapOf(small)
+	}
+	if code, ok := separator.Decode(small); ok {
+		p.Separator = code
+		p.Blank = false
+	}
+	return p, nil
+}
+
+// reducedPage decodes a page image reduced by separator.ReduceFactor, the
+// size at which separators are looked for and ink is measured.
+func reducedPage(pi pageImage, lim Limits) (*image.Gray, error) {
+	if pi.decode == nil && (pi.kind == "jpg" || pi.kind == "jpeg") {
+		small, err := reducedJPEG(pi.data, lim, pi.number)
+		if small != nil || err != nil {
+			return small, err
+		}
+	}
+	var (
+		img image.Image
+		err error
+	)
+	if pi.decode != nil {
+		img, err = pi.decode()
+	} else {
+		img, err = decodeImage(pi.kind, pi.data, lim, pi.number)
+	}
+	if err != nil {
+		return nil, err
+	}
+	b := img.Bounds()
+	return separator.Reduce(img, separator.ReduceFactor(b.Dx(), b.Dy())), nil
+}
+
+// reducedJPEG decodes a baseline JPEG straight to its luma reduced by
+// separator.ReduceFactor, without the inverse DCT (package jpegscale), when
+// that factor is a multiple of 2, 4 or 8: about three times faster than a full
+// decode and a box filter, with the same result up to rounding. It returns
+// (nil, nil) when the caller must decode the image fully: another factor, a
+// JPEG that jpegscale does not read (progressive, CMYK, …) or one it finds
+// broken (image/jpeg then gives the verdict, as before the fast path).
+func reducedJPEG(data []byte, lim Limits, page int) (*image.Gray, error) {
+	cfg, err := jpeg.DecodeConfig(bytes.NewReader(data))
+	if err != nil || cfg.Width <= 0 || cfg.Height <= 0 {
+		return nil, nil
+	}
+	if int64(cfg.Width)*int64(cfg.Height) > lim.MaxPixels {
+		return nil, imageTooLarge(page, cfg.Width, cfg.Height)
+	}
+	r := separator.ReduceFactor(cfg.Width, cfg.Height)
+	f := 0
+	for _, g := range []int{8, 4, 2} {
+		if r%g == 0 {
+			f = g
+			break
+		}
+	}
+	if f == 0 {
+		return nil, nil
+	}
+	small, info, err := jpegscale.DecodeGray(data, f, lim.MaxPixels)
+	if errors.Is(err, jpegscale.ErrTooLarge) {
+		return nil, imageTooLarge(page, info.Width, info.Height)
+	}
+	if err != nil || info.Width != cfg.Width || info.Height != cfg.Height {
+		return nil, nil
+	}
+	if r > f {
+		small = separator.Reduce(small, r/f)
+	}
+	return small, nil
+}
+
+// decodeImage decodes an encoded page image after checking its declared size.
+func decodeImage(kind string, data []byte, lim Limits, page int) (image.Image, error) {
+	var (
+		cfg    image.Config
+		err    error
+		decode func([]byte) (image.Image, error)
+	)
+	switch kind {
+	case "jpg", "jpeg":
+		cfg, err = jpeg.DecodeConfig(bytes.NewReader(data))
+		decode = func(b []byte) (image.Image, error) { return jpeg.Decode(bytes.NewReader(b)) }
+	case "png":
+		cfg, err = png.DecodeConfig(bytes.NewReader(data))
+		decode = func(b []byte) (image.Image, error) { return png.Decode(bytes.NewReader(b)) }
+	case "tif", "tiff":
+		cfg, err = tiff.DecodeConfig(bytes.NewReader(data))
+		decode = func(b []byte) (image.Image, error) { return tiff.Decode(bytes.NewReader(b)) }
+	default:
+		return nil, newError(CodeUnsupported, page, fmt.Errorf("image type %q", kind),
+			"Trang %d được nén theo kiểu mà hệ thống chưa đọc được. Hãy đặt máy quét lưu ảnh dạng JPEG rồi quét lại.", page)
+	}
+	if err != nil {
+		return nil, newError(CodeUnreadable, page, err, msgPageBroken, page)
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 {
+		return nil, newError(CodeUnreadable, page, errors.New("empty image"), msgPageBroken, page)
+	}
+	if int64(cfg.Width)*int64(cfg.Height) > lim.MaxPixels {
+		return nil, imageTooLarge(page, cfg.Width, cfg.Height)
+	}
+	img, err := decode(data)
+	if err != nil {
+		return nil, newError(CodeUnreadable, page, err, msgPageBroken, page)
+	}
+	return img, nil
+}
+
+func imageTooLarge(page, w, h int) *Error {
+	return newError(CodeImageTooLarge, page, fmt.Errorf("%dx%d pixels", w, h),
+		"Trang %d có ảnh quá lớn (%d×%d điểm ảnh). Hãy quét lại ở 200–300 dpi rồi tải lên lại.", page, w, h)
+}
+
+// Ink returns the fraction of pixels darker than BlankDarkLevel in g, leaving
+// out a BlankMargin border on each side (scanner edges and shadows).
+func Ink(g *image.Gray) float64 {
+	b := g.Bounds()
+	mx, my := int(float64(b.Dx())*BlankMargin), int(float64(b.Dy())*BlankMargin)
+	x0, x1, y0, y1 := b.Min.X+mx, b.Max.X-mx, b.Min.Y+my, b.Max.Y-my
+	if x1 <= x0 || y1 <= y0 {
+		return 0
+	}
+	dark := 0
+	for y := y0; y < y1; y++ {
+		row := g.Pix[g.PixOffset(x0, y):g.PixOffset(x1, y)]
+		for _, v := range row {
+			if v < BlankDarkLevel {
+				dark++
+			}
+		}
+	}
+	return float64(dark) / float64((x1-x0)*(y1-y0))
+}
