@@ -1,7 +1,9 @@
 // Command ocr is the OCR function on AWS: a container-image Lambda (Debian
 // slim with Tesseract; see Dockerfile) that reads page ranges of a component
 // PDF with pkg/format/ocr — the engine the local stack uses, each page in a child
-// process of this same binary. Tesseract does not fit a zip Lambda.
+// process of this same binary. Tesseract does not fit a zip Lambda. Its
+// handler and protocol are pkg/aws/lambdaocr's, whose Client the ingest
+// function invokes it with.
 //
 // SOHOA_OCR_BUCKET_URL (a gocloud URL, e.g. s3://bucket?region=ap-southeast-1)
 // names the bucket keys are read from; without it only inline PDFs are read.
@@ -17,6 +19,7 @@ import (
 	_ "gocloud.dev/blob/fileblob"
 	_ "gocloud.dev/blob/s3blob"
 
+	"github.com/sohoa/sohoa/pkg/aws/lambdaocr"
 	"github.com/sohoa/sohoa/pkg/format/ocr"
 )
 
@@ -34,7 +37,7 @@ func run(ctx context.Context, getenv func(string) string) error {
 	if err != nil {
 		return err
 	}
-	h := &Handler{Engine: e}
+	h := &lambdaocr.Handler{Engine: e}
 	if u := getenv("SOHOA_OCR_BUCKET_URL"); u != "" {
 		if h.Bucket, err = blob.OpenBucket(ctx, u); err != nil {
 			return fmt.Errorf("open bucket: %w", err)

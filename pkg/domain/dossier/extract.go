@@ -19,8 +19,14 @@ type Extractor interface {
 
 // ExtractInput is one component to read.
 type ExtractInput struct {
-	Component   string // component code, e.g. "CCCD", "TKKS"
-	PDF         []byte // the component as split from the scan
+	Component string // component code, e.g. "CCCD", "TKKS"
+	PDF       []byte // the component as split from the scan
+	// Key is where the component is stored in the dossier bucket, when it
+	// is (a component read after VALIDATED): a reader in another process
+	// (the OCR function on AWS) is handed the key rather than the bytes.
+	Key string
+	// Pages is the component's page count, when known (0: the reader counts).
+	Pages       int
 	CitizenID   string // the dossier's citizen ID, typed by the clerk
 	CitizenName string
 	Now         time.Time
@@ -50,11 +56,11 @@ type Field struct {
 // extract runs the Extractor on one component. It never fails the
 // ingestion: an error becomes a warning and the component goes on as
 // scanned (no text layer).
-func (s *Service) extract(ctx context.Context, d *Dossier, code string, pdf []byte) *Extraction {
+func (s *Service) extract(ctx context.Context, d *Dossier, code string, pdf []byte, pages int) *Extraction {
 	if s.c.Extractor == nil || len(pdf) == 0 {
 		return nil
 	}
-	ext, err := s.c.Extractor.Extract(ctx, ExtractInput{Component: code, PDF: pdf, CitizenID: d.Citizen.ID,
+	ext, err := s.c.Extractor.Extract(ctx, ExtractInput{Component: code, PDF: pdf, Pages: pages, CitizenID: d.Citizen.ID,
 		CitizenName: d.Citizen.Name, Now: s.c.Now()})
 	if err != nil || ext == nil || len(ext.PDF) == 0 {
 		s.c.Log.Warn("reading the text of a component failed", "dossier", d.Code, "component", code, "err", err)

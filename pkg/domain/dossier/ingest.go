@@ -418,7 +418,7 @@ func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, 
 			a.deferred = append(a.deferred, comp)
 			continue
 		}
-		ext := s.extract(ctx, d, c.Code, c.PDF)
+		ext := s.extract(ctx, d, c.Code, c.PDF, len(c.Pages))
 		if ext != nil {
 			c.PDF = ext.PDF
 			a.findings = append(a.findings, ext.Findings...)

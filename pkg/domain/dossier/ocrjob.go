@@ -122,7 +122,7 @@ func (s *Service) RunOCR(ctx context.Context, m queue.Message) error {
 	}
 	lastAttempt := m.Attempts >= queue.MaxAttempts
 	progress := s.ocrProgress(d.ID, job)
-	ext, err := s.c.Extractor.Extract(ctx, ExtractInput{Component: job.Code, PDF: src, CitizenID: d.Citizen.ID,
+	ext, err := s.c.Extractor.Extract(ctx, ExtractInput{Component: job.Code, PDF: src, Key: job.Key, Pages: comp.Pages, CitizenID: d.Citizen.ID,
 		CitizenName: d.Citizen.Name, Now: s.c.Now(), Progress: progress.report})
 	progress.stop()
 	content, findings, fields, text, read := src, []Finding(nil), map[string]Field(nil), "", 0

@@ -21,6 +21,15 @@ type Reader interface {
 	Document(ctx context.Context, pdf []byte, pages []int, opt ocr.Options, progress func(done, total int)) ([]ocr.Page, error)
 }
 
+// StoredReader is a Reader that can also read a PDF where it is stored, by
+// its key in the dossier bucket: a reader in another process (the OCR
+// function on AWS, pkg/aws/lambdaocr) is handed the key, not megabytes. The
+// Extractor uses it for a component that has a key (ExtractInput.Key).
+type StoredReader interface {
+	Reader
+	StoredDocument(ctx context.Context, key string, pages []int, opt ocr.Options, progress func(done, total int)) ([]ocr.Page, error)
+}
+
 // Extractor reads components with a Reader and draws their text layer
 // with a Stamper.
 type Extractor struct {
@@ -44,7 +53,17 @@ const LowConfidence = 0.8
 // layer, and the fields and findings of the components this package knows.
 func (e *Extractor) Extract(ctx context.Context, in dossier.ExtractInput) (*dossier.Extraction, error) {
 	opt := ocr.Options{MRZ: in.Component == CardCode}
-	pages, err := e.r.Document(ctx, in.PDF, nil, opt, in.Progress)
+	var want []int // nil: the reader counts the pages
+	for i := 1; i <= in.Pages; i++ {
+		want = append(want, i)
+	}
+	var pages []ocr.Page
+	var err error
+	if sr, ok := e.r.(StoredReader); ok && in.Key != "" {
+		pages, err = sr.StoredDocument(ctx, in.Key, want, opt, in.Progress)
+	} else {
+		pages, err = e.r.Document(ctx, in.PDF, want, opt, in.Progress)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("extract %s: %w", in.Component, err)
 	}

@@ -163,7 +163,7 @@ func Available() error {
 // progress, when not nil, is called after each page with the count done.
 func (e *Engine) Document(ctx context.Context, pdf []byte, pages []int, opt Options, progress func(done, total int)) ([]Page, error) {
 	if len(pages) == 0 {
-		n, err := e.pageCount(ctx, pdf)
+		n, err := e.PageCount(ctx, pdf)
 		if err != nil {
 			return nil, err
 		}
@@ -212,8 +212,8 @@ feed:
 	return out, nil
 }
 
-// pageCount asks a child how many pages the PDF has (reading page 1).
-func (e *Engine) pageCount(ctx context.Context, pdf []byte) (int, error) {
+// PageCount asks a child how many pages the PDF has (reading page 1).
+func (e *Engine) PageCount(ctx context.Context, pdf []byte) (int, error) {
 	ans, err := e.run(ctx, childRequest{Page: 1, CountOnly: true}, pdf)
 	if err != nil {
 		return 0, err

@@ -1,19 +1,14 @@
-package main
+package lambdaocr
 
 import (
 	"context"
-	"encoding/json"
 	"image"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"gocloud.dev/blob/fileblob"
 
-	"github.com/sohoa/sohoa/infra/lambdatest"
 	"github.com/sohoa/sohoa/pkg/format/ocr"
 	"github.com/sohoa/sohoa/pkg/format/ocr/ocrtest"
 )
@@ -23,6 +18,8 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// needTesseract skips outside CI when Tesseract is missing; under CI=true a
+// missing Tesseract fails.
 func needTesseract(t *testing.T) {
 	t.Helper()
 	if raceOn || testing.Short() {
@@ -34,6 +31,26 @@ func needTesseract(t *testing.T) {
 		}
 		t.Skip(err)
 	}
+}
+
+// textPDF prints one page per title, each with a line of known words,
+// scanned at 200 dpi.
+func textPDF(t *testing.T, titles ...string) []byte {
+	t.Helper()
+	fonts, err := ocrtest.LoadFonts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := ocrtest.Scan{DPI: 200, Skew: 0.3}
+	var pages []*image.Gray
+	for _, title := range titles {
+		pages = append(pages, ocrtest.Print(fonts.TextPage(title, []string{"Họ và tên: Trần Minh Khôi"}), s))
+	}
+	pdf, err := ocrtest.PDF(pages, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pdf
 }
 
 func formPDF(t *testing.T) []byte {
@@ -75,11 +92,15 @@ func TestHandlerReadsFromBucket(t *testing.T) {
 	if len(resp.Pages) != 1 || !strings.Contains(resp.Pages[0].Text(), "Trần Minh Khôi") {
 		t.Fatalf("%+v", resp)
 	}
-	for _, bad := range []Request{{Key: "components/d1/TKKS.pdf"}, {Pages: []int{1}}, {Key: "nope.pdf", Pages: []int{1}},
+	for _, bad := range []Request{{Key: "components/d1/TKKS.pdf"}, {Pages: []int{1}}, {Key: "components/nope.pdf", Pages: []int{1}},
+		{Key: "scans/d1/1.pdf", Pages: []int{1}}, {Key: "../components/d1/TKKS.pdf", Pages: []int{1}},
 		{Key: "components/d1/TKKS.pdf", PDF: []byte("%PDF-"), Pages: []int{1}}, {PDF: []byte("x"), Pages: make([]int, MaxPages+1)}} {
 		if _, err := h.Handle(ctx, bad); err == nil {
 			t.Errorf("accepted %+v", bad)
 		}
+	}
+	if resp, err := h.Handle(ctx, Request{Key: "components/d1/TKKS.pdf", Count: true}); err != nil || resp.Count != 1 {
+		t.Errorf("count: %+v %v", resp, err)
 	}
 	// A page that is not there is an error of that page, not of the call.
 	resp, err = h.Handle(ctx, Request{Key: "components/d1/TKKS.pdf", Pages: []int{1, 2}})
@@ -88,42 +109,3 @@ func TestHandlerReadsFromBucket(t *testing.T) {
 	}
 }
 
-// The real bootstrap (built for this machine; the image builds it for
-// arm64) under the Lambda Runtime API harness, against the local Tesseract.
-func TestBootstrapUnderRuntimeAPI(t *testing.T) {
-	needTesseract(t)
-	bin := filepath.Join(t.TempDir(), "bootstrap")
-	build := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", bin, ".")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	ctx := context.Background()
-	f, err := lambdatest.Start(ctx, "ocr", bin, append(os.Environ(), "SOHOA_OCR_BUCKET_URL="), time.Minute)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Stop()
-	payload, _ := json.Marshal(Request{PDF: formPDF(t), Pages: []int{1}})
-	start := time.Now()
-	res, err := f.Invoke(ctx, payload)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Error != nil {
-		t.Fatalf("function error: %v\n%s", res.Error, f.Logs())
-	}
-	var resp Response
-	if err := json.Unmarshal(res.Payload, &resp); err != nil {
-		t.Fatal(err)
-	}
-	if len(resp.Pages) != 1 || resp.Pages[0].Err != "" || !strings.Contains(resp.Pages[0].Text(), "Giấy tờ tuỳ thân") {
-		t.Fatalf("%+v", resp)
-	}
-	t.Logf("init %s, one page %s, %d words", f.Init.Round(time.Millisecond), time.Since(start).Round(time.Millisecond), len(resp.Pages[0].Words))
-	// A malformed request is the function's error, and the function lives on.
-	res, err = f.Invoke(ctx, []byte(`{"pages":[]}`))
-	if err != nil || res.Error == nil {
-		t.Errorf("empty request: %v %+v", err, res)
-	}
-}

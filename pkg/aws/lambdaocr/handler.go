@@ -1,35 +1,22 @@
-package main
+package lambdaocr
 
 import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
 	"gocloud.dev/blob"
 
 	"github.com/sohoa/sohoa/pkg/format/ocr"
 )
 
-// Request asks for the words of some pages of one component PDF: stored
-// in the dossier bucket (Key), or inline (PDF, for small components: the
-// synchronous payload limit is 6 MB).
-type Request struct {
-	Key   string `json:"key,omitempty"`
-	PDF   []byte `json:"pdf,omitempty"`
-	Pages []int  `json:"pages"`
-	MRZ   bool   `json:"mrz,omitempty"`
-}
+// ComponentsPrefix is the part of the dossier bucket the function reads.
+const ComponentsPrefix = "components/"
 
-// Response holds one ocr.Page per requested page, in order.
-type Response struct {
-	Pages []ocr.Page `json:"pages"`
-}
-
-// MaxPages is the most pages one invocation reads: a long component is
-// read by several invocations in page ranges.
-const MaxPages = 50
-
-// Handler reads page ranges with the same engine as the local stack.
+// Handler is the OCR function: it reads page ranges of a component with
+// the engine the local stack uses, each page in a child process of its own
+// binary (whose main calls ocr.RunChildIfRequested).
 type Handler struct {
 	Engine *ocr.Engine
 	Bucket *blob.Bucket // nil: only inline PDFs
@@ -37,7 +24,7 @@ type Handler struct {
 
 // Handle implements the function.
 func (h *Handler) Handle(ctx context.Context, req Request) (Response, error) {
-	if len(req.Pages) == 0 || len(req.Pages) > MaxPages {
+	if !req.Count && (len(req.Pages) == 0 || len(req.Pages) > MaxPages) {
 		return Response{}, fmt.Errorf("ocr: %d pages requested (1 to %d)", len(req.Pages), MaxPages)
 	}
 	pdf := req.PDF
@@ -45,6 +32,9 @@ func (h *Handler) Handle(ctx context.Context, req Request) (Response, error) {
 	case req.Key != "" && pdf != nil:
 		return Response{}, fmt.Errorf("ocr: key and inline PDF both given")
 	case req.Key != "":
+		if !strings.HasPrefix(req.Key, ComponentsPrefix) || strings.Contains(req.Key, "..") {
+			return Response{}, fmt.Errorf("ocr: key %q is not a component (under %s)", req.Key, ComponentsPrefix)
+		}
 		if h.Bucket == nil {
 			return Response{}, fmt.Errorf("ocr: no bucket configured for key %q", req.Key)
 		}
@@ -63,7 +53,14 @@ func (h *Handler) Handle(ctx context.Context, req Request) (Response, error) {
 	case pdf == nil:
 		return Response{}, fmt.Errorf("ocr: no PDF given")
 	}
-	pages, err := h.Engine.Document(ctx, pdf, req.Pages, ocr.Options{MRZ: req.MRZ}, nil)
+	if req.Count {
+		n, err := h.Engine.PageCount(ctx, pdf)
+		if err != nil {
+			return Response{}, err
+		}
+		return Response{Count: n}, nil
+	}
+	pages, err := h.Engine.Document(ctx, pdf, req.Pages, ocr.Options{MRZ: req.MRZ, Lang: req.Lang}, nil)
 	if err != nil {
 		return Response{}, err
 	}

@@ -1,0 +1,5 @@
+//go:build race
+
+package lambdaocr
+
+const raceOn = true
