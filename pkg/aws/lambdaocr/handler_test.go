@@ -108,4 +108,3 @@ func TestHandlerReadsFromBucket(t *testing.T) {
 		t.Errorf("page 2 of 1: %v %+v", err, resp.Pages[1])
 	}
 }
-
