@@ -98,12 +98,26 @@ func TestFunctionsDoNotImportEachOther(t *testing.T) {
 // notification senders). A package that sneaks in through a shared wiring
 // package makes the binary bigger and its cold start slower, and dev-only
 // code in a Lambda is a door left open.
+//
+// Only the ingest function reads components' text: it alone links the OCR
+// client (pkg/aws/lambdaocr), the extractor and the Lambda SDK it invokes
+// the OCR function with.
 var never = map[string][]string{
-	"api":    {"pkg/aws/ses", "pkg/aws/sns", "pkg/aws/ingest"},
+	"api":    {"pkg/aws/ses", "pkg/aws/sns", "pkg/aws/ingest", "pkg/aws/lambdaocr", "pkg/domain/extract", lambdaSDK},
 	"ingest": {"pkg/api", "pkg/web", "pkg/format/receipt", "pkg/domain/report", "pkg/aws/ses", "pkg/aws/sns"},
-	"signer": {"pkg/api", "pkg/web", "pkg/format/receipt", "pkg/domain/report", "pkg/aws/ses", "pkg/aws/sns", "pkg/aws/ingest"},
-	"notify": {"pkg/api", "pkg/web", "pkg/format/receipt", "pkg/format/pades", "pkg/domain/signing", "pkg/format/csc", "pkg/aws/ingest"},
-	"report": {"pkg/api", "pkg/web", "pkg/format/receipt", "pkg/format/pades", "pkg/domain/signing", "pkg/format/csc", "pkg/aws/ses", "pkg/aws/sns", "pkg/aws/ingest"},
+	"signer": {"pkg/api", "pkg/web", "pkg/format/receipt", "pkg/domain/report", "pkg/aws/ses", "pkg/aws/sns", "pkg/aws/ingest", "pkg/aws/lambdaocr", "pkg/domain/extract", lambdaSDK},
+	"notify": {"pkg/api", "pkg/web", "pkg/format/receipt", "pkg/format/pades", "pkg/domain/signing", "pkg/format/csc", "pkg/aws/ingest", "pkg/aws/lambdaocr", "pkg/domain/extract", lambdaSDK},
+	"report": {"pkg/api", "pkg/web", "pkg/format/receipt", "pkg/format/pades", "pkg/domain/signing", "pkg/format/csc", "pkg/aws/ses", "pkg/aws/sns", "pkg/aws/ingest", "pkg/aws/lambdaocr", "pkg/domain/extract", lambdaSDK},
+}
+
+// lambdaSDK is the Lambda API client (an import path outside the module).
+const lambdaSDK = "github.com/aws/aws-sdk-go-v2/service/lambda"
+
+// must lists, per Lambda binary, what it must link: the ingest function
+// reads pages through the OCR function, with the extractor the local stack
+// runs.
+var must = map[string][]string{
+	"ingest": {"pkg/aws/lambdaocr", "pkg/domain/extract", "pkg/aws/ingest", lambdaSDK},
 }
 
 // neverAnywhere is what no Lambda may link.
@@ -129,7 +143,15 @@ func TestLambdasLinkOnlyWhatTheyUse(t *testing.T) {
 		if len(deps) < 10 {
 			t.Fatalf("go list %s found only %d packages", fn, len(deps))
 		}
+		for _, m := range must[fn] {
+			if !slices.Contains(deps, m) && !slices.Contains(deps, module+m) {
+				t.Errorf("function %s does not link %s", fn, m)
+			}
+		}
 		for _, d := range deps {
+			if slices.Contains(forbidden, d) { // outside the module
+				t.Errorf("function %s links %s, which it must never link", fn, d)
+			}
 			rel, ok := strings.CutPrefix(d, module)
 			if !ok {
 				continue

@@ -7,13 +7,18 @@ import (
 	"time"
 
 	awskms "github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/sohoa/sohoa/functions/internal/wire"
 	"github.com/sohoa/sohoa/pkg/aws/ingest"
 	"github.com/sohoa/sohoa/pkg/aws/kms"
+	"github.com/sohoa/sohoa/pkg/aws/lambdaocr"
+	"github.com/sohoa/sohoa/pkg/aws/sqs"
 	"github.com/sohoa/sohoa/pkg/domain/dossier"
 	"github.com/sohoa/sohoa/pkg/domain/errs"
+	"github.com/sohoa/sohoa/pkg/domain/extract"
 	"github.com/sohoa/sohoa/pkg/domain/signing"
+	"github.com/sohoa/sohoa/pkg/format/stamp"
 )
 
 // newHandler builds the ingest function's handler over AWS.
@@ -26,11 +31,44 @@ func newHandler(ctx context.Context, cfg wire.Config) (*ingest.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	a, err := c.Build(ctx, wire.Ports{Sealer: sealer})
+	ports := wire.Ports{Sealer: sealer}
+	if cfg.OCRFunction != "" {
+		if ports.Extractor, err = newExtractor(c); err != nil {
+			return nil, err
+		}
+		// Long components are read after VALIDATED by OCR jobs on their own
+		// queue, which this function consumes too (Handler.OCR).
+		ports.Queue = sqs.New(c.AWS.SQS(), map[string]sqs.Topic{dossier.TopicOCR: {URL: cfg.OCRQueueURL}}, c.Table)
+	} else {
+		c.Log.Warn("no OCR function configured (" + wire.EnvOCRFunction + "): components carry no text layer and ID cards are not read")
+	}
+	a, err := c.Build(ctx, ports)
 	if err != nil {
 		return nil, err
 	}
-	return &ingest.Handler{Dossiers: a.Dossiers, MaxReceive: cfg.MaxReceive, Log: c.Log}, nil
+	h := &ingest.Handler{Dossiers: a.Dossiers, MaxReceive: cfg.MaxReceive, Log: c.Log}
+	if ports.Extractor != nil {
+		h.OCR, h.OCRQueue = a.Dossiers, cfg.OCRQueueURL
+	}
+	return h, nil
+}
+
+// newExtractor returns the extractor of the local stack with the OCR
+// function as its reader: the CCCD and the short components are read during
+// ingestion, long ones by the OCR jobs, each in page ranges of invocations
+// of SOHOA_OCR_FUNCTION.
+func newExtractor(c *wire.Base) (dossier.Extractor, error) {
+	per := c.Config.OCRPagesPerCall
+	if per > lambdaocr.MaxPages {
+		return nil, fmt.Errorf("%s=%d: the OCR function reads at most %d pages an invocation", wire.EnvOCRPagesPerCall, per, lambdaocr.MaxPages)
+	}
+	client := lambda.NewFromConfig(c.AWS.SDK(), func(o *lambda.Options) { o.BaseEndpoint = wire.Endpoint(c.Config.Endpoints.Lambda) })
+	font, err := stamp.NewFont()
+	if err != nil {
+		return nil, err
+	}
+	reader := &lambdaocr.Client{Lambda: client, Function: c.Config.OCRFunction, Bucket: c.Dossier, PagesPerCall: per}
+	return extract.New(reader, stamp.NewStamper(font)), nil
 }
 
 // newSealer returns the certifier of digitized components: the conversion

@@ -49,6 +49,16 @@ const (
 	EnvMailFrom       = "SOHOA_MAIL_FROM"             // SES verified sender
 	EnvSMSSenderID    = "SOHOA_SMS_SENDER_ID"
 	EnvS3PathStyle    = "SOHOA_S3_PATH_STYLE" // "true" for S3-compatible servers (tests)
+	// The OCR on AWS (pkg/aws/lambdaocr): the container-image function that
+	// reads pages, invoked synchronously by the ingest function; the queue of
+	// the OCR jobs of long components (dossier.TopicOCR), which the ingest
+	// function also consumes; how many pages besides the CCCD's an ingestion
+	// reads itself (dossier.DefaultOCRSyncPages when unset); and how many
+	// pages one invocation reads (lambdaocr.DefaultPagesPerCall when unset).
+	EnvOCRFunction     = "SOHOA_OCR_FUNCTION"
+	EnvOCRQueueURL     = "SOHOA_OCR_QUEUE_URL"
+	EnvOCRSyncPages    = "SOHOA_OCR_SYNC_PAGES"
+	EnvOCRPagesPerCall = "SOHOA_OCR_PAGES_PER_CALL"
 	// The web pages' sign-in (pkg/web): the key of the session cookies (at
 	// least 32 bytes) and the OpenID Connect provider (Cognito's hosted UI).
 	EnvSessionKey   = "SOHOA_SESSION_KEY"
@@ -65,6 +75,7 @@ const (
 	EnvEndpointSES      = "AWS_ENDPOINT_URL_SESV2"
 	EnvEndpointSNS      = "AWS_ENDPOINT_URL_SNS"
 	EnvEndpointKMS      = "AWS_ENDPOINT_URL_KMS"
+	EnvEndpointLambda   = "AWS_ENDPOINT_URL_LAMBDA"
 )
 
 // Functions names the Lambda functions, as their folders under functions/.
@@ -83,7 +94,8 @@ func Vars(fn string) []Var {
 	case "ingest":
 		return []Var{{EnvTable, true}, {EnvDossierBucket, true}, {EnvVaultBucket, true},
 			{EnvDataKeyID, false}, {EnvMaxReceive, false}, {EnvS3PathStyle, false}, {EnvSealKeyID, false}, {EnvTSAURL, false},
-			{EnvAuditKeyID, false}, {EnvVaultLock, false}}
+			{EnvAuditKeyID, false}, {EnvVaultLock, false},
+			{EnvOCRFunction, false}, {EnvOCRQueueURL, false}, {EnvOCRSyncPages, false}, {EnvOCRPagesPerCall, false}}
 	case "signer":
 		return []Var{{EnvTable, true}, {EnvDossierBucket, true}, {EnvVaultBucket, true},
 			{EnvDataKeyID, false}, {EnvCSCURL, true}, {EnvCSCClientID, false}, {EnvCSCSecret, false}, {EnvCSCSecretARN, false},
@@ -105,7 +117,7 @@ func Declared(fn, name string) bool {
 
 // Endpoints are the AWS endpoint overrides (empty on AWS: the SDK's own).
 type Endpoints struct {
-	S3, DynamoDB, SQS, SES, SNS, KMS string
+	S3, DynamoDB, SQS, SES, SNS, KMS, Lambda string
 }
 
 // Config is a function's configuration, read once from the environment by
@@ -146,8 +158,15 @@ type Config struct {
 	MailFrom     string
 	SMSSenderID  string
 	S3PathStyle  bool
-	Region       string
-	Endpoints    Endpoints
+	// OCRFunction names the OCR function (its name or ARN; empty: no OCR),
+	// OCRQueueURL the queue of OCR jobs; OCRSyncPages and OCRPagesPerCall
+	// are 0 when unset (the defaults).
+	OCRFunction     string
+	OCRQueueURL     string
+	OCRSyncPages    int
+	OCRPagesPerCall int
+	Region          string
+	Endpoints       Endpoints
 }
 
 // Load reads the variables of function fn through getenv (os.Getenv in a
@@ -183,7 +202,8 @@ func Load(fn string, getenv func(string) string) (Config, error) {
 		SMSSenderID: values[EnvSMSSenderID], S3PathStyle: values[EnvS3PathStyle] == "true",
 		Region: env("AWS_REGION"),
 		Endpoints: Endpoints{S3: env(EnvEndpointS3), DynamoDB: env(EnvEndpointDynamoDB), SQS: env(EnvEndpointSQS),
-			SES: env(EnvEndpointSES), SNS: env(EnvEndpointSNS), KMS: env(EnvEndpointKMS)},
+			SES: env(EnvEndpointSES), SNS: env(EnvEndpointSNS), KMS: env(EnvEndpointKMS), Lambda: env(EnvEndpointLambda)},
+		OCRFunction: values[EnvOCRFunction], OCRQueueURL: values[EnvOCRQueueURL],
 	}
 	if s := values[EnvMaxReceive]; s != "" {
 		n, err := strconv.Atoi(s)
@@ -191,6 +211,21 @@ func Load(fn string, getenv func(string) string) (Config, error) {
 			return Config{}, fmt.Errorf("wire: %s=%q is not a positive number", EnvMaxReceive, s)
 		}
 		c.MaxReceive = n
+	}
+	for _, v := range []struct {
+		name string
+		to   *int
+	}{{EnvOCRSyncPages, &c.OCRSyncPages}, {EnvOCRPagesPerCall, &c.OCRPagesPerCall}} {
+		if s := values[v.name]; s != "" {
+			n, err := strconv.Atoi(s)
+			if err != nil || n < 1 {
+				return Config{}, fmt.Errorf("wire: %s=%q is not a positive number", v.name, s)
+			}
+			*v.to = n
+		}
+	}
+	if c.OCRFunction != "" && c.OCRQueueURL == "" {
+		return Config{}, fmt.Errorf("wire: %s is set but %s is not: long components would never be read", EnvOCRFunction, EnvOCRQueueURL)
 	}
 	return c, nil
 }

@@ -113,9 +113,13 @@ type Ports struct {
 	retention func(kind string, signed bool) time.Duration
 	Signer    dossier.ResultSigner
 	Sealer    dossier.Sealer
-	// Queue sends ingest jobs (the API's uploads); nil: a queue with no
-	// topics, for functions that never send (their role may not either).
+	// Queue sends ingest jobs (the API's uploads) or OCR jobs (the ingest
+	// function's long components); nil: a queue with no topics, for
+	// functions that never send (their role may not either).
 	Queue queue.Queue
+	// Extractor reads components' text (the ingest function's, through the
+	// OCR function); nil: components carry no text layer.
+	Extractor dossier.Extractor
 }
 
 // Build hands the core's adapters and p to the one assembly, app.Build.
@@ -127,12 +131,12 @@ func (c *Core) Build(ctx context.Context, p Ports) (*app.App, error) {
 		q = sqs.New(c.AWS.SQS(), nil, nil)
 	}
 	return app.Build(ctx, app.Ports{Records: c.Table, Dossiers: c.Dossier, Vault: p.vault, Queue: q,
-		Signer: p.Signer, Sealer: p.Sealer, AuditMAC: p.mac, VaultLock: p.lock,
+		Signer: p.Signer, Sealer: p.Sealer, AuditMAC: p.mac, VaultLock: p.lock, Extractor: p.Extractor,
 		Search: search.NewPartitioned(c.Table), // a partition per citizen or agency: see pkg/domain/search
 		// A scan stored under intake/ is announced by the bucket's
 		// ObjectCreated notification to the ingest queue: nothing to send.
 		Intake: func(context.Context, string) error { return nil }},
-		app.Options{Log: c.Log, Retention: p.retention})
+		app.Options{Log: c.Log, Retention: p.retention, OCRSyncPages: c.Config.OCRSyncPages})
 }
 
 // APIQueue returns the queues on which the API sends jobs: ingest jobs on

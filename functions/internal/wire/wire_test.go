@@ -38,6 +38,28 @@ func TestLoad(t *testing.T) {
 			t.Fatalf("max receive %q is accepted", bad)
 		}
 	}
+	delete(env, EnvMaxReceive)
+	// The OCR: a function needs its jobs' queue; page counts are positive.
+	env[EnvOCRFunction] = "sohoa-OcrFunction-1"
+	if _, err := Load("ingest", func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), EnvOCRQueueURL) {
+		t.Fatalf("OCR function without its queue: %v", err)
+	}
+	env[EnvOCRQueueURL], env[EnvOCRSyncPages], env[EnvOCRPagesPerCall] = "https://sqs.example/1/ocr", "4", "20"
+	c, err = Load("ingest", func(k string) string { return env[k] })
+	if err != nil || c.OCRFunction != "sohoa-OcrFunction-1" || c.OCRQueueURL != "https://sqs.example/1/ocr" || c.OCRSyncPages != 4 || c.OCRPagesPerCall != 20 {
+		t.Fatalf("OCR configuration %+v, %v", c, err)
+	}
+	for _, name := range []string{EnvOCRSyncPages, EnvOCRPagesPerCall} {
+		old := env[name]
+		env[name] = "0"
+		if _, err := Load("ingest", func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), name) {
+			t.Fatalf("%s=0 is accepted: %v", name, err)
+		}
+		env[name] = old
+	}
+	if c, _ := Load("signer", func(k string) string { return env[k] }); c.OCRFunction != "" {
+		t.Fatal("the signer reads the OCR function")
+	}
 	if _, err := Load("nope", os.Getenv); err == nil {
 		t.Fatal("an unknown function loads")
 	}

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -27,6 +28,12 @@ type Intake interface {
 	RunIngest(ctx context.Context, m queue.Message) error
 }
 
+// OCRJobs is what the ingest function needs of the dossier service for the
+// OCR queue: the step the local stack's OCR workers run too.
+type OCRJobs interface {
+	RunOCR(ctx context.Context, m queue.Message) error
+}
+
 // Handler handles the ingest queue: each SQS message is either an S3 event
 // notification of the intake bucket (a scan put under intake/<dossier>/...)
 // or an ingest job the API queued for a scan uploaded through it. A message
@@ -34,8 +41,15 @@ type Intake interface {
 // on its last delivery (ApproximateReceiveCount reaching MaxReceive, the
 // queue's maxReceiveCount) the service records a finding instead of failing
 // for ever.
+//
+// With OCR set it also handles the OCR queue (dossier.TopicOCR, named by
+// OCRQueue, its URL or ARN): a message whose event source is that queue is
+// an OCR job of a long component, run by OCR.RunOCR, the very step the
+// local stack's OCR workers run.
 type Handler struct {
 	Dossiers   Intake
+	OCR        OCRJobs
+	OCRQueue   string
 	MaxReceive int
 	Log        *slog.Logger
 }
@@ -64,6 +78,9 @@ func (h *Handler) one(ctx context.Context, m events.SQSMessage) error {
 	attempts, _ := strconv.Atoi(m.Attributes["ApproximateReceiveCount"])
 	attempts = max(attempts, 1)
 	last := attempts >= h.MaxReceive
+	if h.OCR != nil && sameQueue(m.EventSourceARN, h.OCRQueue) {
+		return h.ocr(ctx, queue.Message{ID: m.MessageId, Topic: dossier.TopicOCR, Body: []byte(m.Body), Attempts: attempts})
+	}
 	var job dossier.IngestJob
 	if json.Unmarshal([]byte(m.Body), &job) == nil && job.DossierID != "" && job.ScanKey != "" {
 		return h.Dossiers.RunIngest(ctx, queue.Message{ID: m.MessageId, Topic: dossier.TopicIngest,
@@ -89,6 +106,55 @@ func (h *Handler) one(ctx context.Context, m events.SQSMessage) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// ocr runs one OCR job, and again after a pause while it came before its
+// ingestion was saved (dossier.IsRetryable): the save lands within
+// milliseconds, and a failed message would wait for the queue's whole
+// visibility timeout.
+func (h *Handler) ocr(ctx context.Context, m queue.Message) error {
+	err := h.OCR.RunOCR(ctx, m)
+	for _, wait := range [...]time.Duration{500 * time.Millisecond, 2 * time.Second, 5 * time.Second} {
+		if !dossier.IsRetryable(err) {
+			break
+		}
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return fmt.Errorf("OCR job %s: %w", m.ID, ctx.Err())
+		}
+		err = h.OCR.RunOCR(ctx, m)
+	}
+	if err != nil {
+		return fmt.Errorf("OCR job %s: %w", m.ID, err)
+	}
+	return nil
+}
+
+// sameQueue reports whether the event source ARN of a message
+// (arn:PARTITION:sqs:REGION:ACCOUNT:NAME) is the queue q, named by its URL
+// (https://sqs.REGION.amazonaws.com/ACCOUNT/NAME) or its ARN.
+func sameQueue(arn, q string) bool {
+	id := func(s string) string {
+		if strings.HasPrefix(s, "arn:") {
+			p := strings.Split(s, ":")
+			if len(p) != 6 || p[2] != "sqs" {
+				return ""
+			}
+			return p[4] + "/" + p[5]
+		}
+		u, err := url.Parse(s)
+		if err != nil {
+			return ""
+		}
+		p := strings.Split(strings.Trim(u.Path, "/"), "/")
+		if len(p) != 2 {
+			return ""
+		}
+		return p[0] + "/" + p[1]
+	}
+	a := id(arn)
+	return a != "" && a == id(q)
 }
 
 // ObjectCreated is the body of the SQS message S3 sends when an object is

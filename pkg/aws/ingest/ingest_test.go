@@ -101,3 +101,74 @@ func TestObjectCreatedRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// fakeOCR records the OCR jobs run and fails those it is told to.
+type fakeOCR struct {
+	jobs []queue.Message
+	fail map[string]error
+}
+
+func (f *fakeOCR) RunOCR(_ context.Context, m queue.Message) error {
+	f.jobs = append(f.jobs, m)
+	return f.fail[m.ID]
+}
+
+// Messages of the OCR queue go to RunOCR, with their delivery count; the
+// ingest queue's go on to the intake; a failing job is delivered again.
+func TestOCRQueueMessages(t *testing.T) {
+	const ocrURL = "https://sqs.ap-southeast-1.amazonaws.com/123456789012/sohoa-OcrQueue-AbC"
+	const ocrARN = "arn:aws:sqs:ap-southeast-1:123456789012:sohoa-OcrQueue-AbC"
+	const ingestARN = "arn:aws:sqs:ap-southeast-1:123456789012:sohoa-IngestQueue-XyZ"
+	f, o := &fakeIntake{}, &fakeOCR{fail: map[string]error{"o2": errors.New("the OCR function is throttled")}}
+	h := &Handler{Dossiers: f, OCR: o, OCRQueue: ocrURL, MaxReceive: 5, Log: quiet}
+	ocrJob, _ := json.Marshal(dossier.OCRJob{DossierID: "d1", Code: "TKKS", Key: "components/d1/ab/TKKS.pdf"})
+	ingestJob, _ := json.Marshal(dossier.IngestJob{DossierID: "d3", ScanKey: "scans/d3/1-ab"})
+	msg := func(id, body, arn, receives string) events.SQSMessage {
+		m := sqsMsg(id, body, receives)
+		m.EventSourceARN = arn
+		return m
+	}
+	resp, err := h.Handle(context.Background(), events.SQSEvent{Records: []events.SQSMessage{
+		msg("o1", string(ocrJob), ocrARN, "2"),
+		msg("o2", string(ocrJob), ocrARN, "1"),
+		msg("i1", string(ingestJob), ingestARN, "1"),
+		msg("i2", s3Body(t, "ObjectCreated:Put", "intake/d5/e"), ingestARN, "1"),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(resp.BatchItemFailures) != 1 || resp.BatchItemFailures[0].ItemIdentifier != "o2" {
+		t.Fatalf("failures %+v, want only o2", resp.BatchItemFailures)
+	}
+	if len(o.jobs) != 2 || o.jobs[0].Attempts != 2 || o.jobs[0].Topic != dossier.TopicOCR || string(o.jobs[0].Body) != string(ocrJob) {
+		t.Fatalf("OCR jobs %+v", o.jobs)
+	}
+	if len(f.jobs) != 1 || !slices.Equal(f.keys, []string{"intake/d5/e"}) {
+		t.Fatalf("intake got jobs %+v and keys %q", f.jobs, f.keys)
+	}
+	// Without an OCR runner, an OCR-queue message is not taken for an OCR job.
+	h.OCR = nil
+	if _, err := h.Handle(context.Background(), events.SQSEvent{Records: []events.SQSMessage{msg("o3", string(ocrJob), ocrARN, "1")}}); err != nil || len(o.jobs) != 2 {
+		t.Fatalf("OCR job run without a runner: %v %d", err, len(o.jobs))
+	}
+}
+
+func TestSameQueue(t *testing.T) {
+	for _, tt := range []struct {
+		arn, queue string
+		want       bool
+	}{
+		{"arn:aws:sqs:ap-southeast-1:123456789012:q1", "https://sqs.ap-southeast-1.amazonaws.com/123456789012/q1", true},
+		{"arn:aws:sqs:us-east-1:000000000000:lt1-ocr", "http://sqs.us-east-1.127.0.0.1:4566/000000000000/lt1-ocr", true},
+		{"arn:aws:sqs:ap-southeast-1:123456789012:q1", "arn:aws:sqs:ap-southeast-1:123456789012:q1", true},
+		{"arn:aws:sqs:ap-southeast-1:123456789012:q1", "https://sqs.ap-southeast-1.amazonaws.com/123456789012/q2", false},
+		{"arn:aws:sqs:ap-southeast-1:999999999999:q1", "https://sqs.ap-southeast-1.amazonaws.com/123456789012/q1", false},
+		{"", "https://sqs.ap-southeast-1.amazonaws.com/123456789012/q1", false},
+		{"arn:aws:sqs:ap-southeast-1:123456789012:q1", "", false},
+		{"arn:aws:sns:ap-southeast-1:123456789012:q1", "https://sqs.ap-southeast-1.amazonaws.com/123456789012/q1", false},
+	} {
+		if got := sameQueue(tt.arn, tt.queue); got != tt.want {
+			t.Errorf("sameQueue(%q, %q) = %v", tt.arn, tt.queue, got)
+		}
+	}
+}
