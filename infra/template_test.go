@@ -201,6 +201,97 @@ func TestTemplate(t *testing.T) {
 	t.Run("alarms", func(t *testing.T) { checkAlarms(t, res) })
 	t.Run("least privilege", func(t *testing.T) { checkPrivilege(t, res) })
 	t.Run("vault keeps what it promises", func(t *testing.T) { checkVaultPromises(t, res) })
+	t.Run("ocr", func(t *testing.T) { checkOCR(t, res) })
+}
+
+// checkOCR: the OCR function (a container image) reads components and
+// nothing else; only a function whose environment names it may invoke it,
+// by its ARN; the queue of OCR jobs is consumed by the function that sends
+// them; and every queue trigger's visibility timeout outlasts its function.
+func checkOCR(t *testing.T, res map[string]any) {
+	var images []string
+	for _, id := range resourcesOfType(res, "AWS::Serverless::Function") {
+		if str(get(res[id], "Properties", "PackageType")) == "Image" {
+			images = append(images, id)
+		}
+	}
+	if len(images) != 1 {
+		t.Fatalf("image functions %v, want the OCR function alone", images)
+	}
+	ocrFn := images[0]
+	pols, _ := get(res[ocrFn], "Properties", "Policies").([]any)
+	for _, pol := range pols {
+		sts, _ := get(pol, "Statement").([]any)
+		for _, st := range sts {
+			for _, a := range actions(get(st, "Action")) {
+				switch a {
+				case "s3:GetObject":
+					if r := str(get(st, "Resource", "Fn::Sub")); !strings.HasSuffix(r, "/components/*") {
+						t.Errorf("%s reads %v: components/ only", ocrFn, get(st, "Resource"))
+					}
+				case "kms:Decrypt":
+				default:
+					t.Errorf("%s may %s: it reads components and nothing else", ocrFn, a)
+				}
+			}
+		}
+	}
+	invokers := 0
+	for _, id := range resourcesOfType(res, "AWS::Serverless::Function") {
+		p := get(res[id], "Properties")
+		vars, _ := get(p, "Environment", "Variables").(map[string]any)
+		pols, _ := get(p, "Policies").([]any)
+		for _, pol := range pols {
+			sts, _ := get(pol, "Statement").([]any)
+			for _, st := range sts {
+				if !slices.Contains(actions(get(st, "Action")), "lambda:InvokeFunction") {
+					continue
+				}
+				invokers++
+				ga, _ := get(st, "Resource", "Fn::GetAtt").([]any)
+				if len(ga) != 2 || str(ga[0]) != ocrFn || str(ga[1]) != "Arn" {
+					t.Errorf("%s.%s invokes %v: only %s, by its ARN", id, str(get(st, "Sid")), get(st, "Resource"), ocrFn)
+				}
+			}
+		}
+		if vars["SOHOA_OCR_FUNCTION"] == nil {
+			continue
+		}
+		if r := refs(vars["SOHOA_OCR_FUNCTION"]); len(r) != 1 || r[0] != ocrFn {
+			t.Errorf("%s: SOHOA_OCR_FUNCTION %v is not %s", id, vars["SOHOA_OCR_FUNCTION"], ocrFn)
+		}
+		q := refs(vars["SOHOA_OCR_QUEUE_URL"])
+		consumed := false
+		evs, _ := get(p, "Events").(map[string]any)
+		for _, ev := range evs {
+			if str(get(ev, "Type")) == "SQS" && len(q) == 1 && slices.Contains(refs(get(ev, "Properties", "Queue")), q[0]) {
+				consumed = true
+			}
+		}
+		if !consumed {
+			t.Errorf("%s sends OCR jobs to %v but does not consume that queue", id, q)
+		}
+	}
+	if invokers != 1 {
+		t.Errorf("%d statements invoke the OCR function, want 1 (the ingest function's)", invokers)
+	}
+	// A queue's messages stay hidden while its function runs (Lambda refuses
+	// a trigger whose queue's visibility timeout is shorter).
+	for _, id := range resourcesOfType(res, "AWS::Serverless::Function") {
+		p := get(res[id], "Properties")
+		timeout, _ := get(p, "Timeout").(int)
+		evs, _ := get(p, "Events").(map[string]any)
+		for en, ev := range evs {
+			if str(get(ev, "Type")) != "SQS" {
+				continue
+			}
+			for _, q := range refs(get(ev, "Properties", "Queue")) {
+				if vt, _ := get(res[q], "Properties", "VisibilityTimeout").(int); vt < timeout {
+					t.Errorf("%s.%s: queue %s hides a message %d s, less than the function's %d s", id, en, q, vt, timeout)
+				}
+			}
+		}
+	}
 }
 
 func checkFunctions(t *testing.T, res map[string]any) {
