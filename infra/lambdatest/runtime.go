@@ -5,6 +5,10 @@
 // and invokes it with event payloads, as the Lambda service would. It also
 // measures the function's init time: from process start to its first /next.
 //
+// InvokeAPI serves the Lambda Invoke API in front of such functions, so that
+// code invoking a function with the AWS SDK (the ingest function invoking
+// the OCR function) reaches the real binary.
+//
 // It is a test harness: the tests beside it drive every function in
 // functions/ with every file in events/ against the local AWS-compatible
 // servers of infra/servers. It is not an emulator of Lambda's limits,
