@@ -10,7 +10,7 @@ FUZZTIME  ?= 4s
 BUILD     := build
 FUNCTIONS := $(filter-out internal,$(notdir $(wildcard functions/*)))
 # Tests that decode many scanned pages or drive the whole stack: run without -race.
-HEAVY     := ./pkg/domain/dossier/ ./pkg/format/scan/... ./pkg/format/pdfdoor/ ./pkg/format/separator/ ./pkg/format/ocr/... ./pkg/domain/extract/ ./infra/local/ ./infra/ocr/
+HEAVY     := ./pkg/domain/dossier/ ./pkg/format/scan/... ./pkg/format/pdfdoor/ ./pkg/format/separator/ ./pkg/format/ocr/... ./pkg/domain/extract/ ./pkg/aws/lambdaocr/ ./infra/local/ ./infra/ocr/
 # Debian packages: the tools that check what we produce (pdfsig, certutil, qpdf,
 # pdftotext), the browser the page tests drive, and the OCR engine with its
 # Vietnamese and orientation models plus the OCR-B font for generated MRZs.
@@ -58,7 +58,9 @@ test: tools lint axe ## everything: servers up, unit + integration tests with -r
 	echo "== go test -race ./... (unit, conformance suites on real servers, Lambda binaries, template)"; \
 	$(GO) test -race -count=1 -timeout 30m ./...; \
 	echo "== heavy pass without -race (page decoding, end to end over HTTP, pdfsig)"; \
-	$(GO) test -count=1 -timeout 40m $(HEAVY)
+	$(GO) test -count=1 -timeout 40m $(HEAVY); \
+	echo "== the OCR on AWS: the OCR function's program under the Runtime API harness with the local Tesseract"; \
+	$(GO) test -count=1 -timeout 15m -run OCR ./infra/lambdatest/
 	$(MAKE) fuzz
 
 unit: ## go test -race ./... without servers (integration tests skip themselves)
