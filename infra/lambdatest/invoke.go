@@ -54,6 +54,7 @@ type instances struct {
 	throttle         bool
 	calls            int
 	inflight, maxFly int
+	sizes            []int
 }
 
 // NewInvokeAPI starts an Invoke API on 127.0.0.1.
@@ -89,6 +90,17 @@ func (a *InvokeAPI) Invocations(name string) int {
 		return in.calls
 	}
 	return 0
+}
+
+// RequestSizes returns the size in bytes of each request function name was
+// handed, in the order they came.
+func (a *InvokeAPI) RequestSizes(name string) []int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if in, ok := a.fns[name]; ok {
+		return append([]int(nil), in.sizes...)
+	}
+	return nil
 }
 
 // MaxInFlight returns the most invocations of function name that ran at once.
@@ -170,6 +182,7 @@ func (a *InvokeAPI) invoke(w http.ResponseWriter, r *http.Request) {
 	}
 	a.mu.Lock()
 	in.calls++
+	in.sizes = append(in.sizes, len(payload))
 	in.inflight++
 	in.maxFly = max(in.maxFly, in.inflight)
 	a.mu.Unlock()

@@ -166,6 +166,11 @@ func TestOCROnAWS(t *testing.T) {
 	if n := api.Invocations("sohoa-ocr"); n != 4 {
 		t.Errorf("%d invocations in all, want 4", n)
 	}
+	// During ingestion the pages went inline; the stored declaration went by
+	// its key, read by the function from the bucket.
+	if sz := api.RequestSizes("sohoa-ocr"); len(sz) != 4 || sz[0] < 10_000 || sz[1] < 10_000 || sz[2] > 1000 || sz[3] > 1000 {
+		t.Errorf("request sizes %v: want the ingestion's inline, the job's by key", sz)
+	}
 	pdf := st.getObject(t, st.dossierBkt, tkks.Key)
 	for _, page := range []int{1, 3} {
 		if text := pdftool.Text(t, pdf, page); !strings.Contains(text, "Trần Minh Khôi") {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -18,10 +19,18 @@ import (
 type pagesReader struct {
 	fails atomic.Int32
 	calls atomic.Int32
+	mu    sync.Mutex
+	seen  map[string]dossier.ExtractInput // the last input of each component
 }
 
 func (p *pagesReader) Extract(_ context.Context, in dossier.ExtractInput) (*dossier.Extraction, error) {
 	p.calls.Add(1)
+	p.mu.Lock()
+	if p.seen == nil {
+		p.seen = map[string]dossier.ExtractInput{}
+	}
+	p.seen[in.Component] = in
+	p.mu.Unlock()
 	if p.fails.Add(-1) >= 0 {
 		return nil, errors.New("tesseract: killed")
 	}
@@ -103,6 +112,14 @@ func TestLongComponentsAreReadAfterValidation(t *testing.T) {
 	}
 	if n := r.calls.Load(); n != 1+2 {
 		t.Errorf("%d reads, want 3 (CCCD and GCS during ingestion, then TKKS once)", n)
+	}
+	// A reader in another process is told where the stored component is,
+	// and every reader how many pages to read.
+	if in := r.seen["TKKS"]; in.Key != tk.Key || in.Pages != 2 || len(in.PDF) == 0 {
+		t.Errorf("the job's input: key %q (want %q), %d pages", in.Key, tk.Key, in.Pages)
+	}
+	if in := r.seen["CCCD"]; in.Key != "" || in.Pages != card.Pages || card.Pages == 0 {
+		t.Errorf("the ingestion's CCCD input: key %q, %d pages (want %d)", in.Key, in.Pages, card.Pages)
 	}
 	tk = component(t, e, d.ID, "TKKS")
 	if tk.OCR != "ocr: 2/2 pages" || tk.Extracted["seen"].Value != owner.Subject {
