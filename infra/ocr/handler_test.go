@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"github.com/sohoa/sohoa/pkg/testkit/heavy"
 	"image"
 	"os"
 	"os/exec"
@@ -25,9 +26,7 @@ func TestMain(m *testing.M) {
 
 func needTesseract(t *testing.T) {
 	t.Helper()
-	if raceOn || testing.Short() {
-		t.Skip("OCR: skipped under -race and -short; make heavy runs it")
-	}
+	heavy.Skip(t)
 	if err := ocr.Available(); err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatal(err)
