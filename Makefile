@@ -58,16 +58,16 @@ test: tools lint axe ## everything: servers up, unit + integration tests with -r
 	echo "== go test -race ./... (unit, conformance suites on real servers, Lambda binaries, template)"; \
 	$(GO) test -race -count=1 -timeout 30m ./...; \
 	echo "== heavy pass without -race (page decoding, end to end over HTTP, pdfsig)"; \
-	$(GO) test -count=1 -timeout 40m $(HEAVY); \
+	SOHOA_HEAVY=1 $(GO) test -count=1 -timeout 40m $(HEAVY); \
 	echo "== the OCR on AWS: the OCR function's program under the Runtime API harness with the local Tesseract"; \
-	$(GO) test -count=1 -timeout 15m -run OCR ./infra/lambdatest/
+	SOHOA_HEAVY=1 $(GO) test -count=1 -timeout 15m -run OCR ./infra/lambdatest/
 	$(MAKE) fuzz
 
 unit: ## go test -race ./... without servers (integration tests skip themselves)
 	$(GO) test -race -count=1 ./...
 
 heavy: axe ## the scan-heavy and end-to-end tests, without -race (pure-Go JPEG decoding is ~15x slower under it)
-	$(GO) test -count=1 -timeout 40m $(HEAVY)
+	SOHOA_HEAVY=1 $(GO) test -count=1 -timeout 40m $(HEAVY)
 
 integration: ## only the tests that need the real servers
 	@eval "$$(infra/servers/up.sh)"; \
@@ -87,6 +87,7 @@ lint: ## gofmt, go vet, staticcheck
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
 
+bench: export SOHOA_HEAVY = 1
 bench: ## whole-pipeline, scan, signing and Lambda figures on this machine
 	$(GO) test -run='^$$' -bench=Pipeline -benchtime=3x ./infra/local/
 	SOHOA_BATCH_N=1000 $(GO) test -count=1 -run='^TestBatchSigning$$' -v ./infra/local/ | grep -E 'signed|^ok|FAIL'

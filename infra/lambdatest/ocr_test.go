@@ -23,17 +23,16 @@ import (
 	"github.com/sohoa/sohoa/pkg/format/ocr/ocrtest"
 	"github.com/sohoa/sohoa/pkg/format/scan/scantest"
 	"github.com/sohoa/sohoa/pkg/format/separator"
+	"github.com/sohoa/sohoa/pkg/testkit/heavy"
 	"github.com/sohoa/sohoa/pkg/testkit/pdftool"
 )
 
-// needTesseract skips the OCR tests under -race and -short (the heavy pass
-// of make test runs them) and outside CI when Tesseract is missing; under
-// CI=true a missing Tesseract fails.
+// needTesseract skips the OCR tests unless heavy tests run (SOHOA_HEAVY=1,
+// no -race: make test's heavy pass) and, outside CI, when Tesseract is
+// missing; under CI=true a missing Tesseract fails.
 func needTesseract(t *testing.T) {
 	t.Helper()
-	if raceOn || testing.Short() {
-		t.Skip("OCR: skipped under -race and -short; make test's heavy pass runs it")
-	}
+	heavy.Skip(t)
 	if err := ocr.Available(); err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatal(err)

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -16,27 +15,6 @@ import (
 	"github.com/sohoa/sohoa/pkg/format/scan"
 	"github.com/sohoa/sohoa/pkg/format/scan/scantest"
 )
-
-// hostilePDF returns a one-page PDF whose catalog holds an array nested n
-// deep (733 bytes for n = 200).
-func hostilePDF(n int) []byte {
-	objs := []string{"<< /Type /Catalog /Pages 2 0 R /X " + strings.Repeat("[", n) + strings.Repeat("]", n) + " >>",
-		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>", "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"}
-	var b strings.Builder
-	b.WriteString("%PDF-1.7\n")
-	var offs []int
-	for i, o := range objs {
-		offs = append(offs, b.Len())
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	x := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, o := range offs {
-		fmt.Fprintf(&b, "%010d 00000 n \n", o)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, x)
-	return []byte(b.String())
-}
 
 // pdfCorpus reads the PDF corpus folder (SOHOA_PDF_CORPUS, which make sets
 // when the corpus is checked out beside the repository), if any.
@@ -91,8 +69,8 @@ func TestUntrustedPDFsOneDoor(t *testing.T) {
 	citizen := c.as(c.tokenFor("citizen", citizenID, "", "Nguyễn Văn An"))
 
 	files := pdfCorpus(t)
-	files["nested arrays 200 deep"] = hostilePDF(200)
-	files["nested arrays 10000 deep"] = hostilePDF(10000)
+	files["nested arrays 200 deep"] = scantest.NestedArrays(200)
+	files["nested arrays 10000 deep"] = scantest.NestedArrays(10000)
 	files["good one-page result"] = resultPDF(t)
 	names := make([]string, 0, len(files))
 	for name := range files {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	heavytest "github.com/sohoa/sohoa/pkg/testkit/heavy"
 	"io"
 	"log/slog"
 	"net/http"
@@ -28,12 +29,10 @@ func TestMain(m *testing.M) {
 }
 
 // heavy skips a test that decodes many scanned pages (or builds the binary)
-// under -race or -short: make test runs it in its race-free pass.
+// unless heavy tests are on (make test runs them in its race-free pass).
 func heavy(t *testing.T) {
 	t.Helper()
-	if raceEnabled || testing.Short() {
-		t.Skip("end-to-end: skipped under -race and -short; make heavy runs it")
-	}
+	heavytest.Skip(t)
 }
 
 // client drives the stack over HTTP as a script would.

@@ -15,6 +15,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/aws/lambdaocr"
 	"github.com/sohoa/sohoa/pkg/format/ocr"
 	"github.com/sohoa/sohoa/pkg/format/ocr/ocrtest"
+	"github.com/sohoa/sohoa/pkg/testkit/heavy"
 )
 
 func TestMain(m *testing.M) {
@@ -24,9 +25,7 @@ func TestMain(m *testing.M) {
 
 func needTesseract(t *testing.T) {
 	t.Helper()
-	if raceOn || testing.Short() {
-		t.Skip("OCR: skipped under -race and -short; make heavy runs it")
-	}
+	heavy.Skip(t)
 	if err := ocr.Available(); err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatal(err)

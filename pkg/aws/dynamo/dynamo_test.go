@@ -2,8 +2,6 @@ package dynamo
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"testing"
 	"time"
 
@@ -30,9 +28,7 @@ func testClient(t *testing.T) *dynamodb.Client {
 
 func newTable(t *testing.T, client *dynamodb.Client) *Table {
 	t.Helper()
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	name := "sohoa-test-" + hex.EncodeToString(b[:])
+	name := awstest.Name()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if err := CreateTable(ctx, client, name); err != nil {

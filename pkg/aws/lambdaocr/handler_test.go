@@ -11,6 +11,7 @@ import (
 
 	"github.com/sohoa/sohoa/pkg/format/ocr"
 	"github.com/sohoa/sohoa/pkg/format/ocr/ocrtest"
+	"github.com/sohoa/sohoa/pkg/testkit/heavy"
 )
 
 func TestMain(m *testing.M) {
@@ -18,13 +19,12 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// needTesseract skips outside CI when Tesseract is missing; under CI=true a
-// missing Tesseract fails.
+// needTesseract skips unless heavy tests run (SOHOA_HEAVY=1, no -race) and,
+// outside CI, when Tesseract is missing; under CI=true a missing Tesseract
+// fails.
 func needTesseract(t *testing.T) {
 	t.Helper()
-	if raceOn || testing.Short() {
-		t.Skip("OCR: skipped under -race and -short; make heavy runs it")
-	}
+	heavy.Skip(t)
 	if err := ocr.Available(); err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatal(err)

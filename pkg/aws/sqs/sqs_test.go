@@ -2,8 +2,6 @@ package sqs
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"path/filepath"
 	"testing"
 	"time"
@@ -33,9 +31,7 @@ func testClient(t *testing.T) *sqs.Client {
 // the dedup keys (the dynamo package proves the DynamoDB table alike).
 func newQueue(t *testing.T, client *sqs.Client) *Queue {
 	t.Helper()
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	prefix := "sohoa-test-" + hex.EncodeToString(b[:])
+	prefix := awstest.Name()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	topics, err := CreateQueues(ctx, client, prefix, queuetest.TopicA, queuetest.TopicB)

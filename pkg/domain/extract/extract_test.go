@@ -2,6 +2,7 @@ package extract_test
 
 import (
 	"context"
+	"github.com/sohoa/sohoa/pkg/testkit/heavy"
 	"image"
 	"os"
 	"strings"
@@ -23,9 +24,7 @@ func TestMain(m *testing.M) {
 
 func extractor(t *testing.T) *extract.Extractor {
 	t.Helper()
-	if raceOn || testing.Short() {
-		t.Skip("OCR: skipped under -race and -short; make heavy runs it")
-	}
+	heavy.Skip(t)
 	e, err := ocr.NewEngine()
 	if err != nil {
 		if os.Getenv("CI") == "true" {

@@ -49,27 +49,14 @@ func (s *Service) SignHashes(ctx context.Context, userID, credentialID, otp stri
 		}
 		out[i].Digest = p.Digest()
 	})
-	var idx []int
-	var hashes [][]byte
-	for i, r := range out {
-		if r.Err == nil {
-			idx = append(idx, i)
-			hashes = append(hashes, r.Digest)
+	idx, sigs, err := s.signAll(ctx, credentialID, otp, algo, len(docs), func(i int) []byte {
+		if out[i].Err != nil {
+			return nil
 		}
-	}
-	if len(idx) == 0 {
-		return out, nil
-	}
-	sad, err := s.cfg.Remote.Authorize(ctx, credentialID, hashes, otp, "")
+		return out[i].Digest
+	})
 	if err != nil {
 		return nil, err
-	}
-	sigs, err := s.cfg.Remote.SignHash(ctx, credentialID, sad, hashes, algo)
-	if err != nil {
-		return nil, err
-	}
-	if len(sigs) != len(idx) {
-		return nil, errs.E(errs.Unavailable, "the signing service returned %d signatures for %d hashes", len(sigs), len(idx))
 	}
 	for k, i := range idx {
 		out[i].Signature = sigs[k]

@@ -206,24 +206,17 @@ func (s *Service) SignResults(ctx context.Context, userID, credentialID, otp str
 		}
 		prepared[i], out[i].Err = pades.Prepare(ctx, docs[i].PDF, s.options(cred.Chain, nil, reason))
 	})
-	var idx []int
-	var hashes [][]byte
-	for i, p := range prepared {
-		if out[i].Err == nil {
-			idx = append(idx, i)
-			hashes = append(hashes, p.Digest())
+	idx, sigs, err := s.signAll(ctx, credentialID, otp, algo, len(docs), func(i int) []byte {
+		if out[i].Err != nil {
+			return nil
 		}
+		return prepared[i].Digest()
+	})
+	if err != nil {
+		return nil, err
 	}
 	if len(idx) == 0 {
 		return out, nil
-	}
-	sad, err := s.cfg.Remote.Authorize(ctx, credentialID, hashes, otp, "")
-	if err != nil {
-		return nil, err
-	}
-	sigs, err := s.cfg.Remote.SignHash(ctx, credentialID, sad, hashes, algo)
-	if err != nil {
-		return nil, err
 	}
 	s.each(len(idx), func(k int, err error) { out[idx[k]].Err = err }, func(k int) {
 		i := idx[k]
@@ -241,6 +234,34 @@ func (s *Service) SignResults(ctx context.Context, userID, credentialID, otp str
 // credential checks a request to sign n documents under one authorization
 // with userID's credentialID (at most limit, and what the credential's
 // multisign allows) and returns the credential and its signature algorithm.
+// signAll exchanges the OTP for one authorization bound to the digests of
+// the n documents (digest answers nil for a document that failed already)
+// and signs them in one signHash call: sigs[k] signs document idx[k]. A
+// provider that answers with a different number of values signs nothing.
+func (s *Service) signAll(ctx context.Context, credentialID, otp, algo string, n int, digest func(i int) []byte) (idx []int, sigs [][]byte, err error) {
+	var hashes [][]byte
+	for i := range n {
+		if h := digest(i); h != nil {
+			idx = append(idx, i)
+			hashes = append(hashes, h)
+		}
+	}
+	if len(idx) == 0 {
+		return nil, nil, nil
+	}
+	sad, err := s.cfg.Remote.Authorize(ctx, credentialID, hashes, otp, "")
+	if err != nil {
+		return nil, nil, err
+	}
+	if sigs, err = s.cfg.Remote.SignHash(ctx, credentialID, sad, hashes, algo); err != nil {
+		return nil, nil, err
+	}
+	if len(sigs) != len(idx) {
+		return nil, nil, errs.E(errs.Unavailable, "the signing service returned %d signatures for %d hashes", len(sigs), len(idx))
+	}
+	return idx, sigs, nil
+}
+
 func (s *Service) credential(ctx context.Context, userID, credentialID, otp string, n, limit int) (*csc.Credential, string, error) {
 	if n == 0 {
 		return nil, "", errs.E(errs.Invalid, "nothing to sign")

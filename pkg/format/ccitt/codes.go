@@ -3,13 +3,15 @@
 
 package ccitt
 
+import "slices"
+
 // code is one run-length code word: its value and its bits, most significant first.
 type code struct {
 	val uint32
 	str string
 }
 
-var whiteCodes = []code{
+var whiteCodes = slices.Concat([]code{
 	// Terminating codes (0-63).
 	{0x0000, "00110101"},
 	{0x0001, "000111"},
@@ -104,24 +106,9 @@ var whiteCodes = []code{
 	{0x0640, "010011010"},
 	{0x0680, "011000"},
 	{0x06C0, "010011011"},
+}, extendedMakeupCodes)
 
-	// Make-up codes between 1792 and 2560.
-	{0x0700, "00000001000"},
-	{0x0740, "00000001100"},
-	{0x0780, "00000001101"},
-	{0x07C0, "000000010010"},
-	{0x0800, "000000010011"},
-	{0x0840, "000000010100"},
-	{0x0880, "000000010101"},
-	{0x08C0, "000000010110"},
-	{0x0900, "000000010111"},
-	{0x0940, "000000011100"},
-	{0x0980, "000000011101"},
-	{0x09C0, "000000011110"},
-	{0x0A00, "000000011111"},
-}
-
-var blackCodes = []code{
+var blackCodes = slices.Concat([]code{
 	// Terminating codes (0-63).
 	{0x0000, "0000110111"},
 	{0x0001, "010"},
@@ -216,8 +203,11 @@ var blackCodes = []code{
 	{0x0640, "0000001011011"},
 	{0x0680, "0000001100100"},
 	{0x06C0, "0000001100101"},
+}, extendedMakeupCodes)
 
-	// Make-up codes between 1792 and 2560.
+// extendedMakeupCodes are T.4 Table 3: the make-up codes between 1792 and
+// 2560, the same for white and black runs.
+var extendedMakeupCodes = []code{
 	{0x0700, "00000001000"},
 	{0x0740, "00000001100"},
 	{0x0780, "00000001101"},

@@ -1,6 +1,7 @@
 package ocr_test
 
 import (
+	"github.com/sohoa/sohoa/pkg/testkit/heavy"
 	"os"
 	"os/exec"
 	"testing"
@@ -17,11 +18,7 @@ func TestMain(m *testing.M) {
 // CI=true a missing tesseract fails t (a skipped proof is no proof).
 func engine(t testing.TB) *ocr.Engine {
 	t.Helper()
-	if raceOn || testing.Short() {
-		// Page generation is pure Go and ~10x slower under -race; Tesseract is
-		// not Go. make test runs these in its race-free heavy pass.
-		t.Skip("OCR: skipped under -race and -short; make heavy runs it")
-	}
+	heavy.Skip(t)
 	e, err := ocr.NewEngine()
 	if err != nil {
 		if os.Getenv("CI") == "true" {

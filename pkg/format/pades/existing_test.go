@@ -3,6 +3,7 @@ package pades_test
 import (
 	"context"
 	"fmt"
+	"github.com/sohoa/sohoa/pkg/format/scan/scantest"
 	"strings"
 	"testing"
 
@@ -11,28 +12,10 @@ import (
 	"github.com/sohoa/sohoa/pkg/format/pades/padestest"
 )
 
-// rawPDF writes objects 1..n (1 is the catalog) with a classic xref table.
-func rawPDF(objs ...string) []byte {
-	var b strings.Builder
-	b.WriteString("%PDF-1.7\n")
-	var offs []int
-	for i, o := range objs {
-		offs = append(offs, b.Len())
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	x := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, o := range offs {
-		fmt.Fprintf(&b, "%010d 00000 n \n", o)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, x)
-	return []byte(b.String())
-}
-
 // certified returns a one-page PDF whose catalog's /Perms /DocMDP names a
 // certification signature with permission level p.
 func certified(p int) []byte {
-	return rawPDF("<< /Type /Catalog /Pages 2 0 R /Perms << /DocMDP 4 0 R >> >>",
+	return scantest.RawPDF("<< /Type /Catalog /Pages 2 0 R /Perms << /DocMDP 4 0 R >> >>",
 		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
 		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
 		fmt.Sprintf("<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached /Reference [<< /Type /SigRef /TransformMethod /DocMDP /TransformParams << /Type /TransformParams /P %d /V /1.2 >> >>] >>", p))
@@ -68,7 +51,7 @@ func TestSignOverExistingSignatures(t *testing.T) {
 		{"certified P=1", certified(1), errs.Unprocessable, "DocMDP P=1"},
 		// Signing a result stored before the upload door existed: the reader's
 		// panic on the unparsed catalog is this document's 422, not a crash.
-		{"catalog nested 200 deep", rawPDF("<< /Type /Catalog /Pages 2 0 R /X "+strings.Repeat("[", 200)+strings.Repeat("]", 200)+" >>",
+		{"catalog nested 200 deep", scantest.RawPDF("<< /Type /Catalog /Pages 2 0 R /X "+strings.Repeat("[", 200)+strings.Repeat("]", 200)+" >>",
 			"<< /Type /Pages /Kids [3 0 R] /Count 1 >>", "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"), errs.Unprocessable, "catalog"},
 		{"PDF 2.0", []byte(strings.Replace(string(padestest.PDF(1, false)), "%PDF-1.7", "%PDF-2.0", 1)), 0, ""},
 	}

@@ -3,6 +3,7 @@ package pades_test
 import (
 	"context"
 	"fmt"
+	"github.com/sohoa/sohoa/pkg/format/scan/scantest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,26 +15,6 @@ import (
 	"github.com/sohoa/sohoa/pkg/format/pades/padestest"
 )
 
-// nestedPDF is a small PDF whose catalog holds an array nested depth deep.
-func nestedPDF(depth int) []byte {
-	body := "<</Type/Catalog/Pages 2 0 R/X " + strings.Repeat("[", depth) + strings.Repeat("]", depth) + ">>"
-	objs := []string{body, "<</Type/Pages/Count 1/Kids[3 0 R]>>", "<</Type/Page/Parent 2 0 R/MediaBox[0 0 10 10]>>"}
-	var b strings.Builder
-	b.WriteString("%PDF-1.7\n")
-	var offs []int
-	for i, o := range objs {
-		offs = append(offs, b.Len())
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	x := b.Len()
-	fmt.Fprintf(&b, "xref\n0 4\n0000000000 65535 f\r\n")
-	for _, o := range offs {
-		fmt.Fprintf(&b, "%010d 00000 n\r\n", o)
-	}
-	fmt.Fprintf(&b, "trailer\n<</Size 4/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n", x)
-	return []byte(b.String())
-}
-
 // TestVerifyNeverPanics: damaged and hostile files get a verdict or a clear
 // error, never a panic or a hang.
 func TestVerifyNeverPanics(t *testing.T) {
@@ -43,8 +24,8 @@ func TestVerifyNeverPanics(t *testing.T) {
 		t.Fatal(err)
 	}
 	inputs := map[string][]byte{
-		"nested array 200 deep":  nestedPDF(200),
-		"nested array 5000 deep": nestedPDF(5000),
+		"nested array 200 deep":  scantest.NestedArrays(200),
+		"nested array 5000 deep": scantest.NestedArrays(5000),
 	}
 	// Every cut and a byte flip every few hundred bytes of a signed file.
 	for i := 0; i < len(signed); i += 997 {

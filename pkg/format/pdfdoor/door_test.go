@@ -3,7 +3,7 @@ package pdfdoor_test
 import (
 	"context"
 	"crypto/x509"
-	"fmt"
+	"github.com/sohoa/sohoa/pkg/format/scan/scantest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,32 +20,9 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// NestedPDF returns a one-page PDF whose catalog holds an array nested n
-// deep (n = 200 is 733 bytes): pdfcpu stops parsing the catalog past its
-// recursion limit and then dereferences the missing page tree.
-func nestedPDF(n int) []byte {
-	arr := strings.Repeat("[", n) + strings.Repeat("]", n)
-	objs := []string{"<< /Type /Catalog /Pages 2 0 R /X " + arr + " >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"}
-	var b strings.Builder
-	b.WriteString("%PDF-1.7\n")
-	var offs []int
-	for i, o := range objs {
-		offs = append(offs, b.Len())
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	x := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, o := range offs {
-		fmt.Fprintf(&b, "%010d 00000 n \n", o)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, x)
-	return []byte(b.String())
-}
-
 // noSize returns a one-page PDF whose trailer has no /Size.
 func noSize() []byte {
-	s := string(nestedPDF(1))
+	s := string(scantest.NestedArrays(1))
 	i := strings.LastIndex(s, "/Size")
 	return []byte(s[:i] + "      " + s[i+len("/Size 4"):i+len("/Size 4")] + s[i+len("/Size 4"):])
 }
@@ -66,13 +43,13 @@ func corpusFiles(t *testing.T) []string {
 // process, never a 5xx kind.
 func TestHostilePDFsThroughTheDoor(t *testing.T) {
 	cases := map[string][]byte{
-		"nested arrays 200 deep":   nestedPDF(200),
-		"nested arrays 10000 deep": nestedPDF(10000),
+		"nested arrays 200 deep":   scantest.NestedArrays(200),
+		"nested arrays 10000 deep": scantest.NestedArrays(10000),
 		"good one-page result":     padestest.PDF(1, false),
 		"header only":              []byte("%PDF-1.7\n%%EOF\n"),
 		"cut in half":              padestest.PDF(1, false)[:600],
 		"not a PDF":                []byte("<html>hello</html>"),
-		"nested dictionaries 5000": []byte(strings.Replace(string(nestedPDF(1)), "/X [ ]", "/X "+strings.Repeat("<</A ", 5000)+strings.Repeat(">>", 5000), 1)),
+		"nested dictionaries 5000": scantest.NestedDicts(5000),
 	}
 	var corpus []string
 	if !raceOn { // each file starts two children: minutes under the race detector; make heavy runs them
@@ -110,7 +87,7 @@ func TestHostilePDFsThroughTheDoor(t *testing.T) {
 			}
 		})
 	}
-	if _, err := pdfdoor.CheckResult(context.Background(), nestedPDF(200), lim); errs.KindOf(err) != errs.Unprocessable {
+	if _, err := pdfdoor.CheckResult(context.Background(), scantest.NestedArrays(200), lim); errs.KindOf(err) != errs.Unprocessable {
 		t.Errorf("the 200-deep nested array: %v, want unprocessable", err)
 	}
 	// A damaged result (no /Size in its trailer) is refused at upload with

@@ -12,18 +12,12 @@
 package receipt
 
 import (
-	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
-	"github.com/pdfcpu/pdfcpu/pkg/api"
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 	qrcode "github.com/skip2/go-qrcode"
 
 	"github.com/sohoa/sohoa/pkg/domain/calendar"
@@ -383,76 +377,16 @@ func clip(s string) string {
 	return strings.TrimSpace(s)
 }
 
-// disableConfigDir keeps pdfcpu from creating ~/.config/pdfcpu (read-only on
-// Lambda). pdfcpu exposes it only as a process-wide switch.
-var disableConfigDir = sync.OnceFunc(api.DisableConfigDir)
-
-// pdf assembles the pages into a PDF with pdfcpu's object model.
+// pdf assembles the pages into one PDF.
 func (l *layout) pdf() ([]byte, error) {
-	disableConfigDir()
-	conf := model.NewDefaultConfiguration()
-	ctx, err := pdfcpu.CreateContextWithXRefTable(conf, &types.Dim{Width: pageW, Height: pageH})
+	pages := make([]string, len(l.c.pages))
+	for i, content := range l.c.pages {
+		pages[i] = content.String()
+	}
+	out, err := stamp.Document{Width: pageW, Height: pageH, Pages: pages, Title: Title, Producer: IssuingSystem,
+		Fonts: map[string]*stamp.Text{resRegular: l.c.regular, resBold: l.c.bold}}.PDF()
 	if err != nil {
-		return nil, fmt.Errorf("receipt: new PDF: %w", err)
+		return nil, fmt.Errorf("receipt: %w", err)
 	}
-	x := ctx.XRefTable
-	f1, err := l.c.regular.Embed(x)
-	if err != nil {
-		return nil, fmt.Errorf("receipt: embed font: %w", err)
-	}
-	f2, err := l.c.bold.Embed(x)
-	if err != nil {
-		return nil, fmt.Errorf("receipt: embed font: %w", err)
-	}
-	res := types.Dict{"Font": types.Dict{resRegular: *f1, resBold: *f2}}
-	resRef, err := x.IndRefForNewObject(res)
-	if err != nil {
-		return nil, err
-	}
-	pagesRef, err := x.Pages()
-	if err != nil {
-		return nil, err
-	}
-	pages, err := x.DereferenceDict(*pagesRef)
-	if err != nil {
-		return nil, err
-	}
-	kids := types.Array{}
-	for _, content := range l.c.pages {
-		sd, err := x.NewStreamDictForBuf([]byte(content.String()))
-		if err != nil {
-			return nil, err
-		}
-		if err := sd.Encode(); err != nil {
-			return nil, err
-		}
-		cRef, err := x.IndRefForNewObject(*sd)
-		if err != nil {
-			return nil, err
-		}
-		pRef, err := x.IndRefForNewObject(types.Dict{
-			"Type":      types.Name("Page"),
-			"Parent":    *pagesRef,
-			"Resources": *resRef,
-			"Contents":  *cRef,
-		})
-		if err != nil {
-			return nil, err
-		}
-		kids = append(kids, *pRef)
-	}
-	pages["Kids"] = kids
-	pages["Count"] = types.Integer(len(kids))
-	x.PageCount = len(kids)
-	if info, err := x.IndRefForNewObject(types.Dict{
-		"Title":    types.NewHexLiteral([]byte(types.EncodeUTF16String(Title))),
-		"Producer": types.StringLiteral(IssuingSystem),
-	}); err == nil {
-		x.Info = info
-	}
-	var out bytes.Buffer
-	if err := api.WriteContext(ctx, &out); err != nil {
-		return nil, fmt.Errorf("receipt: write PDF: %w", err)
-	}
-	return out.Bytes(), nil
+	return out, nil
 }

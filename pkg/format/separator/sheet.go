@@ -1,15 +1,10 @@
 package separator
 
 import (
-	"bytes"
 	"fmt"
 	"strings"
 	"unicode/utf8"
 
-	"github.com/pdfcpu/pdfcpu/pkg/api"
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 	goqr "github.com/skip2/go-qrcode"
 
 	"github.com/sohoa/sohoa/pkg/format/stamp"
@@ -101,58 +96,14 @@ func Sheet(code, name string) ([]byte, error) {
 	return sheetPDF(c.String(), reg, bold)
 }
 
-// sheetPDF assembles the one-page PDF with pdfcpu's object model.
+// sheetPDF assembles the one-page PDF.
 func sheetPDF(content string, reg, bold *stamp.Text) ([]byte, error) {
-	disableConfigDir()
-	ctx, err := pdfcpu.CreateContextWithXRefTable(model.NewDefaultConfiguration(), &types.Dim{Width: pageW, Height: pageH})
+	out, err := stamp.Document{Width: pageW, Height: pageH, Pages: []string{content},
+		Fonts: map[string]*stamp.Text{"F1": reg, "F2": bold}}.PDF()
 	if err != nil {
-		return nil, fmt.Errorf("separator: new PDF: %w", err)
+		return nil, fmt.Errorf("separator: %w", err)
 	}
-	x := ctx.XRefTable
-	f1, err := reg.Embed(x)
-	if err != nil {
-		return nil, fmt.Errorf("separator: embed font: %w", err)
-	}
-	f2, err := bold.Embed(x)
-	if err != nil {
-		return nil, fmt.Errorf("separator: embed font: %w", err)
-	}
-	sd, err := x.NewStreamDictForBuf([]byte(content))
-	if err != nil {
-		return nil, err
-	}
-	if err := sd.Encode(); err != nil {
-		return nil, err
-	}
-	cRef, err := x.IndRefForNewObject(*sd)
-	if err != nil {
-		return nil, err
-	}
-	pagesRef, err := x.Pages()
-	if err != nil {
-		return nil, err
-	}
-	pages, err := x.DereferenceDict(*pagesRef)
-	if err != nil {
-		return nil, err
-	}
-	pRef, err := x.IndRefForNewObject(types.Dict{
-		"Type":      types.Name("Page"),
-		"Parent":    *pagesRef,
-		"Resources": types.Dict{"Font": types.Dict{"F1": *f1, "F2": *f2}},
-		"Contents":  *cRef,
-	})
-	if err != nil {
-		return nil, err
-	}
-	pages["Kids"] = types.Array{*pRef}
-	pages["Count"] = types.Integer(1)
-	x.PageCount = 1
-	var out bytes.Buffer
-	if err := api.WriteContext(ctx, &out); err != nil {
-		return nil, fmt.Errorf("separator: write PDF: %w", err)
-	}
-	return out.Bytes(), nil
+	return out, nil
 }
 
 func num(f float64) string {

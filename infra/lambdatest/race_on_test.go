@@ -1,5 +1,0 @@
-//go:build race
-
-package lambdatest
-
-const raceOn = true

@@ -1,5 +1,0 @@
-//go:build race
-
-package lambdaocr
-
-const raceOn = true

@@ -1,5 +1,0 @@
-//go:build race
-
-package ocr_test
-
-const raceOn = true
