@@ -3,6 +3,7 @@ package lambdatest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"image"
 	"net/url"
 	"os"
@@ -14,11 +15,15 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/sohoa/sohoa/pkg/aws/lambdaocr"
 	"github.com/sohoa/sohoa/pkg/aws/sqs"
 	"github.com/sohoa/sohoa/pkg/domain/dossier"
+	"github.com/sohoa/sohoa/pkg/domain/errs"
 	"github.com/sohoa/sohoa/pkg/format/ocr"
 	"github.com/sohoa/sohoa/pkg/format/ocr/ocrtest"
 	"github.com/sohoa/sohoa/pkg/format/scan/scantest"
@@ -181,6 +186,19 @@ func TestOCROnAWS(t *testing.T) {
 	noFailures(t, "OCR job again", invoke(t, ingestFn, "OCR job", job))
 	if after, _ := st.dossier(t, c.ID); len(after.Findings) != len(before.Findings) || api.Invocations("sohoa-ocr") != 4 {
 		t.Errorf("a redelivered OCR job read again or changed the dossier")
+	}
+
+	// An instance whose process died answers as Lambda does for a crashed
+	// function (Runtime.ExitError); the reader makes it a retryable error.
+	dead := instances[0].(*Function)
+	dead.Stop()
+	api.Add("sohoa-ocr-dead", false, dead)
+	lc := lambda.New(lambda.Options{Region: h.srv.region, BaseEndpoint: aws.String(api.URL),
+		Credentials: credentials.NewStaticCredentialsProvider(h.srv.key, h.srv.secret, "")})
+	_, err = (&lambdaocr.Client{Lambda: lc, Function: "sohoa-ocr-dead"}).StoredDocument(ctx, tkks.Key, []int{1}, ocr.Options{}, nil)
+	var fe *lambdaocr.FunctionError
+	if errs.KindOf(err) != errs.Unavailable || !errors.As(err, &fe) || fe.Type != "Runtime.ExitError" || fe.Reading != "pages 1" {
+		t.Errorf("a crashed function: %v (%+v)", err, fe)
 	}
 }
 
