@@ -212,10 +212,20 @@ type Handler interface {
 
 // InProcess is an Invoker that runs h in this process (lambda.NewHandler's
 // JSON decoding and encoding, no Runtime API): its error becomes the error
-// document aws-lambda-go posts, typed by the error's Go type.
-func InProcess(h Handler) Invoker { return inProcess{h} }
+// document aws-lambda-go posts, typed by the error's Go type, and an answer
+// over maxResponse bytes (0: MaxPayload, Lambda's 6 MB) the error Lambda
+// gives it.
+func InProcess(h Handler, maxResponse int) Invoker {
+	if maxResponse <= 0 {
+		maxResponse = MaxPayload
+	}
+	return inProcess{h, maxResponse}
+}
 
-type inProcess struct{ h Handler }
+type inProcess struct {
+	h   Handler
+	max int
+}
 
 func (p inProcess) Invoke(ctx context.Context, payload []byte) (Result, error) {
 	out, err := p.h.Invoke(ctx, payload)
@@ -230,8 +240,9 @@ func (p inProcess) Invoke(ctx context.Context, payload []byte) (Result, error) {
 		}
 		return Result{Error: fe}, nil
 	}
-	if len(out) > MaxPayload {
-		return Result{Error: &FunctionError{Type: "Function.ResponseSizeTooLarge", Message: "response larger than 6 MB"}}, nil
+	if len(out) > p.max {
+		return Result{Error: &FunctionError{Type: "Function.ResponseSizeTooLarge",
+			Message: fmt.Sprintf("Response payload size (%d bytes) exceeded maximum allowed payload size (%d bytes).", len(out), p.max)}}, nil
 	}
 	return Result{Payload: out}, nil
 }

@@ -134,21 +134,11 @@ func (c *Client) read(ctx context.Context, src Request, pages []int, opt ocr.Opt
 	for from := 0; from < len(pages); from += per {
 		rng := pages[from:min(from+per, len(pages))]
 		g.Go(func() error {
-			req := src
-			req.Pages, req.MRZ, req.Lang = rng, opt.MRZ, opt.Lang
-			var resp Response
-			if err := c.call(gctx, req, &resp); err != nil {
+			got, err := c.readRange(gctx, src, rng, opt)
+			if err != nil {
 				return err
 			}
-			if len(resp.Pages) != len(rng) {
-				return fmt.Errorf("lambdaocr: the OCR function answered %d pages for %d (pages %s)", len(resp.Pages), len(rng), span(rng))
-			}
-			for i, p := range resp.Pages {
-				if p.Number != rng[i] {
-					return fmt.Errorf("lambdaocr: the OCR function answered page %d for page %d", p.Number, rng[i])
-				}
-			}
-			copy(out[from:], resp.Pages)
+			copy(out[from:], got)
 			mu.Lock()
 			defer mu.Unlock()
 			done += len(rng)
@@ -163,6 +153,42 @@ func (c *Client) read(ctx context.Context, src Request, pages []int, opt ocr.Opt
 	}
 	return out, nil
 }
+
+// readRange reads the pages rng in one invocation. An answer over Lambda's
+// 6 MB (pages dense with words) is read again in two halves.
+func (c *Client) readRange(ctx context.Context, src Request, rng []int, opt ocr.Options) ([]ocr.Page, error) {
+	req := src
+	req.Pages, req.MRZ, req.Lang = rng, opt.MRZ, opt.Lang
+	var resp Response
+	if err := c.call(ctx, req, &resp); err != nil {
+		var fe *FunctionError
+		if len(rng) > 1 && errors.As(err, &fe) && fe.Type == ResponseTooLarge {
+			first, err := c.readRange(ctx, src, rng[:len(rng)/2], opt)
+			if err != nil {
+				return nil, err
+			}
+			second, err := c.readRange(ctx, src, rng[len(rng)/2:], opt)
+			if err != nil {
+				return nil, err
+			}
+			return append(first, second...), nil
+		}
+		return nil, err
+	}
+	if len(resp.Pages) != len(rng) {
+		return nil, fmt.Errorf("lambdaocr: the OCR function answered %d pages for %d (pages %s)", len(resp.Pages), len(rng), span(rng))
+	}
+	for i, p := range resp.Pages {
+		if p.Number != rng[i] {
+			return nil, fmt.Errorf("lambdaocr: the OCR function answered page %d for page %d", p.Number, rng[i])
+		}
+	}
+	return resp.Pages, nil
+}
+
+// ResponseTooLarge is the error type Lambda gives a function whose answer
+// is over its synchronous limit.
+const ResponseTooLarge = "Function.ResponseSizeTooLarge"
 
 // count asks the function how many pages the PDF has.
 func (c *Client) count(ctx context.Context, src Request) (int, error) {

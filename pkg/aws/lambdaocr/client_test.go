@@ -2,6 +2,7 @@ package lambdaocr
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -26,6 +27,12 @@ const fn = "sohoa-ocr"
 // the real Handler, run in this process, and returns an SDK client pointed
 // at it.
 func bridge(t *testing.T, h *Handler, throttle bool, instances, attempts int) (*lambdatest.InvokeAPI, *lambda.Client) {
+	return bridgeMax(t, h, throttle, instances, attempts, 0)
+}
+
+// bridgeMax is bridge with instances whose answers may be at most
+// maxResponse bytes (0: Lambda's 6 MB).
+func bridgeMax(t *testing.T, h *Handler, throttle bool, instances, attempts, maxResponse int) (*lambdatest.InvokeAPI, *lambda.Client) {
 	t.Helper()
 	api, err := lambdatest.NewInvokeAPI()
 	if err != nil {
@@ -34,7 +41,7 @@ func bridge(t *testing.T, h *Handler, throttle bool, instances, attempts int) (*
 	t.Cleanup(func() { api.Close() })
 	var insts []lambdatest.Invoker
 	for range instances {
-		insts = append(insts, lambdatest.InProcess(awslambda.NewHandler(h.Handle)))
+		insts = append(insts, lambdatest.InProcess(awslambda.NewHandler(h.Handle), maxResponse))
 	}
 	api.Add(fn, throttle, insts...)
 	client := lambda.New(lambda.Options{Region: "ap-southeast-1", BaseEndpoint: aws.String(api.URL),
@@ -118,6 +125,28 @@ func TestClientReadsRangesAcrossInvocations(t *testing.T) {
 	if len(pages) != 1 || !strings.Contains(pages[0].Text(), "MỘT") {
 		t.Errorf("staged: %+v", pages)
 	}
+	// An answer over Lambda's limit is read again in halves: a function
+	// whose answers may hold one of these pages but not two.
+	largest := 0
+	all, err := c.StoredDocument(ctx, "components/d1/ab/TKKS.pdf", nil, ocr.Options{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range all {
+		b, _ := json.Marshal(Response{Pages: []ocr.Page{p}})
+		largest = max(largest, len(b))
+	}
+	small, slc := bridgeMax(t, &Handler{Engine: e, Bucket: b}, false, 1, 0, largest+200)
+	sc := &Client{Lambda: slc, Function: fn, Bucket: b, PagesPerCall: 3}
+	halves, err := sc.StoredDocument(ctx, "components/d1/ab/TKKS.pdf", []int{1, 2, 3}, ocr.Options{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 1–3 too large; 1 alone; 2–3 too large; 2; 3.
+	if len(halves) != 3 || halves[2].Number != 3 || !strings.Contains(halves[1].Text(), "HAI") || small.Invocations(fn) != 5 {
+		t.Errorf("read in halves: %d invocations, %+v", small.Invocations(fn), halves)
+	}
+
 	staged := 0
 	it := b.List(&blob.ListOptions{Prefix: StagePrefix})
 	for {
