@@ -133,7 +133,12 @@ func (c *Client) read(ctx context.Context, src Request, pages []int, opt ocr.Opt
 	)
 	for from := 0; from < len(pages); from += per {
 		rng := pages[from:min(from+per, len(pages))]
-		g.Go(func() error {
+		g.Go(func() (err error) {
+			defer func() { // a bug met by one answer fails this reading, not the process
+				if r := recover(); r != nil {
+					err = fmt.Errorf("lambdaocr: reading pages %s: panic: %v", span(rng), r)
+				}
+			}()
 			got, err := c.readRange(gctx, src, rng, opt)
 			if err != nil {
 				return err
