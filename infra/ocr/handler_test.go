@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"github.com/sohoa/sohoa/pkg/testkit/heavy"
 	"image"
 	"os"
 	"os/exec"
@@ -17,6 +16,7 @@ import (
 	"github.com/sohoa/sohoa/infra/lambdatest"
 	"github.com/sohoa/sohoa/pkg/format/ocr"
 	"github.com/sohoa/sohoa/pkg/format/ocr/ocrtest"
+	"github.com/sohoa/sohoa/pkg/testkit/heavy"
 )
 
 func TestMain(m *testing.M) {
