@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -9,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sohoa/sohoa/pkg/format/scan"
 	"github.com/sohoa/sohoa/pkg/format/scan/scantest"
 )
 
@@ -42,14 +40,7 @@ func pdfCorpus(t *testing.T) map[string][]byte {
 // does): the files under test are the results, not the scans.
 func TestUntrustedPDFsOneDoor(t *testing.T) {
 	heavy(t)
-	sample := scanPDF(t, scantest.Separator("TKKS", "Tờ khai"), scantest.Text("Tờ khai"),
-		scantest.Separator("GCS", "Giấy chứng sinh"), scantest.Text("Giấy chứng sinh"),
-		scantest.Separator("CCCD", "Căn cước"), scantest.Text("CCCD"))
-	split, err := scan.Split(context.Background(), sample, scan.DefaultLimits())
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := inProcess(t, Options{Dev: true, Scans: func(context.Context, []byte) (*scan.Result, error) { return split, nil }})
+	st := inProcess(t, Options{Dev: true, Scans: presplit(t)})
 	c := client{t: t, base: st.URL}
 	clerk := c.as(c.tokenFor("postal_clerk", "clerk-01", "", "Trần Thị Mai"))
 	officer := c.as(c.tokenFor("agency_officer", officerHT, agencyHT, officerNam))

@@ -133,6 +133,26 @@ func startStack(t *testing.T, dir string) (*Stack, client) {
 	return st, client{t: t, base: st.URL}
 }
 
+// presplit splits one real three-component scan once and hands that result
+// to every ingestion (Options.Scans): for tests about what follows, where
+// reaching APPROVED hundreds of times through real decoding would only cost
+// time.
+func presplit(t testing.TB) func(context.Context, []byte) (*scan.Result, error) {
+	t.Helper()
+	sample, err := scantest.Dossier(scantest.Spec{Seed: 3, Sheets: []scantest.Sheet{
+		scantest.Separator("TKKS", "Tờ khai"), scantest.Text("Tờ khai"),
+		scantest.Separator("GCS", "Giấy chứng sinh"), scantest.Text("Giấy chứng sinh"),
+		scantest.Separator("CCCD", "Căn cước"), scantest.Text("CCCD")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	split, err := scan.Split(context.Background(), sample, scan.DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(context.Context, []byte) (*scan.Result, error) { return split, nil }
+}
+
 // inProcess starts a local stack in this process for a test: on a free loopback port, its data
 // in a temporary folder and its log discarded (SOHOA_TEST_LOG=1 shows it)
 // unless o says otherwise. It is drained and shut down when the test ends.
