@@ -61,6 +61,9 @@ type componentView struct {
 	// Extracted are the fields read from the component, with confidence.
 	Extracted map[string]dossier.Field `json:"extracted,omitempty"`
 	OCR       string                   `json:"ocr,omitempty"`
+	// PageImages are the component's pages (1-based, in the component) that
+	// have images: GET …/components/{code}/pages/{page}?size=small|large.
+	PageImages []int `json:"pageImages,omitempty"`
 }
 
 type resultView struct {
@@ -93,6 +96,9 @@ func viewDossier(a identity.Actor, d *dossier.Dossier) dossierView {
 		cv := componentView{Code: c.Code, Name: c.Name, Pages: c.Pages, SHA256: c.SHA256,
 			Source: c.Source, DocumentID: c.DocumentID, Certified: c.Certified, ScanPages: c.ScanPages,
 			Extracted: c.Extracted, OCR: c.OCR}
+		if !meta {
+			cv.PageImages = dossier.ImagedPages(c)
+		}
 		if meta {
 			cv.SHA256, cv.DocumentID, cv.Extracted = "", "", nil
 		}
@@ -269,6 +275,25 @@ func (s *Server) componentContent(w http.ResponseWriter, r *http.Request, a iden
 		return err
 	}
 	writePDF(w, r.PathValue("code")+".pdf", b)
+	return nil
+}
+
+// componentPage serves one page of a scanned component as a JPEG: small
+// (about 200 pixels wide) or, with size=large, about 1000.
+func (s *Server) componentPage(w http.ResponseWriter, r *http.Request, a identity.Actor) error {
+	n, err := strconv.Atoi(r.PathValue("page"))
+	if err != nil || n < 1 {
+		return errs.E(errs.NotFound, "pages are numbered from 1")
+	}
+	size := r.URL.Query().Get("size")
+	if size == "" {
+		size = dossier.ImageSmall
+	}
+	b, err := s.c.Dossiers.PageImage(r.Context(), a, r.PathValue("id"), r.PathValue("code"), n, size)
+	if err != nil {
+		return err
+	}
+	writeFile(w, fmt.Sprintf("%s-%d-%s.jpg", r.PathValue("code"), n, size), b)
 	return nil
 }
 

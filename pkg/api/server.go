@@ -291,6 +291,7 @@ func (s *Server) register() {
 	// Dossier.
 	s.handle("GET", "/v1/dossiers/{id}", s.getDossier)
 	s.handle("GET", "/v1/dossiers/{id}/components/{code}/content", s.componentContent)
+	s.handle("GET", "/v1/dossiers/{id}/components/{code}/pages/{page}", s.componentPage)
 	// Agency.
 	s.handle("GET", "/v1/agency/dossiers", s.agencyQueue)
 	s.handle("POST", "/v1/dossiers/{id}/decision", s.decide)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -101,6 +102,7 @@ func (h *Handler) deskQueue(w http.ResponseWriter, r *http.Request, p *page, out
 type deskDossierData struct {
 	D           *dossier.Dossier
 	Procedure   procedure.Procedure
+	Pages       []componentPages
 	Findings    []findingView
 	Due         string
 	Credentials []api.Credential
@@ -118,6 +120,15 @@ func (h *Handler) deskDossierPage(w http.ResponseWriter, r *http.Request, p *pag
 	dd := deskDossierData{D: d, Procedure: pr, Findings: findings(p, pr, d.Findings), Due: h.dueMark(d),
 		CanDecide: d.Status == dossier.Validated, CanUpload: d.Status == dossier.Approved,
 		CanSign: d.Status == dossier.Approved && d.Result != nil}
+	for _, c := range d.Components {
+		if n := dossier.ImagedPages(c); len(n) > 0 {
+			name := c.Name
+			if name == "" {
+				name = c.Code
+			}
+			dd.Pages = append(dd.Pages, componentPages{Code: c.Code, Name: name, Total: c.Pages, Pages: n})
+		}
+	}
 	if dd.CanSign && h.c.API.Signing != nil {
 		if dd.Credentials, err = h.c.API.Signing.Credentials(r.Context(), *p.Actor); err != nil {
 			return err
@@ -162,6 +173,36 @@ func (h *Handler) deskComponent(w http.ResponseWriter, r *http.Request, p *page)
 		return err
 	}
 	writePDF(w, code+".pdf", b, "inline")
+	return nil
+}
+
+// componentPages are the pages of one component that have images.
+type componentPages struct {
+	Code, Name string
+	Total      int   // pages in the component
+	Pages      []int // 1-based, in the component
+}
+
+// deskPageImage serves one page of a component as a JPEG: small for the
+// dossier page, large (?size=large) when the officer opens it.
+func (h *Handler) deskPageImage(w http.ResponseWriter, r *http.Request, p *page) error {
+	n, err := strconv.Atoi(r.PathValue("page"))
+	if err != nil || n < 1 {
+		return errs.E(errs.NotFound, "Không có trang này / No such page")
+	}
+	size := dossier.ImageSmall
+	if r.URL.Query().Get("size") == dossier.ImageLarge {
+		size = dossier.ImageLarge
+	}
+	b, err := h.c.API.Dossiers.PageImage(r.Context(), *p.Actor, r.PathValue("id"), r.PathValue("code"), n, size)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "image/jpeg")
+	w.Header().Set("Cache-Control", "private, no-store")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b)
 	return nil
 }
 

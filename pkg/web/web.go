@@ -139,6 +139,7 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET /desk", officer(h.desk))
 	m.HandleFunc("GET /desk/d/{id}", officer(h.deskDossier))
 	m.HandleFunc("GET /desk/d/{id}/c/{code}", officer(h.deskComponent))
+	m.HandleFunc("GET /desk/d/{id}/c/{code}/p/{page}", officer(h.deskPageImage))
 	m.HandleFunc("GET /desk/d/{id}/verification", officer(h.deskVerification))
 	m.HandleFunc("POST /desk/d/{id}/decision", officer(h.deskDecide))
 	m.HandleFunc("POST /desk/d/{id}/result", officer(h.deskResult))

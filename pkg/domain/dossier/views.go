@@ -81,6 +81,21 @@ func turnViews(views []PageView, scanPages, turns []int) {
 	}
 }
 
+// ImagedPages returns the pages of c (1-based, in the component) that have
+// images.
+func ImagedPages(c Component) []int {
+	var out []int
+	for i, p := range c.ScanPages {
+		for _, v := range c.Views {
+			if v.Page == p {
+				out = append(out, i+1)
+				break
+			}
+		}
+	}
+	return out
+}
+
 // PageImage returns page n (1-based, in the component) of a scanned
 // component as a JPEG, small or large, turned upright, to someone allowed
 // to see the dossier's papers. Opening a page large is written in the
