@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -298,15 +299,85 @@ func (h *Handler) deskSignBatch(w http.ResponseWriter, r *http.Request, p *page)
 	if otp == "" {
 		return fail("batch-otp", "Hãy nhập mã xác thực (OTP) vừa nhận.", "Enter the one-time code you received.")
 	}
-	out, err := h.c.API.Dossiers.SignBatch(r.Context(), *p.Actor, ids, r.PostFormValue("credential"), otp)
+	j, err := h.c.API.Dossiers.StartSignBatch(r.Context(), *p.Actor, ids, r.PostFormValue("credential"), otp)
 	if errs.Is(err, errs.Forbidden) {
 		return fail("batch-otp", "Mã xác thực sai hoặc đã dùng; hãy gửi mã mới.", "The code is wrong or was used; send a new one.")
 	}
 	if err != nil {
 		return err
 	}
-	r.URL.RawQuery = "status=" + string(dossier.Approved)
-	return h.deskAfter(w, r, p, out)
+	redirect(w, r, "/desk/jobs/"+url.PathEscape(j.ID), nil)
+	return nil
+}
+
+type jobData struct {
+	J        *dossier.SignJob
+	Running  bool
+	Live     string // "status/done", what the live view compares
+	Failed   string // why the whole job failed, in the page's language
+	Signed   int
+	Outcomes []jobOutcome
+}
+
+type jobOutcome struct {
+	ID, Code, DocumentID, Error string
+	Done                        bool
+}
+
+// deskJob shows a batch sign job: its progress and each dossier's outcome.
+// Without JavaScript the page reloads itself while the job runs; with it,
+// the live view polls deskJobStatus and reloads when something changed.
+func (h *Handler) deskJob(w http.ResponseWriter, r *http.Request, p *page) error {
+	j, err := h.c.API.Dossiers.GetSignJob(r.Context(), *p.Actor, r.PathValue("job"))
+	if err != nil {
+		return err
+	}
+	jd := jobData{J: j, Running: j.Status != dossier.JobDone && j.Status != dossier.JobFailed, Live: jobLive(j)}
+	if j.Status == dossier.JobFailed {
+		jd.Failed = p.T("Lô ký không thực hiện được; không hồ sơ nào bị thay đổi bởi lỗi này. Hãy gửi mã mới và ký lại.",
+			"The batch could not be signed; this failure changed no dossier. Send a new code and sign again.")
+		if j.Error != "" {
+			jd.Failed += " (" + p.pick(j.Error) + ")"
+		}
+	}
+	results := map[string]dossier.BatchOutcome{}
+	for _, o := range j.Results {
+		results[o.DossierID] = o
+	}
+	for _, id := range j.DossierIDs {
+		o, done := results[id]
+		row := jobOutcome{ID: id, Code: id, Done: done, DocumentID: o.DocumentID, Error: p.pick(o.Error)}
+		if o.Error == "" {
+			row.Error = ""
+		}
+		if d, err := h.c.API.Dossiers.Get(r.Context(), *p.Actor, id); err == nil {
+			row.Code = d.Code
+		}
+		if done && o.Error == "" {
+			jd.Signed++
+		}
+		jd.Outcomes = append(jd.Outcomes, row)
+	}
+	p.Title = p.T("Ký theo lô", "Batch signing")
+	if jd.Running {
+		p.Refresh = 3
+	}
+	p.Data = jd
+	return h.render(w, r, p, "desk-job")
+}
+
+// jobLive is what changes as a sign job runs: its state and results done.
+func jobLive(j *dossier.SignJob) string { return j.Status + "/" + strconv.Itoa(j.Done) }
+
+// deskJobStatus answers a sign job's progress for the page's live view.
+func (h *Handler) deskJobStatus(w http.ResponseWriter, r *http.Request, p *page) error {
+	j, err := h.c.API.Dossiers.GetSignJob(r.Context(), *p.Actor, r.PathValue("job"))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	return json.NewEncoder(w).Encode(map[string]any{"status": jobLive(j), "done": j.Done, "total": j.Total})
 }
 
 // deskAfter shows the queue of approved dossiers with a batch's outcomes.

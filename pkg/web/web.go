@@ -146,6 +146,8 @@ func (h *Handler) routes() {
 	m.HandleFunc("POST /desk/d/{id}/sign", officer(h.deskSign))
 	m.HandleFunc("POST /desk/otp", officer(h.deskOTP))
 	m.HandleFunc("POST /desk/sign-batch", officer(h.deskSignBatch))
+	m.HandleFunc("GET /desk/jobs/{job}", officer(h.deskJob))
+	m.HandleFunc("GET /desk/jobs/{job}/status", officer(h.deskJobStatus))
 
 	citizen := func(f pageFunc) http.HandlerFunc { return h.auth(identity.Citizen, f) }
 	m.HandleFunc("GET /me", citizen(h.me))
