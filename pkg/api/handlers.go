@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sohoa/sohoa/pkg/domain/calendar"
 	"github.com/sohoa/sohoa/pkg/domain/dossier"
 	"github.com/sohoa/sohoa/pkg/domain/errs"
 	"github.com/sohoa/sohoa/pkg/domain/humantext"
@@ -368,6 +369,36 @@ func (s *Server) agencyQueue(w http.ResponseWriter, r *http.Request, a identity.
 		out = append(out, v)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"dossiers": out})
+	return nil
+}
+
+// officeDay lists the dossiers the clerk's post office received on a day
+// (?date=YYYY-MM-DD, Vietnam's day; default today), newest first, naming
+// no citizen.
+func (s *Server) officeDay(w http.ResponseWriter, r *http.Request, a identity.Actor) error {
+	var day time.Time // today
+	if v := r.URL.Query().Get("date"); v != "" {
+		t, err := time.ParseInLocation(time.DateOnly, v, calendar.Location())
+		if err != nil {
+			return errs.FieldError("date", "ngày theo dạng YYYY-MM-DD / the date as YYYY-MM-DD")
+		}
+		day = t
+	}
+	ds, err := s.c.Dossiers.OfficeDay(r.Context(), a, day)
+	if err != nil {
+		return err
+	}
+	out := make([]dossierView, 0, len(ds))
+	for _, d := range ds {
+		v := viewDossier(a, d)
+		v.Citizen = nil
+		out = append(out, v)
+	}
+	answer := map[string]any{"postOffice": a.PostOffice, "dossiers": out}
+	if !day.IsZero() {
+		answer["date"] = day.Format(time.DateOnly)
+	}
+	writeJSON(w, http.StatusOK, answer)
 	return nil
 }
 
