@@ -364,7 +364,8 @@ func lastOTP(t *testing.T, c client) string {
 // browser's scripts off: plain forms, a plain upload, a refresh link.
 func TestPagesWithoutJavaScript(t *testing.T) {
 	heavy(t)
-	st, _ := startStack(t, t.TempDir())
+	st, c := startStack(t, t.TempDir())
+	ids := prepareBatch(t, c, 1)
 	b, stop := newBrowser(t, st.URL)
 	defer stop()
 	defer b.report()
@@ -399,4 +400,18 @@ func TestPagesWithoutJavaScript(t *testing.T) {
 		b.do("refresh", chromedp.Navigate(st.URL+path))
 	}
 	b.check("counter-validated")
+	b.signOut()
+
+	// The officer's batch: its sign job's page reloads itself to the end.
+	b.signIn("desk", "Nguyễn Thị Lĩnh")
+	b.open("desk-approved", "/desk?status=APPROVED")
+	b.submit("desk-otp-sent", `form[action="/desk/otp"] button`)
+	b.click(`input[name=dossier][value="` + ids[0] + `"]`)
+	b.typeIn("#batch-otp", lastOTP(t, c))
+	b.submit("desk-batch-job", `form[action="/desk/sign-batch"] button`)
+	b.waitText("[role=status]", "Đã xong", 90*time.Second)
+	b.check("desk-batch-done")
+	if s := b.text("[role=status]"); !strings.Contains(s, "đã ký 1/1") {
+		t.Errorf("batch signing without script: %q", s)
+	}
 }

@@ -2,7 +2,6 @@ package web
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -34,11 +33,6 @@ type deskData struct {
 	Rows        []queueRow
 	Credentials []api.Credential
 	Signable    int
-	Outcomes    []batchOutcome
-}
-
-type batchOutcome struct {
-	Code, DocumentID, Error string
 }
 
 var deskTabs = []dossier.Status{dossier.Validated, dossier.Approved, dossier.ResultIssued, dossier.NeedsSupplement, dossier.Rejected}
@@ -60,10 +54,10 @@ func (h *Handler) dueMark(d *dossier.Dossier) string {
 
 // desk is the agency's queue, earliest due first.
 func (h *Handler) desk(w http.ResponseWriter, r *http.Request, p *page) error {
-	return h.deskQueue(w, r, p, nil)
+	return h.deskQueue(w, r, p)
 }
 
-func (h *Handler) deskQueue(w http.ResponseWriter, r *http.Request, p *page, outcomes []batchOutcome) error {
+func (h *Handler) deskQueue(w http.ResponseWriter, r *http.Request, p *page) error {
 	st := dossier.Status(r.URL.Query().Get("status"))
 	if st == "" {
 		st = dossier.Validated
@@ -73,7 +67,7 @@ func (h *Handler) deskQueue(w http.ResponseWriter, r *http.Request, p *page, out
 		return err
 	}
 	p.Title = p.T("Bàn làm việc: ", "Desk: ") + statusName(p.Lang, st)
-	dd := deskData{Status: st, Tabs: deskTabs, Outcomes: outcomes}
+	dd := deskData{Status: st, Tabs: deskTabs}
 	for _, d := range ds {
 		row := queueRow{D: d, Due: h.dueMark(d), Signable: d.Status == dossier.Approved && d.Result != nil && d.Result.DocumentID == ""}
 		if pr, err := h.c.API.Catalog.Get(d.Procedure); err == nil {
@@ -291,7 +285,7 @@ func (h *Handler) deskSignBatch(w http.ResponseWriter, r *http.Request, p *page)
 		p.Errors = append(p.Errors, fieldError{Field: field, Message: p.T(vi, en)})
 		p.Status = http.StatusBadRequest
 		r.URL.RawQuery = "status=" + string(dossier.Approved)
-		return h.deskAfter(w, r, p, nil)
+		return h.deskQueue(w, r, p)
 	}
 	if len(ids) == 0 {
 		return fail("batch-first", "Hãy chọn ít nhất một hồ sơ để ký.", "Choose at least one dossier to sign.")
@@ -378,26 +372,6 @@ func (h *Handler) deskJobStatus(w http.ResponseWriter, r *http.Request, p *page)
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	return json.NewEncoder(w).Encode(map[string]any{"status": jobLive(j), "done": j.Done, "total": j.Total})
-}
-
-// deskAfter shows the queue of approved dossiers with a batch's outcomes.
-func (h *Handler) deskAfter(w http.ResponseWriter, r *http.Request, p *page, out []dossier.BatchOutcome) error {
-	var outcomes []batchOutcome
-	ok := 0
-	for _, o := range out {
-		code := o.DossierID
-		if d, err := h.c.API.Dossiers.Read(r.Context(), *p.Actor, o.DossierID); err == nil {
-			code = d.Code
-		}
-		if o.Error == "" {
-			ok++
-		}
-		outcomes = append(outcomes, batchOutcome{Code: code, DocumentID: o.DocumentID, Error: p.pick(o.Error)})
-	}
-	if out != nil {
-		p.Notice = p.T(fmt.Sprintf("Đã ký %d/%d kết quả.", ok, len(out)), fmt.Sprintf("Signed %d of %d results.", ok, len(out)))
-	}
-	return h.deskQueue(w, r, p, outcomes)
 }
 
 // deskVerification verifies the signed result of a dossier of the officer's
