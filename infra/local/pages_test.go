@@ -345,12 +345,14 @@ func prepareBatch(t *testing.T, c client, n int) []string {
 func lastOTP(t *testing.T, c client) string {
 	t.Helper()
 	var box struct {
-		Messages []struct{ Channel, Body string }
+		Messages []struct{ Channel, Subject, Body string }
 	}
 	// The outbox holds officers' codes: it answers only a signed-in caller.
 	c.as(c.tokenFor("agency_officer", officerHT, agencyHT, officerNam)).json("GET", "/v1/dev/outbox?to="+url.QueryEscape(officerPhone), nil, 200, &box)
 	for i := len(box.Messages) - 1; i >= 0; i-- {
-		if m := box.Messages[i]; m.Channel == "sms" {
+		// Only the code's own message: a notification texted later names a
+		// dossier code, whose date reads as six digits too.
+		if m := box.Messages[i]; m.Channel == "sms" && m.Subject == "OTP" {
 			if code := otpIn(m.Body); code != "" {
 				return code
 			}
