@@ -414,6 +414,9 @@ func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, 
 			if err != nil {
 				return nil, err
 			}
+			if err := s.storeViews(ctx, d, c, &comp); err != nil {
+				return nil, err
+			}
 			a.components = append(a.components, comp)
 			a.deferred = append(a.deferred, comp)
 			continue
@@ -432,7 +435,11 @@ func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, 
 		if err != nil {
 			return nil, err
 		}
+		if err := s.storeViews(ctx, d, c, &comp); err != nil {
+			return nil, err
+		}
 		if ext != nil {
+			turnViews(comp.Views, comp.ScanPages, ext.Turns)
 			comp.Extracted = ext.Fields
 			comp.OCR = fmt.Sprintf("ocr: %d/%d pages", ext.PagesRead, ext.Pages)
 		}
