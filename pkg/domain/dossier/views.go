@@ -105,44 +105,35 @@ func (s *Service) PageImage(ctx context.Context, a identity.Actor, id, code stri
 	if size != ImageSmall && size != ImageLarge {
 		return nil, errs.FieldError("size", "kích thước ảnh là %q hoặc %q / the size is %q or %q", ImageSmall, ImageLarge, ImageSmall, ImageLarge)
 	}
-	d, err := s.Get(ctx, a, id)
+	d, c, err := s.papers(ctx, a, id, code)
 	if err != nil {
 		return nil, err
 	}
-	if a.Role == identity.Auditor {
-		return nil, errs.E(errs.Forbidden, "auditors see statistics and dossier metadata, not papers")
+	if n < 1 || n > len(c.ScanPages) {
+		return nil, errs.E(errs.NotFound, "component %s of dossier %s has no page %d", code, d.Code, n)
 	}
-	for _, c := range d.Components {
-		if c.Code != code {
-			continue
+	var v *PageView
+	for i := range c.Views {
+		if c.Views[i].Page == c.ScanPages[n-1] {
+			v = &c.Views[i]
 		}
-		if n < 1 || n > len(c.ScanPages) {
-			return nil, errs.E(errs.NotFound, "component %s of dossier %s has no page %d", code, d.Code, n)
-		}
-		var v *PageView
-		for i := range c.Views {
-			if c.Views[i].Page == c.ScanPages[n-1] {
-				v = &c.Views[i]
-			}
-		}
-		if v == nil {
-			return nil, errs.E(errs.NotFound, "page %d of component %s of dossier %s has no image", n, code, d.Code)
-		}
-		if size == ImageLarge {
-			if err := s.logRead(ctx, a, d, fmt.Sprintf("dossier %s component %s page %d", d.Code, c.Code, n), "component"); err != nil {
-				return nil, err
-			}
-		}
-		b, err := s.c.Blobs.ReadAll(ctx, viewKey(c.ViewPrefix, v.Page, size))
-		if err != nil {
-			return nil, fmt.Errorf("read page image: %w", err)
-		}
-		if v.Turn == 0 {
-			return b, nil
-		}
-		return turnJPEG(b, v.Turn)
 	}
-	return nil, errs.E(errs.NotFound, "dossier %s has no component %s", d.Code, code)
+	if v == nil {
+		return nil, errs.E(errs.NotFound, "page %d of component %s of dossier %s has no image", n, code, d.Code)
+	}
+	if size == ImageLarge {
+		if err := s.logRead(ctx, a, d, fmt.Sprintf("dossier %s component %s page %d", d.Code, c.Code, n), "component"); err != nil {
+			return nil, err
+		}
+	}
+	b, err := s.c.Blobs.ReadAll(ctx, viewKey(c.ViewPrefix, v.Page, size))
+	if err != nil {
+		return nil, fmt.Errorf("read page image: %w", err)
+	}
+	if v.Turn == 0 {
+		return b, nil
+	}
+	return turnJPEG(b, v.Turn)
 }
 
 // turnJPEG turns one of our own page images clockwise by deg (90, 180, 270).
