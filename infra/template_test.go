@@ -202,6 +202,63 @@ func TestTemplate(t *testing.T) {
 	t.Run("least privilege", func(t *testing.T) { checkPrivilege(t, res) })
 	t.Run("vault keeps what it promises", func(t *testing.T) { checkVaultPromises(t, res) })
 	t.Run("ocr", func(t *testing.T) { checkOCR(t, res) })
+	t.Run("no secret in an environment", func(t *testing.T) { checkNoSecretInEnv(t, res) })
+}
+
+// checkNoSecretInEnv keeps secrets out of the functions' environment, which
+// the Lambda console shows to whoever may read the function's configuration:
+// no dynamic reference resolved into a variable, and the session cookies'
+// key derived at init from a KMS HMAC key that only the api function may use.
+func checkNoSecretInEnv(t *testing.T, res map[string]any) {
+	for _, id := range resourcesOfType(res, "AWS::Serverless::Function") {
+		vars, _ := get(res[id], "Properties", "Environment", "Variables").(map[string]any)
+		for name, v := range vars {
+			if strings.Contains(fmt.Sprint(v), "{{resolve:") {
+				t.Errorf("%s: %s resolves a secret into the environment", id, name)
+			}
+			if name == "SOHOA_SESSION_KEY" {
+				t.Errorf("%s: the session key itself is in the environment; name its KMS key (SOHOA_SESSION_KEY_ID)", id)
+			}
+		}
+	}
+	api := get(res["ApiFunction"], "Properties")
+	named := refs(get(api, "Environment", "Variables", "SOHOA_SESSION_KEY_ID"))
+	if len(named) != 1 {
+		t.Fatalf("ApiFunction: SOHOA_SESSION_KEY_ID names %v, want one KMS key of the stack", named)
+	}
+	key := res[named[0]]
+	kp := get(key, "Properties")
+	if str(get(key, "Type")) != "AWS::KMS::Key" || str(get(kp, "KeySpec")) != "HMAC_256" || str(get(kp, "KeyUsage")) != "GENERATE_VERIFY_MAC" {
+		t.Errorf("SOHOA_SESSION_KEY_ID names %s, want an HMAC_256 GENERATE_VERIFY_MAC KMS key", named[0])
+	}
+	if named[0] == "AuditKey" {
+		t.Error("the session key is derived from the access log's key: a key of its own keeps the two uses apart")
+	}
+	// Only the api function's role may use the key.
+	sts, _ := get(kp, "KeyPolicy", "Statement").([]any)
+	for _, st := range sts {
+		for _, a := range actions(get(st, "Action")) {
+			if a != "kms:GenerateMac" && a != "kms:VerifyMac" {
+				continue
+			}
+			if !strings.Contains(fmt.Sprint(get(st, "Condition")), "ApiFunctionRole") || strings.Contains(fmt.Sprint(get(st, "Condition")), "IngestFunctionRole") {
+				t.Errorf("%s: %s is allowed beyond the api function's role", named[0], a)
+			}
+		}
+	}
+	granted := false
+	pols, _ := get(api, "Policies").([]any)
+	for _, pol := range pols {
+		sts, _ := get(pol, "Statement").([]any)
+		for _, st := range sts {
+			if slices.Contains(refs(get(st, "Resource")), named[0]) && slices.Contains(actions(get(st, "Action")), "kms:GenerateMac") {
+				granted = true
+			}
+		}
+	}
+	if !granted {
+		t.Errorf("ApiFunction may not call kms:GenerateMac on %s", named[0])
+	}
 }
 
 // checkOCR: the OCR function (a container image) reads components and

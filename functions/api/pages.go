@@ -13,14 +13,15 @@ import (
 // sessionTTL is how long a browser session lasts: a working day.
 const sessionTTL = 8 * time.Hour
 
-// Pages builds the web pages (pkg/web) over the API's services. Without a
+// Pages builds the web pages (pkg/web) over the API's services, their
+// session cookies keyed by sessionKey (wire.Core.SessionKey). Without a
 // session key the public pages work and sign-in says it is not configured;
 // with the OIDC variables people sign in through Cognito's hosted UI
 // (authorization code with PKCE), their claims mapped as the JWT authorizer's.
-func Pages(cfg sohoaapi.Config, env wire.Config) (*web.Handler, error) {
+func Pages(cfg sohoaapi.Config, env wire.Config, sessionKey []byte) (*web.Handler, error) {
 	sessions := web.NoSessions()
-	if key := env.SessionKey; key != "" {
-		s, err := web.HMACSessions([]byte(key), sessionTTL, nil)
+	if len(sessionKey) > 0 {
+		s, err := web.HMACSessions(sessionKey, sessionTTL, nil)
 		if err != nil {
 			return nil, err
 		}

@@ -76,7 +76,11 @@ func newHandler(ctx context.Context, cfg wire.Config) (handler, error) {
 		BaseURL: cfg.BaseURL, Log: c.Log,
 		Ready: a.Ready, Search: a.Search, Reports: reports,
 	}
-	if apiCfg.Pages, err = Pages(apiCfg, cfg); err != nil {
+	sessionKey, err := c.SessionKey(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if apiCfg.Pages, err = Pages(apiCfg, cfg, sessionKey); err != nil {
 		return nil, err
 	}
 	return httpadapter.NewV2(sohoaapi.New(apiCfg)).ProxyWithContext, nil

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -53,6 +54,7 @@ var apiWant = map[string]int{
 	"page-landing.json": http.StatusOK,
 	"page-track.json":   http.StatusOK,
 	"page-me.json":      http.StatusOK, // a citizen's session cookie (pageSession)
+	"page-stats.json":   http.StatusOK, // an auditor's session cookie: the reports service is wired
 }
 
 // TestFunctions drives the real bootstrap of every function through the
@@ -83,7 +85,8 @@ func TestFunctions(t *testing.T) {
 	}
 	t.Logf("init (process start to first /next): %s", strings.Join(inits, ", "))
 
-	vars := map[string]string{"DOSSIER_BUCKET": st.dossierBkt, "SESSION": pageSession(t)}
+	vars := map[string]string{"DOSSIER_BUCKET": st.dossierBkt, "SESSION": pageSession(t),
+		"AUDITOR_SESSION": pageSessionOf(t, identity.Actor{Subject: "kiemtoan-01", Role: identity.Auditor, Name: "Lê Văn Kiểm"})}
 
 	// api: a clerk opens the dossier; every other request sees it.
 	created := apiCall(t, fns["api"], load(t, filepath.Join(h.root, "events/api/create-dossier.json"), vars), http.StatusCreated)
@@ -184,6 +187,13 @@ func TestFunctions(t *testing.T) {
 		if n := mails(t, "an.nguyen@example.vn", c.Code) - mailsBefore; n != 1 {
 			t.Errorf("new emails to the citizen about %s: %d, want 1", c.Code, n)
 		}
+	}
+
+	// The auditor's dashboard on the api function counts the dossier from
+	// the index the notify function just kept.
+	statsPage := apiCall(t, fns["api"], load(t, filepath.Join(h.root, "events/api/page-stats.json"), vars), http.StatusOK)
+	if !regexp.MustCompile(`<tr><th scope="row">[^<]+</th><td class="num">1</td>`).Match(statsPage) {
+		t.Errorf("the dashboard does not count the dossier received this month:\n%s", statsPage)
 	}
 
 	// report: the schedule fires just after midnight of the day after receipt.
@@ -422,11 +432,17 @@ const pageSessionKey = "lambdatest-session-key-0123456789abcdef"
 // pageSession is a citizen's session cookie value, as the pages issue it.
 func pageSession(t *testing.T) string {
 	t.Helper()
+	return pageSessionOf(t, identity.Actor{Subject: citizenID, Role: identity.Citizen, Name: "Nguyễn Văn An"})
+}
+
+// pageSessionOf is a's session cookie value, as the pages issue it.
+func pageSessionOf(t *testing.T, a identity.Actor) string {
+	t.Helper()
 	s, err := web.HMACSessions([]byte(pageSessionKey), time.Hour, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, err := s.Issue(identity.Actor{Subject: citizenID, Role: identity.Citizen, Name: "Nguyễn Văn An"})
+	tok, err := s.Issue(a)
 	if err != nil {
 		t.Fatal(err)
 	}

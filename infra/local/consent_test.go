@@ -3,13 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/sohoa/sohoa/pkg/domain/vault"
 	"github.com/sohoa/sohoa/pkg/format/scan/scantest"
@@ -24,16 +21,7 @@ import (
 // is in the citizen's verified access log.
 func TestTypedIDRevealsNothing(t *testing.T) {
 	heavy(t)
-	st, err := Start(context.Background(), Options{Dev: true, Addr: "127.0.0.1:0", DataDir: t.TempDir(),
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		_ = st.Shutdown(ctx)
-	}()
+	st := inProcess(t, Options{Dev: true})
 	c := client{t: t, base: st.URL}
 	victim := "079199001234"
 	citizen := c.as(c.tokenFor("citizen", victim, "", ""))

@@ -1,18 +1,13 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/sohoa/sohoa/pkg/format/scan"
 	"github.com/sohoa/sohoa/pkg/format/scan/scantest"
 )
 
@@ -45,24 +40,7 @@ func pdfCorpus(t *testing.T) map[string][]byte {
 // does): the files under test are the results, not the scans.
 func TestUntrustedPDFsOneDoor(t *testing.T) {
 	heavy(t)
-	sample := scanPDF(t, scantest.Separator("TKKS", "Tờ khai"), scantest.Text("Tờ khai"),
-		scantest.Separator("GCS", "Giấy chứng sinh"), scantest.Text("Giấy chứng sinh"),
-		scantest.Separator("CCCD", "Căn cước"), scantest.Text("CCCD"))
-	split, err := scan.Split(context.Background(), sample, scan.DefaultLimits())
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := Start(context.Background(), Options{Dev: true, Addr: "127.0.0.1:0", DataDir: t.TempDir(),
-		Log:   slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Scans: func(context.Context, []byte) (*scan.Result, error) { return split, nil }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		_ = st.Shutdown(ctx)
-	})
+	st := inProcess(t, Options{Dev: true, Scans: presplit(t)})
 	c := client{t: t, base: st.URL}
 	clerk := c.as(c.tokenFor("postal_clerk", "clerk-01", "", "Trần Thị Mai"))
 	officer := c.as(c.tokenFor("agency_officer", officerHT, agencyHT, officerNam))

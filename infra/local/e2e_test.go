@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	heavytest "github.com/sohoa/sohoa/pkg/testkit/heavy"
 	"io"
 	"log/slog"
 	"net/http"
@@ -18,6 +17,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/format/pdfdoor"
 	"github.com/sohoa/sohoa/pkg/format/scan"
 	"github.com/sohoa/sohoa/pkg/format/scan/scantest"
+	heavytest "github.com/sohoa/sohoa/pkg/testkit/heavy"
 	"github.com/sohoa/sohoa/pkg/testkit/pdftool"
 )
 
@@ -129,23 +129,60 @@ func (c client) waitStatus(id string) dossierJSON {
 
 func startStack(t *testing.T, dir string) (*Stack, client) {
 	t.Helper()
-	var logTo io.Writer = io.Discard
-	if os.Getenv("SOHOA_TEST_LOG") != "" {
-		logTo = os.Stderr
+	st := inProcess(t, Options{Dev: true, DataDir: dir})
+	return st, client{t: t, base: st.URL}
+}
+
+// presplit splits one real three-component scan once and hands that result
+// to every ingestion (Options.Scans): for tests about what follows, where
+// reaching APPROVED hundreds of times through real decoding would only cost
+// time.
+func presplit(t testing.TB) func(context.Context, []byte) (*scan.Result, error) {
+	t.Helper()
+	sample, err := scantest.Dossier(scantest.Spec{Seed: 3, Sheets: []scantest.Sheet{
+		scantest.Separator("TKKS", "Tờ khai"), scantest.Text("Tờ khai"),
+		scantest.Separator("GCS", "Giấy chứng sinh"), scantest.Text("Giấy chứng sinh"),
+		scantest.Separator("CCCD", "Căn cước"), scantest.Text("CCCD")}})
+	if err != nil {
+		t.Fatal(err)
 	}
-	st, err := Start(context.Background(), Options{Dev: true, Addr: "127.0.0.1:0", DataDir: dir,
-		Log: slog.New(slog.NewTextHandler(logTo, nil))})
+	split, err := scan.Split(context.Background(), sample, scan.DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(context.Context, []byte) (*scan.Result, error) { return split, nil }
+}
+
+// inProcess starts a local stack in this process for a test: on a free loopback port, its data
+// in a temporary folder and its log discarded (SOHOA_TEST_LOG=1 shows it)
+// unless o says otherwise. It is drained and shut down when the test ends.
+func inProcess(t testing.TB, o Options) *Stack {
+	t.Helper()
+	if o.Addr == "" {
+		o.Addr = "127.0.0.1:0"
+	}
+	if o.DataDir == "" {
+		o.DataDir = t.TempDir()
+	}
+	if o.Log == nil {
+		var logTo io.Writer = io.Discard
+		if os.Getenv("SOHOA_TEST_LOG") != "" {
+			logTo = os.Stderr
+		}
+		o.Log = slog.New(slog.NewTextHandler(logTo, nil))
+	}
+	st, err := Start(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
 		if err := st.Shutdown(ctx); err != nil {
 			t.Errorf("shutdown: %v", err)
 		}
 	})
-	return st, client{t: t, base: st.URL}
+	return st
 }
 
 func scanPDF(t *testing.T, sheets ...scantest.Sheet) []byte {

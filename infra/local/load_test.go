@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"slices"
 	"sync"
@@ -22,16 +21,7 @@ import (
 // verifies, and the p50/p99 latencies are reported.
 func TestVaultReadsUnderLoad(t *testing.T) {
 	heavy(t)
-	st, err := Start(context.Background(), Options{Dev: true, Addr: "127.0.0.1:0", DataDir: t.TempDir(),
-		Log: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		_ = st.Shutdown(ctx)
-	}()
+	st := inProcess(t, Options{Dev: true})
 	ctx := context.Background()
 	var docs []string
 	for i, kind := range []string{"GKS", "CCCD", "LLTP"} {

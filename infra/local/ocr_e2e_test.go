@@ -1,10 +1,7 @@
 package main
 
 import (
-	"context"
 	"image"
-	"io"
-	"log/slog"
 	"net/url"
 	"os"
 	"strings"
@@ -65,22 +62,7 @@ func TestOCREndToEnd(t *testing.T) {
 		}
 		t.Skip(err)
 	}
-	var logTo io.Writer = io.Discard
-	if os.Getenv("SOHOA_TEST_LOG") != "" {
-		logTo = os.Stderr
-	}
-	st, err := Start(context.Background(), Options{Addr: "127.0.0.1:0", DataDir: t.TempDir(), OCR: true, Dev: true,
-		Log: slog.New(slog.NewTextHandler(logTo, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		if err := st.Shutdown(ctx); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-	})
+	st := inProcess(t, Options{OCR: true, Dev: true})
 	c := client{t: t, base: st.URL}
 	card := ocrtest.Specimen(5)
 	clerk := c.as(c.tokenFor("postal_clerk", "clerk-01", "", "Trần Thị Mai"))

@@ -1,10 +1,7 @@
 package main
 
 import (
-	"context"
 	"image"
-	"io"
-	"log/slog"
 	"os"
 	"strconv"
 	"strings"
@@ -35,22 +32,7 @@ func TestLongComponentIsReadAfterValidation(t *testing.T) {
 	if v, err := strconv.Atoi(os.Getenv("SOHOA_OCR_LONG_PAGES")); err == nil && v > 10 {
 		n = v
 	}
-	var logTo io.Writer = io.Discard
-	if os.Getenv("SOHOA_TEST_LOG") != "" {
-		logTo = os.Stderr
-	}
-	st, err := Start(context.Background(), Options{Addr: "127.0.0.1:0", DataDir: t.TempDir(), OCR: true, Dev: true,
-		Log: slog.New(slog.NewTextHandler(logTo, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		defer cancel()
-		if err := st.Shutdown(ctx); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-	})
+	st := inProcess(t, Options{OCR: true, Dev: true})
 	fonts, err := ocrtest.LoadFonts()
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -109,6 +110,15 @@ func TestPagesJourneys(t *testing.T) {
 	if receipt.Status != 200 || receipt.Head != "%PDF-" {
 		t.Errorf("receipt: %+v", receipt)
 	}
+	// Today's dossiers of the post office: this one and the two prepared
+	// for the batch, with their status.
+	b.open("counter-today", "/counter")
+	if s := b.text("#today + table"); !strings.Contains(s, code) || !strings.Contains(s, "Hợp lệ") || !strings.Contains(s, "Đăng ký khai sinh") {
+		t.Errorf("today's dossiers of the post office: %q", s)
+	}
+	if n := eval[int](b, `document.querySelectorAll("#today + table tbody tr").length`); n != 1+len(ids) {
+		t.Errorf("today's list has %d dossiers, want %d", n, 1+len(ids))
+	}
 	b.signOut()
 
 	// Anyone: the receipt's QR code opens the tracking page.
@@ -120,6 +130,36 @@ func TestPagesJourneys(t *testing.T) {
 	// The officer: approve, upload, sign with the code from the SMS outbox.
 	b.signIn("desk", "Nguyễn Thị Lĩnh")
 	b.follow("desk-dossier", `a[href="`+strings.Replace(dossierPath, "/counter/", "/desk/", 1)+`"]`)
+	// Each scanned page as a thumbnail (rendered in the scan reader's
+	// child), opening large.
+	thumbs := eval[int](b, `document.querySelectorAll("ul.thumbs img[loading=lazy][alt]:not([alt=''])").length`)
+	if thumbs != 3 {
+		t.Errorf("%d thumbnails with alt text, want 3 (one page in each of TKKS, GCS, CCCD)", thumbs)
+	}
+	eval[chromedp.Void](b, `document.querySelector("ul.thumbs").scrollIntoView()`)
+	loaded := `[...document.querySelectorAll("ul.thumbs img")].every(i => i.complete && i.naturalWidth > 0 && i.naturalWidth <= 200)`
+	for deadline := time.Now().Add(10 * time.Second); !eval[bool](b, loaded); time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the thumbnails did not load as images at most 200 px wide")
+		}
+	}
+	large := b.attr("ul.thumbs a", "href")
+	if f := b.fetch(large); f.Status != 200 || f.Type != "image/jpeg" || f.Size < 20<<10 {
+		t.Errorf("large page image %s: %+v", large, f)
+	}
+	b.do("open the large page image", chromedp.Navigate(st.URL+large))
+	if w := eval[int](b, `document.images.length ? document.images[0].naturalWidth : 0`); w < 800 || w > 1000 {
+		t.Errorf("the large page image is %d px wide, want about 1000", w)
+	}
+	if b.shots != "" {
+		ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		cancel()
+		if err == nil {
+			_ = os.WriteFile(filepath.Join(b.shots, "desk-page-large.png"), png, 0o644)
+		}
+	}
+	b.do("back to the dossier", chromedp.NavigateBack())
 	b.click("#decision-approve")
 	b.typeIn("#note", "Đủ điều kiện")
 	b.submit("desk-approved", `form[action$="/decision"] button`)
@@ -151,9 +191,18 @@ func TestPagesJourneys(t *testing.T) {
 		b.click(`input[name=dossier][value="` + id + `"]`)
 	}
 	b.typeIn("#batch-otp", lastOTP(t, c))
-	b.submit("desk-batch-signed", `form[action="/desk/sign-batch"] button`)
-	if s := b.text(".notice"); !strings.Contains(s, "Đã ký 2/2") {
+	// The batch runs as a sign job; its page follows it live to the end.
+	b.press(`form[action="/desk/sign-batch"] button`)
+	if !strings.Contains(b.location(), "/desk/jobs/") {
+		t.Fatalf("after the batch submission: %s", b.location())
+	}
+	b.waitText("[role=status]", "Đã xong", 90*time.Second)
+	b.check("desk-batch-job")
+	if s := b.text("[role=status]"); !strings.Contains(s, "đã ký 2/2") {
 		t.Errorf("batch signing: %q", s)
+	}
+	if n := eval[int](b, `[...document.querySelectorAll("main table tbody tr")].filter(r => r.textContent.includes("Đã ký")).length`); n != len(ids) {
+		t.Errorf("%d dossiers shown signed on the job page, want %d: %q", n, len(ids), b.text("main table"))
 	}
 	b.signOut()
 
@@ -296,12 +345,14 @@ func prepareBatch(t *testing.T, c client, n int) []string {
 func lastOTP(t *testing.T, c client) string {
 	t.Helper()
 	var box struct {
-		Messages []struct{ Channel, Body string }
+		Messages []struct{ Channel, Subject, Body string }
 	}
 	// The outbox holds officers' codes: it answers only a signed-in caller.
 	c.as(c.tokenFor("agency_officer", officerHT, agencyHT, officerNam)).json("GET", "/v1/dev/outbox?to="+url.QueryEscape(officerPhone), nil, 200, &box)
 	for i := len(box.Messages) - 1; i >= 0; i-- {
-		if m := box.Messages[i]; m.Channel == "sms" {
+		// Only the code's own message: a notification texted later names a
+		// dossier code, whose date reads as six digits too.
+		if m := box.Messages[i]; m.Channel == "sms" && m.Subject == "OTP" {
 			if code := otpIn(m.Body); code != "" {
 				return code
 			}
@@ -315,7 +366,8 @@ func lastOTP(t *testing.T, c client) string {
 // browser's scripts off: plain forms, a plain upload, a refresh link.
 func TestPagesWithoutJavaScript(t *testing.T) {
 	heavy(t)
-	st, _ := startStack(t, t.TempDir())
+	st, c := startStack(t, t.TempDir())
+	ids := prepareBatch(t, c, 1)
 	b, stop := newBrowser(t, st.URL)
 	defer stop()
 	defer b.report()
@@ -350,4 +402,18 @@ func TestPagesWithoutJavaScript(t *testing.T) {
 		b.do("refresh", chromedp.Navigate(st.URL+path))
 	}
 	b.check("counter-validated")
+	b.signOut()
+
+	// The officer's batch: its sign job's page reloads itself to the end.
+	b.signIn("desk", "Nguyễn Thị Lĩnh")
+	b.open("desk-approved", "/desk?status=APPROVED")
+	b.submit("desk-otp-sent", `form[action="/desk/otp"] button`)
+	b.click(`input[name=dossier][value="` + ids[0] + `"]`)
+	b.typeIn("#batch-otp", lastOTP(t, c))
+	b.submit("desk-batch-job", `form[action="/desk/sign-batch"] button`)
+	b.waitText("[role=status]", "Đã xong", 90*time.Second)
+	b.check("desk-batch-done")
+	if s := b.text("[role=status]"); !strings.Contains(s, "đã ký 1/1") {
+		t.Errorf("batch signing without script: %q", s)
+	}
 }

@@ -8,7 +8,6 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
-	"github.com/sohoa/sohoa/pkg/testkit/localtest"
 	"io"
 	"log/slog"
 	"net/http"
@@ -25,6 +24,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/domain/vault"
 	"github.com/sohoa/sohoa/pkg/format/scan"
 	"github.com/sohoa/sohoa/pkg/port/records"
+	"github.com/sohoa/sohoa/pkg/testkit/localtest"
 )
 
 // printed is the Documents port for this test: authorization is under test, not rendering.

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sohoa/sohoa/pkg/domain/calendar"
 	"github.com/sohoa/sohoa/pkg/domain/dossier"
 	"github.com/sohoa/sohoa/pkg/domain/errs"
 	"github.com/sohoa/sohoa/pkg/domain/humantext"
@@ -61,6 +62,9 @@ type componentView struct {
 	// Extracted are the fields read from the component, with confidence.
 	Extracted map[string]dossier.Field `json:"extracted,omitempty"`
 	OCR       string                   `json:"ocr,omitempty"`
+	// PageImages are the component's pages (1-based, in the component) that
+	// have images: GET …/components/{code}/pages/{page}?size=small|large.
+	PageImages []int `json:"pageImages,omitempty"`
 }
 
 type resultView struct {
@@ -93,6 +97,9 @@ func viewDossier(a identity.Actor, d *dossier.Dossier) dossierView {
 		cv := componentView{Code: c.Code, Name: c.Name, Pages: c.Pages, SHA256: c.SHA256,
 			Source: c.Source, DocumentID: c.DocumentID, Certified: c.Certified, ScanPages: c.ScanPages,
 			Extracted: c.Extracted, OCR: c.OCR}
+		if !meta {
+			cv.PageImages = dossier.ImagedPages(c)
+		}
 		if meta {
 			cv.SHA256, cv.DocumentID, cv.Extracted = "", "", nil
 		}
@@ -272,6 +279,25 @@ func (s *Server) componentContent(w http.ResponseWriter, r *http.Request, a iden
 	return nil
 }
 
+// componentPage serves one page of a scanned component as a JPEG: small
+// (about 200 pixels wide) or, with size=large, about 1000.
+func (s *Server) componentPage(w http.ResponseWriter, r *http.Request, a identity.Actor) error {
+	n, err := strconv.Atoi(r.PathValue("page"))
+	if err != nil || n < 1 {
+		return errs.E(errs.NotFound, "pages are numbered from 1")
+	}
+	size := r.URL.Query().Get("size")
+	if size == "" {
+		size = dossier.ImageSmall
+	}
+	b, err := s.c.Dossiers.PageImage(r.Context(), a, r.PathValue("id"), r.PathValue("code"), n, size)
+	if err != nil {
+		return err
+	}
+	writeFile(w, fmt.Sprintf("%s-%d-%s.jpg", r.PathValue("code"), n, size), b)
+	return nil
+}
+
 func (s *Server) separator(w http.ResponseWriter, r *http.Request, a identity.Actor) error {
 	if a.Role != identity.Clerk && a.Role != identity.Officer {
 		return errs.E(errs.Forbidden, "separator sheets are printed by postal clerks")
@@ -343,6 +369,36 @@ func (s *Server) agencyQueue(w http.ResponseWriter, r *http.Request, a identity.
 		out = append(out, v)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"dossiers": out})
+	return nil
+}
+
+// officeDay lists the dossiers the clerk's post office received on a day
+// (?date=YYYY-MM-DD, Vietnam's day; default today), newest first, naming
+// no citizen.
+func (s *Server) officeDay(w http.ResponseWriter, r *http.Request, a identity.Actor) error {
+	var day time.Time // today
+	if v := r.URL.Query().Get("date"); v != "" {
+		t, err := time.ParseInLocation(time.DateOnly, v, calendar.Location())
+		if err != nil {
+			return errs.FieldError("date", "ngày theo dạng YYYY-MM-DD / the date as YYYY-MM-DD")
+		}
+		day = t
+	}
+	ds, err := s.c.Dossiers.OfficeDay(r.Context(), a, day)
+	if err != nil {
+		return err
+	}
+	out := make([]dossierView, 0, len(ds))
+	for _, d := range ds {
+		v := viewDossier(a, d)
+		v.Citizen = nil
+		out = append(out, v)
+	}
+	answer := map[string]any{"postOffice": a.PostOffice, "dossiers": out}
+	if !day.IsZero() {
+		answer["date"] = day.Format(time.DateOnly)
+	}
+	writeJSON(w, http.StatusOK, answer)
 	return nil
 }
 

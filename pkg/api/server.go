@@ -287,10 +287,12 @@ func (s *Server) register() {
 	s.handle("GET", "/v1/separators/{file}", s.separator)
 	s.handle("GET", "/v1/dossiers/{id}/receipt.pdf", s.receipt)
 	s.handle("POST", "/v1/dossiers/{id}/postal-return", s.postalReturn)
+	s.handle("GET", "/v1/post-office/dossiers", s.officeDay)
 	s.handle("POST", "/v1/dossiers/{id}/reuse-consent", s.confirmReuse)
 	// Dossier.
 	s.handle("GET", "/v1/dossiers/{id}", s.getDossier)
 	s.handle("GET", "/v1/dossiers/{id}/components/{code}/content", s.componentContent)
+	s.handle("GET", "/v1/dossiers/{id}/components/{code}/pages/{page}", s.componentPage)
 	// Agency.
 	s.handle("GET", "/v1/agency/dossiers", s.agencyQueue)
 	s.handle("POST", "/v1/dossiers/{id}/decision", s.decide)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/pdfcpu/pdfcpu/pkg/api"
 
@@ -20,6 +21,15 @@ import (
 type counterData struct {
 	Query      string
 	Procedures []procedure.Procedure
+	// Office is the clerk's post office; Today its dossiers received today.
+	Office string
+	Today  []todayRow
+}
+
+// todayRow is one of the day's dossiers of the post office.
+type todayRow struct {
+	D             *dossier.Dossier
+	ProcedureName string
 }
 
 // counter: find a procedure by name or code, or open a dossier by its code.
@@ -43,6 +53,20 @@ func (h *Handler) counter(w http.ResponseWriter, r *http.Request, p *page) error
 	for _, pr := range h.c.API.Catalog.All() {
 		if q == "" || strings.Contains(strings.ToLower(pr.Name), lq) || strings.Contains(pr.Code, q) || strings.Contains(strings.ToLower(pr.AgencyName), lq) {
 			d.Procedures = append(d.Procedures, pr)
+		}
+	}
+	d.Office = p.Actor.PostOffice
+	if d.Office != "" {
+		ds, err := h.c.API.Dossiers.OfficeDay(r.Context(), *p.Actor, time.Time{})
+		if err != nil {
+			return err
+		}
+		for _, x := range ds {
+			row := todayRow{D: x, ProcedureName: x.Procedure}
+			if pr, err := h.c.API.Catalog.Get(x.Procedure); err == nil {
+				row.ProcedureName = pr.Name
+			}
+			d.Today = append(d.Today, row)
 		}
 	}
 	p.Data = d

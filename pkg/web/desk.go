@@ -1,9 +1,10 @@
 package web
 
 import (
-	"fmt"
+	"encoding/json"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -32,11 +33,6 @@ type deskData struct {
 	Rows        []queueRow
 	Credentials []api.Credential
 	Signable    int
-	Outcomes    []batchOutcome
-}
-
-type batchOutcome struct {
-	Code, DocumentID, Error string
 }
 
 var deskTabs = []dossier.Status{dossier.Validated, dossier.Approved, dossier.ResultIssued, dossier.NeedsSupplement, dossier.Rejected}
@@ -58,10 +54,10 @@ func (h *Handler) dueMark(d *dossier.Dossier) string {
 
 // desk is the agency's queue, earliest due first.
 func (h *Handler) desk(w http.ResponseWriter, r *http.Request, p *page) error {
-	return h.deskQueue(w, r, p, nil)
+	return h.deskQueue(w, r, p)
 }
 
-func (h *Handler) deskQueue(w http.ResponseWriter, r *http.Request, p *page, outcomes []batchOutcome) error {
+func (h *Handler) deskQueue(w http.ResponseWriter, r *http.Request, p *page) error {
 	st := dossier.Status(r.URL.Query().Get("status"))
 	if st == "" {
 		st = dossier.Validated
@@ -71,7 +67,7 @@ func (h *Handler) deskQueue(w http.ResponseWriter, r *http.Request, p *page, out
 		return err
 	}
 	p.Title = p.T("Bàn làm việc: ", "Desk: ") + statusName(p.Lang, st)
-	dd := deskData{Status: st, Tabs: deskTabs, Outcomes: outcomes}
+	dd := deskData{Status: st, Tabs: deskTabs}
 	for _, d := range ds {
 		row := queueRow{D: d, Due: h.dueMark(d), Signable: d.Status == dossier.Approved && d.Result != nil && d.Result.DocumentID == ""}
 		if pr, err := h.c.API.Catalog.Get(d.Procedure); err == nil {
@@ -101,6 +97,7 @@ func (h *Handler) deskQueue(w http.ResponseWriter, r *http.Request, p *page, out
 type deskDossierData struct {
 	D           *dossier.Dossier
 	Procedure   procedure.Procedure
+	Pages       []componentPages
 	Findings    []findingView
 	Due         string
 	Credentials []api.Credential
@@ -118,6 +115,15 @@ func (h *Handler) deskDossierPage(w http.ResponseWriter, r *http.Request, p *pag
 	dd := deskDossierData{D: d, Procedure: pr, Findings: findings(p, pr, d.Findings), Due: h.dueMark(d),
 		CanDecide: d.Status == dossier.Validated, CanUpload: d.Status == dossier.Approved,
 		CanSign: d.Status == dossier.Approved && d.Result != nil}
+	for _, c := range d.Components {
+		if n := dossier.ImagedPages(c); len(n) > 0 {
+			name := c.Name
+			if name == "" {
+				name = c.Code
+			}
+			dd.Pages = append(dd.Pages, componentPages{Code: c.Code, Name: name, Total: c.Pages, Pages: n})
+		}
+	}
 	if dd.CanSign && h.c.API.Signing != nil {
 		if dd.Credentials, err = h.c.API.Signing.Credentials(r.Context(), *p.Actor); err != nil {
 			return err
@@ -162,6 +168,36 @@ func (h *Handler) deskComponent(w http.ResponseWriter, r *http.Request, p *page)
 		return err
 	}
 	writePDF(w, code+".pdf", b, "inline")
+	return nil
+}
+
+// componentPages are the pages of one component that have images.
+type componentPages struct {
+	Code, Name string
+	Total      int   // pages in the component
+	Pages      []int // 1-based, in the component
+}
+
+// deskPageImage serves one page of a component as a JPEG: small for the
+// dossier page, large (?size=large) when the officer opens it.
+func (h *Handler) deskPageImage(w http.ResponseWriter, r *http.Request, p *page) error {
+	n, err := strconv.Atoi(r.PathValue("page"))
+	if err != nil || n < 1 {
+		return errs.E(errs.NotFound, "Không có trang này / No such page")
+	}
+	size := dossier.ImageSmall
+	if r.URL.Query().Get("size") == dossier.ImageLarge {
+		size = dossier.ImageLarge
+	}
+	b, err := h.c.API.Dossiers.PageImage(r.Context(), *p.Actor, r.PathValue("id"), r.PathValue("code"), n, size)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "image/jpeg")
+	w.Header().Set("Cache-Control", "private, no-store")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b)
 	return nil
 }
 
@@ -249,7 +285,7 @@ func (h *Handler) deskSignBatch(w http.ResponseWriter, r *http.Request, p *page)
 		p.Errors = append(p.Errors, fieldError{Field: field, Message: p.T(vi, en)})
 		p.Status = http.StatusBadRequest
 		r.URL.RawQuery = "status=" + string(dossier.Approved)
-		return h.deskAfter(w, r, p, nil)
+		return h.deskQueue(w, r, p)
 	}
 	if len(ids) == 0 {
 		return fail("batch-first", "Hãy chọn ít nhất một hồ sơ để ký.", "Choose at least one dossier to sign.")
@@ -257,35 +293,85 @@ func (h *Handler) deskSignBatch(w http.ResponseWriter, r *http.Request, p *page)
 	if otp == "" {
 		return fail("batch-otp", "Hãy nhập mã xác thực (OTP) vừa nhận.", "Enter the one-time code you received.")
 	}
-	out, err := h.c.API.Dossiers.SignBatch(r.Context(), *p.Actor, ids, r.PostFormValue("credential"), otp)
+	j, err := h.c.API.Dossiers.StartSignBatch(r.Context(), *p.Actor, ids, r.PostFormValue("credential"), otp)
 	if errs.Is(err, errs.Forbidden) {
 		return fail("batch-otp", "Mã xác thực sai hoặc đã dùng; hãy gửi mã mới.", "The code is wrong or was used; send a new one.")
 	}
 	if err != nil {
 		return err
 	}
-	r.URL.RawQuery = "status=" + string(dossier.Approved)
-	return h.deskAfter(w, r, p, out)
+	redirect(w, r, "/desk/jobs/"+url.PathEscape(j.ID), nil)
+	return nil
 }
 
-// deskAfter shows the queue of approved dossiers with a batch's outcomes.
-func (h *Handler) deskAfter(w http.ResponseWriter, r *http.Request, p *page, out []dossier.BatchOutcome) error {
-	var outcomes []batchOutcome
-	ok := 0
-	for _, o := range out {
-		code := o.DossierID
-		if d, err := h.c.API.Dossiers.Read(r.Context(), *p.Actor, o.DossierID); err == nil {
-			code = d.Code
+type jobData struct {
+	J        *dossier.SignJob
+	Running  bool
+	Live     string // "status/done", what the live view compares
+	Failed   string // why the whole job failed, in the page's language
+	Signed   int
+	Outcomes []jobOutcome
+}
+
+type jobOutcome struct {
+	ID, Code, DocumentID, Error string
+	Done                        bool
+}
+
+// deskJob shows a batch sign job: its progress and each dossier's outcome.
+// Without JavaScript the page reloads itself while the job runs; with it,
+// the live view polls deskJobStatus and reloads when something changed.
+func (h *Handler) deskJob(w http.ResponseWriter, r *http.Request, p *page) error {
+	j, err := h.c.API.Dossiers.GetSignJob(r.Context(), *p.Actor, r.PathValue("job"))
+	if err != nil {
+		return err
+	}
+	jd := jobData{J: j, Running: j.Status != dossier.JobDone && j.Status != dossier.JobFailed, Live: jobLive(j)}
+	if j.Status == dossier.JobFailed {
+		jd.Failed = p.T("Lô ký không thực hiện được; không hồ sơ nào bị thay đổi bởi lỗi này. Hãy gửi mã mới và ký lại.",
+			"The batch could not be signed; this failure changed no dossier. Send a new code and sign again.")
+		if j.Error != "" {
+			jd.Failed += " (" + p.pick(j.Error) + ")"
 		}
+	}
+	results := map[string]dossier.BatchOutcome{}
+	for _, o := range j.Results {
+		results[o.DossierID] = o
+	}
+	for _, id := range j.DossierIDs {
+		o, done := results[id]
+		row := jobOutcome{ID: id, Code: id, Done: done, DocumentID: o.DocumentID, Error: p.pick(o.Error)}
 		if o.Error == "" {
-			ok++
+			row.Error = ""
 		}
-		outcomes = append(outcomes, batchOutcome{Code: code, DocumentID: o.DocumentID, Error: p.pick(o.Error)})
+		if d, err := h.c.API.Dossiers.Get(r.Context(), *p.Actor, id); err == nil {
+			row.Code = d.Code
+		}
+		if done && o.Error == "" {
+			jd.Signed++
+		}
+		jd.Outcomes = append(jd.Outcomes, row)
 	}
-	if out != nil {
-		p.Notice = p.T(fmt.Sprintf("Đã ký %d/%d kết quả.", ok, len(out)), fmt.Sprintf("Signed %d of %d results.", ok, len(out)))
+	p.Title = p.T("Ký theo lô", "Batch signing")
+	if jd.Running {
+		p.Refresh = 3
 	}
-	return h.deskQueue(w, r, p, outcomes)
+	p.Data = jd
+	return h.render(w, r, p, "desk-job")
+}
+
+// jobLive is what changes as a sign job runs: its state and results done.
+func jobLive(j *dossier.SignJob) string { return j.Status + "/" + strconv.Itoa(j.Done) }
+
+// deskJobStatus answers a sign job's progress for the page's live view.
+func (h *Handler) deskJobStatus(w http.ResponseWriter, r *http.Request, p *page) error {
+	j, err := h.c.API.Dossiers.GetSignJob(r.Context(), *p.Actor, r.PathValue("job"))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	return json.NewEncoder(w).Encode(map[string]any{"status": jobLive(j), "done": j.Done, "total": j.Total})
 }
 
 // deskVerification verifies the signed result of a dossier of the officer's

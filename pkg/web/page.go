@@ -36,6 +36,9 @@ type page struct {
 	// Status is the HTTP status of the page (default 200).
 	Status int
 	Dev    bool
+	// Refresh, when not 0, reloads the page every Refresh seconds in a
+	// browser without JavaScript (the live view does it otherwise).
+	Refresh int
 }
 
 // fieldError is one form error; Field is the input's id ("" for the form).

@@ -139,12 +139,15 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET /desk", officer(h.desk))
 	m.HandleFunc("GET /desk/d/{id}", officer(h.deskDossier))
 	m.HandleFunc("GET /desk/d/{id}/c/{code}", officer(h.deskComponent))
+	m.HandleFunc("GET /desk/d/{id}/c/{code}/p/{page}", officer(h.deskPageImage))
 	m.HandleFunc("GET /desk/d/{id}/verification", officer(h.deskVerification))
 	m.HandleFunc("POST /desk/d/{id}/decision", officer(h.deskDecide))
 	m.HandleFunc("POST /desk/d/{id}/result", officer(h.deskResult))
 	m.HandleFunc("POST /desk/d/{id}/sign", officer(h.deskSign))
 	m.HandleFunc("POST /desk/otp", officer(h.deskOTP))
 	m.HandleFunc("POST /desk/sign-batch", officer(h.deskSignBatch))
+	m.HandleFunc("GET /desk/jobs/{job}", officer(h.deskJob))
+	m.HandleFunc("GET /desk/jobs/{job}/status", officer(h.deskJobStatus))
 
 	citizen := func(f pageFunc) http.HandlerFunc { return h.auth(identity.Citizen, f) }
 	m.HandleFunc("GET /me", citizen(h.me))

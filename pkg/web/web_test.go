@@ -383,3 +383,39 @@ func BenchmarkNew(b *testing.B) {
 		}
 	}
 }
+
+// A running sign job's page follows the job: live with the script, by
+// reloading itself without it; a finished job's page stays still.
+func TestSignJobPageFollowsTheJob(t *testing.T) {
+	tm, _ := newTestPages(t, nil)
+	tests := []struct {
+		name    string
+		status  string
+		running bool
+	}{
+		{"queued", dossier.JobQueued, true},
+		{"signing", dossier.JobSigning, true},
+		{"done", dossier.JobDone, false},
+		{"failed", dossier.JobFailed, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			j := &dossier.SignJob{ID: "abc", Status: tt.status, Total: 2, Done: 1, DossierIDs: []string{"d1", "d2"},
+				Results: []dossier.BatchOutcome{{DossierID: "d1", DocumentID: "doc"}}}
+			p := &page{Lang: "vi", Path: "/desk/jobs/abc", Title: "x", Data: jobData{J: j, Running: tt.running, Live: jobLive(j)}}
+			if tt.running {
+				p.Refresh = 3
+			}
+			var buf strings.Builder
+			if err := tm.tmpl.execute(&buf, "desk-job", p); err != nil {
+				t.Fatal(err)
+			}
+			html := buf.String()
+			refresh := strings.Contains(html, `<noscript><meta http-equiv="refresh" content="3"></noscript>`)
+			live := strings.Contains(html, `data-live="/desk/jobs/abc/status" data-status="`+tt.status+`/1"`)
+			if refresh != tt.running || live != tt.running {
+				t.Errorf("refresh without script %v, live %v; want both %v:\n%s", refresh, live, tt.running, html)
+			}
+		})
+	}
+}

@@ -62,6 +62,7 @@ const (
 	// The web pages' sign-in (pkg/web): the key of the session cookies (at
 	// least 32 bytes) and the OpenID Connect provider (Cognito's hosted UI).
 	EnvSessionKey   = "SOHOA_SESSION_KEY"
+	EnvSessionKeyID = "SOHOA_SESSION_KEY_ID"
 	EnvOIDCIssuer   = "SOHOA_OIDC_ISSUER"    // https://cognito-idp.REGION.amazonaws.com/POOL
 	EnvOIDCDomain   = "SOHOA_OIDC_DOMAIN"    // https://DOMAIN.auth.REGION.amazoncognito.com
 	EnvOIDCClientID = "SOHOA_OIDC_CLIENT_ID" // the user pool client (public, PKCE)
@@ -90,7 +91,7 @@ func Vars(fn string) []Var {
 			{EnvSignQueueURL, false}, {EnvDataKeyID, false}, {EnvCSCURL, false}, {EnvCSCClientID, false}, {EnvCSCSecret, false},
 			{EnvCSCSecretARN, false}, {EnvTSAURL, false}, {EnvBaseURL, false}, {EnvS3PathStyle, false},
 			{EnvAuditKeyID, false}, {EnvVaultLock, false},
-			{EnvSessionKey, false}, {EnvOIDCIssuer, false}, {EnvOIDCDomain, false}, {EnvOIDCClientID, false}, {EnvPortalURL, false}}
+			{EnvSessionKey, false}, {EnvSessionKeyID, false}, {EnvOIDCIssuer, false}, {EnvOIDCDomain, false}, {EnvOIDCClientID, false}, {EnvPortalURL, false}}
 	case "ingest":
 		return []Var{{EnvTable, true}, {EnvDossierBucket, true}, {EnvVaultBucket, true},
 			{EnvDataKeyID, false}, {EnvMaxReceive, false}, {EnvS3PathStyle, false}, {EnvSealKeyID, false}, {EnvTSAURL, false},
@@ -145,9 +146,13 @@ type Config struct {
 	AuditKeyID string
 	// VaultLock locks each vault document for its kind's retention.
 	VaultLock bool
-	// SessionKey keys the web pages' session cookies (at least 32 bytes);
-	// the OIDC fields name the provider of their sign-in (Cognito's hosted UI).
+	// SessionKey keys the web pages' session cookies (at least 32 bytes):
+	// for tests and local servers. A deployment names SessionKeyID instead,
+	// the KMS HMAC key the session key is derived from at init (Core.SessionKey),
+	// so the key is never in the function's environment. The OIDC fields name
+	// the provider of the pages' sign-in (Cognito's hosted UI).
 	SessionKey   string
+	SessionKeyID string
 	OIDCIssuer   string
 	OIDCDomain   string
 	OIDCClientID string
@@ -196,7 +201,7 @@ func Load(fn string, getenv func(string) string) (Config, error) {
 		IngestQueueURL: values[EnvIngestQueueURL], SignQueueURL: values[EnvSignQueueURL], DataKeyID: values[EnvDataKeyID],
 		MaxReceive: queue.MaxAttempts, CSCURL: values[EnvCSCURL], CSCClientID: values[EnvCSCClientID],
 		CSCSecret: values[EnvCSCSecret], CSCSecretARN: values[EnvCSCSecretARN], AuditKeyID: values[EnvAuditKeyID],
-		VaultLock: values[EnvVaultLock] == "true", SessionKey: values[EnvSessionKey], OIDCIssuer: values[EnvOIDCIssuer],
+		VaultLock: values[EnvVaultLock] == "true", SessionKey: values[EnvSessionKey], SessionKeyID: values[EnvSessionKeyID], OIDCIssuer: values[EnvOIDCIssuer],
 		OIDCDomain: values[EnvOIDCDomain], OIDCClientID: values[EnvOIDCClientID], TSAURL: values[EnvTSAURL], SealKeyID: values[EnvSealKeyID],
 		BaseURL: values[EnvBaseURL], PortalURL: values[EnvPortalURL], MailFrom: values[EnvMailFrom],
 		SMSSenderID: values[EnvSMSSenderID], S3PathStyle: values[EnvS3PathStyle] == "true",

@@ -9,10 +9,10 @@ import (
 	"os"
 	"time"
 
+	awskms "github.com/aws/aws-sdk-go-v2/service/kms"
 	"gocloud.dev/blob"
 	"gocloud.dev/gcerrors"
 
-	awskms "github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/sohoa/sohoa/pkg/app"
 	"github.com/sohoa/sohoa/pkg/aws/kms"
 	"github.com/sohoa/sohoa/pkg/aws/s3"

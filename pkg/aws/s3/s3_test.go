@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"github.com/sohoa/sohoa/pkg/testkit/awstest"
 	"io"
 	"net/http"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"gocloud.dev/blob"
 
 	"github.com/sohoa/sohoa/pkg/port/blobs/blobstest"
+	"github.com/sohoa/sohoa/pkg/testkit/awstest"
 )
 
 // testClient returns a client of the S3-compatible server named by

@@ -75,6 +75,12 @@ type Component struct {
 	Extracted map[string]Field `json:"extracted,omitempty"`
 	// OCR is the text-reading progress, e.g. "ocr: 2/2 pages".
 	OCR string `json:"ocr,omitempty"`
+	// Views are the component's pages as images for people, in page order
+	// (pages the scan reader could not render have none).
+	Views []PageView `json:"views,omitempty"`
+	// ViewPrefix is where the page images are stored (blob key prefix);
+	// stored, never shown by the API.
+	ViewPrefix string `json:"viewPrefix,omitempty"`
 }
 
 // Reuse is a dossier's request to reuse documents of Kinds from the vault of

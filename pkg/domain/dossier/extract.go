@@ -43,6 +43,9 @@ type Extraction struct {
 	Pages, PagesRead int
 	// Text is the component's words, a line a line, for search.
 	Text string
+	// Turns are how far (clockwise, degrees) each page of the component
+	// had to be turned to be read upright (0 for a page read as it was).
+	Turns []int
 }
 
 // Field is one extracted value with the reader's confidence (0–1). Low is

@@ -414,6 +414,9 @@ func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, 
 			if err != nil {
 				return nil, err
 			}
+			if err := s.storeViews(ctx, d, c, &comp); err != nil {
+				return nil, err
+			}
 			a.components = append(a.components, comp)
 			a.deferred = append(a.deferred, comp)
 			continue
@@ -432,7 +435,11 @@ func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, 
 		if err != nil {
 			return nil, err
 		}
+		if err := s.storeViews(ctx, d, c, &comp); err != nil {
+			return nil, err
+		}
 		if ext != nil {
+			turnViews(comp.Views, comp.ScanPages, ext.Turns)
 			comp.Extracted = ext.Fields
 			comp.OCR = fmt.Sprintf("ocr: %d/%d pages", ext.PagesRead, ext.Pages)
 		}
@@ -565,39 +572,48 @@ func (s *Service) ensureIssued(ctx context.Context, d *Dossier, content map[stri
 // dossier. A component taken from the vault is read through the vault, which
 // logs the read in the citizen's access log with the dossier code as purpose.
 func (s *Service) ComponentContent(ctx context.Context, a identity.Actor, id, code string) ([]byte, error) {
-	d, err := s.Get(ctx, a, id)
+	d, c, err := s.papers(ctx, a, id, code)
 	if err != nil {
 		return nil, err
 	}
+	if c.Source == SourceVault {
+		if s.c.Vault == nil || a.Role != identity.Officer {
+			return nil, errs.E(errs.Forbidden, "a vault document is read by the agency processing the dossier")
+		}
+		_, b, err := s.c.Vault.ReadForDossier(ctx, a, d.Citizen.ID, c.DocumentID, d.Code)
+		return b, err
+	}
+	if err := s.logRead(ctx, a, d, fmt.Sprintf("dossier %s component %s", d.Code, c.Code), "component"); err != nil {
+		return nil, err
+	}
+	r, err := s.c.Blobs.NewReader(ctx, c.Key, nil)
+	if err != nil {
+		return nil, fmt.Errorf("read component: %w", err)
+	}
+	defer r.Close()
+	var buf bytes.Buffer
+	if _, err := buf.ReadFrom(r); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// papers returns the dossier and its component code to someone allowed to
+// see the dossier's papers (auditors see statistics and metadata only).
+func (s *Service) papers(ctx context.Context, a identity.Actor, id, code string) (*Dossier, *Component, error) {
+	d, err := s.Get(ctx, a, id)
+	if err != nil {
+		return nil, nil, err
+	}
 	if a.Role == identity.Auditor {
-		return nil, errs.E(errs.Forbidden, "auditors see statistics and dossier metadata, not papers")
+		return nil, nil, errs.E(errs.Forbidden, "auditors see statistics and dossier metadata, not papers")
 	}
-	for _, c := range d.Components {
-		if c.Code != code {
-			continue
+	for i := range d.Components {
+		if d.Components[i].Code == code {
+			return d, &d.Components[i], nil
 		}
-		if c.Source == SourceVault {
-			if s.c.Vault == nil || a.Role != identity.Officer {
-				return nil, errs.E(errs.Forbidden, "a vault document is read by the agency processing the dossier")
-			}
-			_, b, err := s.c.Vault.ReadForDossier(ctx, a, d.Citizen.ID, c.DocumentID, d.Code)
-			return b, err
-		}
-		if err := s.logRead(ctx, a, d, fmt.Sprintf("dossier %s component %s", d.Code, c.Code), "component"); err != nil {
-			return nil, err
-		}
-		r, err := s.c.Blobs.NewReader(ctx, c.Key, nil)
-		if err != nil {
-			return nil, fmt.Errorf("read component: %w", err)
-		}
-		defer r.Close()
-		var buf bytes.Buffer
-		if _, err := buf.ReadFrom(r); err != nil {
-			return nil, err
-		}
-		return buf.Bytes(), nil
 	}
-	return nil, errs.E(errs.NotFound, "dossier %s has no component %s", d.Code, code)
+	return nil, nil, errs.E(errs.NotFound, "dossier %s has no component %s", d.Code, code)
 }
 
 // RunIngest is a queue consumer's step for one message: it decodes the job and

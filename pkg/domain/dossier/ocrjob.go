@@ -125,10 +125,10 @@ func (s *Service) RunOCR(ctx context.Context, m queue.Message) error {
 	ext, err := s.c.Extractor.Extract(ctx, ExtractInput{Component: job.Code, PDF: src, Key: job.Key, Pages: comp.Pages, CitizenID: d.Citizen.ID,
 		CitizenName: d.Citizen.Name, Now: s.c.Now(), Progress: progress.report})
 	progress.stop()
-	content, findings, fields, text, read := src, []Finding(nil), map[string]Field(nil), "", 0
+	content, findings, fields, text, read, turns := src, []Finding(nil), map[string]Field(nil), "", 0, []int(nil)
 	switch {
 	case err == nil && ext != nil && len(ext.PDF) > 0:
-		content, findings, fields, text, read = ext.PDF, ext.Findings, ext.Fields, ext.Text, ext.PagesRead
+		content, findings, fields, text, read, turns = ext.PDF, ext.Findings, ext.Fields, ext.Text, ext.PagesRead, ext.Turns
 	case ctx.Err() != nil: // shutting down: the job is delivered again
 		return fmt.Errorf("read the text of %s: %w", job.Code, ctx.Err())
 	case !lastAttempt:
@@ -176,6 +176,7 @@ func (s *Service) RunOCR(ctx context.Context, m queue.Message) error {
 			}
 			c.Key, c.SHA256, c.Certified, c.Extracted = newKey, hex.EncodeToString(sum[:]), certified, fields
 			c.OCR = fmt.Sprintf("ocr: %d/%d pages", read, c.Pages)
+			turnViews(c.Views, c.ScanPages, turns)
 			d.Findings = append(d.Findings, findings...)
 			return nil
 		}

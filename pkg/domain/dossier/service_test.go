@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"github.com/sohoa/sohoa/pkg/testkit/localtest"
 	"log/slog"
 	"strings"
 	"sync"
@@ -22,6 +21,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/format/scan"
 	"github.com/sohoa/sohoa/pkg/format/scan/scantest"
 	"github.com/sohoa/sohoa/pkg/port/queue"
+	"github.com/sohoa/sohoa/pkg/testkit/localtest"
 )
 
 // birth registration: TKKS, GCS and CCCD are required; CCCD is reusable.

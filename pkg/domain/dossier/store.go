@@ -19,6 +19,7 @@ import (
 //	GSI2 CODE#<code>         META                        lookup by code (tracking)
 //	PK SEQ#<agency>#<yyMMdd> SK SEQ                      daily sequence of dossier codes
 //	PK EVENTS#ALL            SK <at>#<id>#<n>            status-change events (outbox; the stream on AWS)
+//	PK OFFICE#<office>#<yyyyMMdd>  SK <receivedAt>#<id>  dossiers a post office received that (local) day
 const (
 	skMeta    = "META"
 	eventsTTL = 30 * 24 * time.Hour
@@ -114,6 +115,13 @@ func (s store) save(ctx context.Context, d *Dossier, published int) error {
 		return err
 	}
 	items := []records.Item{it}
+	if d.version == 0 && d.PostOffice != "" {
+		day, err := officeDayItem(d)
+		if err != nil {
+			return err
+		}
+		items = append(items, day)
+	}
 	for i := published; i < len(d.History); i++ {
 		ev, err := eventItem(d, i)
 		if err != nil {
@@ -129,6 +137,44 @@ func (s store) save(ctx context.Context, d *Dossier, published int) error {
 	}
 	d.version++
 	return nil
+}
+
+// officeDayTTL is how long a post office's day list keeps a dossier.
+const officeDayTTL = 92 * 24 * time.Hour
+
+func officeDayPK(office string, day time.Time) string {
+	return "OFFICE#" + office + "#" + day.In(calendar.Location()).Format("20060102")
+}
+
+// officeDayItem puts a new dossier in its post office's list of the day it
+// was received. It holds the dossier's ID only: the list reads each dossier
+// for its current status.
+func officeDayItem(d *Dossier) (records.Item, error) {
+	data, err := json.Marshal(map[string]string{"id": d.ID})
+	if err != nil {
+		return records.Item{}, err
+	}
+	return records.Item{PK: officeDayPK(d.PostOffice, d.ReceivedAt),
+		SK:        d.ReceivedAt.UTC().Format("20060102T150405.000000000Z") + "#" + d.ID,
+		ExpiresAt: d.ReceivedAt.Add(officeDayTTL), Data: data}, nil
+}
+
+// officeDay returns the IDs of the dossiers a post office received on the
+// local day of day, newest first, at most limit.
+func (s store) officeDay(ctx context.Context, office string, day time.Time, limit int) ([]string, error) {
+	its, err := s.t.Query(ctx, records.Query{PK: officeDayPK(office, day), Desc: true, Limit: limit})
+	if err != nil {
+		return nil, fmt.Errorf("post office day list: %w", err)
+	}
+	ids := make([]string, 0, len(its))
+	for _, it := range its {
+		var v struct{ ID string }
+		if err := json.Unmarshal(it.Data, &v); err != nil || v.ID == "" {
+			return nil, fmt.Errorf("post office day list item %s: %v", it.SK, err)
+		}
+		ids = append(ids, v.ID)
+	}
+	return ids, nil
 }
 
 // StatusChanged is the event written with every status change of a dossier.

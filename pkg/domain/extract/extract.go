@@ -67,8 +67,11 @@ func (e *Extractor) Extract(ctx context.Context, in dossier.ExtractInput) (*doss
 	if err != nil {
 		return nil, fmt.Errorf("extract %s: %w", in.Component, err)
 	}
-	out := &dossier.Extraction{Pages: len(pages)}
+	out := &dossier.Extraction{Pages: len(pages), Turns: make([]int, len(pages))}
 	for _, p := range pages {
+		if p.Number >= 1 && p.Number <= len(pages) {
+			out.Turns[p.Number-1] = p.Rotation
+		}
 		if p.Err != "" {
 			out.Findings = append(out.Findings, dossier.Finding{Severity: dossier.SeverityWarning, Code: "ocr.page-failed",
 				Component: in.Component, Page: p.Number,

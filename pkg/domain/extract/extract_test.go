@@ -2,7 +2,6 @@ package extract_test
 
 import (
 	"context"
-	"github.com/sohoa/sohoa/pkg/testkit/heavy"
 	"image"
 	"os"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/format/ocr"
 	"github.com/sohoa/sohoa/pkg/format/ocr/ocrtest"
 	"github.com/sohoa/sohoa/pkg/format/stamp"
+	"github.com/sohoa/sohoa/pkg/testkit/heavy"
 	"github.com/sohoa/sohoa/pkg/testkit/pdftool"
 )
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"github.com/sohoa/sohoa/pkg/testkit/localtest"
 	"log/slog"
 	"strings"
 	"testing"
@@ -16,6 +15,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/domain/identity"
 	"github.com/sohoa/sohoa/pkg/domain/vault"
 	"github.com/sohoa/sohoa/pkg/port/records"
+	"github.com/sohoa/sohoa/pkg/testkit/localtest"
 )
 
 var (

@@ -15,9 +15,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/sohoa/sohoa/pkg/domain/errs"
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
+
+	"github.com/sohoa/sohoa/pkg/domain/errs"
 )
 
 // Config configures a Client.

@@ -1,12 +1,12 @@
 package ocr_test
 
 import (
-	"github.com/sohoa/sohoa/pkg/testkit/heavy"
 	"os"
 	"os/exec"
 	"testing"
 
 	"github.com/sohoa/sohoa/pkg/format/ocr"
+	"github.com/sohoa/sohoa/pkg/testkit/heavy"
 )
 
 func TestMain(m *testing.M) {

@@ -3,13 +3,13 @@ package pades_test
 import (
 	"context"
 	"fmt"
-	"github.com/sohoa/sohoa/pkg/format/scan/scantest"
 	"strings"
 	"testing"
 
 	"github.com/sohoa/sohoa/pkg/domain/errs"
 	"github.com/sohoa/sohoa/pkg/format/pades"
 	"github.com/sohoa/sohoa/pkg/format/pades/padestest"
+	"github.com/sohoa/sohoa/pkg/format/scan/scantest"
 )
 
 // certified returns a one-page PDF whose catalog's /Perms /DocMDP names a

@@ -3,7 +3,6 @@ package pades_test
 import (
 	"context"
 	"fmt"
-	"github.com/sohoa/sohoa/pkg/format/scan/scantest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/domain/errs"
 	"github.com/sohoa/sohoa/pkg/format/pades"
 	"github.com/sohoa/sohoa/pkg/format/pades/padestest"
+	"github.com/sohoa/sohoa/pkg/format/scan/scantest"
 )
 
 // TestVerifyNeverPanics: damaged and hostile files get a verdict or a clear

@@ -3,7 +3,6 @@ package pdfdoor_test
 import (
 	"context"
 	"crypto/x509"
-	"github.com/sohoa/sohoa/pkg/format/scan/scantest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/domain/errs"
 	"github.com/sohoa/sohoa/pkg/format/pades/padestest"
 	"github.com/sohoa/sohoa/pkg/format/pdfdoor"
+	"github.com/sohoa/sohoa/pkg/format/scan/scantest"
 )
 
 func TestMain(m *testing.M) {

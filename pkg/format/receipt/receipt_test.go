@@ -3,7 +3,6 @@ package receipt
 import (
 	"bytes"
 	"fmt"
-	"github.com/sohoa/sohoa/pkg/testkit/pdftool"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -20,6 +19,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/domain/errs"
 	"github.com/sohoa/sohoa/pkg/domain/procedure"
 	"github.com/sohoa/sohoa/pkg/format/stamp"
+	"github.com/sohoa/sohoa/pkg/testkit/pdftool"
 )
 
 var issued = time.Date(2026, 11, 23, 2, 16, 0, 0, time.UTC) // 09:16 in Vietnam

@@ -15,11 +15,16 @@ type Limits struct {
 	// MaxMemory is the memory budget of SplitIsolated's child process
 	// (Go memory limit and address-space limit). Split ignores it.
 	MaxMemory int64
+	// ThumbBytes is the most bytes of page images (Component.Thumbs) that
+	// SplitIsolated's child renders for one scan, within the split's time
+	// budget; 0 renders none. Split ignores it.
+	ThumbBytes int64
 }
 
 // DefaultLimits returns limits for a counter scan: 256 MiB, 1000 pages, 40
 // megapixels a page (A4 at 600 dpi is 35 MP), two minutes plus half a second a
-// page (a page takes 10–60 ms of one core), 2 GiB in the child.
+// page (a page takes 10–60 ms of one core), 2 GiB in the child, 48 MiB of
+// page images.
 func DefaultLimits() Limits {
 	return Limits{
 		MaxBytes:  256 << 20,
@@ -28,6 +33,8 @@ func DefaultLimits() Limits {
 		Timeout:   2 * time.Minute,
 		PageTime:  500 * time.Millisecond,
 		MaxMemory: 2 << 30,
+		// About 400 pages at 200 dpi (a large view is 60–150 KB).
+		ThumbBytes: 48 << 20,
 	}
 }
 

@@ -63,6 +63,10 @@ type Component struct {
 	// the separator's own back). The original scan keeps them.
 	Blank []int
 	PDF   []byte // the component's pages as a new PDF; nil when Pages is empty
+	// Thumbs are the component's pages rendered small and large, in page
+	// order, by SplitIsolated's child when Limits.ThumbBytes allows (pages
+	// it could not render, or past the budget, have none). Split renders none.
+	Thumbs []Thumb
 }
 
 // AllBlank reports whether the component had pages and all were blank.

@@ -3,7 +3,6 @@ package stamp_test
 import (
 	"bytes"
 	"fmt"
-	"github.com/sohoa/sohoa/pkg/testkit/pdftool"
 	"image"
 	"image/draw"
 	"image/png"
@@ -22,6 +21,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/domain/errs"
 	"github.com/sohoa/sohoa/pkg/format/scan/scantest"
 	"github.com/sohoa/sohoa/pkg/format/stamp"
+	"github.com/sohoa/sohoa/pkg/testkit/pdftool"
 )
 
 var mark = stamp.Mark{

@@ -408,6 +408,7 @@ func testQueryPrimary(t *testing.T, tb records.Table) {
 		{"prefix desc", records.Query{PK: "D#1", SKPrefix: "COMP#", Desc: true}, []string{"COMP#10", "COMP#03", "COMP#02", "COMP#01"}},
 		{"prefix limit", records.Query{PK: "D#1", SKPrefix: "COMP#", Limit: 2}, []string{"COMP#01", "COMP#02"}},
 		{"prefix desc limit", records.Query{PK: "D#1", SKPrefix: "HIST#", Desc: true, Limit: 1}, []string{"HIST#2026-01-02"}},
+		{"whole partition desc limit", records.Query{PK: "D#1", Desc: true, Limit: 3}, []string{"META", "HIST#2026-01-02", "HIST#2026-01-01"}},
 		{"limit over count", records.Query{PK: "D#1", SKPrefix: "HIST#", Limit: 50}, []string{"HIST#2026-01-01", "HIST#2026-01-02"}},
 		{"prefix matching nothing", records.Query{PK: "D#1", SKPrefix: "ZZZ"}, []string{}},
 		{"prefix with SQL wildcards", records.Query{PK: "D#1", SKPrefix: "COMP%"}, []string{}},

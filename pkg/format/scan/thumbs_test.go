@@ -1,0 +1,77 @@
+package scan_test
+
+import (
+	"bytes"
+	"context"
+	"image/jpeg"
+	"testing"
+	"time"
+
+	"github.com/sohoa/sohoa/pkg/format/scan"
+	"github.com/sohoa/sohoa/pkg/format/scan/scantest"
+)
+
+// The isolated child renders every component page small and large, within
+// the bytes it is allowed; Split renders none.
+func TestThumbs(t *testing.T) {
+	pdf, err := scantest.Dossier(scantest.Spec{Seed: 3, Sheets: []scantest.Sheet{
+		scantest.Separator("TK", "Tờ khai"), scantest.Text("Trang một"), scantest.Text("Trang hai"),
+		scantest.Separator("CCCD", "Căn cước"), scantest.Text("Mặt trước"), scantest.Blank(),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		bytes  int64
+		isolat bool
+		want   []int // thumbs per component
+	}{
+		{"isolated", scan.DefaultLimits().ThumbBytes, true, []int{2, 1}},
+		{"budget of one page", 1, true, []int{0, 0}},
+		{"none asked", 0, true, []int{0, 0}},
+		{"in process", scan.DefaultLimits().ThumbBytes, false, []int{0, 0}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lim := scan.DefaultLimits()
+			lim.ThumbBytes, lim.MaxMemory = tt.bytes, 1<<30
+			split := scan.Split
+			if tt.isolat {
+				split = scan.SplitIsolated
+			}
+			start := time.Now()
+			res, err := split(context.Background(), pdf, lim)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("split in %v", time.Since(start))
+			if len(res.Components) != len(tt.want) {
+				t.Fatalf("%d components, want %d", len(res.Components), len(tt.want))
+			}
+			for i, c := range res.Components {
+				if len(c.Thumbs) != tt.want[i] {
+					t.Fatalf("component %s: %d thumbs, want %d", c.Code, len(c.Thumbs), tt.want[i])
+				}
+				for j, th := range c.Thumbs {
+					if th.Page != c.Pages[j] {
+						t.Errorf("component %s thumb %d is of page %d, want %d", c.Code, j, th.Page, c.Pages[j])
+					}
+					for _, img := range []struct {
+						b []byte
+						w int
+					}{{th.Small, scan.ThumbWidth}, {th.Large, scan.ViewWidth}} {
+						cfg, err := jpeg.DecodeConfig(bytes.NewReader(img.b))
+						if err != nil {
+							t.Fatalf("page %d: %v", th.Page, err)
+						}
+						if cfg.Width > img.w || cfg.Width < img.w*4/5 || cfg.Height <= cfg.Width {
+							t.Errorf("page %d: %dx%d, want %d–%d wide, portrait", th.Page, cfg.Width, cfg.Height, img.w*4/5, img.w)
+						}
+					}
+					t.Logf("page %d: small %d B, large %d B", th.Page, len(th.Small), len(th.Large))
+				}
+			}
+		})
+	}
+}
