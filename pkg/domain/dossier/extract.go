@@ -56,21 +56,27 @@ type Field struct {
 	Low        bool    `json:"low,omitempty"`
 }
 
-// extract runs the Extractor on one component. It never fails the
-// ingestion: an error becomes a warning and the component goes on as
-// scanned (no text layer).
-func (s *Service) extract(ctx context.Context, d *Dossier, code string, pdf []byte, pages int) *Extraction {
+// extract runs the Extractor on one component during an ingestion. It
+// never fails the ingestion: when reading fails, ok is false and the caller
+// leaves the component to an OCR job, which the queue retries (its last
+// attempt certifies the component without a text layer).
+func (s *Service) extract(ctx context.Context, d *Dossier, code string, pdf []byte, pages int) (ext *Extraction, ok bool) {
 	if s.c.Extractor == nil || len(pdf) == 0 {
-		return nil
+		return nil, true
 	}
 	ext, err := s.c.Extractor.Extract(ctx, ExtractInput{Component: code, PDF: pdf, Pages: pages, CitizenID: d.Citizen.ID,
 		CitizenName: d.Citizen.Name, Now: s.c.Now()})
 	if err != nil || ext == nil || len(ext.PDF) == 0 {
-		s.c.Log.Warn("reading the text of a component failed", "dossier", d.Code, "component", code, "err", err)
-		return &Extraction{PDF: pdf, Findings: []Finding{{Severity: SeverityWarning, Code: "ocr.failed", Component: code,
-			Message: "Chưa đọc được chữ trên thành phần này (nhận dạng ký tự lỗi); bản sao vẫn được chứng thực nhưng chưa tìm kiếm được theo nội dung. / The text of this component could not be read; it is certified without a searchable text layer."}}}
+		s.c.Log.Warn("reading the text of a component failed; an OCR job reads it again", "dossier", d.Code, "component", code, "err", err)
+		return nil, false
 	}
-	return ext
+	return ext, true
+}
+
+// ocrRetryFinding tells that a component's text is read again later.
+func ocrRetryFinding(code string) Finding {
+	return Finding{Severity: SeverityWarning, Code: "ocr.retry", Component: code,
+		Message: "Chưa đọc được chữ trên thành phần này lúc tiếp nhận; hệ thống sẽ tự đọc lại, rồi mới chứng thực bản sao. Không cần làm gì thêm. / The text of this component could not be read during intake; it is read again automatically before the copy is certified. Nothing to do."}
 }
 
 func (a *analysis) addText(code, text string) {

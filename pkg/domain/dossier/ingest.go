@@ -409,7 +409,16 @@ func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, 
 				Message: fmt.Sprintf("Đã bỏ %d trang trắng (mặt sau khi quét hai mặt) khỏi thành phần %q (%s): trang %v; bản quét gốc vẫn giữ đủ. / %d blank page(s) (duplex backs) were left out of component %s: %v; the original scan keeps them.", len(c.Blank), pc.Name, c.Code, c.Blank, len(c.Blank), c.Code, c.Blank)})
 		}
 		seen[c.Code] = true
-		if s.deferOCR(a, c) {
+		var ext *Extraction
+		deferred := s.deferOCR(a, c)
+		if !deferred {
+			var ok bool
+			if ext, ok = s.extract(ctx, d, c.Code, c.PDF, len(c.Pages)); !ok {
+				deferred = true // read again by an OCR job, which the queue retries
+				a.findings = append(a.findings, ocrRetryFinding(c.Code))
+			}
+		}
+		if deferred {
 			comp, err := s.storeDeferred(ctx, d, pc, c)
 			if err != nil {
 				return nil, err
@@ -421,7 +430,6 @@ func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, 
 			a.deferred = append(a.deferred, comp)
 			continue
 		}
-		ext := s.extract(ctx, d, c.Code, c.PDF, len(c.Pages))
 		if ext != nil {
 			c.PDF = ext.PDF
 			a.findings = append(a.findings, ext.Findings...)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -160,5 +161,50 @@ func TestOCRFailureIsRetriedThenAWarning(t *testing.T) {
 	}
 	if !warned || got.Status != dossier.Validated {
 		t.Errorf("status %s findings %+v", got.Status, got.Findings)
+	}
+}
+
+// A reader that fails during the ingestion does not hold the dossier: it is
+// VALIDATED with a warning that the text is read again, and the components
+// that could not be read (the CCCD among them) are left to OCR jobs, which
+// read them and run the card's checks then.
+func TestOCRFailingDuringIngestionIsRetriedByAJob(t *testing.T) {
+	heavy(t)
+	r := &pagesReader{}
+	r.fails.Store(2) // the CCCD's and the GCS's reads during the ingestion
+	e, _ := ocrEnv(t, r)
+	ctx := context.Background()
+	d := e.create(t)
+	if _, err := e.svc.UploadScan(ctx, clerk, d.ID, "application/pdf", bytes.NewReader(complete(t))); err != nil {
+		t.Fatal(err)
+	}
+	e.drain(t)
+	got, _ := e.svc.Get(ctx, officer, d.ID)
+	retry := map[string]bool{}
+	for _, f := range got.Findings {
+		if f.Code == "ocr.retry" && f.Severity == dossier.SeverityWarning {
+			retry[f.Component] = true
+		}
+	}
+	if got.Status != dossier.Validated || !retry["CCCD"] || !retry["GCS"] {
+		t.Fatalf("status %s findings %+v", got.Status, got.Findings)
+	}
+	if card := component(t, e, d.ID, "CCCD"); card.Certified || card.Extracted != nil {
+		t.Fatalf("an unread card was certified at once: %+v", card)
+	}
+	jobs := ocrJobs(t, e)
+	if len(jobs) != 3 { // TKKS (long), and the two that failed
+		t.Fatalf("%d OCR jobs, want 3", len(jobs))
+	}
+	for _, m := range jobs {
+		if err := e.svc.RunOCR(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, code := range []string{"CCCD", "GCS", "TKKS"} {
+		c := component(t, e, d.ID, code)
+		if c.Extracted["seen"].Value != owner.Subject || !strings.HasPrefix(c.OCR, "ocr: 2/") {
+			t.Errorf("%s after its job: %+v", code, c)
+		}
 	}
 }
