@@ -25,6 +25,17 @@ const eofWindow = 2048
 // Lambda). pdfcpu exposes it only as a process-wide switch.
 var disableConfigDir = sync.OnceFunc(api.DisableConfigDir)
 
+// readContext reads a PDF with pdfcpu, its panics (on some damaged
+// cross-reference structures) returned as errors.
+func readContext(data []byte, conf *model.Configuration) (ctx *model.Context, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			ctx, err = nil, fmt.Errorf("pdfcpu panic: %v", r)
+		}
+	}()
+	return api.ReadContext(bytes.NewReader(data), conf)
+}
+
 // pdfConfig returns the pdfcpu configuration for untrusted input.
 func pdfConfig(lim Limits) *model.Configuration {
 	disableConfigDir()
@@ -46,7 +57,11 @@ type pdfSource struct {
 	lim    Limits
 }
 
-// openPDF checks a PDF's structure and reads it with pdfcpu.
+// openPDF checks a PDF's structure and reads it with pdfcpu. A file whose
+// cross-reference structure pdfcpu cannot follow (it fails, panics, finds
+// no page, or reads streams whose /Length lies) is read again with the
+// cross-reference table reconstructed by scanning it for objects, as qpdf
+// and poppler do (see reconstruct.go).
 func openPDF(data []byte, lim Limits) (*pdfSource, error) {
 	if declaresEncryption(data) {
 		return nil, newError(CodeEncrypted, 0, nil, msgEncrypted)
@@ -55,39 +70,58 @@ func openPDF(data []byte, lim Limits) (*pdfSource, error) {
 	if !bytes.Contains(tail, []byte("%%EOF")) {
 		return nil, newError(CodeUnreadable, 0, errors.New("no %%EOF near the end"), msgTruncated)
 	}
+	src, damaged, err := readPDF(data, lim)
+	if !damaged {
+		return src, err
+	}
+	rebuilt, rerr := reconstructXRef(data)
+	if rerr != nil {
+		return src, err
+	}
+	src2, _, err2 := readPDF(rebuilt, lim)
+	if err2 != nil {
+		return src, err // the first reading's verdict: the reconstruction made nothing better
+	}
+	return src2, nil
+}
+
+// readPDF reads a PDF with pdfcpu. damaged reports a failure that a
+// reconstructed cross-reference table may cure (then src may still be
+// usable when err is nil: only some streams' lengths lie).
+func readPDF(data []byte, lim Limits) (src *pdfSource, damaged bool, err error) {
 	conf := pdfConfig(lim)
-	ctx, err := api.ReadContext(bytes.NewReader(data), conf)
+	ctx, err := readContext(data, conf)
 	if err != nil {
-		return nil, newError(CodeUnreadable, 0, err, msgUnreadable)
+		return nil, true, newError(CodeUnreadable, 0, err, msgUnreadable)
 	}
 	if ctx.Encrypt != nil {
-		return nil, newError(CodeEncrypted, 0, nil, msgEncrypted)
+		return nil, false, newError(CodeEncrypted, 0, nil, msgEncrypted)
 	}
-	aliasStreams(ctx.XRefTable, data)
+	lengthsLie := aliasStreams(ctx.XRefTable, data)
 	n, err := flattenPageTree(ctx.XRefTable, lim.MaxPages)
 	if err != nil {
-		return nil, newError(CodePageTree, 0, err, msgPageTree)
+		return nil, true, newError(CodePageTree, 0, err, msgPageTree)
 	}
 	if n == 0 {
-		return nil, newError(CodeNoPages, 0, nil, msgNoPages)
+		return nil, false, newError(CodeNoPages, 0, nil, msgNoPages)
 	}
 	if n > lim.MaxPages {
-		return nil, newError(CodeTooManyPages, 0, nil,
+		return nil, false, newError(CodeTooManyPages, 0, nil,
 			"Tệp quét có hơn %d trang, vượt quá giới hạn %d trang của một lần tải lên. Hãy chia hồ sơ thành nhiều lần quét.", lim.MaxPages, lim.MaxPages)
 	}
 	active := hasActiveContent(ctx.XRefTable)
 	keepOnlyPages(ctx.XRefTable)
 	if err := api.ValidateContext(ctx); err != nil {
-		return nil, newError(CodeUnreadable, 0, err, msgUnreadable)
+		return nil, true, newError(CodeUnreadable, 0, err, msgUnreadable)
 	}
 	if err := api.OptimizeContext(ctx); err != nil {
-		return nil, newError(CodeUnreadable, 0, err, msgUnreadable)
+		return nil, true, newError(CodeUnreadable, 0, err, msgUnreadable)
 	}
 	dims, err := ctx.PageDims()
 	if err != nil || len(dims) != ctx.PageCount {
-		return nil, newError(CodeUnreadable, 0, err, msgUnreadable)
+		return nil, true, newError(CodeUnreadable, 0, err, msgUnreadable)
 	}
-	return &pdfSource{ctx: ctx, dims: dims, active: active, lim: lim}, nil
+	return &pdfSource{ctx: ctx, dims: dims, active: active, lim: lim}, lengthsLie, nil
 }
 
 func (s *pdfSource) pageCount() int      { return s.ctx.PageCount }
@@ -406,18 +440,27 @@ func checkInflatedSize(sd *types.StreamDict, w, h int) error {
 // aliasStreams points every stream's encoded bytes into data instead of the
 // copy pdfcpu read, so the scan is held in memory once rather than twice
 // (pdfcpu reads all streams eagerly). Only unencrypted files get here, where
-// a stream's Raw bytes are exactly data[StreamOffset:][:len(Raw)].
-func aliasStreams(xt *model.XRefTable, data []byte) {
+// a stream's Raw bytes are exactly data[StreamOffset:][:len(Raw)]. It
+// reports whether some stream's /Length lies (no "endstream" where it ends),
+// which pdfcpu does not notice and readers that reconstruct do.
+func aliasStreams(xt *model.XRefTable, data []byte) (lengthsLie bool) {
 	for _, e := range xt.Table {
 		if e == nil || e.Free {
 			continue
 		}
 		sd, ok := e.Object.(types.StreamDict)
-		if !ok || len(sd.Raw) < 4096 {
+		if !ok {
 			continue
 		}
 		off := sd.StreamOffset
-		if off < 0 || off+int64(len(sd.Raw)) > int64(len(data)) {
+		if off <= 0 || off+int64(len(sd.Raw)) > int64(len(data)) {
+			continue
+		}
+		if e.Compressed || !bytes.HasPrefix(bytes.TrimLeft(data[off+int64(len(sd.Raw)):min(int64(len(data)), off+int64(len(sd.Raw))+64)], " \r\n\t\f\x00"), []byte("endstream")) {
+			lengthsLie = lengthsLie || !e.Compressed
+			continue
+		}
+		if len(sd.Raw) < 4096 {
 			continue
 		}
 		src := data[off : off+int64(len(sd.Raw))]
@@ -427,4 +470,5 @@ func aliasStreams(xt *model.XRefTable, data []byte) {
 		sd.Raw = src[:len(src):len(src)] // full slice expression: appends never write into data
 		e.Object = sd
 	}
+	return lengthsLie
 }
