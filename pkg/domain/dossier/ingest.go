@@ -371,6 +371,14 @@ func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, 
 			Message: fmt.Sprintf("%d trang trước tờ phân cách đầu tiên không thuộc thành phần nào và đã bị bỏ qua. / %d page(s) before the first separator sheet belong to no component and were ignored.", len(res.Leading), len(res.Leading))})
 	}
 	comps := res.Components
+	if allBlank(res.Pages) {
+		// Nothing on any page: the paper went through face down, or the
+		// scanner's lid or feeder captured no sheet. Splitting nothing says
+		// nothing useful ("no separator", "component blank").
+		a.findings = append(a.findings, Finding{Severity: SeverityError, Code: "scan.blank",
+			Message: fmt.Sprintf("Cả %d trang của bản quét đều trắng, không có nội dung. Có thể giấy bị đặt úp (quét nhầm mặt sau) hoặc máy quét không kéo được giấy. Hãy kiểm tra mặt giấy và quét lại. / All %d page(s) of the scan are blank: the paper may have been fed face down.", len(res.Pages), len(res.Pages))})
+		return a, nil
+	}
 	if len(comps) == 1 && comps[0].Code == "" {
 		paper := paperComponents(p)
 		if len(paper) != 1 {
@@ -459,6 +467,17 @@ func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, 
 	}
 	a.findings = append(a.findings, captureFindings(p, res)...)
 	return a, nil
+}
+
+// allBlank reports whether every page of a scan is blank (no separator
+// sheet, no content).
+func allBlank(pages []scan.Page) bool {
+	for _, p := range pages {
+		if !p.Blank || p.Separator != "" {
+			return false
+		}
+	}
+	return len(pages) > 0
 }
 
 // readScan reads a stored scan into one buffer of its recorded size (no

@@ -45,6 +45,7 @@ type pageImage struct {
 	digital      bool   // text or vector graphics, not a scanned image
 	marks        int    // text and path operators drawn
 	colour       string // ColourColour, ColourGrey or ColourBilevel ("" unknown)
+	rotate       int    // the page's /Rotate (0, 90, 180, 270): how it is displayed
 }
 
 // analyze reads every page sequentially and decodes and measures them in Workers goroutines.
@@ -145,7 +146,7 @@ func measure(pi pageImage, lim Limits) (Page, error) {
 	if pi.digital {
 		p.InkMap = allInk()
 	} else {
-		p.InkMap = inkMapOf(small)
+		p.InkMap = inkMapOf(small).rotated(pi.rotate)
 	}
 	if code, ok := separator.Decode(small); ok {
 		p.Separator = code

@@ -335,8 +335,7 @@ func (c *composer) decode(x *xobject, f int, asMask bool) (*image.Gray, error) {
 	var g *image.Gray
 	switch lastFilter(sd) {
 	case "JPXDecode", "JBIG2Decode":
-		return nil, newError(CodeUnsupported, n, fmt.Errorf("obj#%d %s", nr, lastFilter(sd)),
-			"Trang %d được nén theo kiểu (JBIG2 hoặc JPEG 2000) mà hệ thống chưa đọc được. Hãy đặt máy quét lưu ảnh dạng JPEG rồi quét lại.", n)
+		return nil, unreadableCodec(n, lastFilter(sd), fmt.Errorf("obj#%d %s", nr, lastFilter(sd)))
 	case "DCTDecode":
 		raw, err := c.encoded(sd)
 		if err != nil {

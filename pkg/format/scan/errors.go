@@ -70,3 +70,20 @@ const (
 	msgPageTree    = "Mục lục trang của tệp PDF bị hỏng nên không tìm thấy trang nào của bản quét. Hãy lưu lại bản quét từ phần mềm máy quét (hoặc quét lại) rồi tải lên lại."
 	msgCrashed     = "Tệp quét bị hỏng hoặc có cấu trúc bất thường nên không xử lý được. Hãy quét lại hồ sơ và tải lên lại."
 )
+
+// codecNames are the image compressions a scanner may write that Sohoa
+// cannot decode yet, by PDF filter name.
+var codecNames = map[string]string{"JPXDecode": "JPEG 2000", "JBIG2Decode": "JBIG2"}
+
+// unreadableCodec is the finding for a page whose image is stored in a
+// compression we cannot decode: said as it is, with what the clerk can do
+// that will work, instead of a wrong verdict on the page (blank, a
+// resolution, no separator).
+func unreadableCodec(page int, filter string, cause error) *Error {
+	name := codecNames[filter]
+	if name == "" {
+		name = filter
+	}
+	return newError(CodeUnsupported, page, cause,
+		"Trang %d lưu ảnh quét dạng %s, kiểu nén mà hệ thống chưa đọc được, nên chưa kiểm tra được trang này. Hãy chỉnh máy quét lưu ảnh dạng JPEG (tệp PDF, JPEG hoặc TIFF), quét lại và tải lên.", page, name)
+}

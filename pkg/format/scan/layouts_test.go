@@ -2,8 +2,10 @@ package scan_test
 
 import (
 	"context"
+	"errors"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/sohoa/sohoa/pkg/format/scan"
@@ -47,7 +49,7 @@ func TestLayouts(t *testing.T) {
 				checkPDF(t, c.PDF, len(w.pages))
 			}
 			colour := scan.ColourGrey
-			if layout >= scantest.G4 {
+			if layout.Bilevel() {
 				colour = scan.ColourBilevel
 			}
 			for _, p := range res.Pages {
@@ -84,5 +86,34 @@ func TestBornDigitalPage(t *testing.T) {
 	}
 	if q := res.Pages[2]; q.Digital || math.Abs(q.DPI-200) > 2 {
 		t.Errorf("scanned page: %+v", q)
+	}
+}
+
+// TestUndecodableImages: pages stored as JPEG 2000 or JBIG2, which Sohoa
+// cannot decode yet, are never judged blank, at some dpi or without a
+// separator: the finding names the compression and what to do instead.
+func TestUndecodableImages(t *testing.T) {
+	spec := scantest.Spec{Seed: 4, DPI: 200, Sheets: []scantest.Sheet{
+		scantest.Separator("TK-01", "Tờ khai"), scantest.Text("Tờ khai 1")}}
+	for _, tt := range []struct {
+		layout scantest.Layout
+		name   string
+	}{{scantest.JPX, "JPEG 2000"}, {scantest.JBIG2, "JBIG2"}} {
+		t.Run(tt.layout.String(), func(t *testing.T) {
+			pdf, err := scantest.ScanPDF(spec, tt.layout)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = scan.Split(context.Background(), pdf, scan.DefaultLimits())
+			var se *scan.Error
+			if !errors.As(err, &se) || se.Code != scan.CodeUnsupported || se.Page != 1 {
+				t.Fatalf("err = %v, want %s on page 1", err, scan.CodeUnsupported)
+			}
+			for _, want := range []string{"Trang 1", tt.name, "JPEG", "quét lại"} {
+				if !strings.Contains(se.Message, want) {
+					t.Errorf("message %q does not say %q", se.Message, want)
+				}
+			}
+		})
 	}
 }

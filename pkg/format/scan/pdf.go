@@ -138,6 +138,7 @@ func (s *pdfSource) page(n int) (pageImage, error) {
 	if err != nil {
 		return pi, newError(CodeUnreadable, n, err, msgPageBroken, n)
 	}
+	pi.rotate = s.rotation(n)
 	r, err := pdfcpu.ExtractPageContent(s.ctx, n)
 	if err != nil {
 		return pi, newError(CodeUnreadable, n, err, msgPageBroken, n)
@@ -225,6 +226,27 @@ func (s *pdfSource) pageBox(n int) (pageBox, types.Dict, error) {
 	return pageBox{r.LL.X, r.LL.Y, r.UR.X, r.UR.Y}, res, nil
 }
 
+// rotation returns page n's /Rotate as 0, 90, 180 or 270 (readers ignore
+// a value that is not a multiple of 90).
+func (s *pdfSource) rotation(n int) int {
+	d, _, inh, err := s.ctx.PageDict(n, false)
+	if err != nil || d == nil {
+		return 0
+	}
+	r := 0
+	if inh != nil {
+		r = inh.Rotate
+	}
+	if v := d.IntEntry("Rotate"); v != nil {
+		r = *v
+	}
+	r = ((r % 360) + 360) % 360
+	if r%90 != 0 {
+		return 0
+	}
+	return r
+}
+
 // largestImage returns the largest image of page n, undecoded, for
 // rebuilding a page of a file with active content.
 func (s *pdfSource) largestImage(n int) (pageImage, error) {
@@ -248,8 +270,13 @@ func (s *pdfSource) largestImage(n int) (pageImage, error) {
 	imgs, err := pdfcpu.ExtractPageImages(s.ctx, n, false)
 	if len(imgs) == 0 && err != nil {
 		if errors.Is(err, pdfcpu.ErrUnsupportedResource) {
-			return pi, newError(CodeUnsupported, n, err,
-				"Trang %d được nén theo kiểu (JBIG2 hoặc JPEG 2000) mà hệ thống chưa đọc được. Hãy đặt máy quét lưu ảnh dạng JPEG rồi quét lại.", n)
+			filter := "JPXDecode"
+			for _, objNr := range pdfcpu.ImageObjNrs(s.ctx, n) {
+				if obj := s.ctx.Optimize.ImageObjects[objNr]; obj != nil && obj.ImageDict != nil && codecNames[lastFilter(obj.ImageDict)] != "" {
+					filter = lastFilter(obj.ImageDict)
+				}
+			}
+			return pi, unreadableCodec(n, filter, err)
 		}
 		if strings.Contains(err.Error(), "exceeds limit") {
 			return pi, newError(CodeImageTooLarge, n, err,
