@@ -10,6 +10,8 @@ package dossier
 
 import (
 	"time"
+
+	"github.com/sohoa/sohoa/pkg/format/scan"
 )
 
 // Dossier is one citizen's application for one procedure.
@@ -75,6 +77,9 @@ type Component struct {
 	Extracted map[string]Field `json:"extracted,omitempty"`
 	// OCR is the text-reading progress, e.g. "ocr: 2/2 pages".
 	OCR string `json:"ocr,omitempty"`
+	// MarkInk is where the component's first page has ink, kept for a
+	// component certified later (after OCR): its mark must avoid the ink too.
+	MarkInk *scan.InkMap `json:"markInk,omitempty"`
 }
 
 // Reuse is a dossier's request to reuse documents of Kinds from the vault of
@@ -95,6 +100,7 @@ const (
 const (
 	SeverityError   = "error"
 	SeverityWarning = "warning"
+	SeverityInfo    = "info"
 )
 
 // Finding is something a postal clerk must know about the dossier, in plain
