@@ -177,7 +177,7 @@ func reducedPage(pi pageImage, lim Limits) (*image.Gray, error) {
 		return nil, err
 	}
 	b := img.Bounds()
-	return separator.Reduce(img, separator.ReduceFactor(b.Dx(), b.Dy())), nil
+	return separator.Reduce(flatGray(img), separator.ReduceFactor(b.Dx(), b.Dy())), nil
 }
 
 // reducedJPEG decodes a baseline JPEG straight to its luma reduced by

@@ -41,7 +41,7 @@ func openImage(format string, data []byte, lim Limits) (*imageSource, error) {
 		return nil, newError(CodeUnreadable, 0, err, msgUnreadable)
 	}
 	s.colour = ColourColour
-	if m := cfgModel; m == color.GrayModel || m == color.Gray16Model {
+	if m := cfgModel; m == color.GrayModel || m == color.Gray16Model || greyPNG(s.kind, data, m) {
 		s.colour = ColourGrey
 	}
 	if int64(s.w)*int64(s.h) > lim.MaxPixels {
@@ -138,4 +138,26 @@ func pngDPI(b []byte) float64 {
 		i += 12 + n
 	}
 	return 0
+}
+
+// greyPNG reports whether a PNG holds only greys though Go decodes it to a
+// colour model: grey with alpha (colour type 4), or a palette of greys.
+func greyPNG(kind string, data []byte, m color.Model) bool {
+	if kind != "png" || len(data) < 26 {
+		return false
+	}
+	if data[25] == 4 {
+		return true
+	}
+	p, ok := m.(color.Palette)
+	if !ok || len(p) == 0 {
+		return false
+	}
+	for _, c := range p {
+		r, g, b, _ := c.RGBA()
+		if r != g || g != b {
+			return false
+		}
+	}
+	return true
 }
