@@ -200,12 +200,16 @@ func (s *tiffSource) page(n int) (pageImage, error) {
 		pi.decode = func() (image.Image, error) { return s.ccittPage(n, separator.ReduceFactor(p.w, p.h)) }
 		return pi, nil
 	case compJPEG:
-		b, err := s.jpegStrip(p)
+		strips, err := s.jpegStrips(p)
 		if err != nil {
 			return pi, newError(CodeUnsupported, n, err,
 				"Trang %d của tệp TIFF được nén JPEG theo cách hệ thống chưa đọc được. Hãy quét ra PDF hoặc JPEG rồi tải lên lại.", n)
 		}
-		pi.kind, pi.data = "jpg", b
+		if len(strips) == 1 {
+			pi.kind, pi.data = "jpg", strips[0]
+			return pi, nil
+		}
+		pi.decode = func() (image.Image, error) { return s.jpegStripsPage(n, strips) }
 		return pi, nil
 	case compJPEGOld:
 		return pi, newError(CodeUnsupported, n, errors.New("old-style JPEG in TIFF"),
@@ -341,9 +345,9 @@ func (s *tiffSource) strips(p tiffPage) (offs, counts []uint32, err error) {
 	return offs, counts, nil
 }
 
-// jpegStrip returns a JPEG-in-TIFF page as one self-contained JPEG: its single
-// strip with the shared JPEGTables merged in.
-func (s *tiffSource) jpegStrip(p tiffPage) ([]byte, error) {
+// jpegStrips returns a JPEG-in-TIFF page's strips as self-contained JPEGs:
+// each strip with the shared JPEGTables merged in.
+func (s *tiffSource) jpegStrips(p tiffPage) ([][]byte, error) {
 	d := s.data
 	n := int(s.order.Uint16(d[p.ifd:]))
 	var (
@@ -379,22 +383,61 @@ func (s *tiffSource) jpegStrip(p tiffPage) ([]byte, error) {
 	if tiled {
 		return nil, errors.New("tiled JPEG-in-TIFF")
 	}
-	if len(offs) != 1 || len(counts) != 1 {
-		return nil, fmt.Errorf("JPEG-in-TIFF with %d strips", len(offs))
+	if len(offs) == 0 || len(offs) != len(counts) {
+		return nil, fmt.Errorf("JPEG-in-TIFF with %d strip offsets and %d counts", len(offs), len(counts))
 	}
-	o, c := uint64(offs[0]), uint64(counts[0])
-	if o+c > uint64(len(d)) || c < 4 {
-		return nil, errors.New("JPEG strip outside file")
+	if len(offs) > p.h {
+		return nil, fmt.Errorf("JPEG-in-TIFF with %d strips for %d rows", len(offs), p.h)
 	}
-	strip := d[o : o+c]
-	if len(tables) < 4 {
-		return strip, nil
+	out := make([][]byte, len(offs))
+	for i := range offs {
+		o, c := uint64(offs[i]), uint64(counts[i])
+		if o+c > uint64(len(d)) || c < 4 {
+			return nil, errors.New("JPEG strip outside file")
+		}
+		strip := d[o : o+c]
+		if len(tables) < 4 {
+			out[i] = strip
+			continue
+		}
+		// tables = SOI … EOI; strip = SOI …: drop the tables' EOI and the strip's SOI.
+		b := make([]byte, 0, len(tables)+len(strip))
+		b = append(b, tables[:len(tables)-2]...)
+		out[i] = append(b, strip[2:]...)
 	}
-	// tables = SOI … EOI; strip = SOI …: drop the tables' EOI and the strip's SOI.
-	out := make([]byte, 0, len(tables)+len(strip))
-	out = append(out, tables[:len(tables)-2]...)
-	out = append(out, strip[2:]...)
 	return out, nil
+}
+
+// jpegStripsPage decodes a JPEG-in-TIFF page stored in several strips (as
+// many scanners write it, 8 to 64 rows a strip) and stacks them: grey when
+// the strips are grey, colour otherwise.
+func (s *tiffSource) jpegStripsPage(n int, strips [][]byte) (image.Image, error) {
+	p := s.pages[n-1]
+	var canvas draw.Image
+	y := 0
+	for i, b := range strips {
+		img, err := decodeImage("jpg", b, s.lim, n)
+		if err != nil {
+			return nil, err
+		}
+		if canvas == nil {
+			if _, grey := img.(*image.Gray); grey {
+				canvas = image.NewGray(image.Rect(0, 0, p.w, p.h))
+			} else {
+				canvas = image.NewRGBA(image.Rect(0, 0, p.w, p.h))
+			}
+		}
+		r := img.Bounds()
+		if i < len(strips)-1 && p.rowsPerStrip > 0 {
+			r.Max.Y = min(r.Max.Y, r.Min.Y+p.rowsPerStrip)
+		}
+		draw.Draw(canvas, image.Rect(0, y, r.Dx(), y+r.Dy()), img, r.Min, draw.Src)
+		y += r.Dy()
+		if y >= p.h {
+			break
+		}
+	}
+	return canvas, nil
 }
 
 // uints reads a SHORT or LONG array tag value.
@@ -453,7 +496,12 @@ func (s *tiffSource) build(pages []int) ([]byte, error) {
 			out = append(out, op)
 			continue
 		}
-		img, err := s.decodePage(n)
+		var img image.Image
+		if pi.decode != nil && p.compression == compJPEG {
+			img, err = pi.decode()
+		} else {
+			img, err = s.decodePage(n)
+		}
 		if err != nil {
 			return nil, err
 		}
