@@ -18,6 +18,7 @@ type imageSource struct {
 	w, h   int
 	dpi    float64
 	colour string
+	rotate int // Exif orientation: degrees to turn the image clockwise to see it upright
 }
 
 // openImage checks a JPEG or PNG scan's declared size and resolution.
@@ -31,6 +32,7 @@ func openImage(format string, data []byte, lim Limits) (*imageSource, error) {
 		c, e := jpeg.DecodeConfig(bytes.NewReader(data))
 		s.w, s.h, err, cfgModel = c.Width, c.Height, e, c.ColorModel
 		s.dpi = jpegDPI(data)
+		s.rotate = jpegRotation(data)
 	default:
 		s.kind = "png"
 		c, e := png.DecodeConfig(bytes.NewReader(data))
@@ -56,10 +58,15 @@ func openImage(format string, data []byte, lim Limits) (*imageSource, error) {
 func (s *imageSource) pageCount() int      { return 1 }
 func (s *imageSource) activeContent() bool { return false }
 func (s *imageSource) page(n int) (pageImage, error) {
-	return pageImage{number: n, kind: s.kind, data: s.data, dpi: s.dpi, colour: s.colour}, nil
+	return pageImage{number: n, kind: s.kind, data: s.data, dpi: s.dpi, colour: s.colour, rotate: s.rotate}, nil
 }
+
+// build embeds the image as it is stored, the page turned by /Rotate as
+// the Exif orientation says, so that it is shown upright.
 func (s *imageSource) build(pages []int) ([]byte, error) {
-	return buildPDF([]outPage{imagePage(s.data, s.kind, s.w, s.h, s.dpi)})
+	p := imagePage(s.data, s.kind, s.w, s.h, s.dpi)
+	p.rotate = s.rotate
+	return buildPDF([]outPage{p})
 }
 
 // imagePage places an image on a page of its true physical size.

@@ -49,6 +49,12 @@ const (
 	Rotate90
 	Rotate180
 	Rotate270
+	// Indexed is 8-bit samples into a palette of 256 RGB greys
+	// ([/Indexed /DeviceRGB 255 <…>]), Flate-compressed.
+	Indexed
+	// Lab is CIE L*a*b* samples ([/Lab << /WhitePoint … >>]) with a and b
+	// neutral, Flate-compressed: a grey page in a colour space.
+	Lab
 	// JPX and JBIG2 store each page image in a compression Sohoa cannot
 	// decode: a JPEG 2000 file (a small fixed image, stretched over the
 	// page) and a JBIG2 generic region coded with MMR. Not in Layouts: such
@@ -60,7 +66,7 @@ const (
 // String names a layout for test names.
 func (l Layout) String() string {
 	return [...]string{"one JPEG", "2 strips", "4 strips", "100 strips", "MRC", "G4", "G4 BlackIs1", "G4 no EOB aligned",
-		"inline JPEG", "inline Flate", "rotate 90", "rotate 180", "rotate 270", "JPEG 2000", "JBIG2"}[l]
+		"inline JPEG", "inline Flate", "rotate 90", "rotate 180", "rotate 270", "Indexed", "Lab", "JPEG 2000", "JBIG2"}[l]
 }
 
 // Bilevel reports whether the layout stores pages in 1 bit a pixel.
@@ -72,7 +78,19 @@ func (l Layout) Rotation() int {
 }
 
 // Layouts lists every Layout that Sohoa reads.
-var Layouts = []Layout{OneJPEG, Strips2, Strips4, Strips100, MRC, G4, G4BlackIs1, G4NoEOB, InlineJPEG, InlineFlate, Rotate90, Rotate180, Rotate270}
+var Layouts = []Layout{OneJPEG, Strips2, Strips4, Strips100, MRC, G4, G4BlackIs1, G4NoEOB, InlineJPEG, InlineFlate, Rotate90, Rotate180, Rotate270, Indexed, Lab}
+
+// Colour is what the layout's colour space says of a grey page: Lab is a
+// colour space; the others store greys.
+func (l Layout) Colour() string {
+	switch {
+	case l.Bilevel():
+		return "bilevel"
+	case l == Lab:
+		return "colour"
+	}
+	return "grey"
+}
 
 //go:embed page.jp2
 var jp2Page []byte
@@ -251,6 +269,20 @@ func (w *pdfWriter) scannedPage(img *image.Gray, dpi, quality int, layout Layout
 		n := w.objs[len(w.objs)-1]
 		w.objs[len(w.objs)-1] = strings.Replace(n, "/Type /Page ", fmt.Sprintf("/Type /Page /Rotate %d ", rot), 1)
 		return page, nil
+	case Indexed:
+		var pal strings.Builder
+		for i := range 256 {
+			fmt.Fprintf(&pal, "%02X%02X%02X", i, i, i)
+		}
+		xo["Im0"] = w.stream(fmt.Sprintf("/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace [/Indexed /DeviceRGB 255 <%s>] /BitsPerComponent 8 /Filter /FlateDecode", b.Dx(), b.Dy(), pal.String()), Deflate(img.Pix[:b.Dx()*b.Dy()]))
+		fmt.Fprintf(&content, "q %.4f 0 0 %.4f 0 0 cm /Im0 Do Q\n", pw, ph)
+	case Lab:
+		lab := make([]byte, 0, 3*b.Dx()*b.Dy())
+		for _, v := range img.Pix[:b.Dx()*b.Dy()] {
+			lab = append(lab, v, 128, 128) // L* from the grey; a*, b* neutral in [-128 127]
+		}
+		xo["Im0"] = w.stream(fmt.Sprintf("/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace [/Lab << /WhitePoint [0.9505 1 1.089] /Range [-128 127 -128 127] >>] /BitsPerComponent 8 /Filter /FlateDecode", b.Dx(), b.Dy()), Deflate(lab))
+		fmt.Fprintf(&content, "q %.4f 0 0 %.4f 0 0 cm /Im0 Do Q\n", pw, ph)
 	case JPX:
 		xo["Im0"] = w.stream("/Type /XObject /Subtype /Image /Width 124 /Height 175 /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /JPXDecode", jp2Page)
 		fmt.Fprintf(&content, "q %.4f 0 0 %.4f 0 0 cm /Im0 Do Q\n", pw, ph)
