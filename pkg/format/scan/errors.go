@@ -3,6 +3,7 @@ package scan
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Stable error codes of *Error. They become finding codes on the dossier, so
@@ -18,6 +19,7 @@ const (
 	CodePageTree      = "scan.damaged-page-tree" // a PDF whose page tree leads to no page (missing, or a /Count that cannot be true)
 	CodeTimeout       = "scan.timeout"           // our time limit ran out: Sohoa's limit, not a fault of the scan
 	CodeInvalidLimits = "scan.invalid-limits"    // the caller passed unusable Limits (a bug, not the clerk's)
+	CodePageTooSmall  = "scan.page-too-small"    // a page far smaller than any paper (a 1×1 image, a 1-point page)
 )
 
 // Error is a scan that cannot be split, with a stable Code, a Message in plain
@@ -86,4 +88,30 @@ func unreadableCodec(page int, filter string, cause error) *Error {
 	}
 	return newError(CodeUnsupported, page, cause,
 		"Trang %d lưu ảnh quét dạng %s, kiểu nén mà hệ thống chưa đọc được, nên chưa kiểm tra được trang này. Hãy chỉnh máy quét lưu ảnh dạng JPEG (tệp PDF, JPEG hoặc TIFF), quét lại và tải lên.", page, name)
+}
+
+// Smallest page read as paper: a short side of 20 mm (an ID card is 54 mm)
+// and, for an image, 64 pixels (20 mm at 80 dpi).
+const (
+	minPageMM     = 20
+	minPagePixels = 64
+)
+
+// pageTooSmall is the finding for a page that cannot be a sheet of paper
+// scanned: nil when it can. w and h are in millimetres, pw and ph in pixels
+// (0 when not an image).
+func pageTooSmall(page int, w, h float64, pw, ph int) *Error {
+	small := min(w, h) < minPageMM
+	if pw > 0 && ph > 0 && min(pw, ph) < minPagePixels {
+		small = true
+	}
+	if !small {
+		return nil
+	}
+	size := fmt.Sprintf("%.1f×%.1f mm", w, h)
+	if pw > 0 && ph > 0 && min(pw, ph) < minPagePixels {
+		size = fmt.Sprintf("%d×%d điểm ảnh", pw, ph)
+	}
+	return newError(CodePageTooSmall, page, fmt.Errorf("page of %s", size),
+		"Trang %d chỉ có kích thước %s, quá nhỏ để là ảnh quét một trang giấy (trang A4 ở 200 dpi là 1654×2339 điểm ảnh). Hãy quét lại cả trang giấy ở 200–300 dpi rồi tải lên.", page, strings.ReplaceAll(size, ".", ","))
 }

@@ -52,6 +52,9 @@ func openImage(format string, data []byte, lim Limits) (*imageSource, error) {
 	if s.dpi <= 0 {
 		s.dpi = assumedDPI(s.w, s.h)
 	}
+	if e := pageTooSmall(1, float64(s.w)/s.dpi*25.4, float64(s.h)/s.dpi*25.4, s.w, s.h); e != nil {
+		return nil, e
+	}
 	return s, nil
 }
 

@@ -139,6 +139,9 @@ func (s *pdfSource) page(n int) (pageImage, error) {
 		return pi, newError(CodeUnreadable, n, err, msgPageBroken, n)
 	}
 	pi.rotate = s.rotation(n)
+	if e := pageTooSmall(n, box.w()/72*25.4, box.h()/72*25.4, 0, 0); e != nil {
+		return pi, e
+	}
 	r, err := pdfcpu.ExtractPageContent(s.ctx, n)
 	if err != nil {
 		return pi, newError(CodeUnreadable, n, err, msgPageBroken, n)

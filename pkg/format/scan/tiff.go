@@ -111,6 +111,9 @@ func openTIFF(data []byte, lim Limits) (*tiffSource, error) {
 		if p.dpi <= 0 {
 			p.dpi = assumedDPI(p.w, p.h)
 		}
+		if e := pageTooSmall(n, float64(p.w)/p.dpi*25.4, float64(p.h)/p.dpi*25.4, p.w, p.h); e != nil {
+			return nil, e
+		}
 		s.pages = append(s.pages, p)
 		off = next
 	}
