@@ -358,6 +358,12 @@ func (c *composer) decode(x *xobject, f int, asMask bool) (*image.Gray, error) {
 		if err != nil {
 			return nil, err
 		}
+		if cmykJPEG(raw) {
+			// image/jpeg undoes the inversion four-component (Adobe) JPEGs
+			// store; in a PDF the DCT filter does not, and /Decode [1 0 …]
+			// does it: read the samples as viewers do.
+			invert = !invert
+		}
 	case "CCITTFaxDecode":
 		raw, err := c.encoded(sd)
 		if err != nil {
@@ -701,4 +707,10 @@ func spaceColour(xt *model.XRefTable, o types.Object, depth int) string {
 		}
 	}
 	return ColourColour
+}
+
+// cmykJPEG reports whether a JPEG has four components (CMYK or YCCK).
+func cmykJPEG(data []byte) bool {
+	cfg, err := jpeg.DecodeConfig(bytes.NewReader(data))
+	return err == nil && cfg.ColorModel == color.CMYKModel
 }

@@ -164,6 +164,31 @@ func TestScannerConditions(t *testing.T) {
 	hugeInline := scantest.RawPDF("<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
 		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
 		scantest.Stream("", []byte("q 595 0 0 842 0 0 cm BI /W 60000 /H 60000 /CS /G /BPC 8 /F /Fl ID \x78\x9c\x03\x00\x00\x00\x00\x01 EI Q")))
+	// A CMYK JPEG (Adobe, samples inverted) reads as viewers show it: as
+	// the paper with /Decode [1 0 …], as a negative without (poppler).
+	cmykPage := func(decode string) []byte {
+		return scantest.RawPDF("<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+			"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595.28 841.89] /Resources << /XObject << /Im 4 0 R >> >> /Contents 5 0 R >>",
+			scantest.Stream("/Type /XObject /Subtype /Image /Width 124 /Height 175 /ColorSpace /DeviceCMYK /BitsPerComponent 8 /Filter /DCTDecode"+decode, scantest.CMYKJPEG),
+			scantest.Stream("", []byte("q 595.28 0 0 841.89 0 0 cm /Im Do Q")))
+	}
+	for _, tt := range []struct {
+		name     string
+		data     []byte
+		min, max float64 // ink
+	}{
+		{"CMYK JPEG file", scantest.CMYKJPEG, 0.05, 0.2},
+		{"CMYK JPEG in PDF with /Decode", cmykPage(" /Decode [1 0 1 0 1 0 1 0]"), 0.05, 0.2},
+		{"CMYK JPEG in PDF without /Decode", cmykPage(""), 0.8, 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			res := split(t, tt.data)
+			if ink := res.Pages[0].Ink; ink < tt.min || ink > tt.max {
+				t.Errorf("ink %.3f, want %.2f–%.2f", ink, tt.min, tt.max)
+			}
+		})
+	}
+
 	for _, tt := range []struct {
 		name, code string
 		data       []byte

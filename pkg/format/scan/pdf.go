@@ -191,7 +191,7 @@ func (s *pdfSource) page(n int) (pageImage, error) {
 	}
 	if p := pc.images[0]; len(pc.images) == 1 && lastFilter(p.sd) == "DCTDecode" && len(p.sd.FilterPipeline) == 1 &&
 		p.x.mask == nil && !boolEntry(p.sd.Dict, "ImageMask") && len(p.x.decode) == 0 &&
-		p.ctm[1] == 0 && p.ctm[2] == 0 && p.ctm[0] > 0 && p.ctm[3] > 0 && l.coverage >= 0.9 {
+		p.ctm[1] == 0 && p.ctm[2] == 0 && p.ctm[0] > 0 && p.ctm[3] > 0 && l.coverage >= 0.9 && !cmykJPEG(p.sd.Raw) {
 		pi.kind, pi.data = "jpg", p.sd.Raw
 		return pi, nil
 	}

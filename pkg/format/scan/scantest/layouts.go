@@ -95,6 +95,14 @@ func (l Layout) Colour() string {
 //go:embed page.jp2
 var jp2Page []byte
 
+// CMYKJPEG is a small page (124×175: two black bars on white paper) as
+// Photoshop and ImageMagick write CMYK JPEGs: four components, an Adobe
+// APP14 marker, the samples stored inverted. A PDF embeds it with /Decode
+// [1 0 1 0 1 0 1 0] to be shown as the paper was.
+//
+//go:embed cmyk-page.jpg
+var CMYKJPEG []byte
+
 // ScanPDF returns spec scanned to a PDF whose pages are stored as layout
 // says. A DigitalPage sheet becomes a born-digital page: real text in a
 // standard font and a small logo image, no scanned image.
