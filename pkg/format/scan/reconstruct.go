@@ -72,6 +72,7 @@ func reconstructXRef(data []byte) ([]byte, error) {
 	for _, m := range reRootsOfTrailers(data) {
 		roots = append(roots, m)
 	}
+	es := keywordFinder{data: data, word: []byte("endstream")}
 	for i := 0; i < len(data); {
 		j := bytes.Index(data[i:], []byte("obj"))
 		if j < 0 {
@@ -83,7 +84,7 @@ func reconstructXRef(data []byte) ([]byte, error) {
 		if !ok || (i < len(data) && !isSpace(data[i]) && !isDelim(data[i])) {
 			continue
 		}
-		dict, stream, end := objectBody(data, i)
+		dict, stream, end := objectBody(data, i, &es)
 		i = end
 		switch {
 		case stream == nil:
@@ -198,7 +199,7 @@ func objectHeader(data []byte, at int) (nr, gen int, ok bool) {
 // scanning goes on. A stream ends where a direct /Length says when
 // "endstream" follows there, else at the first "endstream" before the next
 // object's header, else where /Length says, else at the next object.
-func objectBody(data []byte, i int) (dict, stream []byte, end int) {
+func objectBody(data []byte, i int, es *keywordFinder) (dict, stream []byte, end int) {
 	rest := data[i:]
 	// The next object's header bounds an object whose endobj is missing.
 	next := nextObjKeyword(rest)
@@ -232,8 +233,8 @@ func objectBody(data []byte, i int) (dict, stream []byte, end int) {
 	default:
 		// The data may hold what looks like an object header: look for
 		// endstream past it, but not past the next real one.
-		if es := bytes.Index(rest[p:], []byte("endstream")); es >= 0 && (next == len(rest) || p+es < next || l < 0) {
-			stream, after = trimEOL(rest[p:p+es]), p+es
+		if at := es.next(i + p); at >= 0 && (next == len(rest) || at-i < next || l < 0) {
+			stream, after = trimEOL(rest[p:at-i]), at-i
 			break
 		}
 		if l >= 0 && p+l <= len(rest) {
@@ -251,6 +252,38 @@ func objectBody(data []byte, i int) (dict, stream []byte, end int) {
 		return dict, stream, i + after + e + len("endobj")
 	}
 	return dict, stream, i + after + nx
+}
+
+// keywordFinder finds the next occurrence of word at or after a position,
+// remembering the last answer: positions asked grow along the file, so the
+// whole file is searched about once however many objects ask (a hostile
+// file of many streams without "endstream" would otherwise cost n²).
+type keywordFinder struct {
+	data      []byte
+	word      []byte
+	found     int // the first occurrence at or after from; -1 none yet
+	from      int
+	noneAfter int // no occurrence at or after this position (-1 unknown)
+	init      bool
+}
+
+func (f *keywordFinder) next(p int) int {
+	if !f.init {
+		f.found, f.noneAfter, f.init = -1, -1, true
+	}
+	if f.noneAfter >= 0 && p >= f.noneAfter {
+		return -1
+	}
+	if f.found >= p && p >= f.from {
+		return f.found
+	}
+	j := bytes.Index(f.data[p:], f.word)
+	if j < 0 {
+		f.noneAfter = p
+		return -1
+	}
+	f.found, f.from = p+j, p
+	return f.found
 }
 
 func trimEOL(b []byte) []byte {

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/sohoa/sohoa/pkg/format/scan"
 	"github.com/sohoa/sohoa/pkg/format/scan/scantest"
@@ -102,4 +103,24 @@ func componentPages(r *scan.Result) string {
 		s += fmt.Sprintf("%s:%v ", c.Code, c.Pages)
 	}
 	return s
+}
+
+// TestReconstructionIsLinear: a hostile file of 30,000 streams whose
+// lengths lie and that never say "endstream" is reconstructed (or refused)
+// in about the time of reading it, not in the square of its size.
+func TestReconstructionIsLinear(t *testing.T) {
+	var b bytes.Buffer
+	b.WriteString("%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n")
+	for i := 3; i < 30_003; i++ {
+		fmt.Fprintf(&b, "%d 0 obj << /Length 999999 >>\nstream\n%s\n", i, bytes.Repeat([]byte("x"), 200))
+	}
+	b.WriteString("startxref\n0\n%%EOF\n")
+	start := time.Now()
+	_, err := scan.Split(context.Background(), b.Bytes(), scan.DefaultLimits())
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("took %s", d)
+	}
+	if err == nil {
+		t.Fatal("accepted a file without pages")
+	}
 }
