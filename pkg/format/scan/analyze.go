@@ -241,7 +241,7 @@ func decodeImage(kind string, data []byte, lim Limits, page int) (image.Image, e
 			"Trang %d được nén theo kiểu mà hệ thống chưa đọc được. Hãy đặt máy quét lưu ảnh dạng JPEG rồi quét lại.", page)
 	}
 	if err != nil {
-		return nil, newError(CodeUnreadable, page, err, msgPageBroken, page)
+		return nil, undecodable(page, err)
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 {
 		return nil, newError(CodeUnreadable, page, errors.New("empty image"), msgPageBroken, page)
@@ -251,9 +251,25 @@ func decodeImage(kind string, data []byte, lim Limits, page int) (image.Image, e
 	}
 	img, err := decode(data)
 	if err != nil {
-		return nil, newError(CodeUnreadable, page, err, msgPageBroken, page)
+		return nil, undecodable(page, err)
 	}
 	return img, nil
+}
+
+// undecodable is the finding for an image the decoder refused: a variant
+// it does not implement (a 12-bit, lossless or arithmetic-coded JPEG, a
+// TIFF colour model) is said as such, not as a broken page.
+func undecodable(page int, err error) *Error {
+	var (
+		je jpeg.UnsupportedError
+		pe png.UnsupportedError
+		te tiff.UnsupportedError
+	)
+	if errors.As(err, &je) || errors.As(err, &pe) || errors.As(err, &te) {
+		return newError(CodeUnsupported, page, err,
+			"Trang %d lưu ảnh theo một kiểu nén đặc biệt mà hệ thống chưa đọc được (%s). Hãy chỉnh máy quét lưu ảnh JPEG thông thường (tệp PDF, JPEG hoặc TIFF), quét lại và tải lên.", page, err)
+	}
+	return newError(CodeUnreadable, page, err, msgPageBroken, page)
 }
 
 func imageTooLarge(page, w, h int) *Error {

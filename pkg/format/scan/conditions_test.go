@@ -189,10 +189,30 @@ func TestScannerConditions(t *testing.T) {
 		})
 	}
 
+	// An arithmetic-coded JPEG (SOF9), which image/jpeg does not decode.
+	arith, err := scantest.EncodeJPEGs([]*image.Gray{text}, dpi, 75)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sof := bytes.Index(arith[0], []byte{0xFF, 0xC0})
+	if sof < 0 {
+		t.Fatal("no SOF0 in a generated JPEG")
+	}
+	arith[0][sof+1] = 0xC9
+	arithPDF, err := jpegPagesPDF([][]byte{arith[0]}, dpi)
+	if err == nil {
+		t.Fatal("the arithmetic-coded JPEG was read by image/jpeg: the test no longer tests anything")
+	}
+	arithPDF = scantest.RawPDF("<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595.28 841.89] /Resources << /XObject << /Im 4 0 R >> >> /Contents 5 0 R >>",
+		scantest.Stream(fmt.Sprintf("/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /DCTDecode", text.Bounds().Dx(), text.Bounds().Dy()), arith[0]),
+		scantest.Stream("", []byte("q 595.28 0 0 841.89 0 0 cm /Im Do Q")))
 	for _, tt := range []struct {
 		name, code string
 		data       []byte
 	}{
+		{"arithmetic-coded JPEG file", scan.CodeUnsupported, arith[0]},
+		{"arithmetic-coded JPEG in PDF", scan.CodeUnsupported, arithPDF},
 		{"1×1 JPEG", scan.CodePageTooSmall, tiny.Bytes()},
 		{"1-point PDF page", scan.CodePageTooSmall, tinyPDF},
 		{"inline image of 3.6 gigapixels", scan.CodeImageTooLarge, hugeInline},

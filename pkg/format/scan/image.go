@@ -39,6 +39,11 @@ func openImage(format string, data []byte, lim Limits) (*imageSource, error) {
 		s.w, s.h, err, cfgModel = c.Width, c.Height, e, c.ColorModel
 		s.dpi = pngDPI(data)
 	}
+	if err != nil {
+		if e := undecodable(1, err); e.Code == CodeUnsupported {
+			return nil, e
+		}
+	}
 	if err != nil || s.w <= 0 || s.h <= 0 {
 		return nil, newError(CodeUnreadable, 0, err, msgUnreadable)
 	}
