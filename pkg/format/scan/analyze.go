@@ -58,9 +58,18 @@ func analyze(ctx context.Context, src source, lim Limits) ([]Page, error) {
 		mu       sync.Mutex
 		firstErr error
 	)
+	// The finding names the first page that fails, whichever worker got
+	// there first.
+	pageOf := func(err error) int {
+		var se *Error
+		if errors.As(err, &se) && se.Page > 0 {
+			return se.Page
+		}
+		return n + 1
+	}
 	fail := func(err error) {
 		mu.Lock()
-		if firstErr == nil {
+		if firstErr == nil || pageOf(err) < pageOf(firstErr) {
 			firstErr = err
 		}
 		mu.Unlock()
