@@ -150,6 +150,7 @@ func TestCaptureConditions(t *testing.T) {
 			s.Sheets[2] = scantest.Digital("To khai trang 2")
 		}), scantest.OneJPEG, dossier.Validated, []string{"scan.born-digital", grey}},
 		{"inline images", base, scantest.InlineJPEG, dossier.Validated, []string{grey}},
+		{"page image inset in white margins", base, scantest.Inset, dossier.Validated, []string{grey}},
 		{"rotated 90", base, scantest.Rotate90, dossier.Validated, []string{grey}},
 		{"rotated 180", base, scantest.Rotate180, dossier.Validated, []string{grey}},
 		{"rotated 270", base, scantest.Rotate270, dossier.Validated, []string{grey}},

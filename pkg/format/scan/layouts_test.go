@@ -114,3 +114,28 @@ func TestUndecodableImages(t *testing.T) {
 		})
 	}
 }
+
+// TestInkMapOfAnInsetImage: a page image drawn with white margins around it
+// is mapped where it is on the page: the margins are empty paper in the
+// ink map (where the conversion mark may go), the image is ink.
+func TestInkMapOfAnInsetImage(t *testing.T) {
+	spec := scantest.Spec{Seed: 2, DPI: 200, Sheets: []scantest.Sheet{scantest.Photo()}}
+	pdf, err := scantest.ScanPDF(spec, scantest.Inset)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := scan.Split(context.Background(), pdf, scan.DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := res.Pages[0].InkMap
+	if m == nil || m.Cols < 50 {
+		t.Fatalf("ink map %+v", m)
+	}
+	if m.Ink(0, 0) || m.Ink(m.Cols-1, m.Rows-1) {
+		t.Error("the white margin is ink in the map: the image was mapped onto the whole page")
+	}
+	if !m.Ink(m.Cols/2, m.Rows/2) {
+		t.Error("the full-bleed image is not ink in the map")
+	}
+}

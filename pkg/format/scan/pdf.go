@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"image"
 	"io"
+	"math"
 	"strings"
 	"sync"
 
@@ -191,7 +192,7 @@ func (s *pdfSource) page(n int) (pageImage, error) {
 	}
 	if p := pc.images[0]; len(pc.images) == 1 && lastFilter(p.sd) == "DCTDecode" && len(p.sd.FilterPipeline) == 1 &&
 		p.x.mask == nil && !boolEntry(p.sd.Dict, "ImageMask") && len(p.x.decode) == 0 &&
-		p.ctm[1] == 0 && p.ctm[2] == 0 && p.ctm[0] > 0 && p.ctm[3] > 0 && l.coverage >= 0.9 && !cmykJPEG(p.sd.Raw) {
+		p.ctm[1] == 0 && p.ctm[2] == 0 && p.ctm[0] > 0 && p.ctm[3] > 0 && fillsBox(p.ctm, box) && !cmykJPEG(p.sd.Raw) {
 		pi.kind, pi.data = "jpg", p.sd.Raw
 		return pi, nil
 	}
@@ -199,6 +200,16 @@ func (s *pdfSource) page(n int) (pageImage, error) {
 	imgs := pc.images
 	pi.decode = func() (image.Image, error) { return c.compose(imgs, box) }
 	return pi, nil
+}
+
+// fillsBox reports whether an image placed by m covers box edge to edge
+// (within 1 %): then the image is the page, and its ink map is the page's.
+// An image with margins is composed onto the page instead, so that what is
+// known of the page's ink sits where it is on the page.
+func fillsBox(m matrix, box pageBox) bool {
+	x0, y0, x1, y1 := bbox(m)
+	tw, th := 0.01*box.w(), 0.01*box.h()
+	return math.Abs(x0-box.llx) <= tw && math.Abs(x1-box.urx) <= tw && math.Abs(y0-box.lly) <= th && math.Abs(y1-box.ury) <= th
 }
 
 // pageBox returns page n's visible box (CropBox within MediaBox) and its

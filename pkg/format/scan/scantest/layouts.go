@@ -55,6 +55,10 @@ const (
 	// Lab is CIE L*a*b* samples ([/Lab << /WhitePoint … >>]) with a and b
 	// neutral, Flate-compressed: a grey page in a colour space.
 	Lab
+	// Inset draws the page image at 95 % of the page, centred, as "fit to
+	// page" drivers do: a white margin around the scan, a higher effective
+	// resolution. Not in Layouts (its pages are not at Spec.DPI).
+	Inset
 	// JPX and JBIG2 store each page image in a compression Sohoa cannot
 	// decode: a JPEG 2000 file (a small fixed image, stretched over the
 	// page) and a JBIG2 generic region coded with MMR. Not in Layouts: such
@@ -66,7 +70,7 @@ const (
 // String names a layout for test names.
 func (l Layout) String() string {
 	return [...]string{"one JPEG", "2 strips", "4 strips", "100 strips", "MRC", "G4", "G4 BlackIs1", "G4 no EOB aligned",
-		"inline JPEG", "inline Flate", "rotate 90", "rotate 180", "rotate 270", "Indexed", "Lab", "JPEG 2000", "JBIG2"}[l]
+		"inline JPEG", "inline Flate", "rotate 90", "rotate 180", "rotate 270", "Indexed", "Lab", "inset", "JPEG 2000", "JBIG2"}[l]
 }
 
 // Bilevel reports whether the layout stores pages in 1 bit a pixel.
@@ -291,6 +295,13 @@ func (w *pdfWriter) scannedPage(img *image.Gray, dpi, quality int, layout Layout
 		}
 		xo["Im0"] = w.stream(fmt.Sprintf("/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace [/Lab << /WhitePoint [0.9505 1 1.089] /Range [-128 127 -128 127] >>] /BitsPerComponent 8 /Filter /FlateDecode", b.Dx(), b.Dy()), Deflate(lab))
 		fmt.Fprintf(&content, "q %.4f 0 0 %.4f 0 0 cm /Im0 Do Q\n", pw, ph)
+	case Inset:
+		data, err := jpegOf(img, quality)
+		if err != nil {
+			return "", err
+		}
+		xo["Im0"] = w.stream(fmt.Sprintf("/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /DCTDecode", b.Dx(), b.Dy()), data)
+		fmt.Fprintf(&content, "q %.4f 0 0 %.4f %.4f %.4f cm /Im0 Do Q\n", 0.95*pw, 0.95*ph, 0.025*pw, 0.025*ph)
 	case JPX:
 		xo["Im0"] = w.stream("/Type /XObject /Subtype /Image /Width 124 /Height 175 /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /JPXDecode", jp2Page)
 		fmt.Fprintf(&content, "q %.4f 0 0 %.4f 0 0 cm /Im0 Do Q\n", pw, ph)
