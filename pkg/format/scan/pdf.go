@@ -80,8 +80,10 @@ func openPDF(data []byte, lim Limits) (*pdfSource, error) {
 		return src, err
 	}
 	src2, _, err2 := readPDF(rebuilt, lim)
-	if err2 != nil {
-		return src, err // the first reading's verdict: the reconstruction made nothing better
+	if err2 != nil || (err == nil && src2.pageCount() != src.pageCount()) {
+		// The first reading's verdict: the reconstruction made nothing
+		// better, or lost pages a reading that worked had found.
+		return src, err
 	}
 	return src2, nil
 }
