@@ -75,7 +75,7 @@ func inlineImage(xt *model.XRefTable, lx *lexer, res types.Dict) *types.StreamDi
 			}
 		}
 	}
-	sd.FilterPipeline = inlineFilters(xt, sd.Dict)
+	sd.FilterPipeline = inlineFilters(sd.Dict)
 	end := -1
 	if l := sd.IntEntry("Length"); l != nil && *l >= 0 && dataStart+*l <= len(lx.b) {
 		end = dataStart + *l
@@ -132,8 +132,9 @@ func expandInline(v types.Object) types.Object {
 	return v
 }
 
-// inlineFilters returns the filter pipeline of an inline image.
-func inlineFilters(xt *model.XRefTable, d types.Dict) []types.PDFFilter {
+// inlineFilters returns the filter pipeline of an inline image (or of a
+// stream dictionary parsed from text): /Filter and /DecodeParms, direct.
+func inlineFilters(d types.Dict) []types.PDFFilter {
 	var names []types.Name
 	var parms []types.Object
 	switch f := d["Filter"].(type) {

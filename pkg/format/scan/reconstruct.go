@@ -9,6 +9,9 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 )
 
 // Cross-reference reconstruction. A PDF whose cross-reference structure is
@@ -348,19 +351,31 @@ func objectStreamMembers(dict, stream []byte, budget int) (out []member, n int, 
 	}
 	content := stream
 	if m := reFilter.FindSubmatch(dict); m != nil {
-		if string(m[1]) != "FlateDecode" || bytes.Contains(dict, []byte("/DecodeParms")) {
-			return nil, 0, fmt.Errorf("object stream filter %s", m[1])
-		}
-		zr, err := zlib.NewReader(bytes.NewReader(stream))
-		if err != nil {
-			return nil, 0, err
-		}
-		content, err = io.ReadAll(io.LimitReader(zr, int64(budget)+1))
-		if len(content) > budget {
-			return nil, len(content), errors.New("object streams larger than the limit")
-		}
-		if err != nil && len(content) == 0 {
-			return nil, 0, err
+		if string(m[1]) == "FlateDecode" && !bytes.Contains(dict, []byte("/DecodeParms")) {
+			zr, err := zlib.NewReader(bytes.NewReader(stream))
+			if err != nil {
+				return nil, 0, err
+			}
+			content, err = io.ReadAll(io.LimitReader(zr, int64(budget)+1))
+			if len(content) > budget {
+				return nil, len(content), errors.New("object streams larger than the limit")
+			}
+			if err != nil && len(content) == 0 {
+				return nil, 0, err
+			}
+		} else {
+			// Other filters, predictors: pdfcpu's filters, from the parsed dictionary.
+			text := string(dict)
+			obj, err := model.ParseObject(&text)
+			d, ok := obj.(types.Dict)
+			if err != nil || !ok {
+				return nil, 0, fmt.Errorf("object stream dictionary: %v", err)
+			}
+			sd := types.StreamDict{Dict: d, Raw: stream, FilterPipeline: inlineFilters(d)}
+			if err := sd.DecodeWithLimit(int64(budget)); err != nil {
+				return nil, 0, fmt.Errorf("object stream: %w", err)
+			}
+			content = sd.Content
 		}
 	}
 	mN, mF := reN.FindSubmatch(dict), reFirst.FindSubmatch(dict)
