@@ -57,7 +57,7 @@ var (
 // by scanning it for objects, or an error when it holds no catalog.
 func reconstructXRef(data []byte) ([]byte, error) {
 	objs := map[int]rebuiltObject{}
-	var roots [][2]int // /Root references of trailers and xref streams, in file order
+	roots := rootsOfTrailers(data) // /Root references of trailers, then of xref streams, in file order
 	inflated := 0
 	put := func(nr int, o rebuiltObject) error {
 		if nr <= 0 || nr > maxRebuiltObjNr {
@@ -71,9 +71,6 @@ func reconstructXRef(data []byte) ([]byte, error) {
 		}
 		objs[nr] = o
 		return nil
-	}
-	for _, m := range reRootsOfTrailers(data) {
-		roots = append(roots, m)
 	}
 	es := keywordFinder{data: data, word: []byte("endstream")}
 	for i := 0; i < len(data); {
@@ -141,9 +138,9 @@ func reconstructXRef(data []byte) ([]byte, error) {
 	return writeRebuilt(objs, root), nil
 }
 
-// reRootsOfTrailers returns the /Root references of the file's classic
+// rootsOfTrailers returns the /Root references of the file's classic
 // trailer dictionaries, in file order.
-func reRootsOfTrailers(data []byte) [][2]int {
+func rootsOfTrailers(data []byte) [][2]int {
 	var out [][2]int
 	for i := 0; ; {
 		j := bytes.Index(data[i:], []byte("trailer"))
