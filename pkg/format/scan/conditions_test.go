@@ -125,12 +125,23 @@ func TestScannerConditions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	orientedG4, err := scantest.EncodeTIFFOriented(pages, dpi, 75, scantest.TIFFG4, 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	orientedJPEG, err := scantest.EncodeTIFFOriented(pages, dpi, 75, scantest.TIFFJPEG, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, tt := range []struct {
-		name string
-		data []byte
+		name    string
+		data    []byte
+		upright bool // check that pages are shown upright (portrait)
 	}{
-		{"JPEG-in-TIFF in 64-row strips", stripsTIFF},
-		{"A3 landscape pages", a3PDF},
+		{"JPEG-in-TIFF in 64-row strips", stripsTIFF, true},
+		{"A3 landscape pages", a3PDF, false},
+		{"G4 TIFF stored turned, Orientation 6", orientedG4, true},
+		{"JPEG TIFF stored upside down, Orientation 3", orientedJPEG, true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			res := split(t, tt.data)
@@ -147,6 +158,12 @@ func TestScannerConditions(t *testing.T) {
 				if math.Abs(p.DPI-dpi) > 2 {
 					t.Errorf("page %d at %.1f dpi, want %d", p.Number, p.DPI, dpi)
 				}
+				if tt.upright && (p.InkMap == nil || p.InkMap.Rows <= p.InkMap.Cols) {
+					t.Errorf("page %d: ink map %+v is not the page as shown", p.Number, p.InkMap)
+				}
+			}
+			if w, h := displayedSize(t, res.Components[0].PDF); tt.upright && h <= w {
+				t.Errorf("component page shown %.0f×%.0f pt: not upright", w, h)
 			}
 		})
 	}

@@ -39,6 +39,7 @@ const (
 	tagFillOrder    = 266
 	tagT4Options    = 292
 	tagT6Options    = 293
+	tagOrientation  = 274
 
 	compCCITTRLE = 2 // Modified Huffman: G3 1-D rows without EOL, byte-aligned
 	compCCITTG3  = 3
@@ -56,6 +57,7 @@ type tiffPage struct {
 	fillOrder    int
 	t4, t6       int // T4Options, T6Options
 	rowsPerStrip int
+	rotate       int // Orientation: degrees to turn the stored page clockwise to show it
 }
 
 // colour is the page's colour mode, from its sample layout.
@@ -165,6 +167,10 @@ func (s *tiffSource) readIFD(off uint32) (tiffPage, uint32, error) {
 			p.t6 = val()
 		case tagRowsPerStrip:
 			p.rowsPerStrip = val()
+		case tagOrientation:
+			// 1 top-left (as stored), 3 turned 180°, 6 shown turned 90°
+			// clockwise, 8 turned 270°; mirrored ones as their rotation.
+			p.rotate = map[int]int{3: 180, 4: 180, 5: 90, 6: 90, 7: 270, 8: 270}[val()]
 		case tagResUnit:
 			unit = val()
 		case tagXResolution:
@@ -197,7 +203,7 @@ func (s *tiffSource) activeContent() bool { return false }
 // a scan (JPEG decoding) is done by the workers for JPEG-in-TIFF pages.
 func (s *tiffSource) page(n int) (pageImage, error) {
 	p := s.pages[n-1]
-	pi := pageImage{number: n, dpi: p.dpi, colour: p.colour()}
+	pi := pageImage{number: n, dpi: p.dpi, colour: p.colour(), rotate: p.rotate}
 	switch p.compression {
 	case compCCITTRLE, compCCITTG3, compCCITTG4:
 		pi.decode = func() (image.Image, error) { return s.ccittPage(n, separator.ReduceFactor(p.w, p.h)) }
@@ -485,7 +491,9 @@ func (s *tiffSource) build(pages []int) ([]byte, error) {
 		}
 		p := s.pages[n-1]
 		if pi.kind == "jpg" {
-			out = append(out, imagePage(pi.data, "jpg", p.w, p.h, p.dpi))
+			op := imagePage(pi.data, "jpg", p.w, p.h, p.dpi)
+			op.rotate = p.rotate
+			out = append(out, op)
 			continue
 		}
 		switch p.compression {
@@ -495,7 +503,7 @@ func (s *tiffSource) build(pages []int) ([]byte, error) {
 				return nil, err
 			}
 			op := imagePage(nil, "", p.w, p.h, p.dpi)
-			op.fax = fax
+			op.fax, op.rotate = fax, p.rotate
 			out = append(out, op)
 			continue
 		}
@@ -512,7 +520,9 @@ func (s *tiffSource) build(pages []int) ([]byte, error) {
 		if err != nil {
 			return nil, newError(CodeUnreadable, n, err, msgPageBroken, n)
 		}
-		out = append(out, imagePage(b, "png", p.w, p.h, p.dpi))
+		op := imagePage(b, "png", p.w, p.h, p.dpi)
+		op.rotate = p.rotate
+		out = append(out, op)
 	}
 	return buildPDF(out)
 }

@@ -10,6 +10,7 @@ import (
 	"image/color"
 	"image/jpeg"
 	"image/png"
+	"slices"
 
 	"github.com/sohoa/sohoa/pkg/format/ccitt"
 )
@@ -48,6 +49,21 @@ func TIFF(spec Spec, c TIFFCompression) ([]byte, error) {
 // EncodeTIFF writes page images as one multi-page grey TIFF at dpi (quality
 // is the JPEG quality for TIFFJPEG).
 func EncodeTIFF(imgs []*image.Gray, dpi, quality int, c TIFFCompression) ([]byte, error) {
+	return encodeTIFF(imgs, dpi, quality, c, 1)
+}
+
+// EncodeTIFFOriented is EncodeTIFF with each page stored turned and the
+// Orientation tag (3, 6 or 8) saying how to show it upright, as scanners
+// with an automatic rotation setting write it.
+func EncodeTIFFOriented(imgs []*image.Gray, dpi, quality int, c TIFFCompression, orientation int) ([]byte, error) {
+	turned := make([]*image.Gray, len(imgs))
+	for i, img := range imgs {
+		turned[i] = turn(img, map[int]int{3: 180, 6: 270, 8: 90}[orientation])
+	}
+	return encodeTIFF(turned, dpi, quality, c, orientation)
+}
+
+func encodeTIFF(imgs []*image.Gray, dpi, quality int, c TIFFCompression, orientation int) ([]byte, error) {
 	spec := Spec{DPI: dpi, Quality: quality}.withDefaults()
 	strips := make([][]byte, len(imgs))
 	multi := make([][][]byte, len(imgs)) // TIFFJPEGStrips: each page's strips
@@ -155,6 +171,9 @@ func EncodeTIFF(imgs []*image.Gray, dpi, quality int, c TIFFCompression) ([]byte
 		} else if n == 1 {
 			entries[5] = entry{273, 4, uint32(firstOff), 0}
 			entries[8] = entry{279, 4, uint32(len(multi[i][0])), 0}
+		}
+		if orientation != 1 {
+			entries = slices.Insert(entries, 6, entry{274, 3, uint32(orientation), 0})
 		}
 		binary.Write(&out, le, uint16(len(entries)))
 		for _, e := range entries {
