@@ -230,6 +230,10 @@ func findings(p *page, pr procedure.Procedure, fs []dossier.Finding) []findingVi
 	var out []findingView
 	for _, f := range fs {
 		v := findingView{Finding: f, Text: p.pick(f.Message)}
+		if f.Severity == dossier.SeverityInfo {
+			out = append(out, v) // for information: nothing to do, no sheet to print
+			continue
+		}
 		if c, ok := pr.Component(f.Component); ok {
 			v.SheetName = c.Name
 			v.Todo = p.T(

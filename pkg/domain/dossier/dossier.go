@@ -10,6 +10,8 @@ package dossier
 
 import (
 	"time"
+
+	"github.com/sohoa/sohoa/pkg/format/scan"
 )
 
 // Dossier is one citizen's application for one procedure.
@@ -81,6 +83,9 @@ type Component struct {
 	// ViewPrefix is where the page images are stored (blob key prefix);
 	// stored, never shown by the API.
 	ViewPrefix string `json:"viewPrefix,omitempty"`
+	// MarkInk is where the component's first page has ink, kept for a
+	// component certified later (after OCR): its mark must avoid the ink too.
+	MarkInk *scan.InkMap `json:"markInk,omitempty"`
 }
 
 // Reuse is a dossier's request to reuse documents of Kinds from the vault of
@@ -101,6 +106,7 @@ const (
 const (
 	SeverityError   = "error"
 	SeverityWarning = "warning"
+	SeverityInfo    = "info"
 )
 
 // Finding is something a postal clerk must know about the dossier, in plain

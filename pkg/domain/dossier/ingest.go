@@ -371,6 +371,14 @@ func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, 
 			Message: fmt.Sprintf("%d trang trước tờ phân cách đầu tiên không thuộc thành phần nào và đã bị bỏ qua. / %d page(s) before the first separator sheet belong to no component and were ignored.", len(res.Leading), len(res.Leading))})
 	}
 	comps := res.Components
+	if allBlank(res.Pages) {
+		// Nothing on any page: the paper went through face down, or the
+		// scanner's lid or feeder captured no sheet. Splitting nothing says
+		// nothing useful ("no separator", "component blank").
+		a.findings = append(a.findings, Finding{Severity: SeverityError, Code: "scan.blank",
+			Message: fmt.Sprintf("Cả %d trang của bản quét đều trắng, không có nội dung. Có thể giấy bị đặt úp (quét nhầm mặt sau) hoặc máy quét không kéo được giấy. Hãy kiểm tra mặt giấy và quét lại. / All %d page(s) of the scan are blank: the paper may have been fed face down.", len(res.Pages), len(res.Pages))})
+		return a, nil
+	}
 	if len(comps) == 1 && comps[0].Code == "" {
 		paper := paperComponents(p)
 		if len(paper) != 1 {
@@ -409,6 +417,10 @@ func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, 
 				Message: fmt.Sprintf("Đã bỏ %d trang trắng (mặt sau khi quét hai mặt) khỏi thành phần %q (%s): trang %v; bản quét gốc vẫn giữ đủ. / %d blank page(s) (duplex backs) were left out of component %s: %v; the original scan keeps them.", len(c.Blank), pc.Name, c.Code, c.Blank, len(c.Blank), c.Code, c.Blank)})
 		}
 		seen[c.Code] = true
+		var ink *scan.InkMap
+		if n := c.Pages[0]; n >= 1 && n <= len(res.Pages) {
+			ink = res.Pages[n-1].InkMap
+		}
 		var ext *Extraction
 		deferred := s.deferOCR(a, c)
 		if !deferred {
@@ -419,7 +431,7 @@ func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, 
 			}
 		}
 		if deferred {
-			comp, err := s.storeDeferred(ctx, d, pc, c)
+			comp, err := s.storeDeferred(ctx, d, pc, c, ink)
 			if err != nil {
 				return nil, err
 			}
@@ -435,16 +447,15 @@ func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, 
 			a.findings = append(a.findings, ext.Findings...)
 			a.addText(c.Code, ext.Text)
 		}
-		var ink *scan.InkMap
-		if n := c.Pages[0]; n >= 1 && n <= len(res.Pages) {
-			ink = res.Pages[n-1].InkMap
-		}
-		comp, content, err := s.storeComponent(ctx, d, p, pc, c, ink)
+		comp, content, where, err := s.storeComponent(ctx, d, p, pc, c, ink)
 		if err != nil {
 			return nil, err
 		}
 		if err := s.storeViews(ctx, d, c, &comp); err != nil {
 			return nil, err
+		}
+		if f, ok := markFinding(pc.Name, c.Code, c.Pages[0], where); ok {
+			a.findings = append(a.findings, f)
 		}
 		if ext != nil {
 			turnViews(comp.Views, comp.ScanPages, ext.Turns)
@@ -474,6 +485,17 @@ func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, 
 	}
 	a.findings = append(a.findings, captureFindings(p, res)...)
 	return a, nil
+}
+
+// allBlank reports whether every page of a scan is blank (no separator
+// sheet, no content).
+func allBlank(pages []scan.Page) bool {
+	for _, p := range pages {
+		if !p.Blank || p.Separator != "" {
+			return false
+		}
+	}
+	return len(pages) > 0
 }
 
 // readScan reads a stored scan into one buffer of its recorded size (no
@@ -510,27 +532,50 @@ func paperComponents(p procedure.Procedure) []procedure.Component {
 }
 
 // storeComponent certifies (if a Sealer is configured) and stores one component.
-func (s *Service) storeComponent(ctx context.Context, d *Dossier, p procedure.Procedure, pc procedure.Component, c scan.Component, firstPageInk *scan.InkMap) (Component, []byte, error) {
+func (s *Service) storeComponent(ctx context.Context, d *Dossier, p procedure.Procedure, pc procedure.Component, c scan.Component, firstPageInk *scan.InkMap) (Component, []byte, MarkPlacement, error) {
 	last, _ := d.LastScan()
 	content := c.PDF
 	certified := false
+	var where MarkPlacement
 	if s.c.Sealer != nil {
-		sealed, err := s.c.Sealer.Certify(ctx, c.PDF, ConversionMark{DossierCode: d.Code, Component: pc.Name,
+		sealed, w, err := s.c.Sealer.Certify(ctx, c.PDF, ConversionMark{DossierCode: d.Code, Component: pc.Name,
 			Converter: d.ClerkName, Unit: d.PostOffice, At: last.At, Ink: firstPageInk})
 		if err != nil {
-			return Component{}, nil, fmt.Errorf("certify %s: %w", c.Code, err)
+			return Component{}, nil, "", fmt.Errorf("certify %s: %w", c.Code, err)
 		}
-		content, certified = sealed, true
+		content, certified, where = sealed, true, w
 	}
 	sum := sha256.Sum256(content)
 	digest := hex.EncodeToString(sum[:])
 	key := fmt.Sprintf("components/%s/%s/%s.pdf", d.ID, last.SHA256[:16], c.Code)
 	if err := s.c.Blobs.WriteAll(ctx, key, content, &blob.WriterOptions{ContentType: "application/pdf"}); err != nil {
-		return Component{}, nil, fmt.Errorf("store component %s: %w", c.Code, err)
+		return Component{}, nil, "", fmt.Errorf("store component %s: %w", c.Code, err)
 	}
 	s.c.Checkpoint("ingest.certified")
 	return Component{Code: c.Code, Name: pc.Name, Pages: len(c.Pages), SHA256: digest, Source: SourceScan,
-		Certified: certified, Key: key, ScanPages: c.Pages}, content, nil
+		Certified: certified, Key: key, ScanPages: c.Pages}, content, where, nil
+}
+
+// markFinding tells the clerk and the officer where the conversion mark
+// went on a certified copy when it could not sit, whole, at or near the
+// top-left corner, the paper's own content being there: in compact form,
+// or in a band added above the page. A mark at the corner, or moved to the
+// empty paper nearest it, as the rule allows, needs no word.
+func markFinding(name, code string, page int, where MarkPlacement) (Finding, bool) {
+	var vi, en string
+	switch where {
+	case MarkCompact:
+		vi = "được thu nhỏ và đặt vào vùng giấy trống gần góc trên bên trái nhất"
+		en = "was made compact and placed in the empty area nearest the top-left corner"
+	case MarkBand:
+		vi = "được đặt trong một dải giấy trắng thêm vào phía trên trang (trang không có vùng trống đủ rộng)"
+		en = "was placed in a blank band added above the page (the page has no empty area large enough)"
+	default:
+		return Finding{}, false
+	}
+	return Finding{Severity: SeverityInfo, Code: "component.mark-placement", Component: code, Page: page,
+		Message: fmt.Sprintf("Dấu \"Bản điện tử được chuyển đổi từ bản giấy\" trên trang đầu của thành phần %q %s, vì góc trên bên trái có nội dung của bản giấy; dấu không che nội dung nào. / The conversion mark on the first page of component %s %s, because the paper's content reaches the top-left corner; it covers none of it.",
+			name, vi, code, en)}, true
 }
 
 // ensureIssued puts every certified scanned component of d into the citizen's

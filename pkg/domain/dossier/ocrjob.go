@@ -59,7 +59,7 @@ func (s *Service) deferOCR(a *analysis, c scan.Component) bool {
 
 // storeDeferred stores a long component as split, uncertified: its OCR job
 // adds the text layer, then certifies it.
-func (s *Service) storeDeferred(ctx context.Context, d *Dossier, pc procedure.Component, c scan.Component) (Component, error) {
+func (s *Service) storeDeferred(ctx context.Context, d *Dossier, pc procedure.Component, c scan.Component, firstPageInk *scan.InkMap) (Component, error) {
 	last, _ := d.LastScan()
 	sum := sha256.Sum256(c.PDF)
 	key := fmt.Sprintf("components/%s/%s/%s.pdf", d.ID, last.SHA256[:16], c.Code)
@@ -67,7 +67,7 @@ func (s *Service) storeDeferred(ctx context.Context, d *Dossier, pc procedure.Co
 		return Component{}, fmt.Errorf("store component %s: %w", c.Code, err)
 	}
 	return Component{Code: c.Code, Name: pc.Name, Pages: len(c.Pages), SHA256: hex.EncodeToString(sum[:]), Source: SourceScan,
-		Key: key, ScanPages: c.Pages, OCR: fmt.Sprintf("ocr: 0/%d pages", len(c.Pages))}, nil
+		Key: key, ScanPages: c.Pages, OCR: fmt.Sprintf("ocr: 0/%d pages", len(c.Pages)), MarkInk: firstPageInk}, nil
 }
 
 // queueOCR sends the OCR jobs of the deferred components, before the
@@ -141,12 +141,19 @@ func (s *Service) RunOCR(ctx context.Context, m queue.Message) error {
 	certified := false
 	if s.c.Sealer != nil {
 		last, _ := d.LastScan()
-		sealed, err := s.c.Sealer.Certify(ctx, content, ConversionMark{DossierCode: d.Code, Component: comp.Name,
-			Converter: d.ClerkName, Unit: d.PostOffice, At: last.At})
+		sealed, where, err := s.c.Sealer.Certify(ctx, content, ConversionMark{DossierCode: d.Code, Component: comp.Name,
+			Converter: d.ClerkName, Unit: d.PostOffice, At: last.At, Ink: comp.MarkInk})
 		if err != nil {
 			return fmt.Errorf("certify %s: %w", job.Code, err)
 		}
 		content, certified = sealed, true
+		page := 0
+		if len(comp.ScanPages) > 0 {
+			page = comp.ScanPages[0]
+		}
+		if f, ok := markFinding(comp.Name, comp.Code, page, where); ok {
+			findings = append(findings, f)
+		}
 	}
 	sum := sha256.Sum256(content)
 	newKey := strings.TrimSuffix(job.Key, ".pdf") + "-read.pdf"

@@ -81,9 +81,23 @@ type SignOutcome struct {
 // Sealer certifies a digitized component: it stamps the conversion mark of Decree
 // 137/2024 on page 1 and signs with the receiving unit's seal (Circular 01/2023
 // Art. 8). A nil Sealer leaves components uncertified.
+// Certify returns the certified PDF and where the mark went on page 1.
 type Sealer interface {
-	Certify(ctx context.Context, pdf []byte, mark ConversionMark) ([]byte, error)
+	Certify(ctx context.Context, pdf []byte, mark ConversionMark) ([]byte, MarkPlacement, error)
 }
+
+// MarkPlacement says where the conversion mark went on a certified copy's
+// first page: where the rule puts it, or elsewhere because the paper's
+// content is there (the mark never covers it).
+type MarkPlacement string
+
+// Placements of the conversion mark.
+const (
+	MarkTopLeft MarkPlacement = "top-left"   // the page's top-left corner, as the rule asks
+	MarkMoved   MarkPlacement = "empty-area" // the empty area nearest the top-left
+	MarkCompact MarkPlacement = "compact"    // a smaller form, in the empty area nearest the top-left
+	MarkBand    MarkPlacement = "band"       // a band of blank paper added above the page
+)
 
 // ConversionMark is what a certified digitized copy states about its making.
 type ConversionMark struct {

@@ -27,10 +27,10 @@ import (
 // time every call) it gives other bytes each time it certifies the same PDF.
 type stampSealer struct{}
 
-func (stampSealer) Certify(_ context.Context, pdf []byte, m dossier.ConversionMark) ([]byte, error) {
+func (stampSealer) Certify(_ context.Context, pdf []byte, m dossier.ConversionMark) ([]byte, dossier.MarkPlacement, error) {
 	n := make([]byte, 8)
 	_, _ = rand.Read(n)
-	return append(append([]byte(nil), pdf...), fmt.Sprintf("%% sealed %s %s\n", m.Component, hex.EncodeToString(n))...), nil
+	return append(append([]byte(nil), pdf...), fmt.Sprintf("%% sealed %s %s\n", m.Component, hex.EncodeToString(n))...), dossier.MarkTopLeft, nil
 }
 
 // failingVault is the vault port failing its n-th Issue (a storage fault).

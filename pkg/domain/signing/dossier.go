@@ -49,16 +49,30 @@ type certifier struct {
 	st *stamp.Stamper
 }
 
-func (c certifier) Certify(ctx context.Context, pdf []byte, m dossier.ConversionMark) ([]byte, error) {
+func (c certifier) Certify(ctx context.Context, pdf []byte, m dossier.ConversionMark) ([]byte, dossier.MarkPlacement, error) {
 	mark := stamp.Mark{DossierCode: m.DossierCode, Component: m.Component, Converter: m.Converter, Unit: m.Unit, At: m.At}
 	if m.Ink != nil {
 		mark.Ink = &stamp.InkMap{Cols: m.Ink.Cols, Rows: m.Ink.Rows, Bits: m.Ink.Bits}
 	}
-	marked, err := c.st.ConversionMark(pdf, mark)
+	marked, where, err := c.st.ConversionMarkPlaced(pdf, mark)
 	if err != nil {
-		return nil, fmt.Errorf("conversion mark: %w", err)
+		return nil, "", fmt.Errorf("conversion mark: %w", err)
 	}
-	return c.s.Seal(ctx, marked, SealMeta{Reason: "Chứng thực bản điện tử chuyển đổi từ bản giấy, hồ sơ " + m.DossierCode})
+	sealed, err := c.s.Seal(ctx, marked, SealMeta{Reason: "Chứng thực bản điện tử chuyển đổi từ bản giấy, hồ sơ " + m.DossierCode})
+	return sealed, MarkPlacement(where), err
+}
+
+// MarkPlacement names a stamp placement for the dossier.
+func MarkPlacement(p stamp.Placement) dossier.MarkPlacement {
+	switch p {
+	case stamp.PlacedEmpty:
+		return dossier.MarkMoved
+	case stamp.PlacedCompact:
+		return dossier.MarkCompact
+	case stamp.PlacedMargin:
+		return dossier.MarkBand
+	}
+	return dossier.MarkTopLeft
 }
 
 var _ dossier.HashSigner = dossierSigner{}

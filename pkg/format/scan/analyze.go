@@ -45,6 +45,7 @@ type pageImage struct {
 	digital      bool   // text or vector graphics, not a scanned image
 	marks        int    // text and path operators drawn
 	colour       string // ColourColour, ColourGrey or ColourBilevel ("" unknown)
+	rotate       int    // the page's /Rotate (0, 90, 180, 270): how it is displayed
 }
 
 // analyze reads every page sequentially and decodes and measures them in Workers goroutines.
@@ -57,9 +58,18 @@ func analyze(ctx context.Context, src source, lim Limits) ([]Page, error) {
 		mu       sync.Mutex
 		firstErr error
 	)
+	// The finding names the first page that fails, whichever worker got
+	// there first.
+	pageOf := func(err error) int {
+		var se *Error
+		if errors.As(err, &se) && se.Page > 0 {
+			return se.Page
+		}
+		return n + 1
+	}
 	fail := func(err error) {
 		mu.Lock()
-		if firstErr == nil {
+		if firstErr == nil || pageOf(err) < pageOf(firstErr) {
 			firstErr = err
 		}
 		mu.Unlock()
@@ -145,7 +155,7 @@ func measure(pi pageImage, lim Limits) (Page, error) {
 	if pi.digital {
 		p.InkMap = allInk()
 	} else {
-		p.InkMap = inkMapOf(small)
+		p.InkMap = inkMapOf(small).rotated(pi.rotate)
 	}
 	if code, ok := separator.Decode(small); ok {
 		p.Separator = code
@@ -176,7 +186,7 @@ func reducedPage(pi pageImage, lim Limits) (*image.Gray, error) {
 		return nil, err
 	}
 	b := img.Bounds()
-	return separator.Reduce(img, separator.ReduceFactor(b.Dx(), b.Dy())), nil
+	return separator.Reduce(flatGray(img), separator.ReduceFactor(b.Dx(), b.Dy())), nil
 }
 
 // reducedJPEG decodes a baseline JPEG straight to its luma reduced by
@@ -240,7 +250,7 @@ func decodeImage(kind string, data []byte, lim Limits, page int) (image.Image, e
 			"Trang %d được nén theo kiểu mà hệ thống chưa đọc được. Hãy đặt máy quét lưu ảnh dạng JPEG rồi quét lại.", page)
 	}
 	if err != nil {
-		return nil, newError(CodeUnreadable, page, err, msgPageBroken, page)
+		return nil, undecodable(page, err)
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 {
 		return nil, newError(CodeUnreadable, page, errors.New("empty image"), msgPageBroken, page)
@@ -250,9 +260,25 @@ func decodeImage(kind string, data []byte, lim Limits, page int) (image.Image, e
 	}
 	img, err := decode(data)
 	if err != nil {
-		return nil, newError(CodeUnreadable, page, err, msgPageBroken, page)
+		return nil, undecodable(page, err)
 	}
 	return img, nil
+}
+
+// undecodable is the finding for an image the decoder refused: a variant
+// it does not implement (a 12-bit, lossless or arithmetic-coded JPEG, a
+// TIFF colour model) is said as such, not as a broken page.
+func undecodable(page int, err error) *Error {
+	var (
+		je jpeg.UnsupportedError
+		pe png.UnsupportedError
+		te tiff.UnsupportedError
+	)
+	if errors.As(err, &je) || errors.As(err, &pe) || errors.As(err, &te) {
+		return newError(CodeUnsupported, page, err,
+			"Trang %d lưu ảnh theo một kiểu nén đặc biệt mà hệ thống chưa đọc được (%s). Hãy chỉnh máy quét lưu ảnh JPEG thông thường (tệp PDF, JPEG hoặc TIFF), quét lại và tải lên.", page, err)
+	}
+	return newError(CodeUnreadable, page, err, msgPageBroken, page)
 }
 
 func imageTooLarge(page, w, h int) *Error {

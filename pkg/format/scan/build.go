@@ -16,6 +16,7 @@ type outPage struct {
 	kind     string  // "jpg", "png" or "tif"
 	wPt, hPt float64 // page size in points; the image is fitted and centred
 	fax      *faxPage
+	rotate   int // the page's /Rotate: how it is shown
 }
 
 // faxPage is a bilevel page embedded with its CCITT coding as scanned, one
@@ -71,6 +72,13 @@ func buildPDF(pages []outPage) ([]byte, error) {
 			}
 		}
 		for _, ref := range refs {
+			if p.rotate != 0 {
+				d, err := ctx.DereferenceDict(*ref)
+				if err != nil || d == nil {
+					return nil, fmt.Errorf("scan: page %d: %v", i+1, err)
+				}
+				d["Rotate"] = types.Integer(p.rotate)
+			}
 			if err := ctx.SetValid(*ref); err != nil {
 				return nil, fmt.Errorf("scan: page %d: %w", i+1, err)
 			}

@@ -84,7 +84,7 @@ func measureLayout(imgs []placement, box pageBox) layout {
 		covs = append(covs, cov{dpi, area})
 		total += area
 		if area > best {
-			best, l.colour = area, imageColour(p.sd)
+			best, l.colour = area, imageColour(p.sd, p.x)
 		}
 	}
 	l.coverage = min(total, 1)
@@ -154,7 +154,7 @@ func boolEntry(d types.Dict, key string) bool {
 }
 
 // imageColour says what an image XObject is: bilevel, grey or colour.
-func imageColour(sd *types.StreamDict) string {
+func imageColour(sd *types.StreamDict, x *xobject) string {
 	if boolEntry(sd.Dict, "ImageMask") || intEntry(sd, "BitsPerComponent") == 1 || lastFilter(sd) == "CCITTFaxDecode" || lastFilter(sd) == "JBIG2Decode" {
 		return ColourBilevel
 	}
@@ -164,6 +164,9 @@ func imageColour(sd *types.StreamDict) string {
 			return ColourGrey
 		}
 		return ColourColour
+	}
+	if x != nil && x.spaceColour != "" {
+		return x.spaceColour // an ICC profile, CalGray, Lab, an Indexed palette
 	}
 	if lastFilter(sd) == "DCTDecode" {
 		if cfg, err := jpeg.DecodeConfig(bytes.NewReader(sd.Raw)); err == nil && cfg.ColorModel == color.GrayModel {
@@ -199,12 +202,22 @@ type xobject struct {
 	mask   *xobject  // /SMask or /Mask stream
 	// stencilMask: mask is a /Mask stencil (paints where 0), not a soft mask.
 	stencilMask bool
+	// lab: the samples are CIE L*a*b*; the page's grey is L* alone.
+	lab bool
+	// spaceColour is what a colour-space array says of the image (grey
+	// for a one-channel ICC profile or a palette of greys), "" otherwise.
+	spaceColour string
 }
 
 // prepare resolves what compose needs of a placement's image.
 func prepare(xt *model.XRefTable, sd *types.StreamDict, nr int, withMask bool) *xobject {
 	x := &xobject{sd: sd, nr: nr, decode: arrayEntry(xt, sd.Dict, "Decode")}
 	x.comps, x.lut = colourSpace(xt, sd)
+	x.lab = isLab(xt, sd)
+	if o, ok := sd.Find("ColorSpace"); ok {
+		o, _ = xt.Dereference(o)
+		x.spaceColour = spaceColour(xt, o, 0)
+	}
 	if !withMask || boolEntry(sd.Dict, "ImageMask") {
 		return x
 	}
@@ -335,8 +348,7 @@ func (c *composer) decode(x *xobject, f int, asMask bool) (*image.Gray, error) {
 	var g *image.Gray
 	switch lastFilter(sd) {
 	case "JPXDecode", "JBIG2Decode":
-		return nil, newError(CodeUnsupported, n, fmt.Errorf("obj#%d %s", nr, lastFilter(sd)),
-			"Trang %d được nén theo kiểu (JBIG2 hoặc JPEG 2000) mà hệ thống chưa đọc được. Hãy đặt máy quét lưu ảnh dạng JPEG rồi quét lại.", n)
+		return nil, unreadableCodec(n, lastFilter(sd), fmt.Errorf("obj#%d %s", nr, lastFilter(sd)))
 	case "DCTDecode":
 		raw, err := c.encoded(sd)
 		if err != nil {
@@ -345,6 +357,12 @@ func (c *composer) decode(x *xobject, f int, asMask bool) (*image.Gray, error) {
 		g, err = c.jpeg(raw, f)
 		if err != nil {
 			return nil, err
+		}
+		if cmykJPEG(raw) {
+			// image/jpeg undoes the inversion four-component (Adobe) JPEGs
+			// store; in a PDF the DCT filter does not, and /Decode [1 0 …]
+			// does it: read the samples as viewers do.
+			invert = !invert
 		}
 	case "CCITTFaxDecode":
 		raw, err := c.encoded(sd)
@@ -378,7 +396,7 @@ func (c *composer) decode(x *xobject, f int, asMask bool) (*image.Gray, error) {
 		if asMask || boolEntry(sd.Dict, "ImageMask") {
 			comps, lut = 1, nil
 		}
-		full, err := samples(dsd.Content, w, h, bpc, comps, lut)
+		full, err := samples(dsd.Content, w, h, bpc, comps, lut, x.lab && !asMask)
 		if err != nil {
 			return nil, newError(CodeUnreadable, n, fmt.Errorf("obj#%d: %w", nr, err), msgPageBroken, n)
 		}
@@ -461,7 +479,7 @@ func (c *composer) faxParms(d types.Dict) faxParms {
 
 // samples converts decoded image samples to grey (255 white; for masks the
 // raw sample, 255 for 1).
-func samples(data []byte, w, h, bpc, comps int, lut []uint8) (*image.Gray, error) {
+func samples(data []byte, w, h, bpc, comps int, lut []uint8, lab bool) (*image.Gray, error) {
 	if bpc != 1 && bpc != 2 && bpc != 4 && bpc != 8 && bpc != 16 {
 		if bpc == 0 {
 			bpc = 8
@@ -496,6 +514,8 @@ func samples(data []byte, w, h, bpc, comps int, lut []uint8) (*image.Gray, error
 		for x := range w {
 			var v float64
 			switch {
+			case lab:
+				v = sample(row, comps*x) // L*: 0 black … 1 (100) white
 			case lut != nil:
 				idx := int(sample(row, x)*maxv + 0.5)
 				if idx < len(lut) {
@@ -615,4 +635,82 @@ func invertedLUT() []uint8 {
 		lut[i] = uint8(255 - i)
 	}
 	return lut
+}
+
+// isLab reports whether an image's colour space is CIE L*a*b*.
+func isLab(xt *model.XRefTable, sd *types.StreamDict) bool {
+	o, ok := sd.Find("ColorSpace")
+	if !ok {
+		return false
+	}
+	o, _ = xt.Dereference(o)
+	switch cs := o.(type) {
+	case types.Name:
+		return cs == "Lab"
+	case types.Array:
+		if len(cs) > 0 {
+			n, _ := cs[0].(types.Name)
+			return n == "Lab"
+		}
+	}
+	return false
+}
+
+// spaceColour says whether a colour-space array shows greys or colours
+// ("" for a name: imageColour reads those itself).
+func spaceColour(xt *model.XRefTable, o types.Object, depth int) string {
+	cs, ok := o.(types.Array)
+	if !ok || len(cs) == 0 || depth > 3 {
+		if n, ok := o.(types.Name); ok && depth > 0 {
+			switch n {
+			case "DeviceGray", "CalGray", "G":
+				return ColourGrey
+			}
+			return ColourColour
+		}
+		return ""
+	}
+	name, _ := cs[0].(types.Name)
+	switch name {
+	case "CalGray", "Separation":
+		return ColourGrey
+	case "ICCBased":
+		if n, _ := components(xt, cs, depth+1); n == 1 {
+			return ColourGrey
+		}
+	case "Indexed", "I":
+		if len(cs) < 4 {
+			return ""
+		}
+		base, _ := xt.Dereference(cs[1])
+		bn, _ := components(xt, base, depth+1)
+		if bn == 1 {
+			return ColourGrey
+		}
+		if bn != 3 {
+			return ColourColour
+		}
+		var table []byte
+		switch t := func() types.Object { o, _ := xt.Dereference(cs[3]); return o }().(type) {
+		case types.StringLiteral:
+			table, _ = types.Unescape(t.Value())
+		case types.HexLiteral:
+			table, _ = t.Bytes()
+		}
+		for i := 0; i+2 < len(table); i += 3 {
+			if table[i] != table[i+1] || table[i+1] != table[i+2] {
+				return ColourColour
+			}
+		}
+		if len(table) > 0 {
+			return ColourGrey
+		}
+	}
+	return ColourColour
+}
+
+// cmykJPEG reports whether a JPEG has four components (CMYK or YCCK).
+func cmykJPEG(data []byte) bool {
+	cfg, err := jpeg.DecodeConfig(bytes.NewReader(data))
+	return err == nil && cfg.ColorModel == color.CMYKModel
 }

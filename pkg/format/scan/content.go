@@ -1,7 +1,6 @@
 package scan
 
 import (
-	"bytes"
 	"errors"
 	"math"
 	"strconv"
@@ -147,8 +146,9 @@ func walk(xt *model.XRefTable, pc *pageContent, content []byte, res types.Dict, 
 		case "Tj", "TJ", "'", "\"", "f", "F", "f*", "B", "B*", "b", "b*", "S", "s", "sh":
 			pc.marks++
 		case "BI":
-			lx.skipInlineImage()
-			pc.marks++
+			if sd := inlineImage(xt, &lx, res); sd != nil {
+				pc.images = append(pc.images, placement{sd: sd, nr: 0, ctm: gs.ctm, fill: gs.fill, x: prepare(xt, sd, 0, false)})
+			}
 		case "Do":
 			if xobjects == nil || lastName == "" {
 				break
@@ -331,27 +331,5 @@ func (l *lexer) skipString() {
 			}
 		}
 		l.i++
-	}
-}
-
-// skipInlineImage moves past BI … ID <data> EI.
-func (l *lexer) skipInlineImage() {
-	j := bytes.Index(l.b[l.i:], []byte("ID"))
-	if j < 0 {
-		l.i = len(l.b)
-		return
-	}
-	l.i += j + 3
-	for l.i < len(l.b) {
-		k := bytes.Index(l.b[l.i:], []byte("EI"))
-		if k < 0 {
-			l.i = len(l.b)
-			return
-		}
-		at := l.i + k
-		l.i = at + 2
-		if at > 0 && isSpace(l.b[at-1]) && (l.i >= len(l.b) || isSpace(l.b[l.i]) || isDelim(l.b[l.i])) {
-			return
-		}
 	}
 }

@@ -87,6 +87,14 @@ func FuzzSplit(f *testing.F) {
 	f.Add(small)
 	f.Add(scantest.RawPDF("<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
 		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"))
+	// Inline images: unfiltered, Flate, with /L, with a named colour space.
+	f.Add(scantest.RawPDF("<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /ColorSpace << /CS0 /DeviceRGB >> >> /Contents 4 0 R >>",
+		scantest.Stream("", []byte("q 595 0 0 842 0 0 cm BI /W 4 /H 2 /BPC 8 /CS /G ID \x00\xff\x00\xffEI\x00\xff\x00\xff EI Q\n"+
+			"q 100 0 0 100 0 0 cm BI /W 2 /H 2 /BPC 8 /CS /CS0 /F /Fl /L 12 ID "+string(scantest.Deflate(make([]byte, 12)))+" EI Q\n"+
+			"q 10 0 0 10 0 0 cm BI /IM true /W 8 /H 1 ID \x0f EI Q"))))
+	// A damaged cross-reference table that is reconstructed.
+	f.Add(append([]byte("%PDF-1.7\n% junk\n"), small[9:]...))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		res, err := scan.Split(context.Background(), data, fuzzLimits())
 		checkFuzzResult(t, res, err)

@@ -18,6 +18,7 @@ type imageSource struct {
 	w, h   int
 	dpi    float64
 	colour string
+	rotate int // Exif orientation: degrees to turn the image clockwise to see it upright
 }
 
 // openImage checks a JPEG or PNG scan's declared size and resolution.
@@ -31,17 +32,23 @@ func openImage(format string, data []byte, lim Limits) (*imageSource, error) {
 		c, e := jpeg.DecodeConfig(bytes.NewReader(data))
 		s.w, s.h, err, cfgModel = c.Width, c.Height, e, c.ColorModel
 		s.dpi = jpegDPI(data)
+		s.rotate = jpegRotation(data)
 	default:
 		s.kind = "png"
 		c, e := png.DecodeConfig(bytes.NewReader(data))
 		s.w, s.h, err, cfgModel = c.Width, c.Height, e, c.ColorModel
 		s.dpi = pngDPI(data)
 	}
+	if err != nil {
+		if e := undecodable(1, err); e.Code == CodeUnsupported {
+			return nil, e
+		}
+	}
 	if err != nil || s.w <= 0 || s.h <= 0 {
 		return nil, newError(CodeUnreadable, 0, err, msgUnreadable)
 	}
 	s.colour = ColourColour
-	if m := cfgModel; m == color.GrayModel || m == color.Gray16Model {
+	if m := cfgModel; m == color.GrayModel || m == color.Gray16Model || greyPNG(s.kind, data, m) {
 		s.colour = ColourGrey
 	}
 	if int64(s.w)*int64(s.h) > lim.MaxPixels {
@@ -50,16 +57,24 @@ func openImage(format string, data []byte, lim Limits) (*imageSource, error) {
 	if s.dpi <= 0 {
 		s.dpi = assumedDPI(s.w, s.h)
 	}
+	if e := pageTooSmall(1, float64(s.w)/s.dpi*25.4, float64(s.h)/s.dpi*25.4, s.w, s.h); e != nil {
+		return nil, e
+	}
 	return s, nil
 }
 
 func (s *imageSource) pageCount() int      { return 1 }
 func (s *imageSource) activeContent() bool { return false }
 func (s *imageSource) page(n int) (pageImage, error) {
-	return pageImage{number: n, kind: s.kind, data: s.data, dpi: s.dpi, colour: s.colour}, nil
+	return pageImage{number: n, kind: s.kind, data: s.data, dpi: s.dpi, colour: s.colour, rotate: s.rotate}, nil
 }
+
+// build embeds the image as it is stored, the page turned by /Rotate as
+// the Exif orientation says, so that it is shown upright.
 func (s *imageSource) build(pages []int) ([]byte, error) {
-	return buildPDF([]outPage{imagePage(s.data, s.kind, s.w, s.h, s.dpi)})
+	p := imagePage(s.data, s.kind, s.w, s.h, s.dpi)
+	p.rotate = s.rotate
+	return buildPDF([]outPage{p})
 }
 
 // imagePage places an image on a page of its true physical size.
@@ -138,4 +153,26 @@ func pngDPI(b []byte) float64 {
 		i += 12 + n
 	}
 	return 0
+}
+
+// greyPNG reports whether a PNG holds only greys though Go decodes it to a
+// colour model: grey with alpha (colour type 4), or a palette of greys.
+func greyPNG(kind string, data []byte, m color.Model) bool {
+	if kind != "png" || len(data) < 26 {
+		return false
+	}
+	if data[25] == 4 {
+		return true
+	}
+	p, ok := m.(color.Palette)
+	if !ok || len(p) == 0 {
+		return false
+	}
+	for _, c := range p {
+		r, g, b, _ := c.RGBA()
+		if r != g || g != b {
+			return false
+		}
+	}
+	return true
 }

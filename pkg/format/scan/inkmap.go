@@ -3,7 +3,8 @@ package scan
 import "image"
 
 // InkMap is a coarse map of where a page has ink, from the reduced page
-// image: Cols × Rows cells over the page as stored (row 0 at the top), one
+// image: Cols × Rows cells over the page as displayed (its /Rotate
+// applied; row 0 at the top), one
 // bit a cell (row-major, most significant bit first), set where the cell is
 // not empty paper. The conversion mark is placed where it is clear.
 type InkMap struct {
@@ -47,3 +48,37 @@ func inkMapOf(g *image.Gray) *InkMap {
 // allInk is the map of a page whose ink is not known from its images (a
 // born-digital page's text is not rendered): every cell inked.
 func allInk() *InkMap { return &InkMap{Cols: 1, Rows: 1, Bits: []byte{0x80}} }
+
+// rotated returns m turned clockwise by deg (0, 90, 180 or 270): the map
+// of the page as displayed when it is stored with /Rotate deg.
+func (m *InkMap) rotated(deg int) *InkMap {
+	if m == nil || deg%360 == 0 {
+		return m
+	}
+	out := &InkMap{Cols: m.Cols, Rows: m.Rows}
+	if deg == 90 || deg == 270 {
+		out.Cols, out.Rows = m.Rows, m.Cols
+	}
+	out.Bits = make([]byte, (out.Cols*out.Rows+7)/8)
+	for r := range m.Rows {
+		for c := range m.Cols {
+			if !m.Ink(c, r) {
+				continue
+			}
+			var x, y int
+			switch deg {
+			case 90:
+				x, y = m.Rows-1-r, c
+			case 180:
+				x, y = m.Cols-1-c, m.Rows-1-r
+			case 270:
+				x, y = r, m.Cols-1-c
+			default:
+				return m
+			}
+			i := y*out.Cols + x
+			out.Bits[i/8] |= 0x80 >> (i % 8)
+		}
+	}
+	return out
+}

@@ -2,8 +2,10 @@ package scan_test
 
 import (
 	"context"
+	"errors"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/sohoa/sohoa/pkg/format/scan"
@@ -46,10 +48,7 @@ func TestLayouts(t *testing.T) {
 				}
 				checkPDF(t, c.PDF, len(w.pages))
 			}
-			colour := scan.ColourGrey
-			if layout >= scantest.G4 {
-				colour = scan.ColourBilevel
-			}
+			colour := layout.Colour()
 			for _, p := range res.Pages {
 				if math.Abs(p.DPI-200) > 2 || p.Digital || p.Colour != colour {
 					t.Errorf("page %d: %.1f dpi, digital %v, colour %s; want a %s scan at 200 dpi", p.Number, p.DPI, p.Digital, p.Colour, colour)
@@ -84,5 +83,59 @@ func TestBornDigitalPage(t *testing.T) {
 	}
 	if q := res.Pages[2]; q.Digital || math.Abs(q.DPI-200) > 2 {
 		t.Errorf("scanned page: %+v", q)
+	}
+}
+
+// TestUndecodableImages: pages stored as JPEG 2000 or JBIG2, which Sohoa
+// cannot decode yet, are never judged blank, at some dpi or without a
+// separator: the finding names the compression and what to do instead.
+func TestUndecodableImages(t *testing.T) {
+	spec := scantest.Spec{Seed: 4, DPI: 200, Sheets: []scantest.Sheet{
+		scantest.Separator("TK-01", "Tờ khai"), scantest.Text("Tờ khai 1")}}
+	for _, tt := range []struct {
+		layout scantest.Layout
+		name   string
+	}{{scantest.JPX, "JPEG 2000"}, {scantest.JBIG2, "JBIG2"}} {
+		t.Run(tt.layout.String(), func(t *testing.T) {
+			pdf, err := scantest.ScanPDF(spec, tt.layout)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = scan.Split(context.Background(), pdf, scan.DefaultLimits())
+			var se *scan.Error
+			if !errors.As(err, &se) || se.Code != scan.CodeUnsupported || se.Page != 1 {
+				t.Fatalf("err = %v, want %s on page 1", err, scan.CodeUnsupported)
+			}
+			for _, want := range []string{"Trang 1", tt.name, "JPEG", "quét lại"} {
+				if !strings.Contains(se.Message, want) {
+					t.Errorf("message %q does not say %q", se.Message, want)
+				}
+			}
+		})
+	}
+}
+
+// TestInkMapOfAnInsetImage: a page image drawn with white margins around it
+// is mapped where it is on the page: the margins are empty paper in the
+// ink map (where the conversion mark may go), the image is ink.
+func TestInkMapOfAnInsetImage(t *testing.T) {
+	spec := scantest.Spec{Seed: 2, DPI: 200, Sheets: []scantest.Sheet{scantest.Photo()}}
+	pdf, err := scantest.ScanPDF(spec, scantest.Inset)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := scan.Split(context.Background(), pdf, scan.DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := res.Pages[0].InkMap
+	if m == nil || m.Cols < 50 {
+		t.Fatalf("ink map %+v", m)
+	}
+	if m.Ink(0, 0) || m.Ink(m.Cols-1, m.Rows-1) {
+		t.Error("the white margin is ink in the map: the image was mapped onto the whole page")
+	}
+	if !m.Ink(m.Cols/2, m.Rows/2) {
+		t.Error("the full-bleed image is not ink in the map")
 	}
 }

@@ -66,15 +66,29 @@ func flattenPageTree(xt *model.XRefTable, maxPages int) (int, error) {
 		if !isRef {
 			continue // a page must be an indirect object to be referenced
 		}
-		if visited[ref.ObjectNumber.Value()] {
-			loops = true
-			continue
-		}
-		visited[ref.ObjectNumber.Value()] = true
 		d, err := xt.DereferenceDict(ref)
 		if err != nil || d == nil {
 			continue // a dangling kid: readers skip it
 		}
+		if visited[ref.ObjectNumber.Value()] {
+			if isLeaf(d) {
+				// A page listed twice is shown twice by qpdf and poppler
+				// (qpdf copies it): a copy of it becomes its own page.
+				cp := types.Dict{}
+				for k, v := range d {
+					cp[k] = v
+				}
+				nr, err := xt.InsertObject(cp)
+				if err != nil {
+					continue
+				}
+				ref, d = *types.NewIndirectRef(nr, 0), cp
+			} else {
+				loops = true
+				continue
+			}
+		}
+		visited[ref.ObjectNumber.Value()] = true
 		kidsObj, hasKids := d.Find("Kids")
 		typ := d.NameEntry("Type")
 		isPage := (typ != nil && *typ == "Page") ||
@@ -187,6 +201,15 @@ func declaresEncryption(data []byte) bool {
 			return true
 		}
 	}
+}
+
+// isLeaf reports whether a page-tree node is a page (it cannot loop).
+func isLeaf(d types.Dict) bool {
+	_, hasKids := d.Find("Kids")
+	if t := d.NameEntry("Type"); t != nil {
+		return *t == "Page" && !hasKids
+	}
+	return !hasKids && hasAny(d, "Contents", "Resources", "MediaBox")
 }
 
 func hasAny(d types.Dict, keys ...string) bool {

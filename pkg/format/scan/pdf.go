@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"image"
 	"io"
+	"math"
 	"strings"
 	"sync"
 
@@ -24,6 +25,17 @@ const eofWindow = 2048
 // disableConfigDir keeps pdfcpu from creating ~/.config/pdfcpu (read-only on
 // Lambda). pdfcpu exposes it only as a process-wide switch.
 var disableConfigDir = sync.OnceFunc(api.DisableConfigDir)
+
+// readContext reads a PDF with pdfcpu, its panics (on some damaged
+// cross-reference structures) returned as errors.
+func readContext(data []byte, conf *model.Configuration) (ctx *model.Context, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			ctx, err = nil, fmt.Errorf("pdfcpu panic: %v", r)
+		}
+	}()
+	return api.ReadContext(bytes.NewReader(data), conf)
+}
 
 // pdfConfig returns the pdfcpu configuration for untrusted input.
 func pdfConfig(lim Limits) *model.Configuration {
@@ -46,7 +58,11 @@ type pdfSource struct {
 	lim    Limits
 }
 
-// openPDF checks a PDF's structure and reads it with pdfcpu.
+// openPDF checks a PDF's structure and reads it with pdfcpu. A file whose
+// cross-reference structure pdfcpu cannot follow (it fails, panics, finds
+// no page, or reads streams whose /Length lies) is read again with the
+// cross-reference table reconstructed by scanning it for objects, as qpdf
+// and poppler do (see reconstruct.go).
 func openPDF(data []byte, lim Limits) (*pdfSource, error) {
 	if declaresEncryption(data) {
 		return nil, newError(CodeEncrypted, 0, nil, msgEncrypted)
@@ -55,39 +71,60 @@ func openPDF(data []byte, lim Limits) (*pdfSource, error) {
 	if !bytes.Contains(tail, []byte("%%EOF")) {
 		return nil, newError(CodeUnreadable, 0, errors.New("no %%EOF near the end"), msgTruncated)
 	}
+	src, damaged, err := readPDF(data, lim)
+	if !damaged {
+		return src, err
+	}
+	rebuilt, rerr := reconstructXRef(data)
+	if rerr != nil {
+		return src, err
+	}
+	src2, _, err2 := readPDF(rebuilt, lim)
+	if err2 != nil || (err == nil && src2.pageCount() != src.pageCount()) {
+		// The first reading's verdict: the reconstruction made nothing
+		// better, or lost pages a reading that worked had found.
+		return src, err
+	}
+	return src2, nil
+}
+
+// readPDF reads a PDF with pdfcpu. damaged reports a failure that a
+// reconstructed cross-reference table may cure (then src may still be
+// usable when err is nil: only some streams' lengths lie).
+func readPDF(data []byte, lim Limits) (src *pdfSource, damaged bool, err error) {
 	conf := pdfConfig(lim)
-	ctx, err := api.ReadContext(bytes.NewReader(data), conf)
+	ctx, err := readContext(data, conf)
 	if err != nil {
-		return nil, newError(CodeUnreadable, 0, err, msgUnreadable)
+		return nil, true, newError(CodeUnreadable, 0, err, msgUnreadable)
 	}
 	if ctx.Encrypt != nil {
-		return nil, newError(CodeEncrypted, 0, nil, msgEncrypted)
+		return nil, false, newError(CodeEncrypted, 0, nil, msgEncrypted)
 	}
-	aliasStreams(ctx.XRefTable, data)
+	lengthsLie := aliasStreams(ctx.XRefTable, data)
 	n, err := flattenPageTree(ctx.XRefTable, lim.MaxPages)
 	if err != nil {
-		return nil, newError(CodePageTree, 0, err, msgPageTree)
+		return nil, true, newError(CodePageTree, 0, err, msgPageTree)
 	}
 	if n == 0 {
-		return nil, newError(CodeNoPages, 0, nil, msgNoPages)
+		return nil, false, newError(CodeNoPages, 0, nil, msgNoPages)
 	}
 	if n > lim.MaxPages {
-		return nil, newError(CodeTooManyPages, 0, nil,
+		return nil, false, newError(CodeTooManyPages, 0, nil,
 			"Tệp quét có hơn %d trang, vượt quá giới hạn %d trang của một lần tải lên. Hãy chia hồ sơ thành nhiều lần quét.", lim.MaxPages, lim.MaxPages)
 	}
 	active := hasActiveContent(ctx.XRefTable)
 	keepOnlyPages(ctx.XRefTable)
 	if err := api.ValidateContext(ctx); err != nil {
-		return nil, newError(CodeUnreadable, 0, err, msgUnreadable)
+		return nil, true, newError(CodeUnreadable, 0, err, msgUnreadable)
 	}
 	if err := api.OptimizeContext(ctx); err != nil {
-		return nil, newError(CodeUnreadable, 0, err, msgUnreadable)
+		return nil, true, newError(CodeUnreadable, 0, err, msgUnreadable)
 	}
 	dims, err := ctx.PageDims()
 	if err != nil || len(dims) != ctx.PageCount {
-		return nil, newError(CodeUnreadable, 0, err, msgUnreadable)
+		return nil, true, newError(CodeUnreadable, 0, err, msgUnreadable)
 	}
-	return &pdfSource{ctx: ctx, dims: dims, active: active, lim: lim}, nil
+	return &pdfSource{ctx: ctx, dims: dims, active: active, lim: lim}, lengthsLie, nil
 }
 
 func (s *pdfSource) pageCount() int      { return s.ctx.PageCount }
@@ -103,6 +140,10 @@ func (s *pdfSource) page(n int) (pageImage, error) {
 	box, res, err := s.pageBox(n)
 	if err != nil {
 		return pi, newError(CodeUnreadable, n, err, msgPageBroken, n)
+	}
+	pi.rotate = s.rotation(n)
+	if e := pageTooSmall(n, box.w()/72*25.4, box.h()/72*25.4, 0, 0); e != nil {
+		return pi, e
 	}
 	r, err := pdfcpu.ExtractPageContent(s.ctx, n)
 	if err != nil {
@@ -153,7 +194,7 @@ func (s *pdfSource) page(n int) (pageImage, error) {
 	}
 	if p := pc.images[0]; len(pc.images) == 1 && lastFilter(p.sd) == "DCTDecode" && len(p.sd.FilterPipeline) == 1 &&
 		p.x.mask == nil && !boolEntry(p.sd.Dict, "ImageMask") && len(p.x.decode) == 0 &&
-		p.ctm[1] == 0 && p.ctm[2] == 0 && p.ctm[0] > 0 && p.ctm[3] > 0 && l.coverage >= 0.9 {
+		p.ctm[1] == 0 && p.ctm[2] == 0 && p.ctm[0] > 0 && p.ctm[3] > 0 && fillsBox(p.ctm, box) && !cmykJPEG(p.sd.Raw) {
 		pi.kind, pi.data = "jpg", p.sd.Raw
 		return pi, nil
 	}
@@ -161,6 +202,16 @@ func (s *pdfSource) page(n int) (pageImage, error) {
 	imgs := pc.images
 	pi.decode = func() (image.Image, error) { return c.compose(imgs, box) }
 	return pi, nil
+}
+
+// fillsBox reports whether an image placed by m covers box edge to edge
+// (within 1 %): then the image is the page, and its ink map is the page's.
+// An image with margins is composed onto the page instead, so that what is
+// known of the page's ink sits where it is on the page.
+func fillsBox(m matrix, box pageBox) bool {
+	x0, y0, x1, y1 := bbox(m)
+	tw, th := 0.01*box.w(), 0.01*box.h()
+	return math.Abs(x0-box.llx) <= tw && math.Abs(x1-box.urx) <= tw && math.Abs(y0-box.lly) <= th && math.Abs(y1-box.ury) <= th
 }
 
 // pageBox returns page n's visible box (CropBox within MediaBox) and its
@@ -191,6 +242,27 @@ func (s *pdfSource) pageBox(n int) (pageBox, types.Dict, error) {
 	return pageBox{r.LL.X, r.LL.Y, r.UR.X, r.UR.Y}, res, nil
 }
 
+// rotation returns page n's /Rotate as 0, 90, 180 or 270 (readers ignore
+// a value that is not a multiple of 90).
+func (s *pdfSource) rotation(n int) int {
+	d, _, inh, err := s.ctx.PageDict(n, false)
+	if err != nil || d == nil {
+		return 0
+	}
+	r := 0
+	if inh != nil {
+		r = inh.Rotate
+	}
+	if v := d.IntEntry("Rotate"); v != nil {
+		r = *v
+	}
+	r = ((r % 360) + 360) % 360
+	if r%90 != 0 {
+		return 0
+	}
+	return r
+}
+
 // largestImage returns the largest image of page n, undecoded, for
 // rebuilding a page of a file with active content.
 func (s *pdfSource) largestImage(n int) (pageImage, error) {
@@ -214,8 +286,13 @@ func (s *pdfSource) largestImage(n int) (pageImage, error) {
 	imgs, err := pdfcpu.ExtractPageImages(s.ctx, n, false)
 	if len(imgs) == 0 && err != nil {
 		if errors.Is(err, pdfcpu.ErrUnsupportedResource) {
-			return pi, newError(CodeUnsupported, n, err,
-				"Trang %d được nén theo kiểu (JBIG2 hoặc JPEG 2000) mà hệ thống chưa đọc được. Hãy đặt máy quét lưu ảnh dạng JPEG rồi quét lại.", n)
+			filter := "JPXDecode"
+			for _, objNr := range pdfcpu.ImageObjNrs(s.ctx, n) {
+				if obj := s.ctx.Optimize.ImageObjects[objNr]; obj != nil && obj.ImageDict != nil && codecNames[lastFilter(obj.ImageDict)] != "" {
+					filter = lastFilter(obj.ImageDict)
+				}
+			}
+			return pi, unreadableCodec(n, filter, err)
 		}
 		if strings.Contains(err.Error(), "exceeds limit") {
 			return pi, newError(CodeImageTooLarge, n, err,
@@ -406,18 +483,27 @@ func checkInflatedSize(sd *types.StreamDict, w, h int) error {
 // aliasStreams points every stream's encoded bytes into data instead of the
 // copy pdfcpu read, so the scan is held in memory once rather than twice
 // (pdfcpu reads all streams eagerly). Only unencrypted files get here, where
-// a stream's Raw bytes are exactly data[StreamOffset:][:len(Raw)].
-func aliasStreams(xt *model.XRefTable, data []byte) {
+// a stream's Raw bytes are exactly data[StreamOffset:][:len(Raw)]. It
+// reports whether some stream's /Length lies (no "endstream" where it ends),
+// which pdfcpu does not notice and readers that reconstruct do.
+func aliasStreams(xt *model.XRefTable, data []byte) (lengthsLie bool) {
 	for _, e := range xt.Table {
 		if e == nil || e.Free {
 			continue
 		}
 		sd, ok := e.Object.(types.StreamDict)
-		if !ok || len(sd.Raw) < 4096 {
+		if !ok {
 			continue
 		}
 		off := sd.StreamOffset
-		if off < 0 || off+int64(len(sd.Raw)) > int64(len(data)) {
+		if off <= 0 || off+int64(len(sd.Raw)) > int64(len(data)) {
+			continue
+		}
+		if e.Compressed || !bytes.HasPrefix(bytes.TrimLeft(data[off+int64(len(sd.Raw)):min(int64(len(data)), off+int64(len(sd.Raw))+64)], " \r\n\t\f\x00"), []byte("endstream")) {
+			lengthsLie = lengthsLie || !e.Compressed
+			continue
+		}
+		if len(sd.Raw) < 4096 {
 			continue
 		}
 		src := data[off : off+int64(len(sd.Raw))]
@@ -427,4 +513,5 @@ func aliasStreams(xt *model.XRefTable, data []byte) {
 		sd.Raw = src[:len(src):len(src)] // full slice expression: appends never write into data
 		e.Object = sd
 	}
+	return lengthsLie
 }

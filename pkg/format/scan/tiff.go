@@ -39,6 +39,7 @@ const (
 	tagFillOrder    = 266
 	tagT4Options    = 292
 	tagT6Options    = 293
+	tagOrientation  = 274
 
 	compCCITTRLE = 2 // Modified Huffman: G3 1-D rows without EOL, byte-aligned
 	compCCITTG3  = 3
@@ -56,6 +57,7 @@ type tiffPage struct {
 	fillOrder    int
 	t4, t6       int // T4Options, T6Options
 	rowsPerStrip int
+	rotate       int // Orientation: degrees to turn the stored page clockwise to show it
 }
 
 // colour is the page's colour mode, from its sample layout.
@@ -111,6 +113,9 @@ func openTIFF(data []byte, lim Limits) (*tiffSource, error) {
 		if p.dpi <= 0 {
 			p.dpi = assumedDPI(p.w, p.h)
 		}
+		if e := pageTooSmall(n, float64(p.w)/p.dpi*25.4, float64(p.h)/p.dpi*25.4, p.w, p.h); e != nil {
+			return nil, e
+		}
 		s.pages = append(s.pages, p)
 		off = next
 	}
@@ -162,6 +167,10 @@ func (s *tiffSource) readIFD(off uint32) (tiffPage, uint32, error) {
 			p.t6 = val()
 		case tagRowsPerStrip:
 			p.rowsPerStrip = val()
+		case tagOrientation:
+			// 1 top-left (as stored), 3 turned 180°, 6 shown turned 90°
+			// clockwise, 8 turned 270°; mirrored ones as their rotation.
+			p.rotate = map[int]int{3: 180, 4: 180, 5: 90, 6: 90, 7: 270, 8: 270}[val()]
 		case tagResUnit:
 			unit = val()
 		case tagXResolution:
@@ -194,18 +203,22 @@ func (s *tiffSource) activeContent() bool { return false }
 // a scan (JPEG decoding) is done by the workers for JPEG-in-TIFF pages.
 func (s *tiffSource) page(n int) (pageImage, error) {
 	p := s.pages[n-1]
-	pi := pageImage{number: n, dpi: p.dpi, colour: p.colour()}
+	pi := pageImage{number: n, dpi: p.dpi, colour: p.colour(), rotate: p.rotate}
 	switch p.compression {
 	case compCCITTRLE, compCCITTG3, compCCITTG4:
 		pi.decode = func() (image.Image, error) { return s.ccittPage(n, separator.ReduceFactor(p.w, p.h)) }
 		return pi, nil
 	case compJPEG:
-		b, err := s.jpegStrip(p)
+		strips, err := s.jpegStrips(p)
 		if err != nil {
 			return pi, newError(CodeUnsupported, n, err,
 				"Trang %d của tệp TIFF được nén JPEG theo cách hệ thống chưa đọc được. Hãy quét ra PDF hoặc JPEG rồi tải lên lại.", n)
 		}
-		pi.kind, pi.data = "jpg", b
+		if len(strips) == 1 {
+			pi.kind, pi.data = "jpg", strips[0]
+			return pi, nil
+		}
+		pi.decode = func() (image.Image, error) { return s.jpegStripsPage(n, strips) }
 		return pi, nil
 	case compJPEGOld:
 		return pi, newError(CodeUnsupported, n, errors.New("old-style JPEG in TIFF"),
@@ -341,9 +354,9 @@ func (s *tiffSource) strips(p tiffPage) (offs, counts []uint32, err error) {
 	return offs, counts, nil
 }
 
-// jpegStrip returns a JPEG-in-TIFF page as one self-contained JPEG: its single
-// strip with the shared JPEGTables merged in.
-func (s *tiffSource) jpegStrip(p tiffPage) ([]byte, error) {
+// jpegStrips returns a JPEG-in-TIFF page's strips as self-contained JPEGs:
+// each strip with the shared JPEGTables merged in.
+func (s *tiffSource) jpegStrips(p tiffPage) ([][]byte, error) {
 	d := s.data
 	n := int(s.order.Uint16(d[p.ifd:]))
 	var (
@@ -379,22 +392,61 @@ func (s *tiffSource) jpegStrip(p tiffPage) ([]byte, error) {
 	if tiled {
 		return nil, errors.New("tiled JPEG-in-TIFF")
 	}
-	if len(offs) != 1 || len(counts) != 1 {
-		return nil, fmt.Errorf("JPEG-in-TIFF with %d strips", len(offs))
+	if len(offs) == 0 || len(offs) != len(counts) {
+		return nil, fmt.Errorf("JPEG-in-TIFF with %d strip offsets and %d counts", len(offs), len(counts))
 	}
-	o, c := uint64(offs[0]), uint64(counts[0])
-	if o+c > uint64(len(d)) || c < 4 {
-		return nil, errors.New("JPEG strip outside file")
+	if len(offs) > p.h {
+		return nil, fmt.Errorf("JPEG-in-TIFF with %d strips for %d rows", len(offs), p.h)
 	}
-	strip := d[o : o+c]
-	if len(tables) < 4 {
-		return strip, nil
+	out := make([][]byte, len(offs))
+	for i := range offs {
+		o, c := uint64(offs[i]), uint64(counts[i])
+		if o+c > uint64(len(d)) || c < 4 {
+			return nil, errors.New("JPEG strip outside file")
+		}
+		strip := d[o : o+c]
+		if len(tables) < 4 {
+			out[i] = strip
+			continue
+		}
+		// tables = SOI … EOI; strip = SOI …: drop the tables' EOI and the strip's SOI.
+		b := make([]byte, 0, len(tables)+len(strip))
+		b = append(b, tables[:len(tables)-2]...)
+		out[i] = append(b, strip[2:]...)
 	}
-	// tables = SOI … EOI; strip = SOI …: drop the tables' EOI and the strip's SOI.
-	out := make([]byte, 0, len(tables)+len(strip))
-	out = append(out, tables[:len(tables)-2]...)
-	out = append(out, strip[2:]...)
 	return out, nil
+}
+
+// jpegStripsPage decodes a JPEG-in-TIFF page stored in several strips (as
+// many scanners write it, 8 to 64 rows a strip) and stacks them: grey when
+// the strips are grey, colour otherwise.
+func (s *tiffSource) jpegStripsPage(n int, strips [][]byte) (image.Image, error) {
+	p := s.pages[n-1]
+	var canvas draw.Image
+	y := 0
+	for i, b := range strips {
+		img, err := decodeImage("jpg", b, s.lim, n)
+		if err != nil {
+			return nil, err
+		}
+		if canvas == nil {
+			if _, grey := img.(*image.Gray); grey {
+				canvas = image.NewGray(image.Rect(0, 0, p.w, p.h))
+			} else {
+				canvas = image.NewRGBA(image.Rect(0, 0, p.w, p.h))
+			}
+		}
+		r := img.Bounds()
+		if i < len(strips)-1 && p.rowsPerStrip > 0 {
+			r.Max.Y = min(r.Max.Y, r.Min.Y+p.rowsPerStrip)
+		}
+		draw.Draw(canvas, image.Rect(0, y, r.Dx(), y+r.Dy()), img, r.Min, draw.Src)
+		y += r.Dy()
+		if y >= p.h {
+			break
+		}
+	}
+	return canvas, nil
 }
 
 // uints reads a SHORT or LONG array tag value.
@@ -439,7 +491,9 @@ func (s *tiffSource) build(pages []int) ([]byte, error) {
 		}
 		p := s.pages[n-1]
 		if pi.kind == "jpg" {
-			out = append(out, imagePage(pi.data, "jpg", p.w, p.h, p.dpi))
+			op := imagePage(pi.data, "jpg", p.w, p.h, p.dpi)
+			op.rotate = p.rotate
+			out = append(out, op)
 			continue
 		}
 		switch p.compression {
@@ -449,11 +503,16 @@ func (s *tiffSource) build(pages []int) ([]byte, error) {
 				return nil, err
 			}
 			op := imagePage(nil, "", p.w, p.h, p.dpi)
-			op.fax = fax
+			op.fax, op.rotate = fax, p.rotate
 			out = append(out, op)
 			continue
 		}
-		img, err := s.decodePage(n)
+		var img image.Image
+		if pi.decode != nil && p.compression == compJPEG {
+			img, err = pi.decode()
+		} else {
+			img, err = s.decodePage(n)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -461,7 +520,9 @@ func (s *tiffSource) build(pages []int) ([]byte, error) {
 		if err != nil {
 			return nil, newError(CodeUnreadable, n, err, msgPageBroken, n)
 		}
-		out = append(out, imagePage(b, "png", p.w, p.h, p.dpi))
+		op := imagePage(b, "png", p.w, p.h, p.dpi)
+		op.rotate = p.rotate
+		out = append(out, op)
 	}
 	return buildPDF(out)
 }

@@ -208,8 +208,8 @@ func (s *Stamper) markFirstPage(ctx *model.Context, m Mark, placed *Placement) e
 	boxW := textW + 2*pad
 	boxH := 2*pad + s.font.Ascent(size) + float64(len(lines)-1)*lead - s.font.Descent(size)
 	bx, by := inset, h-inset-boxH
-	if m.Ink != nil && rot == 0 {
-		pl := s.place(m, page, box, w, h, size, pad, inset, boxW, boxH)
+	if m.Ink != nil {
+		pl := s.place(m, page, box, rot, w, h, size, pad, inset, boxW, boxH)
 		if pl.where == PlacedCompact {
 			size, pad, lead = pl.size, pl.pad, pl.size*1.25
 			lines, boxW, boxH = pl.lines, pl.boxW, pl.boxH

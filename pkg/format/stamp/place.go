@@ -119,13 +119,20 @@ type placement struct {
 	boxW, boxH float64
 }
 
-// place finds room for a boxW × boxH mark on page 1 (w × h points, not
-// rotated) from m.Ink: the empty area nearest the top-left, else the
-// compact form there, else a band added above the page (page's MediaBox and
-// CropBox grown upwards).
-func (s *Stamper) place(m Mark, page types.Dict, box *types.Rectangle, w, h, size, pad, inset, boxW, boxH float64) placement {
+// place finds room for a boxW × boxH mark on page 1 (w × h points as
+// displayed, the page turned by rot) from m.Ink (as displayed): the empty
+// area nearest the top-left, else the compact form there, else a band added
+// above the page as displayed (the page's MediaBox and CropBox grown on the
+// side that is shown on top).
+func (s *Stamper) place(m Mark, page types.Dict, box *types.Rectangle, rot int, w, h, size, pad, inset, boxW, boxH float64) placement {
 	if m.Ink.valid() {
 		if x, y, ok := findEmpty(m.Ink, w, h, boxW, boxH, inset); ok {
+			// The first free spot may be the corner itself (within the
+			// rounding to cells): then the mark sits where the rule puts it.
+			cw, ch := w/float64(m.Ink.Cols), h/float64(m.Ink.Rows)
+			if x <= inset+1.5*cw && h-y-boxH <= inset+1.5*ch {
+				return placement{where: PlacedTopLeft, x: x, y: y, h: h}
+			}
 			return placement{where: PlacedEmpty, x: x, y: y, h: h}
 		}
 		cs, cp := size*compactShare, pad*compactShare
@@ -144,7 +151,20 @@ func (s *Stamper) place(m Mark, page types.Dict, box *types.Rectangle, w, h, siz
 		}
 	}
 	band := boxH + 2*inset
-	grown := types.NewRectangle(box.LL.X, box.LL.Y, box.UR.X, box.UR.Y+band)
+	// The display-to-user matrix of markFirstPage keeps its origin on each
+	// of these sides.
+	llx, lly, urx, ury := box.LL.X, box.LL.Y, box.UR.X, box.UR.Y
+	switch rot {
+	case 90:
+		llx -= band
+	case 180:
+		lly -= band
+	case 270:
+		urx += band
+	default:
+		ury += band
+	}
+	grown := types.NewRectangle(llx, lly, urx, ury)
 	page["MediaBox"] = grown.Array()
 	if _, ok := page.Find("CropBox"); ok {
 		page["CropBox"] = grown.Array()

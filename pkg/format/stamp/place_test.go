@@ -66,59 +66,68 @@ func TestMarkNeverHidesThePaper(t *testing.T) {
 			}
 		}), stamp.PlacedMargin},
 	}
+	// Each page also stored turned, with /Rotate set so that it is shown
+	// upright: the mark goes to its visual top-left, upright.
+	layouts := []scantest.Layout{scantest.OneJPEG, scantest.Rotate90, scantest.Rotate180, scantest.Rotate270}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			jpegs, err := scantest.EncodeJPEGs([]*image.Gray{tt.img}, dpi, 85)
-			if err != nil {
-				t.Fatal(err)
-			}
-			pdf, err := scantest.PDF(jpegs)
-			if err != nil {
-				t.Fatal(err)
-			}
-			res, err := scan.Split(context.Background(), pdf, scan.DefaultLimits())
-			if err != nil {
-				t.Fatal(err)
-			}
-			comp, ink := res.Components[0].PDF, res.Pages[0].InkMap
-			if ink == nil {
-				t.Fatal("no ink map")
-			}
-			m := mark
-			m.Ink = &stamp.InkMap{Cols: ink.Cols, Rows: ink.Rows, Bits: ink.Bits}
-			st := stamp.NewStamper(newFont(t))
-			marked, where, err := st.ConversionMarkPlaced(comp, m)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if where != tt.where {
-				t.Errorf("placed %d, want %d", where, tt.where)
-			}
-			before, after := renderPage1(t, comp), renderPage1(t, marked)
-			// A band added for the mark is above the page: align the bottoms.
-			off := after.Bounds().Dy() - before.Bounds().Dy()
-			if off < 0 || after.Bounds().Dx() != before.Bounds().Dx() {
-				t.Fatalf("rendered %v then %v", before.Bounds(), after.Bounds())
-			}
-			changed, hidden := 0, 0
-			for y := 0; y < before.Bounds().Dy(); y++ {
-				for x := 0; x < before.Bounds().Dx(); x++ {
-					a, b := before.GrayAt(x, y).Y, after.GrayAt(x, y+off).Y
-					if diff := int(a) - int(b); diff > 24 || diff < -24 {
-						changed++
-						if a < 128 {
-							hidden++
-						}
-					}
+		for _, layout := range layouts {
+			t.Run(tt.name+"/"+layout.String(), func(t *testing.T) {
+				checkMark(t, tt.img, layout, tt.where)
+			})
+		}
+	}
+}
+
+// checkMark scans img stored as layout says, certifies it with the ink map
+// the scan reader computed, and checks where the mark went and that it
+// changed no dark pixel of the page as displayed.
+func checkMark(t *testing.T, img *image.Gray, layout scantest.Layout, want stamp.Placement) {
+	const dpi = 200
+	pdf, err := scantest.LayoutPDF(scantest.Spec{DPI: dpi, Quality: 85, Sheets: []scantest.Sheet{scantest.Text("")}}, []*image.Gray{img}, layout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := scan.Split(context.Background(), pdf, scan.DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	comp, ink := res.Components[0].PDF, res.Pages[0].InkMap
+	if ink == nil {
+		t.Fatal("no ink map")
+	}
+	m := mark
+	m.Ink = &stamp.InkMap{Cols: ink.Cols, Rows: ink.Rows, Bits: ink.Bits}
+	st := stamp.NewStamper(newFont(t))
+	marked, where, err := st.ConversionMarkPlaced(comp, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if where != want {
+		t.Errorf("placed %d, want %d", where, want)
+	}
+	before, after := renderPage1(t, comp), renderPage1(t, marked)
+	// A band added for the mark is above the page: align the bottoms.
+	off := after.Bounds().Dy() - before.Bounds().Dy()
+	if off < 0 || after.Bounds().Dx() != before.Bounds().Dx() {
+		t.Fatalf("rendered %v then %v", before.Bounds(), after.Bounds())
+	}
+	changed, hidden := 0, 0
+	for y := 0; y < before.Bounds().Dy(); y++ {
+		for x := 0; x < before.Bounds().Dx(); x++ {
+			a, b := before.GrayAt(x, y).Y, after.GrayAt(x, y+off).Y
+			if diff := int(a) - int(b); diff > 24 || diff < -24 {
+				changed++
+				if a < 128 {
+					hidden++
 				}
 			}
-			if where != stamp.PlacedMargin && changed == 0 {
-				t.Fatal("the mark changed no pixel: it was not drawn")
-			}
-			if hidden > 0 {
-				t.Errorf("the mark covers %d dark pixels of the scanned page", hidden)
-			}
-		})
+		}
+	}
+	if where != stamp.PlacedMargin && changed == 0 {
+		t.Fatal("the mark changed no pixel: it was not drawn")
+	}
+	if hidden > 0 {
+		t.Errorf("the mark covers %d dark pixels of the scanned page", hidden)
 	}
 }
 

@@ -41,7 +41,7 @@ func Stream(dict string, data []byte) string {
 // Deflate compresses data with zlib.
 func Deflate(data []byte) []byte {
 	var b bytes.Buffer
-	w, _ := zlib.NewWriterLevel(&b, zlib.BestCompression)
+	w, _ := zlib.NewWriterLevel(&b, zlib.BestSpeed)
 	w.Write(data)
 	w.Close()
 	return b.Bytes()

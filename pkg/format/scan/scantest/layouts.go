@@ -2,6 +2,8 @@ package scantest
 
 import (
 	"bytes"
+	_ "embed"
+	"encoding/binary"
 	"fmt"
 	"image"
 	"image/jpeg"
@@ -36,15 +38,74 @@ const (
 	// G4NoEOB is G4 without the end-of-block code (/EndOfBlock false) and
 	// byte-aligned rows (/EncodedByteAlign true).
 	G4NoEOB
+	// InlineJPEG stores each page as an inline image (BI … ID … EI in the
+	// page's content) compressed with DCT, as some drivers and PDF printers do.
+	InlineJPEG
+	// InlineFlate is an inline image of grey samples compressed with Flate.
+	InlineFlate
+	// Rotate90, Rotate180 and Rotate270 store the page image turned and
+	// the page with /Rotate set so that it is displayed upright, as a scan
+	// rotated in a viewer and saved is.
+	Rotate90
+	Rotate180
+	Rotate270
+	// Indexed is 8-bit samples into a palette of 256 RGB greys
+	// ([/Indexed /DeviceRGB 255 <…>]), Flate-compressed.
+	Indexed
+	// Lab is CIE L*a*b* samples ([/Lab << /WhitePoint … >>]) with a and b
+	// neutral, Flate-compressed: a grey page in a colour space.
+	Lab
+	// Inset draws the page image at 95 % of the page, centred, as "fit to
+	// page" drivers do: a white margin around the scan, a higher effective
+	// resolution. Not in Layouts (its pages are not at Spec.DPI).
+	Inset
+	// JPX and JBIG2 store each page image in a compression Sohoa cannot
+	// decode: a JPEG 2000 file (a small fixed image, stretched over the
+	// page) and a JBIG2 generic region coded with MMR. Not in Layouts: such
+	// scans are refused with a finding that says so.
+	JPX
+	JBIG2
 )
 
 // String names a layout for test names.
 func (l Layout) String() string {
-	return [...]string{"one JPEG", "2 strips", "4 strips", "100 strips", "MRC", "G4", "G4 BlackIs1", "G4 no EOB aligned"}[l]
+	return [...]string{"one JPEG", "2 strips", "4 strips", "100 strips", "MRC", "G4", "G4 BlackIs1", "G4 no EOB aligned",
+		"inline JPEG", "inline Flate", "rotate 90", "rotate 180", "rotate 270", "Indexed", "Lab", "inset", "JPEG 2000", "JBIG2"}[l]
 }
 
-// Layouts lists every Layout.
-var Layouts = []Layout{OneJPEG, Strips2, Strips4, Strips100, MRC, G4, G4BlackIs1, G4NoEOB}
+// Bilevel reports whether the layout stores pages in 1 bit a pixel.
+func (l Layout) Bilevel() bool { return l == G4 || l == G4BlackIs1 || l == G4NoEOB || l == JBIG2 }
+
+// Rotation is the /Rotate of the layout's pages.
+func (l Layout) Rotation() int {
+	return map[Layout]int{Rotate90: 90, Rotate180: 180, Rotate270: 270}[l]
+}
+
+// Layouts lists every Layout that Sohoa reads.
+var Layouts = []Layout{OneJPEG, Strips2, Strips4, Strips100, MRC, G4, G4BlackIs1, G4NoEOB, InlineJPEG, InlineFlate, Rotate90, Rotate180, Rotate270, Indexed, Lab}
+
+// Colour is what the layout's colour space says of a grey page: Lab is a
+// colour space; the others store greys.
+func (l Layout) Colour() string {
+	switch {
+	case l.Bilevel():
+		return "bilevel"
+	case l == Lab:
+		return "colour"
+	}
+	return "grey"
+}
+
+//go:embed page.jp2
+var jp2Page []byte
+
+// CMYKJPEG is a small page (124×175: two black bars on white paper) as
+// Photoshop and ImageMagick write CMYK JPEGs: four components, an Adobe
+// APP14 marker, the samples stored inverted. A PDF embeds it with /Decode
+// [1 0 1 0 1 0 1 0] to be shown as the paper was.
+//
+//go:embed cmyk-page.jpg
+var CMYKJPEG []byte
 
 // ScanPDF returns spec scanned to a PDF whose pages are stored as layout
 // says. A DigitalPage sheet becomes a born-digital page: real text in a
@@ -195,10 +256,119 @@ func (w *pdfWriter) scannedPage(img *image.Gray, dpi, quality int, layout Layout
 		}
 		xo["Im0"] = w.stream(fmt.Sprintf("/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray /BitsPerComponent 1%s /Filter /CCITTFaxDecode /DecodeParms << %s >>", b.Dx(), b.Dy(), extra, parms), data)
 		fmt.Fprintf(&content, "q %.4f 0 0 %.4f 0 0 cm /Im0 Do Q\n", pw, ph)
+	case InlineJPEG:
+		data, err := jpegOf(img, quality)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(&content, "q %.4f 0 0 %.4f 0 0 cm\nBI /W %d /H %d /CS /G /BPC 8 /F /DCT ID\n%s\nEI\nQ\n", pw, ph, b.Dx(), b.Dy(), data)
+	case InlineFlate:
+		data := Deflate(img.Pix[:b.Dx()*b.Dy()])
+		fmt.Fprintf(&content, "q %.4f 0 0 %.4f 0 0 cm\nBI /Width %d /Height %d /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter [/Fl] ID %s\nEI Q\n", pw, ph, b.Dx(), b.Dy(), data)
+	case Rotate90, Rotate180, Rotate270:
+		// Displayed turned clockwise by /Rotate: store it turned the other way.
+		rot := layout.Rotation()
+		stored := turn(img, 360-rot)
+		sb := stored.Bounds()
+		data, err := jpegOf(stored, quality)
+		if err != nil {
+			return "", err
+		}
+		spw, sph := float64(sb.Dx())*72/float64(dpi), float64(sb.Dy())*72/float64(dpi)
+		xo["Im0"] = w.stream(fmt.Sprintf("/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /DCTDecode", sb.Dx(), sb.Dy()), data)
+		fmt.Fprintf(&content, "q %.4f 0 0 %.4f 0 0 cm /Im0 Do Q\n", spw, sph)
+		page := w.page(pagesObj, spw, sph, xo, nil, content.String())
+		n := w.objs[len(w.objs)-1]
+		w.objs[len(w.objs)-1] = strings.Replace(n, "/Type /Page ", fmt.Sprintf("/Type /Page /Rotate %d ", rot), 1)
+		return page, nil
+	case Indexed:
+		var pal strings.Builder
+		for i := range 256 {
+			fmt.Fprintf(&pal, "%02X%02X%02X", i, i, i)
+		}
+		xo["Im0"] = w.stream(fmt.Sprintf("/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace [/Indexed /DeviceRGB 255 <%s>] /BitsPerComponent 8 /Filter /FlateDecode", b.Dx(), b.Dy(), pal.String()), Deflate(img.Pix[:b.Dx()*b.Dy()]))
+		fmt.Fprintf(&content, "q %.4f 0 0 %.4f 0 0 cm /Im0 Do Q\n", pw, ph)
+	case Lab:
+		lab := make([]byte, 0, 3*b.Dx()*b.Dy())
+		for _, v := range img.Pix[:b.Dx()*b.Dy()] {
+			lab = append(lab, v, 128, 128) // L* from the grey; a*, b* neutral in [-128 127]
+		}
+		xo["Im0"] = w.stream(fmt.Sprintf("/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace [/Lab << /WhitePoint [0.9505 1 1.089] /Range [-128 127 -128 127] >>] /BitsPerComponent 8 /Filter /FlateDecode", b.Dx(), b.Dy()), Deflate(lab))
+		fmt.Fprintf(&content, "q %.4f 0 0 %.4f 0 0 cm /Im0 Do Q\n", pw, ph)
+	case Inset:
+		data, err := jpegOf(img, quality)
+		if err != nil {
+			return "", err
+		}
+		xo["Im0"] = w.stream(fmt.Sprintf("/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /DCTDecode", b.Dx(), b.Dy()), data)
+		fmt.Fprintf(&content, "q %.4f 0 0 %.4f %.4f %.4f cm /Im0 Do Q\n", 0.95*pw, 0.95*ph, 0.025*pw, 0.025*ph)
+	case JPX:
+		xo["Im0"] = w.stream("/Type /XObject /Subtype /Image /Width 124 /Height 175 /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /JPXDecode", jp2Page)
+		fmt.Fprintf(&content, "q %.4f 0 0 %.4f 0 0 cm /Im0 Do Q\n", pw, ph)
+	case JBIG2:
+		xo["Im0"] = w.stream(fmt.Sprintf("/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray /BitsPerComponent 1 /Filter /JBIG2Decode", b.Dx(), b.Dy()), jbig2MMR(img))
+		fmt.Fprintf(&content, "q %.4f 0 0 %.4f 0 0 cm /Im0 Do Q\n", pw, ph)
 	default:
 		return "", fmt.Errorf("layout %d", layout)
 	}
 	return w.page(pagesObj, pw, ph, xo, nil, content.String()), nil
+}
+
+// turn returns img turned clockwise by deg (90, 180 or 270).
+func turn(img *image.Gray, deg int) *image.Gray {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	out := image.NewGray(image.Rect(0, 0, w, h))
+	if deg%180 != 0 {
+		out = image.NewGray(image.Rect(0, 0, h, w))
+	}
+	for y := range h {
+		for x := range w {
+			v := img.Pix[(b.Min.Y+y-img.Rect.Min.Y)*img.Stride+b.Min.X+x-img.Rect.Min.X]
+			switch deg % 360 {
+			case 90:
+				out.Pix[x*out.Stride+h-1-y] = v
+			case 180:
+				out.Pix[(h-1-y)*out.Stride+w-1-x] = v
+			case 270:
+				out.Pix[(w-1-x)*out.Stride+y] = v
+			default:
+				out.Pix[y*out.Stride+x] = v
+			}
+		}
+	}
+	return out
+}
+
+// jbig2MMR writes img as an embedded JBIG2 stream (ISO/IEC 14492, as PDF
+// embeds it: no file header): a page information segment, one immediate
+// lossless generic region coded with MMR (which is CCITT T.6, G4) and the
+// end of the page.
+func jbig2MMR(img *image.Gray) []byte {
+	b := img.Bounds()
+	w, h := uint32(b.Dx()), uint32(b.Dy())
+	var out bytes.Buffer
+	segment := func(nr uint32, typ byte, data []byte) {
+		binary.Write(&out, binary.BigEndian, nr)
+		out.WriteByte(typ) // page association in one byte, not deferred
+		out.WriteByte(0)   // no referred-to segments
+		out.WriteByte(1)   // page 1
+		binary.Write(&out, binary.BigEndian, uint32(len(data)))
+		out.Write(data)
+	}
+	var pi bytes.Buffer
+	binary.Write(&pi, binary.BigEndian, [4]uint32{w, h, 0, 0})
+	pi.WriteByte(0)                                // flags: default pixel 0 (white), OR
+	binary.Write(&pi, binary.BigEndian, uint16(0)) // not striped
+	segment(0, 48, pi.Bytes())                     // page information
+	var gr bytes.Buffer
+	binary.Write(&gr, binary.BigEndian, [4]uint32{w, h, 0, 0})
+	gr.WriteByte(0) // external combination operator OR
+	gr.WriteByte(1) // generic region flags: MMR
+	gr.Write(ccitt.Encode(img, ccitt.EncodeOptions{K: -1}))
+	segment(1, 38, gr.Bytes()) // immediate generic region (length known)
+	segment(2, 49, nil)        // end of page
+	return out.Bytes()
 }
 
 // digitalPage writes a born-digital A4 page: lines of text in Helvetica and

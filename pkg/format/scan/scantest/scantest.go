@@ -41,6 +41,9 @@ const (
 	// DigitalPage is a born-digital page (text and a logo, no scan) in
 	// ScanPDF; other writers scan it as a TextPage.
 	DigitalPage
+	// PhotoPage is ink from edge to edge: a photograph or a certificate
+	// printed full-bleed. No empty paper is left for a mark.
+	PhotoPage
 )
 
 // Sheet is one sheet of paper fed to the scanner.
@@ -53,6 +56,9 @@ type Sheet struct {
 
 // Separator returns a separator sheet for a component.
 func Separator(code, name string) Sheet { return Sheet{Kind: SeparatorSheet, Code: code, Name: name} }
+
+// Photo returns a page inked from edge to edge.
+func Photo() Sheet { return Sheet{Kind: PhotoPage} }
 
 // Text returns a page of Vietnamese text with the given title.
 func Text(title string) Sheet { return Sheet{Kind: TextPage, Name: title} }
@@ -211,6 +217,13 @@ func Images(spec Spec) ([]*image.Gray, error) {
 			img = textPage(fonts, s, spec.DPI, rng)
 		case BlankPage:
 			img = blankPage(spec.DPI)
+		case PhotoPage:
+			img = blankPage(spec.DPI)
+			w := img.Bounds().Dx()
+			for i := range img.Pix {
+				x, y := i%w, i/w
+				img.Pix[i] = uint8(40 + (x/7+y/5)%60 + rng.IntN(30))
+			}
 		default:
 			return fmt.Errorf("scantest: sheet %d: unknown kind %d", i+1, s.Kind)
 		}
