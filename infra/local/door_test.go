@@ -9,26 +9,8 @@ import (
 	"testing"
 
 	"github.com/sohoa/sohoa/pkg/format/scan/scantest"
+	"github.com/sohoa/sohoa/pkg/testkit/pdfcorpus"
 )
-
-// pdfCorpus reads the PDF corpus folder (SOHOA_PDF_CORPUS, which make sets
-// when the corpus is checked out beside the repository), if any.
-func pdfCorpus(t *testing.T) map[string][]byte {
-	m := map[string][]byte{}
-	dir := os.Getenv("SOHOA_PDF_CORPUS")
-	if dir == "" {
-		return m
-	}
-	fs, _ := filepath.Glob(filepath.Join(dir, "*"))
-	for _, f := range fs {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m[filepath.Base(f)] = b
-	}
-	return m
-}
 
 // TestUntrustedPDFsOneDoor posts hostile and real-world PDFs to the public
 // verifier and uploads each as the result of its own approved dossier: every
@@ -46,7 +28,14 @@ func TestUntrustedPDFsOneDoor(t *testing.T) {
 	officer := c.as(c.tokenFor("agency_officer", officerHT, agencyHT, officerNam))
 	citizen := c.as(c.tokenFor("citizen", citizenID, "", "Nguyễn Văn An"))
 
-	files := pdfCorpus(t)
+	files := map[string][]byte{}
+	for _, f := range pdfcorpus.Optional(t) {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[filepath.Base(f)] = b
+	}
 	files["nested arrays 200 deep"] = scantest.NestedArrays(200)
 	files["nested arrays 10000 deep"] = scantest.NestedArrays(10000)
 	files["good one-page result"] = resultPDF(t)

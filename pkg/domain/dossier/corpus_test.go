@@ -9,37 +9,8 @@ import (
 	"testing"
 
 	"github.com/sohoa/sohoa/pkg/domain/dossier"
+	"github.com/sohoa/sohoa/pkg/testkit/pdfcorpus"
 )
-
-// corpusDir finds the folder of real-world PDFs (other projects' test
-// files): $SOHOA_PDF_CORPUS, or a "corpus/pdf" folder next to the
-// repository or one of its parents. Without one the test is skipped
-// (under CI=true it fails: CI must have the corpus).
-func corpusDir(t *testing.T) string {
-	t.Helper()
-	if d := os.Getenv("SOHOA_PDF_CORPUS"); d != "" {
-		if _, err := os.Stat(d); err != nil {
-			t.Fatalf("SOHOA_PDF_CORPUS: %v", err)
-		}
-		return d
-	}
-	wd, _ := os.Getwd()
-	for dir := wd; ; dir = filepath.Dir(dir) {
-		for _, c := range []string{filepath.Join(dir, "corpus", "pdf"), filepath.Join(dir, "shared", "corpus", "pdf")} {
-			if st, err := os.Stat(c); err == nil && st.IsDir() {
-				return c
-			}
-		}
-		if filepath.Dir(dir) == dir {
-			break
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("no PDF corpus: set SOHOA_PDF_CORPUS")
-	}
-	t.Skip("no PDF corpus found; set SOHOA_PDF_CORPUS to run this test")
-	return ""
-}
 
 // TestCorpusThroughDossier uploads every real-world PDF of the corpus as a
 // clerk's scan of a birth registration (three paper components) and checks,
@@ -48,7 +19,7 @@ func corpusDir(t *testing.T) string {
 // VALIDATED; what matters is that the clerk is told the right reason.
 func TestCorpusThroughDossier(t *testing.T) {
 	heavy(t)
-	dir := corpusDir(t)
+	dir := pdfcorpus.Dir(t)
 	const (
 		digital   = "scan.born-digital"
 		noSep     = "scan.no-separators"

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/sohoa/sohoa/pkg/testkit/pdfcorpus"
 )
 
 // TestRealWorldBLTA verifies a PAdES B-LTA file made by another product
@@ -13,9 +15,9 @@ import (
 // time stamp), trusting the self-signed roots in its DSS: every signature
 // must be valid, with nothing reported as changed by the later revisions.
 func TestRealWorldBLTA(t *testing.T) {
-	pdf, err := os.ReadFile(filepath.Join(os.Getenv("SOHOA_PDF_CORPUS"), "pdfcpu-testPAdES_BLTA.pdf"))
-	if os.Getenv("SOHOA_PDF_CORPUS") == "" || err != nil {
-		t.Skip("SOHOA_PDF_CORPUS does not hold pdfcpu-testPAdES_BLTA.pdf")
+	pdf, err := os.ReadFile(filepath.Join(pdfcorpus.Dir(t), "pdfcpu-testPAdES_BLTA.pdf"))
+	if err != nil {
+		t.Fatal(err)
 	}
 	x, err := parse(t.Context(), pdf)
 	if err != nil {

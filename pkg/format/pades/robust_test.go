@@ -13,6 +13,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/format/pades"
 	"github.com/sohoa/sohoa/pkg/format/pades/padestest"
 	"github.com/sohoa/sohoa/pkg/format/scan/scantest"
+	"github.com/sohoa/sohoa/pkg/testkit/pdfcorpus"
 )
 
 // TestVerifyNeverPanics: damaged and hostile files get a verdict or a clear
@@ -50,13 +51,9 @@ func TestVerifyNeverPanics(t *testing.T) {
 }
 
 // TestVerifyCorpus runs the verifier over the shared corpus of real PDFs
-// (from the pdfcpu and qpdf test suites) named by SOHOA_PDF_CORPUS.
+// (from the pdfcpu and qpdf test suites) (package pdfcorpus).
 func TestVerifyCorpus(t *testing.T) {
-	dir := os.Getenv("SOHOA_PDF_CORPUS")
-	files, _ := filepath.Glob(filepath.Join(dir, "*"))
-	if dir == "" || len(files) == 0 {
-		t.Skip("SOHOA_PDF_CORPUS does not name a folder of PDFs")
-	}
+	files := pdfcorpus.Files(t)
 	e := newEnv(t)
 	for _, f := range files {
 		pdf, err := os.ReadFile(f)

@@ -11,14 +11,9 @@ import (
 	"github.com/sohoa/sohoa/pkg/domain/errs"
 	"github.com/sohoa/sohoa/pkg/format/pades"
 	"github.com/sohoa/sohoa/pkg/format/pdfdoor"
+	"github.com/sohoa/sohoa/pkg/testkit/pdfcorpus"
 	"github.com/sohoa/sohoa/pkg/testkit/pdftool"
 )
-
-// corpusDir returns the PDF corpus folder (SOHOA_PDF_CORPUS, which make
-// sets when the corpus is checked out beside the repository), or "".
-func corpusDir(t testing.TB) string {
-	return os.Getenv("SOHOA_PDF_CORPUS")
-}
 
 // TestCorpusSigns signs every PDF of the corpus folder (real files from the
 // pdfcpu and qpdf test suites: forms, signed and certified files, xref and
@@ -27,14 +22,7 @@ func corpusDir(t testing.TB) string {
 // --check is clean where the input was, pdfsig says valid and trusted — or
 // is refused with a 4xx kind that names the problem. Never a 5xx, never a panic.
 func TestCorpusSigns(t *testing.T) {
-	dir := corpusDir(t)
-	if dir == "" {
-		t.Skip("no PDF corpus folder (set SOHOA_PDF_CORPUS)")
-	}
-	files, err := filepath.Glob(filepath.Join(dir, "*"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("corpus %s: %v", dir, err)
-	}
+	files := pdfcorpus.Files(t)
 	e := newEnv(t)
 	var nss string
 	if pdftool.Available("pdfsig") {

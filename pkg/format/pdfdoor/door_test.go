@@ -13,6 +13,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/format/pades/padestest"
 	"github.com/sohoa/sohoa/pkg/format/pdfdoor"
 	"github.com/sohoa/sohoa/pkg/format/scan/scantest"
+	"github.com/sohoa/sohoa/pkg/testkit/pdfcorpus"
 )
 
 func TestMain(m *testing.M) {
@@ -25,17 +26,6 @@ func noSize() []byte {
 	s := string(scantest.NestedArrays(1))
 	i := strings.LastIndex(s, "/Size")
 	return []byte(s[:i] + "      " + s[i+len("/Size 4"):i+len("/Size 4")] + s[i+len("/Size 4"):])
-}
-
-// corpusFiles lists the PDF corpus folder (SOHOA_PDF_CORPUS, which make
-// sets when the corpus is checked out beside the repository), if any.
-func corpusFiles(t *testing.T) []string {
-	dir := os.Getenv("SOHOA_PDF_CORPUS")
-	if dir == "" {
-		return nil
-	}
-	fs, _ := filepath.Glob(filepath.Join(dir, "*"))
-	return fs
 }
 
 // TestHostilePDFsThroughTheDoor posts hostile PDFs to both child operations:
@@ -53,7 +43,7 @@ func TestHostilePDFsThroughTheDoor(t *testing.T) {
 	}
 	var corpus []string
 	if !raceOn { // each file starts two children: minutes under the race detector; make heavy runs them
-		corpus = corpusFiles(t)
+		corpus = pdfcorpus.Optional(t)
 	}
 	for _, f := range corpus {
 		b, err := os.ReadFile(f)

@@ -9,36 +9,8 @@ import (
 	"time"
 
 	"github.com/sohoa/sohoa/pkg/format/scan"
+	"github.com/sohoa/sohoa/pkg/testkit/pdfcorpus"
 )
-
-// corpusDir finds the folder of real-world PDFs (other projects' test files):
-// $SOHOA_PDF_CORPUS, or a "corpus/pdf" folder next to the repository or one
-// of its parents.
-func corpusDir(t *testing.T) string {
-	t.Helper()
-	if d := os.Getenv("SOHOA_PDF_CORPUS"); d != "" {
-		if _, err := os.Stat(d); err != nil {
-			t.Fatalf("SOHOA_PDF_CORPUS: %v", err)
-		}
-		return d
-	}
-	wd, _ := os.Getwd()
-	for dir := wd; ; dir = filepath.Dir(dir) {
-		for _, c := range []string{filepath.Join(dir, "corpus", "pdf"), filepath.Join(dir, "shared", "corpus", "pdf")} {
-			if st, err := os.Stat(c); err == nil && st.IsDir() {
-				return c
-			}
-		}
-		if filepath.Dir(dir) == dir {
-			break
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("no PDF corpus: set SOHOA_PDF_CORPUS")
-	}
-	t.Skip("no PDF corpus found; set SOHOA_PDF_CORPUS to run this test")
-	return ""
-}
 
 // TestCorpusFindings uploads every file of the corpus as a scan and checks
 // the finding that is true of it: encrypted files are encrypted, damaged
@@ -49,7 +21,7 @@ func TestCorpusFindings(t *testing.T) {
 	if raceOn {
 		t.Skip("decodes many pages: ~20x slower under -race; make heavy runs it without")
 	}
-	dir := corpusDir(t)
+	dir := pdfcorpus.Dir(t)
 	type want struct {
 		code    string  // "" accepted
 		pages   int     // accepted: the page count qpdf and poppler give
