@@ -28,23 +28,8 @@ import (
 	"github.com/sohoa/sohoa/pkg/format/ocr/ocrtest"
 	"github.com/sohoa/sohoa/pkg/format/scan/scantest"
 	"github.com/sohoa/sohoa/pkg/format/separator"
-	"github.com/sohoa/sohoa/pkg/testkit/heavy"
 	"github.com/sohoa/sohoa/pkg/testkit/pdftool"
 )
-
-// needTesseract skips the OCR tests unless heavy tests run (SOHOA_HEAVY=1,
-// no -race: make test's heavy pass) and, outside CI, when Tesseract is
-// missing; under CI=true a missing Tesseract fails.
-func needTesseract(t *testing.T) {
-	t.Helper()
-	heavy.Skip(t)
-	if err := ocr.Available(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal(err)
-		}
-		t.Skip(err)
-	}
-}
 
 // TestOCROnAWS runs the OCR as it runs on AWS, on this machine: the real
 // OCR bootstrap (infra/ocr, the container image's program) under the
@@ -58,7 +43,7 @@ func needTesseract(t *testing.T) {
 // pdftotext reads. Each page range is one invocation.
 func TestOCROnAWS(t *testing.T) {
 	need(t)
-	needTesseract(t)
+	ocrtest.NeedTesseract(t)
 	ctx := context.Background()
 	st := newStack(t)
 	topics, err := sqs.CreateQueues(ctx, st.sqs, st.prefix, "ocr")

@@ -3,12 +3,10 @@ package main
 import (
 	"image"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/sohoa/sohoa/pkg/format/ocr"
 	"github.com/sohoa/sohoa/pkg/format/ocr/ocrtest"
 	"github.com/sohoa/sohoa/pkg/format/scan/scantest"
 	"github.com/sohoa/sohoa/pkg/format/separator"
@@ -56,12 +54,7 @@ func ocrScan(t *testing.T, card ocrtest.Card) []byte {
 // words pdftotext returns under a seal pdfsig accepts.
 func TestOCREndToEnd(t *testing.T) {
 	heavy(t)
-	if err := ocr.Available(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal(err)
-		}
-		t.Skip(err)
-	}
+	ocrtest.NeedTesseract(t)
 	st := inProcess(t, Options{OCR: true, Dev: true})
 	c := client{t: t, base: st.URL}
 	card := ocrtest.Specimen(5)

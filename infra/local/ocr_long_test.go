@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sohoa/sohoa/pkg/format/ocr"
 	"github.com/sohoa/sohoa/pkg/format/ocr/ocrtest"
 	"github.com/sohoa/sohoa/pkg/format/scan/scantest"
 	"github.com/sohoa/sohoa/pkg/format/separator"
@@ -22,12 +21,7 @@ import (
 // text layer and findable in the citizen's vault.
 func TestLongComponentIsReadAfterValidation(t *testing.T) {
 	heavy(t)
-	if err := ocr.Available(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal(err)
-		}
-		t.Skip(err)
-	}
+	ocrtest.NeedTesseract(t)
 	n := 24
 	if v, err := strconv.Atoi(os.Getenv("SOHOA_OCR_LONG_PAGES")); err == nil && v > 10 {
 		n = v

@@ -15,23 +15,11 @@ import (
 	"github.com/sohoa/sohoa/pkg/aws/lambdaocr"
 	"github.com/sohoa/sohoa/pkg/format/ocr"
 	"github.com/sohoa/sohoa/pkg/format/ocr/ocrtest"
-	"github.com/sohoa/sohoa/pkg/testkit/heavy"
 )
 
 func TestMain(m *testing.M) {
 	ocr.RunChildIfRequested()
 	os.Exit(m.Run())
-}
-
-func needTesseract(t *testing.T) {
-	t.Helper()
-	heavy.Skip(t)
-	if err := ocr.Available(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal(err)
-		}
-		t.Skip(err)
-	}
 }
 
 func formPDF(t *testing.T) []byte {
@@ -51,7 +39,7 @@ func formPDF(t *testing.T) []byte {
 // The real bootstrap (built for this machine; the image builds it for
 // arm64) under the Lambda Runtime API harness, against the local Tesseract.
 func TestBootstrapUnderRuntimeAPI(t *testing.T) {
-	needTesseract(t)
+	ocrtest.NeedTesseract(t)
 	bin := filepath.Join(t.TempDir(), "bootstrap")
 	build := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", bin, ".")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")

@@ -11,26 +11,11 @@ import (
 
 	"github.com/sohoa/sohoa/pkg/format/ocr"
 	"github.com/sohoa/sohoa/pkg/format/ocr/ocrtest"
-	"github.com/sohoa/sohoa/pkg/testkit/heavy"
 )
 
 func TestMain(m *testing.M) {
 	ocr.RunChildIfRequested()
 	os.Exit(m.Run())
-}
-
-// needTesseract skips unless heavy tests run (SOHOA_HEAVY=1, no -race) and,
-// outside CI, when Tesseract is missing; under CI=true a missing Tesseract
-// fails.
-func needTesseract(t *testing.T) {
-	t.Helper()
-	heavy.Skip(t)
-	if err := ocr.Available(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal(err)
-		}
-		t.Skip(err)
-	}
 }
 
 // textPDF prints one page per title, each with a line of known words,
@@ -70,7 +55,7 @@ func formPDF(t *testing.T) []byte {
 // The handler reads a page of a component stored in the bucket, and refuses
 // malformed requests.
 func TestHandlerReadsFromBucket(t *testing.T) {
-	needTesseract(t)
+	ocrtest.NeedTesseract(t)
 	e, err := ocr.NewEngine()
 	if err != nil {
 		t.Fatal(err)
