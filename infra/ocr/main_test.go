@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"image"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,12 +23,7 @@ func TestMain(m *testing.M) {
 
 func formPDF(t *testing.T) []byte {
 	t.Helper()
-	fonts, err := ocrtest.LoadFonts()
-	if err != nil {
-		t.Fatal(err)
-	}
-	page := ocrtest.Print(fonts.TextPage(ocrtest.BirthDeclarationTitle, ocrtest.BirthDeclaration), ocrtest.Scan{DPI: 200, Skew: 0.3})
-	pdf, err := ocrtest.PDF([]*image.Gray{page}, ocrtest.Scan{DPI: 200})
+	pdf, err := ocrtest.DeclarationPDF()
 	if err != nil {
 		t.Fatal(err)
 	}

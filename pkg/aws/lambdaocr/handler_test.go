@@ -40,12 +40,7 @@ func textPDF(t *testing.T, titles ...string) []byte {
 
 func formPDF(t *testing.T) []byte {
 	t.Helper()
-	fonts, err := ocrtest.LoadFonts()
-	if err != nil {
-		t.Fatal(err)
-	}
-	page := ocrtest.Print(fonts.TextPage(ocrtest.BirthDeclarationTitle, ocrtest.BirthDeclaration), ocrtest.Scan{DPI: 200, Skew: 0.3})
-	pdf, err := ocrtest.PDF([]*image.Gray{page}, ocrtest.Scan{DPI: 200})
+	pdf, err := ocrtest.DeclarationPDF()
 	if err != nil {
 		t.Fatal(err)
 	}

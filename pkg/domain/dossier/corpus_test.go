@@ -19,7 +19,6 @@ import (
 // VALIDATED; what matters is that the clerk is told the right reason.
 func TestCorpusThroughDossier(t *testing.T) {
 	heavy(t)
-	dir := pdfcorpus.Dir(t)
 	const (
 		digital   = "scan.born-digital"
 		noSep     = "scan.no-separators"
@@ -87,15 +86,8 @@ func TestCorpusThroughDossier(t *testing.T) {
 		"qpdf-bad-jpeg.pdf":                     {codes: []string{"scan.unreadable"}, page: 1},
 		"pdfcpu-testImage.pdf":                  {codes: []string{"scan.unsupported"}, page: 1}, // page 1 is JPEG 2000
 	}
-	files, err := filepath.Glob(filepath.Join(dir, "*"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("corpus %s: %d files, %v", dir, len(files), err)
-	}
-	for _, f := range files {
+	for _, f := range pdfcorpus.Files(t) {
 		name := filepath.Base(f)
-		if filepath.Ext(name) == ".md" {
-			continue
-		}
 		want, ok := tests[name]
 		if !ok {
 			t.Errorf("%s: no expected finding: add it to the table", name)

@@ -21,7 +21,6 @@ func TestCorpusFindings(t *testing.T) {
 	if raceOn {
 		t.Skip("decodes many pages: ~20x slower under -race; make heavy runs it without")
 	}
-	dir := pdfcorpus.Dir(t)
 	type want struct {
 		code    string  // "" accepted
 		pages   int     // accepted: the page count qpdf and poppler give
@@ -80,15 +79,8 @@ func TestCorpusFindings(t *testing.T) {
 		// reconstructed and the 30 pages poppler shows are read.
 		"qpdf-xref-compressed-in-compressed.pdf": {pages: 30, dpi: digital},
 	}
-	files, err := filepath.Glob(filepath.Join(dir, "*"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("corpus %s: %d files, %v", dir, len(files), err)
-	}
-	for _, f := range files {
+	for _, f := range pdfcorpus.Files(t) {
 		name := filepath.Base(f)
-		if filepath.Ext(name) == ".md" {
-			continue
-		}
 		w, ok := tests[name]
 		if !ok {
 			t.Errorf("%s: no expected finding: add it to the table", name)
