@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sohoa/sohoa/pkg/domain/dossier"
 	"github.com/sohoa/sohoa/pkg/format/scan"
 	"github.com/sohoa/sohoa/pkg/format/scan/scantest"
 )
@@ -76,7 +77,7 @@ func TestUntrustedPDFsOneDoor(t *testing.T) {
 	}
 	st, err := Start(context.Background(), Options{Dev: true, Addr: "127.0.0.1:0", DataDir: t.TempDir(),
 		Log:   slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Scans: func(context.Context, []byte) (*scan.Result, error) { return split, nil }})
+		Scans: dossier.ScanBytes(func(context.Context, []byte) (*scan.Result, error) { return split, nil })})
 	if err != nil {
 		t.Fatal(err)
 	}

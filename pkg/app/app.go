@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"time"
 
@@ -75,9 +76,9 @@ type Options struct {
 	// expiry by the same clock (sqlite.Table.WithClock, dynamo.Table.WithClock).
 	Now func() time.Time
 	Log *slog.Logger
-	// Scans reads uploaded scans; nil: scan.SplitIsolated with the default
-	// limits (a child process: the binary's main must call
-	// scan.RunChildIfRequested first).
+	// Scans reads uploaded scans; nil: scan.SplitIsolatedStream with the
+	// default limits (a child process: the binary's main must call
+	// scan.RunChildIfRequested first; the scan streams from storage to it).
 	Scans dossier.ScanReader
 	// Catalog and Calendar default to procedure.Default and calendar.Default.
 	Catalog  *procedure.Catalog
@@ -141,8 +142,8 @@ func Build(ctx context.Context, p Ports, o Options) (*App, error) {
 	}
 	if o.Scans == nil {
 		lim := scan.DefaultLimits()
-		o.Scans = func(ctx context.Context, data []byte) (*scan.Result, error) {
-			return scan.SplitIsolated(ctx, data, lim)
+		o.Scans = func(ctx context.Context, src io.Reader, size int64, dir string) (*scan.Result, error) {
+			return scan.SplitIsolatedStream(ctx, src, size, lim, dir)
 		}
 	}
 	a := &App{Catalog: o.Catalog, Calendar: o.Calendar, Search: p.Search, records: p.Records}
