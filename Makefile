@@ -87,6 +87,7 @@ lint: ## gofmt, go vet, staticcheck
 
 bench: ## whole-pipeline, scan, signing and Lambda figures on this machine
 	$(GO) test -run='^$$' -bench=Pipeline -benchtime=3x ./infra/local/
+	$(GO) test -run='^$$' -bench=IngestProcess -benchtime=3x ./infra/local/
 	SOHOA_BATCH_N=1000 $(GO) test -count=1 -run='^TestBatchSigning$$' -v ./infra/local/ | grep -E 'signed|^ok|FAIL'
 	$(GO) test -run='^$$' -bench='Split(Isolated)?100Pages' -benchtime=3x ./pkg/format/scan/
 	$(GO) test -run='^$$' -bench='G4Decode300dpi' -benchtime=100x ./pkg/format/scan/

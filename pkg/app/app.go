@@ -151,6 +151,7 @@ func Build(ctx context.Context, p Ports, o Options) (*App, error) {
 		Records: p.Records, Blobs: p.Dossiers, Queue: p.Queue, Catalog: o.Catalog, Calendar: o.Calendar,
 		Scans: o.Scans, Signer: p.Signer, Sealer: p.Sealer, Now: o.Now, Log: o.Log, Checkpoint: o.Checkpoint,
 		Search: p.Search, Extractor: p.Extractor, OCRSyncPages: o.OCRSyncPages, Intake: p.Intake,
+		Pace: (&memoryPacer{}).pace,
 	}
 	if p.Vault != nil {
 		if p.AuditMAC == nil {

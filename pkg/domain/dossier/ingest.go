@@ -388,6 +388,7 @@ func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, 
 		}
 		comps[0].Code = paper[0].Code
 	}
+	defer s.c.Pace(largestComponent(comps))()
 	seen := map[string]bool{}
 	for _, c := range comps {
 		pc, known := p.Component(c.Code)
@@ -441,7 +442,11 @@ func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, 
 		if n := c.Pages[0]; n >= 1 && n <= len(res.Pages) {
 			ink = res.Pages[n-1].InkMap
 		}
-		comp, err := s.storeComponent(ctx, d, p, pc, c, ink)
+		// The bytes travel alone so that nothing else holds them while the
+		// seal works on its own copies (the largest moment of an ingestion).
+		pdf := c.PDF
+		c.PDF = nil
+		comp, err := s.storeComponent(ctx, d, p, pc, c, pdf, ink)
 		if err != nil {
 			return nil, err
 		}
@@ -469,6 +474,21 @@ func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, 
 	}
 	a.findings = append(a.findings, captureFindings(p, res)...)
 	return a, nil
+}
+
+// largestComponent is the size of the largest component PDF of a split scan.
+func largestComponent(comps []scan.Component) int64 {
+	var n int64
+	for _, c := range comps {
+		size := int64(len(c.PDF))
+		if c.File != "" {
+			if fi, err := os.Stat(c.File); err == nil {
+				size = fi.Size()
+			}
+		}
+		n = max(n, size)
+	}
+	return n
 }
 
 // splitScan streams a stored scan from blob storage to the scan reader,
@@ -500,13 +520,14 @@ func paperComponents(p procedure.Procedure) []procedure.Component {
 	return out
 }
 
-// storeComponent certifies (if a Sealer is configured) and stores one component.
-func (s *Service) storeComponent(ctx context.Context, d *Dossier, p procedure.Procedure, pc procedure.Component, c scan.Component, firstPageInk *scan.InkMap) (Component, error) {
+// storeComponent certifies (if a Sealer is configured) and stores one
+// component, whose PDF is pdf.
+func (s *Service) storeComponent(ctx context.Context, d *Dossier, p procedure.Procedure, pc procedure.Component, c scan.Component, pdf []byte, firstPageInk *scan.InkMap) (Component, error) {
 	last, _ := d.LastScan()
-	content := c.PDF
+	content := pdf
 	certified := false
 	if s.c.Sealer != nil {
-		sealed, err := s.c.Sealer.Certify(ctx, c.PDF, ConversionMark{DossierCode: d.Code, Component: pc.Name,
+		sealed, err := s.c.Sealer.Certify(ctx, pdf, ConversionMark{DossierCode: d.Code, Component: pc.Name,
 			Converter: d.ClerkName, Unit: d.PostOffice, At: last.At, Ink: firstPageInk})
 		if err != nil {
 			return Component{}, fmt.Errorf("certify %s: %w", c.Code, err)

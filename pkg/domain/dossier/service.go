@@ -153,6 +153,13 @@ type Config struct {
 	// Checkpoint, if set, is called at named steps of an ingestion and a
 	// signature (crash tests kill the process there).
 	Checkpoint func(step string)
+	// Pace, if set, is told once a scan is split the size of its largest
+	// component, before the components are certified one at a time (the
+	// heaviest moment of an ingestion: the seal holds a few copies of one
+	// component); the func it returns is called when they are stored. The
+	// process's owner uses it to keep the GC's headroom in proportion (see
+	// app.Build).
+	Pace func(largestComponent int64) (done func())
 }
 
 // Service runs dossiers through their life.
@@ -188,6 +195,9 @@ func NewService(c Config) (*Service, error) {
 	}
 	if c.Checkpoint == nil {
 		c.Checkpoint = func(string) {}
+	}
+	if c.Pace == nil {
+		c.Pace = func(int64) func() { return func() {} }
 	}
 	if c.Intake == nil {
 		q := c.Queue
