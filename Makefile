@@ -99,6 +99,7 @@ bench: ## whole-pipeline, scan, signing and Lambda figures on this machine
 	@eval "$$(infra/servers/up.sh)"; \
 	trap 'infra/servers/down.sh >/dev/null 2>&1 || true' EXIT; \
 	$(GO) test -run='^$$' -bench=ColdStart -benchtime=10x ./infra/lambdatest/; \
+	SOHOA_BATCH_N=1000 $(GO) test -count=1 -timeout 40m -run='^TestSignerSurvivesSIGKILL$$' -v ./infra/lambdatest/ | grep -E 'APPROVED|killed|signed|checked|^ok|FAIL'; \
 	$(GO) test -run='TestZipSize' -v ./infra/lambdatest/ | grep -E 'zip|ok|FAIL' || true
 
 build: ## one Lambda zip per function in $(BUILD)/ (arm64, provided.al2023)
