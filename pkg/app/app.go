@@ -131,6 +131,12 @@ func Build(ctx context.Context, p Ports, o Options) (*App, error) {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
+	// A process killed in the middle of an ingestion leaves its temporary
+	// folder behind (Lambda may keep /tmp for the next process): an hour is
+	// far longer than any ingestion.
+	if n, err := dossier.RemoveStaleScanFolders(time.Hour); n > 0 || err != nil {
+		o.Log.Warn("removed temporary folders of interrupted ingestions", "count", n, "err", err)
+	}
 	if o.Catalog == nil {
 		if err := procedure.DefaultErr(); err != nil {
 			return nil, fmt.Errorf("app: procedure catalog: %w", err)

@@ -3,6 +3,7 @@ package dossier
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -11,6 +12,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"gocloud.dev/blob"
@@ -350,7 +353,7 @@ func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, 
 	if err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "sohoa-scan-")
+	dir, err := os.MkdirTemp("", scanFolderPrefix)
 	if err != nil {
 		return nil, fmt.Errorf("ingest %s: %w", d.Code, err)
 	}
@@ -474,6 +477,39 @@ func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, 
 	}
 	a.findings = append(a.findings, captureFindings(p, res)...)
 	return a, nil
+}
+
+// scanFolderPrefix names the temporary folders of ingestions (see analyse).
+const scanFolderPrefix = "sohoa-scan-"
+
+// RemoveStaleScanFolders removes the temporary folders that ingestions left
+// in os.TempDir() more than age ago: only a process killed in the middle of
+// an ingestion leaves one (Lambda may keep /tmp for the next process of the
+// same environment). Call it as a process starts; it returns how many it
+// removed and the first failure.
+func RemoveStaleScanFolders(age time.Duration) (int, error) {
+	tmp := os.TempDir()
+	entries, err := os.ReadDir(tmp)
+	if err != nil {
+		return 0, fmt.Errorf("list %s: %w", tmp, err)
+	}
+	n := 0
+	var first error
+	for _, e := range entries {
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), scanFolderPrefix) {
+			continue
+		}
+		fi, err := e.Info()
+		if err != nil || time.Since(fi.ModTime()) < age {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(tmp, e.Name())); err != nil {
+			first = cmp.Or(first, err)
+			continue
+		}
+		n++
+	}
+	return n, first
 }
 
 // largestComponent is the size of the largest component PDF of a split scan.

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/sohoa/sohoa/pkg/domain/dossier"
 	"github.com/sohoa/sohoa/pkg/format/scan"
@@ -90,5 +91,35 @@ func TestIngestFromFiles(t *testing.T) {
 	}
 	if len(paced) == 0 || paced[0] != largest || done != len(paced) {
 		t.Errorf("paced %v (largest component %d), released %d times", paced, largest, done)
+	}
+}
+
+// TestRemoveStaleScanFolders: only the ingestion folders older than the age
+// are removed.
+func TestRemoveStaleScanFolders(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	mk := func(name string, age time.Duration) string {
+		p := filepath.Join(tmp, name)
+		if err := os.MkdirAll(filepath.Join(p, "inner"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		at := time.Now().Add(-age)
+		if err := os.Chtimes(p, at, at); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	stale := mk("sohoa-scan-123", 2*time.Hour)
+	fresh := mk("sohoa-scan-456", time.Minute)
+	other := mk("someone-else", 3*time.Hour)
+	n, err := dossier.RemoveStaleScanFolders(time.Hour)
+	if err != nil || n != 1 {
+		t.Fatalf("removed %d, %v; want 1", n, err)
+	}
+	for p, want := range map[string]bool{stale: false, fresh: true, other: true} {
+		if _, err := os.Stat(p); (err == nil) != want {
+			t.Errorf("%s: exists %v, want %v", p, err == nil, want)
+		}
 	}
 }
