@@ -90,6 +90,7 @@ lint: ## gofmt, go vet, staticcheck
 bench: export SOHOA_HEAVY = 1
 bench: ## whole-pipeline, scan, signing and Lambda figures on this machine
 	$(GO) test -run='^$$' -bench=Pipeline -benchtime=3x ./infra/local/
+	$(GO) test -run='^$$' -bench=IngestProcess -benchtime=3x ./infra/local/
 	SOHOA_BATCH_N=1000 $(GO) test -count=1 -run='^TestBatchSigning$$' -v ./infra/local/ | grep -E 'signed|^ok|FAIL'
 	$(GO) test -run='^$$' -bench='Split(Isolated)?100Pages' -benchtime=3x ./pkg/format/scan/
 	$(GO) test -run='^$$' -bench='G4Decode300dpi' -benchtime=100x ./pkg/format/scan/
@@ -101,6 +102,7 @@ bench: ## whole-pipeline, scan, signing and Lambda figures on this machine
 	@eval "$$(infra/servers/up.sh)"; \
 	trap 'infra/servers/down.sh >/dev/null 2>&1 || true' EXIT; \
 	$(GO) test -run='^$$' -bench=ColdStart -benchtime=10x ./infra/lambdatest/; \
+	SOHOA_BATCH_N=1000 $(GO) test -count=1 -timeout 40m -run='^TestSignerSurvivesSIGKILL$$' -v ./infra/lambdatest/ | grep -E 'APPROVED|killed|signed|checked|^ok|FAIL'; \
 	$(GO) test -run='TestZipSize' -v ./infra/lambdatest/ | grep -E 'zip|ok|FAIL' || true
 
 build: ## one Lambda zip per function in $(BUILD)/ (arm64, provided.al2023)

@@ -40,7 +40,7 @@ func TestPagesThroughGateway(t *testing.T) {
 	v := vault.New(db.Table(), bucket, nil)
 	ds, err := dossier.NewService(dossier.Config{Records: db.Table(), Blobs: bucket, Queue: db.Queue(), Catalog: catalog,
 		Calendar: calendar.Default(), Vault: v, Log: quiet,
-		Scans: func(context.Context, []byte) (*scan.Result, error) { return nil, errors.New("no scans here") }})
+		Scans: dossier.ScanBytes(func(context.Context, []byte) (*scan.Result, error) { return nil, errors.New("no scans here") })})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sohoa/sohoa/pkg/domain/dossier"
 	"github.com/sohoa/sohoa/pkg/format/ocr"
 	"github.com/sohoa/sohoa/pkg/format/pdfdoor"
 	"github.com/sohoa/sohoa/pkg/format/scan"
@@ -137,7 +138,7 @@ func startStack(t *testing.T, dir string) (*Stack, client) {
 // to every ingestion (Options.Scans): for tests about what follows, where
 // reaching APPROVED hundreds of times through real decoding would only cost
 // time.
-func presplit(t testing.TB) func(context.Context, []byte) (*scan.Result, error) {
+func presplit(t testing.TB) dossier.ScanReader {
 	t.Helper()
 	sample, err := scantest.Dossier(scantest.Spec{Seed: 3, Sheets: []scantest.Sheet{
 		scantest.Separator("TKKS", "Tờ khai"), scantest.Text("Tờ khai"),
@@ -150,7 +151,7 @@ func presplit(t testing.TB) func(context.Context, []byte) (*scan.Result, error) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	return func(context.Context, []byte) (*scan.Result, error) { return split, nil }
+	return dossier.ScanBytes(func(context.Context, []byte) (*scan.Result, error) { return split, nil })
 }
 
 // inProcess starts a local stack in this process for a test: on a free loopback port, its data

@@ -46,7 +46,7 @@ type Options struct {
 	Log     *slog.Logger
 	// Workers is the number of ingestion workers (default 2: this is a 2-core box).
 	Workers int
-	// Scans overrides how scans are read (default: scan.SplitIsolated).
+	// Scans overrides how scans are read (default: scan.SplitIsolatedStream).
 	Scans dossier.ScanReader
 	// Now overrides the clock (tests).
 	Now func() time.Time

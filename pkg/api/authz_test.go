@@ -66,7 +66,7 @@ func newFixture(t *testing.T, mut ...func(c *api.Config)) *fixture {
 	lim := scan.DefaultLimits()
 	ds, err := dossier.NewService(dossier.Config{Records: db.Table(), Blobs: b, Queue: db.Queue(),
 		Catalog: procedure.Default(), Calendar: calendar.Default(), Vault: v, Log: log,
-		Scans: func(ctx context.Context, data []byte) (*scan.Result, error) { return scan.Split(ctx, data, lim) }})
+		Scans: dossier.ScanBytes(func(ctx context.Context, data []byte) (*scan.Result, error) { return scan.Split(ctx, data, lim) })})
 	if err != nil {
 		t.Fatal(err)
 	}

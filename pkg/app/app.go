@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"time"
 
@@ -75,9 +76,9 @@ type Options struct {
 	// expiry by the same clock (sqlite.Table.WithClock, dynamo.Table.WithClock).
 	Now func() time.Time
 	Log *slog.Logger
-	// Scans reads uploaded scans; nil: scan.SplitIsolated with the default
-	// limits (a child process: the binary's main must call
-	// scan.RunChildIfRequested first).
+	// Scans reads uploaded scans; nil: scan.SplitIsolatedStream with the
+	// default limits (a child process: the binary's main must call
+	// scan.RunChildIfRequested first; the scan streams from storage to it).
 	Scans dossier.ScanReader
 	// Catalog and Calendar default to procedure.Default and calendar.Default.
 	Catalog  *procedure.Catalog
@@ -130,6 +131,12 @@ func Build(ctx context.Context, p Ports, o Options) (*App, error) {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
+	// A process killed in the middle of an ingestion leaves its temporary
+	// folder behind (Lambda may keep /tmp for the next process): an hour is
+	// far longer than any ingestion.
+	if n, err := dossier.RemoveStaleScanFolders(time.Hour); n > 0 || err != nil {
+		o.Log.Warn("removed temporary folders of interrupted ingestions", "count", n, "err", err)
+	}
 	if o.Catalog == nil {
 		if err := procedure.DefaultErr(); err != nil {
 			return nil, fmt.Errorf("app: procedure catalog: %w", err)
@@ -141,8 +148,8 @@ func Build(ctx context.Context, p Ports, o Options) (*App, error) {
 	}
 	if o.Scans == nil {
 		lim := scan.DefaultLimits()
-		o.Scans = func(ctx context.Context, data []byte) (*scan.Result, error) {
-			return scan.SplitIsolated(ctx, data, lim)
+		o.Scans = func(ctx context.Context, src io.Reader, size int64, dir string) (*scan.Result, error) {
+			return scan.SplitIsolatedStream(ctx, src, size, lim, dir)
 		}
 	}
 	a := &App{Catalog: o.Catalog, Calendar: o.Calendar, Search: p.Search, records: p.Records}
@@ -150,6 +157,7 @@ func Build(ctx context.Context, p Ports, o Options) (*App, error) {
 		Records: p.Records, Blobs: p.Dossiers, Queue: p.Queue, Catalog: o.Catalog, Calendar: o.Calendar,
 		Scans: o.Scans, Signer: p.Signer, Sealer: p.Sealer, Now: o.Now, Log: o.Log, Checkpoint: o.Checkpoint,
 		Search: p.Search, Extractor: p.Extractor, OCRSyncPages: o.OCRSyncPages, Intake: p.Intake,
+		Pace: (&memoryPacer{}).pace,
 	}
 	if p.Vault != nil {
 		if p.AuditMAC == nil {

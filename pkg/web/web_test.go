@@ -41,7 +41,7 @@ func newTestPages(t testing.TB, oidc *OIDC) (*Handler, *dossier.Service) {
 	v := vault.New(db.Table(), bucket, nil)
 	ds, err := dossier.NewService(dossier.Config{Records: db.Table(), Blobs: bucket, Queue: db.Queue(), Catalog: catalog,
 		Calendar: calendar.Default(), Vault: v,
-		Scans: func(context.Context, []byte) (*scan.Result, error) { return nil, errors.New("scans are not read here") }})
+		Scans: dossier.ScanBytes(func(context.Context, []byte) (*scan.Result, error) { return nil, errors.New("scans are not read here") })})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -123,7 +123,7 @@ type Ports struct {
 }
 
 // Build hands the core's adapters and p to the one assembly, app.Build.
-// Scans are read by scan.SplitIsolated: the function's main must call
+// Scans are read by scan.SplitIsolatedStream: the function's main must call
 // scan.RunChildIfRequested first.
 func (c *Core) Build(ctx context.Context, p Ports) (*app.App, error) {
 	q := p.Queue

@@ -3,6 +3,7 @@ package dossier
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -10,6 +11,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"gocloud.dev/blob"
@@ -218,7 +222,7 @@ func (s *Service) Ingest(ctx context.Context, job IngestJob, lastAttempt bool) e
 	case ok && last.Key == job.ScanKey:
 		// Already ingested. A dossier VALIDATED before certified copies were
 		// issued first (or whose vault lost one) gets the gap filled.
-		return s.ensureIssued(ctx, d, nil, nil)
+		return s.ensureIssued(ctx, d, nil)
 	case !ok || !hasScan(d, job.ScanKey):
 		if lastAttempt {
 			return nil
@@ -238,7 +242,7 @@ func (s *Service) Ingest(ctx context.Context, job IngestJob, lastAttempt bool) e
 		probe := *d
 		probe.Components = outcome.components
 		outcome.issued = map[string]string{}
-		err, issuing = s.ensureIssued(ctx, &probe, outcome.certified, outcome.issued), true
+		err, issuing = s.ensureIssued(ctx, &probe, outcome.issued), true
 	}
 	if err != nil {
 		if !lastAttempt || ctx.Err() != nil {
@@ -280,7 +284,7 @@ func (s *Service) Ingest(ctx context.Context, job IngestJob, lastAttempt bool) e
 	s.c.Checkpoint("ingest.saved")
 	s.c.Log.Info("dossier ingested", "dossier", d.Code, "components", len(outcome.components),
 		"findings", len(outcome.findings), "split", outcome.split.Round(time.Millisecond),
-		"took", time.Since(start).Round(time.Millisecond))
+		"took", time.Since(start).Round(time.Millisecond), "readerPeakMB", outcome.readerPeak>>20)
 	s.indexForAgency(ctx, saved, outcome)
 	if saved.Status == Validated {
 		for _, c := range saved.Components {
@@ -311,12 +315,12 @@ func hasScan(d *Dossier, key string) bool {
 type analysis struct {
 	components []Component
 	findings   []Finding
-	// certified are the certified scanned components with their bytes, to be
-	// issued into the citizen's vault once the dossier is saved.
-	certified map[string][]byte
 	// split is how long reading the scan took; the rest of an ingestion is
 	// storage and certification.
 	split time.Duration
+	// readerPeak is the scan reader's peak resident memory in bytes (its
+	// child process's: scan.Result.PeakRSS), for capacity planning.
+	readerPeak int64
 	// reuse is the state of the dossier's request to reuse vault documents.
 	reuse *Reuse
 	// texts are the components' words read by the Extractor, for search.
@@ -339,17 +343,23 @@ func (a *analysis) hasErrors() bool {
 	return false
 }
 
+// analyse reads the scan and checks it against the procedure, storing the
+// components. The scan streams from storage to the scan reader, which leaves
+// the component PDFs in a temporary folder (removed on return, whatever
+// happens); they are read one at a time, so neither the scan nor all its
+// components are ever in this process's memory.
 func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, error) {
 	p, err := s.c.Catalog.Get(d.Procedure)
 	if err != nil {
 		return nil, err
 	}
-	data, err := s.readScan(ctx, sc)
+	dir, err := os.MkdirTemp("", scanFolderPrefix)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("ingest %s: %w", d.Code, err)
 	}
+	defer os.RemoveAll(dir)
 	splitStart := time.Now()
-	res, err := s.c.Scans(ctx, data)
+	res, err := s.splitScan(ctx, sc, dir)
 	splitTook := time.Since(splitStart)
 	var se *scan.Error
 	if errors.As(err, &se) {
@@ -358,7 +368,7 @@ func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, 
 	if err != nil {
 		return nil, err
 	}
-	a := &analysis{certified: map[string][]byte{}, split: splitTook}
+	a := &analysis{split: splitTook, readerPeak: res.PeakRSS}
 	for _, pg := range res.Pages {
 		if pg.DPI > 0 && pg.DPI+scan.DPITolerance < scan.MinDPI && pg.Separator == "" {
 			a.findings = append(a.findings, Finding{Severity: SeverityError, Code: "scan.low-resolution", Page: pg.Number,
@@ -389,6 +399,7 @@ func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, 
 		}
 		comps[0].Code = paper[0].Code
 	}
+	defer s.c.Pace(largestComponent(comps))()
 	seen := map[string]bool{}
 	for _, c := range comps {
 		pc, known := p.Component(c.Code)
@@ -424,6 +435,12 @@ func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, 
 		var ext *Extraction
 		deferred := s.deferOCR(a, c)
 		if !deferred {
+			// One component in memory at a time: the reader and the seal need its bytes.
+			if c.File != "" {
+				if c.PDF, err = os.ReadFile(c.File); err != nil {
+					return nil, fmt.Errorf("read component %s: %w", c.Code, err)
+				}
+			}
 			var ok bool
 			if ext, ok = s.extract(ctx, d, c.Code, c.PDF, len(c.Pages)); !ok {
 				deferred = true // read again by an OCR job, which the queue retries
@@ -447,7 +464,11 @@ func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, 
 			a.findings = append(a.findings, ext.Findings...)
 			a.addText(c.Code, ext.Text)
 		}
-		comp, content, where, err := s.storeComponent(ctx, d, p, pc, c, ink)
+		// The bytes travel alone so that nothing else holds them while the
+		// seal works on its own copies (the largest moment of an ingestion).
+		pdf := c.PDF
+		c.PDF = nil
+		comp, where, err := s.storeComponent(ctx, d, p, pc, c, pdf, ink)
 		if err != nil {
 			return nil, err
 		}
@@ -463,9 +484,6 @@ func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, 
 			comp.OCR = fmt.Sprintf("ocr: %d/%d pages", ext.PagesRead, ext.Pages)
 		}
 		a.components = append(a.components, comp)
-		if comp.Certified {
-			a.certified[comp.Code] = content
-		}
 	}
 	var wanted []procedure.Component
 	for _, pc := range p.Components {
@@ -498,9 +516,57 @@ func allBlank(pages []scan.Page) bool {
 	return len(pages) > 0
 }
 
-// readScan reads a stored scan into one buffer of its recorded size (no
-// doubling growth: scans are the largest thing Sohoa holds).
-func (s *Service) readScan(ctx context.Context, sc Scan) ([]byte, error) {
+// scanFolderPrefix names the temporary folders of ingestions (see analyse).
+const scanFolderPrefix = "sohoa-scan-"
+
+// RemoveStaleScanFolders removes the temporary folders that ingestions left
+// in os.TempDir() more than age ago: only a process killed in the middle of
+// an ingestion leaves one (Lambda may keep /tmp for the next process of the
+// same environment). Call it as a process starts; it returns how many it
+// removed and the first failure.
+func RemoveStaleScanFolders(age time.Duration) (int, error) {
+	tmp := os.TempDir()
+	entries, err := os.ReadDir(tmp)
+	if err != nil {
+		return 0, fmt.Errorf("list %s: %w", tmp, err)
+	}
+	n := 0
+	var first error
+	for _, e := range entries {
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), scanFolderPrefix) {
+			continue
+		}
+		fi, err := e.Info()
+		if err != nil || time.Since(fi.ModTime()) < age {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(tmp, e.Name())); err != nil {
+			first = cmp.Or(first, err)
+			continue
+		}
+		n++
+	}
+	return n, first
+}
+
+// largestComponent is the size of the largest component PDF of a split scan.
+func largestComponent(comps []scan.Component) int64 {
+	var n int64
+	for _, c := range comps {
+		size := int64(len(c.PDF))
+		if c.File != "" {
+			if fi, err := os.Stat(c.File); err == nil {
+				size = fi.Size()
+			}
+		}
+		n = max(n, size)
+	}
+	return n
+}
+
+// splitScan streams a stored scan from blob storage to the scan reader,
+// which leaves the components in dir.
+func (s *Service) splitScan(ctx context.Context, sc Scan, dir string) (*scan.Result, error) {
 	r, err := s.c.Blobs.NewReader(ctx, sc.Key, nil)
 	if err != nil {
 		if gcerrors.Code(err) == gcerrors.NotFound {
@@ -512,11 +578,7 @@ func (s *Service) readScan(ctx context.Context, sc Scan) ([]byte, error) {
 	if r.Size() > s.c.MaxScanBytes {
 		return nil, fmt.Errorf("scan %s is larger than the limit", sc.Key)
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, r.Size()+bytes.MinRead))
-	if _, err := buf.ReadFrom(r); err != nil {
-		return nil, fmt.Errorf("read scan: %w", err)
-	}
-	return buf.Bytes(), nil
+	return s.c.Scans(ctx, r, r.Size(), dir)
 }
 
 // paperComponents are the components a clerk would receive on paper: the
@@ -531,17 +593,18 @@ func paperComponents(p procedure.Procedure) []procedure.Component {
 	return out
 }
 
-// storeComponent certifies (if a Sealer is configured) and stores one component.
-func (s *Service) storeComponent(ctx context.Context, d *Dossier, p procedure.Procedure, pc procedure.Component, c scan.Component, firstPageInk *scan.InkMap) (Component, []byte, MarkPlacement, error) {
+// storeComponent certifies (if a Sealer is configured) and stores one
+// component, whose PDF is pdf, and says where its conversion mark went.
+func (s *Service) storeComponent(ctx context.Context, d *Dossier, p procedure.Procedure, pc procedure.Component, c scan.Component, pdf []byte, firstPageInk *scan.InkMap) (Component, MarkPlacement, error) {
 	last, _ := d.LastScan()
-	content := c.PDF
+	content := pdf
 	certified := false
 	var where MarkPlacement
 	if s.c.Sealer != nil {
-		sealed, w, err := s.c.Sealer.Certify(ctx, c.PDF, ConversionMark{DossierCode: d.Code, Component: pc.Name,
+		sealed, w, err := s.c.Sealer.Certify(ctx, pdf, ConversionMark{DossierCode: d.Code, Component: pc.Name,
 			Converter: d.ClerkName, Unit: d.PostOffice, At: last.At, Ink: firstPageInk})
 		if err != nil {
-			return Component{}, nil, "", fmt.Errorf("certify %s: %w", c.Code, err)
+			return Component{}, "", fmt.Errorf("certify %s: %w", c.Code, err)
 		}
 		content, certified, where = sealed, true, w
 	}
@@ -549,11 +612,11 @@ func (s *Service) storeComponent(ctx context.Context, d *Dossier, p procedure.Pr
 	digest := hex.EncodeToString(sum[:])
 	key := fmt.Sprintf("components/%s/%s/%s.pdf", d.ID, last.SHA256[:16], c.Code)
 	if err := s.c.Blobs.WriteAll(ctx, key, content, &blob.WriterOptions{ContentType: "application/pdf"}); err != nil {
-		return Component{}, nil, "", fmt.Errorf("store component %s: %w", c.Code, err)
+		return Component{}, "", fmt.Errorf("store component %s: %w", c.Code, err)
 	}
 	s.c.Checkpoint("ingest.certified")
 	return Component{Code: c.Code, Name: pc.Name, Pages: len(c.Pages), SHA256: digest, Source: SourceScan,
-		Certified: certified, Key: key, ScanPages: c.Pages}, content, where, nil
+		Certified: certified, Key: key, ScanPages: c.Pages}, where, nil
 }
 
 // markFinding tells the clerk and the officer where the conversion mark
@@ -578,13 +641,44 @@ func markFinding(name, code string, page int, where MarkPlacement) (Finding, boo
 			name, vi, code, en)}, true
 }
 
+// storeComponentPDF writes a component's PDF as the scan reader left it to
+// storage under key, streamed from its file when it has one, and returns its
+// SHA-256 computed on the way.
+func (s *Service) storeComponentPDF(ctx context.Context, key string, c scan.Component) (string, error) {
+	var src io.Reader = bytes.NewReader(c.PDF)
+	if c.File != "" {
+		f, err := os.Open(c.File)
+		if err != nil {
+			return "", err
+		}
+		defer f.Close()
+		src = f
+	}
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	w, err := s.c.Blobs.NewWriter(wctx, key, &blob.WriterOptions{ContentType: "application/pdf"})
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	if _, err := io.Copy(io.MultiWriter(w, h), src); err != nil {
+		cancel() // a cancelled writer discards what it has
+		_ = w.Close()
+		return "", err
+	}
+	if err := w.Close(); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
 // ensureIssued puts every certified scanned component of d into the citizen's
 // vault, keyed by the scan it came from: issuing again what is there changes
-// nothing, a missing one is issued. content holds the components' bytes when
-// the caller has them; otherwise they are read from storage. Any failure is
+// nothing, a missing one is issued. Each component's bytes are read back
+// from storage, one at a time (an ingestion does not keep them all). Any failure is
 // returned: the job fails and is retried, and the dossier does not say
 // VALIDATED meanwhile.
-func (s *Service) ensureIssued(ctx context.Context, d *Dossier, content map[string][]byte, issued map[string]string) error {
+func (s *Service) ensureIssued(ctx context.Context, d *Dossier, issued map[string]string) error {
 	if s.c.Vault == nil {
 		return nil
 	}
@@ -599,12 +693,9 @@ func (s *Service) ensureIssued(ctx context.Context, d *Dossier, content map[stri
 		if c.Source != SourceScan || !c.Certified {
 			continue
 		}
-		b, ok := content[c.Code]
-		if !ok {
-			var err error
-			if b, err = s.c.Blobs.ReadAll(ctx, c.Key); err != nil {
-				return fmt.Errorf("read certified %s of %s: %w", c.Code, d.Code, err)
-			}
+		b, err := s.c.Blobs.ReadAll(ctx, c.Key)
+		if err != nil {
+			return fmt.Errorf("read certified %s of %s: %w", c.Code, d.Code, err)
 		}
 		doc, err := s.c.Vault.Issue(ctx, vault.NewDocument{Owner: d.Citizen.ID, Kind: c.Code, Title: c.Name,
 			Issuer: d.PostOffice, DossierID: d.ID, Dossier: d.Code, Procedure: d.Procedure, Certified: true,

@@ -61,12 +61,12 @@ func (s *Service) deferOCR(a *analysis, c scan.Component) bool {
 // adds the text layer, then certifies it.
 func (s *Service) storeDeferred(ctx context.Context, d *Dossier, pc procedure.Component, c scan.Component, firstPageInk *scan.InkMap) (Component, error) {
 	last, _ := d.LastScan()
-	sum := sha256.Sum256(c.PDF)
 	key := fmt.Sprintf("components/%s/%s/%s.pdf", d.ID, last.SHA256[:16], c.Code)
-	if err := s.c.Blobs.WriteAll(ctx, key, c.PDF, &blob.WriterOptions{ContentType: "application/pdf"}); err != nil {
+	digest, err := s.storeComponentPDF(ctx, key, c)
+	if err != nil {
 		return Component{}, fmt.Errorf("store component %s: %w", c.Code, err)
 	}
-	return Component{Code: c.Code, Name: pc.Name, Pages: len(c.Pages), SHA256: hex.EncodeToString(sum[:]), Source: SourceScan,
+	return Component{Code: c.Code, Name: pc.Name, Pages: len(c.Pages), SHA256: digest, Source: SourceScan,
 		Key: key, ScanPages: c.Pages, OCR: fmt.Sprintf("ocr: 0/%d pages", len(c.Pages)), MarkInk: firstPageInk}, nil
 }
 

@@ -155,7 +155,7 @@ func (s *Service) applyReuse(ctx context.Context, id, status string) (*Dossier, 
 	next.Findings = append(next.Findings, findings...)
 	if !next.HasErrors() {
 		next.Status = Validated // the certified copies go to the vault before the dossier says so
-		if err := s.ensureIssued(ctx, &next, nil, nil); err != nil {
+		if err := s.ensureIssued(ctx, &next, nil); err != nil {
 			return nil, err
 		}
 	}

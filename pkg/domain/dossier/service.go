@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"strings"
 	"time"
@@ -31,9 +32,26 @@ const (
 	TopicIngest = "ingest"
 )
 
-// ScanReader splits an uploaded scan into components; in production it is
-// scan.SplitIsolated (a child process with limits), in tests scan.Split.
-type ScanReader func(ctx context.Context, data []byte) (*scan.Result, error)
+// ScanReader splits a stored scan, read from src (size bytes), into
+// components. It hands each component's PDF back in memory
+// (scan.Component.PDF) or as a file under dir (scan.Component.File); the
+// caller creates dir and removes it. In production it is
+// scan.SplitIsolatedStream (a child process with limits: neither the scan
+// nor its components are held whole by the ingesting process); in tests
+// often scan.Split through ScanBytes.
+type ScanReader func(ctx context.Context, src io.Reader, size int64, dir string) (*scan.Result, error)
+
+// ScanBytes is a ScanReader for a reader of whole scans in memory (scan.Split
+// in tests): it reads the scan into memory first.
+func ScanBytes(read func(ctx context.Context, data []byte) (*scan.Result, error)) ScanReader {
+	return func(ctx context.Context, src io.Reader, size int64, _ string) (*scan.Result, error) {
+		data := make([]byte, size)
+		if _, err := io.ReadFull(src, data); err != nil {
+			return nil, fmt.Errorf("read scan: %w", err)
+		}
+		return read(ctx, data)
+	}
+}
 
 // Calendar computes due dates in working days; *calendar.Calendar implements it.
 type Calendar interface {
@@ -149,6 +167,13 @@ type Config struct {
 	// Checkpoint, if set, is called at named steps of an ingestion and a
 	// signature (crash tests kill the process there).
 	Checkpoint func(step string)
+	// Pace, if set, is told once a scan is split the size of its largest
+	// component, before the components are certified one at a time (the
+	// heaviest moment of an ingestion: the seal holds a few copies of one
+	// component); the func it returns is called when they are stored. The
+	// process's owner uses it to keep the GC's headroom in proportion (see
+	// app.Build).
+	Pace func(largestComponent int64) (done func())
 }
 
 // Service runs dossiers through their life.
@@ -184,6 +209,9 @@ func NewService(c Config) (*Service, error) {
 	}
 	if c.Checkpoint == nil {
 		c.Checkpoint = func(string) {}
+	}
+	if c.Pace == nil {
+		c.Pace = func(int64) func() { return func() {} }
 	}
 	if c.Intake == nil {
 		q := c.Queue

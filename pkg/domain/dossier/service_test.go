@@ -55,7 +55,7 @@ func newEnv(t *testing.T) *env {
 	lim := scan.DefaultLimits()
 	e.cfg = dossier.Config{
 		Records: tbl, Blobs: b, Queue: db.Queue(), Catalog: procedure.Default(), Calendar: calendar.Default(),
-		Scans: func(ctx context.Context, data []byte) (*scan.Result, error) { return scan.Split(ctx, data, lim) },
+		Scans: dossier.ScanBytes(func(ctx context.Context, data []byte) (*scan.Result, error) { return scan.Split(ctx, data, lim) }),
 		Vault: e.v, Now: now, Log: slog.New(slog.DiscardHandler),
 	}
 	var err error

@@ -53,7 +53,7 @@ func TestPageImages(t *testing.T) {
 	lim := scan.DefaultLimits()
 	// The scan reader's child renders the images; Split in this process
 	// does not, so they are added here as the child would.
-	c.Scans = func(ctx context.Context, data []byte) (*scan.Result, error) {
+	c.Scans = dossier.ScanBytes(func(ctx context.Context, data []byte) (*scan.Result, error) {
 		res, err := scan.Split(ctx, data, lim)
 		if err != nil {
 			return nil, err
@@ -64,7 +64,7 @@ func TestPageImages(t *testing.T) {
 			}
 		}
 		return res, nil
-	}
+	})
 	c.Extractor, c.OCRSyncPages = turnReader{}, 100
 	var err error
 	if e.svc, err = dossier.NewService(c); err != nil {

@@ -30,7 +30,7 @@ func createDossiers(t *testing.T, db *sqlite.DB, base time.Time, n int) []*dossi
 	clock := base
 	svc, err := dossier.NewService(dossier.Config{
 		Records: db.Table(), Blobs: memblob.OpenBucket(nil), Queue: db.Queue(), Catalog: procedure.Default(),
-		Calendar: calendar.Default(), Scans: func(context.Context, []byte) (*scan.Result, error) { return nil, errors.New("unused") },
+		Calendar: calendar.Default(), Scans: dossier.ScanBytes(func(context.Context, []byte) (*scan.Result, error) { return nil, errors.New("unused") }),
 		Now: func() time.Time { mu.Lock(); defer mu.Unlock(); clock = clock.Add(time.Minute); return clock },
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})

@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime/debug"
 	"strconv"
 	"syscall"
@@ -37,7 +38,9 @@ const maxChildStack = 64 << 20
 // scan bytes. Answer on stdout: frames of (8-byte big-endian component index,
 // 8-byte length, PDF bytes), one per component as soon as it is written, then
 // (endFrame, 8-byte length, gob childResponse). The child thus never holds
-// more than one component, and neither side copies bytes into an encoder.
+// more than one component, and neither side copies bytes into an encoder;
+// the parent streams the scan in and each component out (to memory for
+// SplitIsolated, to a file for SplitIsolatedStream) as the frames arrive.
 type childHeader struct {
 	Lim  Limits
 	Size int
@@ -66,49 +69,128 @@ type wireError struct {
 // The program's main (or TestMain in tests) must call RunChildIfRequested
 // before anything else, or the child would run the whole program again.
 func SplitIsolated(ctx context.Context, data []byte, lim Limits) (*Result, error) {
+	pdfs := map[int][]byte{}
+	res, err := isolated(ctx, bytes.NewReader(data), int64(len(data)), lim, func(i int, r io.Reader, n int64) error {
+		b := make([]byte, n)
+		_, err := io.ReadFull(r, b)
+		pdfs[i] = b
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i, b := range pdfs {
+		res.Components[i].PDF = b
+	}
+	return res, nil
+}
+
+// SplitIsolatedStream is SplitIsolated for a scan read from src, size bytes
+// long (as its storage reports): the bytes go to the child as they are read,
+// and each component's PDF comes back into a file in dir (Component.File,
+// with Component.PDF nil), so the caller holds neither the scan nor its
+// components. The caller owns dir and removes it, on failure too.
+//
+// A failure to read src, or src ending before size bytes, is returned
+// wrapped, never as a *Error: the scan is not at fault, the job may be
+// retried. So is a failure to write dir.
+func SplitIsolatedStream(ctx context.Context, src io.Reader, size int64, lim Limits, dir string) (*Result, error) {
+	files := map[int]string{}
+	res, err := isolated(ctx, src, size, lim, func(i int, r io.Reader, n int64) error {
+		name := filepath.Join(dir, fmt.Sprintf("component-%04d.pdf", i))
+		f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return err
+		}
+		files[i] = name
+		if _, err := io.CopyN(f, r, n); err != nil {
+			f.Close()
+			return err
+		}
+		return f.Close()
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i, name := range files {
+		res.Components[i].File = name
+	}
+	return res, nil
+}
+
+// isolated runs the child on size bytes read from src and hands each
+// component PDF of its answer to keep, in the order the child wrote them.
+func isolated(ctx context.Context, src io.Reader, size int64, lim Limits, keep func(i int, r io.Reader, n int64) error) (*Result, error) {
 	if !lim.valid() || lim.MaxMemory <= 0 {
 		return nil, newError(CodeInvalidLimits, 0, nil, "Cấu hình giới hạn xử lý tệp quét không hợp lệ.")
 	}
-	// Refuse what needs no parsing here, without the cost of a process.
-	if len(data) == 0 || int64(len(data)) > lim.MaxBytes || Sniff(data) == "" {
-		return Split(ctx, data, lim)
+	if size < 0 {
+		return nil, fmt.Errorf("scan: negative size %d", size)
+	}
+	// Refuse what needs no parsing here, without the cost of a process: the
+	// same findings, in the same order, as Split would give.
+	if err := checkSize(size, lim); err != nil {
+		return nil, err
+	}
+	br := bufio.NewReaderSize(src, pdfHeaderWindow)
+	head, err := br.Peek(int(min(size, pdfHeaderWindow)))
+	if err != nil {
+		return nil, fmt.Errorf("scan: read scan: %w", err)
+	}
+	if Sniff(head) == "" {
+		return nil, newError(CodeUnsupported, 0, nil, msgUnsupported)
 	}
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("scan: find own executable: %w", err)
 	}
-	hdr, err := json.Marshal(childHeader{Lim: lim, Size: len(data)})
+	hdr, err := json.Marshal(childHeader{Lim: lim, Size: int(size)})
 	if err != nil {
 		return nil, fmt.Errorf("scan: encode child request: %w", err)
 	}
-	in := io.MultiReader(bytes.NewReader(append(hdr, '\n')), bytes.NewReader(data))
+	in := &sourceReader{r: io.LimitReader(br, size)}
 	// The child enforces the budget of the pages it finds; the parent cannot
 	// count them without parsing, so it kills at the budget of the most pages
 	// the bytes could hold (a scanned page is rarely under 2 KB).
-	kill := lim.Budget(min(lim.MaxPages, len(data)/2048+1)) + childGrace
+	kill := lim.Budget(min(lim.MaxPages, int(size/2048)+1)) + childGrace
 	cctx, cancel := context.WithTimeout(ctx, kill)
 	defer cancel()
 	cmd := exec.CommandContext(cctx, exe)
 	cmd.Env = append(os.Environ(), childEnv+"=1", childMemEnv+"="+strconv.FormatInt(lim.MaxMemory, 10))
-	cmd.Stdin = in
-	var out bytes.Buffer
-	out.Grow(len(data) + 1<<20) // the components are about as large as the scan
-	stderr := &limitedBuffer{max: 8 << 10}
-	cmd.Stdout, cmd.Stderr = &out, stderr
-	cmd.WaitDelay = time.Second
-	runErr := cmd.Run()
-	if ctx.Err() != nil {
-		return nil, fmt.Errorf("scan: %w", ctx.Err())
-	}
-	if cctx.Err() != nil {
-		return nil, newError(CodeTimeout, 0, fmt.Errorf("child killed after %s", kill), msgTimeout, seconds(kill-childGrace))
-	}
-	if runErr != nil {
-		return nil, newError(CodeUnreadable, 0, fmt.Errorf("child: %w: %s", runErr, stderr.String()), msgCrashed)
-	}
-	resp, err := readChildAnswer(out.Bytes())
+	// exec copies the request to the child's stdin (32 KB at a time): the
+	// scan streams through and is never whole in this process.
+	cmd.Stdin = io.MultiReader(bytes.NewReader(append(hdr, '\n')), in)
+	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		return nil, newError(CodeUnreadable, 0, fmt.Errorf("child answer: %w: %s", err, stderr.String()), msgCrashed)
+		return nil, fmt.Errorf("scan: child stdout: %w", err)
+	}
+	stderr := &limitedBuffer{max: 8 << 10}
+	cmd.Stderr = stderr
+	cmd.WaitDelay = time.Second
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("scan: start child: %w", err)
+	}
+	resp, ansErr := readChildAnswer(bufio.NewReaderSize(stdout, 64<<10), lim, keep)
+	if ansErr != nil {
+		cancel() // a child that answers wrong is not waited for
+	}
+	runErr := cmd.Wait()
+	var kept keepError
+	switch {
+	case ctx.Err() != nil:
+		return nil, fmt.Errorf("scan: %w", ctx.Err())
+	case in.err != nil:
+		return nil, fmt.Errorf("scan: read scan: %w", in.err)
+	case in.eof && in.n < size:
+		return nil, fmt.Errorf("scan: the stored scan ended after %d of its %d bytes", in.n, size)
+	case cctx.Err() != nil && errors.Is(context.Cause(cctx), context.DeadlineExceeded):
+		return nil, newError(CodeTimeout, 0, fmt.Errorf("child killed after %s", kill), msgTimeout, seconds(kill-childGrace))
+	case errors.As(ansErr, &kept):
+		return nil, fmt.Errorf("scan: keep component: %w", kept.err)
+	case runErr != nil:
+		return nil, newError(CodeUnreadable, 0, fmt.Errorf("child: %w: %s", runErr, stderr.String()), msgCrashed)
+	case ansErr != nil:
+		return nil, newError(CodeUnreadable, 0, fmt.Errorf("child answer: %w: %s", ansErr, stderr.String()), msgCrashed)
 	}
 	if w := resp.Err; w != nil {
 		e := &Error{Code: w.Code, Message: w.Message, Page: w.Page}
@@ -121,6 +203,28 @@ func SplitIsolated(ctx context.Context, data []byte, lim Limits) (*Result, error
 		return nil, newError(CodeUnreadable, 0, errors.New("child answered nothing"), msgCrashed)
 	}
 	return resp.Result, nil
+}
+
+// sourceReader reads the scan for the child, remembering how much it read,
+// whether the source ended, and the source's own failure (which is not the
+// scan's fault, unlike the child's).
+type sourceReader struct {
+	r   io.Reader
+	n   int64
+	eof bool
+	err error
+}
+
+func (s *sourceReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	s.n += int64(n)
+	switch {
+	case err == io.EOF:
+		s.eof = true
+	case err != nil:
+		s.err = err
+	}
+	return n, err
 }
 
 // RunChildIfRequested turns the process into a SplitIsolated child when it
@@ -232,36 +336,60 @@ func peakRSS() int64 {
 	return 0
 }
 
-// readChildAnswer parses the child's answer; component PDFs are sub-slices of out.
-func readChildAnswer(out []byte) (childResponse, error) {
+// maxAnswerFrame bounds the child's final frame (the gob Result: pages,
+// ink maps, components), and maxAnswer the component PDFs of one answer as a
+// multiple of Limits.MaxBytes (a component rebuilt from page images may be
+// larger than its share of the scan, never four scans).
+const (
+	maxAnswerFrame = 64 << 20
+	maxAnswer      = 4
+)
+
+// keepError is a failure of the parent to keep a component (a full disk),
+// not of the child.
+type keepError struct{ err error }
+
+func (e keepError) Error() string { return e.err.Error() }
+
+// readChildAnswer reads the child's answer from r, handing each component
+// PDF to keep as it arrives, then decodes the final frame.
+func readChildAnswer(r io.Reader, lim Limits, keep func(i int, r io.Reader, n int64) error) (childResponse, error) {
 	var resp childResponse
-	pdfs := map[uint64][]byte{}
+	seen := map[uint64]bool{}
+	var total uint64
 	for {
-		if len(out) < 16 {
-			return resp, errors.New("short answer")
+		var f [16]byte
+		if _, err := io.ReadFull(r, f[:]); err != nil {
+			return resp, fmt.Errorf("short answer: %w", err)
 		}
-		a, n := binary.BigEndian.Uint64(out), binary.BigEndian.Uint64(out[8:])
-		out = out[16:]
-		if n > uint64(len(out)) {
-			return resp, errors.New("frame outside answer")
+		a, n := binary.BigEndian.Uint64(f[:]), binary.BigEndian.Uint64(f[8:])
+		if a == endFrame {
+			if n > maxAnswerFrame {
+				return resp, fmt.Errorf("final frame of %d bytes", n)
+			}
+			if err := gob.NewDecoder(io.LimitReader(r, int64(n))).Decode(&resp); err != nil {
+				return resp, err
+			}
+			break
 		}
-		body := out[:n:n]
-		out = out[n:]
-		if a != endFrame {
-			pdfs[a] = body
-			continue
+		total += n
+		if a >= uint64(lim.MaxPages) || seen[a] || total > maxAnswer*uint64(lim.MaxBytes) {
+			return resp, fmt.Errorf("component frame %d of %d bytes outside the answer", a, n)
 		}
-		if err := gob.NewDecoder(bytes.NewReader(body)).Decode(&resp); err != nil {
-			return resp, err
+		seen[a] = true
+		body := &sourceReader{r: io.LimitReader(r, int64(n))}
+		if err := keep(int(a), body, int64(n)); err != nil {
+			if body.err != nil || (body.eof && body.n < int64(n)) {
+				return resp, fmt.Errorf("component frame %d: %w", a, err) // the child's answer broke off
+			}
+			return resp, keepError{err}
 		}
-		break
 	}
 	if resp.Result != nil {
-		for i, b := range pdfs {
+		for i := range seen {
 			if i >= uint64(len(resp.Result.Components)) {
 				return resp, errors.New("component index outside answer")
 			}
-			resp.Result.Components[i].PDF = b
 		}
 	}
 	return resp, nil

@@ -1,8 +1,12 @@
 package scan_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -74,5 +78,77 @@ func TestSplitIsolatedCancelled(t *testing.T) {
 	_, err = scan.SplitIsolated(ctx, fx["good"], scan.DefaultLimits())
 	if !errors.Is(err, context.Canceled) || scan.CodeOf(err) != "" {
 		t.Errorf("err = %v, want context.Canceled and no finding", err)
+	}
+}
+
+// failingReader yields its bytes, then fails as a broken storage read would.
+type failingReader struct{ r io.Reader }
+
+func (f *failingReader) Read(p []byte) (int, error) {
+	n, err := f.r.Read(p)
+	if err == io.EOF {
+		return n, errors.New("connection reset by storage")
+	}
+	return n, err
+}
+
+func TestSplitIsolatedStream(t *testing.T) {
+	fx, err := fixtures()
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := fx["good"]
+	lim := scan.DefaultLimits()
+	tests := []struct {
+		name string
+		src  io.Reader
+		size int64
+		code string // the finding; "" with fault: an error that is no finding
+		// fault: the source is at fault, not the scan (the job is retried).
+		fault bool
+	}{
+		{"good", bytes.NewReader(good), int64(len(good)), "", false},
+		{"storage fails mid-way", &failingReader{bytes.NewReader(good[:len(good)/2])}, int64(len(good)), "", true},
+		{"storage ends early", bytes.NewReader(good[:len(good)/2]), int64(len(good)), "", true},
+		{"empty", bytes.NewReader(nil), 0, scan.CodeUnreadable, false},
+		{"too large, refused unread", &failingReader{bytes.NewReader(nil)}, lim.MaxBytes + 1, scan.CodeTooLarge, false},
+		{"not a scan", strings.NewReader("<html><body>hello</body></html>"), 31, scan.CodeUnsupported, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			res, err := scan.SplitIsolatedStream(context.Background(), tt.src, tt.size, lim, dir)
+			switch {
+			case tt.fault:
+				if err == nil || scan.CodeOf(err) != "" {
+					t.Fatalf("err = %v, want a failure that is no finding", err)
+				}
+				t.Log(err)
+			case tt.code != "":
+				if scan.CodeOf(err) != tt.code {
+					t.Fatalf("err = %v, want %s", err, tt.code)
+				}
+			default:
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(res.Components) != 1 || res.Components[0].PDF != nil || filepath.Dir(res.Components[0].File) != dir {
+					t.Fatalf("components %+v, want one written in %s", res.Components, dir)
+				}
+				b, err := os.ReadFile(res.Components[0].File)
+				if err != nil {
+					t.Fatal(err)
+				}
+				checkPDF(t, b, 2)
+				mem, err := scan.SplitIsolated(context.Background(), good, lim)
+				if err != nil {
+					t.Fatal(err)
+				}
+				// pdfcpu numbers objects in map order: the same PDF, not the same bytes.
+				if len(mem.Components[0].PDF) != len(b) {
+					t.Errorf("streamed component of %d bytes, %d read in memory", len(b), len(mem.Components[0].PDF))
+				}
+			}
+		})
 	}
 }

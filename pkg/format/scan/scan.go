@@ -67,6 +67,9 @@ type Component struct {
 	// order, by SplitIsolated's child when Limits.ThumbBytes allows (pages
 	// it could not render, or past the budget, have none). Split renders none.
 	Thumbs []Thumb
+	// File is where SplitIsolatedStream wrote the component's PDF (PDF is
+	// then nil); "" from Split and SplitIsolated, or when Pages is empty.
+	File string
 }
 
 // AllBlank reports whether the component had pages and all were blank.
@@ -77,6 +80,20 @@ func (c Component) AllBlank() bool { return len(c.Pages) == 0 && len(c.Blank) > 
 // returned as ctx.Err() (wrapped), so the caller can retry the job.
 func Split(ctx context.Context, data []byte, lim Limits) (*Result, error) {
 	return split(ctx, data, lim, nil)
+}
+
+// checkSize refuses an empty scan and one over Limits.MaxBytes, before any
+// reading: Split and SplitIsolatedStream give the same findings.
+func checkSize(n int64, lim Limits) error {
+	if n == 0 {
+		return newError(CodeUnreadable, 0, nil, "Tệp quét rỗng (0 byte). Hãy quét lại hồ sơ và tải lên lại.")
+	}
+	if n > lim.MaxBytes {
+		return newError(CodeTooLarge, 0, nil,
+			"Tệp quét quá lớn (%s, tối đa %s). Hãy quét ở 200–300 dpi với nén JPEG rồi tải lên lại.",
+			humanBytes(n), humanBytes(lim.MaxBytes))
+	}
+	return nil
 }
 
 // split is Split; when emit is not nil it is handed each component PDF as
@@ -92,13 +109,8 @@ func split(ctx context.Context, data []byte, lim Limits, emit func(i int, pdf []
 			err = newError(CodeUnreadable, 0, fmt.Errorf("panic: %v\n%s", r, debug.Stack()), msgCrashed)
 		}
 	}()
-	if len(data) == 0 {
-		return nil, newError(CodeUnreadable, 0, nil, "Tệp quét rỗng (0 byte). Hãy quét lại hồ sơ và tải lên lại.")
-	}
-	if int64(len(data)) > lim.MaxBytes {
-		return nil, newError(CodeTooLarge, 0, nil,
-			"Tệp quét quá lớn (%s, tối đa %s). Hãy quét ở 200–300 dpi với nén JPEG rồi tải lên lại.",
-			humanBytes(int64(len(data))), humanBytes(lim.MaxBytes))
+	if err := checkSize(int64(len(data)), lim); err != nil {
+		return nil, err
 	}
 	// The time budget grows by PageTime a page once the pages are counted;
 	// opening the file counts against it.
