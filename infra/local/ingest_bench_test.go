@@ -3,19 +3,12 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
-	"time"
-
-	"github.com/sohoa/sohoa/pkg/format/scan/scantest"
 )
 
 // BenchmarkIngestProcess100Pages measures the memory of the process that runs
@@ -26,54 +19,9 @@ import (
 // resident memory (VmHWM, including its start) against the scan's size; the
 // isolated reader's own peak comes from the stack's log ("readerPeakMB").
 func BenchmarkIngestProcess100Pages(b *testing.B) {
-	codes := []string{"TKCT", "GCNQSDD", "GKS", "VBDY", "CCCD"}
-	var sheets []scantest.Sheet
-	for i, code := range codes {
-		sheets = append(sheets, scantest.Separator(code, code))
-		for p := 0; p < 19; p++ {
-			sheets = append(sheets, scantest.Text(fmt.Sprintf("Thành phần %d — trang %d", i+1, p+1)))
-		}
-	}
-	data, err := scantest.Dossier(scantest.Spec{Sheets: sheets, Seed: 100})
-	if err != nil {
-		b.Fatal(err)
-	}
-	dir := b.TempDir()
-	bin := filepath.Join(dir, "sohoa-local")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		b.Fatalf("go build: %v\n%s", err, out)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	cmd := exec.Command(bin, "-dev", "-ocr=false", "-addr", addr, "-data", filepath.Join(dir, "data"))
-	logs := &lockedBuffer{}
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	defer func() {
-		_ = cmd.Process.Kill()
-		_, _ = cmd.Process.Wait()
-		if b.Failed() {
-			b.Logf("stack log:\n%s", logs.String())
-		}
-	}()
-	for deadline := time.Now().Add(30 * time.Second); ; {
-		if resp, err := http.Get("http://" + addr + "/healthz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			b.Fatalf("stack did not become healthy:\n%s", logs.String())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	sheets, data := hundredPages(b)
+	addr := freeAddr(b)
+	cmd, logs := launchLogged(b, binary(b), addr, b.TempDir(), "-ocr=false")
 	t := &testing.T{}
 	c := client{t: t, base: "http://" + addr}
 	clerk := c.as(c.tokenFor("postal_clerk", "clerk-01", "", "Trần Thị Mai"))

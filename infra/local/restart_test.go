@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"net"
 	"net/http"
@@ -16,7 +15,7 @@ import (
 )
 
 // binary builds the local stack's real binary once per test.
-func binary(t *testing.T) string {
+func binary(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "sohoa-local")
 	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
@@ -26,7 +25,7 @@ func binary(t *testing.T) string {
 	return bin
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -37,11 +36,19 @@ func freeAddr(t *testing.T) string {
 }
 
 // launch starts the binary and waits for /healthz.
-func launch(t *testing.T, bin, addr, data string, extra ...string) *exec.Cmd {
+func launch(t testing.TB, bin, addr, data string, extra ...string) *exec.Cmd {
+	t.Helper()
+	cmd, _ := launchLogged(t, bin, addr, data, extra...)
+	return cmd
+}
+
+// launchLogged is launch that also returns the stack's log as it grows. The
+// process is killed when the test ends.
+func launchLogged(t testing.TB, bin, addr, data string, extra ...string) (*exec.Cmd, *lockedBuffer) {
 	t.Helper()
 	cmd := exec.Command(bin, append([]string{"-dev", "-addr", addr, "-data", data}, extra...)...)
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
+	logs := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +63,7 @@ func launch(t *testing.T, bin, addr, data string, extra ...string) *exec.Cmd {
 		if resp, err := http.Get("http://" + addr + "/healthz"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
-				return cmd
+				return cmd, logs
 			}
 		}
 		if time.Now().After(deadline) {
