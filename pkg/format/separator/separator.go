@@ -14,7 +14,6 @@ import (
 	"image/color"
 	"image/draw"
 	"strings"
-	"sync"
 	"unicode/utf8"
 
 	"github.com/go-fonts/dejavu/dejavusans"
@@ -22,7 +21,6 @@ import (
 	"github.com/makiuchi-d/gozxing"
 	multiqr "github.com/makiuchi-d/gozxing/multi/qrcode"
 	"github.com/makiuchi-d/gozxing/qrcode"
-	"github.com/pdfcpu/pdfcpu/pkg/api"
 	goqr "github.com/skip2/go-qrcode"
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/opentype"
@@ -51,11 +49,6 @@ const (
 // qrSizeMM is the printed width of the QR code including its quiet zone. A
 // large code survives cheap printers, 200-dpi scans, skew and JPEG noise.
 const qrSizeMM = 80
-
-// disableConfigDir keeps pdfcpu from creating ~/.config/pdfcpu (read-only on
-// Lambda). It is a process-wide switch that pdfcpu reads without a lock, so it
-// is flipped once, not on every call.
-var disableConfigDir = sync.OnceFunc(api.DisableConfigDir)
 
 // ErrInvalidCode is returned by Sheet for a code that cannot be a component code.
 var ErrInvalidCode = errors.New("separator: invalid component code")
