@@ -239,13 +239,13 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 		st.workers.Add(1)
 		go func() {
 			defer st.workers.Done()
-			st.worker(wctx, dossier.TopicIngest, ingestVisibility, intake.handle)
+			st.consume(wctx, dossier.TopicIngest, ingestVisibility, intake.handle, true)
 		}()
 	}
 	st.workers.Add(1)
 	go func() {
 		defer st.workers.Done()
-		st.worker(wctx, dossier.TopicSign, signVisibility, st.runSignJob)
+		st.consume(wctx, dossier.TopicSign, signVisibility, st.runSignJob, true)
 	}()
 	if o.OCR {
 		st.workers.Add(1)
@@ -254,7 +254,7 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 			// Unlike ingestion, an OCR job in progress is interrupted by
 			// shutdown (it may take minutes): it is delivered again on the
 			// next start, and the dossier was VALIDATED without it.
-			st.work(wctx, dossier.TopicOCR, ocrVisibility, st.Dossiers.RunOCR, false)
+			st.consume(wctx, dossier.TopicOCR, ocrVisibility, st.Dossiers.RunOCR, false)
 		}()
 	}
 	for _, bg := range signers.background {
@@ -293,70 +293,12 @@ const ingestVisibility = 3 * time.Minute
 // the next start, which resumes from the kept signature values.
 const signVisibility = 10 * time.Minute
 
-// worker takes messages of topic until ctx is cancelled and hands each to
-// handle. A message in progress when ctx is cancelled runs to completion
-// (drain): its own context is not derived from ctx. A failed message comes
-// back after a backoff that grows with its deliveries (or at once when the
-// handler says it was only early); after queue.MaxAttempts deliveries the
-// queue dead-letters it.
-func (st *Stack) worker(ctx context.Context, topic string, visibility time.Duration, handle func(context.Context, queue.Message) error) {
-	st.work(ctx, topic, visibility, handle, true)
-}
-
-// work is worker; with drain false a message in progress is interrupted
-// when ctx is cancelled, and delivered again on the next start.
-func (st *Stack) work(ctx context.Context, topic string, visibility time.Duration, handle func(context.Context, queue.Message) error, drain bool) {
-	q := st.DB.Queue()
-	for ctx.Err() == nil {
-		msgs, err := q.Receive(ctx, topic, 1, visibility, 2*time.Second)
-		if err != nil {
-			if ctx.Err() == nil {
-				st.log.Error("receive", "topic", topic, "err", err)
-				sleep(ctx, time.Second)
-			}
-			continue
-		}
-		for _, m := range msgs {
-			parent := context.Background()
-			if !drain {
-				parent = ctx
-			}
-			st.run(parent, topic, visibility, m, handle)
-		}
-	}
-}
-
-func (st *Stack) run(parent context.Context, topic string, visibility time.Duration, m queue.Message, handle func(context.Context, queue.Message) error) {
-	q := st.DB.Queue()
-	jctx, cancel := context.WithTimeout(parent, visibility-10*time.Second)
-	defer cancel()
-	err := safely(func() error { return handle(jctx, m) })
-	if err == nil {
-		if err := q.Ack(context.Background(), topic, m.Receipt); err != nil {
-			st.log.Error("ack", "topic", topic, "err", err)
-		}
-		return
-	}
-	delay := time.Duration(1<<min(m.Attempts, 6)) * time.Second
-	if dossier.IsRetryable(err) || parent.Err() != nil {
-		delay = 50 * time.Millisecond // the upload's save lands within milliseconds; or we are stopping
-	} else {
-		st.log.Error("job failed", "topic", topic, "attempt", m.Attempts, "err", err)
-	}
-	if err := q.Release(context.Background(), topic, m.Receipt, delay); err != nil {
-		st.log.Error("release", "topic", topic, "err", err)
-	}
-}
-
-// safely runs f, turning a panic into an error for this one job: a bug
-// met by one file never takes the stack down.
-func safely(f func() error) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("panic: %v", r)
-		}
-	}()
-	return f()
+// consume runs a queue worker on topic until ctx is cancelled, as an event
+// source mapping does on AWS; with drain, a message in progress when ctx is
+// cancelled runs to completion.
+func (st *Stack) consume(ctx context.Context, topic string, visibility time.Duration, handle func(context.Context, queue.Message) error, drain bool) {
+	queue.Worker{Queue: st.DB.Queue(), Topic: topic, Visibility: visibility, Handle: handle, Drain: drain,
+		Early: dossier.IsRetryable, Log: st.log}.Run(ctx)
 }
 
 // runSignJob is the local sign worker's handler: the one the signer
