@@ -287,12 +287,8 @@ func runChild(stdin io.Reader, stdout io.Writer) int {
 		_, err := w.Write(pdf)
 		return err
 	}
-	start := time.Now()
-	res, err := split(context.Background(), data, hdr.Lim, emit)
-	if err == nil {
-		// Page images for people, within what is left of the split's budget.
-		renderThumbs(start.Add(hdr.Lim.Budget(len(res.Pages))), data, res, hdr.Lim)
-	}
+	// Page images for people are rendered during the split, from its decode.
+	res, err := split(context.Background(), data, hdr.Lim, emit, true)
 	var resp childResponse
 	if err != nil {
 		var se *Error
