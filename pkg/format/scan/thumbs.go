@@ -23,6 +23,9 @@ import (
 type Thumb struct {
 	Page         int    // scan page number
 	Small, Large []byte // JPEG, ThumbWidth and ViewWidth pixels wide at most
+	// SmallFile and LargeFile are where SplitIsolatedStream wrote Small and
+	// Large (which are then nil); "" from SplitIsolated.
+	SmallFile, LargeFile string
 }
 
 // Sizes of the rendered pages. A 200-dpi A4 page is 1654 pixels wide.
