@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"image"
 	"image/jpeg"
+	"io"
+	"os"
 
 	"gocloud.dev/blob"
 
@@ -53,9 +55,9 @@ func (s *Service) storeViews(ctx context.Context, d *Dossier, c scan.Component, 
 		for _, w := range []struct {
 			size string
 			b    []byte
-		}{{ImageSmall, t.Small}, {ImageLarge, t.Large}} {
-			err := s.c.Blobs.WriteAll(ctx, viewKey(prefix, t.Page, w.size), w.b, &blob.WriterOptions{ContentType: "image/jpeg"})
-			if err != nil {
+			file string
+		}{{ImageSmall, t.Small, t.SmallFile}, {ImageLarge, t.Large, t.LargeFile}} {
+			if err := s.storeView(ctx, viewKey(prefix, t.Page, w.size), w.b, w.file); err != nil {
 				return fmt.Errorf("store page %d image of %s: %w", t.Page, c.Code, err)
 			}
 		}
@@ -63,6 +65,32 @@ func (s *Service) storeViews(ctx context.Context, d *Dossier, c scan.Component, 
 	}
 	comp.Views, comp.ViewPrefix = views, prefix
 	return nil
+}
+
+// storeView writes one page image to key: b, or the file the scan reader
+// wrote it to when b is nil, streamed from there.
+func (s *Service) storeView(ctx context.Context, key string, b []byte, file string) error {
+	opts := &blob.WriterOptions{ContentType: "image/jpeg"}
+	if b != nil || file == "" {
+		return s.c.Blobs.WriteAll(ctx, key, b, opts)
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel() // a writer cancelled before Close discards what it wrote
+	w, err := s.c.Blobs.NewWriter(wctx, key, opts)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(w, f); err != nil {
+		cancel()
+		w.Close()
+		return err
+	}
+	return w.Close()
 }
 
 // turnViews records the turns the text reader found, per page of the

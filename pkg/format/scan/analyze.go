@@ -48,10 +48,18 @@ type pageImage struct {
 	rotate       int    // the page's /Rotate (0, 90, 180, 270): how it is displayed
 }
 
-// analyze reads every page sequentially and decodes and measures them in Workers goroutines.
-func analyze(ctx context.Context, src source, lim Limits) ([]Page, error) {
+// analyze reads every page sequentially and decodes and measures them in
+// Workers goroutines. With render, it also renders each page that is
+// neither blank nor a separator sheet as a Thumb from the same decode
+// (thumbs[n-1] for page n, Page 0 for none), until lim.ThumbBytes are spent.
+func analyze(ctx context.Context, src source, lim Limits, render bool) (pages []Page, thumbs []Thumb, err error) {
 	n := src.pageCount()
-	pages := make([]Page, n)
+	pages = make([]Page, n)
+	var budget *thumbBudget
+	if render && lim.ThumbBytes > 0 {
+		thumbs = make([]Thumb, n)
+		budget = &thumbBudget{left: lim.ThumbBytes}
+	}
 	jobs := make(chan pageImage, Workers)
 	var (
 		wg       sync.WaitGroup
@@ -85,12 +93,15 @@ func analyze(ctx context.Context, src source, lim Limits) ([]Page, error) {
 				if failed() {
 					continue
 				}
-				p, err := measureSafe(pi, lim)
+				p, t, err := measureSafe(pi, lim, budget)
 				if err != nil {
 					fail(err)
 					continue
 				}
 				pages[pi.number-1] = p
+				if t.Page != 0 {
+					thumbs[pi.number-1] = t
+				}
 			}
 		})
 	}
@@ -119,34 +130,46 @@ func analyze(ctx context.Context, src source, lim Limits) ([]Page, error) {
 		firstErr = ctx.Err()
 	}
 	if firstErr != nil {
-		return nil, firstErr
+		return nil, nil, firstErr
 	}
-	return pages, nil
+	return pages, thumbs, nil
 }
 
 // measureSafe is measure with any panic of a decoder turned into an error.
-func measureSafe(pi pageImage, lim Limits) (p Page, err error) {
+func measureSafe(pi pageImage, lim Limits, budget *thumbBudget) (p Page, t Thumb, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = newError(CodeUnreadable, pi.number, fmt.Errorf("panic: %v\n%s", r, debug.Stack()), msgPageBroken, pi.number)
 		}
 	}()
-	return measure(pi, lim)
+	return measure(pi, lim, budget)
 }
 
-// measure decodes one page image, looks for a separator and measures its ink.
-func measure(pi pageImage, lim Limits) (Page, error) {
+// measure decodes one page image, looks for a separator and measures its
+// ink. With a budget left it renders the page's Thumb from the same decode,
+// unless the page is blank or a separator sheet (which no component shows);
+// a page it cannot render has none.
+func measure(pi pageImage, lim Limits, budget *thumbBudget) (Page, Thumb, error) {
 	p := Page{Number: pi.number, DPI: pi.dpi, Digital: pi.digital, Colour: pi.colour}
 	if pi.noImage {
 		p.Blank = pi.emptyContent
 		if !p.Blank {
 			p.InkMap = allInk()
 		}
-		return p, nil
+		return p, Thumb{}, nil
 	}
-	small, err := reducedPage(pi, lim)
+	var (
+		view  image.Image
+		small *image.Gray
+		err   error
+	)
+	if budget != nil && !budget.spent() {
+		view, small, err = viewPage(pi, lim)
+	} else {
+		small, err = reducedPage(pi, lim)
+	}
 	if err != nil {
-		return p, err
+		return p, Thumb{}, err
 	}
 	p.Ink = Ink(small)
 	// A born-digital page's text is not in its images: only a page that
@@ -161,7 +184,13 @@ func measure(pi pageImage, lim Limits) (Page, error) {
 		p.Separator = code
 		p.Blank = false
 	}
-	return p, nil
+	var t Thumb
+	if view != nil && !p.Blank && p.Separator == "" {
+		if r, err := renderSafe(view, pi.number); err == nil && budget.take(len(r.Small)+len(r.Large)) {
+			t = r
+		}
+	}
+	return p, t, nil
 }
 
 // reducedPage decodes a page image reduced by separator.ReduceFactor, the

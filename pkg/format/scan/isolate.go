@@ -37,10 +37,14 @@ const maxChildStack = 64 << 20
 // The child protocol. Request on stdin: a JSON childHeader line, then the
 // scan bytes. Answer on stdout: frames of (8-byte big-endian component index,
 // 8-byte length, PDF bytes), one per component as soon as it is written, then
-// (endFrame, 8-byte length, gob childResponse). The child thus never holds
+// (endFrame, 8-byte length, gob childResponse). The page images of a
+// successful split come before the final frame, one frame per image, with
+// index thumbFrame | page<<1 | 1 for the large one (0 for the small), and
+// travel in the final frame only as page numbers. The child thus never holds
 // more than one component, and neither side copies bytes into an encoder;
-// the parent streams the scan in and each component out (to memory for
-// SplitIsolated, to a file for SplitIsolatedStream) as the frames arrive.
+// the parent streams the scan in and each component and image out (to
+// memory for SplitIsolated, to a file for SplitIsolatedStream) as the
+// frames arrive.
 type childHeader struct {
 	Lim  Limits
 	Size int
@@ -51,8 +55,44 @@ type childResponse struct {
 	Err    *wireError
 }
 
-// endFrame marks the final frame of the child's answer.
-const endFrame = ^uint64(0)
+// endFrame marks the final frame of the child's answer; thumbFrame marks a
+// frame of a page image.
+const (
+	endFrame   = ^uint64(0)
+	thumbFrame = uint64(1) << 62
+)
+
+// thumbPart names one image of a page in the child's answer.
+type thumbPart struct {
+	page  int
+	large bool
+}
+
+// keeper takes the parts of the child's answer as they arrive: a component
+// PDF (index i) or a page image.
+type keeper struct {
+	component func(i int, r io.Reader, n int64) error
+	thumb     func(t thumbPart, r io.Reader, n int64) error
+}
+
+// attachThumbParts fills the Thumbs of res (page numbers only, as the
+// child sends them) with set, and leaves out a page whose images did not
+// both arrive.
+func attachThumbParts(res *Result, set func(t *Thumb) bool) {
+	for i := range res.Components {
+		c := &res.Components[i]
+		kept := c.Thumbs[:0]
+		for _, t := range c.Thumbs {
+			if set(&t) {
+				kept = append(kept, t)
+			}
+		}
+		c.Thumbs = kept
+		if len(c.Thumbs) == 0 {
+			c.Thumbs = nil
+		}
+	}
+}
 
 // wireError is an *Error as the child sends it: the cause as text.
 type wireError struct {
@@ -70,11 +110,21 @@ type wireError struct {
 // before anything else, or the child would run the whole program again.
 func SplitIsolated(ctx context.Context, data []byte, lim Limits) (*Result, error) {
 	pdfs := map[int][]byte{}
-	res, err := isolated(ctx, bytes.NewReader(data), int64(len(data)), lim, func(i int, r io.Reader, n int64) error {
+	imgs := map[thumbPart][]byte{}
+	read := func(r io.Reader, n int64) ([]byte, error) {
 		b := make([]byte, n)
 		_, err := io.ReadFull(r, b)
-		pdfs[i] = b
-		return err
+		return b, err
+	}
+	res, err := isolated(ctx, bytes.NewReader(data), int64(len(data)), lim, keeper{
+		component: func(i int, r io.Reader, n int64) (err error) {
+			pdfs[i], err = read(r, n)
+			return err
+		},
+		thumb: func(t thumbPart, r io.Reader, n int64) (err error) {
+			imgs[t], err = read(r, n)
+			return err
+		},
 	})
 	if err != nil {
 		return nil, err
@@ -82,32 +132,51 @@ func SplitIsolated(ctx context.Context, data []byte, lim Limits) (*Result, error
 	for i, b := range pdfs {
 		res.Components[i].PDF = b
 	}
+	attachThumbParts(res, func(t *Thumb) bool {
+		t.Small, t.Large = imgs[thumbPart{t.Page, false}], imgs[thumbPart{t.Page, true}]
+		return t.Small != nil && t.Large != nil
+	})
 	return res, nil
 }
 
 // SplitIsolatedStream is SplitIsolated for a scan read from src, size bytes
 // long (as its storage reports): the bytes go to the child as they are read,
 // and each component's PDF comes back into a file in dir (Component.File,
-// with Component.PDF nil), so the caller holds neither the scan nor its
-// components. The caller owns dir and removes it, on failure too.
+// with Component.PDF nil), as does each page image (Thumb.SmallFile and
+// LargeFile, with Small and Large nil), so the caller holds neither the
+// scan nor its components nor their images. The caller owns dir and
+// removes it, on failure too.
 //
 // A failure to read src, or src ending before size bytes, is returned
 // wrapped, never as a *Error: the scan is not at fault, the job may be
 // retried. So is a failure to write dir.
 func SplitIsolatedStream(ctx context.Context, src io.Reader, size int64, lim Limits, dir string) (*Result, error) {
 	files := map[int]string{}
-	res, err := isolated(ctx, src, size, lim, func(i int, r io.Reader, n int64) error {
-		name := filepath.Join(dir, fmt.Sprintf("component-%04d.pdf", i))
+	imgs := map[thumbPart]string{}
+	write := func(name string, r io.Reader, n int64) error {
 		f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 		if err != nil {
 			return err
 		}
-		files[i] = name
 		if _, err := io.CopyN(f, r, n); err != nil {
 			f.Close()
 			return err
 		}
 		return f.Close()
+	}
+	res, err := isolated(ctx, src, size, lim, keeper{
+		component: func(i int, r io.Reader, n int64) error {
+			files[i] = filepath.Join(dir, fmt.Sprintf("component-%04d.pdf", i))
+			return write(files[i], r, n)
+		},
+		thumb: func(t thumbPart, r io.Reader, n int64) error {
+			size := "small"
+			if t.large {
+				size = "large"
+			}
+			imgs[t] = filepath.Join(dir, fmt.Sprintf("page-%04d-%s.jpg", t.page, size))
+			return write(imgs[t], r, n)
+		},
 	})
 	if err != nil {
 		return nil, err
@@ -115,12 +184,17 @@ func SplitIsolatedStream(ctx context.Context, src io.Reader, size int64, lim Lim
 	for i, name := range files {
 		res.Components[i].File = name
 	}
+	attachThumbParts(res, func(t *Thumb) bool {
+		t.SmallFile, t.LargeFile = imgs[thumbPart{t.Page, false}], imgs[thumbPart{t.Page, true}]
+		return t.SmallFile != "" && t.LargeFile != ""
+	})
 	return res, nil
 }
 
 // isolated runs the child on size bytes read from src and hands each
-// component PDF of its answer to keep, in the order the child wrote them.
-func isolated(ctx context.Context, src io.Reader, size int64, lim Limits, keep func(i int, r io.Reader, n int64) error) (*Result, error) {
+// component PDF and page image of its answer to keep, in the order the
+// child wrote them.
+func isolated(ctx context.Context, src io.Reader, size int64, lim Limits, keep keeper) (*Result, error) {
 	if !lim.valid() || lim.MaxMemory <= 0 {
 		return nil, newError(CodeInvalidLimits, 0, nil, "Cấu hình giới hạn xử lý tệp quét không hợp lệ.")
 	}
@@ -287,11 +361,22 @@ func runChild(stdin io.Reader, stdout io.Writer) int {
 		_, err := w.Write(pdf)
 		return err
 	}
-	start := time.Now()
-	res, err := split(context.Background(), data, hdr.Lim, emit)
+	// Page images for people are rendered during the split, from its decode,
+	// and sent as frames of their own before the final one.
+	res, err := split(context.Background(), data, hdr.Lim, emit, true)
 	if err == nil {
-		// Page images for people, within what is left of the split's budget.
-		renderThumbs(start.Add(hdr.Lim.Budget(len(res.Pages))), data, res, hdr.Lim)
+		for i := range res.Components {
+			for k := range res.Components[i].Thumbs {
+				t := &res.Components[i].Thumbs[k]
+				emitImage := func(large uint64, b []byte) {
+					frame(thumbFrame|uint64(t.Page)<<1|large, uint64(len(b)))
+					w.Write(b)
+				}
+				emitImage(0, t.Small)
+				emitImage(1, t.Large)
+				t.Small, t.Large = nil, nil
+			}
+		}
 	}
 	var resp childResponse
 	if err != nil {
@@ -352,11 +437,11 @@ type keepError struct{ err error }
 func (e keepError) Error() string { return e.err.Error() }
 
 // readChildAnswer reads the child's answer from r, handing each component
-// PDF to keep as it arrives, then decodes the final frame.
-func readChildAnswer(r io.Reader, lim Limits, keep func(i int, r io.Reader, n int64) error) (childResponse, error) {
+// PDF and page image to keep as it arrives, then decodes the final frame.
+func readChildAnswer(r io.Reader, lim Limits, keep keeper) (childResponse, error) {
 	var resp childResponse
 	seen := map[uint64]bool{}
-	var total uint64
+	var total, images uint64
 	for {
 		var f [16]byte
 		if _, err := io.ReadFull(r, f[:]); err != nil {
@@ -372,13 +457,29 @@ func readChildAnswer(r io.Reader, lim Limits, keep func(i int, r io.Reader, n in
 			}
 			break
 		}
+		if a&thumbFrame != 0 {
+			t := thumbPart{page: int((a &^ thumbFrame) >> 1), large: a&1 == 1}
+			images += n
+			if t.page < 1 || t.page > lim.MaxPages || seen[a] || images > uint64(max(lim.ThumbBytes, 0)) {
+				return resp, fmt.Errorf("image frame %x of %d bytes outside the answer", a, n)
+			}
+			seen[a] = true
+			body := &sourceReader{r: io.LimitReader(r, int64(n))}
+			if err := keep.thumb(t, body, int64(n)); err != nil {
+				if body.err != nil || (body.eof && body.n < int64(n)) {
+					return resp, fmt.Errorf("image frame %x: %w", a, err)
+				}
+				return resp, keepError{err}
+			}
+			continue
+		}
 		total += n
 		if a >= uint64(lim.MaxPages) || seen[a] || total > maxAnswer*uint64(lim.MaxBytes) {
 			return resp, fmt.Errorf("component frame %d of %d bytes outside the answer", a, n)
 		}
 		seen[a] = true
 		body := &sourceReader{r: io.LimitReader(r, int64(n))}
-		if err := keep(int(a), body, int64(n)); err != nil {
+		if err := keep.component(int(a), body, int64(n)); err != nil {
 			if body.err != nil || (body.eof && body.n < int64(n)) {
 				return resp, fmt.Errorf("component frame %d: %w", a, err) // the child's answer broke off
 			}
@@ -387,7 +488,7 @@ func readChildAnswer(r io.Reader, lim Limits, keep func(i int, r io.Reader, n in
 	}
 	if resp.Result != nil {
 		for i := range seen {
-			if i >= uint64(len(resp.Result.Components)) {
+			if i&thumbFrame == 0 && i >= uint64(len(resp.Result.Components)) {
 				return resp, errors.New("component index outside answer")
 			}
 		}

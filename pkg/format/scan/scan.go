@@ -79,7 +79,7 @@ func (c Component) AllBlank() bool { return len(c.Pages) == 0 && len(c.Blank) > 
 // components. Failures the clerk must act on are *Error; a cancelled ctx is
 // returned as ctx.Err() (wrapped), so the caller can retry the job.
 func Split(ctx context.Context, data []byte, lim Limits) (*Result, error) {
-	return split(ctx, data, lim, nil)
+	return split(ctx, data, lim, nil, false)
 }
 
 // checkSize refuses an empty scan and one over Limits.MaxBytes, before any
@@ -98,8 +98,10 @@ func checkSize(n int64, lim Limits) error {
 
 // split is Split; when emit is not nil it is handed each component PDF as
 // soon as it is written, and the PDF is not kept in the Result (the child
-// process streams components out instead of holding them all).
-func split(ctx context.Context, data []byte, lim Limits, emit func(i int, pdf []byte) error) (res *Result, err error) {
+// process streams components out instead of holding them all). With
+// thumbs, component pages are rendered for people (Component.Thumbs) from
+// the decode the analysis does anyway, within lim.ThumbBytes.
+func split(ctx context.Context, data []byte, lim Limits, emit func(i int, pdf []byte) error, thumbs bool) (res *Result, err error) {
 	if !lim.valid() {
 		return nil, newError(CodeInvalidLimits, 0, nil, "Cấu hình giới hạn xử lý tệp quét không hợp lệ.")
 	}
@@ -143,12 +145,13 @@ func split(ctx context.Context, data []byte, lim Limits, emit func(i int, pdf []
 	tctx, cancelPages := context.WithDeadlineCause(ctx, start.Add(budget), errTimeout)
 	defer cancelPages()
 	lim.Timeout, lim.PageTime = budget, 0 // what ctxError reports
-	pages, err := analyze(tctx, src, lim)
+	pages, views, err := analyze(tctx, src, lim, thumbs)
 	if err != nil {
 		return nil, ctxError(ctx, tctx, lim, err)
 	}
 	res = &Result{Format: format, Pages: pages, Sanitized: src.activeContent()}
 	res.Leading, res.Components = plan(pages)
+	attachThumbs(res.Components, views, lim)
 	for i := range res.Components {
 		c := &res.Components[i]
 		if len(c.Pages) == 0 {

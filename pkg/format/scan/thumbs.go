@@ -2,14 +2,12 @@ package scan
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"image"
 	"image/jpeg"
 	"runtime/debug"
 	"sync"
-	"time"
 
 	"golang.org/x/image/draw"
 
@@ -25,6 +23,9 @@ import (
 type Thumb struct {
 	Page         int    // scan page number
 	Small, Large []byte // JPEG, ThumbWidth and ViewWidth pixels wide at most
+	// SmallFile and LargeFile are where SplitIsolatedStream wrote Small and
+	// Large (which are then nil); "" from SplitIsolated.
+	SmallFile, LargeFile string
 }
 
 // Sizes of the rendered pages. A 200-dpi A4 page is 1654 pixels wide.
@@ -42,126 +43,61 @@ const (
 	maxLargeBytes = 600 << 10
 )
 
-// renderThumbs adds Thumbs to res's components, reading the pages again from
-// data: at most lim.ThumbBytes in all, in page order, until deadline. It
-// runs in SplitIsolated's child after the split succeeded; a page it cannot
-// render is left without images, never an error (the split stands). Pages
-// are read in order by one goroutine and rendered by Workers, as in analyze.
-func renderThumbs(deadline time.Time, data []byte, res *Result, lim Limits) {
-	if lim.ThumbBytes <= 0 || res == nil {
-		return
-	}
-	ctx, cancel := context.WithDeadline(context.Background(), deadline)
-	defer cancel()
-	src, err := openSourceSafe(data, lim)
-	if err != nil {
-		return
-	}
-	type job struct {
-		comp, idx int
-		pi        pageImage
-	}
-	out := make([][]Thumb, len(res.Components))
-	for i, c := range res.Components {
-		out[i] = make([]Thumb, len(c.Pages))
-	}
-	var (
-		mu   sync.Mutex
-		left = lim.ThumbBytes
-	)
-	jobs := make(chan job, Workers)
-	var wg sync.WaitGroup
-	for range Workers {
-		wg.Go(func() {
-			for j := range jobs {
-				if ctx.Err() != nil {
-					continue
-				}
-				t, err := renderPage(j.pi, lim)
-				if err != nil {
-					continue
-				}
-				mu.Lock()
-				if left -= int64(len(t.Small) + len(t.Large)); left >= 0 {
-					out[j.comp][j.idx] = t
-				}
-				mu.Unlock()
-			}
-		})
-	}
-read:
-	for i, c := range res.Components {
-		for k, n := range c.Pages {
-			mu.Lock()
-			spent := left <= 0
-			mu.Unlock()
-			if ctx.Err() != nil || spent {
-				break read
-			}
-			pi, err := readPageSafe(src, n)
-			if err != nil || pi.noImage {
+// thumbBudget counts the bytes of page images rendered for one scan, shared
+// by analyze's workers: rendering stops once lim.ThumbBytes are spent.
+type thumbBudget struct {
+	mu   sync.Mutex
+	left int64
+}
+
+// take reserves n bytes; false once the budget is spent.
+func (b *thumbBudget) take(n int) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.left -= int64(n)
+	return b.left >= 0
+}
+
+func (b *thumbBudget) spent() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.left <= 0
+}
+
+// attachThumbs gives each component the images rendered for its pages
+// (thumbs[n-1] is page n's, Page 0 when it has none), in page order, at
+// most lim.ThumbBytes in all: past the first page over the budget, none.
+func attachThumbs(comps []Component, thumbs []Thumb, lim Limits) {
+	left := lim.ThumbBytes
+	for i := range comps {
+		for _, n := range comps[i].Pages {
+			if n < 1 || n > len(thumbs) || thumbs[n-1].Page == 0 {
 				continue
 			}
-			select {
-			case jobs <- job{comp: i, idx: k, pi: pi}:
-			case <-ctx.Done():
-				break read
+			t := thumbs[n-1]
+			if left -= int64(len(t.Small) + len(t.Large)); left < 0 {
+				return
 			}
-		}
-	}
-	close(jobs)
-	wg.Wait()
-	// In page order; a page the budget, the deadline or a failure left out
-	// has none.
-	for i := range res.Components {
-		for _, t := range out[i] {
-			if t.Page != 0 {
-				res.Components[i].Thumbs = append(res.Components[i].Thumbs, t)
-			}
+			comps[i].Thumbs = append(comps[i].Thumbs, t)
 		}
 	}
 }
 
-// readPageSafe is src.page with a panic of a reader turned into an error.
-func readPageSafe(src source, n int) (pi pageImage, err error) {
+// renderSafe is renderThumb with a panic of the encoder turned into an
+// error: a page that cannot be rendered is left without images, never a
+// failure of the split.
+func renderSafe(img image.Image, page int) (t Thumb, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("page %d: panic: %v", n, r)
+			err = fmt.Errorf("page %d: panic: %v\n%s", page, r, debug.Stack())
 		}
 	}()
-	return src.page(n)
+	return renderThumb(img, page)
 }
 
-// openSourceSafe opens data as Split does, a panic of a reader turned into an error.
-func openSourceSafe(data []byte, lim Limits) (src source, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("panic: %v", r)
-		}
-	}()
-	switch Sniff(data) {
-	case FormatPDF:
-		return openPDF(data, lim)
-	case FormatTIFF:
-		return openTIFF(data, lim)
-	case FormatJPEG, FormatPNG:
-		return openImage(Sniff(data), data, lim)
-	}
-	return nil, errors.New("unsupported format")
-}
-
-// renderPage renders a page image read from the source; a panic of a
-// decoder is an error.
-func renderPage(pi pageImage, lim Limits) (t Thumb, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("page %d: panic: %v\n%s", pi.number, r, debug.Stack())
-		}
-	}()
-	img, err := viewImage(pi, lim)
-	if err != nil {
-		return t, err
-	}
+// renderThumb encodes a decoded page image (at least minView pixels wide
+// when the page is) as the large and the small JPEG of a Thumb.
+func renderThumb(img image.Image, page int) (t Thumb, err error) {
 	large := scaleTo(img, ViewWidth)
 	if t.Large, err = encodeJPEG(large, 60); err == nil && len(t.Large) > maxLargeBytes {
 		t.Large, err = encodeJPEG(large, 40)
@@ -170,37 +106,56 @@ func renderPage(pi pageImage, lim Limits) (t Thumb, err error) {
 		return t, err
 	}
 	if len(t.Large) > maxLargeBytes {
-		return t, fmt.Errorf("page %d: large image of %d bytes", pi.number, len(t.Large))
+		return t, fmt.Errorf("page %d: large image of %d bytes", page, len(t.Large))
 	}
 	if t.Small, err = encodeJPEG(scaleTo(large, ThumbWidth), 75); err != nil {
 		return t, err
 	}
-	t.Page = pi.number
+	t.Page = page
 	return t, nil
 }
 
-// viewImage decodes a page image at the least resolution that still gives
-// a view of minView pixels wide: a baseline JPEG is reduced in its DCT
-// domain (package jpegscale, four to ten times cheaper than a full decode);
-// anything else is decoded whole.
-func viewImage(pi pageImage, lim Limits) (image.Image, error) {
-	if pi.decode != nil {
-		return pi.decode()
-	}
-	if pi.kind == "jpg" || pi.kind == "jpeg" {
-		if cfg, err := jpeg.DecodeConfig(bytes.NewReader(pi.data)); err == nil && int64(cfg.Width)*int64(cfg.Height) <= lim.MaxPixels {
+// viewPage decodes a page image once for both uses: view, at the least
+// resolution that still gives minView pixels wide, for the page images;
+// small, reduced by separator.ReduceFactor, for measure. A baseline JPEG
+// is reduced in its DCT domain (package jpegscale) by the largest of 8, 4
+// or 2 that divides the reduce factor and leaves minView pixels; small is
+// then view box-filtered by the rest of the factor, which is jpegscale's
+// own result up to rounding (package jpegscale). Anything else is decoded
+// whole, and small is the same box filter of the same image as
+// reducedPage's.
+func viewPage(pi pageImage, lim Limits) (view image.Image, small *image.Gray, err error) {
+	if pi.decode == nil && (pi.kind == "jpg" || pi.kind == "jpeg") {
+		if cfg, err := jpeg.DecodeConfig(bytes.NewReader(pi.data)); err == nil && cfg.Width > 0 && cfg.Height > 0 {
+			if int64(cfg.Width)*int64(cfg.Height) > lim.MaxPixels {
+				return nil, nil, imageTooLarge(pi.number, cfg.Width, cfg.Height)
+			}
+			r := separator.ReduceFactor(cfg.Width, cfg.Height)
 			for _, f := range []int{8, 4, 2} {
-				if cfg.Width/f < minView {
+				if cfg.Width/f < minView || r%f != 0 {
 					continue
 				}
-				if g, info, err := jpegscale.DecodeGray(pi.data, f, lim.MaxPixels); err == nil && info.Width == cfg.Width {
-					return g, nil
+				g, info, err := jpegscale.DecodeGray(pi.data, f, lim.MaxPixels)
+				if errors.Is(err, jpegscale.ErrTooLarge) {
+					return nil, nil, imageTooLarge(pi.number, info.Width, info.Height)
+				}
+				if err == nil && info.Width == cfg.Width && info.Height == cfg.Height {
+					return g, separator.Reduce(g, r/f), nil
 				}
 				break // not for jpegscale: decoded whole below
 			}
 		}
 	}
-	return decodeImage(pi.kind, pi.data, lim, pi.number)
+	if pi.decode != nil {
+		view, err = pi.decode()
+	} else {
+		view, err = decodeImage(pi.kind, pi.data, lim, pi.number)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	b := view.Bounds()
+	return view, separator.Reduce(flatGray(view), separator.ReduceFactor(b.Dx(), b.Dy())), nil
 }
 
 // scaleTo returns the luma of img at most width pixels wide (and

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"image/jpeg"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -73,5 +75,51 @@ func TestThumbs(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// SplitIsolatedStream writes each page image to a file of its own in the
+// caller's folder, the same bytes SplitIsolated returns in memory.
+func TestThumbsStream(t *testing.T) {
+	pdf, err := scantest.Dossier(scantest.Spec{Seed: 4, Sheets: []scantest.Sheet{
+		scantest.Separator("TK", "Tờ khai"), scantest.Text("Trang một"), scantest.Blank(), scantest.Text("Trang hai"),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lim := scan.DefaultLimits()
+	lim.MaxMemory = 1 << 30
+	mem, err := scan.SplitIsolated(context.Background(), pdf, lim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	res, err := scan.SplitIsolatedStream(context.Background(), bytes.NewReader(pdf), int64(len(pdf)), lim, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, want := res.Components[0].Thumbs, mem.Components[0].Thumbs
+	if len(got) != 2 || len(want) != 2 {
+		t.Fatalf("%d page images from the stream, %d in memory, want 2", len(got), len(want))
+	}
+	for i, th := range got {
+		if th.Page != want[i].Page || th.Small != nil || th.Large != nil {
+			t.Fatalf("image %d: page %d (want %d), %d and %d bytes in memory", i, th.Page, want[i].Page, len(th.Small), len(th.Large))
+		}
+		for _, f := range []struct {
+			name string
+			want []byte
+		}{{th.SmallFile, want[i].Small}, {th.LargeFile, want[i].Large}} {
+			if filepath.Dir(f.name) != dir {
+				t.Fatalf("image file %q outside %s", f.name, dir)
+			}
+			b, err := os.ReadFile(f.name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(b, f.want) {
+				t.Errorf("%s: %d bytes, in memory %d", f.name, len(b), len(f.want))
+			}
+		}
 	}
 }
