@@ -28,6 +28,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/format/ocr/ocrtest"
 	"github.com/sohoa/sohoa/pkg/format/scan/scantest"
 	"github.com/sohoa/sohoa/pkg/format/separator"
+	"github.com/sohoa/sohoa/pkg/testkit/heavy"
 	"github.com/sohoa/sohoa/pkg/testkit/pdftool"
 )
 
@@ -43,7 +44,7 @@ import (
 // pdftotext reads. Each page range is one invocation.
 func TestOCROnAWS(t *testing.T) {
 	need(t)
-	ocrtest.NeedTesseract(t)
+	heavy.NeedTesseract(t)
 	ctx := context.Background()
 	st := newStack(t)
 	topics, err := sqs.CreateQueues(ctx, st.sqs, st.prefix, "ocr")

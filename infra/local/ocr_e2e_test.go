@@ -10,6 +10,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/format/ocr/ocrtest"
 	"github.com/sohoa/sohoa/pkg/format/scan/scantest"
 	"github.com/sohoa/sohoa/pkg/format/separator"
+	heavytest "github.com/sohoa/sohoa/pkg/testkit/heavy"
 	"github.com/sohoa/sohoa/pkg/testkit/pdftool"
 )
 
@@ -54,7 +55,7 @@ func ocrScan(t *testing.T, card ocrtest.Card) []byte {
 // words pdftotext returns under a seal pdfsig accepts.
 func TestOCREndToEnd(t *testing.T) {
 	heavy(t)
-	ocrtest.NeedTesseract(t)
+	heavytest.NeedTesseract(t)
 	st := inProcess(t, Options{OCR: true, Dev: true})
 	c := client{t: t, base: st.URL}
 	card := ocrtest.Specimen(5)

@@ -11,6 +11,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/format/ocr/ocrtest"
 	"github.com/sohoa/sohoa/pkg/format/scan/scantest"
 	"github.com/sohoa/sohoa/pkg/format/separator"
+	heavytest "github.com/sohoa/sohoa/pkg/testkit/heavy"
 	"github.com/sohoa/sohoa/pkg/testkit/pdftool"
 )
 
@@ -21,7 +22,7 @@ import (
 // text layer and findable in the citizen's vault.
 func TestLongComponentIsReadAfterValidation(t *testing.T) {
 	heavy(t)
-	ocrtest.NeedTesseract(t)
+	heavytest.NeedTesseract(t)
 	n := 24
 	if v, err := strconv.Atoi(os.Getenv("SOHOA_OCR_LONG_PAGES")); err == nil && v > 10 {
 		n = v

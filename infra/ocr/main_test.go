@@ -14,6 +14,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/aws/lambdaocr"
 	"github.com/sohoa/sohoa/pkg/format/ocr"
 	"github.com/sohoa/sohoa/pkg/format/ocr/ocrtest"
+	"github.com/sohoa/sohoa/pkg/testkit/heavy"
 )
 
 func TestMain(m *testing.M) {
@@ -33,7 +34,7 @@ func formPDF(t *testing.T) []byte {
 // The real bootstrap (built for this machine; the image builds it for
 // arm64) under the Lambda Runtime API harness, against the local Tesseract.
 func TestBootstrapUnderRuntimeAPI(t *testing.T) {
-	ocrtest.NeedTesseract(t)
+	heavy.NeedTesseract(t)
 	bin := filepath.Join(t.TempDir(), "bootstrap")
 	build := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", bin, ".")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")

@@ -19,7 +19,7 @@ import (
 	"github.com/sohoa/sohoa/infra/lambdatest"
 	"github.com/sohoa/sohoa/pkg/domain/errs"
 	"github.com/sohoa/sohoa/pkg/format/ocr"
-	"github.com/sohoa/sohoa/pkg/format/ocr/ocrtest"
+	"github.com/sohoa/sohoa/pkg/testkit/heavy"
 )
 
 const fn = "sohoa-ocr"
@@ -65,7 +65,7 @@ func bucket(t *testing.T) *blob.Bucket {
 // stored component is read by key, and one too large to pass inline is
 // staged under StagePrefix.
 func TestClientReadsRangesAcrossInvocations(t *testing.T) {
-	ocrtest.NeedTesseract(t)
+	heavy.NeedTesseract(t)
 	e, err := ocr.NewEngine()
 	if err != nil {
 		t.Fatal(err)

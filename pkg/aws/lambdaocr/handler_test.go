@@ -11,6 +11,7 @@ import (
 
 	"github.com/sohoa/sohoa/pkg/format/ocr"
 	"github.com/sohoa/sohoa/pkg/format/ocr/ocrtest"
+	"github.com/sohoa/sohoa/pkg/testkit/heavy"
 )
 
 func TestMain(m *testing.M) {
@@ -50,7 +51,7 @@ func formPDF(t *testing.T) []byte {
 // The handler reads a page of a component stored in the bucket, and refuses
 // malformed requests.
 func TestHandlerReadsFromBucket(t *testing.T) {
-	ocrtest.NeedTesseract(t)
+	heavy.NeedTesseract(t)
 	e, err := ocr.NewEngine()
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,8 @@
 package heavy
 
 import (
+	"github.com/sohoa/sohoa/pkg/format/ocr"
+
 	"os"
 	"testing"
 )
@@ -21,5 +23,19 @@ func Skip(t testing.TB) {
 	t.Helper()
 	if !Enabled() {
 		t.Skipf("heavy test: runs with %s=1 and without -race (make heavy)", Env)
+	}
+}
+
+// NeedTesseract skips an OCR test unless heavy tests run and, outside CI,
+// when Tesseract is missing; under CI=true a missing Tesseract fails the
+// test (a skipped proof is no proof).
+func NeedTesseract(t testing.TB) {
+	t.Helper()
+	Skip(t)
+	if err := ocr.Available(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal(err)
+		}
+		t.Skip(err)
 	}
 }
