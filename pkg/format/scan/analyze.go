@@ -163,9 +163,14 @@ func measure(pi pageImage, lim Limits, budget *thumbBudget) (Page, Thumb, error)
 		small *image.Gray
 		err   error
 	)
-	if budget != nil && !budget.spent() {
+	asScanned := false // the page's own JPEG serves as its large image
+	switch {
+	case budget != nil && !budget.spent() && servableJPEG(pi):
+		asScanned = true
+		small, err = reducedPage(pi, lim)
+	case budget != nil && !budget.spent():
 		view, small, err = viewPage(pi, lim)
-	} else {
+	default:
 		small, err = reducedPage(pi, lim)
 	}
 	if err != nil {
@@ -185,8 +190,18 @@ func measure(pi pageImage, lim Limits, budget *thumbBudget) (Page, Thumb, error)
 		p.Blank = false
 	}
 	var t Thumb
-	if view != nil && !p.Blank && p.Separator == "" {
-		if r, err := renderSafe(view, pi.number); err == nil && budget.take(len(r.Small)+len(r.Large)) {
+	if !p.Blank && p.Separator == "" {
+		var r Thumb
+		var err error
+		switch {
+		case asScanned:
+			r, err = scannedThumb(pi, small)
+		case view != nil:
+			r, err = renderSafe(view, pi.number)
+		default:
+			return p, t, nil
+		}
+		if err == nil && budget.take(len(r.Small)+len(r.Large)) {
 			t = r
 		}
 	}

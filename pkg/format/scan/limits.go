@@ -33,8 +33,9 @@ func DefaultLimits() Limits {
 		Timeout:   2 * time.Minute,
 		PageTime:  500 * time.Millisecond,
 		MaxMemory: 2 << 30,
-		// About 400 pages at 200 dpi (a large view is 60–150 KB).
-		ThumbBytes: 48 << 20,
+		// A page shown as scanned is its own JPEG (up to 600 KB), a rendered
+		// large view 60–150 KB: a whole scan of MaxBytes fits.
+		ThumbBytes: 320 << 20,
 	}
 }
 

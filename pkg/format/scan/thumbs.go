@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
 	"image/jpeg"
 	"runtime/debug"
 	"sync"
@@ -22,7 +23,7 @@ import (
 // find it needs turning, which the dossier records.
 type Thumb struct {
 	Page         int    // scan page number
-	Small, Large []byte // JPEG, ThumbWidth and ViewWidth pixels wide at most
+	Small, Large []byte // JPEG: ThumbWidth wide at most; ViewWidth at most, or the page as scanned (servableJPEG)
 	// SmallFile and LargeFile are where SplitIsolatedStream wrote Small and
 	// Large (which are then nil); "" from SplitIsolated.
 	SmallFile, LargeFile string
@@ -81,6 +82,43 @@ func attachThumbs(comps []Component, thumbs []Thumb, lim Limits) {
 			comps[i].Thumbs = append(comps[i].Thumbs, t)
 		}
 	}
+}
+
+// servableJPEG reports whether a page is one baseline or progressive JPEG,
+// grey or YCbCr, small enough (maxLargeBytes) to be shown as it was
+// scanned: its own bytes are then the page's large image, with no decode at
+// the view's resolution and no encoding (the most costly part of page
+// images), and the officer sees the page at the resolution it was scanned.
+// The component's PDF holds the same bytes. CMYK JPEGs are left out: a PDF
+// may invert them with /Decode, a browser would not.
+func servableJPEG(pi pageImage) bool {
+	if pi.decode != nil || (pi.kind != "jpg" && pi.kind != "jpeg") || len(pi.data) > maxLargeBytes || pi.rotate != 0 {
+		return false
+	}
+	cfg, err := jpeg.DecodeConfig(bytes.NewReader(pi.data))
+	if err != nil || cfg.Width < ThumbWidth || cfg.Width > maxServedSide || cfg.Height > maxServedSide {
+		return false
+	}
+	return cfg.ColorModel == color.GrayModel || cfg.ColorModel == color.YCbCrModel
+}
+
+// maxServedSide bounds the sides of a page shown as scanned (the dossier
+// turns page images up to 4000 pixels a side when OCR found them sideways).
+const maxServedSide = 4000
+
+// scannedThumb is the Thumb of a servableJPEG page: its own bytes as the
+// large image, and the small one from the reduced image measure made.
+func scannedThumb(pi pageImage, reduced *image.Gray) (t Thumb, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("page %d: panic: %v\n%s", pi.number, r, debug.Stack())
+		}
+	}()
+	if t.Small, err = encodeJPEG(scaleTo(reduced, ThumbWidth), 75); err != nil {
+		return t, err
+	}
+	t.Large, t.Page = pi.data, pi.number // not changed after measure: no copy
+	return t, nil
 }
 
 // renderSafe is renderThumb with a panic of the encoder turned into an
