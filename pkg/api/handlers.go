@@ -360,16 +360,21 @@ func (s *Server) agencyQueue(w http.ResponseWriter, r *http.Request, a identity.
 	if err != nil {
 		return err
 	}
+	writeJSON(w, http.StatusOK, map[string]any{"dossiers": listed(a, ds)})
+	return nil
+}
+
+// listed is dossiers as a list shows them: naming no citizen (opening a
+// dossier shows who it is for, and that read is in the citizen's access
+// log).
+func listed(a identity.Actor, ds []*dossier.Dossier) []dossierView {
 	out := make([]dossierView, 0, len(ds))
 	for _, d := range ds {
-		// The queue names no citizen: opening a dossier shows who it is
-		// for, and that read is in the citizen's access log.
 		v := viewDossier(a, d)
 		v.Citizen = nil
 		out = append(out, v)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"dossiers": out})
-	return nil
+	return out
 }
 
 // officeDay lists the dossiers the clerk's post office received on a day
@@ -388,13 +393,7 @@ func (s *Server) officeDay(w http.ResponseWriter, r *http.Request, a identity.Ac
 	if err != nil {
 		return err
 	}
-	out := make([]dossierView, 0, len(ds))
-	for _, d := range ds {
-		v := viewDossier(a, d)
-		v.Citizen = nil
-		out = append(out, v)
-	}
-	answer := map[string]any{"postOffice": a.PostOffice, "dossiers": out}
+	answer := map[string]any{"postOffice": a.PostOffice, "dossiers": listed(a, ds)}
 	if !day.IsZero() {
 		answer["date"] = day.Format(time.DateOnly)
 	}
