@@ -17,13 +17,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime/debug"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 	"unicode/utf8"
 
+	"github.com/sohoa/sohoa/pkg/format/isolate"
 	"github.com/sohoa/sohoa/pkg/format/mrz"
 	"github.com/sohoa/sohoa/pkg/format/scan"
 )
@@ -32,7 +31,7 @@ import (
 const childEnv = "SOHOA_OCR_CHILD"
 
 // childGrace is how long past PageTimeout the parent waits before killing the child.
-const childGrace = 5 * time.Second
+const childGrace = isolate.Grace
 
 // maxAnswer bounds the child's answer (words of one page as JSON).
 const maxAnswer = 16 << 20
@@ -66,23 +65,19 @@ func (e *Engine) run(ctx context.Context, req childRequest, pdf []byte) (*childA
 	if err != nil {
 		return nil, fmt.Errorf("ocr: encode request: %w", err)
 	}
-	exe := e.Exe
-	if exe == "" {
-		if exe, err = os.Executable(); err != nil {
-			return nil, fmt.Errorf("ocr: find own executable: %w", err)
-		}
-	}
 	cctx, cancel := context.WithTimeout(ctx, lim.PageTimeout+childGrace)
 	defer cancel()
-	cmd := exec.CommandContext(cctx, exe)
-	cmd.Env = append(os.Environ(), childEnv+"=1")
+	// Tesseract is a grandchild: it is killed with the child's process group.
+	var cmd *exec.Cmd
+	var stderr *isolate.LimitedBuffer
+	if e.Exe != "" {
+		cmd, stderr = isolate.CommandOf(cctx, e.Exe, childEnv+"=1")
+	} else if cmd, stderr, err = isolate.Command(cctx, childEnv+"=1"); err != nil {
+		return nil, fmt.Errorf("ocr: %w", err)
+	}
 	cmd.Stdin = io.MultiReader(bytes.NewReader(append(hdr, '\n')), bytes.NewReader(pdf))
-	var out, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &stderr
-	cmd.WaitDelay = time.Second
-	// Tesseract is a grandchild: kill the whole process group on timeout.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	var out bytes.Buffer
+	cmd.Stdout = &out
 	runErr := cmd.Run()
 	if ctx.Err() != nil {
 		return nil, fmt.Errorf("ocr: %w", ctx.Err())
@@ -134,12 +129,9 @@ func runChild(stdin io.Reader, stdout io.Writer) int {
 		fmt.Fprintln(os.Stderr, "ocr child: read request:", err)
 		return 2
 	}
-	debug.SetMemoryLimit(req.Lim.MaxMemory / 2)
-	if !raceEnabled { // the race detector reserves terabytes of address space
-		// Inherited by Tesseract: its allocations fail instead of swapping the host.
-		as := uint64(req.Lim.MaxMemory)
-		_ = syscall.Setrlimit(syscall.RLIMIT_AS, &syscall.Rlimit{Cur: as, Max: as})
-	}
+	// The address-space limit is inherited by Tesseract: its allocations
+	// fail instead of swapping the host.
+	isolate.Confine(req.Lim.MaxMemory/2, uint64(req.Lim.MaxMemory), 0)
 	data := make([]byte, req.Size)
 	if _, err := io.ReadFull(in, data); err != nil {
 		fmt.Fprintln(os.Stderr, "ocr child: read PDF:", err)

@@ -26,11 +26,8 @@ import (
 	"io"
 	"math/big"
 	"os"
-	"os/exec"
-	"runtime/debug"
 	"strconv"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/pdfcpu/pdfcpu/pkg/api"
@@ -39,6 +36,7 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
 	"github.com/sohoa/sohoa/pkg/domain/errs"
+	"github.com/sohoa/sohoa/pkg/format/isolate"
 	"github.com/sohoa/sohoa/pkg/format/pades"
 )
 
@@ -51,7 +49,7 @@ const (
 // childGrace is how long the parent waits past Limits.Timeout before it
 // kills the child: the child enforces Timeout itself and answers; the kill
 // is for a child stuck where a context cannot reach (inside pdfcpu).
-const childGrace = 5 * time.Second
+const childGrace = isolate.Grace
 
 // maxChildStack bounds a goroutine's stack in the child: deeply nested
 // objects overflow it quickly instead of growing to 1 GB.
@@ -91,21 +89,6 @@ func readConfig(lim Limits) *model.Configuration {
 func isPDF(data []byte) bool {
 	return bytes.Contains(data[:min(len(data), 1024)], []byte("%PDF-"))
 }
-
-// limitedBuffer keeps the first max bytes written to it.
-type limitedBuffer struct {
-	buf bytes.Buffer
-	max int
-}
-
-func (b *limitedBuffer) Write(p []byte) (int, error) {
-	if room := b.max - b.buf.Len(); room > 0 {
-		b.buf.Write(p[:min(len(p), room)])
-	}
-	return len(p), nil
-}
-
-func (b *limitedBuffer) String() string { return b.buf.String() }
 
 // The operations of the PDF child.
 const (
@@ -206,23 +189,19 @@ func runPDFChild(ctx context.Context, op string, pdf []byte, roots [][]byte, lim
 	if !isPDF(pdf) {
 		return nil, errs.E(errs.Unsupported, "the file is not a PDF (no %%PDF- header)")
 	}
-	exe, err := os.Executable()
-	if err != nil {
-		return nil, fmt.Errorf("scan: find own executable: %w", err)
-	}
 	hdr, err := json.Marshal(pdfRequest{Lim: lim, Size: len(pdf), Roots: roots})
 	if err != nil {
 		return nil, fmt.Errorf("scan: encode child request: %w", err)
 	}
 	cctx, cancel := context.WithTimeout(ctx, lim.Timeout+childGrace)
 	defer cancel()
-	cmd := exec.CommandContext(cctx, exe)
-	cmd.Env = append(os.Environ(), pdfChildEnv+"="+op, childMemEnv+"="+strconv.FormatInt(lim.MaxMemory, 10))
+	cmd, stderr, err := isolate.Command(cctx, pdfChildEnv+"="+op, childMemEnv+"="+strconv.FormatInt(lim.MaxMemory, 10))
+	if err != nil {
+		return nil, fmt.Errorf("pdfdoor: %w", err)
+	}
 	cmd.Stdin = io.MultiReader(bytes.NewReader(append(hdr, '\n')), bytes.NewReader(pdf))
 	var out bytes.Buffer
-	stderr := &limitedBuffer{max: 8 << 10}
-	cmd.Stdout, cmd.Stderr = &out, stderr
-	cmd.WaitDelay = time.Second
+	cmd.Stdout = &out
 	runErr := cmd.Run()
 	if ctx.Err() != nil {
 		return nil, fmt.Errorf("scan: %w", ctx.Err())
@@ -248,14 +227,11 @@ func runPDFChild(ctx context.Context, op string, pdf []byte, roots [][]byte, lim
 // the limits, write the answer, return the exit code.
 func runPDFChildProcess(op string, stdin io.Reader, stdout io.Writer) int {
 	mem, _ := strconv.ParseInt(os.Getenv(childMemEnv), 10, 64)
+	var as uint64
 	if mem > 0 {
-		debug.SetMemoryLimit(mem)
-		if !raceEnabled {
-			as := uint64(mem) + 1<<30
-			_ = syscall.Setrlimit(syscall.RLIMIT_AS, &syscall.Rlimit{Cur: as, Max: as})
-		}
+		as = uint64(mem) + 1<<30 // room for the runtime, stacks and binary beside the heap
 	}
-	debug.SetMaxStack(maxChildStack)
+	isolate.Confine(mem, as, maxChildStack)
 	in := bufio.NewReader(stdin)
 	line, err := in.ReadBytes('\n')
 	var req pdfRequest

@@ -11,12 +11,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime/debug"
 	"strconv"
-	"syscall"
-	"time"
+
+	"github.com/sohoa/sohoa/pkg/format/isolate"
 )
 
 // Environment switches of the child process that SplitIsolated starts.
@@ -28,7 +27,7 @@ const (
 // childGrace is how long the parent waits past Limits.Timeout before it kills
 // the child: the child enforces Timeout itself and answers with a finding;
 // the kill is for a child stuck where a context cannot reach (inside pdfcpu).
-const childGrace = 5 * time.Second
+const childGrace = isolate.Grace
 
 // maxChildStack bounds a goroutine's stack in the child: a page-tree loop or
 // deeply nested objects overflow it quickly instead of growing to 1 GB.
@@ -214,10 +213,6 @@ func isolated(ctx context.Context, src io.Reader, size int64, lim Limits, keep k
 	if Sniff(head) == "" {
 		return nil, newError(CodeUnsupported, 0, nil, msgUnsupported)
 	}
-	exe, err := os.Executable()
-	if err != nil {
-		return nil, fmt.Errorf("scan: find own executable: %w", err)
-	}
 	hdr, err := json.Marshal(childHeader{Lim: lim, Size: int(size)})
 	if err != nil {
 		return nil, fmt.Errorf("scan: encode child request: %w", err)
@@ -229,8 +224,10 @@ func isolated(ctx context.Context, src io.Reader, size int64, lim Limits, keep k
 	kill := lim.Budget(min(lim.MaxPages, int(size/2048)+1)) + childGrace
 	cctx, cancel := context.WithTimeout(ctx, kill)
 	defer cancel()
-	cmd := exec.CommandContext(cctx, exe)
-	cmd.Env = append(os.Environ(), childEnv+"=1", childMemEnv+"="+strconv.FormatInt(lim.MaxMemory, 10))
+	cmd, stderr, err := isolate.Command(cctx, childEnv+"=1", childMemEnv+"="+strconv.FormatInt(lim.MaxMemory, 10))
+	if err != nil {
+		return nil, fmt.Errorf("scan: %w", err)
+	}
 	// exec copies the request to the child's stdin (32 KB at a time): the
 	// scan streams through and is never whole in this process.
 	cmd.Stdin = io.MultiReader(bytes.NewReader(append(hdr, '\n')), in)
@@ -238,9 +235,6 @@ func isolated(ctx context.Context, src io.Reader, size int64, lim Limits, keep k
 	if err != nil {
 		return nil, fmt.Errorf("scan: child stdout: %w", err)
 	}
-	stderr := &limitedBuffer{max: 8 << 10}
-	cmd.Stderr = stderr
-	cmd.WaitDelay = time.Second
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("scan: start child: %w", err)
 	}
@@ -315,16 +309,13 @@ func RunChildIfRequested() {
 
 func runChild(stdin io.Reader, stdout io.Writer) int {
 	mem, _ := strconv.ParseInt(os.Getenv(childMemEnv), 10, 64)
+	// Address space is more than the heap (runtime, stacks, binary): room
+	// for them; the heap limit makes the collector work before this.
+	var as uint64
 	if mem > 0 {
-		debug.SetMemoryLimit(mem)
-		if !raceEnabled { // the race detector reserves terabytes of address space
-			// Address space is more than the heap: runtime, stacks, binary. Leave
-			// room for them; the heap limit above makes the GC work before this.
-			as := uint64(mem) + 1<<30
-			_ = syscall.Setrlimit(syscall.RLIMIT_AS, &syscall.Rlimit{Cur: as, Max: as})
-		}
+		as = uint64(mem) + 1<<30
 	}
-	debug.SetMaxStack(maxChildStack)
+	isolate.Confine(mem, as, maxChildStack)
 	// The child is ours alone: collect garbage sooner to keep its peak near
 	// the live data (the scan and its components) rather than twice that.
 	debug.SetGCPercent(50)
@@ -495,18 +486,3 @@ func readChildAnswer(r io.Reader, lim Limits, keep keeper) (childResponse, error
 	}
 	return resp, nil
 }
-
-// limitedBuffer keeps the first max bytes written to it.
-type limitedBuffer struct {
-	buf bytes.Buffer
-	max int
-}
-
-func (b *limitedBuffer) Write(p []byte) (int, error) {
-	if room := b.max - b.buf.Len(); room > 0 {
-		b.buf.Write(p[:min(len(p), room)])
-	}
-	return len(p), nil
-}
-
-func (b *limitedBuffer) String() string { return b.buf.String() }

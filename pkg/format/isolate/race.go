@@ -1,5 +1,5 @@
 //go:build race
 
-package pdfdoor
+package isolate
 
 const raceEnabled = true

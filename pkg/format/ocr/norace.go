@@ -1,5 +1,0 @@
-//go:build !race
-
-package ocr
-
-const raceEnabled = false
