@@ -10,6 +10,7 @@ import (
 	"os"
 
 	"gocloud.dev/blob"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/sohoa/sohoa/pkg/domain/errs"
 	"github.com/sohoa/sohoa/pkg/domain/identity"
@@ -44,12 +45,18 @@ func viewKey(prefix string, page int, size string) string {
 
 // storeViews stores the page images the scan reader rendered for c and
 // sets comp's Views and ViewPrefix.
+// viewWriters is how many page images of a component are written at once.
+const viewWriters = 8
+
 func (s *Service) storeViews(ctx context.Context, d *Dossier, c scan.Component, comp *Component) error {
 	if len(c.Thumbs) == 0 {
 		return nil
 	}
 	last, _ := d.LastScan()
 	prefix := fmt.Sprintf("components/%s/%s/%s/", d.ID, last.SHA256[:16], c.Code)
+	// Many small objects: written a few at a time (on S3 each is a round trip).
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(viewWriters)
 	var views []PageView
 	for _, t := range c.Thumbs {
 		for _, w := range []struct {
@@ -57,11 +64,17 @@ func (s *Service) storeViews(ctx context.Context, d *Dossier, c scan.Component, 
 			b    []byte
 			file string
 		}{{ImageSmall, t.Small, t.SmallFile}, {ImageLarge, t.Large, t.LargeFile}} {
-			if err := s.storeView(ctx, viewKey(prefix, t.Page, w.size), w.b, w.file); err != nil {
-				return fmt.Errorf("store page %d image of %s: %w", t.Page, c.Code, err)
-			}
+			g.Go(func() error {
+				if err := s.storeView(gctx, viewKey(prefix, t.Page, w.size), w.b, w.file); err != nil {
+					return fmt.Errorf("store page %d image of %s: %w", t.Page, c.Code, err)
+				}
+				return nil
+			})
 		}
 		views = append(views, PageView{Page: t.Page})
+	}
+	if err := g.Wait(); err != nil {
+		return err
 	}
 	comp.Views, comp.ViewPrefix = views, prefix
 	return nil
