@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"net/http"
 	"os/exec"
@@ -236,11 +235,11 @@ func startEnv(t *testing.T, bin, addr, data string, env []string) *exec.Cmd {
 
 // startLogged starts the binary with extra environment variables, its
 // output kept and shown when the test fails.
-func startLogged(t *testing.T, bin, addr, data string, env []string, extra ...string) (*exec.Cmd, *bytes.Buffer) {
+func startLogged(t testing.TB, bin, addr, data string, env []string, extra ...string) (*exec.Cmd, *lockedBuffer) {
 	t.Helper()
 	cmd := exec.Command(bin, append([]string{"-dev", "-addr", addr, "-data", data}, extra...)...)
 	cmd.Env = append(cmd.Environ(), env...)
-	logs := &bytes.Buffer{}
+	logs := &lockedBuffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -259,18 +258,8 @@ func startLogged(t *testing.T, bin, addr, data string, env []string, extra ...st
 func launchEnv(t *testing.T, bin, addr, data string, env []string, extra ...string) *exec.Cmd {
 	t.Helper()
 	cmd, logs := startLogged(t, bin, addr, data, env, extra...)
-	for deadline := time.Now().Add(30 * time.Second); ; {
-		if resp, err := http.Get("http://" + addr + "/healthz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return cmd
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("stack did not become healthy:\n%s", logs.String())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	waitHealthy(t, addr, logs)
+	return cmd
 }
 
 func credentialAndOTP(t *testing.T, officer client) (string, string) {

@@ -46,24 +46,19 @@ func launch(t testing.TB, bin, addr, data string, extra ...string) *exec.Cmd {
 // process is killed when the test ends.
 func launchLogged(t testing.TB, bin, addr, data string, extra ...string) (*exec.Cmd, *lockedBuffer) {
 	t.Helper()
-	cmd := exec.Command(bin, append([]string{"-dev", "-addr", addr, "-data", data}, extra...)...)
-	logs := &lockedBuffer{}
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_, _ = cmd.Process.Wait()
-		if t.Failed() {
-			t.Logf("stack log:\n%s", logs.String())
-		}
-	})
+	cmd, logs := startLogged(t, bin, addr, data, nil, extra...)
+	waitHealthy(t, addr, logs)
+	return cmd, logs
+}
+
+// waitHealthy waits up to 30 s for the stack at addr to answer /healthz.
+func waitHealthy(t testing.TB, addr string, logs *lockedBuffer) {
+	t.Helper()
 	for deadline := time.Now().Add(30 * time.Second); ; {
 		if resp, err := http.Get("http://" + addr + "/healthz"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
-				return cmd, logs
+				return
 			}
 		}
 		if time.Now().After(deadline) {
