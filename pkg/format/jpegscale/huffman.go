@@ -4,7 +4,7 @@ import "encoding/binary"
 
 // lutBits is the code length resolved by one table look-up; longer codes
 // (rare: they are the least frequent symbols) take the canonical slow path.
-const lutBits = 9
+const lutBits = 10
 
 // huffman is one decoding table built from a DHT segment (T.81 Annex C and
 // F.2.2.3).
@@ -13,6 +13,11 @@ type huffman struct {
 	// lut maps the next lutBits bits to length<<8 | symbol; 0 when the code
 	// is longer than lutBits.
 	lut     [1 << lutBits]uint16
+	// fastAC maps the next lutBits bits, when they hold a whole AC code
+	// and its value bits, to value<<8 | run<<4 | length of both; 0 when
+	// they do not (longer codes, EOB, ZRL). One look-up then decodes most
+	// coefficients of a scanned page, which are short codes of small values.
+	fastAC  [1 << lutBits]int32
 	maxCode [17]int32 // largest code of each length, -1 if none
 	valPtr  [17]int32 // index in vals of the first code of each length minus that code
 	vals    [256]byte
@@ -40,6 +45,7 @@ func (t *huffman) build(counts [16]int, symbols []byte) error {
 					entry := uint16(l)<<8 | uint16(symbols[k])
 					for i := lo; i < hi; i++ {
 						t.lut[i] = entry
+						t.fastAC[i] = fastAC(int(i), l, symbols[k])
 					}
 				}
 				code++
@@ -51,6 +57,21 @@ func (t *huffman) build(counts [16]int, symbols []byte) error {
 	}
 	t.ok = true
 	return nil
+}
+
+// fastAC is the fastAC entry for the lutBits-bit prefix bits whose code,
+// of length l, is the AC symbol rs: 0 unless the prefix also holds the
+// coefficient's s value bits (F.2.2.2), which it then decodes and extends.
+func fastAC(bits, l int, rs byte) int32 {
+	r, s := int32(rs>>4), int(rs&15)
+	if s == 0 || l+s > lutBits {
+		return 0
+	}
+	v := int32(bits>>(lutBits-l-s)) & (1<<s - 1)
+	if v < 1<<(s-1) {
+		v += -1<<s + 1
+	}
+	return v<<8 | r<<4 | int32(l+s)
 }
 
 // bitReader reads the entropy-coded segment of a scan (T.81 F.2.2.5):

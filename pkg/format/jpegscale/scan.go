@@ -142,6 +142,18 @@ func (d *decoder) decodeBlock(c *component, luma bool, bx, by int) error {
 	ac := &d.huff[1][c.ac]
 	if !luma {
 		for k := 1; k < 64; {
+			if br.n < 32 {
+				br.fill()
+			}
+			if f := ac.fastAC[br.acc>>(64-lutBits)]; f != 0 {
+				n := int(f & 15)
+				br.acc <<= n
+				br.n -= n
+				if k += int(f>>4)&15 + 1; k > 64 {
+					return formatErr("AC coefficient index %d", k-1)
+				}
+				continue
+			}
 			rs, err := br.decode(ac)
 			if err != nil {
 				return err
@@ -178,6 +190,24 @@ func (d *decoder) decodeBlock(c *component, luma bool, bx, by int) error {
 			br.acc, br.n = bacc, bn
 			br.fill()
 			bacc, bn = br.acc, br.n
+		}
+		if f := ac.fastAC[bacc>>(64-lutBits)]; f != 0 {
+			n := int(f & 15)
+			bacc <<= n
+			bn -= n
+			k += int(f>>4) & 15
+			if k > 63 {
+				return formatErr("AC coefficient index %d", k)
+			}
+			if w.use[k] {
+				fv := float32(f >> 8)
+				wk := &w.w[k]
+				for q := range nn {
+					acc[q] += fv * wk[q]
+				}
+			}
+			k++
+			continue
 		}
 		var rs byte
 		if e := ac.lut[bacc>>(64-lutBits)]; e != 0 {
