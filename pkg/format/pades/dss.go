@@ -56,7 +56,7 @@ func (p *Prepared) addDSS(ctx context.Context, signed []byte, tsaCerts []*x509.C
 	d := p.doc
 	next := p.size
 	alloc := func() int { next++; return next - 1 }
-	u := newUpdate(signed)
+	u := extendUpdate(signed)
 	write := func(items [][]byte) types.Array {
 		var refs types.Array
 		for _, it := range items {

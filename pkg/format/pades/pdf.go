@@ -18,6 +18,7 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
 	"github.com/sohoa/sohoa/pkg/domain/errs"
+	"github.com/sohoa/sohoa/pkg/format/pdfmem"
 )
 
 // document is a parsed PDF that we append incremental updates to.
@@ -136,6 +137,9 @@ func readXRef(ctx context.Context, pdf []byte) (*model.XRefTable, error) {
 	if x.Encrypt != nil {
 		return nil, errs.E(errs.Unprocessable, "the PDF is encrypted (password-protected); encrypted PDFs cannot be signed or verified")
 	}
+	// The page images are read once more by every signature and its check:
+	// held where they are, not copied.
+	pdfmem.AliasStreams(x, pdf)
 	if x.Root == nil {
 		return nil, errs.E(errs.Unprocessable, "the PDF has no catalog (trailer /Root)")
 	}
@@ -229,12 +233,33 @@ type update struct {
 
 func newUpdate(base []byte) *update {
 	u := &update{offsets: map[int]int64{}, gens: map[int]int{}}
-	u.buf.Grow(len(base) + 64<<10)
+	u.buf.Grow(len(base) + updateRoom)
 	u.buf.Write(base)
+	u.endLine(base)
+	return u
+}
+
+// updateRoom is the room an update leaves after the document for what is
+// written next: the signature's own objects, then its DSS, which extends
+// the same bytes (extendUpdate) rather than copying the document again.
+const updateRoom = 256 << 10
+
+// extendUpdate starts an update after base, written into base's spare
+// capacity when it has enough: base's bytes are not copied and stay as
+// they are (the update writes past their end), so base must be the
+// caller's to give, and nothing else may append to it.
+func extendUpdate(base []byte) *update {
+	u := &update{offsets: map[int]int64{}, gens: map[int]int{}}
+	u.buf = *bytes.NewBuffer(base)
+	u.endLine(base)
+	return u
+}
+
+// endLine ends base's last line, so that the update starts on its own.
+func (u *update) endLine(base []byte) {
 	if len(base) > 0 && base[len(base)-1] != '\n' && base[len(base)-1] != '\r' {
 		u.buf.WriteByte('\n')
 	}
-	return u
 }
 
 // begin starts object num and returns the offset where its body starts.

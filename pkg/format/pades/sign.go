@@ -270,6 +270,9 @@ func (p *Prepared) Embed(ctx context.Context, signature []byte) (out []byte, err
 			return nil, err
 		}
 	}
+	// The document as it was is not needed to read back what was written:
+	// let it go (it holds the unsigned file) while the check reads it.
+	p.doc = nil
 	rep, err := Verify(ctx, out, VerifyOptions{Roots: p.opts.roots(), MaxSize: p.opts.MaxSize + 8<<20, Offline: true})
 	if err != nil {
 		return nil, errs.Wrap(errs.Internal, err, "the signed PDF cannot be read back")

@@ -15,6 +15,8 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+
+	"github.com/sohoa/sohoa/pkg/format/pdfmem"
 )
 
 // eofWindow is how far from the end of a PDF "%%EOF" must be found. Scanners
@@ -100,7 +102,7 @@ func readPDF(data []byte, lim Limits) (src *pdfSource, damaged bool, err error) 
 	if ctx.Encrypt != nil {
 		return nil, false, newError(CodeEncrypted, 0, nil, msgEncrypted)
 	}
-	lengthsLie := aliasStreams(ctx.XRefTable, data)
+	lengthsLie := pdfmem.AliasStreams(ctx.XRefTable, data)
 	n, err := flattenPageTree(ctx.XRefTable, lim.MaxPages)
 	if err != nil {
 		return nil, true, newError(CodePageTree, 0, err, msgPageTree)
@@ -478,40 +480,4 @@ func checkInflatedSize(sd *types.StreamDict, w, h int) error {
 		return fmt.Errorf("image inflates to more than %d bytes (declared %dx%d)", limit, w, h)
 	}
 	return nil
-}
-
-// aliasStreams points every stream's encoded bytes into data instead of the
-// copy pdfcpu read, so the scan is held in memory once rather than twice
-// (pdfcpu reads all streams eagerly). Only unencrypted files get here, where
-// a stream's Raw bytes are exactly data[StreamOffset:][:len(Raw)]. It
-// reports whether some stream's /Length lies (no "endstream" where it ends),
-// which pdfcpu does not notice and readers that reconstruct do.
-func aliasStreams(xt *model.XRefTable, data []byte) (lengthsLie bool) {
-	for _, e := range xt.Table {
-		if e == nil || e.Free {
-			continue
-		}
-		sd, ok := e.Object.(types.StreamDict)
-		if !ok {
-			continue
-		}
-		off := sd.StreamOffset
-		if off <= 0 || off+int64(len(sd.Raw)) > int64(len(data)) {
-			continue
-		}
-		if e.Compressed || !bytes.HasPrefix(bytes.TrimLeft(data[off+int64(len(sd.Raw)):min(int64(len(data)), off+int64(len(sd.Raw))+64)], " \r\n\t\f\x00"), []byte("endstream")) {
-			lengthsLie = lengthsLie || !e.Compressed
-			continue
-		}
-		if len(sd.Raw) < 4096 {
-			continue
-		}
-		src := data[off : off+int64(len(sd.Raw))]
-		if !bytes.Equal(src, sd.Raw) {
-			continue
-		}
-		sd.Raw = src[:len(src):len(src)] // full slice expression: appends never write into data
-		e.Object = sd
-	}
-	return lengthsLie
 }

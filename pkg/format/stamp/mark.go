@@ -15,6 +15,7 @@ import (
 
 	"github.com/sohoa/sohoa/pkg/domain/calendar"
 	"github.com/sohoa/sohoa/pkg/domain/errs"
+	"github.com/sohoa/sohoa/pkg/format/pdfmem"
 )
 
 // Limits on the input of ConversionMark. Component PDFs come from Sohoa's own
@@ -391,6 +392,7 @@ func readInput(pdf []byte) (*model.Context, error) {
 	if ctx.Encrypt != nil {
 		return nil, errs.E(errs.Invalid, "stamp: encrypted PDF")
 	}
+	pdfmem.AliasStreams(ctx.XRefTable, pdf) // the page images stay in pdf, not in a copy
 	if err := ctx.EnsurePageCount(); err != nil {
 		return nil, errs.E(errs.Invalid, "stamp: unreadable page tree: %v", err)
 	}
