@@ -13,6 +13,7 @@ import (
 	"github.com/sohoa/sohoa/functions/internal/wire"
 	"github.com/sohoa/sohoa/pkg/domain/calendar"
 	"github.com/sohoa/sohoa/pkg/domain/report"
+	"github.com/sohoa/sohoa/pkg/port/blobs"
 )
 
 // ReportPrefix is where the daily reports go in the reports bucket:
@@ -89,7 +90,7 @@ func (h *Report) Handle(ctx context.Context, ev events.EventBridgeEvent) (Report
 		b          []byte
 	}{{".json", "application/json", js.Bytes()}, {".csv", "text/csv; charset=utf-8", cs.Bytes()}} {
 		key := ReportPrefix + day + f.ext
-		if err := h.Bucket.WriteAll(ctx, key, f.b, &blob.WriterOptions{ContentType: f.ctype}); err != nil {
+		if err := blobs.Put(ctx, h.Bucket, key, f.b, &blob.WriterOptions{ContentType: f.ctype}); err != nil {
 			return ReportResult{}, fmt.Errorf("write %s: %w", key, err)
 		}
 		res.Keys = append(res.Keys, key)

@@ -18,6 +18,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/domain/errs"
 	"github.com/sohoa/sohoa/pkg/domain/extract"
 	"github.com/sohoa/sohoa/pkg/format/ocr"
+	"github.com/sohoa/sohoa/pkg/port/blobs"
 )
 
 // Defaults of the Client.
@@ -99,7 +100,7 @@ func (c *Client) stage(ctx context.Context, pdf []byte) (string, error) {
 	}
 	sum := sha256.Sum256(pdf)
 	key := StagePrefix + hex.EncodeToString(sum[:]) + ".pdf"
-	if err := c.Bucket.WriteAll(ctx, key, pdf, &blob.WriterOptions{ContentType: "application/pdf"}); err != nil {
+	if err := blobs.Put(ctx, c.Bucket, key, pdf, &blob.WriterOptions{ContentType: "application/pdf"}); err != nil {
 		return "", fmt.Errorf("lambdaocr: stage %s: %w", key, err)
 	}
 	return key, nil

@@ -16,6 +16,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/domain/procedure"
 	"github.com/sohoa/sohoa/pkg/domain/vault"
 	"github.com/sohoa/sohoa/pkg/format/scan"
+	"github.com/sohoa/sohoa/pkg/port/blobs"
 	"github.com/sohoa/sohoa/pkg/port/queue"
 )
 
@@ -157,7 +158,7 @@ func (s *Service) RunOCR(ctx context.Context, m queue.Message) error {
 	}
 	sum := sha256.Sum256(content)
 	newKey := strings.TrimSuffix(job.Key, ".pdf") + "-read.pdf"
-	if err := s.c.Blobs.WriteAll(ctx, newKey, content, &blob.WriterOptions{ContentType: "application/pdf"}); err != nil {
+	if err := blobs.Put(ctx, s.c.Blobs, newKey, content, &blob.WriterOptions{ContentType: "application/pdf"}); err != nil {
 		return fmt.Errorf("store component %s: %w", job.Code, err)
 	}
 	// The certified copy goes into the vault before the dossier announces it

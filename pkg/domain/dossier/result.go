@@ -13,6 +13,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/domain/errs"
 	"github.com/sohoa/sohoa/pkg/domain/identity"
 	"github.com/sohoa/sohoa/pkg/domain/vault"
+	"github.com/sohoa/sohoa/pkg/port/blobs"
 )
 
 // MaxBatch is the most results one batch signature call takes.
@@ -44,7 +45,7 @@ func (s *Service) PutResult(ctx context.Context, a identity.Actor, id string, bo
 	sum := sha256.Sum256(data)
 	digest := hex.EncodeToString(sum[:])
 	key := fmt.Sprintf("results/%s/%s.pdf", d.ID, digest[:16])
-	if err := s.c.Blobs.WriteAll(ctx, key, data, &blob.WriterOptions{ContentType: "application/pdf"}); err != nil {
+	if err := blobs.Put(ctx, s.c.Blobs, key, data, &blob.WriterOptions{ContentType: "application/pdf"}); err != nil {
 		return nil, fmt.Errorf("store result: %w", err)
 	}
 	return s.update(ctx, id, func(d *Dossier) error {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/sohoa/sohoa/pkg/domain/errs"
 	"github.com/sohoa/sohoa/pkg/domain/identity"
+	"github.com/sohoa/sohoa/pkg/port/blobs"
 	"github.com/sohoa/sohoa/pkg/port/records"
 )
 
@@ -242,7 +243,7 @@ func (s *Service) authorizeJob(ctx context.Context, hs HashSigner, j *SignJob, o
 	if err != nil {
 		return nil, err
 	}
-	if err := s.c.Blobs.WriteAll(ctx, jobRawKey(j.ID), b, &blob.WriterOptions{ContentType: "application/json"}); err != nil {
+	if err := blobs.Put(ctx, s.c.Blobs, jobRawKey(j.ID), b, &blob.WriterOptions{ContentType: "application/json"}); err != nil {
 		return nil, fmt.Errorf("keep the signature values of job %s: %w", j.ID, err)
 	}
 	s.c.Checkpoint("signjob.kept")

@@ -15,6 +15,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/domain/errs"
 	"github.com/sohoa/sohoa/pkg/domain/identity"
 	"github.com/sohoa/sohoa/pkg/format/scan"
+	"github.com/sohoa/sohoa/pkg/port/blobs"
 )
 
 // PageView is one page of a scanned component as images for people: small
@@ -85,7 +86,7 @@ func (s *Service) storeViews(ctx context.Context, d *Dossier, c scan.Component, 
 func (s *Service) storeView(ctx context.Context, key string, b []byte, file string) error {
 	opts := &blob.WriterOptions{ContentType: "image/jpeg"}
 	if b != nil || file == "" {
-		return s.c.Blobs.WriteAll(ctx, key, b, opts)
+		return blobs.Put(ctx, s.c.Blobs, key, b, opts)
 	}
 	f, err := os.Open(file)
 	if err != nil {

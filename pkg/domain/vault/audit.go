@@ -15,6 +15,7 @@ import (
 
 	"github.com/sohoa/sohoa/pkg/domain/errs"
 	"github.com/sohoa/sohoa/pkg/domain/identity"
+	"github.com/sohoa/sohoa/pkg/port/blobs"
 	"github.com/sohoa/sohoa/pkg/port/records"
 )
 
@@ -463,7 +464,7 @@ func (s *Service) writeAnchor(ctx context.Context, owner string, h head) {
 		return
 	}
 	data, _ := json.Marshal(h)
-	if err := s.b.WriteAll(ctx, anchorKey(owner), data, &blob.WriterOptions{ContentType: "application/json"}); err != nil {
+	if err := blobs.Put(ctx, s.b, anchorKey(owner), data, &blob.WriterOptions{ContentType: "application/json"}); err != nil {
 		s.log.Error("ALARM: the access log's anchor could not be written", "owner", maskOwner(owner), "seq", h.Seq, "err", err)
 	}
 }

@@ -25,6 +25,7 @@ import (
 
 	"github.com/sohoa/sohoa/pkg/domain/errs"
 	"github.com/sohoa/sohoa/pkg/domain/identity"
+	"github.com/sohoa/sohoa/pkg/port/blobs"
 	"github.com/sohoa/sohoa/pkg/port/records"
 )
 
@@ -304,7 +305,7 @@ func (s *Service) issueOnce(ctx context.Context, n NewDocument, content []byte) 
 			wo.BeforeWrite = s.lock(d.RetainUntil)
 		}
 	}
-	if err := s.b.WriteAll(ctx, d.Key, content, wo); err != nil {
+	if err := blobs.Put(ctx, s.b, d.Key, content, wo); err != nil {
 		return nil, fmt.Errorf("store vault document: %w", err)
 	}
 	s.checkpoint("vault.issue.blob")
