@@ -18,12 +18,14 @@ import (
 
 	"gocloud.dev/blob"
 	"gocloud.dev/gcerrors"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/sohoa/sohoa/pkg/domain/errs"
 	"github.com/sohoa/sohoa/pkg/domain/identity"
 	"github.com/sohoa/sohoa/pkg/domain/procedure"
 	"github.com/sohoa/sohoa/pkg/domain/vault"
 	"github.com/sohoa/sohoa/pkg/format/scan"
+	"github.com/sohoa/sohoa/pkg/port/blobs"
 	"github.com/sohoa/sohoa/pkg/port/queue"
 )
 
@@ -399,8 +401,9 @@ func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, 
 		}
 		comps[0].Code = paper[0].Code
 	}
-	defer s.c.Pace(largestComponent(comps))()
+	defer s.c.Pace(largestComponent(comps) * int64(min(s.c.Certifiers, len(comps))))()
 	seen := map[string]bool{}
+	var work []componentWork
 	for _, c := range comps {
 		pc, known := p.Component(c.Code)
 		switch {
@@ -432,58 +435,32 @@ func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, 
 		if n := c.Pages[0]; n >= 1 && n <= len(res.Pages) {
 			ink = res.Pages[n-1].InkMap
 		}
-		var ext *Extraction
-		deferred := s.deferOCR(a, c)
-		if !deferred {
-			// One component in memory at a time: the reader and the seal need its bytes.
-			if c.File != "" {
-				if c.PDF, err = os.ReadFile(c.File); err != nil {
-					return nil, fmt.Errorf("read component %s: %w", c.Code, err)
-				}
-			}
-			var ok bool
-			if ext, ok = s.extract(ctx, d, c.Code, c.PDF, len(c.Pages)); !ok {
-				deferred = true // read again by an OCR job, which the queue retries
-				a.findings = append(a.findings, ocrRetryFinding(c.Code))
-			}
+		work = append(work, componentWork{c: c, pc: pc, ink: ink, deferred: s.deferOCR(a, c)})
+	}
+	// Components are certified a few at a time: sealing one is one core's
+	// work, and its page images are written meanwhile. Their outcomes join
+	// the dossier in the scan's order, whichever finishes first.
+	done := make([]componentOutcome, len(work))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(s.c.Certifiers)
+	for i, w := range work {
+		g.Go(func() (err error) {
+			done[i], err = s.ingestComponent(gctx, d, p, w)
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	for _, o := range done {
+		a.findings = append(a.findings, o.findings...)
+		if o.text != "" {
+			a.addText(o.comp.Code, o.text)
 		}
-		if deferred {
-			comp, err := s.storeDeferred(ctx, d, pc, c, ink)
-			if err != nil {
-				return nil, err
-			}
-			if err := s.storeViews(ctx, d, c, &comp); err != nil {
-				return nil, err
-			}
-			a.components = append(a.components, comp)
-			a.deferred = append(a.deferred, comp)
-			continue
+		a.components = append(a.components, o.comp)
+		if o.deferred {
+			a.deferred = append(a.deferred, o.comp)
 		}
-		if ext != nil {
-			c.PDF = ext.PDF
-			a.findings = append(a.findings, ext.Findings...)
-			a.addText(c.Code, ext.Text)
-		}
-		// The bytes travel alone so that nothing else holds them while the
-		// seal works on its own copies (the largest moment of an ingestion).
-		pdf := c.PDF
-		c.PDF = nil
-		comp, where, err := s.storeComponent(ctx, d, p, pc, c, pdf, ink)
-		if err != nil {
-			return nil, err
-		}
-		if err := s.storeViews(ctx, d, c, &comp); err != nil {
-			return nil, err
-		}
-		if f, ok := markFinding(pc.Name, c.Code, c.Pages[0], where); ok {
-			a.findings = append(a.findings, f)
-		}
-		if ext != nil {
-			turnViews(comp.Views, comp.ScanPages, ext.Turns)
-			comp.Extracted = ext.Fields
-			comp.OCR = fmt.Sprintf("ocr: %d/%d pages", ext.PagesRead, ext.Pages)
-		}
-		a.components = append(a.components, comp)
 	}
 	var wanted []procedure.Component
 	for _, pc := range p.Components {
@@ -503,6 +480,89 @@ func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, 
 	}
 	a.findings = append(a.findings, captureFindings(p, res)...)
 	return a, nil
+}
+
+// componentWork is a component of the scan to store: its part of the
+// split, its place in the procedure, its first page's ink, and whether its
+// text is left to an OCR job.
+type componentWork struct {
+	c        scan.Component
+	pc       procedure.Component
+	ink      *scan.InkMap
+	deferred bool
+}
+
+// componentOutcome is what storing one component adds to the analysis.
+type componentOutcome struct {
+	comp     Component
+	findings []Finding
+	text     string
+	deferred bool
+}
+
+// ingestComponent reads (when its text is not left to an OCR job),
+// certifies and stores one component with its page images.
+func (s *Service) ingestComponent(ctx context.Context, d *Dossier, p procedure.Procedure, w componentWork) (componentOutcome, error) {
+	c, pc := w.c, w.pc
+	var o componentOutcome
+	var ext *Extraction
+	deferred := w.deferred
+	if !deferred {
+		// One component's bytes per certifier: the reader and the seal need them.
+		if c.File != "" {
+			var err error
+			if c.PDF, err = os.ReadFile(c.File); err != nil {
+				return o, fmt.Errorf("read component %s: %w", c.Code, err)
+			}
+		}
+		var ok bool
+		if ext, ok = s.extract(ctx, d, c.Code, c.PDF, len(c.Pages)); !ok {
+			deferred = true // read again by an OCR job, which the queue retries
+			o.findings = append(o.findings, ocrRetryFinding(c.Code))
+		}
+	}
+	if deferred {
+		comp, err := s.storeDeferred(ctx, d, pc, c, w.ink)
+		if err != nil {
+			return o, err
+		}
+		if err := s.storeViews(ctx, d, c, &comp); err != nil {
+			return o, err
+		}
+		o.comp, o.deferred = comp, true
+		return o, nil
+	}
+	if ext != nil {
+		c.PDF, ext.PDF = ext.PDF, nil
+		o.findings = append(o.findings, ext.Findings...)
+		o.text = ext.Text
+	}
+	// Page images are written while the component is sealed.
+	var views errgroup.Group
+	var comp Component
+	views.Go(func() error { return s.storeViews(ctx, d, c, &comp) })
+	// The bytes travel alone so that nothing else holds them while the
+	// seal works on its own copies (the largest moment of an ingestion).
+	pdf := c.PDF
+	c.PDF = nil
+	certified, where, err := s.storeComponent(ctx, d, p, pc, c, pdf, w.ink)
+	if verr := views.Wait(); err == nil {
+		err = verr
+	}
+	if err != nil {
+		return o, err
+	}
+	certified.Views, certified.ViewPrefix = comp.Views, comp.ViewPrefix
+	if f, ok := markFinding(pc.Name, c.Code, c.Pages[0], where); ok {
+		o.findings = append(o.findings, f)
+	}
+	if ext != nil {
+		turnViews(certified.Views, certified.ScanPages, ext.Turns)
+		certified.Extracted = ext.Fields
+		certified.OCR = fmt.Sprintf("ocr: %d/%d pages", ext.PagesRead, ext.Pages)
+	}
+	o.comp = certified
+	return o, nil
 }
 
 // allBlank reports whether every page of a scan is blank (no separator
@@ -597,7 +657,9 @@ func paperComponents(p procedure.Procedure) []procedure.Component {
 // component, whose PDF is pdf, and says where its conversion mark went.
 func (s *Service) storeComponent(ctx context.Context, d *Dossier, p procedure.Procedure, pc procedure.Component, c scan.Component, pdf []byte, firstPageInk *scan.InkMap) (Component, MarkPlacement, error) {
 	last, _ := d.LastScan()
-	content := pdf
+	// pdf is not used once handed to the seal, so that the seal's copies
+	// are the only ones alive while it works.
+	var content []byte
 	certified := false
 	var where MarkPlacement
 	if s.c.Sealer != nil {
@@ -607,11 +669,13 @@ func (s *Service) storeComponent(ctx context.Context, d *Dossier, p procedure.Pr
 			return Component{}, "", fmt.Errorf("certify %s: %w", c.Code, err)
 		}
 		content, certified, where = sealed, true, w
+	} else {
+		content = pdf
 	}
 	sum := sha256.Sum256(content)
 	digest := hex.EncodeToString(sum[:])
 	key := fmt.Sprintf("components/%s/%s/%s.pdf", d.ID, last.SHA256[:16], c.Code)
-	if err := s.c.Blobs.WriteAll(ctx, key, content, &blob.WriterOptions{ContentType: "application/pdf"}); err != nil {
+	if err := blobs.Put(ctx, s.c.Blobs, key, content, &blob.WriterOptions{ContentType: "application/pdf"}); err != nil {
 		return Component{}, "", fmt.Errorf("store component %s: %w", c.Code, err)
 	}
 	s.c.Checkpoint("ingest.certified")

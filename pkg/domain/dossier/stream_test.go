@@ -55,6 +55,7 @@ func TestIngestFromFiles(t *testing.T) {
 	var paced []int64
 	done := 0
 	e.cfg.Pace = func(n int64) func() { paced = append(paced, n); return func() { done++ } }
+	e.cfg.Certifiers = 2 // Pace is told what two components at once hold
 	svc, err := dossier.NewService(e.cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -89,7 +90,7 @@ func TestIngestFromFiles(t *testing.T) {
 			t.Errorf("the ingestion left its folder %s behind (%v)", dir, err)
 		}
 	}
-	if len(paced) == 0 || paced[0] != largest || done != len(paced) {
+	if len(paced) == 0 || paced[0] != largest*2 || done != len(paced) {
 		t.Errorf("paced %v (largest component %d), released %d times", paced, largest, done)
 	}
 }
