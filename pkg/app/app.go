@@ -91,6 +91,9 @@ type Options struct {
 	// OCRSyncPages is how many pages besides the CCCD's an ingestion reads
 	// itself (see dossier.Config).
 	OCRSyncPages int
+	// Certifiers is how many components of a scan are certified at once
+	// (see dossier.Config).
+	Certifiers int
 }
 
 // App is the core services, built once per process.
@@ -157,7 +160,8 @@ func Build(ctx context.Context, p Ports, o Options) (*App, error) {
 		Records: p.Records, Blobs: p.Dossiers, Queue: p.Queue, Catalog: o.Catalog, Calendar: o.Calendar,
 		Scans: o.Scans, Signer: p.Signer, Sealer: p.Sealer, Now: o.Now, Log: o.Log, Checkpoint: o.Checkpoint,
 		Search: p.Search, Extractor: p.Extractor, OCRSyncPages: o.OCRSyncPages, Intake: p.Intake,
-		Pace: (&memoryPacer{}).pace,
+		Certifiers: o.Certifiers,
+		Pace:       (&memoryPacer{}).pace,
 	}
 	if p.Vault != nil {
 		if p.AuditMAC == nil {

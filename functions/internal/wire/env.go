@@ -59,6 +59,10 @@ const (
 	EnvOCRQueueURL     = "SOHOA_OCR_QUEUE_URL"
 	EnvOCRSyncPages    = "SOHOA_OCR_SYNC_PAGES"
 	EnvOCRPagesPerCall = "SOHOA_OCR_PAGES_PER_CALL"
+	// How many components of a scan the ingest function certifies at once
+	// (dossier.Config.Certifiers; 1 when unset): 2 where the function has
+	// two vCPUs and the memory for it.
+	EnvCertifiers = "SOHOA_CERTIFIERS"
 	// The web pages' sign-in (pkg/web): the key of the session cookies (at
 	// least 32 bytes) and the OpenID Connect provider (Cognito's hosted UI).
 	EnvSessionKey   = "SOHOA_SESSION_KEY"
@@ -96,7 +100,8 @@ func Vars(fn string) []Var {
 		return []Var{{EnvTable, true}, {EnvDossierBucket, true}, {EnvVaultBucket, true},
 			{EnvDataKeyID, false}, {EnvMaxReceive, false}, {EnvS3PathStyle, false}, {EnvSealKeyID, false}, {EnvTSAURL, false},
 			{EnvAuditKeyID, false}, {EnvVaultLock, false},
-			{EnvOCRFunction, false}, {EnvOCRQueueURL, false}, {EnvOCRSyncPages, false}, {EnvOCRPagesPerCall, false}}
+			{EnvOCRFunction, false}, {EnvOCRQueueURL, false}, {EnvOCRSyncPages, false}, {EnvOCRPagesPerCall, false},
+			{EnvCertifiers, false}}
 	case "signer":
 		return []Var{{EnvTable, true}, {EnvDossierBucket, true}, {EnvVaultBucket, true},
 			{EnvDataKeyID, false}, {EnvCSCURL, true}, {EnvCSCClientID, false}, {EnvCSCSecret, false}, {EnvCSCSecretARN, false},
@@ -170,8 +175,10 @@ type Config struct {
 	OCRQueueURL     string
 	OCRSyncPages    int
 	OCRPagesPerCall int
-	Region          string
-	Endpoints       Endpoints
+	// Certifiers is 0 when unset (the default).
+	Certifiers int
+	Region     string
+	Endpoints  Endpoints
 }
 
 // Load reads the variables of function fn through getenv (os.Getenv in a
@@ -220,7 +227,7 @@ func Load(fn string, getenv func(string) string) (Config, error) {
 	for _, v := range []struct {
 		name string
 		to   *int
-	}{{EnvOCRSyncPages, &c.OCRSyncPages}, {EnvOCRPagesPerCall, &c.OCRPagesPerCall}} {
+	}{{EnvOCRSyncPages, &c.OCRSyncPages}, {EnvOCRPagesPerCall, &c.OCRPagesPerCall}, {EnvCertifiers, &c.Certifiers}} {
 		if s := values[v.name]; s != "" {
 			n, err := strconv.Atoi(s)
 			if err != nil || n < 1 {

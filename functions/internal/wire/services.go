@@ -136,7 +136,8 @@ func (c *Core) Build(ctx context.Context, p Ports) (*app.App, error) {
 		// A scan stored under intake/ is announced by the bucket's
 		// ObjectCreated notification to the ingest queue: nothing to send.
 		Intake: func(context.Context, string) error { return nil }},
-		app.Options{Log: c.Log, Retention: p.retention, OCRSyncPages: c.Config.OCRSyncPages})
+		app.Options{Log: c.Log, Retention: p.retention, OCRSyncPages: c.Config.OCRSyncPages,
+			Certifiers: c.Config.Certifiers})
 }
 
 // APIQueue returns the queues on which the API sends jobs: ingest jobs on

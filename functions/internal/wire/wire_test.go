@@ -45,11 +45,12 @@ func TestLoad(t *testing.T) {
 		t.Fatalf("OCR function without its queue: %v", err)
 	}
 	env[EnvOCRQueueURL], env[EnvOCRSyncPages], env[EnvOCRPagesPerCall] = "https://sqs.example/1/ocr", "4", "20"
+	env[EnvCertifiers] = "2"
 	c, err = Load("ingest", func(k string) string { return env[k] })
-	if err != nil || c.OCRFunction != "sohoa-OcrFunction-1" || c.OCRQueueURL != "https://sqs.example/1/ocr" || c.OCRSyncPages != 4 || c.OCRPagesPerCall != 20 {
-		t.Fatalf("OCR configuration %+v, %v", c, err)
+	if err != nil || c.OCRFunction != "sohoa-OcrFunction-1" || c.OCRQueueURL != "https://sqs.example/1/ocr" || c.OCRSyncPages != 4 || c.OCRPagesPerCall != 20 || c.Certifiers != 2 {
+		t.Fatalf("OCR and certification configuration %+v, %v", c, err)
 	}
-	for _, name := range []string{EnvOCRSyncPages, EnvOCRPagesPerCall} {
+	for _, name := range []string{EnvOCRSyncPages, EnvOCRPagesPerCall, EnvCertifiers} {
 		old := env[name]
 		env[name] = "0"
 		if _, err := Load("ingest", func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), name) {
