@@ -12,7 +12,7 @@ type huffman struct {
 	ok bool
 	// lut maps the next lutBits bits to length<<8 | symbol; 0 when the code
 	// is longer than lutBits.
-	lut     [1 << lutBits]uint16
+	lut [1 << lutBits]uint16
 	// fastAC maps the next lutBits bits, when they hold a whole AC code
 	// and its value bits, to value<<8 | run<<4 | length of both; 0 when
 	// they do not (longer codes, EOB, ZRL). One look-up then decodes most
