@@ -511,7 +511,7 @@ func (s *Service) ingestComponent(ctx context.Context, d *Dossier, p procedure.P
 		// One component's bytes per certifier: the reader and the seal need them.
 		if c.File != "" {
 			var err error
-			if c.PDF, err = os.ReadFile(c.File); err != nil {
+			if c.PDF, err = readRoomy(c.File, CertifyRoom); err != nil {
 				return o, fmt.Errorf("read component %s: %w", c.Code, err)
 			}
 		}
@@ -563,6 +563,25 @@ func (s *Service) ingestComponent(ctx context.Context, d *Dossier, p procedure.P
 	}
 	o.comp = certified
 	return o, nil
+}
+
+// readRoomy reads the file name whole into a slice with room bytes of spare
+// capacity (see CertifyRoom).
+func readRoomy(name string, room int) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	b := make([]byte, fi.Size(), fi.Size()+int64(room))
+	if _, err := io.ReadFull(f, b); err != nil {
+		return nil, err
+	}
+	return b, nil
 }
 
 // allBlank reports whether every page of a scan is blank (no separator

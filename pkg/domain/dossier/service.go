@@ -99,10 +99,18 @@ type SignOutcome struct {
 // Sealer certifies a digitized component: it stamps the conversion mark of Decree
 // 137/2024 on page 1 and signs with the receiving unit's seal (Circular 01/2023
 // Art. 8). A nil Sealer leaves components uncertified.
-// Certify returns the certified PDF and where the mark went on page 1.
+// Certify returns the certified PDF and where the mark went on page 1. The
+// caller gives pdf up: the mark and the seal are appended in its spare
+// capacity when it has room (CertifyRoom), so that a component of tens of
+// megabytes is not copied on its way to a certified copy.
 type Sealer interface {
 	Certify(ctx context.Context, pdf []byte, mark ConversionMark) ([]byte, MarkPlacement, error)
 }
+
+// CertifyRoom is the spare capacity a PDF given to Sealer.Certify needs for
+// the mark and the seal to be appended without a copy: the mark's font and
+// drawing, the signature, its time stamp and revocation data.
+const CertifyRoom = 1 << 20
 
 // MarkPlacement says where the conversion mark went on a certified copy's
 // first page: where the rule puts it, or elsewhere because the paper's

@@ -58,7 +58,8 @@ func (c certifier) Certify(ctx context.Context, pdf []byte, m dossier.Conversion
 	if err != nil {
 		return nil, "", fmt.Errorf("conversion mark: %w", err)
 	}
-	sealed, err := c.s.Seal(ctx, marked, SealMeta{Reason: "Chứng thực bản điện tử chuyển đổi từ bản giấy, hồ sơ " + m.DossierCode})
+	// The stamped copy is ours alone: sealed where it lies.
+	sealed, err := c.s.Seal(ctx, marked, SealMeta{Reason: "Chứng thực bản điện tử chuyển đổi từ bản giấy, hồ sơ " + m.DossierCode, Give: true})
 	return sealed, MarkPlacement(where), err
 }
 

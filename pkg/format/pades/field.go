@@ -137,6 +137,9 @@ func (p *Prepared) writePlaceholder() error {
 	}
 
 	u := newUpdate(d.raw)
+	if o.Give && cap(d.raw)-len(d.raw) >= updateRoom {
+		u = extendUpdate(d.raw) // the caller's spare room: no copy of the document
+	}
 
 	// The signature dictionary. /Contents and /ByteRange are placeholders of
 	// fixed width, filled in place: we know their offsets, nothing is searched.

@@ -242,7 +242,13 @@ func newUpdate(base []byte) *update {
 // updateRoom is the room an update leaves after the document for what is
 // written next: the signature's own objects, then its DSS, which extends
 // the same bytes (extendUpdate) rather than copying the document again.
+// A document given with at least this much spare capacity (Options.Give)
+// is extended in place.
 const updateRoom = 256 << 10
+
+// UpdateRoom is the spare capacity a document given to Sign (Options.Give)
+// needs to be signed in place.
+const UpdateRoom = updateRoom
 
 // extendUpdate starts an update after base, written into base's spare
 // capacity when it has enough: base's bytes are not copied and stay as

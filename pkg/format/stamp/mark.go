@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -116,7 +117,9 @@ func ConversionMark(pdf []byte, m Mark) ([]byte, error) {
 // paper, the time of conversion, the converter's full name and the receiving
 // unit, in an embedded font. Every page is otherwise unchanged: page 1 keeps
 // its content, wrapped in q/Q, with the mark drawn after it, and gets its
-// own copy of its resources plus the font. The file is rewritten whole,
+// own copy of its resources plus the font. The mark is an incremental
+// update appended to the file, whose bytes stay as they were, in pdf's
+// spare capacity when it has room (the caller gives pdf up); the result is
 // unsigned: sign it afterwards.
 //
 // Encrypted, oversized (MaxInputBytes, MaxPages) or unreadable PDFs are
@@ -138,12 +141,32 @@ func (s *Stamper) conversionMark(pdf []byte, m Mark, placed *Placement) (out []b
 	if err != nil {
 		return nil, err
 	}
-	if err := s.markFirstPage(ctx, m, placed); err != nil {
+	x := ctx.XRefTable
+	existed := make(map[int]bool, len(x.Table))
+	for n, e := range x.Table {
+		existed[n] = e != nil && !e.Free
+	}
+	pageRef, err := s.markFirstPage(ctx, m, placed)
+	if err != nil {
 		return nil, err
 	}
-	var buf bytes.Buffer
-	buf.Grow(len(pdf) + 64<<10)
-	if err := api.WriteContext(ctx, &buf); err != nil {
+	// An incremental update (PDF 32000-1 §7.5.6): page 1's dictionary and
+	// the mark's new objects are appended to the file as it was, whose
+	// bytes stay as they are (and are not copied when pdf has the room).
+	ctx.Write.Increment = true
+	ctx.Write.IncrementWithObjNr(pageRef.ObjectNumber.Value())
+	for n, e := range x.Table {
+		if e != nil && !e.Free && !existed[n] {
+			ctx.Write.IncrementWithObjNr(n)
+		}
+	}
+	slices.Sort(ctx.Write.ObjNrs)
+	buf := bytes.NewBuffer(pdf)
+	if pdf[len(pdf)-1] != '\n' && pdf[len(pdf)-1] != '\r' {
+		buf.WriteByte('\n')
+	}
+	ctx.Write.Offset = int64(buf.Len())
+	if err := api.WriteIncrement(ctx, buf); err != nil {
 		return nil, fmt.Errorf("stamp: write PDF: %w", err)
 	}
 	return buf.Bytes(), nil
@@ -159,18 +182,19 @@ const (
 	boxAlpha  = 0.85 // opacity of the box's white background
 )
 
-func (s *Stamper) markFirstPage(ctx *model.Context, m Mark, placed *Placement) error {
+// markFirstPage draws the mark on page 1 and returns the page's reference.
+func (s *Stamper) markFirstPage(ctx *model.Context, m Mark, placed *Placement) (*types.IndirectRef, error) {
 	x := ctx.XRefTable
-	page, _, inh, err := x.PageDict(1, false)
-	if err != nil || page == nil || inh == nil {
-		return errs.E(errs.Invalid, "stamp: no page 1: %v", err)
+	page, pageRef, inh, err := x.PageDict(1, false)
+	if err != nil || page == nil || inh == nil || pageRef == nil {
+		return nil, errs.E(errs.Invalid, "stamp: no page 1: %v", err)
 	}
 	box := inh.MediaBox
 	if inh.CropBox != nil && box != nil {
 		box = intersect(box, inh.CropBox)
 	}
 	if box == nil || box.Width() < 10 || box.Height() < 10 {
-		return errs.E(errs.Invalid, "stamp: page 1 has no usable page box")
+		return nil, errs.E(errs.Invalid, "stamp: page 1 has no usable page box")
 	}
 	rot := ((inh.Rotate % 360) + 360) % 360
 	if rot%90 != 0 {
@@ -223,7 +247,7 @@ func (s *Stamper) markFirstPage(ctx *model.Context, m Mark, placed *Placement) e
 
 	res, err := pageResources(x, inh.Resources)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	fonts, gstates := subDict(res, "Font"), subDict(res, "ExtGState")
 	fontName, gsName := freeName(fonts, "SohoaF"), freeName(gstates, "SohoaGS")
@@ -238,28 +262,28 @@ func (s *Stamper) markFirstPage(ctx *model.Context, m Mark, placed *Placement) e
 
 	fontRef, err := t.Embed(x)
 	if err != nil {
-		return fmt.Errorf("stamp: embed font: %w", err)
+		return nil, fmt.Errorf("stamp: embed font: %w", err)
 	}
 	fonts[fontName] = *fontRef
 	gsRef, err := x.IndRefForNewObject(types.Dict{"Type": types.Name("ExtGState"), "ca": types.Float(boxAlpha)})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	gstates[gsName] = *gsRef
 
 	pre, err := x.StreamDictIndRef([]byte("q\n"))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	post, err := x.StreamDictIndRef([]byte(c.String()))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	contents := types.Array{*pre}
 	if obj, ok := page.Find("Contents"); ok {
 		obj, err := x.Dereference(obj)
 		if err != nil {
-			return errs.E(errs.Invalid, "stamp: page 1 contents: %v", err)
+			return nil, errs.E(errs.Invalid, "stamp: page 1 contents: %v", err)
 		}
 		switch o := obj.(type) {
 		case types.Array:
@@ -269,17 +293,17 @@ func (s *Stamper) markFirstPage(ctx *model.Context, m Mark, placed *Placement) e
 			if ir, ok := ref.(types.IndirectRef); ok {
 				contents = append(contents, ir)
 			} else {
-				return errs.E(errs.Invalid, "stamp: page 1 contents is a direct stream")
+				return nil, errs.E(errs.Invalid, "stamp: page 1 contents is a direct stream")
 			}
 		case nil:
 		default:
-			return errs.E(errs.Invalid, "stamp: page 1 contents is a %T", o)
+			return nil, errs.E(errs.Invalid, "stamp: page 1 contents is a %T", o)
 		}
 	}
 	contents = append(contents, *post)
 	page["Contents"] = contents
 	page["Resources"] = res
-	return nil
+	return pageRef, nil
 }
 
 // pageResources returns a copy of page 1's resources (direct or inherited),
