@@ -22,10 +22,9 @@ import (
 // ingestion is certifying.
 const (
 	// paceHeadroom is beyond the live heap: stacks, runtime metadata,
-	// buffers in flight, and room for the collector to work in. With less,
-	// it runs every few megabytes (16 MB: 30 collections a scan, a tenth of
-	// the process's CPU).
-	paceHeadroom = 28 << 20
+	// buffers in flight, and room for the collector to work in. With 16 MB,
+	// and a component held six times, it ran about 30 times a 100-page scan.
+	paceHeadroom = 20 << 20
 	paceCopies   = 3 // copies of a component live while it is sealed
 )
 
