@@ -13,30 +13,15 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
 	"github.com/sohoa/sohoa/pkg/format/pdfmem"
+	"github.com/sohoa/sohoa/pkg/format/scan/scantest"
 )
 
 // pdfWith builds a one-page PDF whose page content is a stream of data,
-// declared /Length length, with a correct cross-reference table.
+// declared /Length length.
 func pdfWith(data []byte, length int) []byte {
-	var b bytes.Buffer
-	var offs []int
-	obj := func(body string) {
-		offs = append(offs, b.Len())
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", len(offs), body)
-	}
-	b.WriteString("%PDF-1.7\n")
-	obj("<</Type/Catalog/Pages 2 0 R>>")
-	obj("<</Type/Pages/Kids[3 0 R]/Count 1>>")
-	obj("<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R>>")
-	offs = append(offs, b.Len())
-	fmt.Fprintf(&b, "4 0 obj\n<</Length %d>>\nstream\n%s\nendstream\nendobj\n", length, data)
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(offs)+1)
-	for _, o := range offs {
-		fmt.Fprintf(&b, "%010d 00000 n \n", o)
-	}
-	fmt.Fprintf(&b, "trailer\n<</Size %d/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n", len(offs)+1, xref)
-	return b.Bytes()
+	return scantest.RawPDF("<</Type/Catalog/Pages 2 0 R>>", "<</Type/Pages/Kids[3 0 R]/Count 1>>",
+		"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R>>",
+		fmt.Sprintf("<</Length %d>>\nstream\n%s\nendstream", length, data))
 }
 
 func read(t *testing.T, file []byte) *model.XRefTable {
