@@ -537,14 +537,15 @@ func (s *Service) ingestComponent(ctx context.Context, d *Dossier, p procedure.P
 		o.findings = append(o.findings, ext.Findings...)
 		o.text = ext.Text
 	}
-	// Page images are written while the component is sealed.
+	// The bytes travel alone so that nothing else holds them while the
+	// seal works on them (the largest moment of an ingestion).
+	pdf := c.PDF
+	c.PDF = nil
+	// Page images are written while the component is sealed; neither
+	// changes c.
 	var views errgroup.Group
 	var comp Component
 	views.Go(func() error { return s.storeViews(ctx, d, c, &comp) })
-	// The bytes travel alone so that nothing else holds them while the
-	// seal works on its own copies (the largest moment of an ingestion).
-	pdf := c.PDF
-	c.PDF = nil
 	certified, where, err := s.storeComponent(ctx, d, p, pc, c, pdf, w.ink)
 	if verr := views.Wait(); err == nil {
 		err = verr
