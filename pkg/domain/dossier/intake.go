@@ -51,11 +51,16 @@ func (s *Service) AcceptStoredScan(ctx context.Context, key string, lastAttempt 
 		s.c.Log.Warn("ignoring an object outside the intake layout", "key", key)
 		return nil
 	}
-	if d, err := s.st.get(ctx, id); err == nil && hasScan(d, key) {
-		// Recorded already, with the digest taken as it was stored (an
-		// upload through the API, or this event delivered again): the scan
-		// need not be read twice before it is split.
-		return s.Ingest(ctx, IngestJob{DossierID: d.ID, ScanKey: key}, lastAttempt)
+	if d, err := s.st.get(ctx, id); err == nil {
+		for _, sc := range d.Scans {
+			if sc.Key == key && sc.Size <= s.c.MaxScanBytes {
+				// Recorded already, with the digest taken as it was stored
+				// (an upload through the API, or this event delivered
+				// again): the scan need not be read twice before it is
+				// split. One over the limit goes the long way, to its finding.
+				return s.Ingest(ctx, IngestJob{DossierID: d.ID, ScanKey: key}, lastAttempt)
+			}
+		}
 	}
 	attrs, err := s.c.Blobs.Attributes(ctx, key)
 	if err != nil {

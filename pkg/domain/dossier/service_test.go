@@ -374,6 +374,40 @@ func TestAcceptStoredScan(t *testing.T) {
 	}
 }
 
+// TestAcceptStoredScanTooLarge: a scan over the limit is kept and answered
+// with its finding, even when it was recorded before its event came (a
+// recorded scan is otherwise ingested without being read again): here an
+// upload recorded under a larger limit, as after a crash between recording
+// and answering, or a limit lowered meanwhile.
+func TestAcceptStoredScanTooLarge(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	d := e.create(t)
+	up, err := e.svc.UploadScan(ctx, clerk, d.ID, "application/pdf", bytes.NewReader(append([]byte("%PDF-1.7\n"), bytes.Repeat([]byte("x"), 2000)...)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := up.Scans[0].Key
+	small := e.cfg
+	small.MaxScanBytes = 1000
+	svc, err := dossier.NewService(small)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ {
+		if err := svc.AcceptStoredScan(ctx, key, false); err != nil {
+			t.Fatalf("delivery %d: %v", i+1, err)
+		}
+		got, _ := svc.Get(ctx, clerk, d.ID)
+		if got.Status != dossier.NeedsSupplement || len(got.Findings) != 1 || got.Findings[0].Code != "scan.too-large" {
+			t.Fatalf("delivery %d: %s with %+v", i+1, got.Status, got.Findings)
+		}
+	}
+	if ok, err := e.blobs.Exists(ctx, key); err != nil || !ok {
+		t.Fatalf("the original is not kept: %v, %v", ok, err)
+	}
+}
+
 // TestSupplementPausesTheClock: the working time spent waiting for a
 // supplement is added to the due date.
 func TestSupplementPausesTheClock(t *testing.T) {
