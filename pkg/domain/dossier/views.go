@@ -44,11 +44,11 @@ func viewKey(prefix string, page int, size string) string {
 	return fmt.Sprintf("%sp%d-%s.jpg", prefix, page, size)
 }
 
-// storeViews stores the page images the scan reader rendered for c and
-// sets comp's Views and ViewPrefix.
 // viewWriters is how many page images of a component are written at once.
 const viewWriters = 8
 
+// storeViews stores the page images the scan reader rendered for c and
+// sets comp's Views and ViewPrefix.
 func (s *Service) storeViews(ctx context.Context, d *Dossier, c scan.Component, comp *Component) error {
 	if len(c.Thumbs) == 0 {
 		return nil

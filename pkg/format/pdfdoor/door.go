@@ -166,7 +166,7 @@ func Verify(ctx context.Context, pdf []byte, roots []*x509.Certificate, lim Limi
 	}
 	var rep pades.Report
 	if err := json.Unmarshal(ans.Report, &rep); err != nil {
-		return nil, fmt.Errorf("scan: verify child answer: %w", err)
+		return nil, fmt.Errorf("pdfdoor: verify child answer: %w", err)
 	}
 	for i := range rep.Signatures {
 		if i < len(ans.Certs) && len(ans.Certs[i]) > 0 {
@@ -181,7 +181,7 @@ func Verify(ctx context.Context, pdf []byte, roots []*x509.Certificate, lim Limi
 // runPDFChild starts the child, hands it the PDF and reads its answer.
 func runPDFChild(ctx context.Context, op string, pdf []byte, roots [][]byte, lim Limits) (*pdfAnswer, error) {
 	if !lim.valid() {
-		return nil, errs.E(errs.Internal, "scan: invalid PDF limits %+v", lim)
+		return nil, errs.E(errs.Internal, "pdfdoor: invalid PDF limits %+v", lim)
 	}
 	if int64(len(pdf)) > lim.MaxBytes {
 		return nil, errs.E(errs.TooLarge, "the PDF is %d bytes, over the limit of %d", len(pdf), lim.MaxBytes)
@@ -191,7 +191,7 @@ func runPDFChild(ctx context.Context, op string, pdf []byte, roots [][]byte, lim
 	}
 	hdr, err := json.Marshal(pdfRequest{Lim: lim, Size: len(pdf), Roots: roots})
 	if err != nil {
-		return nil, fmt.Errorf("scan: encode child request: %w", err)
+		return nil, fmt.Errorf("pdfdoor: encode child request: %w", err)
 	}
 	cctx, cancel := context.WithTimeout(ctx, lim.Timeout+childGrace)
 	defer cancel()
@@ -204,7 +204,7 @@ func runPDFChild(ctx context.Context, op string, pdf []byte, roots [][]byte, lim
 	cmd.Stdout = &out
 	runErr := cmd.Run()
 	if ctx.Err() != nil {
-		return nil, fmt.Errorf("scan: %w", ctx.Err())
+		return nil, fmt.Errorf("pdfdoor: %w", ctx.Err())
 	}
 	if cctx.Err() != nil {
 		return nil, errs.E(errs.Unprocessable, "reading the PDF took longer than %s and was stopped; the file may be damaged or built to exhaust readers", lim.Timeout)
