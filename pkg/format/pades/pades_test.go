@@ -135,3 +135,40 @@ func TestSignVerify(t *testing.T) {
 		})
 	}
 }
+
+// TestSignGiven: a document given up (Options.Give) with room is signed in
+// its own bytes, which stay as they were in front; without room, or not
+// given, it is copied; the result verifies either way.
+func TestSignGiven(t *testing.T) {
+	e := newEnv(t)
+	doc := padestest.PDF(2, false)
+	for _, tt := range []struct {
+		name    string
+		room    int
+		give    bool
+		inPlace bool
+	}{
+		{"given with room", pades.UpdateRoom, true, true},
+		{"given without room", 0, true, false},
+		{"not given", pades.UpdateRoom, false, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			in := append(make([]byte, 0, len(doc)+tt.room), doc...)
+			o := e.officer(t, "linh")
+			o.Give = tt.give
+			out, err := pades.Sign(context.Background(), in, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := &out[0] == &in[0]; got != tt.inPlace {
+				t.Errorf("signed in place: %v, want %v", got, tt.inPlace)
+			}
+			if !bytes.Equal(out[:len(doc)], doc) || !bytes.Equal(in, doc) {
+				t.Error("the document's own bytes changed")
+			}
+			if rep := e.verify(t, out); len(rep.Signatures) != 1 || !rep.Signatures[0].Intact {
+				t.Errorf("the signature does not verify: %+v", rep.Signatures)
+			}
+		})
+	}
+}

@@ -323,3 +323,33 @@ func BenchmarkConversionMark(b *testing.B) {
 		}
 	}
 }
+
+// TestConversionMarkAppends: the mark is an incremental update: the file as
+// it was is the stamped file's beginning, unchanged, and it is written in
+// the slice's spare capacity when there is room (the caller gives pdf up).
+func TestConversionMarkAppends(t *testing.T) {
+	doc := scanPDF(t, 2, 50, true)
+	s := stamp.NewStamper(newFont(t))
+	for _, tt := range []struct {
+		name    string
+		room    int
+		inPlace bool
+	}{{"with room", 1 << 20, true}, {"without room", 0, false}} {
+		t.Run(tt.name, func(t *testing.T) {
+			in := append(make([]byte, 0, len(doc)+tt.room), doc...)
+			out, err := s.ConversionMark(in, mark)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(out[:len(doc)], doc) || !bytes.Equal(in, doc) || len(out) <= len(doc) {
+				t.Fatal("the file as it was is not the stamped file's unchanged beginning")
+			}
+			if got := &out[0] == &in[0]; got != tt.inPlace {
+				t.Errorf("written in place: %v, want %v", got, tt.inPlace)
+			}
+			if n := pageCount(t, out); n != 2 {
+				t.Errorf("%d pages after stamping, want 2", n)
+			}
+		})
+	}
+}
