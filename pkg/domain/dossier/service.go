@@ -181,12 +181,13 @@ type Config struct {
 	// on two cores, for half as much memory again (see make bench).
 	Certifiers int
 	// Pace, if set, is told once a scan is split how much certifying its
-	// components will hold at most (Certifiers times its largest component),
+	// components will hold at most (certified: Certifiers times its largest
+	// component),
 	// before they are certified (the heaviest moment of an ingestion: the
 	// seal holds a few copies of a component); the func it returns is
 	// called when they are stored. The process's owner uses it to keep the
 	// GC's headroom in proportion (see app.Build).
-	Pace func(largestComponent int64) (done func())
+	Pace func(certified int64) (done func())
 }
 
 // Service runs dossiers through their life.
