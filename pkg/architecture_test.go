@@ -1,5 +1,5 @@
-// Package architecture_test guards the shape of the code (DESIGN.md "Rules of
-// the house", the idea of Tailscale's tstest/deptest): domain packages import
+// Package architecture_test guards the shape of the code (the idea of
+// Tailscale's tstest/deptest): domain packages import
 // no AWS package and no adapter; no function imports another function.
 package architecture_test
 
@@ -104,10 +104,10 @@ func TestFunctionsDoNotImportEachOther(t *testing.T) {
 // the OCR function with.
 var never = map[string][]string{
 	"api":    {"pkg/aws/ses", "pkg/aws/sns", "pkg/aws/ingest", "pkg/aws/lambdaocr", "pkg/domain/extract", lambdaSDK},
-	"ingest": {"pkg/api", "pkg/web", "pkg/format/receipt", "pkg/domain/report", "pkg/aws/ses", "pkg/aws/sns"},
-	"signer": {"pkg/api", "pkg/web", "pkg/format/receipt", "pkg/domain/report", "pkg/aws/ses", "pkg/aws/sns", "pkg/aws/ingest", "pkg/aws/lambdaocr", "pkg/domain/extract", lambdaSDK},
-	"notify": {"pkg/api", "pkg/web", "pkg/format/receipt", "pkg/format/pades", "pkg/domain/signing", "pkg/format/csc", "pkg/aws/ingest", "pkg/aws/lambdaocr", "pkg/domain/extract", lambdaSDK},
-	"report": {"pkg/api", "pkg/web", "pkg/format/receipt", "pkg/format/pades", "pkg/domain/signing", "pkg/format/csc", "pkg/aws/ses", "pkg/aws/sns", "pkg/aws/ingest", "pkg/aws/lambdaocr", "pkg/domain/extract", lambdaSDK},
+	"ingest": {"pkg/api", "pkg/web", "pkg/web/receipt", "pkg/domain/report", "pkg/aws/ses", "pkg/aws/sns"},
+	"signer": {"pkg/api", "pkg/web", "pkg/web/receipt", "pkg/domain/report", "pkg/aws/ses", "pkg/aws/sns", "pkg/aws/ingest", "pkg/aws/lambdaocr", "pkg/domain/extract", lambdaSDK},
+	"notify": {"pkg/api", "pkg/web", "pkg/web/receipt", "pkg/format/pades", "pkg/domain/signing", "pkg/format/csc", "pkg/aws/ingest", "pkg/aws/lambdaocr", "pkg/domain/extract", lambdaSDK},
+	"report": {"pkg/api", "pkg/web", "pkg/web/receipt", "pkg/format/pades", "pkg/domain/signing", "pkg/format/csc", "pkg/aws/ses", "pkg/aws/sns", "pkg/aws/ingest", "pkg/aws/lambdaocr", "pkg/domain/extract", lambdaSDK},
 }
 
 // lambdaSDK is the Lambda API client (an import path outside the module).
@@ -127,6 +127,17 @@ func TestLambdasLinkOnlyWhatTheyUse(t *testing.T) {
 	fns, err := filepath.Glob("../functions/*/main.go")
 	if err != nil || len(fns) == 0 {
 		t.Fatalf("no functions found: %v", err)
+	}
+	known := map[string]bool{}
+	for _, p := range list(t) {
+		known[strings.TrimPrefix(p.ImportPath, module)] = true
+	}
+	for fn, names := range never {
+		for _, n := range append(slices.Clone(names), must[fn]...) {
+			if !strings.Contains(n, ".") && !known[n] {
+				t.Errorf("never/must for %s names %s, which no longer exists: update the list", fn, n)
+			}
+		}
 	}
 	for _, f := range fns {
 		fn := filepath.Base(filepath.Dir(f))
@@ -200,10 +211,95 @@ func TestOneIngestPath(t *testing.T) {
 	}
 }
 
+// leaves import nothing of Sohoa's: every layer may use them, so they must
+// not reach back into any layer.
+var leaves = []string{
+	"pkg/errs",   // the error vocabulary (upspin.io/errors' place): kinds every layer reports
+	"pkg/vntime", // Vietnam's time zone: deadlines, the conversion mark and the receipt print local dates
+}
+
+// rule forbids packages under From from importing packages under To, and
+// says why. Every package a rule names must exist: a renamed package fails the
+// test instead of silently escaping its rule.
+type rule struct {
+	From, To string
+	Why      string
+}
+
+var layers = []rule{
+	{"pkg/format/", "pkg/domain/", "formats read and write bytes (PDF, images, zones); the domain decides what they mean, so a format never knows a dossier"},
+	{"pkg/port/", "pkg/domain/", "ports are the domain's view of storage and queues; they carry bytes and records, not domain types"},
+	{"pkg/format/", "pkg/port/", "a format is pure computation over bytes it is handed; storage is the caller's"},
+	{"pkg/domain/", "pkg/api", "the domain sits below the HTTP layer"},
+	{"pkg/domain/", "pkg/web", "the domain sits below the pages"},
+	{"pkg/domain/", "pkg/app", "the domain is assembled by pkg/app, never the reverse"},
+	{"pkg/format/", "pkg/api", "formats sit below the HTTP layer"},
+	{"pkg/format/", "pkg/web", "formats sit below the pages"},
+	{"pkg/format/", "pkg/app", "formats sit below the assembly"},
+	{"pkg/port/", "pkg/api", "ports sit below the HTTP layer"},
+	{"pkg/port/", "pkg/web", "ports sit below the pages"},
+	{"pkg/port/", "pkg/app", "ports sit below the assembly"},
+}
+
+func under(rel, prefix string) bool {
+	if strings.HasSuffix(prefix, "/") {
+		return strings.HasPrefix(rel, prefix)
+	}
+	return rel == prefix || strings.HasPrefix(rel, prefix+"/")
+}
+
+// TestLayersPointDown: the house reads top-down (edges → assembly → HTTP and
+// pages → domain → ports and formats → leaves), each rule with its reason.
+func TestLayersPointDown(t *testing.T) {
+	ps := list(t)
+	exists := func(prefix string) bool {
+		for _, p := range ps {
+			if under(strings.TrimPrefix(p.ImportPath, module), prefix) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, r := range layers {
+		for _, name := range []string{r.From, r.To} {
+			if !exists(name) {
+				t.Errorf("rule %s -/-> %s names %s, which no longer exists: update the rule", r.From, r.To, name)
+			}
+		}
+	}
+	for _, l := range leaves {
+		if !exists(l) {
+			t.Errorf("leaf %s no longer exists: update leaves", l)
+		}
+	}
+	for _, p := range ps {
+		rel := strings.TrimPrefix(p.ImportPath, module)
+		for _, d := range p.Imports {
+			dr, ok := strings.CutPrefix(d, module)
+			if !ok {
+				continue
+			}
+			for _, r := range layers {
+				if under(rel, r.From) && under(dr, r.To) {
+					t.Errorf("%s imports %s: %s", rel, dr, r.Why)
+				}
+			}
+			for _, l := range leaves {
+				if under(rel, l) {
+					t.Errorf("leaf %s imports %s: a leaf imports nothing of ours", rel, dr)
+				}
+			}
+		}
+	}
+}
+
 // TestPkgIsGroupedByRole keeps pkg/ a map of roles: a new package goes into
-// the group it belongs to (README "Where things live"), never flat beside them.
+// the group it belongs to (docs/layout.md), never flat beside them.
 func TestPkgIsGroupedByRole(t *testing.T) {
 	roles := []string{"domain", "format", "port", "aws", "local", "dev", "testkit", "api", "web", "app"}
+	for _, l := range leaves {
+		roles = append(roles, strings.TrimPrefix(l, "pkg/"))
+	}
 	entries, err := os.ReadDir(".")
 	if err != nil {
 		t.Fatal(err)
@@ -211,21 +307,6 @@ func TestPkgIsGroupedByRole(t *testing.T) {
 	for _, e := range entries {
 		if e.IsDir() && !slices.Contains(roles, e.Name()) {
 			t.Errorf("pkg/%s is not one of the role folders %v: move it into the group it belongs to", e.Name(), roles)
-		}
-	}
-	// Domain packages never reach the HTTP layer or the assembly.
-	for _, p := range list(t) {
-		rel := strings.TrimPrefix(p.ImportPath, module)
-		if !strings.HasPrefix(rel, "pkg/domain/") && !strings.HasPrefix(rel, "pkg/format/") && !strings.HasPrefix(rel, "pkg/port/") {
-			continue
-		}
-		for _, d := range p.Imports {
-			dr := strings.TrimPrefix(d, module)
-			for _, top := range []string{"pkg/api", "pkg/web", "pkg/app"} {
-				if dr == top || strings.HasPrefix(dr, top+"/") {
-					t.Errorf("%s imports %s: the domain, formats and ports sit below the HTTP layer and the assembly", rel, dr)
-				}
-			}
 		}
 	}
 }

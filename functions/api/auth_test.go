@@ -3,8 +3,8 @@ package main
 import (
 	"testing"
 
-	"github.com/sohoa/sohoa/pkg/domain/errs"
 	"github.com/sohoa/sohoa/pkg/domain/identity"
+	"github.com/sohoa/sohoa/pkg/errs"
 )
 
 func TestActorFromClaims(t *testing.T) {

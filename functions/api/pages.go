@@ -4,7 +4,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sohoa/sohoa/functions/internal/wire"
+	"github.com/sohoa/sohoa/functions/internal/assemble"
 
 	sohoaapi "github.com/sohoa/sohoa/pkg/api"
 	"github.com/sohoa/sohoa/pkg/web"
@@ -14,11 +14,11 @@ import (
 const sessionTTL = 8 * time.Hour
 
 // Pages builds the web pages (pkg/web) over the API's services, their
-// session cookies keyed by sessionKey (wire.Core.SessionKey). Without a
+// session cookies keyed by sessionKey (assemble.Core.SessionKey). Without a
 // session key the public pages work and sign-in says it is not configured;
 // with the OIDC variables people sign in through Cognito's hosted UI
 // (authorization code with PKCE), their claims mapped as the JWT authorizer's.
-func Pages(cfg sohoaapi.Config, env wire.Config, sessionKey []byte) (*web.Handler, error) {
+func Pages(cfg sohoaapi.Config, env assemble.Config, sessionKey []byte) (*web.Handler, error) {
 	sessions := web.NoSessions()
 	if len(sessionKey) > 0 {
 		s, err := web.HMACSessions(sessionKey, sessionTTL, nil)

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sohoa/sohoa/functions/internal/wire"
+	"github.com/sohoa/sohoa/functions/internal/assemble"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
@@ -50,8 +50,8 @@ func TestPagesThroughGateway(t *testing.T) {
 		t.Fatal(err)
 	}
 	const key = "wire-test-session-key-0123456789abcdef"
-	env, err := wire.Load("api", func(n string) string {
-		return map[string]string{wire.EnvTable: "t", wire.EnvDossierBucket: "d", wire.EnvVaultBucket: "v", wire.EnvIngestQueueURL: "q", wire.EnvSessionKey: key}[n]
+	env, err := assemble.Load("api", func(n string) string {
+		return map[string]string{assemble.EnvTable: "t", assemble.EnvDossierBucket: "d", assemble.EnvVaultBucket: "v", assemble.EnvIngestQueueURL: "q", assemble.EnvSessionKey: key}[n]
 	})
 	if err != nil {
 		t.Fatal(err)

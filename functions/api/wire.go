@@ -7,15 +7,15 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
+	"github.com/sohoa/sohoa/functions/internal/assemble"
 	"github.com/sohoa/sohoa/functions/internal/remotesign"
-	"github.com/sohoa/sohoa/functions/internal/wire"
 	sohoaapi "github.com/sohoa/sohoa/pkg/api"
 	"github.com/sohoa/sohoa/pkg/aws/s3"
 	"github.com/sohoa/sohoa/pkg/domain/dossier"
-	"github.com/sohoa/sohoa/pkg/domain/errs"
 	"github.com/sohoa/sohoa/pkg/domain/notify"
 	"github.com/sohoa/sohoa/pkg/domain/report"
 	"github.com/sohoa/sohoa/pkg/domain/signing"
+	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/format/pdfdoor"
 )
 
@@ -28,12 +28,12 @@ type handler func(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (event
 // A new dossier's upload URL is a presigned S3 PUT to dossier.NewIntakeKey
 // (Lambda caps a request at 6 MB; scans are larger): the intake bucket's
 // ObjectCreated event then drives the ingest function.
-func newHandler(ctx context.Context, cfg wire.Config) (handler, error) {
-	c, err := wire.NewBase(ctx, cfg)
+func newHandler(ctx context.Context, cfg assemble.Config) (handler, error) {
+	c, err := assemble.NewBase(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	p := wire.Ports{Queue: c.APIQueue()}
+	p := assemble.Ports{Queue: c.APIQueue()}
 	var apiSigning sohoaapi.Signing
 	sg, err := remotesign.New(ctx, cfg, c.Roots)
 	switch {
@@ -56,9 +56,9 @@ func newHandler(ctx context.Context, cfg wire.Config) (handler, error) {
 		return nil, err
 	}
 	// Uploaded results and PDFs posted for verification are read in the
-	// isolated child (wire.Main starts it first), which shares the function's
+	// isolated child (assemble.Main starts it first), which shares the function's
 	// 1024 MB and API Gateway's 29 s: one at a time, 512 MB, 20 s.
-	rootCerts, err := c.Chain(ctx, wire.TrustRootsKey)
+	rootCerts, err := c.Chain(ctx, assemble.TrustRootsKey)
 	if err != nil && !errs.Is(err, errs.NotFound) {
 		return nil, err
 	}

@@ -5,6 +5,6 @@
 // queue (the long components read after VALIDATED).
 package main
 
-import "github.com/sohoa/sohoa/functions/internal/wire"
+import "github.com/sohoa/sohoa/functions/internal/assemble"
 
-func main() { wire.Main("ingest", newHandler) }
+func main() { assemble.Main("ingest", newHandler) }

@@ -9,21 +9,21 @@ import (
 	awskms "github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
-	"github.com/sohoa/sohoa/functions/internal/wire"
+	"github.com/sohoa/sohoa/functions/internal/assemble"
 	"github.com/sohoa/sohoa/pkg/aws/ingest"
 	"github.com/sohoa/sohoa/pkg/aws/kms"
 	"github.com/sohoa/sohoa/pkg/aws/lambdaocr"
 	"github.com/sohoa/sohoa/pkg/aws/sqs"
 	"github.com/sohoa/sohoa/pkg/domain/dossier"
-	"github.com/sohoa/sohoa/pkg/domain/errs"
 	"github.com/sohoa/sohoa/pkg/domain/extract"
 	"github.com/sohoa/sohoa/pkg/domain/signing"
+	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/format/stamp"
 )
 
 // newHandler builds the ingest function's handler over AWS.
-func newHandler(ctx context.Context, cfg wire.Config) (*ingest.Handler, error) {
-	c, err := wire.NewBase(ctx, cfg)
+func newHandler(ctx context.Context, cfg assemble.Config) (*ingest.Handler, error) {
+	c, err := assemble.NewBase(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -31,7 +31,7 @@ func newHandler(ctx context.Context, cfg wire.Config) (*ingest.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	ports := wire.Ports{Sealer: sealer}
+	ports := assemble.Ports{Sealer: sealer}
 	if cfg.OCRFunction != "" {
 		if ports.Extractor, err = newExtractor(c); err != nil {
 			return nil, err
@@ -40,7 +40,7 @@ func newHandler(ctx context.Context, cfg wire.Config) (*ingest.Handler, error) {
 		// queue, which this function consumes too (Handler.OCR).
 		ports.Queue = sqs.New(c.AWS.SQS(), map[string]sqs.Topic{dossier.TopicOCR: {URL: cfg.OCRQueueURL}}, c.Table)
 	} else {
-		c.Log.Warn("no OCR function configured (" + wire.EnvOCRFunction + "): components carry no text layer and ID cards are not read")
+		c.Log.Warn("no OCR function configured (" + assemble.EnvOCRFunction + "): components carry no text layer and ID cards are not read")
 	}
 	a, err := c.Build(ctx, ports)
 	if err != nil {
@@ -57,12 +57,12 @@ func newHandler(ctx context.Context, cfg wire.Config) (*ingest.Handler, error) {
 // function as its reader: the CCCD and the short components are read during
 // ingestion, long ones by the OCR jobs, each in page ranges of invocations
 // of SOHOA_OCR_FUNCTION.
-func newExtractor(c *wire.Base) (dossier.Extractor, error) {
+func newExtractor(c *assemble.Base) (dossier.Extractor, error) {
 	per := c.Config.OCRPagesPerCall
 	if per > lambdaocr.MaxPages {
-		return nil, fmt.Errorf("%s=%d: the OCR function reads at most %d pages an invocation", wire.EnvOCRPagesPerCall, per, lambdaocr.MaxPages)
+		return nil, fmt.Errorf("%s=%d: the OCR function reads at most %d pages an invocation", assemble.EnvOCRPagesPerCall, per, lambdaocr.MaxPages)
 	}
-	client := lambda.NewFromConfig(c.AWS.SDK(), func(o *lambda.Options) { o.BaseEndpoint = wire.Endpoint(c.Config.Endpoints.Lambda) })
+	client := lambda.NewFromConfig(c.AWS.SDK(), func(o *lambda.Options) { o.BaseEndpoint = assemble.Endpoint(c.Config.Endpoints.Lambda) })
 	font, err := stamp.NewFont()
 	if err != nil {
 		return nil, err
@@ -73,23 +73,23 @@ func newExtractor(c *wire.Base) (dossier.Extractor, error) {
 
 // newSealer returns the certifier of digitized components: the conversion
 // mark, then the agency seal made by the asymmetric KMS key SOHOA_SEAL_KEY_ID
-// with the certificate chain in wire.SealChainKey. Nil when no seal key is
+// with the certificate chain in assemble.SealChainKey. Nil when no seal key is
 // configured: components then stay uncertified (certified: false on the
 // dossier), loudly.
-func newSealer(ctx context.Context, c *wire.Base) (dossier.Sealer, error) {
+func newSealer(ctx context.Context, c *assemble.Base) (dossier.Sealer, error) {
 	keyID := c.Config.SealKeyID
 	if keyID == "" {
 		c.Log.Warn("no seal key configured: digitized components are not certified")
 		return nil, nil
 	}
-	chain, err := c.Chain(ctx, wire.SealChainKey)
+	chain, err := c.Chain(ctx, assemble.SealChainKey)
 	if errs.Is(err, errs.NotFound) {
-		return nil, fmt.Errorf("the seal key is set but %s is missing: %w", wire.SealChainKey, err)
+		return nil, fmt.Errorf("the seal key is set but %s is missing: %w", assemble.SealChainKey, err)
 	}
 	if err != nil {
 		return nil, err
 	}
-	client := awskms.NewFromConfig(c.AWS.SDK(), func(o *awskms.Options) { o.BaseEndpoint = wire.Endpoint(c.Config.Endpoints.KMS) })
+	client := awskms.NewFromConfig(c.AWS.SDK(), func(o *awskms.Options) { o.BaseEndpoint = assemble.Endpoint(c.Config.Endpoints.KMS) })
 	key, err := kms.New(ctx, client, keyID, chain, kms.Options{})
 	if err != nil {
 		return nil, err

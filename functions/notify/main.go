@@ -2,6 +2,6 @@
 // notifications (pkg/domain/notify) and into the report index (pkg/domain/report).
 package main
 
-import "github.com/sohoa/sohoa/functions/internal/wire"
+import "github.com/sohoa/sohoa/functions/internal/assemble"
 
-func main() { wire.Main("notify", newHandler) }
+func main() { assemble.Main("notify", newHandler) }

@@ -11,14 +11,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	awssns "github.com/aws/aws-sdk-go-v2/service/sns"
 
-	"github.com/sohoa/sohoa/functions/internal/wire"
+	"github.com/sohoa/sohoa/functions/internal/assemble"
 	"github.com/sohoa/sohoa/pkg/aws/ses"
 	"github.com/sohoa/sohoa/pkg/aws/sns"
 	"github.com/sohoa/sohoa/pkg/domain/dossier"
-	"github.com/sohoa/sohoa/pkg/domain/errs"
 	"github.com/sohoa/sohoa/pkg/domain/notify"
 	"github.com/sohoa/sohoa/pkg/domain/report"
 	"github.com/sohoa/sohoa/pkg/domain/vault"
+	"github.com/sohoa/sohoa/pkg/errs"
 )
 
 // Notify consumes the table's stream: each inserted status-change event is
@@ -33,12 +33,12 @@ type Notify struct {
 // newHandler builds the notify function's handler over AWS: email through SES
 // when SOHOA_MAIL_FROM is set, SMS through SNS when SOHOA_SMS_SENDER_ID is
 // set, in-app notifications always.
-func newHandler(ctx context.Context, cfg wire.Config) (*Notify, error) {
-	c, err := wire.NewCore(ctx, cfg, wire.Logger())
+func newHandler(ctx context.Context, cfg assemble.Config) (*Notify, error) {
+	c, err := assemble.NewCore(ctx, cfg, assemble.Logger())
 	if err != nil {
 		return nil, err
 	}
-	a, err := c.Build(ctx, wire.Ports{})
+	a, err := c.Build(ctx, assemble.Ports{})
 	if err != nil {
 		return nil, err
 	}
@@ -48,11 +48,11 @@ func newHandler(ctx context.Context, cfg wire.Config) (*Notify, error) {
 	}
 	senders := map[notify.Channel]notify.Sender{notify.InApp: notify.NewInbox(c.Table)}
 	if from := cfg.MailFrom; from != "" {
-		client := sesv2.NewFromConfig(c.AWS.SDK(), func(o *sesv2.Options) { o.BaseEndpoint = wire.Endpoint(cfg.Endpoints.SES) })
+		client := sesv2.NewFromConfig(c.AWS.SDK(), func(o *sesv2.Options) { o.BaseEndpoint = assemble.Endpoint(cfg.Endpoints.SES) })
 		senders[notify.Email] = ses.New(client, from, nil)
 	}
 	if id := cfg.SMSSenderID; id != "" {
-		client := awssns.NewFromConfig(c.AWS.SDK(), func(o *awssns.Options) { o.BaseEndpoint = wire.Endpoint(cfg.Endpoints.SNS) })
+		client := awssns.NewFromConfig(c.AWS.SDK(), func(o *awssns.Options) { o.BaseEndpoint = assemble.Endpoint(cfg.Endpoints.SNS) })
 		senders[notify.SMS] = sns.New(client, &sns.Options{SenderID: id})
 	}
 	// The contact on record lives in the vault's records (the same table);

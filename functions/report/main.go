@@ -2,6 +2,6 @@
 // bucket, on an EventBridge schedule.
 package main
 
-import "github.com/sohoa/sohoa/functions/internal/wire"
+import "github.com/sohoa/sohoa/functions/internal/assemble"
 
-func main() { wire.Main("report", newHandler) }
+func main() { assemble.Main("report", newHandler) }

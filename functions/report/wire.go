@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"gocloud.dev/blob"
 
-	"github.com/sohoa/sohoa/functions/internal/wire"
+	"github.com/sohoa/sohoa/functions/internal/assemble"
 	"github.com/sohoa/sohoa/pkg/domain/calendar"
 	"github.com/sohoa/sohoa/pkg/domain/report"
 	"github.com/sohoa/sohoa/pkg/port/blobs"
@@ -30,12 +30,12 @@ type Report struct {
 }
 
 // newHandler builds the report function's handler over AWS.
-func newHandler(ctx context.Context, cfg wire.Config) (*Report, error) {
-	c, err := wire.NewCore(ctx, cfg, wire.Logger())
+func newHandler(ctx context.Context, cfg assemble.Config) (*Report, error) {
+	c, err := assemble.NewCore(ctx, cfg, assemble.Logger())
 	if err != nil {
 		return nil, err
 	}
-	a, err := c.Build(ctx, wire.Ports{})
+	a, err := c.Build(ctx, assemble.Ports{})
 	if err != nil {
 		return nil, err
 	}

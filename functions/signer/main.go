@@ -2,6 +2,6 @@
 // authorization over up to 1,000 dossiers (pkg/domain/dossier RunSignJob).
 package main
 
-import "github.com/sohoa/sohoa/functions/internal/wire"
+import "github.com/sohoa/sohoa/functions/internal/assemble"
 
-func main() { wire.Main("signer", newHandler) }
+func main() { assemble.Main("signer", newHandler) }

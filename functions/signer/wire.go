@@ -8,8 +8,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/sohoa/sohoa/functions/internal/assemble"
 	"github.com/sohoa/sohoa/functions/internal/remotesign"
-	"github.com/sohoa/sohoa/functions/internal/wire"
 	"github.com/sohoa/sohoa/pkg/domain/dossier"
 	"github.com/sohoa/sohoa/pkg/domain/signing"
 )
@@ -31,8 +31,8 @@ type Signer struct {
 }
 
 // newHandler builds the signer function's handler over AWS.
-func newHandler(ctx context.Context, cfg wire.Config) (*Signer, error) {
-	c, err := wire.NewBase(ctx, cfg)
+func newHandler(ctx context.Context, cfg assemble.Config) (*Signer, error) {
+	c, err := assemble.NewBase(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -40,7 +40,7 @@ func newHandler(ctx context.Context, cfg wire.Config) (*Signer, error) {
 	if err != nil {
 		return nil, err
 	}
-	a, err := c.Build(ctx, wire.Ports{Signer: signing.ForDossiers(sg)})
+	a, err := c.Build(ctx, assemble.Ports{Signer: signing.ForDossiers(sg)})
 	if err != nil {
 		return nil, err
 	}

@@ -12,9 +12,9 @@ import (
 	sohoaapi "github.com/sohoa/sohoa/pkg/api"
 	"github.com/sohoa/sohoa/pkg/dev/cscserver"
 	"github.com/sohoa/sohoa/pkg/domain/dossier"
-	"github.com/sohoa/sohoa/pkg/domain/errs"
 	"github.com/sohoa/sohoa/pkg/domain/notify"
 	"github.com/sohoa/sohoa/pkg/domain/signing"
+	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/format/csc"
 	"github.com/sohoa/sohoa/pkg/format/pdfdoor"
 )

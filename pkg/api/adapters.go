@@ -5,14 +5,14 @@ import (
 	"crypto/x509"
 
 	"github.com/sohoa/sohoa/pkg/domain/dossier"
-	"github.com/sohoa/sohoa/pkg/domain/errs"
 	"github.com/sohoa/sohoa/pkg/domain/identity"
 	"github.com/sohoa/sohoa/pkg/domain/procedure"
 	"github.com/sohoa/sohoa/pkg/domain/signing"
+	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/format/pades"
 	"github.com/sohoa/sohoa/pkg/format/pdfdoor"
-	"github.com/sohoa/sohoa/pkg/format/receipt"
 	"github.com/sohoa/sohoa/pkg/format/separator"
+	"github.com/sohoa/sohoa/pkg/web/receipt"
 )
 
 // SigningService serves the credential routes from a signing service.

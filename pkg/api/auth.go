@@ -9,8 +9,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/sohoa/sohoa/pkg/domain/errs"
 	"github.com/sohoa/sohoa/pkg/domain/identity"
+	"github.com/sohoa/sohoa/pkg/errs"
 )
 
 // BearerAuth authenticates requests by an ES256 JWT in the Authorization header.

@@ -4,9 +4,9 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/sohoa/sohoa/pkg/domain/errs"
 	"github.com/sohoa/sohoa/pkg/domain/identity"
 	"github.com/sohoa/sohoa/pkg/domain/search"
+	"github.com/sohoa/sohoa/pkg/errs"
 )
 
 // vaultSearch finds documents by their words (GET /v1/vault/search?q=…):

@@ -14,8 +14,8 @@ import (
 
 	"github.com/sohoa/sohoa/pkg/domain/citizen"
 	"github.com/sohoa/sohoa/pkg/domain/dossier"
-	"github.com/sohoa/sohoa/pkg/domain/errs"
 	"github.com/sohoa/sohoa/pkg/domain/procedure"
+	"github.com/sohoa/sohoa/pkg/errs"
 )
 
 type counterData struct {

@@ -10,8 +10,8 @@ import (
 
 	"github.com/sohoa/sohoa/pkg/api"
 	"github.com/sohoa/sohoa/pkg/domain/dossier"
-	"github.com/sohoa/sohoa/pkg/domain/errs"
 	"github.com/sohoa/sohoa/pkg/domain/procedure"
+	"github.com/sohoa/sohoa/pkg/errs"
 )
 
 // dueSoon is how close to its due date a dossier is marked "due soon".

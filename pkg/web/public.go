@@ -10,8 +10,8 @@ import (
 
 	"github.com/sohoa/sohoa/pkg/api"
 	"github.com/sohoa/sohoa/pkg/domain/dossier"
-	"github.com/sohoa/sohoa/pkg/domain/errs"
 	"github.com/sohoa/sohoa/pkg/domain/vault"
+	"github.com/sohoa/sohoa/pkg/errs"
 )
 
 func (h *Handler) landing(w http.ResponseWriter, r *http.Request, p *page) error {

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sohoa/sohoa/pkg/domain/errs"
 	"github.com/sohoa/sohoa/pkg/domain/identity"
+	"github.com/sohoa/sohoa/pkg/errs"
 )
 
 // MinSessionKey is the shortest key HMACSessions accepts: 256 bits.

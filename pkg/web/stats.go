@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sohoa/sohoa/pkg/domain/errs"
 	"github.com/sohoa/sohoa/pkg/domain/report"
+	"github.com/sohoa/sohoa/pkg/errs"
 )
 
 // months is how many months the dashboard's trend shows.

@@ -22,8 +22,8 @@ import (
 	"time"
 
 	"github.com/sohoa/sohoa/pkg/api"
-	"github.com/sohoa/sohoa/pkg/domain/errs"
 	"github.com/sohoa/sohoa/pkg/domain/identity"
+	"github.com/sohoa/sohoa/pkg/errs"
 )
 
 // Sessions issues and checks the token a browser session cookie carries.

@@ -10,20 +10,20 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/sohoa/sohoa/functions/internal/wire"
-	"github.com/sohoa/sohoa/pkg/domain/errs"
+	"github.com/sohoa/sohoa/functions/internal/assemble"
 	"github.com/sohoa/sohoa/pkg/domain/signing"
+	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/format/csc"
 )
 
 // New returns the signing service over the CSC provider at cfg.CSCURL; with
 // no provider configured it is an errs.NotFound error the caller may accept
 // (the API then answers that signing is not configured).
-func New(ctx context.Context, cfg wire.Config, roots *x509.CertPool) (*signing.Service, error) {
+func New(ctx context.Context, cfg assemble.Config, roots *x509.CertPool) (*signing.Service, error) {
 	if cfg.CSCURL == "" {
-		return nil, errs.E(errs.NotFound, "remotesign: no remote signing provider configured (%s)", wire.EnvCSCURL)
+		return nil, errs.E(errs.NotFound, "remotesign: no remote signing provider configured (%s)", assemble.EnvCSCURL)
 	}
-	secret, err := wire.CSCSecret(ctx, cfg)
+	secret, err := assemble.CSCSecret(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -17,7 +17,7 @@ import (
 	"gocloud.dev/blob/fileblob"
 
 	"github.com/sohoa/sohoa/infra/lambdatest"
-	"github.com/sohoa/sohoa/pkg/domain/errs"
+	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/format/ocr"
 	"github.com/sohoa/sohoa/pkg/testkit/heavy"
 )

@@ -14,7 +14,7 @@ import (
 
 	"github.com/sohoa/sohoa/pkg/dev/cscserver"
 	"github.com/sohoa/sohoa/pkg/dev/pki"
-	"github.com/sohoa/sohoa/pkg/domain/errs"
+	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/format/csc"
 )
 

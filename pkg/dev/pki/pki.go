@@ -20,7 +20,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/sohoa/sohoa/pkg/domain/errs"
+	"github.com/sohoa/sohoa/pkg/errs"
 )
 
 // Officer configures one officer's signing credential.

@@ -16,7 +16,7 @@ import (
 	"golang.org/x/crypto/ocsp"
 
 	"github.com/sohoa/sohoa/pkg/dev/pki"
-	"github.com/sohoa/sohoa/pkg/domain/errs"
+	"github.com/sohoa/sohoa/pkg/errs"
 )
 
 // start serves a fresh PKI on loopback.

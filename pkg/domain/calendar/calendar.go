@@ -21,7 +21,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sohoa/sohoa/pkg/domain/errs"
+	"github.com/sohoa/sohoa/pkg/errs"
+	"github.com/sohoa/sohoa/pkg/vntime"
 )
 
 // WorkingDay is the length of one working day of processing time.
@@ -30,12 +31,9 @@ const WorkingDay = 8 * time.Hour
 // MaxWorkingDays bounds the processing time Due accepts (about ten years).
 const MaxWorkingDays = 2600
 
-// offset is Vietnam's fixed UTC offset: Indochina Time, UTC+7, no DST.
-const offset = 7 * 60 * 60
-
-// Location returns Vietnam's time zone as a fixed UTC+7 zone ("ICT"),
-// equivalent to Asia/Ho_Chi_Minh since 1975 and needing no tzdata.
-func Location() *time.Location { return time.FixedZone("ICT", offset) }
+// Location returns Vietnam's time zone (vntime.Location), in which office
+// hours and deadlines are judged.
+func Location() *time.Location { return vntime.Location() }
 
 // Span is one block of office hours, as offsets from midnight.
 type Span struct {

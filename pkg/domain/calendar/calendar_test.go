@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sohoa/sohoa/pkg/domain/errs"
+	"github.com/sohoa/sohoa/pkg/errs"
 )
 
 // at returns a Vietnamese wall-clock time "2006-01-02 15:04".

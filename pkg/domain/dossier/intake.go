@@ -13,7 +13,7 @@ import (
 
 	"gocloud.dev/gcerrors"
 
-	"github.com/sohoa/sohoa/pkg/domain/errs"
+	"github.com/sohoa/sohoa/pkg/errs"
 )
 
 // IntakePrefix is where a clerk's scanner uploads directly to the intake

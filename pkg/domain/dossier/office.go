@@ -5,8 +5,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/sohoa/sohoa/pkg/domain/errs"
 	"github.com/sohoa/sohoa/pkg/domain/identity"
+	"github.com/sohoa/sohoa/pkg/errs"
 )
 
 // MaxOfficeDay is the most dossiers OfficeDay lists (a busy post office

@@ -4,7 +4,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/sohoa/sohoa/pkg/domain/errs"
+	"github.com/sohoa/sohoa/pkg/errs"
 )
 
 // Status is where a dossier is in its life (API.md "Statuses").

@@ -3,7 +3,7 @@ package humantext
 import (
 	"testing"
 
-	"github.com/sohoa/sohoa/pkg/domain/errs"
+	"github.com/sohoa/sohoa/pkg/errs"
 )
 
 func TestCheck(t *testing.T) {

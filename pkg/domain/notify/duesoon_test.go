@@ -11,8 +11,8 @@ import (
 
 	"github.com/sohoa/sohoa/pkg/domain/calendar"
 	"github.com/sohoa/sohoa/pkg/domain/dossier"
-	"github.com/sohoa/sohoa/pkg/domain/errs"
 	"github.com/sohoa/sohoa/pkg/domain/identity"
+	"github.com/sohoa/sohoa/pkg/errs"
 )
 
 // fakeQueue is a hand-written AgencyQueue: dossiers by agency and status, kept

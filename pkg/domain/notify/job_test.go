@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/sohoa/sohoa/pkg/domain/dossier"
-	"github.com/sohoa/sohoa/pkg/domain/errs"
+	"github.com/sohoa/sohoa/pkg/errs"
 )
 
 func TestEnqueueAndWork(t *testing.T) {

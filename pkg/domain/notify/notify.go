@@ -20,7 +20,7 @@ import (
 	"time"
 
 	"github.com/sohoa/sohoa/pkg/domain/dossier"
-	"github.com/sohoa/sohoa/pkg/domain/errs"
+	"github.com/sohoa/sohoa/pkg/errs"
 )
 
 // Channel is a way to reach someone.

@@ -10,7 +10,7 @@ import (
 	"slices"
 	"sync"
 
-	"github.com/sohoa/sohoa/pkg/domain/errs"
+	"github.com/sohoa/sohoa/pkg/errs"
 )
 
 // MaxCatalogSize is the largest catalog Load reads, in bytes.

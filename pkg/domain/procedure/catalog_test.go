@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sohoa/sohoa/pkg/domain/errs"
+	"github.com/sohoa/sohoa/pkg/errs"
 )
 
 func TestDefault(t *testing.T) {

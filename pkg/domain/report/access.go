@@ -3,8 +3,8 @@ package report
 import (
 	"context"
 
-	"github.com/sohoa/sohoa/pkg/domain/errs"
 	"github.com/sohoa/sohoa/pkg/domain/identity"
+	"github.com/sohoa/sohoa/pkg/errs"
 )
 
 // For answers GET /v1/reports/sla?from&to for actor a: an auditor sees every

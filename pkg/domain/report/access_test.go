@@ -4,8 +4,8 @@ import (
 	"context"
 	"testing"
 
-	"github.com/sohoa/sohoa/pkg/domain/errs"
 	"github.com/sohoa/sohoa/pkg/domain/identity"
+	"github.com/sohoa/sohoa/pkg/errs"
 )
 
 func TestFor(t *testing.T) {

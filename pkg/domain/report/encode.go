@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/sohoa/sohoa/pkg/domain/calendar"
-	"github.com/sohoa/sohoa/pkg/domain/errs"
+	"github.com/sohoa/sohoa/pkg/errs"
 )
 
 // WriteJSON writes stats as GET /v1/reports/sla answers: {"agencies":[...]}.

@@ -9,7 +9,7 @@ import (
 
 	"github.com/sohoa/sohoa/pkg/domain/calendar"
 	"github.com/sohoa/sohoa/pkg/domain/dossier"
-	"github.com/sohoa/sohoa/pkg/domain/errs"
+	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/port/records"
 )
 

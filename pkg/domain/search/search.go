@@ -14,7 +14,7 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/sohoa/sohoa/pkg/domain/errs"
+	"github.com/sohoa/sohoa/pkg/errs"
 )
 
 // Entry is one searchable document. Exactly one of Owner and Agency is set:

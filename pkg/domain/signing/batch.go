@@ -5,7 +5,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/sohoa/sohoa/pkg/domain/errs"
+	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/format/pades"
 )
 

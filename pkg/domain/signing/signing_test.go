@@ -12,8 +12,8 @@ import (
 
 	"github.com/sohoa/sohoa/pkg/dev/cscserver"
 	"github.com/sohoa/sohoa/pkg/dev/pki"
-	"github.com/sohoa/sohoa/pkg/domain/errs"
 	"github.com/sohoa/sohoa/pkg/domain/signing"
+	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/format/csc"
 	"github.com/sohoa/sohoa/pkg/format/pades/padestest"
 )

@@ -3,7 +3,7 @@ package pades
 import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
-	"github.com/sohoa/sohoa/pkg/domain/errs"
+	"github.com/sohoa/sohoa/pkg/errs"
 )
 
 // maxFieldWalk bounds the form fields looked at when searching for

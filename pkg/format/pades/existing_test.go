@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sohoa/sohoa/pkg/domain/errs"
+	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/format/pades"
 	"github.com/sohoa/sohoa/pkg/format/pades/padestest"
 	"github.com/sohoa/sohoa/pkg/format/scan/scantest"

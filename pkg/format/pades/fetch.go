@@ -16,7 +16,7 @@ import (
 	"github.com/digitorus/timestamp"
 	"golang.org/x/crypto/ocsp"
 
-	"github.com/sohoa/sohoa/pkg/domain/errs"
+	"github.com/sohoa/sohoa/pkg/errs"
 )
 
 // maxResponse bounds TSA, OCSP and CRL response bodies.

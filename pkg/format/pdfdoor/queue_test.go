@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sohoa/sohoa/pkg/domain/errs"
+	"github.com/sohoa/sohoa/pkg/errs"
 )
 
 // TestPDFDoorQueues: when every slot is taken, a caller waits and gives up

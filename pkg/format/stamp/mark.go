@@ -14,9 +14,9 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
-	"github.com/sohoa/sohoa/pkg/domain/calendar"
-	"github.com/sohoa/sohoa/pkg/domain/errs"
+	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/format/pdfmem"
+	"github.com/sohoa/sohoa/pkg/vntime"
 )
 
 // Limits on the input of ConversionMark. Component PDFs come from Sohoa's own
@@ -56,7 +56,7 @@ type Mark struct {
 
 // Lines returns the text of the mark, one string a line.
 func (m Mark) Lines() []string {
-	at := m.At.In(calendar.Location())
+	at := m.At.In(vntime.Location())
 	lines := []string{
 		ConvertedFromPaper,
 		"Thời gian chuyển đổi: " + at.Format("15:04:05") + " ngày " + at.Format("02/01/2006") + " (UTC+7)",

@@ -17,7 +17,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sohoa/sohoa/pkg/domain/errs"
+	"github.com/sohoa/sohoa/pkg/errs"
 
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
 )

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sohoa/sohoa/pkg/domain/errs"
+	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/port/queue"
 	"github.com/sohoa/sohoa/pkg/port/queue/queuetest"
 	"github.com/sohoa/sohoa/pkg/port/records"

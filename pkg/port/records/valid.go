@@ -3,7 +3,7 @@ package records
 import (
 	"unicode/utf8"
 
-	"github.com/sohoa/sohoa/pkg/domain/errs"
+	"github.com/sohoa/sohoa/pkg/errs"
 )
 
 // MaxKeyBytes bounds every key of an item (DynamoDB allows 2048 bytes for a

@@ -27,7 +27,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sohoa/sohoa/pkg/domain/errs"
+	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/port/queue"
 )
 

@@ -1,4 +1,4 @@
-package wire
+package assemble
 
 import (
 	"context"
@@ -18,10 +18,10 @@ import (
 	"github.com/sohoa/sohoa/pkg/aws/s3"
 	"github.com/sohoa/sohoa/pkg/aws/sqs"
 	"github.com/sohoa/sohoa/pkg/domain/dossier"
-	"github.com/sohoa/sohoa/pkg/domain/errs"
 	"github.com/sohoa/sohoa/pkg/domain/notify"
 	"github.com/sohoa/sohoa/pkg/domain/search"
 	"github.com/sohoa/sohoa/pkg/domain/vault"
+	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/port/queue"
 	"github.com/sohoa/sohoa/pkg/port/records"
 )

@@ -1,4 +1,4 @@
-package wire
+package assemble
 
 import (
 	"go/ast"

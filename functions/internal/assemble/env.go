@@ -7,7 +7,7 @@
 // binary links only what it runs (pkg/architecture_test.go checks it).
 //
 // It is not for business logic: every decision is taken in pkg/.
-package wire
+package assemble
 
 import (
 	"fmt"

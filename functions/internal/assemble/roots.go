@@ -1,4 +1,4 @@
-package wire
+package assemble
 
 import (
 	"context"
@@ -6,7 +6,7 @@ import (
 	"encoding/pem"
 	"fmt"
 
-	"github.com/sohoa/sohoa/pkg/domain/errs"
+	"github.com/sohoa/sohoa/pkg/errs"
 )
 
 // Roots reads the trust anchors from TrustRootsKey. None is an empty pool,
