@@ -14,7 +14,7 @@ import (
 const sessionTTL = 8 * time.Hour
 
 // Pages builds the web pages (pkg/web) over the API's services, their
-// session cookies keyed by sessionKey (assemble.Core.SessionKey). Without a
+// session cookies keyed by sessionKey (assemble.Stores.SessionKey). Without a
 // session key the public pages work and sign-in says it is not configured;
 // with the OIDC variables people sign in through Cognito's hosted UI
 // (authorization code with PKCE), their claims mapped as the JWT authorizer's.

@@ -29,7 +29,7 @@ type handler func(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (event
 // (Lambda caps a request at 6 MB; scans are larger): the intake bucket's
 // ObjectCreated event then drives the ingest function.
 func newHandler(ctx context.Context, cfg assemble.Config) (handler, error) {
-	c, err := assemble.NewBase(ctx, cfg)
+	c, err := assemble.NewVaultStores(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -23,7 +23,7 @@ import (
 
 // newHandler builds the ingest function's handler over AWS.
 func newHandler(ctx context.Context, cfg assemble.Config) (*ingest.Handler, error) {
-	c, err := assemble.NewBase(ctx, cfg)
+	c, err := assemble.NewVaultStores(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -57,7 +57,7 @@ func newHandler(ctx context.Context, cfg assemble.Config) (*ingest.Handler, erro
 // function as its reader: the CCCD and the short components are read during
 // ingestion, long ones by the OCR jobs, each in page ranges of invocations
 // of SOHOA_OCR_FUNCTION.
-func newExtractor(c *assemble.Base) (dossier.Extractor, error) {
+func newExtractor(c *assemble.VaultStores) (dossier.Extractor, error) {
 	per := c.Config.OCRPagesPerCall
 	if per > lambdaocr.MaxPages {
 		return nil, fmt.Errorf("%s=%d: the OCR function reads at most %d pages an invocation", assemble.EnvOCRPagesPerCall, per, lambdaocr.MaxPages)
@@ -76,7 +76,7 @@ func newExtractor(c *assemble.Base) (dossier.Extractor, error) {
 // with the certificate chain in assemble.SealChainKey. Nil when no seal key is
 // configured: components then stay uncertified (certified: false on the
 // dossier), loudly.
-func newSealer(ctx context.Context, c *assemble.Base) (dossier.Sealer, error) {
+func newSealer(ctx context.Context, c *assemble.VaultStores) (dossier.Sealer, error) {
 	keyID := c.Config.SealKeyID
 	if keyID == "" {
 		c.Log.Warn("no seal key configured: digitized components are not certified")

@@ -34,7 +34,7 @@ type Notify struct {
 // when SOHOA_MAIL_FROM is set, SMS through SNS when SOHOA_SMS_SENDER_ID is
 // set, in-app notifications always.
 func newHandler(ctx context.Context, cfg assemble.Config) (*Notify, error) {
-	c, err := assemble.NewCore(ctx, cfg, assemble.Logger())
+	c, err := assemble.NewStores(ctx, cfg, assemble.Logger())
 	if err != nil {
 		return nil, err
 	}

@@ -31,7 +31,7 @@ type Report struct {
 
 // newHandler builds the report function's handler over AWS.
 func newHandler(ctx context.Context, cfg assemble.Config) (*Report, error) {
-	c, err := assemble.NewCore(ctx, cfg, assemble.Logger())
+	c, err := assemble.NewStores(ctx, cfg, assemble.Logger())
 	if err != nil {
 		return nil, err
 	}

@@ -32,7 +32,7 @@ type Signer struct {
 
 // newHandler builds the signer function's handler over AWS.
 func newHandler(ctx context.Context, cfg assemble.Config) (*Signer, error) {
-	c, err := assemble.NewBase(ctx, cfg)
+	c, err := assemble.NewVaultStores(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -31,7 +31,7 @@ func NewAWS(ctx context.Context, c Config) (*AWS, error) {
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("wire: AWS configuration: %w", err)
+		return nil, fmt.Errorf("assemble: AWS configuration: %w", err)
 	}
 	return &AWS{c: c, cfg: cfg}, nil
 }

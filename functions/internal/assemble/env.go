@@ -1,4 +1,4 @@
-// Package wire builds Sohoa's services on AWS for the Lambda functions: it
+// Package assemble builds Sohoa's services on AWS for the Lambda functions: it
 // reads a function's environment once into a typed Config, builds the SDK
 // clients once per container and opens the adapters (pkg/aws/…) that every
 // function shares: the records table, the dossier and vault buckets, the
@@ -153,7 +153,7 @@ type Config struct {
 	VaultLock bool
 	// SessionKey keys the web pages' session cookies (at least 32 bytes):
 	// for tests and local servers. A deployment names SessionKeyID instead,
-	// the KMS HMAC key the session key is derived from at init (Core.SessionKey),
+	// the KMS HMAC key the session key is derived from at init (Stores.SessionKey),
 	// so the key is never in the function's environment. The OIDC fields name
 	// the provider of the pages' sign-in (Cognito's hosted UI).
 	SessionKey   string
@@ -187,7 +187,7 @@ type Config struct {
 func Load(fn string, getenv func(string) string) (Config, error) {
 	vars := Vars(fn)
 	if vars == nil {
-		return Config{}, fmt.Errorf("wire: unknown function %q", fn)
+		return Config{}, fmt.Errorf("assemble: unknown function %q", fn)
 	}
 	values := map[string]string{}
 	var missing []string
@@ -199,7 +199,7 @@ func Load(fn string, getenv func(string) string) (Config, error) {
 		values[v.Name] = val
 	}
 	if len(missing) > 0 {
-		return Config{}, fmt.Errorf("wire: %s needs %s", fn, strings.Join(missing, ", "))
+		return Config{}, fmt.Errorf("assemble: %s needs %s", fn, strings.Join(missing, ", "))
 	}
 	env := func(name string) string { return strings.TrimSpace(getenv(name)) }
 	c := Config{
@@ -220,7 +220,7 @@ func Load(fn string, getenv func(string) string) (Config, error) {
 	if s := values[EnvMaxReceive]; s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 {
-			return Config{}, fmt.Errorf("wire: %s=%q is not a positive number", EnvMaxReceive, s)
+			return Config{}, fmt.Errorf("assemble: %s=%q is not a positive number", EnvMaxReceive, s)
 		}
 		c.MaxReceive = n
 	}
@@ -231,13 +231,13 @@ func Load(fn string, getenv func(string) string) (Config, error) {
 		if s := values[v.name]; s != "" {
 			n, err := strconv.Atoi(s)
 			if err != nil || n < 1 {
-				return Config{}, fmt.Errorf("wire: %s=%q is not a positive number", v.name, s)
+				return Config{}, fmt.Errorf("assemble: %s=%q is not a positive number", v.name, s)
 			}
 			*v.to = n
 		}
 	}
 	if c.OCRFunction != "" && c.OCRQueueURL == "" {
-		return Config{}, fmt.Errorf("wire: %s is set but %s is not: long components would never be read", EnvOCRFunction, EnvOCRQueueURL)
+		return Config{}, fmt.Errorf("assemble: %s is set but %s is not: long components would never be read", EnvOCRFunction, EnvOCRQueueURL)
 	}
 	return c, nil
 }

@@ -44,5 +44,5 @@ func entry(h any) any {
 	if m := v.MethodByName("Handle"); m.IsValid() {
 		return m.Interface()
 	}
-	panic(fmt.Sprintf("wire: handler %T is neither a function nor has a Handle method", h))
+	panic(fmt.Sprintf("assemble: handler %T is neither a function nor has a Handle method", h))
 }

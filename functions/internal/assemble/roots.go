@@ -11,7 +11,7 @@ import (
 
 // Roots reads the trust anchors from TrustRootsKey. None is an empty pool,
 // loudly: every signature then verifies as untrusted.
-func (c *Core) Roots(ctx context.Context) (*x509.CertPool, error) {
+func (c *Stores) Roots(ctx context.Context) (*x509.CertPool, error) {
 	pool := x509.NewCertPool()
 	b, err := c.ReadConfig(ctx, TrustRootsKey)
 	if errs.Is(err, errs.NotFound) {
@@ -22,13 +22,13 @@ func (c *Core) Roots(ctx context.Context) (*x509.CertPool, error) {
 		return nil, err
 	}
 	if !pool.AppendCertsFromPEM(b) {
-		return nil, errs.E(errs.Invalid, "wire: %s holds no PEM certificate", TrustRootsKey)
+		return nil, errs.E(errs.Invalid, "assemble: %s holds no PEM certificate", TrustRootsKey)
 	}
 	return pool, nil
 }
 
 // Chain reads a PEM certificate chain (leaf first) from the config object key.
-func (c *Core) Chain(ctx context.Context, key string) ([]*x509.Certificate, error) {
+func (c *Stores) Chain(ctx context.Context, key string) ([]*x509.Certificate, error) {
 	b, err := c.ReadConfig(ctx, key)
 	if err != nil {
 		return nil, err
@@ -42,12 +42,12 @@ func (c *Core) Chain(ctx context.Context, key string) ([]*x509.Certificate, erro
 		}
 		cert, err := x509.ParseCertificate(blk.Bytes)
 		if err != nil {
-			return nil, fmt.Errorf("wire: %s: %w", key, err)
+			return nil, fmt.Errorf("assemble: %s: %w", key, err)
 		}
 		chain = append(chain, cert)
 	}
 	if len(chain) == 0 {
-		return nil, errs.E(errs.Invalid, "wire: %s holds no certificate", key)
+		return nil, errs.E(errs.Invalid, "assemble: %s holds no certificate", key)
 	}
 	return chain, nil
 }

@@ -31,21 +31,21 @@ func secretFromExtension(ctx context.Context, getenv func(string) string, secret
 	req.Header.Set("X-Aws-Parameters-Secrets-Token", getenv("AWS_SESSION_TOKEN"))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return "", fmt.Errorf("wire: read secret %s (is the Parameters and Secrets extension layer attached?): %w", secretID, err)
+		return "", fmt.Errorf("assemble: read secret %s (is the Parameters and Secrets extension layer attached?): %w", secretID, err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	if err != nil {
-		return "", fmt.Errorf("wire: read secret %s: %w", secretID, err)
+		return "", fmt.Errorf("assemble: read secret %s: %w", secretID, err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("wire: read secret %s: %s", secretID, resp.Status)
+		return "", fmt.Errorf("assemble: read secret %s: %s", secretID, resp.Status)
 	}
 	var out struct {
 		SecretString string `json:"SecretString"`
 	}
 	if err := json.Unmarshal(body, &out); err != nil || out.SecretString == "" {
-		return "", fmt.Errorf("wire: secret %s is empty or unreadable", secretID)
+		return "", fmt.Errorf("assemble: secret %s is empty or unreadable", secretID)
 	}
 	return out.SecretString, nil
 }

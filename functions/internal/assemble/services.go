@@ -33,9 +33,9 @@ func Logger() *slog.Logger {
 	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 }
 
-// Core is what every function shares: the SDK configuration, the records
+// Stores is what every function shares: the SDK configuration, the records
 // table and the dossier bucket.
-type Core struct {
+type Stores struct {
 	Config  Config
 	AWS     *AWS
 	Log     *slog.Logger
@@ -43,8 +43,8 @@ type Core struct {
 	Dossier *blob.Bucket
 }
 
-// NewCore builds the shared part of a function's wiring.
-func NewCore(ctx context.Context, cfg Config, log *slog.Logger) (*Core, error) {
+// NewStores builds the shared part of a function's wiring.
+func NewStores(ctx context.Context, cfg Config, log *slog.Logger) (*Stores, error) {
 	a, err := NewAWS(ctx, cfg)
 	if err != nil {
 		return nil, err
@@ -53,21 +53,21 @@ func NewCore(ctx context.Context, cfg Config, log *slog.Logger) (*Core, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Core{Config: cfg, AWS: a, Log: log, Table: a.Table(), Dossier: b}, nil
+	return &Stores{Config: cfg, AWS: a, Log: log, Table: a.Table(), Dossier: b}, nil
 }
 
-// Base is a Core with what the dossier-handling functions (api, ingest,
+// VaultStores is a Stores with what the dossier-handling functions (api, ingest,
 // signer) also share: the vault bucket and the trust anchors.
-type Base struct {
-	*Core
+type VaultStores struct {
+	*Stores
 	VaultBucket *blob.Bucket
 	Roots       *x509.CertPool
 }
 
-// NewBase builds a Core, opens the vault bucket and reads the trust anchors.
+// NewVaultStores builds a Stores, opens the vault bucket and reads the trust anchors.
 // Its Build hands the assembly the vault with its access-log key and lock.
-func NewBase(ctx context.Context, cfg Config) (*Base, error) {
-	c, err := NewCore(ctx, cfg, Logger())
+func NewVaultStores(ctx context.Context, cfg Config) (*VaultStores, error) {
+	c, err := NewStores(ctx, cfg, Logger())
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +79,7 @@ func NewBase(ctx context.Context, cfg Config) (*Base, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Base{Core: c, VaultBucket: vb, Roots: roots}, nil
+	return &VaultStores{Stores: c, VaultBucket: vb, Roots: roots}, nil
 }
 
 // Build hands the core's adapters, the vault and p to the one assembly. The
@@ -87,7 +87,7 @@ func NewBase(ctx context.Context, cfg Config) (*Base, error) {
 // table and whoever can write it never hold the key), and with
 // SOHOA_VAULT_LOCK each document's bytes are locked (Object Lock
 // COMPLIANCE) for its kind's retention, beyond the bucket's default.
-func (b *Base) Build(ctx context.Context, p Ports) (*app.App, error) {
+func (b *VaultStores) Build(ctx context.Context, p Ports) (*app.App, error) {
 	p.vault = b.VaultBucket
 	if id := b.Config.AuditKeyID; id != "" {
 		client := awskms.NewFromConfig(b.AWS.SDK(), func(o *awskms.Options) { o.BaseEndpoint = Endpoint(b.Config.Endpoints.KMS) })
@@ -102,7 +102,7 @@ func (b *Base) Build(ctx context.Context, p Ports) (*app.App, error) {
 	if b.Config.VaultLock {
 		p.lock, p.retention = s3.RetainUntil, VaultRetention
 	}
-	return b.Core.Build(ctx, p)
+	return b.Stores.Build(ctx, p)
 }
 
 // Ports are the optional ports a function adds to the core's.
@@ -125,7 +125,7 @@ type Ports struct {
 // Build hands the core's adapters and p to the one assembly, app.Build.
 // Scans are read by scan.SplitIsolatedStream: the function's main must call
 // scan.RunChildIfRequested first.
-func (c *Core) Build(ctx context.Context, p Ports) (*app.App, error) {
+func (c *Stores) Build(ctx context.Context, p Ports) (*app.App, error) {
 	q := p.Queue
 	if q == nil {
 		q = sqs.New(c.AWS.SQS(), nil, nil)
@@ -143,7 +143,7 @@ func (c *Core) Build(ctx context.Context, p Ports) (*app.App, error) {
 // APIQueue returns the queues on which the API sends jobs: ingest jobs on
 // the ingest queue (which also carries the intake bucket's S3 events) and
 // sign jobs on the sign queue, when one is configured.
-func (c *Core) APIQueue() queue.Queue {
+func (c *Stores) APIQueue() queue.Queue {
 	topics := map[string]sqs.Topic{dossier.TopicIngest: {URL: c.Config.IngestQueueURL}}
 	if c.Config.SignQueueURL != "" {
 		topics[dossier.TopicSign] = sqs.Topic{URL: c.Config.SignQueueURL}
@@ -180,27 +180,27 @@ const (
 
 // ReadConfig returns a config object; one that is not there is an
 // errs.NotFound error, which callers with a default handle themselves.
-func (c *Core) ReadConfig(ctx context.Context, key string) ([]byte, error) {
+func (c *Stores) ReadConfig(ctx context.Context, key string) ([]byte, error) {
 	r, err := c.Dossier.NewReader(ctx, key, nil)
 	if gcerrors.Code(err) == gcerrors.NotFound {
-		return nil, errs.E(errs.NotFound, "wire: no configuration object %s", key)
+		return nil, errs.E(errs.NotFound, "assemble: no configuration object %s", key)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("wire: read %s: %w", key, err)
+		return nil, fmt.Errorf("assemble: read %s: %w", key, err)
 	}
 	defer r.Close()
 	b, err := io.ReadAll(io.LimitReader(r, maxConfigBytes+1))
 	if err != nil {
-		return nil, fmt.Errorf("wire: read %s: %w", key, err)
+		return nil, fmt.Errorf("assemble: read %s: %w", key, err)
 	}
 	if len(b) > maxConfigBytes {
-		return nil, fmt.Errorf("wire: %s is larger than %d bytes", key, maxConfigBytes)
+		return nil, fmt.Errorf("assemble: %s is larger than %d bytes", key, maxConfigBytes)
 	}
 	return b, nil
 }
 
 // Directory reads the staff directory from DirectoryKey; none is an empty one.
-func (c *Core) Directory(ctx context.Context) (notify.StaticDirectory, error) {
+func (c *Stores) Directory(ctx context.Context) (notify.StaticDirectory, error) {
 	b, err := c.ReadConfig(ctx, DirectoryKey)
 	if errs.Is(err, errs.NotFound) {
 		c.Log.Warn("no staff directory: officers get no notifications", "key", DirectoryKey)
@@ -211,7 +211,7 @@ func (c *Core) Directory(ctx context.Context) (notify.StaticDirectory, error) {
 	}
 	f, err := notify.ParseStaff(b)
 	if err != nil {
-		return notify.StaticDirectory{}, fmt.Errorf("wire: %s: %w", DirectoryKey, err)
+		return notify.StaticDirectory{}, fmt.Errorf("assemble: %s: %w", DirectoryKey, err)
 	}
 	return f.Directory(), nil
 }

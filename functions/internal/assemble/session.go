@@ -18,7 +18,7 @@ const SessionKeyLabel = "sohoa/web/session-cookie-key/v1"
 // from the KMS HMAC key SessionKeyID at init (kms:GenerateMac of
 // SessionKeyLabel, so the key lives only in the function's memory), or
 // SessionKey as given (tests and local servers). Nil: none configured.
-func (c *Core) SessionKey(ctx context.Context) ([]byte, error) {
+func (c *Stores) SessionKey(ctx context.Context) ([]byte, error) {
 	if c.Config.SessionKeyID == "" {
 		if c.Config.SessionKey == "" {
 			return nil, nil

@@ -66,7 +66,7 @@ type s3Message struct {
 func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 	resp := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
 	for _, m := range ev.Records {
-		if err := h.one(ctx, m); err != nil {
+		if err := h.handleMessage(ctx, m); err != nil {
 			h.Log.Error("ingest message failed; it will be delivered again", "message", m.MessageId, "err", err)
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
 		}
@@ -74,7 +74,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 	return resp, nil
 }
 
-func (h *Handler) one(ctx context.Context, m events.SQSMessage) error {
+func (h *Handler) handleMessage(ctx context.Context, m events.SQSMessage) error {
 	attempts, _ := strconv.Atoi(m.Attributes["ApproximateReceiveCount"])
 	attempts = max(attempts, 1)
 	last := attempts >= h.MaxReceive
@@ -176,7 +176,7 @@ func ObjectCreated(bucket, key string) []byte {
 func (h *Handler) HandleMessage(ctx context.Context, id string, body []byte, attempts int) error {
 	m := events.SQSMessage{MessageId: id, Body: string(body),
 		Attributes: map[string]string{"ApproximateReceiveCount": strconv.Itoa(attempts)}}
-	if err := h.one(ctx, m); err != nil {
+	if err := h.handleMessage(ctx, m); err != nil {
 		return fmt.Errorf("ingest message %s: %w", id, err)
 	}
 	return nil

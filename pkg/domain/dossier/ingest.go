@@ -2,7 +2,6 @@ package dossier
 
 import (
 	"bufio"
-	"bytes"
 	"cmp"
 	"context"
 	"crypto/sha256"
@@ -16,16 +15,12 @@ import (
 	"strings"
 	"time"
 
-	"gocloud.dev/blob"
 	"gocloud.dev/gcerrors"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/sohoa/sohoa/pkg/domain/identity"
 	"github.com/sohoa/sohoa/pkg/domain/procedure"
-	"github.com/sohoa/sohoa/pkg/domain/vault"
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/format/scan"
-	"github.com/sohoa/sohoa/pkg/port/blobs"
 	"github.com/sohoa/sohoa/pkg/port/queue"
 )
 
@@ -35,169 +30,6 @@ type IngestJob struct {
 	DossierID string `json:"dossierId,omitempty"`
 	ScanKey   string `json:"scanKey,omitempty"`
 	IntakeKey string `json:"intakeKey,omitempty"`
-}
-
-// UploadScan stores a scan of the dossier durably under an intake key: from
-// there the blob-created event (S3's on AWS, the stack's own locally: see
-// Config.Intake) brings it through the ingest queue to AcceptStoredScan,
-// which records it, moves the dossier to SCANNED and ingests it — the path a
-// scanner's presigned upload takes too. Uploading the same bytes again while
-// they are being ingested changes nothing. A dossier past ingestion answers
-// errs.Conflict. The answer is the dossier as it is when the scan is stored.
-func (s *Service) UploadScan(ctx context.Context, a identity.Actor, id, declared string, body io.Reader) (*Dossier, error) {
-	d, err := s.st.get(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if a.Role != identity.Clerk || !canRead(a, d) {
-		if canRead(a, d) {
-			return nil, errs.E(errs.Forbidden, "only a postal clerk uploads scans")
-		}
-		return nil, errs.E(errs.NotFound, "no dossier %s", id)
-	}
-	if d.Status != Received && d.Status != NeedsSupplement && d.Status != Scanned {
-		return nil, errs.E(errs.Conflict, "hồ sơ %s đang ở trạng thái %s, không nhận bản quét mới / dossier %s is %s and takes no new scan", d.Code, d.Status, d.Code, d.Status)
-	}
-	// The stored type is what the bytes are, never what the client declared:
-	// a scan declared text/html is kept (the original is always kept) but
-	// typed as opaque bytes, and ingestion refuses it with a finding.
-	br := bufio.NewReaderSize(body, 4096)
-	head, _ := br.Peek(1024)
-	contentType := sniffedType(head)
-	if declared != "" && contentType == "application/octet-stream" {
-		s.c.Log.Info("scan stored as opaque bytes: its content is none of PDF, TIFF, JPEG, PNG", "dossier", d.Code, "declared", declared)
-	}
-	body = br
-	// Stream the body to storage while hashing it: a scan is never held whole
-	// in memory here. The key names the upload, not its bytes (unknown until
-	// the end); an upload that turns out to be refused is deleted again.
-	key := NewIntakeKey(d.ID)
-	size, digest, err := s.storeStream(ctx, key, contentType, body)
-	if err != nil {
-		return nil, err
-	}
-	refuse := func(e error) (*Dossier, error) {
-		if derr := s.c.Blobs.Delete(context.WithoutCancel(ctx), key); derr != nil {
-			s.c.Log.Warn("could not delete a refused upload", "key", key, "err", derr)
-		}
-		return nil, e
-	}
-	if size == 0 {
-		return refuse(errs.E(errs.Invalid, "tệp quét rỗng / the scan is empty"))
-	}
-	if last, ok := d.LastScan(); ok && last.SHA256 == digest && d.Status == Scanned {
-		_, err := refuse(nil) // the same upload again: already being ingested
-		return d, err
-	}
-	if d.Status == Scanned {
-		return refuse(errs.E(errs.Conflict, "hồ sơ %s đang được xử lý bản quét trước; hãy chờ kết quả / dossier %s is still ingesting its previous scan", d.Code, d.Code))
-	}
-	// Announce first: if recording fails, the event finds the blob gone (a
-	// refused upload is deleted) or already recorded, and does nothing; if we
-	// recorded first and then crashed, the dossier would wait in SCANNED.
-	if err := s.c.Intake(ctx, key); err != nil {
-		return refuse(errs.Wrap(errs.Unavailable, err, "could not queue the scan for ingestion; try again"))
-	}
-	saved, err := s.recordScan(ctx, id, Scan{Key: key, SHA256: digest, Size: size, ContentType: contentType,
-		At: s.c.Now().UTC(), By: a.Label()})
-	if errors.Is(err, errIgnored) {
-		err = errs.E(errs.Conflict, "hồ sơ %s đang được xử lý bản quét trước; hãy chờ kết quả / dossier %s is still ingesting its previous scan", d.Code, d.Code)
-	}
-	if err != nil {
-		// A racing upload won: this one's bytes belong to no scan.
-		return refuse(err)
-	}
-	return saved, nil
-}
-
-// recordScan records a stored scan on the dossier and moves it to SCANNED:
-// the one recording of an upload, whether it came through the API or
-// straight into the bucket. A scan recorded already changes nothing; a
-// dossier that takes no scan now answers errIgnored.
-func (s *Service) recordScan(ctx context.Context, id string, sc Scan) (*Dossier, error) {
-	return s.update(ctx, id, func(d *Dossier) error {
-		if hasScan(d, sc.Key) {
-			return errUnchanged
-		}
-		if d.Status != Received && d.Status != NeedsSupplement {
-			return errIgnored
-		}
-		if err := s.resume(d, sc.By); err != nil {
-			return err
-		}
-		d.Scans = append(d.Scans, sc)
-		return nil
-	})
-}
-
-// sniffedType is the media type of a scan from its first bytes.
-func sniffedType(head []byte) string {
-	switch scan.Sniff(head) {
-	case scan.FormatPDF:
-		return "application/pdf"
-	case scan.FormatTIFF:
-		return "image/tiff"
-	case scan.FormatJPEG:
-		return "image/jpeg"
-	case scan.FormatPNG:
-		return "image/png"
-	}
-	return "application/octet-stream"
-}
-
-// storeStream copies body to the blob key, at most MaxScanBytes, and returns
-// its size and SHA-256. A body over the limit is errs.TooLarge and leaves nothing.
-func (s *Service) storeStream(ctx context.Context, key, contentType string, body io.Reader) (int64, string, error) {
-	wctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	w, err := s.c.Blobs.NewWriter(wctx, key, &blob.WriterOptions{ContentType: contentType})
-	if err != nil {
-		return 0, "", fmt.Errorf("store scan: %w", err)
-	}
-	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(w, h), io.LimitReader(body, s.c.MaxScanBytes+1))
-	if err == nil && n > s.c.MaxScanBytes {
-		err = errs.E(errs.TooLarge, "tệp quét lớn hơn %d MB; hãy quét lại ở 200–300 dpi hoặc chia hồ sơ / the scan is larger than %d MB", s.c.MaxScanBytes>>20, s.c.MaxScanBytes>>20)
-	}
-	if err != nil {
-		cancel() // a cancelled writer discards what it has
-		_ = w.Close()
-		if errs.Is(err, errs.TooLarge) {
-			return 0, "", err
-		}
-		return 0, "", errs.Wrap(errs.Invalid, err, "the upload was interrupted; send the scan again")
-	}
-	if err := w.Close(); err != nil {
-		return 0, "", fmt.Errorf("store scan: %w", err)
-	}
-	return n, hex.EncodeToString(h.Sum(nil)), nil
-}
-
-// ScanContent returns an original scan of the dossier (n is 1-based; 0 the
-// latest) to its clerk: the original is always kept, whatever its ingestion.
-func (s *Service) ScanContent(ctx context.Context, a identity.Actor, id string, n int) (*Scan, []byte, error) {
-	d, err := s.Get(ctx, a, id)
-	if err != nil {
-		return nil, nil, err
-	}
-	if a.Role != identity.Clerk && a.Role != identity.Officer {
-		return nil, nil, errs.E(errs.Forbidden, "only the clerk or the agency read original scans")
-	}
-	if n == 0 {
-		n = len(d.Scans)
-	}
-	if n < 1 || n > len(d.Scans) {
-		return nil, nil, errs.E(errs.NotFound, "dossier %s has no scan %d", d.Code, n)
-	}
-	sc := d.Scans[n-1]
-	if err := s.logRead(ctx, a, d, fmt.Sprintf("dossier %s scan %d", d.Code, n), "scan"); err != nil {
-		return nil, nil, err
-	}
-	b, err := s.c.Blobs.ReadAll(ctx, sc.Key)
-	if err != nil {
-		return nil, nil, fmt.Errorf("read scan: %w", err)
-	}
-	return &sc, b, nil
 }
 
 // errStale marks a job whose dossier is not yet in the state the job expects;
@@ -401,7 +233,7 @@ func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, 
 		}
 		comps[0].Code = paper[0].Code
 	}
-	defer s.c.Pace(largestComponent(comps) * int64(min(s.c.Certifiers, len(comps))))()
+	defer s.c.Pacer(largestComponent(comps) * int64(min(s.c.Certifiers, len(comps))))()
 	seen := map[string]bool{}
 	var work []componentWork
 	for _, c := range comps {
@@ -482,120 +314,6 @@ func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, 
 	return a, nil
 }
 
-// componentWork is a component of the scan to store: its part of the
-// split, its place in the procedure, its first page's ink, and whether its
-// text is left to an OCR job.
-type componentWork struct {
-	c        scan.Component
-	pc       procedure.Component
-	ink      *scan.InkMap
-	deferred bool
-}
-
-// componentOutcome is what storing one component adds to the analysis.
-type componentOutcome struct {
-	comp     Component
-	findings []Finding
-	text     string
-	deferred bool
-}
-
-// ingestComponent reads (when its text is not left to an OCR job),
-// certifies and stores one component with its page images.
-func (s *Service) ingestComponent(ctx context.Context, d *Dossier, p procedure.Procedure, w componentWork) (componentOutcome, error) {
-	c, pc := w.c, w.pc
-	var o componentOutcome
-	var ext *Extraction
-	deferred := w.deferred
-	if !deferred {
-		// One component's bytes per certifier: the reader and the seal need them.
-		if c.File != "" {
-			var err error
-			if c.PDF, err = readRoomy(c.File, CertifyRoom); err != nil {
-				return o, fmt.Errorf("read component %s: %w", c.Code, err)
-			}
-		}
-		var ok bool
-		if ext, ok = s.extract(ctx, d, c.Code, c.PDF, len(c.Pages)); !ok {
-			deferred = true // read again by an OCR job, which the queue retries
-			o.findings = append(o.findings, ocrRetryFinding(c.Code))
-		}
-	}
-	if deferred {
-		comp, err := s.storeDeferred(ctx, d, pc, c, w.ink)
-		if err != nil {
-			return o, err
-		}
-		if err := s.storeViews(ctx, d, c, &comp); err != nil {
-			return o, err
-		}
-		o.comp, o.deferred = comp, true
-		return o, nil
-	}
-	if ext != nil {
-		c.PDF, ext.PDF = ext.PDF, nil
-		o.findings = append(o.findings, ext.Findings...)
-		o.text = ext.Text
-	}
-	// The bytes travel alone so that nothing else holds them while the
-	// seal works on them (the largest moment of an ingestion).
-	pdf := c.PDF
-	c.PDF = nil
-	// Page images are written while the component is sealed; neither
-	// changes c.
-	var views errgroup.Group
-	var comp Component
-	views.Go(func() error { return s.storeViews(ctx, d, c, &comp) })
-	certified, where, err := s.storeComponent(ctx, d, p, pc, c, pdf, w.ink)
-	if verr := views.Wait(); err == nil {
-		err = verr
-	}
-	if err != nil {
-		return o, err
-	}
-	certified.Views, certified.ViewPrefix = comp.Views, comp.ViewPrefix
-	if f, ok := markFinding(pc.Name, c.Code, c.Pages[0], where); ok {
-		o.findings = append(o.findings, f)
-	}
-	if ext != nil {
-		turnViews(certified.Views, certified.ScanPages, ext.Turns)
-		certified.Extracted = ext.Fields
-		certified.OCR = fmt.Sprintf("ocr: %d/%d pages", ext.PagesRead, ext.Pages)
-	}
-	o.comp = certified
-	return o, nil
-}
-
-// readRoomy reads the file name whole into a slice with room bytes of spare
-// capacity (see CertifyRoom).
-func readRoomy(name string, room int) ([]byte, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	b := make([]byte, fi.Size(), fi.Size()+int64(room))
-	if _, err := io.ReadFull(f, b); err != nil {
-		return nil, err
-	}
-	return b, nil
-}
-
-// allBlank reports whether every page of a scan is blank (no separator
-// sheet, no content).
-func allBlank(pages []scan.Page) bool {
-	for _, p := range pages {
-		if !p.Blank || p.Separator != "" {
-			return false
-		}
-	}
-	return len(pages) > 0
-}
-
 // scanFolderPrefix names the temporary folders of ingestions (see analyse).
 const scanFolderPrefix = "sohoa-scan-"
 
@@ -673,177 +391,6 @@ func paperComponents(p procedure.Procedure) []procedure.Component {
 	return out
 }
 
-// storeComponent certifies (if a Sealer is configured) and stores one
-// component, whose PDF is pdf, and says where its conversion mark went.
-func (s *Service) storeComponent(ctx context.Context, d *Dossier, p procedure.Procedure, pc procedure.Component, c scan.Component, pdf []byte, firstPageInk *scan.InkMap) (Component, MarkPlacement, error) {
-	last, _ := d.LastScan()
-	// pdf is not used once handed to the seal, so that the seal's copies
-	// are the only ones alive while it works.
-	var content []byte
-	certified := false
-	var where MarkPlacement
-	if s.c.Sealer != nil {
-		sealed, w, err := s.c.Sealer.Certify(ctx, pdf, ConversionMark{DossierCode: d.Code, Component: pc.Name,
-			Converter: d.ClerkName, Unit: d.PostOffice, At: last.At, Ink: firstPageInk})
-		if err != nil {
-			return Component{}, "", fmt.Errorf("certify %s: %w", c.Code, err)
-		}
-		content, certified, where = sealed, true, w
-	} else {
-		content = pdf
-	}
-	sum := sha256.Sum256(content)
-	digest := hex.EncodeToString(sum[:])
-	key := fmt.Sprintf("components/%s/%s/%s.pdf", d.ID, last.SHA256[:16], c.Code)
-	if err := blobs.Put(ctx, s.c.Blobs, key, content, &blob.WriterOptions{ContentType: "application/pdf"}); err != nil {
-		return Component{}, "", fmt.Errorf("store component %s: %w", c.Code, err)
-	}
-	s.c.Checkpoint("ingest.certified")
-	return Component{Code: c.Code, Name: pc.Name, Pages: len(c.Pages), SHA256: digest, Source: SourceScan,
-		Certified: certified, Key: key, ScanPages: c.Pages}, where, nil
-}
-
-// markFinding tells the clerk and the officer where the conversion mark
-// went on a certified copy when it could not sit, whole, at or near the
-// top-left corner, the paper's own content being there: in compact form,
-// or in a band added above the page. A mark at the corner, or moved to the
-// empty paper nearest it, as the rule allows, needs no word.
-func markFinding(name, code string, page int, where MarkPlacement) (Finding, bool) {
-	var vi, en string
-	switch where {
-	case MarkCompact:
-		vi = "được thu nhỏ và đặt vào vùng giấy trống gần góc trên bên trái nhất"
-		en = "was made compact and placed in the empty area nearest the top-left corner"
-	case MarkBand:
-		vi = "được đặt trong một dải giấy trắng thêm vào phía trên trang (trang không có vùng trống đủ rộng)"
-		en = "was placed in a blank band added above the page (the page has no empty area large enough)"
-	default:
-		return Finding{}, false
-	}
-	return Finding{Severity: SeverityInfo, Code: "component.mark-placement", Component: code, Page: page,
-		Message: fmt.Sprintf("Dấu \"Bản điện tử được chuyển đổi từ bản giấy\" trên trang đầu của thành phần %q %s, vì góc trên bên trái có nội dung của bản giấy; dấu không che nội dung nào. / The conversion mark on the first page of component %s %s, because the paper's content reaches the top-left corner; it covers none of it.",
-			name, vi, code, en)}, true
-}
-
-// storeComponentPDF writes a component's PDF as the scan reader left it to
-// storage under key, streamed from its file when it has one, and returns its
-// SHA-256 computed on the way.
-func (s *Service) storeComponentPDF(ctx context.Context, key string, c scan.Component) (string, error) {
-	var src io.Reader = bytes.NewReader(c.PDF)
-	if c.File != "" {
-		f, err := os.Open(c.File)
-		if err != nil {
-			return "", err
-		}
-		defer f.Close()
-		src = f
-	}
-	wctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	w, err := s.c.Blobs.NewWriter(wctx, key, &blob.WriterOptions{ContentType: "application/pdf"})
-	if err != nil {
-		return "", err
-	}
-	h := sha256.New()
-	if _, err := io.Copy(io.MultiWriter(w, h), src); err != nil {
-		cancel() // a cancelled writer discards what it has
-		_ = w.Close()
-		return "", err
-	}
-	if err := w.Close(); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
-// ensureIssued puts every certified scanned component of d into the citizen's
-// vault, keyed by the scan it came from: issuing again what is there changes
-// nothing, a missing one is issued. Each component's bytes are read back
-// from storage, one at a time (an ingestion does not keep them all). Any failure is
-// returned: the job fails and is retried, and the dossier does not say
-// VALIDATED meanwhile.
-func (s *Service) ensureIssued(ctx context.Context, d *Dossier, issued map[string]string) error {
-	if s.c.Vault == nil {
-		return nil
-	}
-	if d.Status != Scanned && d.Status != Validated && !d.Status.pastValidation() {
-		return nil
-	}
-	last, ok := d.LastScan()
-	if !ok {
-		return nil
-	}
-	for _, c := range d.Components {
-		if c.Source != SourceScan || !c.Certified {
-			continue
-		}
-		b, err := s.c.Blobs.ReadAll(ctx, c.Key)
-		if err != nil {
-			return fmt.Errorf("read certified %s of %s: %w", c.Code, d.Code, err)
-		}
-		doc, err := s.c.Vault.Issue(ctx, vault.NewDocument{Owner: d.Citizen.ID, Kind: c.Code, Title: c.Name,
-			Issuer: d.PostOffice, DossierID: d.ID, Dossier: d.Code, Procedure: d.Procedure, Certified: true,
-			Digitizer: d.ClerkName, DigitizedAt: last.At, IssueKey: "scan:" + last.Key + "#" + c.Code,
-			Scope: "Bản sao điện tử từ bản giấy (Nghị định 137/2024/NĐ-CP)"}, b)
-		if err != nil {
-			return fmt.Errorf("issue certified %s of %s to the vault: %w", c.Code, d.Code, err)
-		}
-		if issued != nil {
-			issued[c.Code] = doc.ID
-		}
-		s.c.Checkpoint("ingest.issue")
-	}
-	return nil
-}
-
-// ComponentContent returns a component's PDF to someone allowed to see the
-// dossier. A component taken from the vault is read through the vault, which
-// logs the read in the citizen's access log with the dossier code as purpose.
-func (s *Service) ComponentContent(ctx context.Context, a identity.Actor, id, code string) ([]byte, error) {
-	d, c, err := s.papers(ctx, a, id, code)
-	if err != nil {
-		return nil, err
-	}
-	if c.Source == SourceVault {
-		if s.c.Vault == nil || a.Role != identity.Officer {
-			return nil, errs.E(errs.Forbidden, "a vault document is read by the agency processing the dossier")
-		}
-		_, b, err := s.c.Vault.ReadForDossier(ctx, a, d.Citizen.ID, c.DocumentID, d.Code)
-		return b, err
-	}
-	if err := s.logRead(ctx, a, d, fmt.Sprintf("dossier %s component %s", d.Code, c.Code), "component"); err != nil {
-		return nil, err
-	}
-	r, err := s.c.Blobs.NewReader(ctx, c.Key, nil)
-	if err != nil {
-		return nil, fmt.Errorf("read component: %w", err)
-	}
-	defer r.Close()
-	var buf bytes.Buffer
-	if _, err := buf.ReadFrom(r); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}
-
-// papers returns the dossier and its component code to someone allowed to
-// see the dossier's papers (auditors see statistics and metadata only).
-func (s *Service) papers(ctx context.Context, a identity.Actor, id, code string) (*Dossier, *Component, error) {
-	d, err := s.Get(ctx, a, id)
-	if err != nil {
-		return nil, nil, err
-	}
-	if a.Role == identity.Auditor {
-		return nil, nil, errs.E(errs.Forbidden, "auditors see statistics and dossier metadata, not papers")
-	}
-	for i := range d.Components {
-		if d.Components[i].Code == code {
-			return d, &d.Components[i], nil
-		}
-	}
-	return nil, nil, errs.E(errs.NotFound, "dossier %s has no component %s", d.Code, code)
-}
-
 // RunIngest is a queue consumer's step for one message: it decodes the job and
 // ingests it, telling Ingest whether this is the last delivery.
 func (s *Service) RunIngest(ctx context.Context, m queue.Message) error {
@@ -857,3 +404,85 @@ func (s *Service) RunIngest(ctx context.Context, m queue.Message) error {
 	}
 	return s.Ingest(ctx, job, m.Attempts >= queue.MaxAttempts)
 }
+
+// AcceptStoredScan takes a scan that was uploaded straight to blob storage
+// under an intake key (the S3 ObjectCreated path): it records the scan on the
+// dossier, moves it to SCANNED and ingests it, all in this call. It is
+// idempotent: a redelivered event for a scan already recorded resumes or
+// skips its ingestion; an event for a dossier past ingestion leaves the
+// dossier alone (the object stays, as every original does).
+func (s *Service) AcceptStoredScan(ctx context.Context, key string, lastAttempt bool) error {
+	id, ok := DossierOfIntakeKey(key)
+	if !ok {
+		s.c.Log.Warn("ignoring an object outside the intake layout", "key", key)
+		return nil
+	}
+	if d, err := s.st.get(ctx, id); err == nil {
+		for _, sc := range d.Scans {
+			if sc.Key == key && sc.Size <= s.c.MaxScanBytes {
+				// Recorded already, with the digest taken as it was stored
+				// (an upload through the API, or this event delivered
+				// again): the scan need not be read twice before it is
+				// split. One over the limit goes the long way, to its finding.
+				return s.Ingest(ctx, IngestJob{DossierID: d.ID, ScanKey: key}, lastAttempt)
+			}
+		}
+	}
+	attrs, err := s.c.Blobs.Attributes(ctx, key)
+	if err != nil {
+		if gcerrors.Code(err) == gcerrors.NotFound {
+			return nil // deleted since (lifecycle): nothing to ingest
+		}
+		return fmt.Errorf("stat %s: %w", key, err)
+	}
+	r, err := s.c.Blobs.NewReader(ctx, key, nil)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", key, err)
+	}
+	// The stored type is what the bytes are, never what the uploader declared
+	// (a presigned PUT keeps the client's Content-Type).
+	br := bufio.NewReaderSize(r, 4096)
+	head, _ := br.Peek(1024)
+	contentType := sniffedType(head)
+	h := sha256.New()
+	n, err := io.Copy(h, io.LimitReader(br, s.c.MaxScanBytes+1))
+	r.Close()
+	if err != nil {
+		return fmt.Errorf("read %s: %w", key, err)
+	}
+	if attrs.ContentType != contentType {
+		s.c.Log.Info("scan typed by its bytes, not as declared", "key", key, "declared", attrs.ContentType, "sniffed", contentType)
+	}
+	digest := hex.EncodeToString(h.Sum(nil))
+	tooLarge := n > s.c.MaxScanBytes
+	d, err := s.recordScan(ctx, id, Scan{Key: key, SHA256: digest, Size: n, ContentType: contentType,
+		At: s.c.Now().UTC(), By: "intake"})
+	switch {
+	case errors.Is(err, errIgnored):
+		s.c.Log.Warn("scan arrived for a dossier past ingestion; kept, not ingested", "key", key)
+		return nil
+	case errs.Is(err, errs.NotFound):
+		s.c.Log.Warn("scan arrived for an unknown dossier; kept, not ingested", "key", key)
+		return nil
+	case err != nil:
+		return err
+	}
+	if tooLarge {
+		_, err := s.update(ctx, id, func(d *Dossier) error {
+			if l, ok := d.LastScan(); !ok || l.Key != key || d.Status != Scanned {
+				return errAlreadyDone
+			}
+			d.Findings = []Finding{{Severity: SeverityError, Code: "scan.too-large",
+				Message: fmt.Sprintf("Tệp quét lớn hơn %d MB; hãy quét lại ở 200–300 dpi hoặc chia hồ sơ. / The scan is larger than %d MB.", s.c.MaxScanBytes>>20, s.c.MaxScanBytes>>20)}}
+			d.SupplementRequests++
+			return d.move(NeedsSupplement, s.c.Now(), "system:ingest")
+		})
+		if errors.Is(err, errAlreadyDone) {
+			return nil
+		}
+		return err
+	}
+	return s.Ingest(ctx, IngestJob{DossierID: d.ID, ScanKey: key}, lastAttempt)
+}
+
+var errIgnored = errors.New("ignored")

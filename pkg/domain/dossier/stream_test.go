@@ -54,8 +54,8 @@ func TestIngestFromFiles(t *testing.T) {
 	}
 	var paced []int64
 	done := 0
-	e.cfg.Pace = func(n int64) func() { paced = append(paced, n); return func() { done++ } }
-	e.cfg.Certifiers = 2 // Pace is told what two components at once hold
+	e.cfg.Pacer = func(n int64) func() { paced = append(paced, n); return func() { done++ } }
+	e.cfg.Certifiers = 2 // Pacer is told what two components at once hold
 	svc, err := dossier.NewService(e.cfg)
 	if err != nil {
 		t.Fatal(err)

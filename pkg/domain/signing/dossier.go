@@ -59,7 +59,7 @@ func (c certifier) Certify(ctx context.Context, pdf []byte, m dossier.Conversion
 		return nil, "", fmt.Errorf("conversion mark: %w", err)
 	}
 	// The stamped copy is ours alone: sealed where it lies.
-	sealed, err := c.s.Seal(ctx, marked, SealMeta{Reason: "Chứng thực bản điện tử chuyển đổi từ bản giấy, hồ sơ " + m.DossierCode, Give: true})
+	sealed, err := c.s.Seal(ctx, marked, SealMeta{Reason: "Chứng thực bản điện tử chuyển đổi từ bản giấy, hồ sơ " + m.DossierCode, InPlace: true})
 	return sealed, MarkPlacement(where), err
 }
 

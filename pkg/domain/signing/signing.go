@@ -292,9 +292,9 @@ type SealMeta struct {
 	Reason string
 	// Visible draws the seal's appearance on the last page.
 	Visible bool
-	// Give says the caller gives pdf up: it is sealed in its spare capacity
-	// when it has room (pades.Options.Give), not copied.
-	Give bool
+	// InPlace says the caller gives pdf up: it is sealed in its spare capacity
+	// when it has room (pades.Options.InPlace), not copied.
+	InPlace bool
 }
 
 // Seal applies the agency seal to pdf (after any officer signature) and
@@ -310,7 +310,7 @@ func (s *Service) Seal(ctx context.Context, pdf []byte, meta SealMeta) ([]byte, 
 	if !meta.Visible {
 		o.Visible = nil
 	}
-	o.Give = meta.Give
+	o.InPlace = meta.InPlace
 	return sealOne(ctx, pdf, o)
 }
 

@@ -137,7 +137,7 @@ func (p *Prepared) writePlaceholder() error {
 	}
 
 	u := newUpdate(d.raw)
-	if o.Give && cap(d.raw)-len(d.raw) >= updateRoom {
+	if o.InPlace && cap(d.raw)-len(d.raw) >= updateSpare {
 		u = extendUpdate(d.raw) // the caller's spare room: no copy of the document
 	}
 

@@ -136,7 +136,7 @@ func TestSignVerify(t *testing.T) {
 	}
 }
 
-// TestSignGiven: a document given up (Options.Give) with room is signed in
+// TestSignGiven: a document given up (Options.InPlace) with room is signed in
 // its own bytes, which stay as they were in front; without room, or not
 // given, it is copied; the result verifies either way.
 func TestSignGiven(t *testing.T) {
@@ -148,14 +148,14 @@ func TestSignGiven(t *testing.T) {
 		give    bool
 		inPlace bool
 	}{
-		{"given with room", pades.UpdateRoom, true, true},
+		{"given with room", pades.UpdateSpare, true, true},
 		{"given without room", 0, true, false},
-		{"not given", pades.UpdateRoom, false, false},
+		{"not given", pades.UpdateSpare, false, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			in := append(make([]byte, 0, len(doc)+tt.room), doc...)
 			o := e.officer(t, "linh")
-			o.Give = tt.give
+			o.InPlace = tt.give
 			out, err := pades.Sign(context.Background(), in, o)
 			if err != nil {
 				t.Fatal(err)

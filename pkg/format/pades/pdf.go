@@ -233,22 +233,22 @@ type update struct {
 
 func newUpdate(base []byte) *update {
 	u := &update{offsets: map[int]int64{}, gens: map[int]int{}}
-	u.buf.Grow(len(base) + updateRoom)
+	u.buf.Grow(len(base) + updateSpare)
 	u.buf.Write(base)
 	u.endLine(base)
 	return u
 }
 
-// updateRoom is the room an update leaves after the document for what is
+// updateSpare is the room an update leaves after the document for what is
 // written next: the signature's own objects, then its DSS, which extends
 // the same bytes (extendUpdate) rather than copying the document again.
-// A document given with at least this much spare capacity (Options.Give)
+// A document given with at least this much spare capacity (Options.InPlace)
 // is extended in place.
-const updateRoom = 256 << 10
+const updateSpare = 256 << 10
 
-// UpdateRoom is the spare capacity a document given to Sign (Options.Give)
+// UpdateSpare is the spare capacity a document given to Sign (Options.InPlace)
 // needs to be signed in place.
-const UpdateRoom = updateRoom
+const UpdateSpare = updateSpare
 
 // extendUpdate starts an update after base, written into base's spare
 // capacity when it has enough: base's bytes are not copied and stay as

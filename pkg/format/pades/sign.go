@@ -92,10 +92,10 @@ type Options struct {
 	Roots *x509.CertPool
 	// MaxSize bounds the input (default DefaultMaxSize).
 	MaxSize int64
-	// Give says the caller gives pdf up: the signature is appended in pdf's
-	// spare capacity when it has updateRoom bytes of it, instead of to a
+	// InPlace says the caller gives pdf up: the signature is appended in pdf's
+	// spare capacity when it has updateSpare bytes of it, instead of to a
 	// copy of the document. The caller must not use pdf afterwards.
-	Give bool
+	InPlace bool
 }
 
 func (o *Options) level() Level {

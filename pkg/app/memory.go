@@ -14,7 +14,7 @@ import (
 // components are certified the process gets a soft memory limit: what the
 // process held before (its live heap then), plus paceHeadroom, plus
 // paceCopies times the bytes being certified (what
-// dossier.Config.Pace is told, for each ingestion in flight). The collector
+// dossier.Config.Pacer is told, for each ingestion in flight). The collector
 // works to that figure instead of doubling, and returns freed pages sooner.
 // The limit starts from what is live, not from a fixed size, so that it
 // never sits at the live heap itself (the collector would run without end).
@@ -29,7 +29,7 @@ const (
 )
 
 // memoryPacer owns the process's soft memory limit while ingestions
-// certify their components (dossier.Config.Pace). One per App: a process
+// certify their components (dossier.Config.Pacer). One per App: a process
 // runs one App.
 type memoryPacer struct {
 	mu       sync.Mutex

@@ -143,12 +143,12 @@ func TestTemplateEnvironment(t *testing.T) {
 	seen := map[string]bool{}
 	for id, r := range tpl.Resources {
 		if r.Type != "AWS::Serverless::Function" || r.Properties.PackageType == "Image" {
-			continue // container images (infra/ocr) read their own environment, not wire's
+			continue // container images (infra/ocr) read their own environment, not assemble's
 		}
 		fn := strings.TrimSuffix(strings.TrimPrefix(r.Properties.CodeUri, "build/"), ".zip")
 		vars := Vars(fn)
 		if vars == nil {
-			t.Errorf("%s deploys %q, which wire does not know", id, fn)
+			t.Errorf("%s deploys %q, which assemble does not know", id, fn)
 			continue
 		}
 		seen[fn] = true
