@@ -1,0 +1,40 @@
+package api
+
+import (
+	"io"
+	"net/http"
+
+	"github.com/sohoa/sohoa/pkg/errs"
+)
+
+func (s *Server) track(w http.ResponseWriter, r *http.Request) error {
+	t, err := s.c.Dossiers.Track(r.Context(), r.PathValue("code"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, t)
+	return nil
+}
+
+func (s *Server) verify(w http.ResponseWriter, r *http.Request) (err error) {
+	defer recoverPDF(&err)
+	if s.c.Verifier == nil {
+		return errs.E(errs.Unavailable, "verification is not configured")
+	}
+	b, err := io.ReadAll(io.LimitReader(r.Body, s.c.MaxVerifyBytes+1))
+	if err != nil {
+		return errs.Wrap(errs.Invalid, err, "the upload was interrupted")
+	}
+	if int64(len(b)) > s.c.MaxVerifyBytes {
+		return errs.E(errs.TooLarge, "the PDF is larger than %d MB", s.c.MaxVerifyBytes>>20)
+	}
+	rep, err := s.c.Verifier.Verify(r.Context(), b)
+	if err != nil {
+		return err
+	}
+	if rep.Signatures == nil {
+		rep.Signatures = []SignatureReport{}
+	}
+	writeJSON(w, http.StatusOK, rep)
+	return nil
+}
