@@ -27,6 +27,7 @@ type faxPage struct {
 	rowsPerStrip int // 0: one strip
 	k            int
 	align        bool
+	blackIs1     bool // the code's black runs are the paper (a BlackIsZero TIFF)
 }
 
 // buildPDF writes a new PDF with one page per outPage. The output holds
@@ -95,9 +96,9 @@ func buildPDF(pages []outPage) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// faxPageDict writes a page of dim showing f's strips top to bottom, with
-// /BlackIs1 false: the code's white runs are white whatever the TIFF's
-// PhotometricInterpretation said.
+// faxPageDict writes a page of dim showing f's strips top to bottom. The
+// code's runs are the TIFF's sample bits, so a BlackIsZero page is embedded
+// with /BlackIs1 true (as tiff2pdf does) and shows the paper as scanned.
 func faxPageDict(xt *model.XRefTable, parent *types.IndirectRef, dim types.Dim, f *faxPage) (*types.IndirectRef, error) {
 	xobjects := types.Dict{}
 	var content bytes.Buffer
@@ -114,6 +115,9 @@ func faxPageDict(xt *model.XRefTable, parent *types.IndirectRef, dim types.Dim, 
 		parms := types.Dict{"K": types.Integer(f.k), "Columns": types.Integer(f.w), "Rows": types.Integer(rows)}
 		if f.align {
 			parms["EncodedByteAlign"] = types.Boolean(true)
+		}
+		if f.blackIs1 {
+			parms["BlackIs1"] = types.Boolean(true)
 		}
 		d := types.Dict{"Type": types.Name("XObject"), "Subtype": types.Name("Image"), "Width": types.Integer(f.w),
 			"Height": types.Integer(rows), "ColorSpace": types.Name("DeviceGray"), "BitsPerComponent": types.Integer(1),

@@ -58,7 +58,14 @@ type tiffPage struct {
 	t4, t6       int // T4Options, T6Options
 	rowsPerStrip int
 	rotate       int // Orientation: degrees to turn the stored page clockwise to show it
+	photometric  int // PhotometricInterpretation: 0 WhiteIsZero (the default for bilevel), 1 BlackIsZero, …
 }
+
+// blackIsZero reports whether a bilevel page's samples are 0 for black
+// (PhotometricInterpretation 1). CCITT codecs code the sample bits, not the
+// ink: libtiff writes a BlackIsZero page's paper as the code's "black" runs
+// and shows it through the tag, as poppler's tiff2pdf does with /BlackIs1.
+func (p tiffPage) blackIsZero() bool { return p.photometric == 1 }
 
 // colour is the page's colour mode, from its sample layout.
 func (p tiffPage) colour() string {
@@ -159,6 +166,8 @@ func (s *tiffSource) readIFD(off uint32) (tiffPage, uint32, error) {
 			}
 		case tagSamples:
 			p.spp = val()
+		case tagPhotometric:
+			p.photometric = val()
 		case tagFillOrder:
 			p.fillOrder = val()
 		case tagT4Options:
@@ -244,10 +253,9 @@ func (s *tiffSource) decodePage(n int) (image.Image, error) {
 }
 
 // ccittPage decodes a CCITT-compressed page reduced by f with package
-// ccitt. The fax code says which runs are white and which black, so the
-// page reads as the paper was whatever its PhotometricInterpretation
-// (libtiff-based readers such as Pillow and ImageMagick do the same;
-// golang.org/x/image/tiff inverts a BlackIsZero G4 page).
+// ccitt. The code's runs are the page's sample bits: on a BlackIsZero page
+// (blackIsZero) its "white" runs are the ink, so the page is turned back to
+// paper as libtiff, ImageMagick and poppler show it.
 func (s *tiffSource) ccittPage(n, f int) (*image.Gray, error) {
 	p := s.pages[n-1]
 	offs, counts, err := s.strips(p)
@@ -282,6 +290,11 @@ func (s *tiffSource) ccittPage(n, f int) (*image.Gray, error) {
 	if err != nil {
 		return nil, newError(CodeUnreadable, n, err, msgPageBroken, n)
 	}
+	if p.blackIsZero() {
+		for i, v := range g.Pix {
+			g.Pix[i] = 255 - v
+		}
+	}
 	return g, nil
 }
 
@@ -293,7 +306,7 @@ func (s *tiffSource) faxPage(n int) (*faxPage, error) {
 	if err != nil {
 		return nil, newError(CodeUnreadable, n, err, msgPageBroken, n)
 	}
-	f := &faxPage{w: p.w, h: p.h, rowsPerStrip: p.rowsPerStrip}
+	f := &faxPage{w: p.w, h: p.h, rowsPerStrip: p.rowsPerStrip, blackIs1: p.blackIsZero()}
 	if f.rowsPerStrip >= p.h {
 		f.rowsPerStrip = 0
 	}

@@ -24,8 +24,8 @@ const (
 	TIFFJPEG    TIFFCompression = 7 // JPEG-in-TIFF, one self-contained JPEG strip per page
 	TIFFG4      TIFFCompression = 4 // CCITT G4, bilevel, WhiteIsZero (a fax-mode scanner)
 	// TIFFG4BlackIsZero is CCITT G4 with PhotometricInterpretation
-	// BlackIsZero, as some scanners write it: the fax code still says which
-	// runs are black, and readers built on libtiff show the page as it is.
+	// BlackIsZero, as libtiff writes it when asked for that polarity: the
+	// code holds the sample bits, so its "black" runs are the paper.
 	TIFFG4BlackIsZero TIFFCompression = 104
 	// TIFFJPEGStrips is JPEG-in-TIFF in strips of 64 rows, each strip a
 	// JPEG of its own, as many document scanners write it.
@@ -92,8 +92,16 @@ func encodeTIFF(imgs []*image.Gray, dpi, quality int, c TIFFCompression, orienta
 			if err := jpeg.Encode(&buf, imgs[i], &jpeg.Options{Quality: spec.Quality}); err != nil {
 				return err
 			}
-		case TIFFG4, TIFFG4BlackIsZero:
+		case TIFFG4:
 			buf.Write(ccitt.Encode(imgs[i], ccitt.EncodeOptions{K: -1}))
+		case TIFFG4BlackIsZero:
+			// The code holds the sample bits: with 0 for black, the paper
+			// is coded as "black" runs, as libtiff writes it.
+			neg := image.NewGray(imgs[i].Bounds())
+			for j, v := range imgs[i].Pix {
+				neg.Pix[j] = 255 - v
+			}
+			buf.Write(ccitt.Encode(neg, ccitt.EncodeOptions{K: -1}))
 		default:
 			return fmt.Errorf("scantest: TIFF compression %d", c)
 		}
