@@ -18,10 +18,10 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
-// CertifyRoom is the spare capacity a PDF given to Sealer.Certify needs for
+// CertifySpare is the spare capacity a PDF given to Sealer.Certify needs for
 // the mark and the seal to be appended without a copy: the mark's font and
 // drawing, the signature, its time stamp and revocation data.
-const CertifyRoom = 1 << 20
+const CertifySpare = 1 << 20
 
 // MarkPlacement says where the conversion mark went on a certified copy's
 // first page: where the rule puts it, or elsewhere because the paper's
@@ -69,7 +69,7 @@ func (s *Service) ingestComponent(ctx context.Context, d *Dossier, p procedure.P
 		// One component's bytes per certifier: the reader and the seal need them.
 		if c.File != "" {
 			var err error
-			if c.PDF, err = readRoomy(c.File, CertifyRoom); err != nil {
+			if c.PDF, err = readWithSpare(c.File, CertifySpare); err != nil {
 				return o, fmt.Errorf("read component %s: %w", c.Code, err)
 			}
 		}
@@ -124,9 +124,9 @@ func (s *Service) ingestComponent(ctx context.Context, d *Dossier, p procedure.P
 	return o, nil
 }
 
-// readRoomy reads the file name whole into a slice with room bytes of spare
-// capacity (see CertifyRoom).
-func readRoomy(name string, room int) ([]byte, error) {
+// readWithSpare reads the file name whole into a slice with room bytes of spare
+// capacity (see CertifySpare).
+func readWithSpare(name string, room int) ([]byte, error) {
 	f, err := os.Open(name)
 	if err != nil {
 		return nil, err

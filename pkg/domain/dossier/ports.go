@@ -81,7 +81,7 @@ type SignOutcome struct {
 // Art. 8). A nil Sealer leaves components uncertified.
 // Certify returns the certified PDF and where the mark went on page 1. The
 // caller gives pdf up: the mark and the seal are appended in its spare
-// capacity when it has room (CertifyRoom), so that a component of tens of
+// capacity when it has room (CertifySpare), so that a component of tens of
 // megabytes is not copied on its way to a certified copy.
 type Sealer interface {
 	Certify(ctx context.Context, pdf []byte, mark ConversionMark) ([]byte, MarkPlacement, error)
