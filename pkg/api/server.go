@@ -1,4 +1,4 @@
-// Package api is Sohoa's HTTP API (API.md): the same handler serves the local
+// Package api is Sohoa's HTTP API (the contract: openapi.json, docs/api.md): the same handler serves the local
 // stack and, through the Lambda proxy, API Gateway. It decodes requests,
 // authenticates the caller, calls the domain services and encodes answers;
 // domain errors become RFC 9457 problems in exactly one place (writeError).
@@ -34,7 +34,7 @@ type Signing interface {
 	SendOTP(ctx context.Context, a identity.Actor, credentialID string) error
 }
 
-// Credential is a signing credential as API.md shows it.
+// Credential is a signing credential as the API shows it (openapi.json "Credential").
 type Credential struct {
 	ID          string `json:"id"`
 	Subject     string `json:"subject"`
