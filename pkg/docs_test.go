@@ -26,8 +26,8 @@ import (
 const readmeMaxLines = 200
 
 // pending names paths another change adds: the reference is right, the file
-// arrives with that change. An entry whose file exists is an error, so the
-// list empties itself once the change is in.
+// arrives with that change. An entry whose file exists fails the test, so
+// that it is removed once the change is in.
 var pending = []string{
 	"docs/aws.md", // the deployment guide, written beside the AWS work
 }
@@ -47,8 +47,9 @@ var mdName = regexp.MustCompile(`(?:^|[^\w./-])([\w-]+\.md)\b`)
 // mdLink matches the target of a Markdown link or image.
 var mdLink = regexp.MustCompile(`\]\(([^)\s]+)\)`)
 
-// checked reports whether a file's references are checked, and whether the
-// whole text (not only its comments) is prose that names paths.
+// checked reports whether a file's references are checked, and whether it is
+// Go source, of which only the comments are prose (string literals are code:
+// routes, test fixtures).
 func checked(name string) (ok, goSource bool) {
 	switch {
 	case strings.HasSuffix(name, ".go"):
@@ -79,19 +80,20 @@ func goComments(src []byte) string {
 	}
 }
 
-// exists reports whether p names a file or folder of fsys.
+// exists reports whether p names a file or folder of fsys; a path that
+// leaves the repository (../…) never does.
 func exists(fsys fs.FS, p string) bool {
 	p = path.Clean(p)
-	if p == "." || strings.HasPrefix(p, "../") || p == ".." {
-		return p == "."
+	if p == ".." || strings.HasPrefix(p, "../") {
+		return false
 	}
 	_, err := fs.Stat(fsys, p)
 	return err == nil
 }
 
-// trimPath cuts a matched path down to what can be looked up: the part
-// folders before a placeholder (<name>, {id}, page-*.json, …, ...), without
-// the sentence's closing punctuation.
+// trimPath cuts a matched path down to what can be looked up: the folders
+// before a placeholder (<name>, {id}, page-*.json, …, ...), and no closing
+// punctuation of the sentence.
 func trimPath(p string) string {
 	i := strings.IndexAny(p, "<{*…")
 	if j := strings.Index(p, "..."); j >= 0 && (i < 0 || j < i) {
@@ -290,8 +292,11 @@ func TestDocProblemsFindDangling(t *testing.T) {
 			"pkg/domain/dossier/status.go": "package dossier\n\n// Status is as API.md shows it.\ntype Status string\n",
 		}, []string{"pkg/domain/dossier/status.go names API.md, which does not exist"}},
 		{"relative Markdown link", map[string]string{
-			"docs/scans.md": "See [the vault](vault.md) and [notes](notes/pdf-spike.md).\n",
+			"docs/scans.md": "See [the vault](vault.md), [the code](../pkg/format/scan/limits.go) and [notes](notes/pdf-spike.md).\n",
 		}, []string{"docs/scans.md names notes/pdf-spike.md, which does not exist"}},
+		{"link out of the repository", map[string]string{
+			"docs/api.md": "The contract: [API](../../shared/API.md).\n",
+		}, []string{"docs/api.md names ../../shared/API.md, which does not exist"}},
 		{"Makefile and template", map[string]string{
 			"Makefile":            "test:\n\tgo test ./pkg/format/scan/... ./pkg/format/gone/\n",
 			"infra/template.yaml": "# Roles of docs/roles.md; code in functions/api\n",
