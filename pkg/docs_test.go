@@ -44,6 +44,11 @@ var repoPath = regexp.MustCompile(`(?:^|[^\w./-])(?:\./)?((?:pkg|functions|infra
 // mdName matches a Markdown file named without a folder (README.md).
 var mdName = regexp.MustCompile(`(?:^|[^\w./-])([\w-]+\.md)\b`)
 
+// goName matches a Go file named without a folder (certify.go): prose names
+// a file of the package it is about, so the name must be some file's. A
+// pattern (*_test.go) is not a name.
+var goName = regexp.MustCompile(`(?:^|[^\w./*-])([\w-]+\.go)\b`)
+
 // mdLink matches the target of a Markdown link or image.
 var mdLink = regexp.MustCompile(`\]\(([^)\s]+)\)`)
 
@@ -124,8 +129,9 @@ func resolves(fsys fs.FS, dir, p string) bool {
 }
 
 // danglingRefs returns the repository paths the file name (read from fsys)
-// names that fsys does not hold, each once, in order.
-func danglingRefs(fsys fs.FS, name string) ([]string, error) {
+// names that fsys does not hold, each once, in order. goFiles holds the base
+// names of the tree's Go files.
+func danglingRefs(fsys fs.FS, name string, goFiles map[string]bool) ([]string, error) {
 	ok, goSource := checked(name)
 	if !ok {
 		return nil, nil
@@ -156,6 +162,11 @@ func danglingRefs(fsys fs.FS, name string) ([]string, error) {
 			add(p)
 		}
 	}
+	for _, m := range goName.FindAllStringSubmatch(text, -1) {
+		if p := m[1]; !goFiles[p] {
+			add(p)
+		}
+	}
 	if strings.HasSuffix(name, ".md") {
 		for _, m := range mdLink.FindAllStringSubmatch(text, -1) {
 			target, _, _ := strings.Cut(m[1], "#")
@@ -170,10 +181,11 @@ func danglingRefs(fsys fs.FS, name string) ([]string, error) {
 	return bad, nil
 }
 
-// repoFiles lists the checked files of fsys, skipping build output and data.
-func repoFiles(fsys fs.FS) ([]string, error) {
-	var names []string
-	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+// repoFiles lists the checked files of fsys and the base names of its Go
+// files, skipping build output and data.
+func repoFiles(fsys fs.FS) (names []string, goFiles map[string]bool, err error) {
+	goFiles = map[string]bool{}
+	err = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -186,22 +198,25 @@ func repoFiles(fsys fs.FS) ([]string, error) {
 		if ok, _ := checked(p); ok {
 			names = append(names, p)
 		}
+		if strings.HasSuffix(p, ".go") {
+			goFiles[path.Base(p)] = true
+		}
 		return nil
 	})
-	return names, err
+	return names, goFiles, err
 }
 
 // docProblems checks every file of a repository tree: dangling references
 // (except pending ones that do not exist yet), pending ones that exist, and
 // README.md's length.
 func docProblems(fsys fs.FS) ([]string, error) {
-	names, err := repoFiles(fsys)
+	names, goFiles, err := repoFiles(fsys)
 	if err != nil {
 		return nil, err
 	}
 	var problems []string
 	for _, name := range names {
-		bad, err := danglingRefs(fsys, name)
+		bad, err := danglingRefs(fsys, name, goFiles)
 		if err != nil {
 			return nil, err
 		}
@@ -287,6 +302,14 @@ func TestDocProblemsFindDangling(t *testing.T) {
 		}, []string{
 			"infra/servers/README.md names pkg/kms, which does not exist",
 			"infra/servers/README.md names pkg/dynamo, which does not exist",
+		}},
+		{"Go file named without a folder", map[string]string{
+			"docs/layout.md":            "`pkg/format/scan`: `limits.go`, `split.go`, `views.go`.\n",
+			"pkg/format/scan/split.go":  "package scan\n\n// Split reads (see limits.go and handlers.go; tests in *_test.go).\nfunc Split() {}\n",
+			"pkg/format/scan/thumbs.go": "package scan\n\nvar name = \"old.go\"\n",
+		}, []string{
+			"docs/layout.md names views.go, which does not exist",
+			"pkg/format/scan/split.go names handlers.go, which does not exist",
 		}},
 		{"file named without a folder", map[string]string{
 			"pkg/domain/dossier/status.go": "package dossier\n\n// Status is as API.md shows it.\ntype Status string\n",
