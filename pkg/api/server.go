@@ -139,9 +139,9 @@ type Config struct {
 	// BaseURL is the public URL of the API, for links in answers (upload, shares).
 	BaseURL string
 	Log     *slog.Logger
-	// MaxVerifyBytes bounds a PDF posted to /v1/verify; default 50 MB.
+	// MaxVerifyBytes bounds a PDF posted to /v1/verify; default 50 MiB.
 	MaxVerifyBytes int64
-	// MaxResultBytes bounds an uploaded result read for Results; default 64 MB.
+	// MaxResultBytes bounds an uploaded result read for Results; default 64 MiB.
 	MaxResultBytes int64
 	// MaxVerifyInFlight bounds the verifications running at once (each holds
 	// up to MaxVerifyBytes); more get 429. Default 2.
