@@ -18,8 +18,8 @@ import (
 // The documentation is part of the code: a comment or a page that names a
 // file the repository does not have sends the next engineer looking for
 // something that is not there. These tests read every Go comment, every
-// Markdown page, the Makefile and the SAM template, and check that each
-// repository path they name exists.
+// Markdown page, the Makefile, the SAM template and the Dockerfiles, and
+// check that each repository path they name exists.
 
 // readmeMaxLines keeps README.md an entry point (what Sohoa is, the two
 // commands, the four users, the layout, links); the rest lives under docs/.
@@ -59,7 +59,7 @@ func checked(name string) (ok, goSource bool) {
 	switch {
 	case strings.HasSuffix(name, ".go"):
 		return true, true
-	case strings.HasSuffix(name, ".md"), name == "Makefile", name == "infra/template.yaml":
+	case strings.HasSuffix(name, ".md"), name == "Makefile", name == "infra/template.yaml", path.Base(name) == "Dockerfile":
 		return true, false
 	}
 	return false, false
@@ -320,11 +320,13 @@ func TestDocProblemsFindDangling(t *testing.T) {
 		{"link out of the repository", map[string]string{
 			"docs/api.md": "The contract: [API](../../shared/API.md).\n",
 		}, []string{"docs/api.md names ../../shared/API.md, which does not exist"}},
-		{"Makefile and template", map[string]string{
-			"Makefile":            "test:\n\tgo test ./pkg/format/scan/... ./pkg/format/gone/\n",
-			"infra/template.yaml": "# Roles of docs/roles.md; code in functions/api\n",
+		{"Makefile, template and Dockerfile", map[string]string{
+			"Makefile":             "test:\n\tgo test ./pkg/format/scan/... ./pkg/format/gone/\n",
+			"infra/template.yaml":  "# Roles of docs/roles.md; code in functions/api\n",
+			"infra/ocr/Dockerfile": "# The program in infra/ocr, the handler in pkg/aws/ocr.\n",
 		}, []string{
 			"Makefile names pkg/format/gone, which does not exist",
+			"infra/ocr/Dockerfile names pkg/aws/ocr, which does not exist",
 			"infra/template.yaml names docs/roles.md, which does not exist",
 		}},
 		{"pending file not there yet", map[string]string{
