@@ -88,7 +88,7 @@ lint: ## gofmt, go vet, staticcheck
 	$(GO) tool staticcheck ./...
 
 bench: export SOHOA_HEAVY = 1
-bench: ## whole-pipeline, scan, signing and Lambda figures on this machine
+bench: ## whole-pipeline, scan, signing and Lambda figures on this machine (docs/performance.md)
 	$(GO) test -run='^$$' -bench=Pipeline -benchtime=3x ./infra/local/
 	$(GO) test -run='^$$' -bench=IngestProcess -benchtime=3x ./infra/local/
 	SOHOA_BATCH_N=1000 $(GO) test -count=1 -run='^TestBatchSigning$$' -v ./infra/local/ | grep -E 'signed|^ok|FAIL'

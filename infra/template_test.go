@@ -3,7 +3,7 @@
 // tests) and lambdatest/ (the Lambda Runtime API harness). This test checks the
 // SAM template's rules that no schema checks: arm64 and provided.al2023
 // everywhere, redrive on every queue, encryption on every bucket, the table in
-// pkg/dynamo's shape, and least privilege per function.
+// pkg/aws/dynamo's shape, and least privilege per function.
 package infra
 
 import (
@@ -585,7 +585,7 @@ func checkAPI(t *testing.T, res map[string]any) {
 			t.Errorf("no user-pool group for role %s", r)
 		}
 	}
-	// Only the public routes of API.md go without the authorizer.
+	// Only the public routes (pkg/api/openapi.json: no security) go without the authorizer.
 	public := map[string]bool{"GET /healthz": true, "GET /v1/track/{code}": true, "POST /v1/verify": true, "GET /v1/shares/{token}": true}
 	// The web pages check their own session cookie.
 	for _, r := range web.GatewayRoutes() {

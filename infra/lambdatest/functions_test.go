@@ -370,7 +370,7 @@ func sqsRoundTrip(t *testing.T, st *stack, body string) []byte {
 }
 
 // streamEvent is the DynamoDB stream batch of the given items' insertion
-// (NEW_IMAGE), attribute names as pkg/dynamo writes them.
+// (NEW_IMAGE), attribute names as pkg/aws/dynamo writes them.
 func streamEvent(t *testing.T, its []records.Item) []byte {
 	t.Helper()
 	var recs []map[string]any

@@ -204,7 +204,7 @@ const (
 )
 
 // TestDossierEndToEnd follows one dossier from the counter to the citizen's
-// vault over real HTTP: the path of the README walkthrough.
+// vault over real HTTP: the path of docs/walkthrough.md.
 func TestDossierEndToEnd(t *testing.T) {
 	heavy(t)
 	st, c := startStack(t, t.TempDir())

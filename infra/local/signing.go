@@ -72,7 +72,8 @@ func newSigning(st *Stack, outbox *notify.Outbox, staff notify.StaffFile, o Opti
 		return nil, err
 	}
 	// Uploaded results and PDFs posted for verification are read in child
-	// processes, two at a time (this is a 2-core box), each under the limits.
+	// processes, two at a time (one a core of a small machine), each under
+	// the limits.
 	door := pdfdoor.New(pdfdoor.DefaultLimits(), 2)
 	certifier, err := signing.Certifier(svc)
 	if err != nil {

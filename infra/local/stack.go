@@ -44,7 +44,8 @@ type Options struct {
 	Addr    string // listen address, e.g. 127.0.0.1:8080 (":0" style picks a free port)
 	DataDir string // where the SQLite file, blobs and dev PKI live
 	Log     *slog.Logger
-	// Workers is the number of ingestion workers (default 2: this is a 2-core box).
+	// Workers is the number of ingestion workers (default 2: one a core of a
+	// small machine; each ingestion's reader runs in a child of its own).
 	Workers int
 	// Scans overrides how scans are read (default: scan.SplitIsolatedStream).
 	Scans dossier.ScanReader

@@ -105,7 +105,7 @@ func reportOf(rep *pades.Report) *VerifyReport {
 	return out
 }
 
-// Printed renders separator sheets (pkg/format/separator) and receipts (pkg/format/receipt).
+// Printed renders separator sheets (pkg/format/separator) and receipts (pkg/web/receipt).
 type Printed struct{}
 
 // Separator implements Documents.

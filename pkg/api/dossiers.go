@@ -15,7 +15,7 @@ func (s *Server) procedures(w http.ResponseWriter, r *http.Request, a identity.A
 	return nil
 }
 
-// dossierView is the JSON of a dossier (API.md "Dossier").
+// dossierView is the JSON of a dossier (openapi.json "Dossier").
 type dossierView struct {
 	ID           string            `json:"id"`
 	Code         string            `json:"code"`
@@ -39,7 +39,7 @@ type dossierView struct {
 	Reuse *dossier.Reuse `json:"reuse,omitempty"`
 }
 
-// componentView is a component as API.md shows it: storage keys stay inside.
+// componentView is a component as the API shows it: storage keys stay inside.
 type componentView struct {
 	Code       string `json:"code"`
 	Name       string `json:"name,omitempty"`

@@ -204,8 +204,8 @@ func TestSlowBodyIsCutOff(t *testing.T) {
 }
 
 // TestAuditAnswersItsVerdict: GET /v1/vault/audit checks the log on every
-// call: an edited row turns "verified" false and names the entry (it used to
-// answer 200 with the edited log and nothing else).
+// call: an edited row turns "verified" false and names the entry (an edited
+// log is never served as if it were intact).
 func TestAuditAnswersItsVerdict(t *testing.T) {
 	f := newFixture(t)
 	var log struct {

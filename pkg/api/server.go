@@ -1,4 +1,4 @@
-// Package api is Sohoa's HTTP API (API.md): the same handler serves the local
+// Package api is Sohoa's HTTP API (the contract: openapi.json, docs/api.md): the same handler serves the local
 // stack and, through the Lambda proxy, API Gateway. It decodes requests,
 // authenticates the caller, calls the domain services and encodes answers;
 // domain errors become RFC 9457 problems in exactly one place (writeError).
@@ -34,7 +34,7 @@ type Signing interface {
 	SendOTP(ctx context.Context, a identity.Actor, credentialID string) error
 }
 
-// Credential is a signing credential as API.md shows it.
+// Credential is a signing credential as the API shows it (openapi.json "Credential").
 type Credential struct {
 	ID          string `json:"id"`
 	Subject     string `json:"subject"`
@@ -139,9 +139,9 @@ type Config struct {
 	// BaseURL is the public URL of the API, for links in answers (upload, shares).
 	BaseURL string
 	Log     *slog.Logger
-	// MaxVerifyBytes bounds a PDF posted to /v1/verify; default 50 MB.
+	// MaxVerifyBytes bounds a PDF posted to /v1/verify; default 50 MiB.
 	MaxVerifyBytes int64
-	// MaxResultBytes bounds an uploaded result read for Results; default 64 MB.
+	// MaxResultBytes bounds an uploaded result read for Results; default 64 MiB.
 	MaxResultBytes int64
 	// MaxVerifyInFlight bounds the verifications running at once (each holds
 	// up to MaxVerifyBytes); more get 429. Default 2.

@@ -22,8 +22,9 @@ import (
 // ingestion is certifying.
 const (
 	// paceHeadroom is beyond the live heap: stacks, runtime metadata,
-	// buffers in flight, and room for the collector to work in. With 16 MB,
-	// and a component held six times, it ran about 30 times a 100-page scan.
+	// buffers in flight, and room for the collector to work in. Too little
+	// and the collector runs over and over while a scan is certified
+	// (docs/performance.md has the figures).
 	paceHeadroom = 20 << 20
 	paceCopies   = 3 // copies of a component live while it is sealed
 )

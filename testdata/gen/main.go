@@ -1,4 +1,4 @@
-// Command gen writes the sample scans of the README walkthrough: a birth
+// Command gen writes the sample scans of docs/walkthrough.md: a birth
 // registration dossier (procedure 1.001193) printed with Sohoa separator
 // sheets and scanned at 200 dpi with slight skew and scanner noise, once
 // without its CCCD component and once complete, and a one-page result PDF;

@@ -7,7 +7,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/errs"
 )
 
-// Status is where a dossier is in its life (API.md "Statuses").
+// Status is where a dossier is in its life (pkg/api/openapi.json, Dossier.status).
 type Status string
 
 // The statuses of a dossier, in the order of its life.

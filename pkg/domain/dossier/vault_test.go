@@ -130,9 +130,8 @@ func certifiedInVault(t *testing.T, e *env, d *dossier.Dossier) {
 }
 
 // TestValidatedOnlyWithEveryCertifiedCopy: a vault fault during ingestion
-// fails the job and leaves the dossier SCANNED (it used to become VALIDATED
-// with a copy missing and only a log line); the redelivered job fills the gap
-// and duplicates nothing.
+// fails the job and leaves the dossier SCANNED (never VALIDATED with a copy
+// missing); the redelivered job fills the gap and duplicates nothing.
 func TestValidatedOnlyWithEveryCertifiedCopy(t *testing.T) {
 	heavy(t)
 	e := newEnv(t)
@@ -429,7 +428,7 @@ func (b barrierQueue) Send(ctx context.Context, topic string, body []byte, dedup
 }
 
 // TestRacingUploadsLeaveNoOrphan: two scans uploaded at once; one wins, the
-// other is refused and its bytes are removed (they used to stay in storage,
+// other is refused and its bytes are removed (nothing stays in storage
 // belonging to no scan).
 func TestRacingUploadsLeaveNoOrphan(t *testing.T) {
 	e := newEnv(t)

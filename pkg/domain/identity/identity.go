@@ -1,5 +1,5 @@
 // Package identity says who is calling: an Actor with a role, taken from a
-// verified JWT (API.md "Auth"). It issues the local stack's development tokens
+// verified JWT (docs/api.md, "Authentication"). It issues the local stack's development tokens
 // and verifies tokens with ES256 keys; on AWS the API Gateway JWT authorizer
 // has already verified the identity provider's token and the claims are read
 // from the request context.
@@ -12,7 +12,7 @@ import (
 // Role is what an actor may do.
 type Role string
 
-// The roles of API.md.
+// The roles a token names (the role claim; docs/api.md).
 const (
 	Clerk   Role = "postal_clerk"
 	Officer Role = "agency_officer"

@@ -85,7 +85,7 @@ func TestCatalogIsReadOnly(t *testing.T) {
 }
 
 func TestJSONShape(t *testing.T) {
-	// API.md GET /v1/procedures: code, name, agency, processingDays,
+	// GET /v1/procedures (pkg/api/openapi.json): code, name, agency, processingDays,
 	// components[code, name, required, reusable].
 	p, _ := Default().Get("1.001193")
 	b, err := json.Marshal(p)

@@ -309,7 +309,7 @@ func TestEncoders(t *testing.T) {
 	if err := json.Unmarshal(js.Bytes(), &doc); err != nil {
 		t.Fatal(err)
 	}
-	// The fields API.md promises.
+	// The fields the API promises (pkg/api/openapi.json).
 	a := doc.Agencies[0]
 	for _, k := range []string{"agency", "received", "resolved", "onTime", "late", "overdue"} {
 		if _, ok := a[k]; !ok {

@@ -3,7 +3,7 @@
 // their own documents, an agency officer within their agency's dossiers.
 //
 // Index is the port. Text is folded (Fold) before it is stored and queried,
-// so every adapter matches the same way: SQLite FTS5 locally (pkg/sqlite),
+// so every adapter matches the same way: SQLite FTS5 locally (pkg/local/sqlite),
 // and Partitioned over the records port for DynamoDB, where each scope (a
 // citizen, an agency) is one partition and a search reads it whole — right
 // for a citizen's tens of documents, without a search cluster per tenant.

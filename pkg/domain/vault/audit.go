@@ -42,7 +42,7 @@ type Entry struct {
 
 // MAC is a keyed message authentication code whose key lives outside the
 // records store: a key file outside the data directory locally (FileMAC), a
-// KMS HMAC key on AWS (pkg/kms). Whoever can rewrite the records cannot
+// KMS HMAC key on AWS (pkg/aws/kms). Whoever can rewrite the records cannot
 // compute it.
 type MAC interface {
 	// Sum returns the MAC of msg.

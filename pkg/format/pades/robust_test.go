@@ -50,8 +50,8 @@ func TestVerifyNeverPanics(t *testing.T) {
 	}
 }
 
-// TestVerifyCorpus runs the verifier over the shared corpus of real PDFs
-// (from the pdfcpu and qpdf test suites) (package pdfcorpus).
+// TestVerifyCorpus runs the verifier over the corpus of real PDFs named by
+// SOHOA_PDF_CORPUS (from the pdfcpu and qpdf test suites; package pdfcorpus).
 func TestVerifyCorpus(t *testing.T) {
 	files := pdfcorpus.Files(t)
 	e := newEnv(t)

@@ -18,9 +18,10 @@ import (
 )
 
 // Workers is the number of goroutines that decode and measure page images.
-// Decoding a 200-dpi JPEG page costs ~11 ms of one core (~40 ms when it needs
-// the full image/jpeg decode); two workers plus the reading goroutine keep a
-// 2-core machine busy without holding more than a few decoded pages in memory.
+// Decoding is the work (reading the file is cheap beside it); two workers
+// plus the reading goroutine keep the two cores of the reader's host (the
+// ingest function, the local stack) busy without holding more than a few
+// decoded pages in memory.
 const Workers = 2
 
 // source is one readable scan format.
@@ -239,7 +240,7 @@ func reducedPage(pi pageImage, lim Limits) (*image.Gray, error) {
 // decode and a box filter, with the same result up to rounding. It returns
 // (nil, nil) when the caller must decode the image fully: another factor, a
 // JPEG that jpegscale does not read (progressive, CMYK, …) or one it finds
-// broken (image/jpeg then gives the verdict, as before the fast path).
+// broken (image/jpeg then gives the verdict, as for any other JPEG).
 func reducedJPEG(data []byte, lim Limits, page int) (*image.Gray, error) {
 	cfg, err := jpeg.DecodeConfig(bytes.NewReader(data))
 	if err != nil || cfg.Width <= 0 || cfg.Height <= 0 {

@@ -38,7 +38,7 @@ func dossier100(noise int) ([]byte, error) {
 // BenchmarkSplit100Pages splits a generated 100-page 200-dpi scan with 5
 // components and reports pages/s and the peak resident memory of the process
 // during the split relative to the scan size (Linux only; 0 elsewhere).
-// Noise 12 is a typical office scanner; 20 is the heavy noise of the spike.
+// Noise 12 is a typical office scanner; 20 is heavy noise (a worn scanner).
 func BenchmarkSplit100Pages(b *testing.B) {
 	for _, noise := range []int{12, 20} {
 		b.Run("noise="+strconv.Itoa(noise), func(b *testing.B) {

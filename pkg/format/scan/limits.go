@@ -23,7 +23,8 @@ type Limits struct {
 
 // DefaultLimits returns limits for a counter scan: 256 MiB, 1000 pages, 40
 // megapixels a page (A4 at 600 dpi is 35 MP), two minutes plus half a second a
-// page (a page takes 10–60 ms of one core), 2 GiB in the child, 48 MiB of
+// page (several times what decoding and measuring a page costs, so only a
+// hostile or broken file runs out of it), 2 GiB in the child, 320 MiB of
 // page images.
 func DefaultLimits() Limits {
 	return Limits{
@@ -61,7 +62,7 @@ const DPITolerance = 2
 // Blank detection. Ink is the fraction of dark pixels (below BlankDarkLevel)
 // inside the page minus a BlankMargin border, measured on the page reduced by
 // about 4 with a box filter, so dust specks and JPEG noise average away.
-// Measured on generated 200-dpi scans (docs/notes pdf-spike.md §3): text pages
+// Measured on generated 200-dpi scans (package scantest): text pages
 // ≥ 0.036, blank pages with dust 0.0000. A page is blank below BlankInk.
 // These are our own thresholds, not from a regulation; tune them on real scans
 // (punch holes, edge shadows and show-through raise the ink of blank pages).
