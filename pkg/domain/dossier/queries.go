@@ -284,7 +284,7 @@ func (s *Service) LogSearch(ctx context.Context, a identity.Actor, dossierIDs []
 		}
 	}
 	for _, owner := range owners {
-		what := "dossier " + strings.Join(reads[owner].codes, ", dossier ")
+		what := "dossier " + strings.Join(reads[owner].codes, ", ")
 		err := s.c.Vault.LogAccess(ctx, owner, what, vault.Access{Actor: a.Label(), Role: string(a.Role),
 			Action: "search", Purpose: what, Field: "ocr.snippet"})
 		if err != nil {
