@@ -41,16 +41,7 @@ func TestDeskPageResultGoesThroughTheDoor(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var d struct{ ID string }
-			clerk.json("POST", "/v1/dossiers", map[string]any{"procedure": birthReg, "postOffice": "Bưu cục Hoàn Kiếm",
-				"citizen": map[string]string{"id": citizenID, "name": "Nguyễn Văn An"}}, 201, &d)
-			if stc, b, _ := clerk.do("PUT", "/v1/dossiers/"+d.ID+"/scan", "application/pdf", []byte("scan")); stc != 202 {
-				t.Fatalf("upload: %d %s", stc, b)
-			}
-			if got := clerk.waitStatus(d.ID); got.Status != "VALIDATED" {
-				t.Fatalf("dossier %s: %s", d.ID, got.Status)
-			}
-			officer.json("POST", "/v1/dossiers/"+d.ID+"/decision", map[string]any{"approve": true}, 200, nil)
+			d := struct{ ID string }{approvedDossier(t, clerk, officer)}
 
 			var body bytes.Buffer
 			mw := multipart.NewWriter(&body)
@@ -86,4 +77,21 @@ func TestDeskPageResultGoesThroughTheDoor(t *testing.T) {
 			}
 		})
 	}
+}
+
+// approvedDossier opens a dossier at the counter, ingests its scan (a stack
+// started with presplit) and approves it: ready for its result.
+func approvedDossier(t *testing.T, clerk, officer client) string {
+	t.Helper()
+	var d struct{ ID string }
+	clerk.json("POST", "/v1/dossiers", map[string]any{"procedure": birthReg, "postOffice": "Bưu cục Hoàn Kiếm",
+		"citizen": map[string]string{"id": citizenID, "name": "Nguyễn Văn An"}}, 201, &d)
+	if stc, b, _ := clerk.do("PUT", "/v1/dossiers/"+d.ID+"/scan", "application/pdf", []byte("scan")); stc != 202 {
+		t.Fatalf("upload: %d %s", stc, b)
+	}
+	if got := clerk.waitStatus(d.ID); got.Status != "VALIDATED" {
+		t.Fatalf("dossier %s: %s", d.ID, got.Status)
+	}
+	officer.json("POST", "/v1/dossiers/"+d.ID+"/decision", map[string]any{"approve": true}, 200, nil)
+	return d.ID
 }

@@ -397,16 +397,8 @@ func (s *Service) verify(ctx context.Context, owner string, es []Entry, h *head)
 	}
 	prev := ""
 	for i, e := range es {
-		want := int64(i + 1)
-		switch {
-		case e.Seq < 0:
-			return broken(want, "entry %d is corrupt", want)
-		case e.Seq != want:
-			return broken(want, "entry %d is missing", want)
-		case e.Prev != prev:
-			return broken(e.Seq, "entry %d does not follow entry %d", e.Seq, i)
-		case entryHash(e) != e.Hash:
-			return broken(e.Seq, "entry %d was altered", e.Seq)
+		if at, problem := chainBreak(e, int64(i+1), prev); at != 0 {
+			return broken(at, "%s", problem)
 		}
 		if s.mac != nil && e.MAC != "" {
 			ok, err := checkMAC(e.Seq, e.Hash, e.MAC)
@@ -454,6 +446,23 @@ func (s *Service) verify(ctx context.Context, owner string, es []Entry, h *head)
 	}
 	v.Verified = true
 	return v, nil
+}
+
+// chainBreak checks that e is entry want of a chain and follows the entry
+// whose hash is prev: it returns the entry that breaks the chain and why, or
+// 0 when e holds.
+func chainBreak(e Entry, want int64, prev string) (int64, string) {
+	switch {
+	case e.Seq < 0:
+		return want, fmt.Sprintf("entry %d is corrupt", want)
+	case e.Seq != want:
+		return want, fmt.Sprintf("entry %d is missing", want)
+	case e.Prev != prev:
+		return e.Seq, fmt.Sprintf("entry %d does not follow entry %d", e.Seq, want-1)
+	case entryHash(e) != e.Hash:
+		return e.Seq, fmt.Sprintf("entry %d was altered", e.Seq)
+	}
+	return 0, ""
 }
 
 // LogAccess records in owner's access log that someone other than owner read

@@ -138,17 +138,10 @@ func (s *Service) AuditPage(ctx context.Context, a identity.Actor, cursor string
 	}
 	prev := start.Hash
 	for i, e := range es {
-		want := start.Seq + int64(i) + 1
-		switch {
-		case e.Seq < 0:
-			return broken(want, "entry %d is corrupt", want)
-		case e.Seq != want:
-			return broken(want, "entry %d is missing", want)
-		case e.Prev != prev:
-			return broken(e.Seq, "entry %d does not follow entry %d", e.Seq, e.Seq-1)
-		case entryHash(e) != e.Hash:
-			return broken(e.Seq, "entry %d was altered", e.Seq)
-		case anchor != nil && e.Seq == anchor.Seq && e.Hash != anchor.Hash:
+		if at, problem := chainBreak(e, start.Seq+int64(i)+1, prev); at != 0 {
+			return broken(at, "%s", problem)
+		}
+		if anchor != nil && e.Seq == anchor.Seq && e.Hash != anchor.Hash {
 			return broken(e.Seq, "entry %d is not the one the anchor outside the records names: the log was rewritten", e.Seq)
 		}
 		prev = e.Hash
