@@ -185,6 +185,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST", DOC + "/shares", `{"ttlSeconds":600}`, []int{404, 404, 404, 201, 404, 404, 404, 404, u, u, u}},
 		{"DELETE", DOC + "/shares/" + f.share, "", []int{404, 404, 404, 204, 404, 404, 404, 404, u, u, u}},
 		{"GET", "/v1/vault/audit", "", []int{403, 403, 403, 200, 200, 403, 403, 403, u, u, u}},
+		{"GET", "/v1/vault/audit?limit=1&cursor=2", "", []int{403, 403, 403, 200, 200, 403, 403, 403, u, u, u}}, // a page of one's own log only
 		{"GET", "/v1/vault/search?q=khai+sinh", "", []int{403, 200, 200, 200, 200, 403, 403, 403, u, u, u}},
 		{"GET", "/v1/track/" + f.code, "", []int{200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
 		{"GET", "/v1/shares/" + f.share, "", []int{410, 410, 410, 410, 410, 410, 410, 410, 410, 410, 410}}, // revoked above
