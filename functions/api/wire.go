@@ -69,6 +69,9 @@ func newHandler(ctx context.Context, cfg assemble.Config) (handler, error) {
 		Dossiers: a.Dossiers, Vault: a.Vault, Catalog: a.Catalog, Auth: GatewayAuth{}, Documents: sohoaapi.Printed{},
 		Signing: apiSigning, Verifier: sohoaapi.IsolatedVerifier{Roots: rootCerts, Door: door},
 		Results: sohoaapi.IsolatedResults{Door: door},
+		// An instance serves one request at a time: one verification or
+		// result check, the same for the API and the pages.
+		Admission: sohoaapi.NewAdmission(1, 1),
 		UploadURL: func(ctx context.Context, d *dossier.Dossier) (string, time.Time, error) {
 			u, err := s3.PresignPut(ctx, c.Dossier, dossier.NewIntakeKey(d.ID), s3.MaxPresignExpiry)
 			return u, time.Now().Add(s3.MaxPresignExpiry), err

@@ -52,16 +52,7 @@ func TestUntrustedPDFsOneDoor(t *testing.T) {
 		if stc >= 500 || (stc >= 400 && !strings.HasPrefix(h.Get("Content-Type"), "application/problem+json")) {
 			t.Errorf("%s: verify = %d %s", name, stc, b)
 		}
-		var d struct{ ID string }
-		clerk.json("POST", "/v1/dossiers", map[string]any{"procedure": birthReg, "postOffice": "Bưu cục Hoàn Kiếm",
-			"citizen": map[string]string{"id": citizenID, "name": "Nguyễn Văn An"}}, 201, &d)
-		if stc, b, _ := clerk.do("PUT", "/v1/dossiers/"+d.ID+"/scan", "application/pdf", []byte("scan")); stc != 202 {
-			t.Fatalf("upload: %d %s", stc, b)
-		}
-		if got := clerk.waitStatus(d.ID); got.Status != "VALIDATED" {
-			t.Fatalf("dossier %s: %s", d.ID, got.Status)
-		}
-		officer.json("POST", "/v1/dossiers/"+d.ID+"/decision", map[string]any{"approve": true}, 200, nil)
+		d := struct{ ID string }{approvedDossier(t, clerk, officer)}
 		stc, b, h = officer.do("PUT", "/v1/dossiers/"+d.ID+"/result", "application/pdf", pdf)
 		switch {
 		case stc == 200:

@@ -66,6 +66,9 @@ type Options struct {
 	// (a text layer, the CCCD checked, form fields); needs tesseract-ocr
 	// with the vie and osd data.
 	OCR bool
+	// BodyWait and VerifyBodyWait, if set, are how long a small body and a
+	// PDF to verify may take to arrive (default: the API's 30 s and 2 min).
+	BodyWait, VerifyBodyWait time.Duration
 }
 
 // Stack is the whole of Sohoa in one process: the HTTP API, background
@@ -201,7 +204,11 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 		Documents: sohoaapi.Printed{},
 		Signing:   signers.api, Verifier: signers.verifier, Results: signers.uploads,
 		Inbox: notes.inbox, Reports: notes.reports,
-		Search:  searchIndex,
+		Search: searchIndex,
+		// One admission for the API and the pages: the same limits for the
+		// same work wherever it is reached.
+		Admission: sohoaapi.NewAdmission(2, 2),
+		BodyWait:  o.BodyWait, VerifyBodyWait: o.VerifyBodyWait,
 		Dev:     dev,
 		Ready:   a.Ready,
 		BaseURL: st.URL, Log: o.Log,
@@ -339,6 +346,10 @@ type statusWriter struct {
 }
 
 func (w *statusWriter) WriteHeader(s int) { w.status = s; w.ResponseWriter.WriteHeader(s) }
+
+// Unwrap gives http.ResponseController the connection's writer: without it
+// the API's per-route body deadlines could not be set through this wrapper.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // loopbackOnly refuses an address that is reachable from other machines.
 func loopbackOnly(addr string) error {

@@ -23,6 +23,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/domain/procedure"
 	"github.com/sohoa/sohoa/pkg/domain/vault"
 	"github.com/sohoa/sohoa/pkg/format/scan"
+	"github.com/sohoa/sohoa/pkg/local/sqlite"
 	"github.com/sohoa/sohoa/pkg/port/records"
 	"github.com/sohoa/sohoa/pkg/testkit/localtest"
 )
@@ -48,6 +49,7 @@ type fixture struct {
 	vault    *vault.Service
 	dossiers *dossier.Service
 	table    records.Table
+	search   *sqlite.SearchIndex
 }
 
 const (
@@ -73,13 +75,17 @@ func newFixture(t *testing.T, mut ...func(c *api.Config)) *fixture {
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	foreign, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	iss := identity.NewIssuer(key, "test", "sohoa")
-	cfg := api.Config{Dossiers: ds, Vault: v, Catalog: procedure.Default(), Documents: printed{}, Log: log,
+	idx, err := db.Search(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := api.Config{Dossiers: ds, Vault: v, Catalog: procedure.Default(), Documents: printed{}, Log: log, Search: idx,
 		Auth: api.BearerAuth{Verifier: identity.NewVerifier("test", "sohoa", &key.PublicKey)}}
 	for _, m := range mut {
 		m(&cfg)
 	}
 	s := api.New(cfg)
-	f := &fixture{srv: httptest.NewServer(s), tokens: map[string]string{}, vault: v, dossiers: ds, table: db.Table()}
+	f := &fixture{srv: httptest.NewServer(s), tokens: map[string]string{}, vault: v, dossiers: ds, table: db.Table(), search: idx}
 	t.Cleanup(f.srv.Close)
 
 	now := time.Now()
@@ -179,6 +185,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST", DOC + "/shares", `{"ttlSeconds":600}`, []int{404, 404, 404, 201, 404, 404, 404, 404, u, u, u}},
 		{"DELETE", DOC + "/shares/" + f.share, "", []int{404, 404, 404, 204, 404, 404, 404, 404, u, u, u}},
 		{"GET", "/v1/vault/audit", "", []int{403, 403, 403, 200, 200, 403, 403, 403, u, u, u}},
+		{"GET", "/v1/vault/audit?limit=1&cursor=2", "", []int{403, 403, 403, 200, 200, 403, 403, 403, u, u, u}}, // a page of one's own log only
+		{"GET", "/v1/vault/search?q=khai+sinh", "", []int{403, 200, 200, 200, 200, 403, 403, 403, u, u, u}},
 		{"GET", "/v1/track/" + f.code, "", []int{200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
 		{"GET", "/v1/shares/" + f.share, "", []int{410, 410, 410, 410, 410, 410, 410, 410, 410, 410, 410}}, // revoked above
 		{"GET", "/v1/vault/shares", "", []int{403, 403, 403, 200, 200, 403, 403, 403, u, u, u}},

@@ -35,6 +35,7 @@ var kindStatus = map[errs.Kind]int{
 	errs.Unavailable:  http.StatusServiceUnavailable,
 
 	errs.Unprocessable: http.StatusUnprocessableEntity,
+	errs.TooMany:       http.StatusTooManyRequests,
 }
 
 // writeError translates a domain error into a problem: the one place where error
@@ -55,6 +56,9 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	}
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="sohoa"`)
+	}
+	if status == http.StatusTooManyRequests {
+		w.Header().Set("Retry-After", "1")
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(status)

@@ -21,14 +21,22 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request) (err error) {
 	if s.c.Verifier == nil {
 		return errs.E(errs.Unavailable, "verification is not configured")
 	}
-	b, err := io.ReadAll(io.LimitReader(r.Body, s.c.MaxVerifyBytes+1))
+	// The body is read whole (bounded in size and time) before the request
+	// asks for a verification slot: a slow upload never holds one.
+	b, err := s.c.Admission.ReadUpload(func() ([]byte, error) {
+		b, err := io.ReadAll(io.LimitReader(r.Body, s.c.MaxVerifyBytes+1))
+		if err != nil {
+			return nil, errs.Wrap(errs.Invalid, err, "the upload was interrupted")
+		}
+		if int64(len(b)) > s.c.MaxVerifyBytes {
+			return nil, errs.E(errs.TooLarge, "the PDF is larger than %d MB", s.c.MaxVerifyBytes>>20)
+		}
+		return b, nil
+	})
 	if err != nil {
-		return errs.Wrap(errs.Invalid, err, "the upload was interrupted")
+		return err
 	}
-	if int64(len(b)) > s.c.MaxVerifyBytes {
-		return errs.E(errs.TooLarge, "the PDF is larger than %d MB", s.c.MaxVerifyBytes>>20)
-	}
-	rep, err := s.c.Verifier.Verify(r.Context(), b)
+	rep, err := s.c.Admission.Verify(r.Context(), s.c.Verifier, b)
 	if err != nil {
 		return err
 	}

@@ -1,9 +1,7 @@
 package api
 
 import (
-	"bytes"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 
@@ -12,56 +10,22 @@ import (
 	"github.com/sohoa/sohoa/pkg/errs"
 )
 
-// putResult stores an officer's result. With Results configured the upload
-// is read first in the isolated child, which tries a signature on it: a
-// result that could never be signed is a 422 naming why, now, rather than a
-// failure at signing time; a damaged unsigned one may be stored repaired.
+// putResult stores an officer's result through the PDF door (Config.PutResult):
+// with Results configured the upload is read first in the isolated child,
+// which tries a signature on it: a result that could never be signed is a
+// 422 naming why, now, rather than a failure at signing time; a damaged
+// unsigned one may be stored repaired.
 func (s *Server) putResult(w http.ResponseWriter, r *http.Request, a identity.Actor) (err error) {
 	defer recoverPDF(&err)
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/pdf") {
 		return errs.E(errs.Unsupported, "the result must be sent as application/pdf")
 	}
-	body := io.Reader(r.Body)
-	check := false
-	if s.c.Results != nil {
-		if check, err = s.mayPutResult(r, a); err != nil {
-			return err
-		}
-	}
-	if check {
-		b, err := io.ReadAll(io.LimitReader(r.Body, s.c.MaxResultBytes+1))
-		if err != nil {
-			return errs.Wrap(errs.Invalid, err, "the upload was interrupted")
-		}
-		if int64(len(b)) > s.c.MaxResultBytes {
-			return errs.E(errs.TooLarge, "the result PDF is larger than %d MB", s.c.MaxResultBytes>>20)
-		}
-		if b, err = s.c.Results.CheckResult(r.Context(), b); err != nil {
-			return err
-		}
-		body = bytes.NewReader(b)
-	}
-	d, err := s.c.Dossiers.PutResult(r.Context(), a, r.PathValue("id"), body)
+	d, err := s.c.PutResult(r.Context(), a, r.PathValue("id"), r.Body)
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, viewDossier(a, d))
 	return nil
-}
-
-// mayPutResult says whether the upload is one PutResult will take (an
-// officer of the dossier's agency, the dossier APPROVED): only then is a
-// child started to read it. Otherwise PutResult refuses it with the reason,
-// before it stores anything.
-func (s *Server) mayPutResult(r *http.Request, a identity.Actor) (bool, error) {
-	if a.Role != identity.Officer {
-		return false, nil
-	}
-	d, err := s.c.Dossiers.Get(r.Context(), a, r.PathValue("id"))
-	if err != nil {
-		return false, err
-	}
-	return d.Agency == a.Agency && d.Status == dossier.Approved, nil
 }
 
 func (s *Server) credentials(w http.ResponseWriter, r *http.Request, a identity.Actor) error {

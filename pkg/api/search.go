@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/sohoa/sohoa/pkg/domain/identity"
 	"github.com/sohoa/sohoa/pkg/domain/search"
@@ -40,6 +41,18 @@ func (s *Server) vaultSearch(w http.ResponseWriter, r *http.Request, a identity.
 			}
 		}
 		hits = kept
+	}
+	if scope.Agency != "" && len(hits) > 0 {
+		// An officer read words of citizens' papers: each citizen's access
+		// log says so before the words are served.
+		ids := make([]string, 0, len(hits))
+		for _, h := range hits {
+			id, _, _ := strings.Cut(h.Ref, "/")
+			ids = append(ids, id)
+		}
+		if err := s.c.Dossiers.LogSearch(r.Context(), a, ids); err != nil {
+			return err
+		}
 	}
 	if hits == nil {
 		hits = []search.Hit{}

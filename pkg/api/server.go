@@ -7,6 +7,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -144,13 +145,23 @@ type Config struct {
 	// MaxResultBytes bounds an uploaded result read for Results; default 64 MiB.
 	MaxResultBytes int64
 	// MaxVerifyInFlight bounds the verifications running at once (each holds
-	// up to MaxVerifyBytes); more get 429. Default 2.
+	// up to MaxVerifyBytes) when Admission is not given; more get 429.
+	// Default 2.
 	MaxVerifyInFlight int
+	// Admission bounds the expensive work (verifications, result checks)
+	// wherever it is reached; the assembly gives the API and the pages the
+	// same one. Nil: New makes one from MaxVerifyInFlight.
+	Admission *Admission
 	// MaxPublicInFlight bounds the other unauthenticated requests (tracking,
 	// share links) running at once; more get 429. Default 32.
 	MaxPublicInFlight int
-	// BodyWait is how long a small (JSON) body may take to arrive; default 30 s.
+	// BodyWait is how long a small (JSON, form) body may take to arrive;
+	// default 30 s.
 	BodyWait time.Duration
+	// VerifyBodyWait is how long a PDF to verify (up to MaxVerifyBytes) may
+	// take to arrive, on POST /v1/verify and the /verify page; default two
+	// minutes.
+	VerifyBodyWait time.Duration
 	// Pages, if set, serves every path outside /v1 and /healthz: the web
 	// pages for people (pkg/web) on the same router.
 	Pages http.Handler
@@ -162,8 +173,7 @@ type Server struct {
 	mux    *http.ServeMux
 	routes []Route
 	// Unauthenticated routes take a slot or get 429: a burst costs a
-	// refusal, not memory.
-	verifySlots chan struct{}
+	// refusal, not memory. (Verification has its own: Config.Admission.)
 	publicSlots chan struct{}
 }
 
@@ -194,8 +204,13 @@ func New(c Config) *Server {
 	if c.BodyWait <= 0 {
 		c.BodyWait = 30 * time.Second
 	}
-	s := &Server{c: c, mux: http.NewServeMux(), verifySlots: make(chan struct{}, c.MaxVerifyInFlight),
-		publicSlots: make(chan struct{}, c.MaxPublicInFlight)}
+	if c.VerifyBodyWait <= 0 {
+		c.VerifyBodyWait = 2 * time.Minute
+	}
+	if c.Admission == nil {
+		c.Admission = NewAdmission(c.MaxVerifyInFlight, c.MaxVerifyInFlight)
+	}
+	s := &Server{c: c, mux: http.NewServeMux(), publicSlots: make(chan struct{}, c.MaxPublicInFlight)}
 	s.register()
 	return s
 }
@@ -206,23 +221,30 @@ func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	// A body has a time to arrive sized for what the route takes: scans and
-	// results (hundreds of MB) keep the server's ReadTimeout; a PDF to verify
-	// gets two minutes; everything else (JSON, no body) thirty seconds. A
-	// slow-body connection is cut off rather than held. (Behind API Gateway
-	// there is no deadline to set: the gateway buffers bodies.)
-	if d := bodyDeadline(r, s.c.BodyWait); d > 0 {
-		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(d))
+	// A body has a time to arrive sized for what the route takes, on the API
+	// and the pages alike: scans and results (hundreds of MB) keep the
+	// server's ReadTimeout; a PDF to verify gets VerifyBodyWait; everything
+	// else (JSON, forms, no body) BodyWait. A slow-body connection is cut
+	// off rather than held. Every writer wrapping w unwraps to the
+	// connection's, so the deadline is set whatever wraps it; a writer that
+	// has none is the Lambda adapter's (API Gateway buffers the body).
+	if d := bodyDeadline(r, s.c.BodyWait, s.c.VerifyBodyWait); d > 0 {
+		if err := http.NewResponseController(w).SetReadDeadline(time.Now().Add(d)); err != nil && !errors.Is(err, http.ErrNotSupported) {
+			s.c.Log.Warn("the body deadline could not be set", "err", err)
+		}
 	}
 	s.mux.ServeHTTP(w, r)
 }
 
-func bodyDeadline(r *http.Request, small time.Duration) time.Duration {
+func bodyDeadline(r *http.Request, small, pdf time.Duration) time.Duration {
+	p := r.URL.Path
 	switch {
-	case r.Method == http.MethodPut && (strings.HasSuffix(r.URL.Path, "/scan") || strings.HasSuffix(r.URL.Path, "/result")):
+	case r.Method == http.MethodPut && (strings.HasSuffix(p, "/scan") || strings.HasSuffix(p, "/result")),
+		r.Method == http.MethodPost && (strings.HasPrefix(p, "/counter/d/") && strings.HasSuffix(p, "/scan") ||
+			strings.HasPrefix(p, "/desk/d/") && strings.HasSuffix(p, "/result")):
 		return 0
-	case r.URL.Path == "/v1/verify":
-		return max(2*time.Minute, small)
+	case p == "/v1/verify" || p == "/verify":
+		return pdf
 	}
 	return small
 }
@@ -322,7 +344,7 @@ func (s *Server) register() {
 	s.handle("GET", "/v1/reports/sla", s.sla)
 	// Public.
 	s.handlePublic("GET", "/v1/track/{code}", s.publicSlots, s.track)
-	s.handlePublic("POST", "/v1/verify", s.verifySlots, s.verify)
+	s.handlePublic("POST", "/v1/verify", nil, s.verify)
 	// Local stack only, and only when started with -dev on loopback.
 	if s.c.Dev != nil {
 		s.handlePublic("POST", "/v1/dev/tokens", s.publicSlots, s.devToken)

@@ -132,13 +132,30 @@ func (s *Server) openShare(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// audit answers a page of the citizen's access log, newest first
+// (?cursor= the previous page's next, ?limit= up to 200), verified from the
+// checkpoints around it.
 func (s *Server) audit(w http.ResponseWriter, r *http.Request, a identity.Actor) error {
-	es, v, err := s.c.Vault.Audit(r.Context(), a)
+	q := r.URL.Query()
+	limit := 0
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 {
+			return errs.FieldError("limit", "limit must be a positive number")
+		}
+		limit = n
+	}
+	pg, err := s.c.Vault.AuditPage(r.Context(), a, q.Get("cursor"), limit)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"entries": es, "verified": v.Verified, "keyed": v.Keyed,
-		"brokenAt": v.BrokenAt, "problem": v.Problem})
+	v := pg.Verification
+	out := map[string]any{"entries": pg.Entries, "verified": v.Verified, "keyed": v.Keyed,
+		"brokenAt": v.BrokenAt, "problem": v.Problem}
+	if pg.Next != "" {
+		out["next"] = pg.Next
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 

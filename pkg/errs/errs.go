@@ -29,6 +29,10 @@ const (
 	// Unprocessable: a well-formed request whose content cannot be processed
 	// (a damaged or encrypted PDF, one certified against any change): 422.
 	Unprocessable
+
+	// TooMany: the caller, or everyone, asked more than a limit allows right
+	// now; retry later: 429.
+	TooMany
 )
 
 var kindNames = map[Kind]string{
@@ -36,7 +40,7 @@ var kindNames = map[Kind]string{
 	Forbidden: "forbidden", NotFound: "not-found", Conflict: "conflict", Gone: "gone",
 	TooLarge: "too-large", Unsupported: "unsupported-media-type", Unavailable: "unavailable",
 
-	Unprocessable: "unprocessable-content",
+	Unprocessable: "unprocessable-content", TooMany: "too-many-requests",
 }
 
 // String returns the kind's stable code, used as the problem type suffix.

@@ -227,7 +227,9 @@ func (h *Handler) deskResult(w http.ResponseWriter, r *http.Request, p *page) er
 	f, _, err := openFormFile(w, r, "result", 50<<20)
 	if err == nil {
 		defer f.Close()
-		_, err = h.c.API.Dossiers.PutResult(r.Context(), *p.Actor, id, f)
+		// The same door as PUT /v1/dossiers/{id}/result: the isolated PDF
+		// check before anything is stored.
+		_, err = h.c.API.PutResult(r.Context(), *p.Actor, id, f)
 	}
 	if err != nil {
 		return h.deskFormError(w, r, p, err, "result")
@@ -392,7 +394,7 @@ func (h *Handler) deskVerification(w http.ResponseWriter, r *http.Request, p *pa
 	if err != nil {
 		return err
 	}
-	rep, err := h.c.API.Verifier.Verify(r.Context(), b)
+	rep, err := h.c.API.Admission.Verify(r.Context(), h.c.API.Verifier, b)
 	if err != nil {
 		return err
 	}

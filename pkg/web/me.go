@@ -256,11 +256,14 @@ type logLine struct {
 type logData struct {
 	Verified bool
 	Lines    []logLine
+	// Older is the link to the page of older entries; "" on the last page.
+	Older string
 }
 
-// meLog is the access log in plain sentences, newest first.
+// meLog is the access log in plain sentences, newest first, a page at a
+// time (each verified from the checkpoints around it).
 func (h *Handler) meLog(w http.ResponseWriter, r *http.Request, p *page) error {
-	es, v, err := h.c.API.Vault.Audit(r.Context(), *p.Actor)
+	pg, err := h.c.API.Vault.AuditPage(r.Context(), *p.Actor, r.URL.Query().Get("cursor"), 0)
 	if err != nil {
 		return err
 	}
@@ -272,10 +275,15 @@ func (h *Handler) meLog(w http.ResponseWriter, r *http.Request, p *page) error {
 	for _, d := range docs {
 		names[d.ID] = h.kindName(d.Kind)
 	}
-	ld := logData{Verified: v.Verified}
-	for i := len(es) - 1; i >= 0; i-- {
-		e := es[i]
+	ld := logData{Verified: pg.Verification.Verified}
+	if pg.Next != "" {
+		ld.Older = "/me/log?" + url.Values{"cursor": {pg.Next}}.Encode()
+	}
+	for _, e := range pg.Entries {
 		doc := names[e.Document]
+		if e.Action == "search" {
+			doc = p.T("đoạn trích giấy tờ của bạn trong kết quả tìm kiếm", "snippets of your papers in search results")
+		}
 		if doc == "" {
 			doc = p.T("một giấy tờ đã ẩn", "a hidden document")
 		}
@@ -312,7 +320,7 @@ func sentence(p *page, e vault.Entry, doc string) string {
 		verb = p.T("đã tải", "downloaded")
 	case strings.HasPrefix(e.Action, "download v"):
 		verb = p.T("đã tải bản cũ ("+strings.TrimPrefix(e.Action, "download ")+") của", "downloaded an earlier version ("+strings.TrimPrefix(e.Action, "download ")+") of")
-	case e.Action == "read":
+	case e.Action == "read" || e.Action == "search":
 		verb = p.T("đã xem", "viewed")
 	case e.Action == "share-created":
 		verb = p.T("đã tạo liên kết chia sẻ", "created a share link to")

@@ -91,13 +91,23 @@ func (h *Handler) verify(w http.ResponseWriter, r *http.Request, p *page) error 
 	if limit == 0 {
 		limit = 50 << 20
 	}
-	b, name, err := formFile(w, r, "pdf", limit)
+	// The same admission as POST /v1/verify: the file is read whole (bounded
+	// in size and time) under the pool of uploads, then verified only if a
+	// verification slot is free.
+	var name string
+	b, err := h.c.API.Admission.ReadUpload(func() (b []byte, err error) {
+		b, name, err = formFile(w, r, "pdf", limit)
+		return b, err
+	})
+	if errs.Is(err, errs.TooMany) {
+		return err
+	}
 	if err != nil {
 		p.Errors = []fieldError{{Field: "pdf", Message: p.pick(err.Error())}}
 		p.Status = http.StatusBadRequest
 		return h.render(w, r, p, "verify")
 	}
-	rep, err := h.c.API.Verifier.Verify(r.Context(), b)
+	rep, err := h.c.API.Admission.Verify(r.Context(), h.c.API.Verifier, b)
 	if err != nil {
 		if p.formError(err, map[string]string{"": "pdf"}) {
 			return h.render(w, r, p, "verify")
@@ -147,6 +157,10 @@ type shareData struct {
 	Report    *api.VerifyReport
 	Size      int
 	ExpiresAt time.Time
+	// VerifyBusy: every verification slot was taken; the page says to come back.
+	VerifyBusy bool
+	// Limited: the link was opened more often this hour than it may be.
+	Limited bool
 }
 
 // sharePage is what the recipient of a share link sees: the document, who
@@ -155,6 +169,12 @@ func (h *Handler) sharePage(w http.ResponseWriter, r *http.Request, p *page) err
 	p.Title = p.T("Giấy tờ được chia sẻ", "A shared document")
 	tok := r.PathValue("token")
 	d, b, err := h.c.API.Vault.OpenShare(r.Context(), tok)
+	if errs.Is(err, errs.TooMany) {
+		p.Status = http.StatusTooManyRequests
+		w.Header().Set("Retry-After", "3600")
+		p.Data = shareData{Limited: true}
+		return h.render(w, r, p, "share")
+	}
 	if errs.Is(err, errs.Gone) || errs.Is(err, errs.NotFound) {
 		p.Status = http.StatusGone
 		if errs.Is(err, errs.NotFound) {
@@ -171,8 +191,14 @@ func (h *Handler) sharePage(w http.ResponseWriter, r *http.Request, p *page) err
 		sd.ExpiresAt = sh.ExpiresAt
 	}
 	if h.c.API.Verifier != nil {
-		if rep, err := h.c.API.Verifier.Verify(r.Context(), b); err == nil {
+		// The same admission as every other verification: a burst of views
+		// shows the document without its check rather than a child each.
+		rep, err := h.c.API.Admission.Verify(r.Context(), h.c.API.Verifier, b)
+		switch {
+		case err == nil:
 			sd.Report = rep
+		case errs.Is(err, errs.TooMany):
+			sd.VerifyBusy = true
 		}
 	}
 	p.Data = sd

@@ -79,6 +79,11 @@ func New(c Config) (*Handler, error) {
 	if c.SessionTTL == 0 {
 		c.SessionTTL = 8 * time.Hour
 	}
+	if c.API.Admission == nil {
+		// Pages built apart from the API bound their own work; an assembly
+		// gives both the same Admission.
+		c.API.Admission = api.NewAdmission(c.API.MaxVerifyInFlight, c.API.MaxVerifyInFlight)
+	}
 	as, err := loadAssets()
 	if err != nil {
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -246,3 +247,49 @@ const MaxOfficeDay = 500
 
 // officeDayReaders bounds the concurrent reads of OfficeDay.
 const officeDayReaders = 8
+
+// LogSearch writes in the access log of every citizen whose papers a search
+// by a returned words of (snippets of the OCR text, titles): one entry per
+// citizen per search, naming who searched and the dossiers it returned.
+// dossierIDs are the dossiers the hits came from, in hit order; repeats are
+// fine. A search that cannot be logged is not served. A citizen searching
+// their own papers is not logged.
+func (s *Service) LogSearch(ctx context.Context, a identity.Actor, dossierIDs []string) error {
+	if s.c.Vault == nil || len(dossierIDs) == 0 {
+		return nil
+	}
+	type read struct {
+		codes []string
+		seen  map[string]bool
+	}
+	var owners []string
+	reads := map[string]*read{}
+	for _, id := range dossierIDs {
+		d, err := s.Get(ctx, a, id)
+		if err != nil {
+			return fmt.Errorf("log the search in the citizen's access log: %w", err)
+		}
+		if a.Role == identity.Citizen && a.Subject == d.Citizen.ID {
+			continue
+		}
+		r := reads[d.Citizen.ID]
+		if r == nil {
+			r = &read{seen: map[string]bool{}}
+			reads[d.Citizen.ID] = r
+			owners = append(owners, d.Citizen.ID)
+		}
+		if !r.seen[d.Code] {
+			r.seen[d.Code] = true
+			r.codes = append(r.codes, d.Code)
+		}
+	}
+	for _, owner := range owners {
+		what := "dossier " + strings.Join(reads[owner].codes, ", ")
+		err := s.c.Vault.LogAccess(ctx, owner, what, vault.Access{Actor: a.Label(), Role: string(a.Role),
+			Action: "search", Purpose: what, Field: "ocr.snippet"})
+		if err != nil {
+			return fmt.Errorf("log the search in the citizen's access log: %w", err)
+		}
+	}
+	return nil
+}

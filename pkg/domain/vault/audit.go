@@ -221,6 +221,11 @@ func (q *sequencer) write(owner string, batch []*pendingEntry) (err error) {
 		page, _ := json.Marshal(entries)
 		items = append(items, records.Item{PK: pk, SK: "HEAD", Version: ver, Data: hd},
 			records.Item{PK: pk, SK: seqKey(entries[0].Seq), Data: page})
+		cps, err := q.checkpoints(ctx, owner, entries)
+		if err != nil {
+			return err
+		}
+		items = append(items, cps...)
 		err = s.t.Transact(ctx, items)
 		if err == nil {
 			s.writeAnchor(ctx, owner, nh)
@@ -239,12 +244,59 @@ func (q *sequencer) write(owner string, batch []*pendingEntry) (err error) {
 	}
 }
 
+// CheckpointEvery is how many entries apart the access log's checkpoints
+// are: a MACed copy of the chain's hash at every entry whose number is a
+// multiple of it, written with the entry. A page of the log is verified from
+// the checkpoint before it to the checkpoint (or head) after it, not from
+// the first entry: reading costs the page and at most twice this many
+// entries, however long the log has grown.
+const CheckpointEvery = 64
+
+func checkpointKey(seq int64) string { return "C#" + fmt.Sprintf("%012d", seq) }
+
+// checkpoints returns the checkpoint items for the entries of a write.
+func (q *sequencer) checkpoints(ctx context.Context, owner string, entries []Entry) ([]records.Item, error) {
+	var items []records.Item
+	for _, e := range entries {
+		if e.Seq%CheckpointEvery != 0 {
+			continue
+		}
+		cp := head{Seq: e.Seq, Hash: e.Hash}
+		if q.s.mac != nil {
+			m, err := q.s.mac.Sum(ctx, macMessage(owner, e.Seq, e.Hash))
+			if err != nil {
+				return nil, fmt.Errorf("access log MAC: %w", err)
+			}
+			cp.MAC = hex.EncodeToString(m)
+		}
+		data, _ := json.Marshal(cp)
+		items = append(items, records.Item{PK: auditPK(owner), SK: checkpointKey(e.Seq), Data: data})
+	}
+	return items, nil
+}
+
 func (s *Service) entries(ctx context.Context, owner string) ([]Entry, *head, error) {
 	pk := auditPK(owner)
 	its, err := s.t.Query(ctx, records.Query{PK: pk, SKPrefix: "E#"})
 	if err != nil {
 		return nil, nil, fmt.Errorf("read audit: %w", err)
 	}
+	out := decodeEntries(its)
+	var h *head
+	if it, err := s.t.Get(ctx, pk, "HEAD"); err == nil {
+		h = &head{}
+		if err := json.Unmarshal(it.Data, h); err != nil {
+			h.Seq = -1
+		}
+	} else if !errs.Is(err, errs.NotFound) {
+		return nil, nil, err
+	}
+	return out, h, nil
+}
+
+// decodeEntries decodes stored items of entries, in order; a corrupt or
+// misplaced item becomes an entry numbered -1, which verification reports.
+func decodeEntries(its []records.Item) []Entry {
 	out := make([]Entry, 0, len(its))
 	for _, it := range its {
 		// A page of entries (one write), or a single entry written before pages.
@@ -264,16 +316,7 @@ func (s *Service) entries(ctx context.Context, owner string) ([]Entry, *head, er
 		}
 		out = append(out, page...)
 	}
-	var h *head
-	if it, err := s.t.Get(ctx, pk, "HEAD"); err == nil {
-		h = &head{}
-		if err := json.Unmarshal(it.Data, h); err != nil {
-			h.Seq = -1
-		}
-	} else if !errs.Is(err, errs.NotFound) {
-		return nil, nil, err
-	}
-	return out, h, nil
+	return out
 }
 
 // Verification is the outcome of checking an access log.
@@ -354,16 +397,8 @@ func (s *Service) verify(ctx context.Context, owner string, es []Entry, h *head)
 	}
 	prev := ""
 	for i, e := range es {
-		want := int64(i + 1)
-		switch {
-		case e.Seq < 0:
-			return broken(want, "entry %d is corrupt", want)
-		case e.Seq != want:
-			return broken(want, "entry %d is missing", want)
-		case e.Prev != prev:
-			return broken(e.Seq, "entry %d does not follow entry %d", e.Seq, i)
-		case entryHash(e) != e.Hash:
-			return broken(e.Seq, "entry %d was altered", e.Seq)
+		if at, problem := chainBreak(e, int64(i+1), prev); at != 0 {
+			return broken(at, "%s", problem)
 		}
 		if s.mac != nil && e.MAC != "" {
 			ok, err := checkMAC(e.Seq, e.Hash, e.MAC)
@@ -411,6 +446,23 @@ func (s *Service) verify(ctx context.Context, owner string, es []Entry, h *head)
 	}
 	v.Verified = true
 	return v, nil
+}
+
+// chainBreak checks that e is entry want of a chain and follows the entry
+// whose hash is prev: it returns the entry that breaks the chain and why, or
+// 0 when e holds.
+func chainBreak(e Entry, want int64, prev string) (int64, string) {
+	switch {
+	case e.Seq < 0:
+		return want, fmt.Sprintf("entry %d is corrupt", want)
+	case e.Seq != want:
+		return want, fmt.Sprintf("entry %d is missing", want)
+	case e.Prev != prev:
+		return e.Seq, fmt.Sprintf("entry %d does not follow entry %d", e.Seq, want-1)
+	case entryHash(e) != e.Hash:
+		return e.Seq, fmt.Sprintf("entry %d was altered", e.Seq)
+	}
+	return 0, ""
 }
 
 // LogAccess records in owner's access log that someone other than owner read

@@ -191,12 +191,59 @@ func (s *Service) OpenShare(ctx context.Context, token string) (*Document, []byt
 	if err != nil || d.Owner != sh.Owner || d.Hidden {
 		return nil, nil, errs.E(errs.Gone, "the shared document is no longer available")
 	}
+	if err := s.countShareOpen(ctx, sh); err != nil {
+		return nil, nil, err
+	}
 	actor := "share:" + sh.TokenHash[:8]
 	if sh.Recipient != "" {
 		actor += " (" + sh.Recipient + ")"
 	}
 	b, err := s.read(ctx, d, Access{Actor: actor, Role: "share", Action: "download", Purpose: sh.Purpose})
 	return d, b, err
+}
+
+// DefaultShareOpensPerHour is how often one share link may be opened in an
+// hour: plenty for a recipient (an officer opening it, downloading it, a
+// colleague checking it), and a bound on how fast a leaked link can grow its
+// owner's access log.
+const DefaultShareOpensPerHour = 30
+
+// countShareOpen counts one opening of sh in the current hour, or refuses it
+// (errs.TooMany) when the hour's openings are used up. The counter is one
+// item per link and hour, expiring after the hour; concurrent openings
+// (other processes, other Lambdas) retry on the version condition.
+func (s *Service) countShareOpen(ctx context.Context, sh *Share) error {
+	now := s.now().UTC()
+	hour := now.Truncate(time.Hour)
+	pk, sk := "SHAREOPENS#"+sh.TokenHash, "H#"+hour.Format("2006010215")
+	for attempt := 0; attempt < 20; attempt++ {
+		var count struct{ N int }
+		var ver int64
+		it, err := s.t.Get(ctx, pk, sk)
+		switch {
+		case err == nil:
+			if err := json.Unmarshal(it.Data, &count); err != nil {
+				return fmt.Errorf("decode share openings: %w", err)
+			}
+			ver = it.Version
+		case !errs.Is(err, errs.NotFound):
+			return fmt.Errorf("read share openings: %w", err)
+		}
+		if count.N >= s.shareOpens {
+			return errs.E(errs.TooMany, "liên kết chia sẻ này đã được mở %d lần trong giờ này; hãy thử lại sau %s / this share link was opened %d times this hour; try again after %s",
+				count.N, hour.Add(time.Hour).Format("15:04 UTC"), count.N, hour.Add(time.Hour).Format("15:04 UTC"))
+		}
+		count.N++
+		data, _ := json.Marshal(count)
+		_, err = s.t.Put(ctx, records.Item{PK: pk, SK: sk, Version: ver, ExpiresAt: hour.Add(2 * time.Hour), Data: data})
+		if err == nil {
+			return nil
+		}
+		if !errs.Is(err, errs.Conflict) {
+			return fmt.Errorf("count share openings: %w", err)
+		}
+	}
+	return errs.E(errs.TooMany, "liên kết chia sẻ này đang được mở quá nhiều lần cùng lúc / this share link is being opened too often at once")
 }
 
 // ShareView is a live share link as its owner sees it: the token itself is

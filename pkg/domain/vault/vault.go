@@ -94,6 +94,7 @@ type Service struct {
 	audit      *sequencer
 	lock       func(until time.Time) func(asFunc func(any) bool) error
 	retention  func(kind string, signed bool) time.Duration
+	shareOpens int
 }
 
 // Options are the Service's optional settings; nil means defaults.
@@ -116,6 +117,10 @@ type Options struct {
 	// long for each kind of document. Nil Lock: the bucket's default applies.
 	Lock      func(until time.Time) func(asFunc func(any) bool) error
 	Retention func(kind string, signed bool) time.Duration
+	// ShareOpensPerHour caps how often one share link is opened in an
+	// hour (each opening is an entry in the owner's access log); default
+	// DefaultShareOpensPerHour.
+	ShareOpensPerHour int
 }
 
 // New returns a vault over a records table and a blob bucket.
@@ -127,6 +132,7 @@ func New(t records.Table, b *blob.Bucket, o *Options) *Service {
 		}
 		s.mac, s.codes = o.MAC, o.Codes
 		s.lock, s.retention = o.Lock, o.Retention
+		s.shareOpens = o.ShareOpensPerHour
 		if o.Now != nil {
 			s.now = o.Now
 		}
@@ -136,6 +142,9 @@ func New(t records.Table, b *blob.Bucket, o *Options) *Service {
 		if o.NewID != nil {
 			s.newID = o.NewID
 		}
+	}
+	if s.shareOpens <= 0 {
+		s.shareOpens = DefaultShareOpensPerHour
 	}
 	s.audit = newSequencer(s)
 	return s

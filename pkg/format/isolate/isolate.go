@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime/debug"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -23,7 +24,7 @@ import (
 const Grace = 5 * time.Second
 
 // Command returns the command that runs this program again as a child,
-// with env added to the environment (the child's RunChildIfRequested looks
+// with env added to an otherwise empty environment (see Env) (the child's RunChildIfRequested looks
 // for it), killed with its process group when ctx ends; its stderr is the
 // returned buffer, which keeps the first 8 KB for the error a failure
 // reports.
@@ -39,13 +40,43 @@ func Command(ctx context.Context, env ...string) (*exec.Cmd, *LimitedBuffer, err
 // CommandOf is Command for another program (a prebuilt binary).
 func CommandOf(ctx context.Context, exe string, env ...string) (*exec.Cmd, *LimitedBuffer) {
 	cmd := exec.CommandContext(ctx, exe)
-	cmd.Env = append(os.Environ(), env...)
+	cmd.Env = Env(env...)
 	stderr := &LimitedBuffer{Max: 8 << 10}
 	cmd.Stderr = stderr
 	cmd.WaitDelay = time.Second
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	return cmd, stderr
+}
+
+// passed are the only variables of the parent a child sees: where programs
+// and their libraries are (Tesseract and its language data), where temporary
+// files go, the time zone, and the Go runtime's own settings. Nothing else
+// crosses: no AWS_* variable (on Lambda the role's credentials), no key, no
+// secret a reader of hostile bytes could leak if it were subverted.
+var passed = []string{"PATH", "LD_LIBRARY_PATH", "TESSDATA_PREFIX", "TMPDIR", "TZ", "LANG", "LC_ALL",
+	"GOMAXPROCS", "GOTRACEBACK", "GODEBUG", "GORACE", "GOCOVERDIR"}
+
+// Env returns the environment of a child: the few variables of this process
+// in passed, then extra ("NAME=value"), which the child needs to know what
+// to do. A variable in extra wins over one of the same name passed on.
+func Env(extra ...string) []string {
+	env := make([]string, 0, len(passed)+len(extra))
+	for _, name := range passed {
+		if v, ok := os.LookupEnv(name); ok && !overridden(name, extra) {
+			env = append(env, name+"="+v)
+		}
+	}
+	return append(env, extra...)
+}
+
+func overridden(name string, extra []string) bool {
+	for _, kv := range extra {
+		if strings.HasPrefix(kv, name+"=") {
+			return true
+		}
+	}
+	return false
 }
 
 // Confine limits the calling child process: its Go heap to heap bytes (the

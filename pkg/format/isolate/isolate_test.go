@@ -79,3 +79,76 @@ func TestCommandKillsTheProcessGroup(t *testing.T) {
 		}
 	}
 }
+
+// printEnvChild is set in a child this test starts: it prints its
+// environment and exits.
+const printEnvChild = "SOHOA_ISOLATE_TEST_PRINT_ENV"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(printEnvChild) == "1" {
+		for _, kv := range os.Environ() {
+			fmt.Println(kv)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// A child sees none of the parent's credentials or secrets: only the few
+// variables it needs and what it was started with.
+func TestChildEnvironmentIsEmptyButForWhatItNeeds(t *testing.T) {
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+	t.Setenv("AWS_SESSION_TOKEN", "session-token-of-the-role")
+	t.Setenv("SOHOA_SESSION_KEY", "a-secret-of-the-service")
+	t.Setenv("TESSDATA_PREFIX", "/opt/share/tessdata")
+	tests := []struct {
+		name  string
+		start func(ctx context.Context, env ...string) (*exec.Cmd, error)
+	}{
+		{"this program again (Command)", func(ctx context.Context, env ...string) (*exec.Cmd, error) {
+			cmd, _, err := Command(ctx, env...)
+			return cmd, err
+		}},
+		{"another program (CommandOf)", func(ctx context.Context, env ...string) (*exec.Cmd, error) {
+			exe, err := os.Executable()
+			if err != nil {
+				return nil, err
+			}
+			cmd, _ := CommandOf(ctx, exe, env...)
+			return cmd, nil
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			cmd, err := tt.start(ctx, printEnvChild+"=1", "CHILD_OP=check")
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("child: %v", err)
+			}
+			env := map[string]string{}
+			for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+				k, v, _ := strings.Cut(line, "=")
+				env[k] = v
+			}
+			for k := range env {
+				if strings.HasPrefix(k, "AWS_") || strings.HasPrefix(k, "SOHOA_SESSION") {
+					t.Errorf("the child sees %s", k)
+				}
+			}
+			for _, v := range env {
+				if strings.Contains(v, "EXAMPLEKEY") || strings.Contains(v, "a-secret-of-the-service") {
+					t.Errorf("a secret of the parent reached the child: %q", v)
+				}
+			}
+			if env["CHILD_OP"] != "check" || env["TESSDATA_PREFIX"] != "/opt/share/tessdata" {
+				t.Errorf("the child lacks what it was given or needs: %v", env)
+			}
+		})
+	}
+}

@@ -311,7 +311,7 @@ func meanConf(ws []tsvWord) float64 {
 // tesseractCmd runs tesseract with one thread and returns its stdout.
 func tesseractCmd(ctx context.Context, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, "tesseract", args...)
-	cmd.Env = append(os.Environ(), "OMP_THREAD_LIMIT=1")
+	cmd.Env = isolate.Env("OMP_THREAD_LIMIT=1")
 	var out, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &stderr
 	cmd.WaitDelay = time.Second
