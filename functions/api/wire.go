@@ -76,11 +76,11 @@ func newHandler(ctx context.Context, cfg assemble.Config) (handler, error) {
 		BaseURL: cfg.BaseURL, Log: c.Log,
 		Ready: a.Ready, Search: a.Search, Reports: reports,
 	}
-	sessionKey, err := c.SessionKey(ctx)
+	sessions, err := c.Sessions(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if apiCfg.Pages, err = Pages(apiCfg, cfg, sessionKey); err != nil {
+	if apiCfg.Pages, err = Pages(apiCfg, cfg, sessions); err != nil {
 		return nil, err
 	}
 	return httpadapter.NewV2(sohoaapi.New(apiCfg)).ProxyWithContext, nil

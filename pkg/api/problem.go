@@ -119,12 +119,18 @@ func decodeJSON(r *http.Request, v any) error {
 	return nil
 }
 
-// RedactPath masks what in a path is a credential (a share link's token), so
-// that a path can be logged.
+// RedactPath masks what in a path is a credential, so that a path can be
+// logged: the one redaction every log line about a request goes through.
+// Share tokens travel in /v1/shares/<token>, the owner's
+// /v1/vault/documents/<doc>/shares/<token>, and the share page's
+// /s/<token> and /s/<token>/file.
 func RedactPath(p string) string {
 	parts := strings.Split(p, "/")
 	for i := 0; i+1 < len(parts); i++ {
-		if parts[i] == "shares" && parts[i+1] != "" {
+		if parts[i+1] == "" {
+			continue
+		}
+		if parts[i] == "shares" || (i == 1 && parts[0] == "" && parts[i] == "s") {
 			parts[i+1] = "<token>"
 		}
 	}

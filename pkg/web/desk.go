@@ -244,7 +244,7 @@ func (h *Handler) deskOTP(w http.ResponseWriter, r *http.Request, p *page) error
 	if err := h.c.API.Signing.SendOTP(r.Context(), *p.Actor, r.PostFormValue("credential")); err != nil {
 		return err
 	}
-	back := safeNext(r.PostFormValue("back"))
+	back := localTarget(r.PostFormValue("back"))
 	if !strings.HasPrefix(back, "/desk") {
 		back = "/desk"
 	}
