@@ -88,20 +88,27 @@ func writeFile(w http.ResponseWriter, name string, b []byte) {
 	if disposition == "attachment" {
 		name += ".bin"
 	}
-	h := w.Header()
+	FileHeaders(w.Header(), ctype, disposition, name)
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b)
+}
+
+// FileHeaders marks an answer as a file, whichever route serves it (the
+// API's or a page's): its type, its disposition ("inline" or "attachment")
+// and name, nosniff, no caching unless the route made it public, and FileCSP,
+// so that a PDF or image shown in the browser runs nothing.
+func FileHeaders(h http.Header, ctype, disposition, name string) {
 	h.Set("Content-Type", ctype)
 	h.Set("Content-Disposition", mime.FormatMediaType(disposition, map[string]string{"filename": name}))
 	if h.Get("Cache-Control") == "" || !strings.HasPrefix(h.Get("Cache-Control"), "public") {
 		h.Set("Cache-Control", "private, no-store")
 	}
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", fileCSP)
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(b)
+	h.Set("Content-Security-Policy", FileCSP)
 }
 
-// fileCSP lets a served file run nothing, load nothing and be framed by no one.
-const fileCSP = "default-src 'none'; sandbox; frame-ancestors 'none'"
+// FileCSP lets a served file run nothing, load nothing and be framed by no one.
+const FileCSP = "default-src 'none'; sandbox; frame-ancestors 'none'"
 
 // maxJSONBytes bounds a JSON request body.
 const maxJSONBytes = 1 << 20

@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -193,11 +194,7 @@ func (h *Handler) deskPageImage(w http.ResponseWriter, r *http.Request, p *page)
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "image/jpeg")
-	w.Header().Set("Cache-Control", "private, no-store")
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(b)
+	serveFile(w, "image/jpeg", "inline", fmt.Sprintf("%s-%d.jpg", r.PathValue("code"), n), b)
 	return nil
 }
 
