@@ -35,7 +35,7 @@ func newHandler(ctx context.Context, cfg assemble.Config) (handler, error) {
 	}
 	p := assemble.Ports{Queue: c.APIQueue()}
 	var apiSigning sohoaapi.Signing
-	sg, err := remotesign.New(ctx, cfg, c.Roots)
+	sg, err := remotesign.New(ctx, cfg, c.Roots, c.Table)
 	switch {
 	case err == nil:
 		p.Signer, apiSigning = signing.ForDossiers(sg), sohoaapi.SigningService(sg)

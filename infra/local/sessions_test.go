@@ -155,3 +155,51 @@ func TestShareTokensNotInRequestLog(t *testing.T) {
 		t.Errorf("a share token is in the log:\n%s", out)
 	}
 }
+
+// TestOTPSendingIsLimited: an officer's codes are limited per credential:
+// the API answers 429 with Retry-After as a problem, and the desk page shows
+// the officer what to do.
+func TestOTPSendingIsLimited(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a stack")
+	}
+	st, c := startStack(t, t.TempDir())
+	officer := c.as(c.tokenFor("agency_officer", officerHT, agencyHT, officerNam))
+	var creds struct{ Credentials []struct{ ID string } }
+	officer.json("GET", "/v1/signing/credentials", nil, 200, &creds)
+	if len(creds.Credentials) == 0 {
+		t.Fatal("no credential")
+	}
+	cred := creds.Credentials[0].ID
+	for range 5 {
+		officer.json("POST", "/v1/signing/credentials/"+cred+"/otp", nil, 202, nil)
+	}
+	status, body, h := officer.do("POST", "/v1/signing/credentials/"+cred+"/otp", "", nil)
+	if status != http.StatusTooManyRequests || h.Get("Retry-After") == "" || h.Get("Content-Type") != "application/problem+json" ||
+		!strings.Contains(string(body), "Bạn đã yêu cầu 5 mã OTP") {
+		t.Fatalf("sixth code: %d %v %s", status, h, body)
+	}
+	// The same officer on the desk page (the roster's first officer).
+	resp := send(t, "POST", st.URL+"/signin", "", url.Values{"who": {"1"}})
+	var session *http.Cookie
+	for _, ck := range resp.Cookies() {
+		if ck.Name == "sohoa_session" {
+			session = ck
+		}
+	}
+	if session == nil {
+		t.Fatalf("no session: %d", resp.StatusCode)
+	}
+	req, _ := http.NewRequest("POST", st.URL+"/desk/otp", strings.NewReader(url.Values{"credential": {cred}, "back": {"/desk"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.AddCookie(session)
+	page, err := noRedirects.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(page.Body)
+	page.Body.Close()
+	if page.StatusCode != http.StatusTooManyRequests || page.Header.Get("Retry-After") == "" || !strings.Contains(string(b), "Bạn đã yêu cầu 5 mã OTP") {
+		t.Fatalf("desk page: %d %s", page.StatusCode, b)
+	}
+}

@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/format/scan"
@@ -35,6 +37,7 @@ var kindStatus = map[errs.Kind]int{
 	errs.Unavailable:  http.StatusServiceUnavailable,
 
 	errs.Unprocessable: http.StatusUnprocessableEntity,
+	errs.TooMany:       http.StatusTooManyRequests,
 }
 
 // writeError translates a domain error into a problem: the one place where error
@@ -52,6 +55,9 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	}
 	if k == errs.Internal {
 		p.Detail = "An unexpected error occurred; it was logged. Try again later."
+	}
+	if e != nil && k == errs.TooMany {
+		w.Header().Set("Retry-After", RetryAfter(e.RetryAfter))
 	}
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="sohoa"`)
@@ -91,6 +97,11 @@ func writeFile(w http.ResponseWriter, name string, b []byte) {
 	FileHeaders(w.Header(), ctype, disposition, name)
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(b)
+}
+
+// RetryAfter is a Retry-After value: whole seconds, at least one.
+func RetryAfter(d time.Duration) string {
+	return strconv.FormatInt(max(1, int64((d+time.Second-1)/time.Second)), 10)
 }
 
 // FileHeaders marks an answer as a file, whichever route serves it (the

@@ -8,6 +8,7 @@ package errs
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Kind is a class of failure. The zero Kind is Internal.
@@ -29,6 +30,10 @@ const (
 	// Unprocessable: a well-formed request whose content cannot be processed
 	// (a damaged or encrypted PDF, one certified against any change): 422.
 	Unprocessable
+
+	// TooMany: the caller asked too often; Error.RetryAfter says when to
+	// come back: 429.
+	TooMany
 )
 
 var kindNames = map[Kind]string{
@@ -37,6 +42,7 @@ var kindNames = map[Kind]string{
 	TooLarge: "too-large", Unsupported: "unsupported-media-type", Unavailable: "unavailable",
 
 	Unprocessable: "unprocessable-content",
+	TooMany:       "too-many-requests",
 }
 
 // String returns the kind's stable code, used as the problem type suffix.
@@ -54,6 +60,8 @@ type Error struct {
 	Message string
 	Field   string
 	Err     error // the cause, for logs; never shown to callers
+	// RetryAfter, for TooMany, is how long the caller should wait.
+	RetryAfter time.Duration
 }
 
 // Error implements error.

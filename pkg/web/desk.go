@@ -280,7 +280,9 @@ func (h *Handler) deskSignBatch(w http.ResponseWriter, r *http.Request, p *page)
 	otp := strings.TrimSpace(r.PostFormValue("otp"))
 	fail := func(field, vi, en string) error {
 		p.Errors = append(p.Errors, fieldError{Field: field, Message: p.T(vi, en)})
-		p.Status = http.StatusBadRequest
+		if p.Status == 0 {
+			p.Status = http.StatusBadRequest
+		}
 		r.URL.RawQuery = "status=" + string(dossier.Approved)
 		return h.deskQueue(w, r, p)
 	}
@@ -293,6 +295,15 @@ func (h *Handler) deskSignBatch(w http.ResponseWriter, r *http.Request, p *page)
 	j, err := h.c.API.Dossiers.StartSignBatch(r.Context(), *p.Actor, ids, r.PostFormValue("credential"), otp)
 	if errs.Is(err, errs.Forbidden) {
 		return fail("batch-otp", "Mã xác thực sai hoặc đã dùng; hãy gửi mã mới.", "The code is wrong or was used; send a new one.")
+	}
+	var e *errs.Error
+	if errs.Is(err, errs.TooMany) && asErr(err, &e) {
+		// The credential is locked or too many codes were asked for: the
+		// message says until when and what to do.
+		vi, en, _ := strings.Cut(e.Message, " / ")
+		w.Header().Set("Retry-After", api.RetryAfter(e.RetryAfter))
+		p.Status = http.StatusTooManyRequests
+		return fail("batch-otp", vi, en)
 	}
 	if err != nil {
 		return err

@@ -124,6 +124,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, p *page, name s
 var kindStatus = map[errs.Kind]int{
 	errs.Internal: 500, errs.Invalid: 400, errs.Unauthorized: 401, errs.Forbidden: 403, errs.NotFound: 404,
 	errs.Conflict: 409, errs.Gone: 410, errs.TooLarge: 413, errs.Unsupported: 415, errs.Unavailable: 503,
+	errs.Unprocessable: 422, errs.TooMany: 429,
 }
 
 // fail shows an error page: the one place where an error becomes a page.
@@ -135,6 +136,9 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var e *errs.Error
 	if errors.As(err, &e) && k != errs.Internal {
 		msg = p.pick(e.Message)
+		if k == errs.TooMany {
+			w.Header().Set("Retry-After", api.RetryAfter(e.RetryAfter))
+		}
 	}
 	if k == errs.Internal || k == errs.Unavailable {
 		h.c.Log.Error("page failed", "method", r.Method, "path", api.RedactPath(r.URL.Path), "err", err)
@@ -166,7 +170,7 @@ func (p *page) pick(msg string) string {
 // (errs.FieldError) or is an Invalid input; other errors stay errors.
 func (p *page) formError(err error, fields map[string]string) bool {
 	var e *errs.Error
-	if !errors.As(err, &e) || (e.Kind != errs.Invalid && e.Kind != errs.Unsupported && e.Kind != errs.TooLarge && e.Kind != errs.Conflict && e.Kind != errs.Forbidden) {
+	if !errors.As(err, &e) || (e.Kind != errs.Invalid && e.Kind != errs.Unsupported && e.Kind != errs.TooLarge && e.Kind != errs.Conflict && e.Kind != errs.Forbidden && e.Kind != errs.TooMany) {
 		return false
 	}
 	id := fields[e.Field]
