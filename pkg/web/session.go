@@ -23,8 +23,10 @@ type rosterEntry struct {
 func (h *Handler) signinPage(w http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title = p.T("Đăng nhập", "Sign in")
 	d := signinData{Next: localTarget(r.URL.Query().Get("next")), OIDC: h.c.OIDC != nil}
-	for i, a := range h.c.Roster {
-		d.Roster = append(d.Roster, rosterEntry{Index: i, Actor: a})
+	if loopback(r) {
+		for i, a := range h.c.Roster {
+			d.Roster = append(d.Roster, rosterEntry{Index: i, Actor: a})
+		}
 	}
 	p.Data = d
 	return h.render(w, r, p, "signin")
@@ -34,6 +36,12 @@ func (h *Handler) signinPage(w http.ResponseWriter, r *http.Request, p *page) er
 func (h *Handler) signinDev(w http.ResponseWriter, r *http.Request, p *page) error {
 	if len(h.c.Roster) == 0 {
 		return errs.E(errs.NotFound, "không có trang này / no such page")
+	}
+	// Like the API's development routes, only for a request to a loopback
+	// name: a page of another site whose name was rebound to 127.0.0.1
+	// cannot sign in as anyone.
+	if !loopback(r) {
+		return errs.E(errs.Forbidden, "Đăng nhập phát triển chỉ dùng được qua localhost / The development sign-in answers only localhost")
 	}
 	i, err := strconv.Atoi(r.PostFormValue("who"))
 	if err != nil || i < 0 || i >= len(h.c.Roster) {

@@ -96,7 +96,7 @@ func bodyOf(resp *http.Response) string {
 }
 
 func TestSessionCookieFlags(t *testing.T) {
-	h, _ := newTestPages(t, nil)
+	h, _ := newTestPages(t, &OIDC{AuthURL: "https://idp.example/oauth2/authorize", TokenURL: "https://idp.example/oauth2/token", ClientID: "c"})
 	tests := []struct {
 		host       string
 		wantSecure bool
@@ -108,13 +108,30 @@ func TestSessionCookieFlags(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.host, func(t *testing.T) {
-			resp := serve(h, "POST", "/signin", tt.host, url.Values{"who": {"0"}})
+			resp := serve(h, "GET", "/signin/oidc", tt.host, nil)
+			var c *http.Cookie
+			for _, ck := range resp.Cookies() {
+				if ck.Name == oidcCookie {
+					c = ck
+				}
+			}
+			if c == nil || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Secure != tt.wantSecure || c.Path != "/" {
+				t.Errorf("cookie = %+v", c)
+			}
+			// The development sign-in answers loopback names only: a
+			// name rebound to 127.0.0.1 signs in as nobody.
+			resp = serve(h, "POST", "/signin", tt.host, url.Values{"who": {"0"}})
+			if tt.wantSecure {
+				if resp.StatusCode != http.StatusForbidden {
+					t.Errorf("development sign-in at %s = %d, want 403", tt.host, resp.StatusCode)
+				}
+				return
+			}
 			if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/counter" {
 				t.Fatalf("sign-in = %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 			}
-			c := sessionOf(t, resp)
-			if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Secure != tt.wantSecure || c.Path != "/" {
-				t.Errorf("cookie = %+v", c)
+			if c := sessionOf(t, resp); !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Secure || c.Path != "/" {
+				t.Errorf("session cookie = %+v", c)
 			}
 		})
 	}
