@@ -2,30 +2,24 @@ package main
 
 import (
 	"strings"
-	"time"
 
 	"github.com/sohoa/sohoa/functions/internal/assemble"
 
 	sohoaapi "github.com/sohoa/sohoa/pkg/api"
+	"github.com/sohoa/sohoa/pkg/domain/identity"
 	"github.com/sohoa/sohoa/pkg/web"
 )
 
-// sessionTTL is how long a browser session lasts: a working day.
-const sessionTTL = 8 * time.Hour
-
 // Pages builds the web pages (pkg/web) over the API's services, their
-// session cookies keyed by sessionKey (assemble.Stores.SessionKey). Without a
-// session key the public pages work and sign-in says it is not configured;
-// with the OIDC variables people sign in through Cognito's hosted UI
-// (authorization code with PKCE), their claims mapped as the JWT authorizer's.
-func Pages(cfg sohoaapi.Config, env assemble.Config, sessionKey []byte) (*web.Handler, error) {
-	sessions := web.NoSessions()
-	if len(sessionKey) > 0 {
-		s, err := web.HMACSessions(sessionKey, sessionTTL, nil)
-		if err != nil {
-			return nil, err
-		}
-		sessions = s
+// sessions kept in the stack's table (assemble.Stores.Sessions). Without
+// sessions (no session key) the public pages work and sign-in says it is not
+// configured; with the OIDC variables people sign in through Cognito's hosted
+// UI (authorization code with PKCE), their claims mapped as the JWT
+// authorizer's, and a session lasts no longer than the ID token (one hour).
+func Pages(cfg sohoaapi.Config, env assemble.Config, sessions *identity.Sessions) (*web.Handler, error) {
+	var s web.Sessions = web.NoSessions{}
+	if sessions != nil {
+		s = sessions
 	}
 	var oidc *web.OIDC
 	if domain, iss, client := strings.TrimRight(env.OIDCDomain, "/"), env.OIDCIssuer, env.OIDCClientID; domain != "" && iss != "" && client != "" {
@@ -35,5 +29,5 @@ func Pages(cfg sohoaapi.Config, env assemble.Config, sessionKey []byte) (*web.Ha
 			oidc.RedirectURL = portal + "/signin/callback" // as registered with the user pool client
 		}
 	}
-	return web.New(web.Config{API: cfg, Sessions: sessions, OIDC: oidc, Log: cfg.Log, SessionTTL: sessionTTL})
+	return web.New(web.Config{API: cfg, Sessions: s, OIDC: oidc, Log: cfg.Log})
 }

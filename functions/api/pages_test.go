@@ -24,7 +24,6 @@ import (
 	"github.com/sohoa/sohoa/pkg/domain/vault"
 	"github.com/sohoa/sohoa/pkg/format/scan"
 	"github.com/sohoa/sohoa/pkg/testkit/localtest"
-	"github.com/sohoa/sohoa/pkg/web"
 )
 
 var quiet = slog.New(slog.DiscardHandler)
@@ -57,12 +56,15 @@ func TestPagesThroughGateway(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := sohoaapi.Config{Dossiers: ds, Vault: v, Catalog: catalog, Auth: GatewayAuth{}, Documents: sohoaapi.Printed{}, Log: quiet}
-	if cfg.Pages, err = Pages(cfg, env, []byte(env.SessionKey)); err != nil {
+	sessions, err := identity.NewSessions(db.Table(), []byte(env.SessionKey), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Pages, err = Pages(cfg, env, sessions); err != nil {
 		t.Fatal(err)
 	}
 	handler := httpadapter.NewV2(sohoaapi.New(cfg)).ProxyWithContext
-	s, _ := web.HMACSessions([]byte(key), time.Hour, nil)
-	session, err := s.Issue(identity.Actor{Subject: "001203012345", Role: identity.Citizen, Name: "Nguyễn Văn An"})
+	session, err := sessions.Start(context.Background(), identity.Actor{Subject: "001203012345", Role: identity.Citizen, Name: "Nguyễn Văn An"}, time.Now().Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}

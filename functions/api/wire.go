@@ -35,7 +35,7 @@ func newHandler(ctx context.Context, cfg assemble.Config) (handler, error) {
 	}
 	p := assemble.Ports{Queue: c.APIQueue()}
 	var apiSigning sohoaapi.Signing
-	sg, err := remotesign.New(ctx, cfg, c.Roots)
+	sg, err := remotesign.New(ctx, cfg, c.Roots, c.Table)
 	switch {
 	case err == nil:
 		p.Signer, apiSigning = signing.ForDossiers(sg), sohoaapi.SigningService(sg)
@@ -79,11 +79,11 @@ func newHandler(ctx context.Context, cfg assemble.Config) (handler, error) {
 		BaseURL: cfg.BaseURL, Log: c.Log,
 		Ready: a.Ready, Search: a.Search, Reports: reports,
 	}
-	sessionKey, err := c.SessionKey(ctx)
+	sessions, err := c.Sessions(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if apiCfg.Pages, err = Pages(apiCfg, cfg, sessionKey); err != nil {
+	if apiCfg.Pages, err = Pages(apiCfg, cfg, sessions); err != nil {
 		return nil, err
 	}
 	return httpadapter.NewV2(sohoaapi.New(apiCfg)).ProxyWithContext, nil

@@ -36,7 +36,7 @@ func newHandler(ctx context.Context, cfg assemble.Config) (*Signer, error) {
 	if err != nil {
 		return nil, err
 	}
-	sg, err := remotesign.New(ctx, cfg, c.Roots)
+	sg, err := remotesign.New(ctx, cfg, c.Roots, c.Table)
 	if err != nil {
 		return nil, err
 	}

@@ -29,7 +29,6 @@ import (
 	"github.com/sohoa/sohoa/pkg/domain/notify"
 	"github.com/sohoa/sohoa/pkg/format/scan/scantest"
 	"github.com/sohoa/sohoa/pkg/port/records"
-	"github.com/sohoa/sohoa/pkg/web"
 )
 
 // The dossier the API event creates (events/api/create-dossier.json).
@@ -85,8 +84,8 @@ func TestFunctions(t *testing.T) {
 	}
 	t.Logf("init (process start to first /next): %s", strings.Join(inits, ", "))
 
-	vars := map[string]string{"DOSSIER_BUCKET": st.dossierBkt, "SESSION": pageSession(t),
-		"AUDITOR_SESSION": pageSessionOf(t, identity.Actor{Subject: "kiemtoan-01", Role: identity.Auditor, Name: "Lê Văn Kiểm"})}
+	vars := map[string]string{"DOSSIER_BUCKET": st.dossierBkt, "SESSION": pageSession(t, st),
+		"AUDITOR_SESSION": pageSessionOf(t, st, identity.Actor{Subject: "kiemtoan-01", Role: identity.Auditor, Name: "Lê Văn Kiểm"})}
 
 	// api: a clerk opens the dossier; every other request sees it.
 	created := apiCall(t, fns["api"], load(t, filepath.Join(h.root, "events/api/create-dossier.json"), vars), http.StatusCreated)
@@ -429,20 +428,22 @@ func mails(t *testing.T, address, code string) int {
 // pageSessionKey is the api function's SOHOA_SESSION_KEY in these tests.
 const pageSessionKey = "lambdatest-session-key-0123456789abcdef"
 
-// pageSession is a citizen's session cookie value, as the pages issue it.
-func pageSession(t *testing.T) string {
+// pageSession is a citizen's session cookie value, as the pages start it:
+// a session record in the stack's table (DynamoDB), its token keyed by
+// pageSessionKey.
+func pageSession(t *testing.T, st *stack) string {
 	t.Helper()
-	return pageSessionOf(t, identity.Actor{Subject: citizenID, Role: identity.Citizen, Name: "Nguyễn Văn An"})
+	return pageSessionOf(t, st, identity.Actor{Subject: citizenID, Role: identity.Citizen, Name: "Nguyễn Văn An"})
 }
 
-// pageSessionOf is a's session cookie value, as the pages issue it.
-func pageSessionOf(t *testing.T, a identity.Actor) string {
+// pageSessionOf is a's session cookie value, as the pages start it.
+func pageSessionOf(t *testing.T, st *stack, a identity.Actor) string {
 	t.Helper()
-	s, err := web.HMACSessions([]byte(pageSessionKey), time.Hour, nil)
+	s, err := identity.NewSessions(st.rec, []byte(pageSessionKey), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, err := s.Issue(a)
+	tok, err := s.Start(context.Background(), a, time.Now().Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,7 +22,7 @@ import (
 func TestTypedIDRevealsNothing(t *testing.T) {
 	heavy(t)
 	st := inProcess(t, Options{Dev: true})
-	c := client{t: t, base: st.URL}
+	c := client{t: t, base: st.URL, operator: st.DevOperatorKey}
 	victim := "079199001234"
 	citizen := c.as(c.tokenFor("citizen", victim, "", ""))
 	clerk := c.as(c.tokenFor("postal_clerk", "clerk-07", "", "Kẻ Gian"))
@@ -54,7 +54,7 @@ func TestTypedIDRevealsNothing(t *testing.T) {
 		var box struct {
 			Messages []struct{ Subject, Body string }
 		}
-		officer.json("GET", "/v1/dev/outbox?to="+url.QueryEscape(to), nil, 200, &box)
+		officer.as(officer.operator).json("GET", "/v1/dev/outbox?to="+url.QueryEscape(to), nil, 200, &box)
 		return box.Messages
 	}
 	for _, m := range outbox("attacker@evil.example") {

@@ -41,6 +41,8 @@ type client struct {
 	t     *testing.T
 	base  string
 	token string
+	// operator is the dev operator's key, which opens the outbox.
+	operator string
 }
 
 func (c client) do(method, path, ctype string, body []byte) (int, []byte, http.Header) {
@@ -131,7 +133,7 @@ func (c client) waitStatus(id string) dossierJSON {
 func startStack(t *testing.T, dir string) (*Stack, client) {
 	t.Helper()
 	st := inProcess(t, Options{Dev: true, DataDir: dir})
-	return st, client{t: t, base: st.URL}
+	return st, client{t: t, base: st.URL, operator: st.DevOperatorKey}
 }
 
 // presplit splits one real three-component scan once and hands that result
@@ -373,7 +375,7 @@ func TestDossierEndToEnd(t *testing.T) {
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		officer.json("GET", "/v1/dev/outbox?to=an%40example.vn", nil, 200, &box)
+		officer.as(officer.operator).json("GET", "/v1/dev/outbox?to=an%40example.vn", nil, 200, &box)
 		if len(box.Messages) >= len(want) || time.Now().After(deadline) {
 			break
 		}
@@ -493,7 +495,7 @@ func requestOTP(t *testing.T, officer client, cred string) string {
 	var box struct {
 		Messages []struct{ Channel, To, Body string }
 	}
-	officer.json("GET", "/v1/dev/outbox?to="+url.QueryEscape(officerPhone), nil, 200, &box)
+	officer.as(officer.operator).json("GET", "/v1/dev/outbox?to="+url.QueryEscape(officerPhone), nil, 200, &box)
 	for i := len(box.Messages) - 1; i >= 0; i-- {
 		m := box.Messages[i]
 		if m.Channel == "sms" {

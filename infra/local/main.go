@@ -22,6 +22,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/format/ocr"
 	"github.com/sohoa/sohoa/pkg/format/pdfdoor"
 	"github.com/sohoa/sohoa/pkg/format/scan"
+	"github.com/sohoa/sohoa/pkg/web"
 )
 
 func main() {
@@ -74,6 +75,7 @@ func run(ctx context.Context, args []string) error {
 	verbose := fs.Bool("v", false, "log every request")
 	dev := fs.Bool("dev", false, "development routes: POST /v1/dev/tokens, GET /v1/dev/outbox (loopback addresses only)")
 	auditKey := fs.String("audit-key", "", "file of the access log's MAC key, outside the data directory (default: <data>.audit-key)")
+	sessionTTL := fs.Duration("session-ttl", web.DefaultSessionTTL, "how long a page session lasts")
 	withOCR := fs.Bool("ocr", true, "read scanned components with Tesseract (text layer, CCCD check, form fields)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -86,7 +88,7 @@ func run(ctx context.Context, args []string) error {
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	st, err := Start(ctx, Options{Addr: *addr, DataDir: *data, Log: log, Dev: *dev, AuditKeyFile: *auditKey,
-		Checkpoint: crashHook(os.Getenv("SOHOA_CRASH_AT")), OCR: *withOCR})
+		Checkpoint: crashHook(os.Getenv("SOHOA_CRASH_AT")), OCR: *withOCR, SessionTTL: *sessionTTL})
 	if err != nil {
 		return err
 	}
@@ -97,8 +99,10 @@ func run(ctx context.Context, args []string) error {
 `, st.URL, *data)
 	if *dev {
 		fmt.Printf(`  A token:  curl -s -X POST %[1]s/v1/dev/tokens -d '{"role":"postal_clerk","subject":"clerk-01","name":"Trần Thị Mai","postOffice":"Bưu cục Hoàn Kiếm"}'
+  The outbox (codes sent by SMS and email), for the dev operator only:
+            curl -s -H "Authorization: Bearer $(cat %[2]s/dev-operator-key)" '%[1]s/v1/dev/outbox?to=%%2B84900000001'
   (-dev: development routes are on; never expose this address)
-`, st.URL)
+`, st.URL, *data)
 	}
 	fmt.Println("\nStop with Ctrl-C (drains jobs in progress).")
 	select {

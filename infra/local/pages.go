@@ -1,8 +1,6 @@
 package main
 
 import (
-	"time"
-
 	sohoaapi "github.com/sohoa/sohoa/pkg/api"
 	"github.com/sohoa/sohoa/pkg/domain/identity"
 	"github.com/sohoa/sohoa/pkg/domain/notify"
@@ -18,10 +16,11 @@ var devPeople = []identity.Actor{
 	{Subject: "auditor-01", Role: identity.Auditor, Name: "Phạm Thu Hà"},
 }
 
-// newPages builds the web pages over the API's services. Sessions are the
-// stack's own tokens; the development sign-in page is there only with the
+// newPages builds the web pages over the API's services. Sessions are
+// records in the stack's table, as on AWS, their tokens keyed by
+// sessionKey; the development sign-in page is there only with the
 // development routes (cfg.Dev).
-func newPages(cfg sohoaapi.Config, st *Stack, verifier *identity.Verifier, staff notify.StaffFile, o Options) (*web.Handler, error) {
+func newPages(cfg sohoaapi.Config, st *Stack, sessionKey []byte, staff notify.StaffFile, o Options) (*web.Handler, error) {
 	var roster []identity.Actor
 	if cfg.Dev != nil {
 		roster = append(roster, devPeople[0])
@@ -30,10 +29,9 @@ func newPages(cfg sohoaapi.Config, st *Stack, verifier *identity.Verifier, staff
 		}
 		roster = append(roster, devPeople[1:]...)
 	}
-	const ttl = 8 * time.Hour
-	return web.New(web.Config{API: cfg, Roster: roster, Now: o.Now, Log: o.Log, SessionTTL: ttl,
-		Sessions: web.Sessions{
-			Issue:  func(a identity.Actor) (string, error) { return st.Issuer.Issue(a, o.Now(), ttl) },
-			Verify: func(tok string) (identity.Actor, error) { return verifier.Verify(tok, o.Now()) },
-		}})
+	sessions, err := identity.NewSessions(st.DB.Table(), sessionKey, o.Now)
+	if err != nil {
+		return nil, err
+	}
+	return web.New(web.Config{API: cfg, Roster: roster, Now: o.Now, Log: o.Log, SessionTTL: o.SessionTTL, Sessions: sessions})
 }

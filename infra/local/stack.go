@@ -55,6 +55,8 @@ type Options struct {
 	// /v1/dev/outbox). Start refuses it on an address that is not loopback:
 	// they hand out tokens of any role.
 	Dev bool
+	// SessionTTL is how long a page session lasts (default web.DefaultSessionTTL).
+	SessionTTL time.Duration
 	// AuditKeyFile holds the key of the access log's MAC. It must lie outside
 	// DataDir (the records' directory never holds it); created if absent.
 	// Default: DataDir + ".audit-key", beside the data directory.
@@ -81,6 +83,8 @@ type Stack struct {
 	Dossiers *dossier.Service
 	Vault    *vault.Service
 	Issuer   *identity.Issuer
+	// DevOperatorKey opens the dev outbox (with Dev; empty otherwise).
+	DevOperatorKey string
 
 	log     *slog.Logger
 	srv     *http.Server
@@ -150,10 +154,12 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 		BaseURL: st.URL + "/pki", Officers: pkiOfficers, Now: o.Now}); err != nil {
 		return nil, err
 	}
-	key, err := identity.LoadOrCreateKey(filepath.Join(o.DataDir, "token-key.pem"))
+	keys, err := loadDevKeys(o.DataDir, o.Dev)
 	if err != nil {
 		return nil, err
 	}
+	key := keys.token
+	st.DevOperatorKey = keys.operator
 	st.Issuer = identity.NewIssuer(key, tokenIssuer, tokenAudience)
 	verifier := identity.NewVerifier(tokenIssuer, tokenAudience, &key.PublicKey)
 
@@ -194,8 +200,9 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 	var dev *sohoaapi.Dev
 	if o.Dev {
 		dev = &sohoaapi.Dev{
-			IssueToken: func(a identity.Actor) (string, error) { return st.Issuer.Issue(a, o.Now(), 12*time.Hour) },
-			Outbox:     notes.outboxMessages,
+			IssueToken:  func(a identity.Actor) (string, error) { return st.Issuer.Issue(a, o.Now(), 12*time.Hour) },
+			Outbox:      notes.outboxMessages,
+			OperatorKey: keys.operator,
 		}
 	}
 	apiConfig := sohoaapi.Config{
@@ -213,7 +220,7 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 		Ready:   a.Ready,
 		BaseURL: st.URL, Log: o.Log,
 	}
-	if apiConfig.Pages, err = newPages(apiConfig, st, verifier, staff, o); err != nil {
+	if apiConfig.Pages, err = newPages(apiConfig, st, keys.session, staff, o); err != nil {
 		return nil, err
 	}
 	apiHandler := sohoaapi.New(apiConfig)

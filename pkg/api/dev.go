@@ -1,7 +1,10 @@
 package api
 
 import (
+	"crypto/subtle"
+	"net"
 	"net/http"
+	"strings"
 
 	"github.com/sohoa/sohoa/pkg/domain/humantext"
 	"github.com/sohoa/sohoa/pkg/domain/identity"
@@ -37,7 +40,7 @@ func (s *Server) devToken(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) devOutbox(w http.ResponseWriter, r *http.Request, _ identity.Actor) error {
+func (s *Server) devOutbox(w http.ResponseWriter, r *http.Request) error {
 	if s.c.Dev.Outbox == nil {
 		return errs.E(errs.Unavailable, "no outbox")
 	}
@@ -50,4 +53,51 @@ func (s *Server) devOutbox(w http.ResponseWriter, r *http.Request, _ identity.Ac
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"messages": ms})
 	return nil
+}
+
+// handleOperator registers a development route for the dev operator only:
+// the caller must send the operator's key as a bearer token.
+func (s *Server) handleOperator(method, pattern string, h public) {
+	s.routes = append(s.routes, Route{Method: method, Pattern: pattern})
+	s.mux.HandleFunc(method+" "+pattern, func(w http.ResponseWriter, r *http.Request) {
+		key := s.c.Dev.OperatorKey
+		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || key == "" || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(tok)), []byte(key)) != 1 {
+			writeError(w, r, s.c.Log, errs.E(errs.Unauthorized,
+				"chỉ người vận hành máy phát triển mới đọc được hộp thư: gửi khoá vận hành (in khi khởi động, tệp dev-operator-key trong thư mục dữ liệu) / "+
+					"only the dev operator reads the outbox: send the operator key (printed at start, file dev-operator-key in the data directory) as Authorization: Bearer <key>"))
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		if err := h(w, r); err != nil {
+			writeError(w, r, s.c.Log, err)
+		}
+	})
+}
+
+// loopbackOnly refuses a request whose Host is not a loopback name or
+// address: the development routes exist for a browser or script on this
+// machine, and a rebound DNS name is not one.
+func (s *Server) loopbackOnly(h public) public {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if !LoopbackHost(r.Host) {
+			return errs.E(errs.Forbidden, "development routes answer only requests to localhost, 127.0.0.1 or [::1], not to %q", r.Host)
+		}
+		return h(w, r)
+	}
+}
+
+// LoopbackHost reports whether host (a Host header, with or without a port)
+// names this machine's loopback interface: localhost, an address of
+// 127.0.0.0/8 or ::1.
+func LoopbackHost(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(strings.TrimSuffix(strings.TrimPrefix(host, "["), "]"))
+	return ip != nil && ip.IsLoopback()
 }

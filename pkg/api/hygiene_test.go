@@ -1,9 +1,11 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -11,6 +13,9 @@ import (
 	"time"
 
 	"github.com/sohoa/sohoa/pkg/api"
+	"github.com/sohoa/sohoa/pkg/domain/identity"
+	"github.com/sohoa/sohoa/pkg/domain/vault"
+	"github.com/sohoa/sohoa/pkg/testkit/localtest"
 )
 
 func (f *fixture) raw(t *testing.T, who, method, path, ctype, body string) *http.Response {
@@ -173,6 +178,11 @@ func TestRedactPath(t *testing.T) {
 		"/v1/vault/documents/abc/shares/AbC-secret_token": "/v1/vault/documents/abc/shares/<token>",
 		"/v1/vault/shares":                                "/v1/vault/shares",
 		"/v1/dossiers/x":                                  "/v1/dossiers/x",
+		"/s/AbC-secret_token":                             "/s/<token>",
+		"/s/AbC-secret_token/file":                        "/s/<token>/file",
+		"/s/":                                             "/s/",
+		"/static/s/app.css":                               "/static/s/app.css",
+		"/me/doc/s":                                       "/me/doc/s",
 	} {
 		if got := api.RedactPath(in); got != want {
 			t.Errorf("RedactPath(%q) = %q, want %q", in, got, want)
@@ -241,18 +251,89 @@ func TestAuditAnswersItsVerdict(t *testing.T) {
 	}
 }
 
-// TestDevOutboxNeedsAToken: with the development routes on (the local stack's
-// -dev), the outbox still answers only a signed-in caller.
-func TestDevOutboxNeedsAToken(t *testing.T) {
+// TestDevRoutesGuarded: with the development routes on (the local stack's
+// -dev), they answer only a loopback Host (a DNS-rebound name is refused),
+// and the outbox only the dev operator's key, never a role's token.
+func TestDevRoutesGuarded(t *testing.T) {
+	const operator = "operator-key-0123456789"
 	f := newFixture(t, func(c *api.Config) {
-		c.Dev = &api.Dev{Outbox: func(context.Context, string) ([]api.OutboxMessage, error) {
-			return []api.OutboxMessage{{Channel: "sms", To: "+84900000001", Body: "OTP 123456"}}, nil
-		}}
+		c.Dev = &api.Dev{OperatorKey: operator,
+			IssueToken: func(a identity.Actor) (string, error) { return "minted", nil },
+			Outbox: func(context.Context, string) ([]api.OutboxMessage, error) {
+				return []api.OutboxMessage{{Channel: "sms", To: "+84900000001", Body: "OTP 123456"}}, nil
+			}}
 	})
-	if got, b := f.call(t, "none", "GET", "/v1/dev/outbox?to=%2B84900000001", ""); got != 401 || strings.Contains(string(b), "123456") {
-		t.Fatalf("outbox without a token: %d %s", got, b)
+	port := f.srv.URL[strings.LastIndex(f.srv.URL, ":"):]
+	tests := []struct {
+		name, method, path, host, auth string
+		want                           int
+	}{
+		{"outbox, operator", "GET", "/v1/dev/outbox?to=%2B84900000001", "", "Bearer " + operator, 200},
+		{"outbox, operator at localhost", "GET", "/v1/dev/outbox?to=%2B84900000001", "localhost" + port, "Bearer " + operator, 200},
+		{"outbox, operator at [::1]", "GET", "/v1/dev/outbox?to=%2B84900000001", "[::1]" + port, "Bearer " + operator, 200},
+		{"outbox, no token", "GET", "/v1/dev/outbox?to=%2B84900000001", "", "", 401},
+		{"outbox, a clerk's token", "GET", "/v1/dev/outbox?to=%2B84900000001", "", "Bearer " + f.tokens["clerk"], 401},
+		{"outbox, an officer's token", "GET", "/v1/dev/outbox?to=%2B84900000001", "", "Bearer " + f.tokens["officer"], 401},
+		{"outbox, another key", "GET", "/v1/dev/outbox?to=%2B84900000001", "", "Bearer operator-key-0123456780", 401},
+		{"outbox, rebound name", "GET", "/v1/dev/outbox?to=%2B84900000001", "rebind.attacker.example" + port, "Bearer " + operator, 403},
+		{"tokens", "POST", "/v1/dev/tokens", "", "", 201},
+		{"tokens, rebound name", "POST", "/v1/dev/tokens", "rebind.attacker.example" + port, "", 403},
+		{"tokens, a name resolving to loopback", "POST", "/v1/dev/tokens", "127.0.0.1.nip.io" + port, "", 403},
 	}
-	if got, _ := f.call(t, "clerk", "GET", "/v1/dev/outbox?to=%2B84900000001", ""); got != 200 {
-		t.Fatalf("outbox with a token: %d", got)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := ""
+			if tt.method == "POST" {
+				body = `{"role":"auditor","subject":"auditor-01"}`
+			}
+			req, _ := http.NewRequest(tt.method, f.srv.URL+tt.path, strings.NewReader(body))
+			if tt.host != "" {
+				req.Host = tt.host
+			}
+			if tt.auth != "" {
+				req.Header.Set("Authorization", tt.auth)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tt.want {
+				t.Fatalf("%d %s, want %d", resp.StatusCode, b, tt.want)
+			}
+			if tt.want != 200 && strings.Contains(string(b), "123456") {
+				t.Errorf("a refusal shows the code: %s", b)
+			}
+		})
+	}
+}
+
+// TestTokensNeverLoggedOnFailure: when a route that carries a share token
+// fails inside (the records are gone), the logged line masks the token.
+func TestTokensNeverLoggedOnFailure(t *testing.T) {
+	const token = "Sh4reT0ken-must-not-be-logged"
+	var logs bytes.Buffer
+	broken := localtest.DB(t)
+	f := newFixture(t, func(c *api.Config) {
+		c.Log = slog.New(slog.NewTextHandler(&logs, nil))
+		c.Vault = vault.New(broken.Table(), localtest.Bucket(t), nil)
+	})
+	if err := broken.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []struct{ who, method, path string }{
+		{"none", "GET", "/v1/shares/" + token},
+		{"owner", "DELETE", "/v1/vault/documents/" + f.doc + "/shares/" + token},
+	} {
+		if got, _ := f.call(t, r.who, r.method, r.path, ""); got < 500 {
+			t.Errorf("%s %s = %d, want a failure inside", r.method, r.path, got)
+		}
+	}
+	if logs.Len() == 0 {
+		t.Fatal("nothing was logged")
+	}
+	if strings.Contains(logs.String(), token) {
+		t.Errorf("the token is in the log:\n%s", logs.String())
 	}
 }

@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/format/scan"
@@ -54,10 +56,13 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	if k == errs.Internal {
 		p.Detail = "An unexpected error occurred; it was logged. Try again later."
 	}
+	if e != nil && k == errs.TooMany {
+		w.Header().Set("Retry-After", RetryAfter(e.RetryAfter))
+	}
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="sohoa"`)
 	}
-	if status == http.StatusTooManyRequests {
+	if status == http.StatusTooManyRequests && w.Header().Get("Retry-After") == "" {
 		w.Header().Set("Retry-After", "1")
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
@@ -92,20 +97,32 @@ func writeFile(w http.ResponseWriter, name string, b []byte) {
 	if disposition == "attachment" {
 		name += ".bin"
 	}
-	h := w.Header()
+	FileHeaders(w.Header(), ctype, disposition, name)
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b)
+}
+
+// RetryAfter is a Retry-After value: whole seconds, at least one.
+func RetryAfter(d time.Duration) string {
+	return strconv.FormatInt(max(1, int64((d+time.Second-1)/time.Second)), 10)
+}
+
+// FileHeaders marks an answer as a file, whichever route serves it (the
+// API's or a page's): its type, its disposition ("inline" or "attachment")
+// and name, nosniff, no caching unless the route made it public, and FileCSP,
+// so that a PDF or image shown in the browser runs nothing.
+func FileHeaders(h http.Header, ctype, disposition, name string) {
 	h.Set("Content-Type", ctype)
 	h.Set("Content-Disposition", mime.FormatMediaType(disposition, map[string]string{"filename": name}))
 	if h.Get("Cache-Control") == "" || !strings.HasPrefix(h.Get("Cache-Control"), "public") {
 		h.Set("Cache-Control", "private, no-store")
 	}
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", fileCSP)
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(b)
+	h.Set("Content-Security-Policy", FileCSP)
 }
 
-// fileCSP lets a served file run nothing, load nothing and be framed by no one.
-const fileCSP = "default-src 'none'; sandbox; frame-ancestors 'none'"
+// FileCSP lets a served file run nothing, load nothing and be framed by no one.
+const FileCSP = "default-src 'none'; sandbox; frame-ancestors 'none'"
 
 // maxJSONBytes bounds a JSON request body.
 const maxJSONBytes = 1 << 20
@@ -123,12 +140,18 @@ func decodeJSON(r *http.Request, v any) error {
 	return nil
 }
 
-// RedactPath masks what in a path is a credential (a share link's token), so
-// that a path can be logged.
+// RedactPath masks what in a path is a credential, so that a path can be
+// logged: the one redaction every log line about a request goes through.
+// Share tokens travel in /v1/shares/<token>, the owner's
+// /v1/vault/documents/<doc>/shares/<token>, and the share page's
+// /s/<token> and /s/<token>/file.
 func RedactPath(p string) string {
 	parts := strings.Split(p, "/")
 	for i := 0; i+1 < len(parts); i++ {
-		if parts[i] == "shares" && parts[i+1] != "" {
+		if parts[i+1] == "" {
+			continue
+		}
+		if parts[i] == "shares" || (i == 1 && parts[0] == "" && parts[i] == "s") {
 			parts[i+1] = "<token>"
 		}
 	}

@@ -98,10 +98,17 @@ type Reports interface {
 	For(ctx context.Context, a identity.Actor, from, to string) ([]report.AgencyStats, error)
 }
 
-// Dev holds the local stack's development routes; nil on Lambda.
+// Dev holds the local stack's development routes; nil on Lambda. They
+// answer only a request addressed to a loopback name (LoopbackHost), so a
+// page of another site whose name an attacker points at 127.0.0.1 (DNS
+// rebinding) reaches none of them.
 type Dev struct {
 	IssueToken func(a identity.Actor) (string, error)
 	Outbox     func(ctx context.Context, to string) ([]OutboxMessage, error)
+	// OperatorKey is the dev operator's key: the outbox (officers' one-time
+	// codes) answers only Authorization: Bearer <OperatorKey>, never a
+	// token of a role. Empty: the outbox answers nobody.
+	OperatorKey string
 }
 
 // OutboxMessage is an email or SMS the local stack would have sent.
@@ -347,8 +354,8 @@ func (s *Server) register() {
 	s.handlePublic("POST", "/v1/verify", nil, s.verify)
 	// Local stack only, and only when started with -dev on loopback.
 	if s.c.Dev != nil {
-		s.handlePublic("POST", "/v1/dev/tokens", s.publicSlots, s.devToken)
-		s.handle("GET", "/v1/dev/outbox", s.devOutbox)
+		s.handlePublic("POST", "/v1/dev/tokens", s.publicSlots, s.loopbackOnly(s.devToken))
+		s.handleOperator("GET", "/v1/dev/outbox", s.loopbackOnly(s.devOutbox))
 	}
 	// Anything else: a problem, not the mux's plain-text 404.
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

@@ -8,6 +8,7 @@ package errs
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Kind is a class of failure. The zero Kind is Internal.
@@ -31,7 +32,7 @@ const (
 	Unprocessable
 
 	// TooMany: the caller, or everyone, asked more than a limit allows right
-	// now; retry later: 429.
+	// now; Error.RetryAfter says when to come back (1 s when unset): 429.
 	TooMany
 )
 
@@ -40,7 +41,8 @@ var kindNames = map[Kind]string{
 	Forbidden: "forbidden", NotFound: "not-found", Conflict: "conflict", Gone: "gone",
 	TooLarge: "too-large", Unsupported: "unsupported-media-type", Unavailable: "unavailable",
 
-	Unprocessable: "unprocessable-content", TooMany: "too-many-requests",
+	Unprocessable: "unprocessable-content",
+	TooMany:       "too-many-requests",
 }
 
 // String returns the kind's stable code, used as the problem type suffix.
@@ -58,6 +60,8 @@ type Error struct {
 	Message string
 	Field   string
 	Err     error // the cause, for logs; never shown to callers
+	// RetryAfter, for TooMany, is how long the caller should wait.
+	RetryAfter time.Duration
 }
 
 // Error implements error.

@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -193,11 +194,7 @@ func (h *Handler) deskPageImage(w http.ResponseWriter, r *http.Request, p *page)
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "image/jpeg")
-	w.Header().Set("Cache-Control", "private, no-store")
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(b)
+	serveFile(w, "image/jpeg", "inline", fmt.Sprintf("%s-%d.jpg", r.PathValue("code"), n), b)
 	return nil
 }
 
@@ -246,7 +243,7 @@ func (h *Handler) deskOTP(w http.ResponseWriter, r *http.Request, p *page) error
 	if err := h.c.API.Signing.SendOTP(r.Context(), *p.Actor, r.PostFormValue("credential")); err != nil {
 		return err
 	}
-	back := safeNext(r.PostFormValue("back"))
+	back := localTarget(r.PostFormValue("back"))
 	if !strings.HasPrefix(back, "/desk") {
 		back = "/desk"
 	}
@@ -285,7 +282,9 @@ func (h *Handler) deskSignBatch(w http.ResponseWriter, r *http.Request, p *page)
 	otp := strings.TrimSpace(r.PostFormValue("otp"))
 	fail := func(field, vi, en string) error {
 		p.Errors = append(p.Errors, fieldError{Field: field, Message: p.T(vi, en)})
-		p.Status = http.StatusBadRequest
+		if p.Status == 0 {
+			p.Status = http.StatusBadRequest
+		}
 		r.URL.RawQuery = "status=" + string(dossier.Approved)
 		return h.deskQueue(w, r, p)
 	}
@@ -298,6 +297,15 @@ func (h *Handler) deskSignBatch(w http.ResponseWriter, r *http.Request, p *page)
 	j, err := h.c.API.Dossiers.StartSignBatch(r.Context(), *p.Actor, ids, r.PostFormValue("credential"), otp)
 	if errs.Is(err, errs.Forbidden) {
 		return fail("batch-otp", "Mã xác thực sai hoặc đã dùng; hãy gửi mã mới.", "The code is wrong or was used; send a new one.")
+	}
+	var e *errs.Error
+	if errs.Is(err, errs.TooMany) && asErr(err, &e) {
+		// The credential is locked or too many codes were asked for: the
+		// message says until when and what to do.
+		vi, en, _ := strings.Cut(e.Message, " / ")
+		w.Header().Set("Retry-After", api.RetryAfter(e.RetryAfter))
+		p.Status = http.StatusTooManyRequests
+		return fail("batch-otp", vi, en)
 	}
 	if err != nil {
 		return err

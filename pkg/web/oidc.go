@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -82,10 +83,10 @@ func (h *Handler) oidcStart(w http.ResponseWriter, r *http.Request, p *page) err
 		return err
 	}
 	verifier := oauth2.GenerateVerifier()
-	next := safeNext(r.URL.Query().Get("next"))
+	next := localTarget(r.URL.Query().Get("next"))
 	h.setCookie(w, r, oidcCookie, strings.Join([]string{state, nonce, verifier, base64.RawURLEncoding.EncodeToString([]byte(next))}, "."), 10*time.Minute)
 	u := o.config(r).AuthCodeURL(state, oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("nonce", nonce))
-	http.Redirect(w, r, u, http.StatusFound)
+	redirectToProvider(w, r, u)
 	return nil
 }
 
@@ -132,8 +133,11 @@ func (h *Handler) oidcCallback(w http.ResponseWriter, r *http.Request, p *page) 
 	if err != nil {
 		return err
 	}
+	// The session ends no later than the ID token: the provider's word on
+	// how long this sign-in holds (idTokenClaims checked that exp is there).
+	exp, _ := strconv.ParseInt(claims["exp"], 10, 64)
 	next, _ := base64.RawURLEncoding.DecodeString(parts[3])
-	return h.startSession(w, r, a, string(next))
+	return h.startSession(w, r, a, string(next), time.Unix(exp, 0))
 }
 
 // idTokenClaims decodes an ID token received from the token endpoint and

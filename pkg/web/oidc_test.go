@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -129,7 +130,7 @@ func TestOIDCCodeFlowWithPKCE(t *testing.T) {
 				session = c.Value
 			}
 		}
-		a, err := h.c.Sessions.Verify(session)
+		a, err := h.c.Sessions.Check(context.Background(), session)
 		if err != nil || a.Subject != "001203012345" || a.Role != identity.Citizen {
 			t.Fatalf("session = %+v, %v", a, err)
 		}
@@ -202,4 +203,45 @@ func TestOIDCCodeFlowWithPKCE(t *testing.T) {
 			t.Errorf("status %d with a forged verifier, want 401", resp.StatusCode)
 		}
 	})
+}
+
+// TestOIDCSessionEndsWithTheIDToken: a session started by the provider lasts
+// no longer than its ID token, even when the pages would allow longer.
+func TestOIDCSessionEndsWithTheIDToken(t *testing.T) {
+	prov := newTestProvider(t, map[string]any{"sub": "c0ffee", "custom:role": "citizen", "custom:citizen_id": "001203012345", "name": "Nguyễn Văn An"})
+	start := time.Now()
+	now := start
+	prov.tamper = func(c map[string]any) { c["exp"] = start.Add(10 * time.Minute).Unix() }
+	o := &OIDC{AuthURL: prov.srv.URL + "/oauth2/authorize", TokenURL: prov.srv.URL + "/oauth2/token", ClientID: prov.clientID,
+		Issuer: prov.srv.URL, Actor: actorFromClaims}
+	h, _ := newTestPagesAt(t, o, func() time.Time { return now })
+	h.c.SessionTTL = 8 * time.Hour
+	site := httptest.NewServer(h)
+	defer site.Close()
+	jar, _ := cookiejar.New(nil)
+	resp, err := (&http.Client{Jar: jar}).Get(site.URL + "/signin/oidc?next=/me")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Request.URL.Path != "/me" {
+		t.Fatalf("ended at %s with %d", resp.Request.URL, resp.StatusCode)
+	}
+	u, _ := url.Parse(site.URL)
+	var session *http.Cookie
+	for _, c := range jar.Cookies(u) {
+		if c.Name == sessionCookie {
+			session = c
+		}
+	}
+	for _, tt := range []struct {
+		after time.Duration
+		open  bool
+	}{{9 * time.Minute, true}, {11 * time.Minute, false}, {2 * time.Hour, false}} {
+		now = start.Add(tt.after)
+		resp := serve(h, "GET", "/me", "127.0.0.1", nil, session)
+		if open := resp.StatusCode == http.StatusOK; open != tt.open {
+			t.Errorf("/me %v after sign-in = %d, want open=%v", tt.after, resp.StatusCode, tt.open)
+		}
+	}
 }

@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"errors"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/sohoa/sohoa/pkg/api"
 	"github.com/sohoa/sohoa/pkg/domain/identity"
 	"github.com/sohoa/sohoa/pkg/errs"
 )
@@ -84,7 +84,7 @@ func (h *Handler) newPage(w http.ResponseWriter, r *http.Request) *page {
 		h.setCookie(w, r, langCookie, l, 365*24*time.Hour)
 	}
 	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
-		if a, err := h.c.Sessions.Verify(c.Value); err == nil {
+		if a, err := h.c.Sessions.Check(r.Context(), c.Value); err == nil {
 			p.Actor = &a
 		}
 	}
@@ -136,11 +136,14 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var e *errs.Error
 	if errors.As(err, &e) && k != errs.Internal {
 		msg = p.pick(e.Message)
+		if k == errs.TooMany {
+			w.Header().Set("Retry-After", api.RetryAfter(e.RetryAfter))
+		}
 	}
 	if k == errs.Internal || k == errs.Unavailable {
-		h.c.Log.Error("page failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		h.c.Log.Error("page failed", "method", r.Method, "path", api.RedactPath(r.URL.Path), "err", err)
 	}
-	if k == errs.TooMany {
+	if k == errs.TooMany && w.Header().Get("Retry-After") == "" {
 		w.Header().Set("Retry-After", "1")
 	}
 	p.Title = p.T("Không thực hiện được", "Something went wrong")
@@ -170,21 +173,13 @@ func (p *page) pick(msg string) string {
 // (errs.FieldError) or is an Invalid input; other errors stay errors.
 func (p *page) formError(err error, fields map[string]string) bool {
 	var e *errs.Error
-	if !errors.As(err, &e) || (e.Kind != errs.Invalid && e.Kind != errs.Unsupported && e.Kind != errs.TooLarge && e.Kind != errs.Conflict && e.Kind != errs.Forbidden && e.Kind != errs.Unprocessable) {
+	if !errors.As(err, &e) || (e.Kind != errs.Invalid && e.Kind != errs.Unsupported && e.Kind != errs.TooLarge && e.Kind != errs.Conflict && e.Kind != errs.Forbidden && e.Kind != errs.Unprocessable && e.Kind != errs.TooMany) {
 		return false
 	}
 	id := fields[e.Field]
 	p.Errors = append(p.Errors, fieldError{Field: id, Message: p.pick(e.Message)})
 	p.Status = kindStatus[e.Kind]
 	return true
-}
-
-// redirect answers a form post with 303 See Other to path (post/redirect/get).
-func redirect(w http.ResponseWriter, r *http.Request, path string, q url.Values) {
-	if len(q) > 0 {
-		path += "?" + q.Encode()
-	}
-	http.Redirect(w, r, path, http.StatusSeeOther)
 }
 
 func asErr(err error, e **errs.Error) bool { return errors.As(err, e) }

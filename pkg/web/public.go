@@ -213,11 +213,3 @@ func (h *Handler) shareFile(w http.ResponseWriter, r *http.Request, p *page) err
 	writePDF(w, d.Kind+".pdf", b, "attachment")
 	return nil
 }
-
-func writePDF(w http.ResponseWriter, name string, b []byte, disposition string) {
-	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", disposition+`; filename="`+name+`"`)
-	w.Header().Set("Cache-Control", "private, no-store")
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(b)
-}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"fmt"
 	"html"
 	"net/http"
@@ -112,10 +113,12 @@ func (h *Handler) statsCSV(w http.ResponseWriter, r *http.Request, p *page) erro
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="thong-ke-`+m.Format("2006-01")+`.csv"`)
-	w.Header().Set("Cache-Control", "no-store")
-	return report.WriteCSV(w, st)
+	var csv bytes.Buffer
+	if err := report.WriteCSV(&csv, st); err != nil {
+		return err
+	}
+	serveFile(w, "text/csv; charset=utf-8", "attachment", "thong-ke-"+m.Format("2006-01")+".csv", csv.Bytes())
+	return nil
 }
 
 // The charts' colours: each passes 3:1 against white (WCAG 1.4.11) and each

@@ -13,12 +13,10 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/url"
-	"strings"
 	"time"
 
 	"github.com/sohoa/sohoa/pkg/api"
@@ -26,11 +24,13 @@ import (
 	"github.com/sohoa/sohoa/pkg/errs"
 )
 
-// Sessions issues and checks the token a browser session cookie carries.
-// Locally it is the dev token issuer; on AWS a key of the api function.
-type Sessions struct {
-	Issue  func(a identity.Actor) (string, error)
-	Verify func(token string) (identity.Actor, error)
+// Sessions starts, checks and ends the sessions a browser's cookie names:
+// identity.Sessions, records on the records port locally and on AWS, so
+// that signing out ends a session at once.
+type Sessions interface {
+	Start(ctx context.Context, a identity.Actor, until time.Time) (string, error)
+	Check(ctx context.Context, token string) (identity.Actor, error)
+	End(ctx context.Context, token string) error
 }
 
 // Config holds what the pages need: the API's own services and how people
@@ -49,9 +49,14 @@ type Config struct {
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	Log *slog.Logger
-	// SessionTTL is how long a session lasts; default 8 hours (a working day).
+	// SessionTTL is how long a session lasts at most; default DefaultSessionTTL.
+	// A session started by the identity provider ends with its ID token.
 	SessionTTL time.Duration
 }
+
+// DefaultSessionTTL is how long a session lasts unless configured: as long
+// as the identity provider's tokens (Cognito's ID token: one hour).
+const DefaultSessionTTL = time.Hour
 
 // Handler serves the pages.
 type Handler struct {
@@ -67,7 +72,7 @@ func New(c Config) (*Handler, error) {
 	if c.API.Dossiers == nil || c.API.Vault == nil || c.API.Catalog == nil {
 		return nil, errors.New("web: the API's Dossiers, Vault and Catalog are required")
 	}
-	if c.Sessions.Issue == nil || c.Sessions.Verify == nil {
+	if c.Sessions == nil {
 		return nil, errors.New("web: Sessions is required")
 	}
 	if c.Now == nil {
@@ -77,7 +82,7 @@ func New(c Config) (*Handler, error) {
 		c.Log = slog.Default()
 	}
 	if c.SessionTTL == 0 {
-		c.SessionTTL = 8 * time.Hour
+		c.SessionTTL = DefaultSessionTTL
 	}
 	if c.API.Admission == nil {
 		// Pages built apart from the API bound their own work; an assembly
@@ -201,7 +206,7 @@ func (h *Handler) auth(role identity.Role, f pageFunc) http.HandlerFunc {
 				if r.URL.RawQuery != "" {
 					next += "?" + r.URL.RawQuery
 				}
-				http.Redirect(w, r, "/signin?next="+url.QueryEscape(next), http.StatusSeeOther)
+				redirectToSignin(w, r, next)
 				return
 			}
 			h.fail(w, r, errs.E(errs.Unauthorized, "Phiên đăng nhập đã hết; hãy đăng nhập lại / Your session ended; sign in again"))
@@ -220,17 +225,7 @@ func (h *Handler) auth(role identity.Role, f pageFunc) http.HandlerFunc {
 
 // loopback reports whether the request came to a loopback host, where
 // cookies may go without Secure (plain HTTP on the local stack).
-func loopback(r *http.Request) bool {
-	host := r.Host
-	if hh, _, err := net.SplitHostPort(host); err == nil {
-		host = hh
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(strings.Trim(host, "[]"))
-	return ip != nil && ip.IsLoopback()
-}
+func loopback(r *http.Request) bool { return api.LoopbackHost(r.Host) }
 
 func (h *Handler) setCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge time.Duration) {
 	c := &http.Cookie{Name: name, Value: value, Path: "/", HttpOnly: true, Secure: !loopback(r),

@@ -14,12 +14,15 @@ import (
 	"github.com/sohoa/sohoa/pkg/domain/signing"
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/format/csc"
+	"github.com/sohoa/sohoa/pkg/port/records"
 )
 
 // New returns the signing service over the CSC provider at cfg.CSCURL; with
 // no provider configured it is an errs.NotFound error the caller may accept
 // (the API then answers that signing is not configured).
-func New(ctx context.Context, cfg assemble.Config, roots *x509.CertPool) (*signing.Service, error) {
+// The one-time codes are limited per officer and credential with counters in
+// table (signing.OTPLimits), shared by every instance.
+func New(ctx context.Context, cfg assemble.Config, roots *x509.CertPool, table records.Table) (*signing.Service, error) {
 	if cfg.CSCURL == "" {
 		return nil, errs.E(errs.NotFound, "remotesign: no remote signing provider configured (%s)", assemble.EnvCSCURL)
 	}
@@ -33,5 +36,5 @@ func New(ctx context.Context, cfg assemble.Config, roots *x509.CertPool) (*signi
 		return nil, err
 	}
 	return signing.New(signing.Config{Remote: remote, Roots: roots, TSAURL: cfg.TSAURL,
-		HTTPClient: &http.Client{Timeout: 10 * time.Second}})
+		HTTPClient: &http.Client{Timeout: 10 * time.Second}, OTPLimits: &signing.OTPLimits{Records: table}})
 }

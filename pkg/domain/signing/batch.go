@@ -49,7 +49,7 @@ func (s *Service) SignHashes(ctx context.Context, userID, credentialID, otp stri
 		}
 		out[i].Digest = p.Digest()
 	})
-	idx, sigs, err := s.signAll(ctx, credentialID, otp, algo, len(docs), func(i int) []byte {
+	idx, sigs, err := s.signAll(ctx, userID, credentialID, otp, algo, len(docs), func(i int) []byte {
 		if out[i].Err != nil {
 			return nil
 		}

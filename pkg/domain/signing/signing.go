@@ -4,7 +4,8 @@
 // locally, AWS KMS in the cloud), and every signature is verified before it
 // is returned. It does not know where keys live.
 //
-// It is not the HTTP layer and stores nothing: callers store what it returns.
+// It is not the HTTP layer and stores nothing but the counters of
+// OTPLimits: callers store what it returns.
 package signing
 
 import (
@@ -62,6 +63,9 @@ type Config struct {
 	// MaxBatch bounds a batch (default 200; the credential's multisign
 	// also applies).
 	MaxBatch int
+	// OTPLimits, if set, bounds the codes sent per officer and credential
+	// and locks a credential after repeated wrong codes.
+	OTPLimits *OTPLimits
 }
 
 // Service signs and verifies PDFs. It is safe for concurrent use.
@@ -151,6 +155,11 @@ func (s *Service) SendOTP(ctx context.Context, userID, credentialID string) erro
 	if err := s.owned(ctx, userID, credentialID); err != nil {
 		return err
 	}
+	if s.cfg.OTPLimits != nil {
+		if err := s.cfg.OTPLimits.allowSend(ctx, userID, credentialID); err != nil {
+			return err
+		}
+	}
 	return s.cfg.Remote.SendOTP(ctx, credentialID)
 }
 
@@ -206,7 +215,7 @@ func (s *Service) SignResults(ctx context.Context, userID, credentialID, otp str
 		}
 		prepared[i], out[i].Err = pades.Prepare(ctx, docs[i].PDF, s.options(cred.Chain, nil, reason))
 	})
-	idx, sigs, err := s.signAll(ctx, credentialID, otp, algo, len(docs), func(i int) []byte {
+	idx, sigs, err := s.signAll(ctx, userID, credentialID, otp, algo, len(docs), func(i int) []byte {
 		if out[i].Err != nil {
 			return nil
 		}
@@ -238,7 +247,10 @@ func (s *Service) SignResults(ctx context.Context, userID, credentialID, otp str
 // the n documents (digest answers nil for a document that failed already)
 // and signs them in one signHash call: sigs[k] signs document idx[k]. A
 // provider that answers with a different number of values signs nothing.
-func (s *Service) signAll(ctx context.Context, credentialID, otp, algo string, n int, digest func(i int) []byte) (idx []int, sigs [][]byte, err error) {
+//
+// A wrong code counts towards the credential's lockout (OTPLimits); the one
+// that locks it answers so.
+func (s *Service) signAll(ctx context.Context, userID, credentialID, otp, algo string, n int, digest func(i int) []byte) (idx []int, sigs [][]byte, err error) {
 	var hashes [][]byte
 	for i := range n {
 		if h := digest(i); h != nil {
@@ -250,6 +262,12 @@ func (s *Service) signAll(ctx context.Context, credentialID, otp, algo string, n
 		return nil, nil, nil
 	}
 	sad, err := s.cfg.Remote.Authorize(ctx, credentialID, hashes, otp, "")
+	if l := s.cfg.OTPLimits; l != nil && (err == nil || errs.Is(err, errs.Forbidden)) {
+		if lerr := l.outcome(ctx, userID, credentialID, err != nil); errs.Is(lerr, errs.TooMany) {
+			return nil, nil, lerr
+		}
+		// A right code whose count could not be reset still signs.
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -271,6 +289,11 @@ func (s *Service) credential(ctx context.Context, userID, credentialID, otp stri
 	}
 	if err := s.owned(ctx, userID, credentialID); err != nil {
 		return nil, "", err
+	}
+	if s.cfg.OTPLimits != nil {
+		if err := s.cfg.OTPLimits.allowSign(ctx, userID, credentialID); err != nil {
+			return nil, "", err
+		}
 	}
 	cred, err := s.cfg.Remote.CredentialInfo(ctx, credentialID)
 	if err != nil {

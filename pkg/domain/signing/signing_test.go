@@ -2,6 +2,7 @@ package signing_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -16,6 +17,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/format/csc"
 	"github.com/sohoa/sohoa/pkg/format/pades/padestest"
+	"github.com/sohoa/sohoa/pkg/testkit/localtest"
 )
 
 // stack is the local remote-signing stack: dev PKI (OCSP, CRL, TSA) and the
@@ -34,6 +36,11 @@ func (s *stack) otp(cred string) string {
 }
 
 func newStack(t testing.TB, multisign int) *stack {
+	return newStackWith(t, multisign, nil)
+}
+
+// newStackWith is newStack whose service keeps OTP limits (nil: none).
+func newStackWith(t testing.TB, multisign int, limits *signing.OTPLimits) *stack {
 	t.Helper()
 	mux := http.NewServeMux()
 	hs := httptest.NewServer(mux)
@@ -65,7 +72,7 @@ func newStack(t testing.TB, multisign int) *stack {
 	seal := p.Seal()
 	st.svc, err = signing.New(signing.Config{
 		Remote: client, Seal: seal.Signer, SealChain: seal.Chain, Roots: p.Roots(), TSAURL: p.TSAURL(),
-		Location: "Thành phố Hồ Chí Minh",
+		Location: "Thành phố Hồ Chí Minh", OTPLimits: limits,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -204,5 +211,66 @@ func TestSealOnly(t *testing.T) {
 	rep, err := s.Verify(ctx, sealed)
 	if err != nil || !rep.Valid {
 		t.Fatalf("sealed PDF does not verify: %v %+v", err, rep)
+	}
+}
+
+// TestOTPLimits: codes are sent at most MaxSends times per window; wrong
+// codes in a row lock the credential (no code sent, nothing signed) with a
+// message that says until when and what to do; then all works again.
+func TestOTPLimits(t *testing.T) {
+	now := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	limits := &signing.OTPLimits{Records: localtest.DB(t).Table().WithClock(clock), Now: clock,
+		MaxSends: 3, SendWindow: 10 * time.Minute, MaxFailures: 3, Lockout: 30 * time.Minute}
+	st := newStackWith(t, 10, limits)
+	ctx := context.Background()
+	cred := cscserver.CredentialID("linh")
+	doc := []signing.Document{{ID: "d1", PDF: padestest.PDF(1, false)}}
+	tooMany := func(err error, want string) {
+		t.Helper()
+		var e *errs.Error
+		if !errors.As(err, &e) || e.Kind != errs.TooMany || e.RetryAfter <= 0 || !strings.Contains(e.Message, want) {
+			t.Fatalf("got %v, want 429 saying %q", err, want)
+		}
+	}
+	steps := []struct {
+		name string
+		at   time.Duration // after the start
+		do   func() error
+		want string // "" ok; "locked"/"asked" a refusal; "wrong" a wrong code
+	}{
+		{"send 1", 0, func() error { return st.svc.SendOTP(ctx, "linh", cred) }, ""},
+		{"send 2", time.Minute, func() error { return st.svc.SendOTP(ctx, "linh", cred) }, ""},
+		{"send 3", 2 * time.Minute, func() error { return st.svc.SendOTP(ctx, "linh", cred) }, ""},
+		{"send 4 refused", 3 * time.Minute, func() error { return st.svc.SendOTP(ctx, "linh", cred) }, "Bạn đã yêu cầu 3 mã OTP"},
+		{"send again once the first is out of the window", 10 * time.Minute, func() error { return st.svc.SendOTP(ctx, "linh", cred) }, ""},
+		{"wrong code 1", 11 * time.Minute, func() error { _, err := st.svc.SignResults(ctx, "linh", cred, "000000", doc); return err }, "wrong"},
+		{"wrong code 2", 11 * time.Minute, func() error { _, err := st.svc.SignResults(ctx, "linh", cred, "000001", doc); return err }, "wrong"},
+		{"wrong code 3 locks", 11 * time.Minute, func() error { _, err := st.svc.SignResults(ctx, "linh", cred, "000002", doc); return err }, "tạm khoá đến"},
+		{"no code while locked", 20 * time.Minute, func() error { return st.svc.SendOTP(ctx, "linh", cred) }, "tạm khoá đến"},
+		{"the right code does not sign while locked", 20 * time.Minute, func() error {
+			_, err := st.svc.SignResults(ctx, "linh", cred, st.otp(cred), doc)
+			return err
+		}, "tạm khoá đến"},
+		{"another officer is not locked", 20 * time.Minute, func() error { return st.svc.SendOTP(ctx, "an", cscserver.CredentialID("an")) }, ""},
+		{"a code after the lockout", 42 * time.Minute, func() error { return st.svc.SendOTP(ctx, "linh", cred) }, ""},
+		{"and it signs", 42 * time.Minute, func() error { _, err := st.svc.SignResults(ctx, "linh", cred, st.otp(cred), doc); return err }, ""},
+	}
+	start := now
+	for _, s := range steps {
+		now = start.Add(s.at)
+		err := s.do()
+		switch s.want {
+		case "":
+			if err != nil {
+				t.Fatalf("%s: %v", s.name, err)
+			}
+		case "wrong":
+			if errs.KindOf(err) != errs.Forbidden {
+				t.Fatalf("%s: %v, want a wrong code", s.name, err)
+			}
+		default:
+			tooMany(err, s.want)
+		}
 	}
 }
