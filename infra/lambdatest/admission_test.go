@@ -78,10 +78,7 @@ func TestVerifyAdmissionUnderLambda(t *testing.T) {
 	defer close(hv.release)
 	cfg := sohoaapi.Config{Dossiers: ds, Vault: v, Catalog: catalog, Documents: sohoaapi.Printed{}, Log: quiet,
 		Auth: rejectAll{}, Verifier: hv, Admission: sohoaapi.NewAdmission(1, 1)}
-	if cfg.Pages, err = web.New(web.Config{API: cfg, Log: quiet, Sessions: web.Sessions{
-		Issue:  func(identity.Actor) (string, error) { return "", errors.New("no sessions here") },
-		Verify: func(string) (identity.Actor, error) { return identity.Actor{}, errors.New("no sessions here") },
-	}}); err != nil {
+	if cfg.Pages, err = web.New(web.Config{API: cfg, Log: quiet, Sessions: web.NoSessions{}}); err != nil {
 		t.Fatal(err)
 	}
 	fn := InProcess(lambda.NewHandler(httpadapter.NewV2(sohoaapi.New(cfg)).ProxyWithContext), 0)

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/sohoa/sohoa/pkg/api"
-	"github.com/sohoa/sohoa/pkg/domain/identity"
 	"github.com/sohoa/sohoa/pkg/testkit/heavy"
 	"github.com/sohoa/sohoa/pkg/web"
 )
@@ -44,10 +43,7 @@ func withPages(t *testing.T, v api.Verifier) func(c *api.Config) {
 	return func(c *api.Config) {
 		c.Verifier, c.Admission = v, api.NewAdmission(2, 2)
 		pages, err := web.New(web.Config{API: *c,
-			Sessions: web.Sessions{
-				Issue:  func(identity.Actor) (string, error) { return "", nil },
-				Verify: func(string) (identity.Actor, error) { return identity.Actor{}, io.EOF },
-			}})
+			Sessions: web.NoSessions{}})
 		if err != nil {
 			t.Fatal(err)
 		}
