@@ -121,7 +121,7 @@ DEPLOY := python3 infra/deploy/sohoa_deploy.py
 
 deploy: deploy-env build ## deploy to AWS with infra/env/$(ENV).json: make deploy ENV=dev|staging|prod (docs/aws.md)
 	@command -v aws >/dev/null || { echo "make deploy: the AWS CLI (aws) is not installed" >&2; exit 1; }
-	@command -v docker >/dev/null || echo "make deploy: no docker here: the OCR image is not built; set OCR_IMAGE_URI to an image pushed elsewhere"
+	@command -v docker >/dev/null || echo "make deploy: no docker here: the OCR image is not built (an existing stack keeps its image; otherwise set OCR_IMAGE_URI)"
 	$(DEPLOY) deploy $(ENV)
 
 deploy-env:

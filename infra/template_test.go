@@ -263,8 +263,9 @@ func checkNoSecretInEnv(t *testing.T, res map[string]any) {
 
 // checkOCR: the OCR function (a container image) reads components and
 // nothing else; only a function whose environment names it may invoke it,
-// by its ARN; the queue of OCR jobs is consumed by the function that sends
-// them; and every queue trigger's visibility timeout outlasts its function.
+// by its live alias's ARN; and the queue of OCR jobs is consumed by the
+// function that sends them. (Queue visibility against function timeouts:
+// checkBackoff.)
 func checkOCR(t *testing.T, res map[string]any) {
 	var images []string
 	for _, id := range resourcesOfType(res, "AWS::Serverless::Function") {
@@ -330,23 +331,6 @@ func checkOCR(t *testing.T, res map[string]any) {
 	}
 	if invokers != 1 {
 		t.Errorf("%d statements invoke the OCR function, want 1 (the ingest function's)", invokers)
-	}
-	// A queue's messages stay hidden while its function runs (Lambda refuses
-	// a trigger whose queue's visibility timeout is shorter).
-	for _, id := range resourcesOfType(res, "AWS::Serverless::Function") {
-		p := get(res[id], "Properties")
-		timeout, _ := get(p, "Timeout").(int)
-		evs, _ := get(p, "Events").(map[string]any)
-		for en, ev := range evs {
-			if str(get(ev, "Type")) != "SQS" {
-				continue
-			}
-			for _, q := range refs(get(ev, "Properties", "Queue")) {
-				if vt, _ := get(res[q], "Properties", "VisibilityTimeout").(int); vt < timeout {
-					t.Errorf("%s.%s: queue %s hides a message %d s, less than the function's %d s", id, en, q, vt, timeout)
-				}
-			}
-		}
 	}
 }
 

@@ -123,7 +123,9 @@ def package(env_vars, bucket, out):
 
 def ocr_image(env, account, region):
     """Builds and pushes the OCR image when Docker and ECR are at hand and
-    returns its URI by digest; otherwise the URI the environment pins."""
+    returns its URI by digest; else the URI the environment (or
+    OCR_IMAGE_URI) pins; else None when the stack exists and keeps its
+    image; else stops with what to do."""
     pinned = env["Parameters"].get("OcrImageUri") or os.environ.get("OCR_IMAGE_URI", "")
     if pinned:
         if not ECR_URI.match(pinned):
@@ -131,6 +133,11 @@ def ocr_image(env, account, region):
         print(f"OCR image: {pinned} (pinned; not built)")
         return pinned
     if not shutil.which("docker") or subprocess.run(["docker", "info"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode != 0:
+        stack = subprocess.run(["aws", "cloudformation", "describe-stacks", "--stack-name", env["StackName"], "--region", region],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if stack.returncode == 0:
+            print("OCR image: not built (Docker is not available here); the stack keeps the image it runs now")
+            return None
         die("Docker is not available here, so the OCR image cannot be built. Build and push it elsewhere "
             f"(docker buildx build --platform linux/arm64 -f {DOCKERFILE} .) and pass its URI: "
             "OCR_IMAGE_URI=<account>.dkr.ecr.<region>.amazonaws.com/<repo>@sha256:<digest> make deploy ENV=...")
@@ -175,7 +182,11 @@ def deploy(name):
         run(args, env=aws_env, capture=True)
         run(["aws", "s3api", "put-public-access-block", "--bucket", bucket, "--public-access-block-configuration",
              "BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true"], env=aws_env)
-    params = dict(env["Parameters"], OcrImageUri=ocr_image(env, account, region))
+    params = dict(env["Parameters"])
+    image = ocr_image(env, account, region)
+    if image:
+        params["OcrImageUri"] = image
+    # else: aws cloudformation deploy keeps an existing stack's previous value
     os.makedirs(BUILD, exist_ok=True)
     packaged = os.path.join(BUILD, f"packaged-{name}.yaml")
     package(aws_env, bucket, packaged)
@@ -469,6 +480,7 @@ def rehearse_one(name, moto, workdir, packaged_by_region):
         retain = r.get("DeletionPolicy") == "Retain"
         if retain and not exists:
             problems.append(f"{lid} ({typ}) has DeletionPolicy Retain but is gone after delete-stack")
+        # moto only schedules a key's deletion: it stays listed either way.
         if not retain and exists and typ != "AWS::KMS::Key":
             problems.append(f"{lid} ({typ}) outlived delete-stack without DeletionPolicy Retain")
         (kept if exists and retain else gone).append(lid)
