@@ -3,7 +3,9 @@
 // tests) and lambdatest/ (the Lambda Runtime API harness). This test checks the
 // SAM template's rules that no schema checks: arm64 and provided.al2023
 // everywhere, redrive on every queue, encryption on every bucket, the table in
-// pkg/dynamo's shape, and least privilege per function.
+// pkg/dynamo's shape, and least privilege per function; invariants_test.go
+// checks what a real deployment must keep (retention, keys, alarms, gradual
+// deployment, backoff, sign-in doors) and the per-environment parameters.
 package infra
 
 import (
