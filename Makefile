@@ -25,7 +25,7 @@ AXE       := $(BUILD)/axe/node_modules/axe-core/axe.min.js
 SOHOA_PDF_CORPUS ?= $(firstword $(wildcard $(abspath ..)/*/corpus/pdf))
 export SOHOA_PDF_CORPUS
 
-.PHONY: help run test unit heavy integration fuzz lint bench build clean tools deploy axe
+.PHONY: help run test unit heavy integration fuzz lint bench build clean tools deploy deploy-env deploy-rehearsal deploy-tools axe
 
 help: ## list the targets (with this checkout's settings)
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}' | \
@@ -51,7 +51,7 @@ axe: $(AXE) ## install axe-core (npm) for the browser tests' accessibility check
 $(AXE):
 	npm install --no-audit --no-fund --prefix $(BUILD)/axe axe-core@$(AXE_VERSION)
 
-test: tools lint axe ## everything: servers up, unit + integration tests with -race, the heavy pipeline pass, fuzzing
+test: tools lint axe deploy-rehearsal ## everything: the deploy rehearsal, servers up, unit + integration tests with -race, the heavy pipeline pass, fuzzing
 	@echo "== starting the AWS-compatible servers (installed once, cached in ~/.cache/sohoa)"
 	@eval "$$(infra/servers/up.sh)"; \
 	trap 'infra/servers/down.sh >/dev/null 2>&1 || true' EXIT; \
@@ -113,9 +113,36 @@ build: ## one Lambda zip per function in $(BUILD)/ (arm64, provided.al2023)
 		echo "$(BUILD)/$$f.zip $$(stat -c %s $(BUILD)/$$f.zip) bytes"; \
 	done
 
-deploy: build ## package and deploy with the AWS CLI (needs an AWS account; cannot run in this sandbox)
-	aws cloudformation package --template-file infra/template.yaml --s3-bucket $${ARTIFACT_BUCKET:?set ARTIFACT_BUCKET} --output-template-file $(BUILD)/packaged.yaml
-	aws cloudformation deploy --template-file $(BUILD)/packaged.yaml --stack-name $${STACK:-sohoa} --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND
+# The deployment: infra/env/$(ENV).json holds the stack's parameters;
+# infra/deploy/sohoa_deploy.py packages the zips, builds and pushes the OCR
+# image (Docker), deploys and prints the outputs. docs/aws.md walks through it.
+ENV ?=
+DEPLOY := python3 infra/deploy/sohoa_deploy.py
+
+deploy: deploy-env build ## deploy to AWS with infra/env/$(ENV).json: make deploy ENV=dev|staging|prod (docs/aws.md)
+	@command -v aws >/dev/null || { echo "make deploy: the AWS CLI (aws) is not installed" >&2; exit 1; }
+	@command -v docker >/dev/null || echo "make deploy: no docker here: the OCR image is not built (an existing stack keeps its image; otherwise set OCR_IMAGE_URI)"
+	$(DEPLOY) deploy $(ENV)
+
+deploy-env:
+	@if [ -z "$(ENV)" ] || [ ! -f infra/env/$(ENV).json ]; then \
+		echo "make deploy: say which environment: ENV=$$(ls infra/env | sed 's/\.json$$//' | paste -sd'|')" >&2; exit 2; fi
+
+# moto, the AWS CLI, cfn-lint, aws-sam-translator and boto3 come with these
+# machines' image (pip), not from a registry reachable here: when one is
+# missing the rehearsal fails and says so, under CI=true as anywhere else.
+deploy-tools:
+	@missing=""; \
+	for t in moto_server aws cfn-lint python3; do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
+	python3 -c 'import samtranslator, boto3' 2>/dev/null || missing="$$missing aws-sam-translator/boto3(python3)"; \
+	if [ -n "$$missing" ]; then \
+		echo "deploy rehearsal: missing$$missing. Install them with pip (moto[server] awscli cfn-lint aws-sam-translator boto3); the rehearsal is not skipped$${CI:+ under CI=true either}." >&2; \
+		exit 1; \
+	fi
+
+deploy-rehearsal: deploy-tools build ## cfn-lint, then package and deploy every infra/env/*.json into moto, check each resource, delete, check what is kept
+	cfn-lint -t infra/template.yaml --include-checks I
+	$(DEPLOY) rehearse
 
 clean: ## remove build output and local data
 	rm -rf $(BUILD) $(DATA)

@@ -145,7 +145,7 @@ func TestTemplateEnvironment(t *testing.T) {
 		if r.Type != "AWS::Serverless::Function" || r.Properties.PackageType == "Image" {
 			continue // container images (infra/ocr) read their own environment, not assemble's
 		}
-		fn := strings.TrimSuffix(strings.TrimPrefix(r.Properties.CodeUri, "build/"), ".zip")
+		fn := strings.TrimSuffix(filepath.Base(r.Properties.CodeUri), ".zip") // ../build/<name>.zip
 		vars := Vars(fn)
 		if vars == nil {
 			t.Errorf("%s deploys %q, which assemble does not know", id, fn)
