@@ -25,11 +25,6 @@ import (
 // commands, the four users, the layout, links); the rest lives under docs/.
 const readmeMaxLines = 200
 
-// pending names paths another change adds: the reference is right, the file
-// arrives with that change. An entry whose file exists fails the test, so
-// that it is removed once the change is in.
-var pending = []string{}
-
 // skipDirs are folders of build output, local data and tools, not sources.
 var skipDirs = []string{".git", "build", ".sohoa", "node_modules"}
 
@@ -205,8 +200,7 @@ func repoFiles(fsys fs.FS) (names []string, goFiles map[string]bool, err error) 
 }
 
 // docProblems checks every file of a repository tree: dangling references
-// (except pending ones that do not exist yet), pending ones that exist, and
-// README.md's length.
+// and README.md's length.
 func docProblems(fsys fs.FS) ([]string, error) {
 	names, goFiles, err := repoFiles(fsys)
 	if err != nil {
@@ -219,15 +213,7 @@ func docProblems(fsys fs.FS) ([]string, error) {
 			return nil, err
 		}
 		for _, p := range bad {
-			if slices.Contains(pending, p) || slices.Contains(pending, path.Join(path.Dir(name), p)) {
-				continue
-			}
 			problems = append(problems, name+" names "+p+", which does not exist")
-		}
-	}
-	for _, p := range pending {
-		if exists(fsys, p) {
-			problems = append(problems, p+" exists now: remove it from pending in pkg/docs_test.go")
 		}
 	}
 	readme, err := fs.ReadFile(fsys, "README.md")
@@ -327,13 +313,6 @@ func TestDocProblemsFindDangling(t *testing.T) {
 			"infra/ocr/Dockerfile names pkg/aws/ocr, which does not exist",
 			"infra/template.yaml names docs/roles.md, which does not exist",
 		}},
-		{"pending file not there yet", map[string]string{
-			"README.md":     "Deploying: [docs/aws.md](docs/aws.md).\n",
-			"docs/vault.md": "On AWS ([aws.md](aws.md)).\n",
-		}, nil},
-		{"pending file arrived", map[string]string{
-			"docs/aws.md": "# On AWS\n",
-		}, []string{"docs/aws.md exists now: remove it from pending in pkg/docs_test.go"}},
 		{"README too long", map[string]string{
 			"README.md": lines(readmeMaxLines + 1),
 		}, []string{"README.md has 201 lines, more than 200: move the detail under docs/"}},
