@@ -33,7 +33,7 @@ func TestLocalSigned(t *testing.T) {
 	if !strings.HasPrefix(get, base.String()) {
 		t.Fatalf("signed URL %s is not under %s", get, base)
 	}
-	if got, err := s.Check(ctx, http.MethodGet, u); err != nil || got != key {
+	if got, err := s.Check(ctx, http.MethodGet, u); err != nil || got.Key != key {
 		t.Fatalf("Check(GET) = %q, %v", got, err)
 	}
 	if _, err := s.Check(ctx, http.MethodPut, u); !errs.Is(err, errs.Forbidden) {
