@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -257,4 +258,30 @@ func (s *LocalSigner) servePut(w http.ResponseWriter, r *http.Request, b *blob.B
 		}
 	}
 	w.WriteHeader(http.StatusOK)
+}
+
+// Link is a presigned URL and the moment it stops working.
+type Link struct {
+	URL       string
+	ExpiresAt time.Time
+}
+
+// DownloadExpiry is how long a download link works: long enough to follow
+// at once, too short to be worth passing on.
+const DownloadExpiry = 5 * time.Minute
+
+// GetLink presigns a GET of key answered with h, valid DownloadExpiry from now.
+func GetLink(ctx context.Context, p Presigner, key string, h Headers, now time.Time) (Link, error) {
+	u, err := p.PresignGet(ctx, key, h, DownloadExpiry)
+	if err != nil {
+		return Link{}, fmt.Errorf("presign download: %w", err)
+	}
+	return Link{URL: u, ExpiresAt: now.Add(DownloadExpiry).UTC()}, nil
+}
+
+// Disposition is a Content-Disposition: kind "inline" (a browser shows the
+// file itself) or "attachment" (it saves it), as name (non-ASCII names in
+// RFC 2231 form).
+func Disposition(kind, name string) string {
+	return mime.FormatMediaType(kind, map[string]string{"filename": name})
 }
