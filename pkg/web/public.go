@@ -12,6 +12,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/domain/dossier"
 	"github.com/sohoa/sohoa/pkg/domain/vault"
 	"github.com/sohoa/sohoa/pkg/errs"
+	"github.com/sohoa/sohoa/pkg/port/blobs"
 )
 
 func (h *Handler) landing(w http.ResponseWriter, r *http.Request, p *page) error {
@@ -180,12 +181,28 @@ func (h *Handler) sharePage(w http.ResponseWriter, r *http.Request, p *page) err
 }
 
 func (h *Handler) shareFile(w http.ResponseWriter, r *http.Request, p *page) error {
+	if h.c.API.Vault.HasLinks() {
+		_, l, err := h.c.API.Vault.ShareLink(r.Context(), r.PathValue("token"), "attachment")
+		if err != nil {
+			return err
+		}
+		toFile(w, r, l)
+		return nil
+	}
 	d, b, err := h.c.API.Vault.OpenShare(r.Context(), r.PathValue("token"))
 	if err != nil {
 		return err
 	}
 	writePDF(w, d.Kind+".pdf", b, "attachment")
 	return nil
+}
+
+// toFile sends the browser to a file by its short-lived link (the read is
+// logged already): the bytes come from storage, never through the pages,
+// whose answers Lambda caps at 6 MB.
+func toFile(w http.ResponseWriter, r *http.Request, l blobs.Link) {
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, l.URL, http.StatusSeeOther)
 }
 
 func writePDF(w http.ResponseWriter, name string, b []byte, disposition string) {

@@ -56,12 +56,12 @@ func IsResultUploadKey(key string) bool {
 // its result or a refusal (Dossier.ResultUpload). A new link replaces an
 // earlier one not yet used.
 func (s *Service) ResultUploadLink(ctx context.Context, a identity.Actor, id string) (blobs.Link, error) {
-	if s.c.Links == nil {
-		return blobs.Link{}, errs.E(errs.Unavailable, "uploads by link are not configured; PUT the result to the API")
-	}
 	d, err := s.resultTarget(ctx, a, id)
 	if err != nil {
 		return blobs.Link{}, err
+	}
+	if s.c.Links == nil {
+		return blobs.Link{}, errs.E(errs.Unavailable, "uploads by link are not configured; PUT the result to the API")
 	}
 	key := IntakePrefix + d.ID + "/" + resultUploadName + s.c.NewID() + ".pdf"
 	now := s.c.Now().UTC()
