@@ -258,6 +258,19 @@ func TestSignerSurvivesSIGKILL(t *testing.T) {
 // readyToSign takes a new dossier of citizen to APPROVED with result as its
 // unsigned result, through the dossier service.
 func readyToSign(ctx context.Context, svc *dossier.Service, clerk, officer identity.Actor, citizen string, result []byte) (string, error) {
+	id, err := approved(ctx, svc, clerk, officer, citizen)
+	if err != nil {
+		return "", err
+	}
+	if _, err := svc.PutResult(ctx, officer, id, strings.NewReader(string(result))); err != nil {
+		return "", err
+	}
+	return id, nil
+}
+
+// approved takes a new dossier of citizen to APPROVED, through the dossier
+// service.
+func approved(ctx context.Context, svc *dossier.Service, clerk, officer identity.Actor, citizen string) (string, error) {
 	d, err := svc.Create(ctx, clerk, dossier.CreateInput{Procedure: "1.001193", PostOffice: clerk.PostOffice,
 		Citizen: dossier.Citizen{ID: citizen, Name: "Công dân"}})
 	if err != nil {
@@ -279,9 +292,6 @@ func readyToSign(ctx context.Context, svc *dossier.Service, clerk, officer ident
 		return "", fmt.Errorf("after ingestion: %v, %+v", err, got)
 	}
 	if _, err := svc.Decide(ctx, officer, d.ID, true, ""); err != nil {
-		return "", err
-	}
-	if _, err := svc.PutResult(ctx, officer, d.ID, strings.NewReader(string(result))); err != nil {
 		return "", err
 	}
 	return d.ID, nil
