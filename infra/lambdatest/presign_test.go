@@ -16,13 +16,10 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/sohoa/sohoa/pkg/app"
-	s3blob "github.com/sohoa/sohoa/pkg/aws/s3"
 	"github.com/sohoa/sohoa/pkg/aws/sqs"
 	"github.com/sohoa/sohoa/pkg/domain/dossier"
 	"github.com/sohoa/sohoa/pkg/domain/identity"
 	"github.com/sohoa/sohoa/pkg/domain/vault"
-	"github.com/sohoa/sohoa/pkg/format/scan"
-	"github.com/sohoa/sohoa/pkg/format/scan/scantest"
 	"github.com/sohoa/sohoa/pkg/testkit/pdftest"
 )
 
@@ -41,30 +38,12 @@ func TestBigFilesByLink(t *testing.T) {
 	need(t)
 	ctx := context.Background()
 	st := newStack(t)
-	dossiers, err := s3blob.OpenBucket(ctx, st.s3, st.dossierBkt, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	vaultBkt, err := s3blob.OpenBucket(ctx, st.s3, st.vaultBkt, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sample, err := scantest.Dossier(scantest.Spec{Seed: 3, Sheets: []scantest.Sheet{
-		scantest.Separator("TKKS", "Tờ khai"), scantest.Text("Tờ khai"),
-		scantest.Separator("GCS", "Giấy chứng sinh"), scantest.Text("Giấy chứng sinh"),
-		scantest.Separator("CCCD", "Căn cước"), scantest.Text("CCCD")}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	split, err := scan.Split(ctx, sample, scan.DefaultLimits())
-	if err != nil {
-		t.Fatal(err)
-	}
+	dossiers, vaultBkt := st.buckets(t)
 	// The services over the same table and buckets, to set the scene.
 	a, err := app.Build(ctx, app.Ports{Records: st.rec, Dossiers: dossiers, Vault: vaultBkt,
 		Queue: sqs.New(st.sqs, map[string]sqs.Topic{dossier.TopicIngest: st.ingest}, st.rec), Intake: func(context.Context, string) error { return nil }},
 		app.Options{Log: slog.New(slog.DiscardHandler),
-			Scans: dossier.ScanBytes(func(context.Context, []byte) (*scan.Result, error) { return split, nil })})
+			Scans: presplit(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
