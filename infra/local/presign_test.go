@@ -124,4 +124,3 @@ func TestBigFilesByLink(t *testing.T) {
 		t.Logf("refusal shown to the officer: %s", v.ResultUpload.Reason)
 	}
 }
-

@@ -170,7 +170,7 @@ func Build(ctx context.Context, p Ports, o Options) (*App, error) {
 		Scans: o.Scans, Signer: p.Signer, Sealer: p.Sealer, Now: o.Now, Log: o.Log, Checkpoint: o.Checkpoint,
 		Search: p.Search, Extractor: p.Extractor, OCRSyncPages: o.OCRSyncPages, Intake: p.Intake,
 		Certifiers: o.Certifiers, Links: p.DossierLinks, Results: p.Results,
-		Pacer:      (&memoryPacer{}).pace,
+		Pacer: (&memoryPacer{}).pace,
 	}
 	if p.Vault != nil {
 		if p.AuditMAC == nil {
