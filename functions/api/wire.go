@@ -33,7 +33,9 @@ func newHandler(ctx context.Context, cfg assemble.Config) (handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := assemble.Ports{Queue: c.APIQueue()}
+	// Files are handed out as presigned S3 URLs, and results may be uploaded
+	// by one: Lambda answers at most 6 MB and takes at most 6 MB.
+	p := assemble.Ports{Queue: c.APIQueue(), Links: true}
 	var apiSigning sohoaapi.Signing
 	sg, err := remotesign.New(ctx, cfg, c.Roots, c.Table)
 	switch {

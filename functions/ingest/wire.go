@@ -18,6 +18,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/domain/extract"
 	"github.com/sohoa/sohoa/pkg/domain/signing"
 	"github.com/sohoa/sohoa/pkg/errs"
+	"github.com/sohoa/sohoa/pkg/format/pdfdoor"
 	"github.com/sohoa/sohoa/pkg/format/stamp"
 )
 
@@ -31,7 +32,10 @@ func newHandler(ctx context.Context, cfg assemble.Config) (*ingest.Handler, erro
 	if err != nil {
 		return nil, err
 	}
-	ports := assemble.Ports{Sealer: sealer}
+	// Results an officer PUT by presigned URL land under intake/ too: read
+	// in the isolated child, one at a time, as the api function reads those
+	// sent to it.
+	ports := assemble.Ports{Sealer: sealer, Results: pdfdoor.New(pdfdoor.DefaultLimits(), 1)}
 	if cfg.OCRFunction != "" {
 		if ports.Extractor, err = newExtractor(c); err != nil {
 			return nil, err

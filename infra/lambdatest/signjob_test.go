@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"gocloud.dev/blob"
 
 	"github.com/sohoa/sohoa/pkg/app"
 	s3blob "github.com/sohoa/sohoa/pkg/aws/s3"
@@ -97,27 +98,7 @@ func TestSignerSurvivesSIGKILL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dossiers, err := s3blob.OpenBucket(ctx, st.s3, st.dossierBkt, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	vaultBkt, err := s3blob.OpenBucket(ctx, st.s3, st.vaultBkt, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Reaching APPROVED n times through real splits would decode pages
-	// n times: every dossier is ingested from the same real split.
-	sample, err := scantest.Dossier(scantest.Spec{Seed: 3, Sheets: []scantest.Sheet{
-		scantest.Separator("TKKS", "Tờ khai"), scantest.Text("Tờ khai"),
-		scantest.Separator("GCS", "Giấy chứng sinh"), scantest.Text("Giấy chứng sinh"),
-		scantest.Separator("CCCD", "Căn cước"), scantest.Text("CCCD")}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	split, err := scan.Split(ctx, sample, scan.DefaultLimits())
-	if err != nil {
-		t.Fatal(err)
-	}
+	dossiers, vaultBkt := st.buckets(t)
 	result, err := scantest.Dossier(scantest.Spec{Seed: 4, Sheets: []scantest.Sheet{scantest.Text("GIẤY KHAI SINH — Nguyễn Văn Bình")}})
 	if err != nil {
 		t.Fatal(err)
@@ -126,7 +107,9 @@ func TestSignerSurvivesSIGKILL(t *testing.T) {
 		Queue:  sqs.New(st.sqs, map[string]sqs.Topic{dossier.TopicIngest: st.ingest, dossier.TopicSign: st.sign}, st.rec),
 		Signer: signing.ForDossiers(sg), Intake: func(context.Context, string) error { return nil }},
 		app.Options{Log: slog.New(slog.DiscardHandler),
-			Scans: dossier.ScanBytes(func(context.Context, []byte) (*scan.Result, error) { return split, nil })})
+			// Reaching APPROVED n times through real splits would decode
+			// pages n times: every dossier is ingested from the same split.
+			Scans: presplit(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,6 +241,19 @@ func TestSignerSurvivesSIGKILL(t *testing.T) {
 // readyToSign takes a new dossier of citizen to APPROVED with result as its
 // unsigned result, through the dossier service.
 func readyToSign(ctx context.Context, svc *dossier.Service, clerk, officer identity.Actor, citizen string, result []byte) (string, error) {
+	id, err := approved(ctx, svc, clerk, officer, citizen)
+	if err != nil {
+		return "", err
+	}
+	if _, err := svc.PutResult(ctx, officer, id, strings.NewReader(string(result))); err != nil {
+		return "", err
+	}
+	return id, nil
+}
+
+// approved takes a new dossier of citizen to APPROVED, through the dossier
+// service.
+func approved(ctx context.Context, svc *dossier.Service, clerk, officer identity.Actor, citizen string) (string, error) {
 	d, err := svc.Create(ctx, clerk, dossier.CreateInput{Procedure: "1.001193", PostOffice: clerk.PostOffice,
 		Citizen: dossier.Citizen{ID: citizen, Name: "Công dân"}})
 	if err != nil {
@@ -279,9 +275,6 @@ func readyToSign(ctx context.Context, svc *dossier.Service, clerk, officer ident
 		return "", fmt.Errorf("after ingestion: %v, %+v", err, got)
 	}
 	if _, err := svc.Decide(ctx, officer, d.ID, true, ""); err != nil {
-		return "", err
-	}
-	if _, err := svc.PutResult(ctx, officer, d.ID, strings.NewReader(string(result))); err != nil {
 		return "", err
 	}
 	return d.ID, nil
@@ -368,4 +361,37 @@ func (c *callCounter) get(key string) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.n[key]
+}
+
+// buckets opens the stack's dossier and vault buckets as the functions do.
+func (st *stack) buckets(t *testing.T) (dossiers, vaultBkt *blob.Bucket) {
+	t.Helper()
+	ctx := context.Background()
+	dossiers, err := s3blob.OpenBucket(ctx, st.s3, st.dossierBkt, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vaultBkt, err = s3blob.OpenBucket(ctx, st.s3, st.vaultBkt, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dossiers, vaultBkt
+}
+
+// presplit splits one real three-component scan once and hands that result
+// to every ingestion: for tests about what follows ingestion.
+func presplit(t *testing.T) dossier.ScanReader {
+	t.Helper()
+	sample, err := scantest.Dossier(scantest.Spec{Seed: 3, Sheets: []scantest.Sheet{
+		scantest.Separator("TKKS", "Tờ khai"), scantest.Text("Tờ khai"),
+		scantest.Separator("GCS", "Giấy chứng sinh"), scantest.Text("Giấy chứng sinh"),
+		scantest.Separator("CCCD", "Căn cước"), scantest.Text("CCCD")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	split, err := scan.Split(context.Background(), sample, scan.DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dossier.ScanBytes(func(context.Context, []byte) (*scan.Result, error) { return split, nil })
 }

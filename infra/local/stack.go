@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -94,6 +95,9 @@ type Stack struct {
 	served  chan error
 }
 
+// blobsPath is where the local stack serves its bucket's signed URLs.
+const blobsPath = "/blobs"
+
 const (
 	tokenIssuer   = "sohoa-local"
 	tokenAudience = "sohoa"
@@ -139,7 +143,16 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 	if st.DB, err = sqlite.Open(ctx, filepath.Join(o.DataDir, "sohoa.db")); err != nil {
 		return nil, err
 	}
-	if st.Bucket, err = blobs.OpenLocal(filepath.Join(o.DataDir, "blobs")); err != nil {
+	// Files are handed out, and results uploaded, by signed URLs to the
+	// bucket itself (served under /blobs), as S3's presigned URLs on AWS: the
+	// API never carries their bytes. The secret lives as long as the process
+	// (a link lives minutes).
+	linkSecret := make([]byte, blobs.MinSecret)
+	if _, err := rand.Read(linkSecret); err != nil {
+		return nil, err
+	}
+	var links *blobs.LocalSigner
+	if st.Bucket, links, err = blobs.OpenLocalSigned(filepath.Join(o.DataDir, "blobs"), &url.URL{Scheme: "http", Host: ln.Addr().String(), Path: blobsPath}, linkSecret); err != nil {
 		return nil, err
 	}
 	staff, err := loadStaff()
@@ -178,15 +191,17 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 	if err != nil {
 		return nil, err
 	}
+	// A stored scan (or a result put by signed URL) is announced as S3
+	// announces it on AWS: an ObjectCreated event on the ingest queue, for
+	// the ingest handler.
+	announce := func(ctx context.Context, key string) error {
+		return st.DB.Queue().Send(ctx, dossier.TopicIngest, ingest.ObjectCreated("local", key), key)
+	}
 	a, err := app.Build(ctx, app.Ports{Records: st.DB.Table(), Dossiers: st.Bucket, Vault: st.Bucket,
 		Queue: st.DB.Queue(), Signer: signers.results, Sealer: signers.sealer,
 		AuditMAC: auditMAC, Codes: outboxCodes{outbox: outbox, now: o.Now},
-		Search: searchIndex, Extractor: extractor,
-		// A stored scan is announced as S3 announces it on AWS: an
-		// ObjectCreated event on the ingest queue, for the ingest handler.
-		Intake: func(ctx context.Context, key string) error {
-			return st.DB.Queue().Send(ctx, dossier.TopicIngest, ingest.ObjectCreated("local", key), key)
-		}},
+		Search: searchIndex, Extractor: extractor, Intake: announce,
+		DossierLinks: links, VaultLinks: links, Results: signers.uploads},
 		app.Options{Now: o.Now, Log: o.Log, Scans: o.Scans, Checkpoint: o.Checkpoint})
 	if err != nil {
 		return nil, err
@@ -226,6 +241,13 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 	apiHandler := sohoaapi.New(apiConfig)
 	mux := http.NewServeMux()
 	mux.Handle("/pki/", st.PKI.Handler())
+	mux.Handle(blobsPath, links.Handler(st.Bucket, blobs.ServeOptions{MaxPut: 300 << 20, // the largest scan; a result is bounded when it lands
+		Landed: func(ctx context.Context, key string) error {
+			if strings.HasPrefix(key, dossier.IntakePrefix) {
+				return announce(ctx, key)
+			}
+			return nil
+		}}))
 	if signers.csc != nil {
 		mux.Handle("/csc/", signers.csc) // serves under its own prefix, /csc/v2
 	}

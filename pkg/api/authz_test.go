@@ -12,9 +12,12 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"gocloud.dev/blob"
 
 	"github.com/sohoa/sohoa/pkg/api"
 	"github.com/sohoa/sohoa/pkg/domain/calendar"
@@ -24,6 +27,8 @@ import (
 	"github.com/sohoa/sohoa/pkg/domain/vault"
 	"github.com/sohoa/sohoa/pkg/format/scan"
 	"github.com/sohoa/sohoa/pkg/local/sqlite"
+	"github.com/sohoa/sohoa/pkg/port/blobs"
+	"github.com/sohoa/sohoa/pkg/port/queue"
 	"github.com/sohoa/sohoa/pkg/port/records"
 	"github.com/sohoa/sohoa/pkg/testkit/localtest"
 )
@@ -50,6 +55,10 @@ type fixture struct {
 	dossiers *dossier.Service
 	table    records.Table
 	search   *sqlite.SearchIndex
+	bucket   *blob.Bucket
+	queue    queue.Queue
+	// blobs serves the bucket's signed URLs (newLinkedFixture only).
+	blobs *httptest.Server
 }
 
 const (
@@ -59,19 +68,55 @@ const (
 
 func newFixture(t *testing.T, mut ...func(c *api.Config)) *fixture {
 	t.Helper()
+	return buildFixture(t, false, mut...)
+}
+
+// newLinkedFixture is newFixture with files handed out, and results
+// uploaded, by the local bucket's signed URLs, served by f.blobs.
+func newLinkedFixture(t *testing.T, mut ...func(c *api.Config)) *fixture {
+	t.Helper()
+	return buildFixture(t, true, mut...)
+}
+
+func buildFixture(t *testing.T, linked bool, mut ...func(c *api.Config)) *fixture {
+	t.Helper()
 	ctx := context.Background()
 	db := localtest.DB(t)
 	b := localtest.Bucket(t)
+	var links blobs.Presigner
+	var blobSrv *httptest.Server
+	var landed func(ctx context.Context, key string) error
+	if linked {
+		blobSrv = httptest.NewUnstartedServer(nil)
+		base, _ := url.Parse("http://" + blobSrv.Listener.Addr().String() + "/blobs")
+		var signer *blobs.LocalSigner
+		var err error
+		if b, signer, err = blobs.OpenLocalSigned(t.TempDir(), base, bytes.Repeat([]byte("k"), blobs.MinSecret)); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { b.Close() })
+		// A result PUT by its signed URL is announced as S3 announces it.
+		blobSrv.Config.Handler = signer.Handler(b, blobs.ServeOptions{Landed: func(ctx context.Context, key string) error {
+			if dossier.IsResultUploadKey(key) {
+				return landed(ctx, key)
+			}
+			return nil
+		}})
+		blobSrv.Start()
+		t.Cleanup(blobSrv.Close)
+		links = signer
+	}
 	log := slog.New(slog.DiscardHandler)
 	mac, _ := vault.NewFileMAC([]byte("an access-log key the table never holds"))
-	v := vault.New(db.Table(), b, &vault.Options{Log: log, MAC: mac})
+	v := vault.New(db.Table(), b, &vault.Options{Log: log, MAC: mac, Links: links})
 	lim := scan.DefaultLimits()
-	ds, err := dossier.NewService(dossier.Config{Records: db.Table(), Blobs: b, Queue: db.Queue(),
+	ds, err := dossier.NewService(dossier.Config{Records: db.Table(), Blobs: b, Queue: db.Queue(), Links: links,
 		Catalog: procedure.Default(), Calendar: calendar.Default(), Vault: v, Log: log,
 		Scans: dossier.ScanBytes(func(ctx context.Context, data []byte) (*scan.Result, error) { return scan.Split(ctx, data, lim) })})
 	if err != nil {
 		t.Fatal(err)
 	}
+	landed = func(ctx context.Context, key string) error { return ds.AcceptStoredResult(ctx, key, false) }
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	foreign, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	iss := identity.NewIssuer(key, "test", "sohoa")
@@ -85,7 +130,8 @@ func newFixture(t *testing.T, mut ...func(c *api.Config)) *fixture {
 		m(&cfg)
 	}
 	s := api.New(cfg)
-	f := &fixture{srv: httptest.NewServer(s), tokens: map[string]string{}, vault: v, dossiers: ds, table: db.Table(), search: idx}
+	f := &fixture{srv: httptest.NewServer(s), tokens: map[string]string{}, vault: v, dossiers: ds, table: db.Table(), search: idx,
+		bucket: b, queue: db.Queue(), blobs: blobSrv}
 	t.Cleanup(f.srv.Close)
 
 	now := time.Now()
@@ -170,6 +216,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"PUT", D + "/scan", "", []int{400, 403, 404, 403, 404, 403, 404, 400, u, u, u}}, // an empty body is refused
 		{"POST", D + "/decision", `{"approve":true}`, []int{403, 409, 404, 403, 404, 403, 404, 403, u, u, u}},
 		{"PUT", D + "/result", "", []int{403, 409, 404, 403, 404, 403, 404, 403, u, u, u}},
+		{"POST", D + "/result/upload-url", "", []int{403, 409, 404, 403, 404, 403, 404, 403, u, u, u}},
 		{"POST", D + "/result/sign", `{"credentialId":"c","otp":"123456"}`, []int{503, 503, 503, 503, 503, 503, 503, 503, u, u, u}},
 		{"POST", D + "/postal-return", `{"waybill":"EB123"}`, []int{409, 403, 404, 403, 404, 403, 404, 409, u, u, u}},
 		{"GET", D + "/components/TKKS/content", "", []int{404, 404, 404, 404, 404, 403, 404, 404, u, u, u}},         // auditors read no papers

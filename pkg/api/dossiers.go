@@ -32,6 +32,7 @@ type dossierView struct {
 	History      []dossier.Event   `json:"history"`
 	Decision     *dossier.Decision `json:"decision,omitempty"`
 	Result       *resultView       `json:"result,omitempty"`
+	ResultUpload *resultUploadView `json:"resultUpload,omitempty"`
 	Waybill      string            `json:"waybill,omitempty"`
 	Scans        int               `json:"scans"`
 	// Reuse shows that the dossier waits for (or got) the citizen's consent to
@@ -64,6 +65,17 @@ type resultView struct {
 	DocumentID string    `json:"documentId,omitempty"`
 	SignedBy   string    `json:"signedBy,omitempty"`
 	SignedAt   time.Time `json:"signedAt,omitzero"`
+}
+
+// resultUploadView is a result being uploaded by link: "awaited" until it
+// lands and is taken (then it is the dossier's result and this is gone), or
+// "refused" with the reason.
+type resultUploadView struct {
+	Status      string    `json:"status"`
+	By          string    `json:"by"`
+	RequestedAt time.Time `json:"requestedAt"`
+	Reason      string    `json:"reason,omitempty"`
+	RefusedAt   time.Time `json:"refusedAt,omitzero"`
 }
 
 type citizenView struct {
@@ -100,6 +112,12 @@ func viewDossier(a identity.Actor, d *dossier.Dossier) dossierView {
 			DocumentID: r.DocumentID, SignedBy: r.SignedBy, SignedAt: r.SignedAt}
 		if meta {
 			v.Result.SHA256, v.Result.DocumentID = "", ""
+		}
+	}
+	if u := d.ResultUpload; u != nil && !meta {
+		v.ResultUpload = &resultUploadView{Status: "awaited", By: u.By, RequestedAt: u.RequestedAt}
+		if u.Refused != "" {
+			v.ResultUpload.Status, v.ResultUpload.Reason, v.ResultUpload.RefusedAt = "refused", u.Refused, u.RefusedAt
 		}
 	}
 	if meta {

@@ -28,16 +28,31 @@ func (s *Server) getScan(w http.ResponseWriter, r *http.Request, a identity.Acto
 			return errs.FieldError("n", "n is the scan's number, 1 for the first")
 		}
 	}
-	sc, b, err := s.c.Dossiers.ScanContent(r.Context(), a, r.PathValue("id"), n)
+	if s.c.Dossiers.HasLinks() {
+		l, err := s.c.Dossiers.ScanLink(r.Context(), a, r.PathValue("id"), n)
+		if err != nil {
+			return err
+		}
+		writeLink(w, r, l)
+		return nil
+	}
+	_, b, err := s.c.Dossiers.ScanContent(r.Context(), a, r.PathValue("id"), n)
 	if err != nil {
 		return err
 	}
-	_ = sc
 	writeFile(w, fmt.Sprintf("scan-%d", n), b)
 	return nil
 }
 
 func (s *Server) componentContent(w http.ResponseWriter, r *http.Request, a identity.Actor) error {
+	if s.c.Dossiers.HasLinks() {
+		l, err := s.c.Dossiers.ComponentLink(r.Context(), a, r.PathValue("id"), r.PathValue("code"), "inline")
+		if err != nil {
+			return err
+		}
+		writeLink(w, r, l)
+		return nil
+	}
 	b, err := s.c.Dossiers.ComponentContent(r.Context(), a, r.PathValue("id"), r.PathValue("code"))
 	if err != nil {
 		return err

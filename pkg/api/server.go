@@ -326,6 +326,7 @@ func (s *Server) register() {
 	s.handle("GET", "/v1/agency/dossiers", s.agencyQueue)
 	s.handle("POST", "/v1/dossiers/{id}/decision", s.decide)
 	s.handle("PUT", "/v1/dossiers/{id}/result", s.putResult)
+	s.handle("POST", "/v1/dossiers/{id}/result/upload-url", s.resultUploadURL)
 	s.handle("GET", "/v1/signing/credentials", s.credentials)
 	s.handle("POST", "/v1/signing/credentials/{cred}/otp", s.sendOTP)
 	s.handle("POST", "/v1/dossiers/{id}/result/sign", s.signResult)

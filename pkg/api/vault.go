@@ -70,20 +70,23 @@ func (s *Server) hideDocument(w http.ResponseWriter, r *http.Request, a identity
 }
 
 func (s *Server) documentContent(w http.ResponseWriter, r *http.Request, a identity.Actor) error {
-	var (
-		d   *vault.Document
-		b   []byte
-		err error
-	)
+	n := 0
 	if v := r.URL.Query().Get("version"); v != "" {
-		n, perr := strconv.Atoi(v)
-		if perr != nil || n < 1 {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n < 1 {
 			return errs.FieldError("version", "version is a number from 1")
 		}
-		d, b, err = s.c.Vault.VersionContent(r.Context(), a, r.PathValue("doc"), n)
-	} else {
-		d, b, err = s.c.Vault.Content(r.Context(), a, r.PathValue("doc"))
 	}
+	if s.c.Vault.HasLinks() {
+		d, l, err := s.c.Vault.ContentLink(r.Context(), a, r.PathValue("doc"), n, "inline")
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Digest", "sha-256="+d.SHA256)
+		writeLink(w, r, l)
+		return nil
+	}
+	d, b, err := s.c.Vault.VersionContent(r.Context(), a, r.PathValue("doc"), n)
 	if err != nil {
 		return err
 	}
@@ -124,6 +127,14 @@ func (s *Server) revokeShare(w http.ResponseWriter, r *http.Request, a identity.
 }
 
 func (s *Server) openShare(w http.ResponseWriter, r *http.Request) error {
+	if s.c.Vault.HasLinks() {
+		_, l, err := s.c.Vault.ShareLink(r.Context(), r.PathValue("token"), "inline")
+		if err != nil {
+			return err
+		}
+		writeLink(w, r, l)
+		return nil
+	}
 	d, b, err := s.c.Vault.OpenShare(r.Context(), r.PathValue("token"))
 	if err != nil {
 		return err

@@ -26,6 +26,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/domain/vault"
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/format/scan"
+	"github.com/sohoa/sohoa/pkg/port/blobs"
 	"github.com/sohoa/sohoa/pkg/port/queue"
 	"github.com/sohoa/sohoa/pkg/port/records"
 )
@@ -68,6 +69,14 @@ type Ports struct {
 	// Extractor reads components' text (OCR in the isolated child) before
 	// certification; nil: components carry no text layer and no fields.
 	Extractor dossier.Extractor
+	// DossierLinks and VaultLinks presign GETs (and PUTs) of the Dossiers
+	// and Vault buckets: files are then handed out as short-lived links and
+	// results may be uploaded straight to storage; nil: through the API.
+	DossierLinks, VaultLinks blobs.Presigner
+	// Results reads a result uploaded straight to storage before it is
+	// taken (the PDF door's CheckResult in an isolated child); nil: the
+	// cheap checks only.
+	Results dossier.ResultChecker
 }
 
 // Options are the optional parts; the zero Options is production's.
@@ -160,15 +169,15 @@ func Build(ctx context.Context, p Ports, o Options) (*App, error) {
 		Records: p.Records, Blobs: p.Dossiers, Queue: p.Queue, Catalog: o.Catalog, Calendar: o.Calendar,
 		Scans: o.Scans, Signer: p.Signer, Sealer: p.Sealer, Now: o.Now, Log: o.Log, Checkpoint: o.Checkpoint,
 		Search: p.Search, Extractor: p.Extractor, OCRSyncPages: o.OCRSyncPages, Intake: p.Intake,
-		Certifiers: o.Certifiers,
-		Pacer:      (&memoryPacer{}).pace,
+		Certifiers: o.Certifiers, Links: p.DossierLinks, Results: p.Results,
+		Pacer: (&memoryPacer{}).pace,
 	}
 	if p.Vault != nil {
 		if p.AuditMAC == nil {
 			o.Log.Warn("no access-log key: the vault's access log is hash-chained but not keyed")
 		}
 		a.Vault = vault.New(p.Records, p.Vault, &vault.Options{Now: o.Now, Log: o.Log, MAC: p.AuditMAC,
-			Codes: p.Codes, Lock: p.VaultLock, Retention: o.Retention, Checkpoint: o.Checkpoint})
+			Codes: p.Codes, Lock: p.VaultLock, Retention: o.Retention, Checkpoint: o.Checkpoint, Links: p.VaultLinks})
 		c.Vault = a.Vault
 	}
 	var err error

@@ -164,6 +164,14 @@ func (h *Handler) deskFormError(w http.ResponseWriter, r *http.Request, p *page,
 
 func (h *Handler) deskComponent(w http.ResponseWriter, r *http.Request, p *page) error {
 	code, _ := strings.CutSuffix(r.PathValue("code"), ".pdf")
+	if h.c.API.Dossiers.HasLinks() {
+		l, err := h.c.API.Dossiers.ComponentLink(r.Context(), *p.Actor, r.PathValue("id"), code, "inline")
+		if err != nil {
+			return err
+		}
+		toFile(w, r, l)
+		return nil
+	}
 	b, err := h.c.API.Dossiers.ComponentContent(r.Context(), *p.Actor, r.PathValue("id"), code)
 	if err != nil {
 		return err

@@ -171,20 +171,22 @@ func (h *Handler) meDocument(w http.ResponseWriter, r *http.Request, p *page) er
 }
 
 func (h *Handler) meDownload(w http.ResponseWriter, r *http.Request, p *page) error {
-	var (
-		d   *vault.Document
-		b   []byte
-		err error
-	)
+	n := 0
 	if v := r.URL.Query().Get("version"); v != "" {
-		n, perr := strconv.Atoi(v)
-		if perr != nil || n < 1 {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n < 1 {
 			return errs.E(errs.NotFound, "Không có phiên bản này / No such version")
 		}
-		d, b, err = h.c.API.Vault.VersionContent(r.Context(), *p.Actor, r.PathValue("doc"), n)
-	} else {
-		d, b, err = h.c.API.Vault.Content(r.Context(), *p.Actor, r.PathValue("doc"))
 	}
+	if h.c.API.Vault.HasLinks() {
+		_, l, err := h.c.API.Vault.ContentLink(r.Context(), *p.Actor, r.PathValue("doc"), n, "attachment")
+		if err != nil {
+			return err
+		}
+		toFile(w, r, l)
+		return nil
+	}
+	d, b, err := h.c.API.Vault.VersionContent(r.Context(), *p.Actor, r.PathValue("doc"), n)
 	if err != nil {
 		return err
 	}

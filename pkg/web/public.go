@@ -206,6 +206,14 @@ func (h *Handler) sharePage(w http.ResponseWriter, r *http.Request, p *page) err
 }
 
 func (h *Handler) shareFile(w http.ResponseWriter, r *http.Request, p *page) error {
+	if h.c.API.Vault.HasLinks() {
+		_, l, err := h.c.API.Vault.ShareLink(r.Context(), r.PathValue("token"), "attachment")
+		if err != nil {
+			return err
+		}
+		toFile(w, r, l)
+		return nil
+	}
 	d, b, err := h.c.API.Vault.OpenShare(r.Context(), r.PathValue("token"))
 	if err != nil {
 		return err

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/sohoa/sohoa/pkg/port/blobs"
 )
 
 // maxTarget bounds a redirect target taken from a request.
@@ -93,4 +95,13 @@ func redirectToSignin(w http.ResponseWriter, r *http.Request, next string) {
 		target += "?next=" + url.QueryEscape(next)
 	}
 	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+// toFile sends the browser to a file by its short-lived link, made by our
+// own blob store for this read (which is logged already), so that the bytes
+// come from storage, never through the pages, whose answers Lambda caps at
+// 6 MB. With redirectToProvider, it is the only redirect that leaves the site.
+func toFile(w http.ResponseWriter, r *http.Request, l blobs.Link) {
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, l.URL, http.StatusSeeOther)
 }

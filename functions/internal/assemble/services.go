@@ -120,6 +120,13 @@ type Ports struct {
 	// Extractor reads components' text (the ingest function's, through the
 	// OCR function); nil: components carry no text layer.
 	Extractor dossier.Extractor
+	// Links hands files out as presigned S3 URLs and lets results be
+	// uploaded by one (the api function: its answers and requests are
+	// capped at 6 MB).
+	Links bool
+	// Results checks results uploaded by presigned URL when they land (the
+	// ingest function, which their S3 events reach).
+	Results dossier.ResultChecker
 }
 
 // Build hands the core's adapters and p to the one assembly, app.Build.
@@ -130,12 +137,20 @@ func (c *Stores) Build(ctx context.Context, p Ports) (*app.App, error) {
 	if q == nil {
 		q = sqs.New(c.AWS.SQS(), nil, nil)
 	}
-	return app.Build(ctx, app.Ports{Records: c.Table, Dossiers: c.Dossier, Vault: p.vault, Queue: q,
+	ports := app.Ports{Records: c.Table, Dossiers: c.Dossier, Vault: p.vault, Queue: q,
 		Signer: p.Signer, Sealer: p.Sealer, AuditMAC: p.mac, VaultLock: p.lock, Extractor: p.Extractor,
-		Search: search.NewPartitioned(c.Table), // a partition per citizen or agency: see pkg/domain/search
+		Results: p.Results,
+		Search:  search.NewPartitioned(c.Table), // a partition per citizen or agency: see pkg/domain/search
 		// A scan stored under intake/ is announced by the bucket's
 		// ObjectCreated notification to the ingest queue: nothing to send.
-		Intake: func(context.Context, string) error { return nil }},
+		Intake: func(context.Context, string) error { return nil }}
+	if p.Links {
+		ports.DossierLinks = s3.Presigner{Bucket: c.Dossier}
+		if p.vault != nil {
+			ports.VaultLinks = s3.Presigner{Bucket: p.vault}
+		}
+	}
+	return app.Build(ctx, ports,
 		app.Options{Log: c.Log, Retention: p.retention, OCRSyncPages: c.Config.OCRSyncPages,
 			Certifiers: c.Config.Certifiers})
 }

@@ -25,6 +25,9 @@ import (
 // Intake is what the ingest function needs of the dossier service.
 type Intake interface {
 	AcceptStoredScan(ctx context.Context, key string, lastAttempt bool) error
+	// AcceptStoredResult takes a result an officer put under the intake
+	// prefix by presigned PUT (dossier.IsResultUploadKey).
+	AcceptStoredResult(ctx context.Context, key string, lastAttempt bool) error
 	RunIngest(ctx context.Context, m queue.Message) error
 }
 
@@ -101,7 +104,11 @@ func (h *Handler) handleMessage(ctx context.Context, m events.SQSMessage) error 
 			continue
 		}
 		key := r.S3.Object.URLDecodedKey
-		if err := h.Dossiers.AcceptStoredScan(ctx, key, last); err != nil {
+		accept := h.Dossiers.AcceptStoredScan
+		if dossier.IsResultUploadKey(key) {
+			accept = h.Dossiers.AcceptStoredResult
+		}
+		if err := accept(ctx, key, last); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", key, err))
 		}
 	}

@@ -19,10 +19,16 @@ var quiet = slog.New(slog.DiscardHandler)
 
 // fakeIntake records the calls of the ingest handler.
 type fakeIntake struct {
-	keys []string
-	last []bool
-	jobs []queue.Message
-	fail map[string]error
+	keys    []string
+	last    []bool
+	results []string
+	jobs    []queue.Message
+	fail    map[string]error
+}
+
+func (f *fakeIntake) AcceptStoredResult(_ context.Context, key string, last bool) error {
+	f.results, f.last = append(f.results, key), append(f.last, last)
+	return f.fail[key]
 }
 
 func (f *fakeIntake) AcceptStoredScan(_ context.Context, key string, last bool) error {
@@ -67,6 +73,7 @@ func TestIngestHandle(t *testing.T) {
 		sqsMsg("m5", s3Body(t, "ObjectRemoved:Delete", "intake/d4/c"), "1"),
 		sqsMsg("m6", string(job), "3"),
 		sqsMsg("m7", s3Body(t, "s3:ObjectCreated:Put", "intake/d5/e"), "2"),
+		sqsMsg("m8", s3Body(t, "ObjectCreated:Put", "intake/d6/result-ab12.pdf"), "1"),
 	}})
 	if err != nil {
 		t.Fatal(err)
@@ -74,8 +81,12 @@ func TestIngestHandle(t *testing.T) {
 	if len(resp.BatchItemFailures) != 1 || resp.BatchItemFailures[0].ItemIdentifier != "m2" {
 		t.Fatalf("failures %+v, want only m2", resp.BatchItemFailures)
 	}
-	if !slices.Equal(f.keys, []string{"intake/d1/a b", "intake/d2/b", "intake/d5/e"}) || !slices.Equal(f.last, []bool{false, true, false}) {
+	if !slices.Equal(f.keys, []string{"intake/d1/a b", "intake/d2/b", "intake/d5/e"}) || !slices.Equal(f.last, []bool{false, true, false, false}) {
 		t.Fatalf("accepted %q with last %v", f.keys, f.last)
+	}
+	// A result uploaded by presigned PUT lands beside the scans: taken as a result.
+	if !slices.Equal(f.results, []string{"intake/d6/result-ab12.pdf"}) {
+		t.Fatalf("results accepted %q", f.results)
 	}
 	if len(f.jobs) != 1 || f.jobs[0].Attempts != 3 || f.jobs[0].Topic != dossier.TopicIngest {
 		t.Fatalf("jobs %+v", f.jobs)

@@ -14,10 +14,13 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"gocloud.dev/blob"
 	"gocloud.dev/blob/s3blob"
+
+	"github.com/sohoa/sohoa/pkg/port/blobs"
 )
 
 // Options are the optional settings of OpenBucket; nil means none.
@@ -31,8 +34,8 @@ type Options struct {
 // through the SDK's transfer manager (multipart above 5 MiB, so a 50 MiB scan
 // is never whole in memory), which also avoids the SDK's failure to hash a
 // non-seekable PutObject body over plain http. The client's default checksum
-// setting (CRC32 when supported) works with MinIO. Presigned URLs: PresignGet,
-// PresignPut.
+// setting (CRC32 when supported) works with MinIO. Presigned URLs: Presigner
+// (PresignGet, PresignPut).
 func OpenBucket(ctx context.Context, client *awss3.Client, name string, opts *Options) (*blob.Bucket, error) {
 	if client == nil || name == "" {
 		return nil, errors.New("s3: OpenBucket needs a client and a bucket name")
@@ -50,27 +53,57 @@ func OpenBucket(ctx context.Context, client *awss3.Client, name string, opts *Op
 }
 
 // MaxPresignExpiry is the longest validity PresignGet and PresignPut give.
-const MaxPresignExpiry = 15 * time.Minute
+const MaxPresignExpiry = blobs.MaxPresignExpiry
 
 // PresignGet returns a URL that downloads key for expiry (at most
 // MaxPresignExpiry), without credentials.
 func PresignGet(ctx context.Context, b *blob.Bucket, key string, expiry time.Duration) (string, error) {
-	return presign(ctx, b, key, http.MethodGet, expiry)
+	return Presigner{Bucket: b}.PresignGet(ctx, key, blobs.Headers{}, expiry)
 }
 
 // PresignPut returns a URL to which an HTTP PUT uploads key for expiry (at
 // most MaxPresignExpiry), without credentials.
 func PresignPut(ctx context.Context, b *blob.Bucket, key string, expiry time.Duration) (string, error) {
-	return presign(ctx, b, key, http.MethodPut, expiry)
+	return Presigner{Bucket: b}.PresignPut(ctx, key, expiry)
 }
 
-func presign(ctx context.Context, b *blob.Bucket, key, method string, expiry time.Duration) (string, error) {
-	if expiry <= 0 || expiry > MaxPresignExpiry {
-		return "", fmt.Errorf("s3: presign expiry %v not in (0, %v]", expiry, MaxPresignExpiry)
+// Presigner is blobs.Presigner over an S3 bucket opened by OpenBucket: the
+// headers of a presigned GET are S3's response-content-type and
+// response-content-disposition, signed into the URL.
+type Presigner struct {
+	Bucket *blob.Bucket
+}
+
+// PresignGet implements blobs.Presigner.
+func (p Presigner) PresignGet(ctx context.Context, key string, h blobs.Headers, expiry time.Duration) (string, error) {
+	return presign(ctx, p.Bucket, key, &blob.SignedURLOptions{Method: http.MethodGet, Expiry: expiry,
+		BeforeSign: func(as func(any) bool) error {
+			var in *awss3.GetObjectInput
+			if !as(&in) {
+				return errors.New("s3: the bucket is not an S3 bucket")
+			}
+			if h.ContentType != "" {
+				in.ResponseContentType = aws.String(h.ContentType)
+			}
+			if h.Disposition != "" {
+				in.ResponseContentDisposition = aws.String(h.Disposition)
+			}
+			return nil
+		}})
+}
+
+// PresignPut implements blobs.Presigner.
+func (p Presigner) PresignPut(ctx context.Context, key string, expiry time.Duration) (string, error) {
+	return presign(ctx, p.Bucket, key, &blob.SignedURLOptions{Method: http.MethodPut, Expiry: expiry})
+}
+
+func presign(ctx context.Context, b *blob.Bucket, key string, o *blob.SignedURLOptions) (string, error) {
+	if err := blobs.CheckExpiry(o.Expiry); err != nil {
+		return "", err
 	}
-	u, err := b.SignedURL(ctx, key, &blob.SignedURLOptions{Method: method, Expiry: expiry})
+	u, err := b.SignedURL(ctx, key, o)
 	if err != nil {
-		return "", fmt.Errorf("s3: presign %s %s: %w", method, key, err)
+		return "", fmt.Errorf("s3: presign %s %s: %w", o.Method, key, err)
 	}
 	return u, nil
 }

@@ -15,6 +15,7 @@ import (
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	"gocloud.dev/blob"
 
+	"github.com/sohoa/sohoa/pkg/port/blobs"
 	"github.com/sohoa/sohoa/pkg/port/blobs/blobstest"
 	"github.com/sohoa/sohoa/pkg/testkit/awstest"
 )
@@ -62,7 +63,13 @@ func newBucket(t *testing.T, client *awss3.Client) *blob.Bucket {
 
 func TestConformance(t *testing.T) {
 	client := testClient(t)
-	blobstest.RunConformance(t, func(t *testing.T) *blob.Bucket { return newBucket(t, client) }, blobstest.Options{AtomicCreate: true})
+	blobstest.RunConformance(t, func(t *testing.T) *blob.Bucket { return newBucket(t, client) }, blobstest.Options{AtomicCreate: true,
+		Presigned: func(t *testing.T) (*blob.Bucket, blobstest.PresignGet) {
+			b := newBucket(t, client)
+			return b, func(ctx context.Context, key, ct, cd string, expiry time.Duration) (string, error) {
+				return Presigner{Bucket: b}.PresignGet(ctx, key, blobs.Headers{ContentType: ct, Disposition: cd}, expiry)
+			}
+		}})
 }
 
 func TestPresign(t *testing.T) {

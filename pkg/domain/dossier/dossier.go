@@ -40,7 +40,10 @@ type Dossier struct {
 	Scans    []Scan    `json:"scans"`
 	Decision *Decision `json:"decision,omitempty"`
 	Result   *Result   `json:"result,omitempty"`
-	Waybill  string    `json:"waybill,omitempty"`
+	// ResultUpload is a result being uploaded straight to storage, or the
+	// refusal of the last one (AcceptStoredResult).
+	ResultUpload *ResultUpload `json:"resultUpload,omitempty"`
+	Waybill      string        `json:"waybill,omitempty"`
 	// Reuse is the dossier's request to reuse documents from the citizen's
 	// vault, if it made one.
 	Reuse *Reuse `json:"reuse,omitempty"`

@@ -10,6 +10,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/domain/identity"
 	"github.com/sohoa/sohoa/pkg/domain/vault"
 	"github.com/sohoa/sohoa/pkg/format/scan"
+	"github.com/sohoa/sohoa/pkg/port/blobs"
 )
 
 // ScanReader splits a stored scan, read from src (size bytes), into
@@ -49,6 +50,9 @@ type Vault interface {
 	Issue(ctx context.Context, n vault.NewDocument, content []byte) (*vault.Document, error)
 	Reusable(ctx context.Context, owner, kind string, at time.Time) (*vault.Document, error)
 	ReadForDossier(ctx context.Context, a identity.Actor, owner, id, dossierCode string) (*vault.Document, []byte, error)
+	// LinkForDossier is ReadForDossier as a short-lived link answered with
+	// Content-Disposition disp.
+	LinkForDossier(ctx context.Context, a identity.Actor, owner, id, dossierCode, disp string) (blobs.Link, error)
 	RequestReuse(ctx context.Context, owner string, r vault.ReuseRequest) (*vault.ReuseRequest, error)
 	ConfirmReuseCode(ctx context.Context, a identity.Actor, owner, dossierID, code string) (*vault.ReuseRequest, error)
 	DecideReuse(ctx context.Context, a identity.Actor, dossierID string, grant bool) (*vault.ReuseRequest, error)

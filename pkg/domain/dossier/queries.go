@@ -169,6 +169,23 @@ func (s *Service) OfficeDay(ctx context.Context, a identity.Actor, day time.Time
 // ScanContent returns an original scan of the dossier (n is 1-based; 0 the
 // latest) to its clerk: the original is always kept, whatever its ingestion.
 func (s *Service) ScanContent(ctx context.Context, a identity.Actor, id string, n int) (*Scan, []byte, error) {
+	d, sc, err := s.scanOf(ctx, a, id, n)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := s.logRead(ctx, a, d, fmt.Sprintf("dossier %s scan %d", d.Code, n), "scan"); err != nil {
+		return nil, nil, err
+	}
+	b, err := s.c.Blobs.ReadAll(ctx, sc.Key)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read scan: %w", err)
+	}
+	return sc, b, nil
+}
+
+// scanOf returns the dossier and its scan n (1-based; 0 the latest) to its
+// clerk or agency.
+func (s *Service) scanOf(ctx context.Context, a identity.Actor, id string, n int) (*Dossier, *Scan, error) {
 	d, err := s.Get(ctx, a, id)
 	if err != nil {
 		return nil, nil, err
@@ -182,15 +199,7 @@ func (s *Service) ScanContent(ctx context.Context, a identity.Actor, id string, 
 	if n < 1 || n > len(d.Scans) {
 		return nil, nil, errs.E(errs.NotFound, "dossier %s has no scan %d", d.Code, n)
 	}
-	sc := d.Scans[n-1]
-	if err := s.logRead(ctx, a, d, fmt.Sprintf("dossier %s scan %d", d.Code, n), "scan"); err != nil {
-		return nil, nil, err
-	}
-	b, err := s.c.Blobs.ReadAll(ctx, sc.Key)
-	if err != nil {
-		return nil, nil, fmt.Errorf("read scan: %w", err)
-	}
-	return &sc, b, nil
+	return d, &d.Scans[n-1], nil
 }
 
 // ComponentContent returns a component's PDF to someone allowed to see the

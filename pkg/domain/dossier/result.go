@@ -22,15 +22,8 @@ const MaxBatch = 200
 // PutResult stores the agency's (unsigned) result PDF of an APPROVED dossier.
 // A new upload replaces the previous unsigned one.
 func (s *Service) PutResult(ctx context.Context, a identity.Actor, id string, body io.Reader) (*Dossier, error) {
-	d, err := s.st.get(ctx, id)
-	if err != nil {
+	if _, err := s.resultTarget(ctx, a, id); err != nil {
 		return nil, err
-	}
-	if err := s.officerOf(a, d); err != nil {
-		return nil, err
-	}
-	if d.Status != Approved {
-		return nil, errs.E(errs.Conflict, "dossier %s is %s; a result is uploaded once it is APPROVED", d.Code, d.Status)
 	}
 	data, err := io.ReadAll(io.LimitReader(body, s.c.MaxResultBytes+1))
 	if err != nil {
@@ -42,9 +35,17 @@ func (s *Service) PutResult(ctx context.Context, a identity.Actor, id string, bo
 	if err := checkPDF(data); err != nil {
 		return nil, err
 	}
+	// An upload sent here settles one asked for by link, refused or not.
+	return s.storeResult(ctx, id, a.Label(), data, func(d *Dossier) { d.ResultUpload = nil })
+}
+
+// storeResult stores data as the dossier's unsigned result, uploaded by by,
+// if the dossier is still APPROVED; also, if set, changes d under the same
+// write (the upload it came from is settled).
+func (s *Service) storeResult(ctx context.Context, id, by string, data []byte, also func(d *Dossier)) (*Dossier, error) {
 	sum := sha256.Sum256(data)
 	digest := hex.EncodeToString(sum[:])
-	key := fmt.Sprintf("results/%s/%s.pdf", d.ID, digest[:16])
+	key := fmt.Sprintf("results/%s/%s.pdf", id, digest[:16])
 	if err := blobs.Put(ctx, s.c.Blobs, key, data, &blob.WriterOptions{ContentType: "application/pdf"}); err != nil {
 		return nil, fmt.Errorf("store result: %w", err)
 	}
@@ -52,7 +53,10 @@ func (s *Service) PutResult(ctx context.Context, a identity.Actor, id string, bo
 		if d.Status != Approved {
 			return errs.E(errs.Conflict, "dossier %s is %s", d.Code, d.Status)
 		}
-		d.Result = &Result{Key: key, SHA256: digest, UploadedBy: a.Label(), UploadedAt: s.c.Now().UTC()}
+		d.Result = &Result{Key: key, SHA256: digest, UploadedBy: by, UploadedAt: s.c.Now().UTC()}
+		if also != nil {
+			also(d)
+		}
 		return nil
 	})
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/domain/procedure"
 	"github.com/sohoa/sohoa/pkg/domain/search"
 	"github.com/sohoa/sohoa/pkg/errs"
+	"github.com/sohoa/sohoa/pkg/port/blobs"
 	"github.com/sohoa/sohoa/pkg/port/queue"
 	"github.com/sohoa/sohoa/pkg/port/records"
 )
@@ -48,8 +49,15 @@ type Config struct {
 	Calendar Calendar
 	Scans    ScanReader
 	Vault    Vault
-	Signer   ResultSigner
-	Sealer   Sealer
+	// Links, if set, presigns GETs and PUTs of Blobs: files are then handed
+	// out as short-lived links (ComponentLink, ScanLink) and results may be
+	// uploaded straight to storage (ResultUploadLink).
+	Links blobs.Presigner
+	// Results, if set, reads a result uploaded straight to storage before it
+	// is taken (AcceptStoredResult), as the API reads one sent to it.
+	Results ResultChecker
+	Signer  ResultSigner
+	Sealer  Sealer
 	// Extractor reads components' text before certification (optional).
 	Extractor Extractor
 	// OCRSyncPages is how many pages besides the CCCD's an ingestion reads

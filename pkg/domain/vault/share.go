@@ -13,6 +13,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/domain/humantext"
 	"github.com/sohoa/sohoa/pkg/domain/identity"
 	"github.com/sohoa/sohoa/pkg/errs"
+	"github.com/sohoa/sohoa/pkg/port/blobs"
 	"github.com/sohoa/sohoa/pkg/port/records"
 )
 
@@ -180,26 +181,47 @@ func (s *Service) revoke(ctx context.Context, a identity.Actor, d *Document, sh 
 // OpenShare returns the shared document while the link is valid: errs.Gone once
 // it has expired or was revoked. The read is logged in the owner's access log.
 func (s *Service) OpenShare(ctx context.Context, token string) (*Document, []byte, error) {
-	sh, err := s.getShare(ctx, token)
+	d, acc, err := s.shared(ctx, token)
 	if err != nil {
 		return nil, nil, err
 	}
+	b, err := s.read(ctx, d, acc)
+	return d, b, err
+}
+
+// ShareLink is OpenShare as a short-lived link (see ContentLink): the file
+// is named <kind>.pdf and shown as disposition ("inline" or "attachment").
+func (s *Service) ShareLink(ctx context.Context, token, disposition string) (*Document, blobs.Link, error) {
+	d, acc, err := s.shared(ctx, token)
+	if err != nil {
+		return nil, blobs.Link{}, err
+	}
+	l, err := s.link(ctx, d, acc, blobs.Disposition(disposition, d.Kind+".pdf"))
+	return d, l, err
+}
+
+// shared returns the document a valid share link opens and the access its
+// download is logged as.
+func (s *Service) shared(ctx context.Context, token string) (*Document, Access, error) {
+	sh, err := s.getShare(ctx, token)
+	if err != nil {
+		return nil, Access{}, err
+	}
 	if sh.Revoked || !s.now().Before(sh.ExpiresAt) {
-		return nil, nil, errs.E(errs.Gone, "liên kết chia sẻ đã hết hạn hoặc bị thu hồi / this share link has expired or was revoked")
+		return nil, Access{}, errs.E(errs.Gone, "liên kết chia sẻ đã hết hạn hoặc bị thu hồi / this share link has expired or was revoked")
 	}
 	d, err := s.byID(ctx, sh.Document)
 	if err != nil || d.Owner != sh.Owner || d.Hidden {
-		return nil, nil, errs.E(errs.Gone, "the shared document is no longer available")
+		return nil, Access{}, errs.E(errs.Gone, "the shared document is no longer available")
 	}
 	if err := s.countShareOpen(ctx, sh); err != nil {
-		return nil, nil, err
+		return nil, Access{}, err
 	}
 	actor := "share:" + sh.TokenHash[:8]
 	if sh.Recipient != "" {
 		actor += " (" + sh.Recipient + ")"
 	}
-	b, err := s.read(ctx, d, Access{Actor: actor, Role: "share", Action: "download", Purpose: sh.Purpose})
-	return d, b, err
+	return d, Access{Actor: actor, Role: "share", Action: "download", Purpose: sh.Purpose}, nil
 }
 
 // DefaultShareOpensPerHour is how often one share link may be opened in an

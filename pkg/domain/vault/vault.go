@@ -95,6 +95,7 @@ type Service struct {
 	lock       func(until time.Time) func(asFunc func(any) bool) error
 	retention  func(kind string, signed bool) time.Duration
 	shareOpens int
+	links      blobs.Presigner
 }
 
 // Options are the Service's optional settings; nil means defaults.
@@ -121,6 +122,11 @@ type Options struct {
 	// hour (each opening is an entry in the owner's access log); default
 	// DefaultShareOpensPerHour.
 	ShareOpensPerHour int
+	// Links, if set, presigns GETs of the vault's bucket: documents are then
+	// handed out as short-lived links (ContentLink, ShareLink,
+	// LinkForDossier) rather than through the API (Lambda answers at most
+	// 6 MB).
+	Links blobs.Presigner
 }
 
 // New returns a vault over a records table and a blob bucket.
@@ -131,7 +137,7 @@ func New(t records.Table, b *blob.Bucket, o *Options) *Service {
 			s.checkpoint = o.Checkpoint
 		}
 		s.mac, s.codes = o.MAC, o.Codes
-		s.lock, s.retention = o.Lock, o.Retention
+		s.lock, s.retention, s.links = o.Lock, o.Retention, o.Links
 		s.shareOpens = o.ShareOpensPerHour
 		if o.Now != nil {
 			s.now = o.Now
@@ -444,34 +450,60 @@ func (s *Service) Get(ctx context.Context, a identity.Actor, id string) (*Docume
 // Content returns the citizen's document bytes, after checking them against the
 // stored SHA-256, and logs the read.
 func (s *Service) Content(ctx context.Context, a identity.Actor, id string) (*Document, []byte, error) {
-	d, err := s.own(ctx, a, id)
-	if err != nil {
-		return nil, nil, err
-	}
-	b, err := s.read(ctx, d, Access{Actor: a.Label(), Role: string(a.Role), Action: "download", Purpose: "owner"})
-	return d, b, err
+	return s.VersionContent(ctx, a, id, 0)
 }
 
 // VersionContent returns an earlier version of the citizen's document (a
-// re-issued result keeps its history readable), checked and logged like Content.
+// re-issued result keeps its history readable; 0 is the current version),
+// checked and logged like Content.
 func (s *Service) VersionContent(ctx context.Context, a identity.Actor, id string, version int) (*Document, []byte, error) {
-	d, err := s.own(ctx, a, id)
+	d, acc, err := s.ownVersion(ctx, a, id, version)
 	if err != nil {
 		return nil, nil, err
 	}
-	if version == d.Version {
-		return s.Content(ctx, a, id)
+	b, err := s.read(ctx, d, acc)
+	return d, b, err
+}
+
+// HasLinks reports whether documents are handed out as presigned links
+// (Options.Links).
+func (s *Service) HasLinks() bool { return s.links != nil }
+
+// ContentLink is VersionContent as a short-lived link to the bytes: they
+// are checked against the stored SHA-256 and the read is logged before the
+// link is made.
+// The file is named <kind>-<id>.pdf and shown as disposition ("inline" or
+// "attachment").
+func (s *Service) ContentLink(ctx context.Context, a identity.Actor, id string, version int, disposition string) (*Document, blobs.Link, error) {
+	d, acc, err := s.ownVersion(ctx, a, id, version)
+	if err != nil {
+		return nil, blobs.Link{}, err
+	}
+	l, err := s.link(ctx, d, acc, blobs.Disposition(disposition, d.Kind+"-"+d.ID+".pdf"))
+	return d, l, err
+}
+
+// ownVersion returns version n of the citizen's document (0: the current
+// one) and the access its download is logged as.
+func (s *Service) ownVersion(ctx context.Context, a identity.Actor, id string, n int) (*Document, Access, error) {
+	d, err := s.own(ctx, a, id)
+	if err != nil {
+		return nil, Access{}, err
+	}
+	acc := Access{Actor: a.Label(), Role: string(a.Role), Action: "download", Purpose: "owner"}
+	if n == 0 || n == d.Version {
+		return d, acc, nil
 	}
 	for _, v := range d.History {
-		if v.Version != version {
+		if v.Version != n {
 			continue
 		}
 		old := *d
 		old.Version, old.SHA256, old.Size, old.IssuedAt, old.Key, old.History = v.Version, v.SHA256, v.Size, v.IssuedAt, v.Key, nil
-		b, err := s.read(ctx, &old, Access{Actor: a.Label(), Role: string(a.Role), Action: fmt.Sprintf("download v%d", version), Purpose: "owner"})
-		return &old, b, err
+		acc.Action = fmt.Sprintf("download v%d", n)
+		return &old, acc, nil
 	}
-	return nil, nil, errs.E(errs.NotFound, "document %s has no version %d", id, version)
+	return nil, Access{}, errs.E(errs.NotFound, "document %s has no version %d", id, n)
 }
 
 // read fetches d's bytes, verifies them, and logs the access (also a refused one).
@@ -481,22 +513,56 @@ func (s *Service) read(ctx context.Context, d *Document, acc Access) ([]byte, er
 		return nil, err
 	}
 	sum := sha256.Sum256(b)
-	if hex.EncodeToString(sum[:]) != d.SHA256 {
+	if err := s.admit(ctx, d, acc, sum[:]); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// link checks d's bytes as read does (streaming them through SHA-256, never
+// whole in memory), logs the access, and only then presigns a GET of them,
+// answered as a PDF with Content-Disposition disp.
+func (s *Service) link(ctx context.Context, d *Document, acc Access, disp string) (blobs.Link, error) {
+	if s.links == nil {
+		return blobs.Link{}, errs.E(errs.Unavailable, "vault downloads by link are not configured")
+	}
+	r, err := s.openBlob(ctx, d.Key)
+	if err != nil {
+		return blobs.Link{}, err
+	}
+	h := sha256.New()
+	_, err = io.Copy(h, io.LimitReader(r, maxDocumentBytes+1))
+	r.Close()
+	if err != nil {
+		return blobs.Link{}, fmt.Errorf("read vault document: %w", err)
+	}
+	if err := s.admit(ctx, d, acc, h.Sum(nil)); err != nil {
+		return blobs.Link{}, err
+	}
+	return blobs.GetLink(ctx, s.links, d.Key, blobs.Headers{ContentType: "application/pdf", Disposition: disp}, s.now())
+}
+
+// admit logs the access acc to d, whose stored bytes hash to sum, or withholds
+// d (and logs the refusal) when sum is not the SHA-256 recorded at issue.
+func (s *Service) admit(ctx context.Context, d *Document, acc Access, sum []byte) error {
+	if hex.EncodeToString(sum) != d.SHA256 {
 		acc.Action = "refused-integrity"
 		if lerr := s.appendAudit(ctx, d.Owner, d.ID, acc); lerr != nil {
 			s.log.Error("audit append failed", "doc", d.ID, "err", lerr)
 		}
 		s.log.Error("vault document failed its integrity check", "doc", d.ID)
-		return nil, errs.E(errs.Conflict, "tài liệu %s không khớp với bản đã lưu (mã băm SHA-256 sai); không thể cung cấp. / The stored document %s does not match its recorded SHA-256 and is withheld; contact support.", d.ID, d.ID)
+		return errs.E(errs.Conflict, "tài liệu %s không khớp với bản đã lưu (mã băm SHA-256 sai); không thể cung cấp. / The stored document %s does not match its recorded SHA-256 and is withheld; contact support.", d.ID, d.ID)
 	}
 	if err := s.appendAudit(ctx, d.Owner, d.ID, acc); err != nil {
 		// A read we cannot log is a read we do not serve.
-		return nil, fmt.Errorf("log access: %w", err)
+		return fmt.Errorf("log access: %w", err)
 	}
-	return b, nil
+	return nil
 }
 
-func (s *Service) readBlob(ctx context.Context, key string, size int64) ([]byte, error) {
+// openBlob opens a document's stored bytes, refusing a size no vault
+// document may have.
+func (s *Service) openBlob(ctx context.Context, key string) (*blob.Reader, error) {
 	r, err := s.b.NewReader(ctx, key, nil)
 	if err != nil {
 		if gcerrors.Code(err) == gcerrors.NotFound {
@@ -504,13 +570,21 @@ func (s *Service) readBlob(ctx context.Context, key string, size int64) ([]byte,
 		}
 		return nil, fmt.Errorf("open vault document: %w", err)
 	}
-	defer r.Close()
-	n := r.Size()
-	if n < 0 || n > maxDocumentBytes {
+	if n := r.Size(); n < 0 || n > maxDocumentBytes {
+		r.Close()
 		return nil, errs.E(errs.Conflict, "the stored document is larger than a vault document may be; contact support")
 	}
+	return r, nil
+}
+
+func (s *Service) readBlob(ctx context.Context, key string, size int64) ([]byte, error) {
+	r, err := s.openBlob(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
 	// One buffer of the stored size: no doubling growth on every read.
-	buf := bytes.NewBuffer(make([]byte, 0, n+bytes.MinRead))
+	buf := bytes.NewBuffer(make([]byte, 0, r.Size()+bytes.MinRead))
 	if _, err := buf.ReadFrom(io.LimitReader(r, maxDocumentBytes+1)); err != nil {
 		return nil, fmt.Errorf("read vault document: %w", err)
 	}
@@ -598,4 +672,17 @@ func (s *Service) ReadForDossier(ctx context.Context, a identity.Actor, owner, i
 	}
 	b, err := s.read(ctx, d, Access{Actor: a.Label(), Role: string(a.Role), Action: "read", Purpose: "dossier " + dossierCode})
 	return d, b, err
+}
+
+// LinkForDossier is ReadForDossier as a short-lived link (see ContentLink),
+// answered with Content-Disposition disp (blobs.Disposition).
+func (s *Service) LinkForDossier(ctx context.Context, a identity.Actor, owner, id, dossierCode, disp string) (blobs.Link, error) {
+	d, err := s.byID(ctx, id)
+	if err != nil {
+		return blobs.Link{}, err
+	}
+	if d.Owner != owner || d.Hidden {
+		return blobs.Link{}, notFound(id)
+	}
+	return s.link(ctx, d, Access{Actor: a.Label(), Role: string(a.Role), Action: "read", Purpose: "dossier " + dossierCode}, disp)
 }

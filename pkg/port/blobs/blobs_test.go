@@ -1,11 +1,15 @@
 package blobs
 
 import (
+	"bytes"
 	"context"
+	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"gocloud.dev/blob"
 
@@ -20,7 +24,20 @@ func TestLocalConformance(t *testing.T) {
 		}
 		t.Cleanup(func() { b.Close() })
 		return b
-	}, blobstest.Options{})
+	}, blobstest.Options{Presigned: func(t *testing.T) (*blob.Bucket, blobstest.PresignGet) {
+		srv := httptest.NewUnstartedServer(nil)
+		base, _ := url.Parse("http://" + srv.Listener.Addr().String() + "/blobs")
+		b, s, err := OpenLocalSigned(filepath.Join(t.TempDir(), "bucket"), base, bytes.Repeat([]byte("s"), MinSecret))
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv.Config.Handler = s.Handler(b, ServeOptions{})
+		srv.Start()
+		t.Cleanup(func() { srv.Close(); b.Close() })
+		return b, func(ctx context.Context, key, ct, cd string, expiry time.Duration) (string, error) {
+			return s.PresignGet(ctx, key, Headers{ContentType: ct, Disposition: cd}, expiry)
+		}
+	}})
 }
 
 func TestOpenLocal(t *testing.T) {

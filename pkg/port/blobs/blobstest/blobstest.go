@@ -14,7 +14,10 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"net/http"
+	"net/url"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -33,7 +36,15 @@ type Options struct {
 	// it (blob keys carry random or content-derived parts, and the records
 	// table's conditional writes arbitrate).
 	AtomicCreate bool
+	// Presigned, if set, returns an empty bucket and how it presigns a GET:
+	// the PresignedGet case reads an object through such a URL, without
+	// credentials, and finds the headers it was signed with.
+	Presigned func(t *testing.T) (*blob.Bucket, PresignGet)
 }
+
+// PresignGet returns a URL that reads key until expiry, answered with
+// contentType and disposition as Content-Type and Content-Disposition.
+type PresignGet func(ctx context.Context, key, contentType, disposition string, expiry time.Duration) (string, error)
 
 // RunConformance runs the suite against buckets made by newBucket. newBucket
 // is called once per subtest and must return an empty bucket that stays
@@ -60,6 +71,76 @@ func RunConformance(t *testing.T, newBucket func(t *testing.T) *blob.Bucket, o O
 			t.Parallel()
 			tc.fn(t, newBucket(t))
 		})
+	}
+	if o.Presigned != nil {
+		t.Run("PresignedGet", func(t *testing.T) {
+			t.Parallel()
+			b, presign := o.Presigned(t)
+			testPresignedGet(t, b, presign)
+		})
+	}
+}
+
+// testPresignedGet reads an object through a presigned URL: the bytes, the
+// headers asked for (not the object's own), a range; the URL opens nothing
+// else, and no other method.
+func testPresignedGet(t *testing.T, b *blob.Bucket, presign PresignGet) {
+	ctx := ctxOf(t)
+	key := "components/0001/giấy khai sinh bản sao.pdf"
+	data := bytes.Repeat([]byte("%PDF-1.7 presigned "), 4096)
+	write(t, b, key, data, &blob.WriterOptions{ContentType: "application/octet-stream"})
+	write(t, b, "components/0001/other.pdf", []byte("other"), nil)
+	disp := `inline; filename="GKS.pdf"; filename*=UTF-8''gi%E1%BA%A5y%20khai%20sinh.pdf`
+	u, err := presign(ctx, key, "application/pdf", disp, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	do := func(method, u string, h map[string]string) (*http.Response, []byte) {
+		t.Helper()
+		req, err := http.NewRequestWithContext(ctx, method, u, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range h {
+			req.Header.Set(k, v)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, err := io.ReadAll(res.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res, body
+	}
+	res, body := do(http.MethodGet, u, nil)
+	if res.StatusCode != http.StatusOK || !bytes.Equal(body, data) {
+		t.Fatalf("GET presigned: %d, %d bytes (want 200, %d bytes): %.200s", res.StatusCode, len(body), len(data), body)
+	}
+	if ct, cd := res.Header.Get("Content-Type"), res.Header.Get("Content-Disposition"); ct != "application/pdf" || cd != disp {
+		t.Errorf("presigned GET answered Content-Type %q, Content-Disposition %q; want %q, %q", ct, cd, "application/pdf", disp)
+	}
+	res, body = do(http.MethodGet, u, map[string]string{"Range": "bytes=9-18"})
+	if res.StatusCode != http.StatusPartialContent || string(body) != string(data[9:19]) {
+		t.Errorf("ranged GET: %d %q, want 206 %q", res.StatusCode, body, data[9:19])
+	}
+	if res, _ := do(http.MethodPut, u, nil); res.StatusCode != http.StatusForbidden {
+		t.Errorf("PUT to a GET URL: %d, want 403", res.StatusCode)
+	}
+	other := strings.Replace(u, url.PathEscape("giấy khai sinh bản sao.pdf"), "other.pdf", 1)
+	other = strings.Replace(other, url.QueryEscape(key), url.QueryEscape("components/0001/other.pdf"), 1)
+	if other == u {
+		t.Fatalf("the test cannot find the key in %s", u)
+	}
+	if res, body := do(http.MethodGet, other, nil); res.StatusCode != http.StatusForbidden {
+		t.Errorf("GET of another key with the same signature: %d %.100s, want 403", res.StatusCode, body)
+	}
+	for _, bad := range []time.Duration{0, -time.Minute, time.Hour} {
+		if _, err := presign(ctx, key, "application/pdf", "inline", bad); err == nil {
+			t.Errorf("presign for %v succeeded", bad)
+		}
 	}
 }
 
