@@ -167,6 +167,7 @@ type Classifier struct {
 }
 
 type component struct {
+	index int // in Classifier.comps
 	code  string
 	look  procedure.Look
 	cues  []cue
@@ -189,7 +190,7 @@ func New(p procedure.Procedure, threshold float64) *Classifier {
 	}
 	c := &Classifier{threshold: threshold}
 	for _, pc := range p.Components {
-		comp := component{code: pc.Code, look: pc.Look, card: pc.Look.Card != "", pages: pc.Look.Pages}
+		comp := component{index: len(c.comps), code: pc.Code, look: pc.Look, card: pc.Look.Card != "", pages: pc.Look.Pages}
 		for _, k := range pc.Look.Cues {
 			cu := cue{kind: k.Kind}
 			switch k.Kind {
@@ -387,6 +388,9 @@ type open struct {
 	sides     byte // card sides seen: 1 front, 2 back
 	pages     int
 	separator bool
+	// conf is the confidence of its first page: no later page is surer
+	// of the document than the page that began it.
+	conf float64
 }
 
 // Classify assigns every page of the pile. Separator sheets win where
@@ -410,7 +414,7 @@ func (c *Classifier) Classify(pages []Page) *Result {
 			r.Separators = append(r.Separators, p.Number)
 			sepComp = c.byCode(p.Separator)
 			if sepComp == nil { // a sheet of a component this procedure lacks
-				sepComp = &component{code: p.Separator}
+				sepComp = &component{index: -1, code: p.Separator}
 			}
 			cur = nil
 			r.Pages = append(r.Pages, a)
@@ -455,7 +459,7 @@ func (c *Classifier) Classify(pages []Page) *Result {
 				contConf, contWhy = 0.5, WhyPageNumber // numbered, not following: a page may be missing
 			}
 			if cur.comp != nil {
-				if ls := cur.comp.score(f).later; ls >= 0.5 && ls > contConf {
+				if ls := scoreOf(cur.comp, scores, f).later; ls >= 0.5 && ls > contConf {
 					contConf, contWhy = ls, WhyLaterPage
 				}
 			}
@@ -466,17 +470,34 @@ func (c *Classifier) Classify(pages []Page) *Result {
 		}
 		otherSideName, other := "", false
 		if f.card && cur != nil && cur.comp != nil && cur.comp.card {
-			otherSideName, other = otherSide(cur, f)
+			otherSideName, other = otherSide(cur, scoreOf(cur.comp, scores, f))
 		}
 		switch {
 		case sepComp != nil && (!strongStart || bc == sepComp):
-			// After a separator sheet: its component, one document.
+			// After a separator sheet: its component, one document. A page
+			// past the first that reads somewhat as another component (its
+			// cues, or a card after paper) without being sure of it is
+			// asked; a new header alone is a copy of the same form.
+			a.Component, a.Confidence, a.Why = sepComp.code, 1, WhySeparator
 			if cur == nil {
 				newDoc(&a, sepComp, true)
 			} else {
 				a.Document = cur.doc
+				looksNew := (f.card && !sepComp.card) || (bc != nil && bs.start >= 0.3)
+				// A page past the number its kind has, that does not say it
+				// continues, is another document.
+				longer := sepComp.pages > 0 && cur.pages >= sepComp.pages && contWhy == ""
+				if (looksNew || longer) && bc != sepComp {
+					// Its own document, asked: the sheet's run ends here.
+					guess := sepComp
+					if bc != nil && bs.evidence > 0 {
+						guess = bc
+					}
+					sepComp = nil
+					newDoc(&a, guess, false)
+					a.Component, a.Confidence, a.Why = guess.code, 0.5, WhyUnknown
+				}
 			}
-			a.Component, a.Confidence, a.Why = sepComp.code, 1, WhySeparator
 			if strongStart {
 				a.Why = WhyTitle
 			}
@@ -532,6 +553,12 @@ func (c *Classifier) Classify(pages []Page) *Result {
 		}
 		a.Ask = a.Component == "" || a.Confidence < c.threshold
 		if cur != nil && a.Document == cur.doc {
+			if a.Start {
+				cur.conf = a.Confidence
+			} else if !a.Ask && a.Why != WhySeparator {
+				a.Confidence = min(a.Confidence, cur.conf)
+				a.Ask = a.Confidence < c.threshold
+			}
 			cur.pages++
 			cur.k, cur.n = 0, 0
 			if f.numbered {
@@ -553,11 +580,20 @@ func (c *Classifier) Classify(pages []Page) *Result {
 	return r
 }
 
-// otherSide reports whether the card page f may be the side the open card
+// scoreOf returns comp's score on the page, from scores when comp is one of
+// the classifier's (a separator's component outside the procedure is not).
+func scoreOf(comp *component, scores []score, f features) score {
+	if comp.index >= 0 && comp.index < len(scores) {
+		return scores[comp.index]
+	}
+	return comp.score(f)
+}
+
+// otherSide reports whether the card page (its score s for cur's component) may be the side the open card
 // document cur lacks, and which side it reads as ("" when it tells
 // neither).
-func otherSide(cur *open, f features) (string, bool) {
-	side := cardSide(cur.comp.score(f))
+func otherSide(cur *open, s score) (string, bool) {
+	side := cardSide(s)
 	if side == "" || cur.sides == 0 {
 		return side, true // nothing to tell them apart: the clerk decides
 	}

@@ -40,6 +40,9 @@ type Sheet struct {
 	UpsideDown bool
 	// Blank says it is the blank back of a sheet scanned duplex.
 	Blank bool
+	// Separator is the component code of a separator sheet put before a
+	// document (see WithSeparators).
+	Separator string
 	// form and person are kept for Render.
 	person int
 }
@@ -166,6 +169,27 @@ func wrapTitle(t string) []string {
 	return []string{strings.Join(w[:len(w)/2], " "), strings.Join(w[len(w)/2:], " ")}
 }
 
+// WithSeparators returns the pile with a separator sheet before each
+// document whose component differs from the previous document's (a clerk
+// puts one sheet before a component, its copies included), each with the
+// chance share (1 for every one).
+func (pl Pile) WithSeparators(share float64, seed uint64) Pile {
+	rng := rand.New(rand.NewPCG(seed, 0x5e9))
+	out := pl
+	out.Sheets = nil
+	prev := -1
+	for _, s := range pl.Sheets {
+		if s.Doc >= 0 && s.Doc != prev {
+			if (prev < 0 || pl.Docs[prev] != s.Component) && rng.Float64() < share {
+				out.Sheets = append(out.Sheets, Sheet{Doc: -1, Separator: s.Component})
+			}
+			prev = s.Doc
+		}
+		out.Sheets = append(out.Sheets, s)
+	}
+	return out
+}
+
 // Reading says how well the pages are read.
 type Reading struct {
 	// ErrorRate is the fraction of characters OCR gets wrong (substituted,
@@ -184,8 +208,8 @@ func (pl Pile) Features(seed uint64, rd Reading) []classify.Page {
 	rng := rand.New(rand.NewPCG(seed, 0xfea7))
 	out := make([]classify.Page, len(pl.Sheets))
 	for i, s := range pl.Sheets {
-		p := classify.Page{Number: i + 1, Blank: s.Blank}
-		if s.Blank {
+		p := classify.Page{Number: i + 1, Blank: s.Blank, Separator: s.Separator}
+		if s.Blank || s.Separator != "" {
 			out[i] = p
 			continue
 		}
