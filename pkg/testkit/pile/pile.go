@@ -130,7 +130,7 @@ func (pl *Pile) add(code string, who int, rng *rand.Rand) error {
 					lines = append(lines, f.caption)
 				}
 				if f.header {
-					lines = append(lines, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc")
+					lines = append(lines, nationalHeader...)
 				}
 				lines = append(lines, wrapTitle(f.title)...)
 			}
@@ -156,6 +156,9 @@ func (pl *Pile) add(code string, who int, rng *rand.Rand) error {
 	pl.Sheets = append(pl.Sheets, sides...)
 	return nil
 }
+
+// nationalHeader opens the first page of every form a citizen files.
+var nationalHeader = []string{"CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc"}
 
 // wrapTitle breaks a long title over two lines, as printed.
 func wrapTitle(t string) []string {
