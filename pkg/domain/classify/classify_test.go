@@ -104,7 +104,6 @@ func TestSeparatorsWin(t *testing.T) {
 // without a sheet of its own.
 func (o *outcome) addSeparated(t *testing.T, pl pile.Pile, r *classify.Result) {
 	t.Helper()
-	o.dossiers++
 	var want [][]int
 	sheet, sheetDoc, lastDoc := "", -1, -1
 	for i, s := range pl.Sheets {
@@ -119,16 +118,7 @@ func (o *outcome) addSeparated(t *testing.T, pl pile.Pile, r *classify.Result) {
 		case s.Blank:
 			continue
 		}
-		o.pages++
-		if a.Component == s.Component {
-			o.right++
-		}
-		if a.Ask {
-			o.asked++
-		} else if a.Component != s.Component {
-			o.silent++
-			t.Logf("%s: silent mistake on page %d: %+v, truth %s", pl.Procedure, i+1, a, s.Component)
-		}
+		o.page(t, pl, s, a)
 		if s.Component != sheet {
 			sheet = ""
 		}
@@ -145,15 +135,7 @@ func (o *outcome) addSeparated(t *testing.T, pl pile.Pile, r *classify.Result) {
 		}
 		lastDoc = s.Doc
 	}
-	var got [][]int
-	for _, d := range r.Documents {
-		got = append(got, d.Pages)
-	}
-	if slices.EqualFunc(got, want, slices.Equal) {
-		o.exact++
-	} else {
-		t.Logf("%s: documents %v, want %v (%v)", pl.Procedure, got, want, pl.Docs)
-	}
+	o.documents(t, pl, r, want)
 }
 
 // Paper of another procedure is not forced into this one's components: every

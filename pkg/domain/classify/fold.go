@@ -35,7 +35,12 @@ func Words(s string) []string {
 }
 
 // flat is s folded with every run of other characters made one space and a
-// space at each end, so that a phrase is found on word boundaries.
+// space at each end, so that a phrase is found on word boundaries; "" when
+// s has no word.
 func flat(s string) string {
-	return " " + strings.Join(Words(s), " ") + " "
+	w := Words(s)
+	if len(w) == 0 {
+		return ""
+	}
+	return " " + strings.Join(w, " ") + " "
 }

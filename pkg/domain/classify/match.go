@@ -90,7 +90,9 @@ const maxSearch = 12000
 
 // phraseSimilarity is how well the phrase p (flat) occurs in the text s
 // (flat): 1 − d/len(p), with d the smallest edit distance between p and any
-// substring of s (Sellers' algorithm), 0 when that is negative.
+// substring of s, 0 when that is negative. Phrases of up to 64 bytes use
+// Myers' bit-parallel algorithm (one step a byte of text), longer ones
+// Sellers' dynamic programme.
 func phraseSimilarity(p, s string) float64 {
 	if len(s) > maxSearch {
 		s = s[:maxSearch]
@@ -98,6 +100,51 @@ func phraseSimilarity(p, s string) float64 {
 	if len(p) == 0 {
 		return 0
 	}
+	var d int
+	if len(p) <= 64 {
+		d = myers(p, s)
+	} else {
+		d = sellers(p, s)
+	}
+	return max(0, 1-float64(d)/float64(len(p)))
+}
+
+// myers returns the smallest edit distance between p (1–64 bytes) and a
+// substring of s (G. Myers, "A fast bit-vector algorithm for approximate
+// string matching based on dynamic programming", J. ACM 46(3), 1999, in its
+// search form: a match may begin anywhere in s).
+func myers(p, s string) int {
+	var peq [256]uint64
+	for i := range len(p) {
+		peq[p[i]] |= 1 << i
+	}
+	high := uint64(1) << (len(p) - 1)
+	pv, mv := ^uint64(0), uint64(0)
+	score := len(p)
+	best := score
+	for j := range len(s) {
+		eq := peq[s[j]]
+		xv := eq | mv
+		xh := (((eq & pv) + pv) ^ pv) | eq
+		ph := mv | ^(xh | pv)
+		mh := pv & xh
+		switch {
+		case ph&high != 0:
+			score++
+		case mh&high != 0:
+			score--
+		}
+		ph <<= 1
+		mh <<= 1
+		pv = mh | ^(xv | ph)
+		mv = ph & xv
+		best = min(best, score)
+	}
+	return best
+}
+
+// sellers is myers for a phrase of any length, by dynamic programming.
+func sellers(p, s string) int {
 	// col[i] is the distance between p[:i] and the best substring of s
 	// ending at the current position.
 	col := make([]int, len(p)+1)
@@ -120,5 +167,5 @@ func phraseSimilarity(p, s string) float64 {
 			break
 		}
 	}
-	return max(0, 1-float64(best)/float64(len(p)))
+	return best
 }

@@ -19,7 +19,6 @@ type outcome struct {
 
 func (o *outcome) add(t *testing.T, pl pile.Pile, r *classify.Result) {
 	t.Helper()
-	o.dossiers++
 	var want [][]int
 	for i, s := range pl.Sheets {
 		a := r.Pages[i]
@@ -29,32 +28,45 @@ func (o *outcome) add(t *testing.T, pl pile.Pile, r *classify.Result) {
 			}
 			continue
 		}
-		o.pages++
-		if a.Component == s.Component {
-			o.right++
-		}
-		if a.Ask {
-			o.asked++
-		} else if a.Component != s.Component {
-			o.silent++
-			t.Logf("%s: silent mistake on page %d: %s (%s, %.2f), truth %s", pl.Procedure, i+1, a.Component, a.Why, a.Confidence, s.Component)
-		}
+		o.page(t, pl, s, a)
 		for len(want) <= s.Doc {
 			want = append(want, nil)
 		}
 		want[s.Doc] = append(want[s.Doc], i+1)
 	}
+	o.documents(t, pl, r, want)
+}
+
+// page counts the assignment a of the page s.
+func (o *outcome) page(t *testing.T, pl pile.Pile, s pile.Sheet, a classify.Assignment) {
+	t.Helper()
+	o.pages++
+	if a.Component == s.Component {
+		o.right++
+	}
+	if a.Ask {
+		o.asked++
+	} else if a.Component != s.Component {
+		o.silent++
+		t.Logf("%s: silent mistake on page %d: %+v, truth %s", pl.Procedure, a.Page, a, s.Component)
+	}
+}
+
+// documents counts the dossier, exact when its documents are want.
+func (o *outcome) documents(t *testing.T, pl pile.Pile, r *classify.Result, want [][]int) {
+	t.Helper()
+	o.dossiers++
 	var got [][]int
 	for _, d := range r.Documents {
 		got = append(got, d.Pages)
 	}
 	if slices.EqualFunc(got, want, slices.Equal) {
 		o.exact++
-	} else {
-		t.Logf("%s: documents %v, want %v (%v)", pl.Procedure, got, want, pl.Docs)
-		for _, a := range r.Pages {
-			t.Logf("  %+v", a)
-		}
+		return
+	}
+	t.Logf("%s: documents %v, want %v (%v)", pl.Procedure, got, want, pl.Docs)
+	for _, a := range r.Pages {
+		t.Logf("  %+v", a)
 	}
 }
 
