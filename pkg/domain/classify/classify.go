@@ -222,21 +222,36 @@ func formCore(s string) string {
 // every form filed by a citizen: its two lines, either of which marks it.
 var header = [...]string{flat("Cộng hòa xã hội chủ nghĩa Việt Nam"), flat("Độc lập - Tự do - Hạnh phúc")}
 
-// pageNumber finds "Trang k/n" (OCR may read the slash as l, I or |).
-var pageNumber = regexp.MustCompile(`trang\s*([0-9]{1,3})\s*[/|li1]\s*([0-9]{1,3})`)
-
-// PageNumber returns k and n of a "Trang k/n" printed on the page, and
-// false when there is none that makes sense (1 ≤ k ≤ n ≤ 999).
+// PageNumber returns k and n of a "Trang k/n" printed on the page (the
+// last one: it is printed at the foot), and false when there is none that
+// makes sense (1 ≤ k ≤ n ≤ 999). OCR errors are allowed: "Trang" one edit
+// away ("Tranq", "lrang") or run into the number ("Trang2/2", "Trange2/2"),
+// the slash read as l, i or |, or lost between two single digits
+// ("Trang 22").
 func PageNumber(text string) (k, n int, ok bool) {
-	m := pageNumber.FindAllStringSubmatch(Fold(text), -1)
-	for i := len(m) - 1; i >= 0; i-- { // printed at the foot: the last one
-		k, _ = strconv.Atoi(m[i][1])
-		n, _ = strconv.Atoi(m[i][2])
-		if k >= 1 && k <= n {
-			return k, n, true
+	t := Fold(text)
+	for _, re := range pageNumbers {
+		m := re.FindAllStringSubmatch(t, -1)
+		for i := len(m) - 1; i >= 0; i-- {
+			w := m[i][1]
+			if w == "thang" || (!sameWord("trang", w) && !(len(w) == 6 && sameWord("trang", w[:5]))) {
+				// "tháng" (month) is one letter from "trang": a date, not a page.
+				continue
+			}
+			k, _ = strconv.Atoi(m[i][2])
+			n, _ = strconv.Atoi(m[i][3])
+			if k >= 1 && k <= n {
+				return k, n, true
+			}
 		}
 	}
 	return 0, 0, false
+}
+
+// pageNumbers find "Trang k/n" with the slash read, then with it lost.
+var pageNumbers = []*regexp.Regexp{
+	regexp.MustCompile(`([a-z]{3,6}) ?([0-9]{1,3}) *[/|li] *([0-9]{1,3})\b`),
+	regexp.MustCompile(`([a-z]{3,6}) ?([0-9])([0-9])\b`),
 }
 
 // CardSized reports whether an ink box of w × h mm is an ID-1 card
@@ -455,6 +470,10 @@ func (c *Classifier) Classify(pages []Page) *Result {
 			switch {
 			case f.numbered && f.k > 1 && cur.k > 0 && f.k == cur.k+1 && f.n == cur.n:
 				contConf, contWhy = 0.97, WhyPageNumber
+			case f.numbered && f.k > 1 && cur.k == 0 && cur.pages == f.k-1:
+				// The previous pages' numbers were not read (their top
+				// only), but as many pages came before.
+				contConf, contWhy = 0.9, WhyPageNumber
 			case f.numbered && f.k > 1 && f.k <= f.n:
 				contConf, contWhy = 0.5, WhyPageNumber // numbered, not following: a page may be missing
 			}

@@ -39,6 +39,15 @@ func TestPageNumber(t *testing.T) {
 		{"trang 1 / 2", 1, 2, true},
 		{"TRANG 3|3", 3, 3, true},
 		{"Trang 2l3", 2, 3, true}, // the slash read as l
+		{"Trange2/2", 2, 2, true}, // the space read as a letter
+		{"trang2/2", 2, 2, true},
+		{"Tranq 1/2", 1, 2, true},
+		{"Trang 22", 2, 2, true}, // the slash lost
+		{"Trang 222", 0, 0, false},
+		{"Trang 2/12", 2, 12, true},
+		{"Tháng 2/3", 0, 0, false},     // a month, one letter from "trang"
+		{"trang 08/2025", 0, 0, false}, // not a page number
+		{"đứng 2/3", 0, 0, false},
 		{"Trang 4/3", 0, 0, false},
 		{"Trang 0/3", 0, 0, false},
 		{"Trang 1/2 ... Trang 2/2", 2, 2, true}, // the foot wins

@@ -4,13 +4,15 @@ package classify
 // text (see Fold), so lost diacritics and case cost nothing; what remains
 // are OCR's character errors, scored by edit distance.
 
+import "strings"
+
 // levenshtein is the edit distance between a and b (bytes: folded text is
 // ASCII but for rare letters, which then cost one edit a byte).
 func levenshtein(a, b string) int {
 	if len(a) < len(b) {
 		a, b = b, a
 	}
-	var rows [2][33]int // words are short: no allocation for up to 32 bytes
+	var rows [2][65]int // no allocation for words and titles of up to 64 bytes
 	prev, cur := rows[0][:], rows[1][:]
 	if len(b)+1 > len(prev) {
 		prev, cur = make([]int, len(b)+1), make([]int, len(b)+1)
@@ -64,7 +66,9 @@ func abs(x int) int {
 // the longest common subsequence of the two word sequences (words compared
 // with sameWord) over the longer of the two, so that a title found inside a
 // longer line of body text ("bản sao giấy khai sinh" for the title "GIẤY
-// KHAI SINH") scores low, and a title missing words scores low too.
+// KHAI SINH") scores low, and a title missing words scores low too; or,
+// when higher, 1 − the edit distance between the two lines' letters over
+// the longer's length.
 func lineSimilarity(title, line []string) float64 {
 	if len(title) == 0 || len(line) == 0 {
 		return 0
@@ -81,7 +85,16 @@ func lineSimilarity(title, line []string) float64 {
 		}
 		prev, cur = cur, prev
 	}
-	return float64(prev[len(line)]) / float64(max(len(title), len(line)))
+	words := float64(prev[len(line)]) / float64(max(len(title), len(line)))
+	// A short title with one short word misread ("uy" read "uv") loses a
+	// whole word of three: compare the letters too (when the lengths are
+	// close enough for it to mean anything).
+	a, b := strings.Join(title, " "), strings.Join(line, " ")
+	if abs(len(a)-len(b)) > len(a)/2 {
+		return words
+	}
+	letters := 1 - float64(levenshtein(a, b))/float64(max(len(a), len(b)))
+	return max(words, letters)
 }
 
 // maxSearch bounds the text a phrase is searched in (bytes of flat text):

@@ -124,3 +124,41 @@ func TestPilesWithoutSeparators(t *testing.T) {
 		})
 	}
 }
+
+// The quick pass reads the top of each page only; the pages it is unsure
+// of are read whole and the pile classified again. The second pass must
+// meet the done-when, and the first must settle most pages.
+func TestTopFirstThenWholePage(t *testing.T) {
+	rd := pile.Reading{ErrorRate: 0.03, LostLine: 0.02, PoorPage: 0.03}
+	top := rd
+	top.TopLines = 12
+	var o outcome
+	pages, reread := 0, 0
+	for _, p := range procedure.Default().All() {
+		c := classify.New(p, 0)
+		for i := range 20 {
+			seed := uint64(5000 + i)
+			pl, err := pile.Generate(p, seed, pile.RandomOptions(rand.New(rand.NewPCG(seed, 3))))
+			if err != nil {
+				t.Fatal(err)
+			}
+			quick := pl.Features(seed, top)
+			whole := pl.Features(seed, rd) // the same reading, whole pages
+			first := c.Classify(quick)
+			for _, n := range first.Asked() {
+				quick[n-1] = whole[n-1]
+				reread++
+			}
+			for _, f := range quick {
+				if !f.Blank {
+					pages++
+				}
+			}
+			o.add(t, pl, c.Classify(quick))
+		}
+	}
+	t.Logf("top first: %d of %d pages read whole; then %v", reread, pages, o)
+	if o.silent != 0 || o.right*100 < 99*o.pages || o.exact*100 < 98*o.dossiers {
+		t.Errorf("top first, then whole pages: %v", o)
+	}
+}

@@ -203,6 +203,10 @@ type Reading struct {
 	// PoorPage is the chance that a page is read badly (a fold, a stain, a
 	// faint copy): five times the errors and lines.
 	PoorPage float64
+	// TopLines, when not 0, reads only the top of each page: its first
+	// TopLines lines go to Page.Top and Page.Text stays empty (the quick
+	// first pass over a pile; the foot's "Trang x/y" is not read).
+	TopLines int
 }
 
 // Features returns what reading the pile's pages gives: the text with
@@ -229,6 +233,10 @@ func (pl Pile) Features(seed uint64, rd Reading) []classify.Page {
 			b.WriteByte('\n')
 		}
 		p.Text = b.String()
+		if rd.TopLines > 0 {
+			lines := strings.SplitAfter(p.Text, "\n")
+			p.Top, p.Text = strings.Join(lines[:min(rd.TopLines, len(lines))], ""), ""
+		}
 		p.InkW, p.InkH = 190, 260 // a printed A4 page's text block
 		if s.Card {
 			// The card's outline, give or take the scanner's shadow.
