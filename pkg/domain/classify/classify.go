@@ -96,7 +96,8 @@ type Assignment struct {
 	// threshold, or nothing fitted).
 	Ask bool
 	Why Why
-	// Side is "front" or "back" for a side of a card.
+	// Side is "front" or "back" for a side of a card, "both" for a
+	// photocopy of both sides on one sheet.
 	Side string
 }
 
@@ -268,11 +269,22 @@ func CardSized(w, h float64) bool {
 	return w >= 75 && w <= 100 && h >= 46 && h <= 66 && a >= 1.4 && a <= 1.8
 }
 
+// CardPairSized reports whether an ink box of w × h mm is the two sides of
+// an ID-1 card photocopied one above the other on one sheet (a common
+// "bản photo hai mặt"), either way round.
+func CardPairSized(w, h float64) bool {
+	if w > h {
+		w, h = h, w
+	}
+	return w >= 75 && w <= 100 && h >= 105 && h <= 150
+}
+
 // features are what the scoring needs of a page, computed once.
 type features struct {
 	lines    [][]string // the first lines' words, for titles
 	text     string     // flat folded text of the whole page
 	card     bool
+	pair     bool // both sides of a card on the page
 	mrz      bool
 	header   bool
 	k, n     int
@@ -299,7 +311,8 @@ func extract(p Page) features {
 		all = p.Top + "\n" + p.Text
 	}
 	f.text = flat(all)
-	f.card = CardSized(p.InkW, p.InkH)
+	f.pair = CardPairSized(p.InkW, p.InkH)
+	f.card = f.pair || CardSized(p.InkW, p.InkH)
 	f.mrz = p.MRZ
 	head := flat(strings.Join(strings.SplitN(top, "\n", titleLines+1)[:min(titleLines, strings.Count(top, "\n")+1)], "\n"))
 	f.header = phraseSimilarity(header[0], head) >= 0.75 || phraseSimilarity(header[1], head) >= 0.75
@@ -484,11 +497,14 @@ func (c *Classifier) Classify(pages []Page) *Result {
 			}
 		}
 		side, isCard := "", bc != nil && bc.card && f.card
-		if isCard {
+		switch {
+		case isCard && f.pair:
+			side = "both"
+		case isCard:
 			side = cardSide(bs)
 		}
 		otherSideName, other := "", false
-		if f.card && cur != nil && cur.comp != nil && cur.comp.card {
+		if f.card && !f.pair && cur != nil && cur.comp != nil && cur.comp.card {
 			otherSideName, other = otherSide(cur, scoreOf(cur.comp, scores, f))
 		}
 		switch {
@@ -612,6 +628,9 @@ func scoreOf(comp *component, scores []score, f features) score {
 // document cur lacks, and which side it reads as ("" when it tells
 // neither).
 func otherSide(cur *open, s score) (string, bool) {
+	if cur.sides == 3 {
+		return "", false // both sides are in already
+	}
 	side := cardSide(s)
 	if side == "" || cur.sides == 0 {
 		return side, true // nothing to tell them apart: the clerk decides
@@ -631,8 +650,11 @@ func cardSide(s score) string {
 }
 
 func sideBit(side string) byte {
-	if side == "back" {
+	switch side {
+	case "back":
 		return 2
+	case "both":
+		return 3
 	}
 	return 1
 }

@@ -74,6 +74,16 @@ func TestCardSized(t *testing.T) {
 			t.Errorf("CardSized(%v, %v) = %v", tt.w, tt.h, got)
 		}
 	}
+	for _, tt := range []struct {
+		w, h float64
+		want bool
+	}{
+		{86, 118, true}, {118, 86, true}, {86, 54, false}, {190, 260, false}, {86, 200, false},
+	} {
+		if got := classify.CardPairSized(tt.w, tt.h); got != tt.want {
+			t.Errorf("CardPairSized(%v, %v) = %v", tt.w, tt.h, got)
+		}
+	}
 }
 
 // Piles scanned with a separator sheet before every component split exactly

@@ -15,6 +15,7 @@ package pile
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 
 	"github.com/sohoa/sohoa/pkg/domain/classify"
@@ -32,8 +33,9 @@ type Sheet struct {
 	Page, Pages int
 	// Lines are what is printed, top to bottom.
 	Lines []string
-	// Card says the page is a card laid on the glass, Back its back.
-	Card, Back bool
+	// Card says the page is a card laid on the glass, Back its back; Pair
+	// a photocopy of both sides on one sheet.
+	Card, Back, Pair bool
 	// MRZ says a machine-readable zone is printed on it.
 	MRZ bool
 	// UpsideDown says the sheet was fed turned by 180°.
@@ -67,6 +69,8 @@ type Options struct {
 	Duplex bool
 	// AllOptional includes every optional component (else each by chance).
 	AllOptional bool
+	// CardCopies brings cards as photocopies of both sides on one sheet.
+	CardCopies bool
 }
 
 // RandomOptions draws the stacking of a pile: realistic limits, each
@@ -74,7 +78,7 @@ type Options struct {
 func RandomOptions(rng *rand.Rand) Options {
 	return Options{
 		Shuffle: rng.IntN(2) == 0, ExtraCopy: rng.IntN(4) == 0, UpsideDown: rng.IntN(5) == 0,
-		Duplex: rng.IntN(4) == 0, AllOptional: rng.IntN(3) == 0,
+		Duplex: rng.IntN(4) == 0, AllOptional: rng.IntN(3) == 0, CardCopies: rng.IntN(4) == 0,
 	}
 }
 
@@ -100,7 +104,7 @@ func Generate(p procedure.Procedure, seed uint64, opt Options) (Pile, error) {
 			n, copied = 2, true
 		}
 		for range n {
-			if err := pl.add(code, who, rng); err != nil {
+			if err := pl.add(code, who, opt.CardCopies, rng); err != nil {
 				return Pile{}, err
 			}
 		}
@@ -118,7 +122,7 @@ func Generate(p procedure.Procedure, seed uint64, opt Options) (Pile, error) {
 	return pl, nil
 }
 
-func (pl *Pile) add(code string, who int, rng *rand.Rand) error {
+func (pl *Pile) add(code string, who int, copies bool, rng *rand.Rand) error {
 	doc := len(pl.Docs)
 	pl.Docs = append(pl.Docs, code)
 	p := newPerson(who)
@@ -145,6 +149,11 @@ func (pl *Pile) add(code string, who int, rng *rand.Rand) error {
 	front, back, ok := cards(code, p)
 	if !ok {
 		return fmt.Errorf("pile: no template for component %s", code)
+	}
+	if copies {
+		pl.Sheets = append(pl.Sheets, Sheet{Component: code, Doc: doc, Page: 1, Pages: 1, Lines: append(slices.Clone(front.lines), back.lines...),
+			Card: true, Pair: true, MRZ: back.mrz, person: who})
+		return nil
 	}
 	sides := []Sheet{
 		{Component: code, Doc: doc, Page: 1, Pages: 2, Lines: front.lines, Card: true, person: who},
@@ -241,6 +250,9 @@ func (pl Pile) Features(seed uint64, rd Reading) []classify.Page {
 		if s.Card {
 			// The card's outline, give or take the scanner's shadow.
 			p.InkW, p.InkH = 85.6+rng.Float64()*3, 54+rng.Float64()*3
+			if s.Pair { // one side above the other, a gap between
+				p.InkH = 2*54 + 5 + rng.Float64()*20
+			}
 			p.MRZ = s.MRZ && rng.Float64() > rate*4 // a poor reading may miss the zone
 		}
 		out[i] = p

@@ -48,13 +48,30 @@ func TestEveryComponentHasPaper(t *testing.T) {
 		}
 		for i, f := range pl.Features(3, Reading{}) {
 			s := pl.Sheets[i]
-			if f.Blank != s.Blank || classify.CardSized(f.InkW, f.InkH) != s.Card || f.MRZ != s.MRZ {
+			if f.Blank != s.Blank || classify.CardSized(f.InkW, f.InkH) != s.Card || classify.CardPairSized(f.InkW, f.InkH) || f.MRZ != s.MRZ {
 				t.Errorf("%s page %d: features %+v of %+v", p.Code, i+1, f, s)
 			}
 			if !s.Blank && f.Text != strings.Join(s.Lines, "\n")+"\n" {
 				t.Errorf("%s page %d: a clean reading changed the text", p.Code, i+1)
 			}
 		}
+	}
+}
+
+func TestCardCopies(t *testing.T) {
+	p, _ := procedure.Default().Get("2.000488")
+	pl, _ := Generate(p, 4, Options{CardCopies: true})
+	n := 0
+	for i, f := range pl.Features(4, Reading{}) {
+		if s := pl.Sheets[i]; s.Component == "CCCD" {
+			n++
+			if !s.Pair || !classify.CardPairSized(f.InkW, f.InkH) || !f.MRZ {
+				t.Errorf("page %d: %+v %+v", i+1, s, f)
+			}
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d pages of the card, want 1", n)
 	}
 }
 

@@ -19,6 +19,8 @@ func (pl Pile) Render(f *ocrtest.Fonts, dpi int, seed uint64) ([]*image.Gray, er
 		switch {
 		case s.Separator != "":
 			return nil, fmt.Errorf("pile: page %d is a separator sheet: render it with scantest", i+1)
+		case s.Pair:
+			return nil, fmt.Errorf("pile: page %d is a photocopy of both sides of a card: not rendered yet", i+1)
 		case s.Blank:
 			sheet = f.FormPage(ocrtest.Form{}) // an empty page
 		case s.Component == "CCCD":
