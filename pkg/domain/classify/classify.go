@@ -415,7 +415,6 @@ type open struct {
 	k, n      int  // its last page's "Trang k/n" (0 when unnumbered)
 	sides     byte // card sides seen: 1 front, 2 back
 	pages     int
-	separator bool
 	// conf is the confidence of its first page: no later page is surer
 	// of the document than the page that began it.
 	conf float64
@@ -433,7 +432,7 @@ func (c *Classifier) Classify(pages []Page) *Result {
 		r.Documents = append(r.Documents, Document{Separator: separator})
 		a.Document = len(r.Documents) - 1
 		a.Start = true
-		cur = &open{doc: a.Document, comp: comp, separator: separator}
+		cur = &open{doc: a.Document, comp: comp}
 	}
 	for _, p := range pages {
 		a := Assignment{Page: p.Number, Document: -1}
@@ -575,8 +574,8 @@ func (c *Classifier) Classify(pages []Page) *Result {
 				a.Why = WhyTitle
 			}
 		default:
-			// Nothing of its own: it continues the open document, unless
-			// that document is already as long as its kind.
+			// Nothing of its own: it continues the open document, asked
+			// unless the document is shorter than its kind's page count.
 			a.Document, a.Why = cur.doc, WhyContinuation
 			if cur.comp != nil {
 				a.Component = cur.comp.code
