@@ -410,11 +410,11 @@ func (c *component) score(f features) score {
 
 // open is the document being filled while the pile is read.
 type open struct {
-	doc       int
-	comp      *component
-	k, n      int  // its last page's "Trang k/n" (0 when unnumbered)
-	sides     byte // card sides seen: 1 front, 2 back
-	pages     int
+	doc   int
+	comp  *component
+	k, n  int  // its last page's "Trang k/n" (0 when unnumbered)
+	sides byte // card sides seen: 1 front, 2 back
+	pages int
 	// conf is the confidence of its first page: no later page is surer
 	// of the document than the page that began it.
 	conf float64
