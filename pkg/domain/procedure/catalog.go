@@ -46,6 +46,7 @@ type Catalog struct {
 	procs      []Procedure
 	byCode     map[string]int
 	components map[string]Component
+	looks      map[string]Look
 }
 
 var defaultCatalog = sync.OnceValues(func() (*Catalog, error) {
@@ -59,7 +60,7 @@ var defaultCatalog = sync.OnceValues(func() (*Catalog, error) {
 func Default() *Catalog {
 	c, err := defaultCatalog()
 	if err != nil {
-		return &Catalog{byCode: map[string]int{}, components: map[string]Component{}}
+		return &Catalog{byCode: map[string]int{}, components: map[string]Component{}, looks: map[string]Look{}}
 	}
 	return c
 }
@@ -72,13 +73,18 @@ func DefaultErr() error {
 
 type file struct {
 	Procedures []Procedure `json:"procedures"`
+	// Looks describe the paper of each component code (optional: a catalog
+	// without them splits on separator sheets only).
+	Looks []Look `json:"looks,omitempty"`
 }
 
 // Load reads a catalog in the JSON form of catalog.json
 // ({"procedures":[...]}) and validates it: unique N.NNNNNN procedure codes,
 // QCVN 102 agency IDs, positive processing times, at least one required
 // component, unique component codes within a procedure, one name per
-// component code across procedures, a result with a kind and a validity.
+// component code across procedures, a result with a kind and a validity; and
+// for the looks ("looks", optional): one per component code the procedures
+// list, known cue kinds, each cue with a text and a source.
 // Unknown fields are refused, so a typo does not silently drop data.
 func Load(r io.Reader) (*Catalog, error) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxCatalogSize+1))
@@ -97,17 +103,26 @@ func Load(r io.Reader) (*Catalog, error) {
 	if dec.More() {
 		return nil, errs.E(errs.Invalid, "catalog has data after its JSON object")
 	}
-	return build(f.Procedures)
+	return build(f.Procedures, f.Looks)
 }
 
-func build(procs []Procedure) (*Catalog, error) {
+func build(procs []Procedure, looks []Look) (*Catalog, error) {
 	if len(procs) == 0 {
 		return nil, errs.E(errs.Invalid, "catalog has no procedures")
 	}
 	if len(procs) > MaxProcedures {
 		return nil, errs.E(errs.Invalid, "catalog has %d procedures, more than %d", len(procs), MaxProcedures)
 	}
-	c := &Catalog{byCode: map[string]int{}, components: map[string]Component{}}
+	c := &Catalog{byCode: map[string]int{}, components: map[string]Component{}, looks: map[string]Look{}}
+	for i, l := range looks {
+		if err := validateLook(l); err != nil {
+			return nil, fmt.Errorf("look %d: %w", i, err)
+		}
+		if _, dup := c.looks[l.Code]; dup {
+			return nil, errs.E(errs.Invalid, "look of component %s appears twice", l.Code)
+		}
+		c.looks[l.Code] = l.clone()
+	}
 	for i, p := range procs {
 		if err := validate(p); err != nil {
 			return nil, fmt.Errorf("procedure %d (%q): %w", i, p.Code, err)
@@ -124,8 +139,20 @@ func build(procs []Procedure) (*Catalog, error) {
 			}
 			c.components[comp.Code] = comp
 		}
+		p = p.clone()
+		for j := range p.Components {
+			p.Components[j].Look = c.looks[p.Components[j].Code].clone()
+		}
 		c.byCode[p.Code] = len(c.procs)
-		c.procs = append(c.procs, p.clone())
+		c.procs = append(c.procs, p)
+	}
+	for code, l := range c.looks {
+		comp, ok := c.components[code]
+		if !ok {
+			return nil, errs.E(errs.Invalid, "look of component %s, which no procedure lists", code)
+		}
+		comp.Look = l.clone()
+		c.components[code] = comp
 	}
 	return c, nil
 }
@@ -198,7 +225,15 @@ func (c *Catalog) All() []Procedure {
 // For separator sheets.
 func (c *Catalog) Component(code string) (Component, bool) {
 	comp, ok := c.components[code]
+	comp.Look = comp.Look.clone()
 	return comp, ok
+}
+
+// Look returns how the paper of a component code looks, and false when the
+// catalog does not describe it.
+func (c *Catalog) Look(code string) (Look, bool) {
+	l, ok := c.looks[code]
+	return l.clone(), ok
 }
 
 // ProcessingDays returns the processing time in working days of the

@@ -199,3 +199,86 @@ func TestValidAgencyID(t *testing.T) {
 		}
 	}
 }
+
+// Every component of every procedure says what its paper looks like, so a
+// pile scanned without separator sheets can be classified; each cue names
+// its source.
+func TestEveryComponentHasALook(t *testing.T) {
+	for _, p := range Default().All() {
+		for _, comp := range p.Components {
+			l := comp.Look
+			if l.Code != comp.Code || len(l.Cues) == 0 {
+				t.Errorf("%s %s: no look cue", p.Code, comp.Code)
+				continue
+			}
+			recognisable := false
+			for _, c := range l.Cues {
+				if c.Source == "" {
+					t.Errorf("%s: cue %q has no source", comp.Code, c.Text)
+				}
+				// A title, or for a card a side's text, names the kind on
+				// its own; phrases only support it.
+				recognisable = recognisable || c.Kind == CueTitle || c.Kind == CueCardFront
+			}
+			if !recognisable {
+				t.Errorf("%s: no title nor card-front cue", comp.Code)
+			}
+			if fromCatalog, ok := Default().Look(comp.Code); !ok || len(fromCatalog.Cues) != len(l.Cues) {
+				t.Errorf("Look(%s) = %+v, %v", comp.Code, fromCatalog, ok)
+			}
+		}
+	}
+	cccd, _ := Default().Component("CCCD")
+	if cccd.Look.Card != "id1" {
+		t.Errorf("CCCD is not an ID-1 card: %+v", cccd.Look)
+	}
+}
+
+func TestLookIsReadOnly(t *testing.T) {
+	c := Default()
+	p, _ := c.Get("1.001193")
+	p.Components[0].Look.Cues[0].Text = "changed"
+	l, _ := c.Look(p.Components[0].Code)
+	l.Cues[0].Text = "changed"
+	comp, _ := c.Component(p.Components[0].Code)
+	comp.Look.Cues[0].Text = "changed"
+	again, _ := c.Get("1.001193")
+	if again.Components[0].Look.Cues[0].Text == "changed" {
+		t.Fatal("caller changed the catalog's look")
+	}
+}
+
+func TestLoadLooks(t *testing.T) {
+	wrap := func(looks string) string { return `{"procedures":[` + goodProc + `],"looks":[` + looks + `]}` }
+	tests := []struct {
+		name, looks, wantErr string
+	}{
+		{"good", `{"code":"TK","cues":[{"kind":"title","text":"TỜ KHAI","source":"mẫu"}]}`, ""},
+		{"card", `{"code":"TK","card":"id1","cues":[{"kind":"mrz","text":"IDVNM","source":"ICAO"}]}`, ""},
+		{"unknown kind", `{"code":"TK","cues":[{"kind":"titel","text":"TỜ KHAI","source":"mẫu"}]}`, "kind"},
+		{"no source", `{"code":"TK","cues":[{"kind":"title","text":"TỜ KHAI","source":""}]}`, "no source"},
+		{"no text", `{"code":"TK","cues":[{"kind":"title","text":"","source":"mẫu"}]}`, "text"},
+		{"card cue on paper", `{"code":"TK","cues":[{"kind":"mrz","text":"IDVNM","source":"ICAO"}]}`, "not a card"},
+		{"bad card", `{"code":"TK","card":"a4","cues":[]}`, "card"},
+		{"stray look", `{"code":"XX","cues":[]}`, "no procedure lists"},
+		{"twice", `{"code":"TK","cues":[]},{"code":"TK","cues":[]}`, "appears twice"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load(strings.NewReader(wrap(tt.looks)))
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				p, _ := c.Get("1.000001")
+				if len(p.Components[0].Look.Cues) != 1 {
+					t.Fatalf("look not attached: %+v", p.Components[0])
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) || errs.KindOf(err) != errs.Invalid {
+				t.Fatalf("Load error %v, want Invalid %q", err, tt.wantErr)
+			}
+		})
+	}
+}

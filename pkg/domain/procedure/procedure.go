@@ -59,6 +59,10 @@ type Component struct {
 	// Note is a plain-language remark for the postal clerk (when needed, what
 	// may replace it).
 	Note string `json:"note,omitempty"`
+	// Look is how the component's paper looks, from the catalog's looks
+	// (empty when the catalog does not describe it). Not part of the
+	// procedure's JSON: the catalog holds one look per component code.
+	Look Look `json:"-"`
 }
 
 // Result is the document a procedure issues.
@@ -107,6 +111,9 @@ func (p Procedure) Component(code string) (Component, bool) {
 // clone returns a deep copy, so callers cannot change the catalog.
 func (p Procedure) clone() Procedure {
 	p.Components = append([]Component(nil), p.Components...)
+	for i := range p.Components {
+		p.Components[i].Look = p.Components[i].Look.clone()
+	}
 	p.LegalBasis = append([]string(nil), p.LegalBasis...)
 	return p
 }

@@ -152,17 +152,7 @@ const cardW, cardH = 85.6, 54.0
 func (f *Fonts) CardSheet(c Card, back bool) (*image.Gray, error) {
 	img := white(mm(a4W), mm(a4H))
 	ox, oy := mm(15), mm(15)
-	cw, ch := mm(cardW), mm(cardH)
-	// Card outline and a light background.
-	for y := oy; y < oy+ch; y++ {
-		for x := ox; x < ox+cw; x++ {
-			v := uint8(236)
-			if y-oy < 3 || oy+ch-y <= 3 || x-ox < 3 || ox+cw-x <= 3 {
-				v = 90
-			}
-			img.Pix[y*img.Stride+x] = v
-		}
-	}
+	cardOutline(img, ox, oy)
 	d := &font.Drawer{Dst: img, Src: image.Black}
 	at := func(xmm, ymm float64, face font.Face, s string) {
 		d.Face = face
