@@ -12,7 +12,7 @@ import (
 	"image/png"
 	"slices"
 
-	"github.com/sohoa/sohoa/pkg/format/ccitt"
+	"github.com/sohoa/sohoa/pkg/format/ccitt/ccitttest"
 )
 
 // TIFFCompression is the compression of the pages of a generated TIFF.
@@ -93,7 +93,7 @@ func encodeTIFF(imgs []*image.Gray, dpi, quality int, c TIFFCompression, orienta
 				return err
 			}
 		case TIFFG4, TIFFG4BlackIsZero:
-			buf.Write(ccitt.Encode(imgs[i], ccitt.EncodeOptions{K: -1}))
+			buf.Write(ccitttest.Encode(imgs[i], ccitttest.EncodeOptions{K: -1}))
 		default:
 			return fmt.Errorf("scantest: TIFF compression %d", c)
 		}
