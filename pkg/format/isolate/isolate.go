@@ -16,6 +16,8 @@ import (
 	"runtime/debug"
 	"syscall"
 	"time"
+
+	"github.com/sohoa/sohoa/pkg/race"
 )
 
 // Grace is how long the parent waits past a child's own time limit before
@@ -59,7 +61,7 @@ func Confine(heap int64, as uint64, stack int) {
 	if heap > 0 {
 		debug.SetMemoryLimit(heap)
 	}
-	if as > 0 && !raceEnabled {
+	if as > 0 && !race.Enabled {
 		_ = syscall.Setrlimit(syscall.RLIMIT_AS, &syscall.Rlimit{Cur: as, Max: as})
 	}
 	if stack > 0 {

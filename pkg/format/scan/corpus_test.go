@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sohoa/sohoa/pkg/race"
+
 	"github.com/sohoa/sohoa/pkg/format/scan"
 	"github.com/sohoa/sohoa/pkg/testkit/pdfcorpus"
 )
@@ -18,7 +20,7 @@ import (
 // born-digital pages are Digital (not a low resolution), scanned pages carry
 // the resolution of their images, bilevel pages say so.
 func TestCorpusFindings(t *testing.T) {
-	if raceOn {
+	if race.Enabled {
 		t.Skip("decodes many pages: ~20x slower under -race; make heavy runs it without")
 	}
 	type want struct {
