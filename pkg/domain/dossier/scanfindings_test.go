@@ -35,7 +35,7 @@ func (c *markChecker) Certify(_ context.Context, pdf []byte, m dossier.Conversio
 	if m.Ink == nil {
 		t.Errorf("component %s: no ink map from the scan", m.Component)
 	} else {
-		mk.Ink = &stamp.InkMap{Cols: m.Ink.Cols, Rows: m.Ink.Rows, Bits: m.Ink.Bits}
+		mk.Ink = m.Ink
 	}
 	out, where, err := c.st.ConversionMarkPlaced(pdf, mk)
 	if err != nil {

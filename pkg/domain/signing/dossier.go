@@ -52,7 +52,7 @@ type certifier struct {
 func (c certifier) Certify(ctx context.Context, pdf []byte, m dossier.ConversionMark) ([]byte, dossier.MarkPlacement, error) {
 	mark := stamp.Mark{DossierCode: m.DossierCode, Component: m.Component, Converter: m.Converter, Unit: m.Unit, At: m.At}
 	if m.Ink != nil {
-		mark.Ink = &stamp.InkMap{Cols: m.Ink.Cols, Rows: m.Ink.Rows, Bits: m.Ink.Bits}
+		mark.Ink = m.Ink
 	}
 	marked, where, err := c.st.ConversionMarkPlaced(pdf, mark)
 	if err != nil {

@@ -183,7 +183,7 @@ func measure(pi pageImage, lim Limits, budget *thumbBudget) (Page, Thumb, error)
 	if pi.digital {
 		p.InkMap = allInk()
 	} else {
-		p.InkMap = inkMapOf(small).rotated(pi.rotate)
+		p.InkMap = rotated(inkMapOf(small), pi.rotate)
 	}
 	if code, ok := separator.Decode(small); ok {
 		p.Separator = code

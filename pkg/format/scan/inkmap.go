@@ -1,22 +1,14 @@
 package scan
 
-import "image"
+import (
+	"image"
 
-// InkMap is a coarse map of where a page has ink, from the reduced page
-// image: Cols × Rows cells over the page as displayed (its /Rotate
-// applied; row 0 at the top), one
-// bit a cell (row-major, most significant bit first), set where the cell is
-// not empty paper. The conversion mark is placed where it is clear.
-type InkMap struct {
-	Cols, Rows int
-	Bits       []byte
-}
+	"github.com/sohoa/sohoa/pkg/format/ink"
+)
 
-// Ink reports whether cell (c, r) has ink.
-func (m *InkMap) Ink(c, r int) bool {
-	i := r*m.Cols + c
-	return m.Bits[i/8]&(0x80>>(i%8)) != 0
-}
+// InkMap is where a page has ink, computed from the reduced page image (see
+// package ink); the conversion mark is placed where it is clear.
+type InkMap = ink.Map
 
 // inkCell is the side of an InkMap cell in pixels of the reduced page
 // (about 2 mm of an A4 page), and inkLevel the grey below which a pixel of
@@ -51,7 +43,7 @@ func allInk() *InkMap { return &InkMap{Cols: 1, Rows: 1, Bits: []byte{0x80}} }
 
 // rotated returns m turned clockwise by deg (0, 90, 180 or 270): the map
 // of the page as displayed when it is stored with /Rotate deg.
-func (m *InkMap) rotated(deg int) *InkMap {
+func rotated(m *InkMap, deg int) *InkMap {
 	if m == nil || deg%360 == 0 {
 		return m
 	}

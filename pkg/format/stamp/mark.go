@@ -15,6 +15,7 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
 	"github.com/sohoa/sohoa/pkg/errs"
+	"github.com/sohoa/sohoa/pkg/format/ink"
 	"github.com/sohoa/sohoa/pkg/format/pdfmem"
 	"github.com/sohoa/sohoa/pkg/vntime"
 )
@@ -48,10 +49,10 @@ type Mark struct {
 	Unit string
 	// At is the time of conversion, printed in Vietnam's time.
 	At time.Time
-	// Ink is where page 1 has ink (see InkMap and place.go): with it the mark
+	// Ink is where page 1 has ink (see package ink and place.go): with it the mark
 	// goes where the page is empty, never over the paper's content; nil
 	// means unknown and the mark goes to the top-left corner.
-	Ink *InkMap
+	Ink *ink.Map
 }
 
 // Lines returns the text of the mark, one string a line.

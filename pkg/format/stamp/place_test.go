@@ -96,7 +96,7 @@ func checkMark(t *testing.T, img *image.Gray, layout scantest.Layout, want stamp
 		t.Fatal("no ink map")
 	}
 	m := mark
-	m.Ink = &stamp.InkMap{Cols: ink.Cols, Rows: ink.Rows, Bits: ink.Bits}
+	m.Ink = ink
 	st := stamp.NewStamper(newFont(t))
 	marked, where, err := st.ConversionMarkPlaced(comp, m)
 	if err != nil {
