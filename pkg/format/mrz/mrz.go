@@ -14,6 +14,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/sohoa/sohoa/pkg/format/textfold"
 )
 
 // LineLen is the length of each of the three lines of a TD1 zone.
@@ -361,26 +363,10 @@ func (t *TD1) NameMatches(name string) bool {
 	return m[len(want)][len(got)]
 }
 
-// Fold removes Vietnamese diacritics, turns đ into D and upper-cases, as the
-// machine-readable zone prints names (ICAO Doc 9303 Part 3 §6.A).
-func Fold(s string) string {
-	var b strings.Builder
-	for _, r := range strings.ToUpper(s) {
-		b.WriteRune(foldRune(r))
-	}
-	return b.String()
-}
-
-func foldRune(r rune) rune {
-	for _, g := range foldGroups {
-		if strings.ContainsRune(g, r) {
-			return []rune(g)[0]
-		}
-	}
-	return r
-}
-
-var foldGroups = [...]string{"AÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬ", "EÈÉẺẼẸÊỀẾỂỄỆ", "IÌÍỈĨỊ", "OÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢ", "UÙÚỦŨỤƯỪỨỬỮỰ", "YỲÝỶỸỴ", "DĐ"}
+// Fold removes Vietnamese diacritics (composed or decomposed), turns đ into
+// D and upper-cases, as the machine-readable zone prints names (ICAO Doc 9303
+// Part 3 §6.A).
+func Fold(s string) string { return strings.ToUpper(textfold.Fold(s)) }
 
 // toDigit maps the letters OCR confuses with digits back to them.
 func toDigit(c byte) byte {
