@@ -41,7 +41,7 @@ func (c *markChecker) Certify(_ context.Context, pdf []byte, m dossier.Conversio
 	if err != nil {
 		return nil, "", err
 	}
-	before, after := renderGrey(t, pdf), renderGrey(t, out)
+	before, after := renderGray(t, pdf), renderGray(t, out)
 	off := after.Bounds().Dy() - before.Bounds().Dy() // a band added above the page
 	if off < 0 || after.Bounds().Dx() != before.Bounds().Dx() {
 		t.Fatalf("rendered %v then %v", before.Bounds(), after.Bounds())
@@ -79,8 +79,8 @@ func (c *markChecker) Certify(_ context.Context, pdf []byte, m dossier.Conversio
 		stamp.PlacedCompact: dossier.MarkCompact, stamp.PlacedMargin: dossier.MarkBand}[where], nil
 }
 
-// renderGrey renders page 1 of pdf in grey at 40 dpi with poppler.
-func renderGrey(t *testing.T, pdf []byte) *image.Gray {
+// renderGray renders page 1 of pdf in grey at 40 dpi with poppler.
+func renderGray(t *testing.T, pdf []byte) *image.Gray {
 	t.Helper()
 	dir := t.TempDir()
 	in := filepath.Join(dir, "in.pdf")

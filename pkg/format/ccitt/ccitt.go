@@ -445,7 +445,7 @@ func (d *decoder) mode() (int, bool) {
 	return int(e.val), true
 }
 
-// run reads one run length of the given colour: make-up codes and a
+// run reads one run length of the given color: make-up codes and a
 // terminating code.
 func (d *decoder) run(white bool) (int, bool) {
 	tab := &tables.black

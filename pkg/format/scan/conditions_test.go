@@ -54,16 +54,16 @@ func TestScannerConditions(t *testing.T) {
 	type single struct {
 		name   string
 		encode func(*image.Gray) ([]byte, error)
-		colour string
+		color  string
 	}
 	singles := []single{
-		{"phone JPEG upright", func(g *image.Gray) ([]byte, error) { return scantest.PhoneJPEG(g, 1, 85) }, scan.ColourGrey},
-		{"phone JPEG turned 90", func(g *image.Gray) ([]byte, error) { return scantest.PhoneJPEG(g, 6, 85) }, scan.ColourGrey},
-		{"phone JPEG turned 180", func(g *image.Gray) ([]byte, error) { return scantest.PhoneJPEG(g, 3, 85) }, scan.ColourGrey},
-		{"phone JPEG turned 270", func(g *image.Gray) ([]byte, error) { return scantest.PhoneJPEG(g, 8, 85) }, scan.ColourGrey},
-		{"transparent paper PNG", scantest.TransparentPNG, scan.ColourColour},
-		{"16-bit PNG", scantest.PNG16, scan.ColourGrey},
-		{"palette PNG", scantest.PalettePNG, scan.ColourGrey},
+		{"phone JPEG upright", func(g *image.Gray) ([]byte, error) { return scantest.PhoneJPEG(g, 1, 85) }, scan.ColorGray},
+		{"phone JPEG turned 90", func(g *image.Gray) ([]byte, error) { return scantest.PhoneJPEG(g, 6, 85) }, scan.ColorGray},
+		{"phone JPEG turned 180", func(g *image.Gray) ([]byte, error) { return scantest.PhoneJPEG(g, 3, 85) }, scan.ColorGray},
+		{"phone JPEG turned 270", func(g *image.Gray) ([]byte, error) { return scantest.PhoneJPEG(g, 8, 85) }, scan.ColorGray},
+		{"transparent paper PNG", scantest.TransparentPNG, scan.ColorColor},
+		{"16-bit PNG", scantest.PNG16, scan.ColorGray},
+		{"palette PNG", scantest.PalettePNG, scan.ColorGray},
 	}
 	for _, tt := range singles {
 		t.Run(tt.name, func(t *testing.T) {
@@ -79,7 +79,7 @@ func TestScannerConditions(t *testing.T) {
 			}
 			res := split(t, b)
 			p := res.Pages[0]
-			if p.Blank || p.Ink > 0.3 || p.Separator != "" || p.Colour != tt.colour {
+			if p.Blank || p.Ink > 0.3 || p.Separator != "" || p.Color != tt.color {
 				t.Errorf("text page read as %+v", p)
 			}
 			if p.InkMap == nil || p.InkMap.Rows <= p.InkMap.Cols {

@@ -97,8 +97,8 @@ func TestFormatsGiveTheSameComponents(t *testing.T) {
 				if p.DPI < float64(testDPI-1) || p.DPI > float64(testDPI+1) {
 					t.Errorf("page %d dpi %.1f, want %d", p.Number, p.DPI, testDPI)
 				}
-				if bilevel := strings.Contains(tt.name, "g4"); bilevel != (p.Colour == scan.ColourBilevel) || p.Ink > 0.3 {
-					t.Errorf("page %d colour %q ink %.2f", p.Number, p.Colour, p.Ink)
+				if bilevel := strings.Contains(tt.name, "g4"); bilevel != (p.Color == scan.ColorBilevel) || p.Ink > 0.3 {
+					t.Errorf("page %d colour %q ink %.2f", p.Number, p.Color, p.Ink)
 				}
 			}
 		})

@@ -82,7 +82,7 @@ func inlineImage(xt *model.XRefTable, lx *lexer, res types.Dict) *types.StreamDi
 	} else if len(sd.FilterPipeline) == 0 {
 		// Unfiltered: the data is exactly as long as its samples.
 		w, h, bpc := intEntry(sd, "Width"), intEntry(sd, "Height"), intEntry(sd, "BitsPerComponent")
-		comps, _ := colourSpace(xt, sd)
+		comps, _ := colorSpace(xt, sd)
 		if boolEntry(sd.Dict, "ImageMask") {
 			comps, bpc = 1, 1
 		}

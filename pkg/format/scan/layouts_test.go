@@ -50,10 +50,10 @@ func TestLayouts(t *testing.T) {
 				}
 				checkPDF(t, c.PDF, len(w.pages))
 			}
-			colour := layout.Colour()
+			color := layout.Color()
 			for _, p := range res.Pages {
-				if math.Abs(p.DPI-200) > 2 || p.Digital || p.Colour != colour {
-					t.Errorf("page %d: %.1f dpi, digital %v, colour %s; want a %s scan at 200 dpi", p.Number, p.DPI, p.Digital, p.Colour, colour)
+				if math.Abs(p.DPI-200) > 2 || p.Digital || p.Color != color {
+					t.Errorf("page %d: %.1f dpi, digital %v, colour %s; want a %s scan at 200 dpi", p.Number, p.DPI, p.Digital, p.Color, color)
 				}
 			}
 		})

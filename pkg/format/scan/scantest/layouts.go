@@ -84,9 +84,9 @@ func (l Layout) Rotation() int {
 // Layouts lists every Layout that Sohoa reads.
 var Layouts = []Layout{OneJPEG, Strips2, Strips4, Strips100, MRC, G4, G4BlackIs1, G4NoEOB, InlineJPEG, InlineFlate, Rotate90, Rotate180, Rotate270, Indexed, Lab}
 
-// Colour is what the layout's colour space says of a grey page: Lab is a
+// Color is what the layout's colour space says of a grey page: Lab is a
 // colour space; the others store greys.
-func (l Layout) Colour() string {
+func (l Layout) Color() string {
 	switch {
 	case l.Bilevel():
 		return "bilevel"
