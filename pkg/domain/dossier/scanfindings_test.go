@@ -76,7 +76,7 @@ func (c *markChecker) Certify(_ context.Context, pdf []byte, m dossier.Conversio
 	}
 	c.marked++
 	return out, map[stamp.Placement]dossier.MarkPlacement{stamp.PlacedTopLeft: dossier.MarkTopLeft, stamp.PlacedEmpty: dossier.MarkMoved,
-		stamp.PlacedCompact: dossier.MarkCompact, stamp.PlacedMargin: dossier.MarkBand}[where], nil
+		stamp.PlacedCompact: dossier.MarkCompact, stamp.PlacedBand: dossier.MarkBand}[where], nil
 }
 
 // renderGray renders page 1 of pdf in grey at 40 dpi with poppler.

@@ -70,7 +70,7 @@ func MarkPlacement(p stamp.Placement) dossier.MarkPlacement {
 		return dossier.MarkMoved
 	case stamp.PlacedCompact:
 		return dossier.MarkCompact
-	case stamp.PlacedMargin:
+	case stamp.PlacedBand:
 		return dossier.MarkBand
 	}
 	return dossier.MarkTopLeft

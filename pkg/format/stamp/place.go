@@ -20,9 +20,9 @@ const (
 	// PlacedCompact: in a smaller, compact form, in the empty area nearest
 	// the top-left, the full form finding no room.
 	PlacedCompact
-	// PlacedMargin: in a band added above the page, the page having no
+	// PlacedBand: in a band added above the page, the page having no
 	// empty area large enough (a full-bleed photograph).
-	PlacedMargin
+	PlacedBand
 )
 
 // findEmpty returns the display-space origin (bottom-left, points) of a
@@ -88,7 +88,7 @@ func (s *Stamper) ConversionMarkPlaced(pdf []byte, m Mark) ([]byte, Placement, e
 // placement is where and how big the mark is drawn, in display space.
 type placement struct {
 	where      Placement
-	x, y, h    float64 // box origin; the page's height (grown for PlacedMargin)
+	x, y, h    float64 // box origin; the page's height (grown for PlacedBand)
 	size, pad  float64 // compact form: font size and padding
 	lines      []string
 	boxW, boxH float64
@@ -144,7 +144,7 @@ func (s *Stamper) place(m Mark, page types.Dict, box *types.Rectangle, rot int, 
 	if _, ok := page.Find("CropBox"); ok {
 		page["CropBox"] = grown.Array()
 	}
-	return placement{where: PlacedMargin, x: inset, y: h + band - inset - boxH, h: h + band}
+	return placement{where: PlacedBand, x: inset, y: h + band - inset - boxH, h: h + band}
 }
 
 // compactShare is the size of the compact mark relative to the full one.
