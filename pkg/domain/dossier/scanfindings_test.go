@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/sohoa/sohoa/pkg/domain/dossier"
+	"github.com/sohoa/sohoa/pkg/format/pdffont"
 	"github.com/sohoa/sohoa/pkg/format/scan/scantest"
 	"github.com/sohoa/sohoa/pkg/format/stamp"
 	"github.com/sohoa/sohoa/pkg/testkit/pdftool"
@@ -115,7 +116,7 @@ func renderGray(t *testing.T, pdf []byte) *image.Gray {
 func TestCaptureConditions(t *testing.T) {
 	heavy(t)
 	pdftool.Path(t, "pdftoppm")
-	font, err := stamp.NewFont()
+	font, err := pdffont.NewFont()
 	if err != nil {
 		t.Fatal(err)
 	}

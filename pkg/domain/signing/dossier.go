@@ -7,6 +7,7 @@ import (
 
 	"github.com/sohoa/sohoa/pkg/domain/dossier"
 	"github.com/sohoa/sohoa/pkg/domain/identity"
+	"github.com/sohoa/sohoa/pkg/format/pdffont"
 	"github.com/sohoa/sohoa/pkg/format/stamp"
 )
 
@@ -37,7 +38,7 @@ func (d dossierSigner) SignResults(ctx context.Context, officer identity.Actor, 
 // (Circular 01/2023/TT-VPCP Art. 8). Stamping comes first: any rewrite after
 // signing would break the signature.
 func Certifier(s *Service) (dossier.Sealer, error) {
-	f, err := stamp.NewFont()
+	f, err := pdffont.NewFont()
 	if err != nil {
 		return nil, err
 	}
