@@ -503,17 +503,7 @@ func putContents(t testing.TB, pdf []byte, hole [2]int, cms []byte) []byte {
 func replay(t testing.TB, e *attackEnv) []byte {
 	a := e.sign(t, padestest.PDF(1, false), LevelT, false)
 	b := e.sign(t, padestest.PDF(2, false), LevelT, false)
-	sa, sb := inspect(t, a), inspect(t, b)
-	padded, err := hex.DecodeString(string(b[sb.hole[0]+1 : sb.hole[1]-1]))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rv asn1.RawValue
-	if _, err := asn1.Unmarshal(padded, &rv); err != nil {
-		t.Fatal(err)
-	}
-	raw := rv.FullBytes
-	return putContents(t, a, sa.hole, raw)
+	return putContents(t, a, inspect(t, a).hole, contentsOf(t, b))
 }
 
 func TestBenign(t *testing.T) {
