@@ -216,6 +216,7 @@ func TestOneIngestPath(t *testing.T) {
 var leaves = []string{
 	"pkg/errs",   // the error vocabulary (upspin.io/errors' place): kinds every layer reports
 	"pkg/vntime", // Vietnam's time zone: deadlines, the conversion mark and the receipt print local dates
+	"pkg/race",   // whether the race detector is on: code and tests that cannot run under it, or scale down
 }
 
 // rule forbids packages under From from importing packages under To, and

@@ -19,6 +19,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/domain/signing"
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/format/pdfdoor"
+	"github.com/sohoa/sohoa/pkg/format/pdffont"
 	"github.com/sohoa/sohoa/pkg/format/stamp"
 )
 
@@ -67,7 +68,7 @@ func newExtractor(c *assemble.VaultStores) (dossier.Extractor, error) {
 		return nil, fmt.Errorf("%s=%d: the OCR function reads at most %d pages an invocation", assemble.EnvOCRPagesPerCall, per, lambdaocr.MaxPages)
 	}
 	client := lambda.NewFromConfig(c.AWS.SDK(), func(o *lambda.Options) { o.BaseEndpoint = assemble.Endpoint(c.Config.Endpoints.Lambda) })
-	font, err := stamp.NewFont()
+	font, err := pdffont.NewFont()
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/domain/dossier"
 	"github.com/sohoa/sohoa/pkg/domain/extract"
 	"github.com/sohoa/sohoa/pkg/format/ocr"
+	"github.com/sohoa/sohoa/pkg/format/pdffont"
 	"github.com/sohoa/sohoa/pkg/format/stamp"
 )
 
@@ -18,7 +19,7 @@ func newExtractor() (dossier.Extractor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w (run with -ocr=false to go without it)", err)
 	}
-	f, err := stamp.NewFont()
+	f, err := pdffont.NewFont()
 	if err != nil {
 		return nil, err
 	}

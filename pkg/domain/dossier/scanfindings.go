@@ -22,9 +22,9 @@ func captureFindings(p procedure.Procedure, res *scan.Result) []Finding {
 			digital = append(digital, pg.Number)
 			continue
 		}
-		if pg.Colour == scan.ColourBilevel || pg.Colour == scan.ColourGrey {
+		if pg.Color == scan.ColorBilevel || pg.Color == scan.ColorGray {
 			mono = append(mono, pg.Number)
-			modes[pg.Colour] = true
+			modes[pg.Color] = true
 		}
 	}
 	if len(digital) > 0 {
@@ -39,7 +39,7 @@ func captureFindings(p procedure.Procedure, res *scan.Result) []Finding {
 	}
 	if len(mono) > 0 && sev != "none" {
 		what := "đen trắng"
-		if modes[scan.ColourGrey] && !modes[scan.ColourBilevel] {
+		if modes[scan.ColorGray] && !modes[scan.ColorBilevel] {
 			what = "thang xám"
 		}
 		out = append(out, Finding{Severity: sev, Code: "scan.not-colour", Page: mono[0],

@@ -9,11 +9,11 @@ import (
 
 func TestMonochromeSeverityPerProcedure(t *testing.T) {
 	res := &scan.Result{Pages: []scan.Page{
-		{Number: 1, Separator: "TKKS", Colour: scan.ColourBilevel},
-		{Number: 2, Colour: scan.ColourBilevel, DPI: 300},
-		{Number: 3, Colour: scan.ColourGrey, DPI: 300},
-		{Number: 4, Colour: scan.ColourColour, DPI: 300},
-		{Number: 5, Blank: true, Colour: scan.ColourGrey},
+		{Number: 1, Separator: "TKKS", Color: scan.ColorBilevel},
+		{Number: 2, Color: scan.ColorBilevel, DPI: 300},
+		{Number: 3, Color: scan.ColorGray, DPI: 300},
+		{Number: 4, Color: scan.ColorColor, DPI: 300},
+		{Number: 5, Blank: true, Color: scan.ColorGray},
 	}}
 	for _, tt := range []struct {
 		rule, want string

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/sohoa/sohoa/pkg/domain/dossier"
+	"github.com/sohoa/sohoa/pkg/format/pdffont"
 	"github.com/sohoa/sohoa/pkg/format/scan/scantest"
 	"github.com/sohoa/sohoa/pkg/format/stamp"
 	"github.com/sohoa/sohoa/pkg/testkit/pdftool"
@@ -35,13 +36,13 @@ func (c *markChecker) Certify(_ context.Context, pdf []byte, m dossier.Conversio
 	if m.Ink == nil {
 		t.Errorf("component %s: no ink map from the scan", m.Component)
 	} else {
-		mk.Ink = &stamp.InkMap{Cols: m.Ink.Cols, Rows: m.Ink.Rows, Bits: m.Ink.Bits}
+		mk.Ink = m.Ink
 	}
 	out, where, err := c.st.ConversionMarkPlaced(pdf, mk)
 	if err != nil {
 		return nil, "", err
 	}
-	before, after := renderGrey(t, pdf), renderGrey(t, out)
+	before, after := renderGray(t, pdf), renderGray(t, out)
 	off := after.Bounds().Dy() - before.Bounds().Dy() // a band added above the page
 	if off < 0 || after.Bounds().Dx() != before.Bounds().Dx() {
 		t.Fatalf("rendered %v then %v", before.Bounds(), after.Bounds())
@@ -76,11 +77,11 @@ func (c *markChecker) Certify(_ context.Context, pdf []byte, m dossier.Conversio
 	}
 	c.marked++
 	return out, map[stamp.Placement]dossier.MarkPlacement{stamp.PlacedTopLeft: dossier.MarkTopLeft, stamp.PlacedEmpty: dossier.MarkMoved,
-		stamp.PlacedCompact: dossier.MarkCompact, stamp.PlacedMargin: dossier.MarkBand}[where], nil
+		stamp.PlacedCompact: dossier.MarkCompact, stamp.PlacedBand: dossier.MarkBand}[where], nil
 }
 
-// renderGrey renders page 1 of pdf in grey at 40 dpi with poppler.
-func renderGrey(t *testing.T, pdf []byte) *image.Gray {
+// renderGray renders page 1 of pdf in grey at 40 dpi with poppler.
+func renderGray(t *testing.T, pdf []byte) *image.Gray {
 	t.Helper()
 	dir := t.TempDir()
 	in := filepath.Join(dir, "in.pdf")
@@ -115,7 +116,7 @@ func renderGrey(t *testing.T, pdf []byte) *image.Gray {
 func TestCaptureConditions(t *testing.T) {
 	heavy(t)
 	pdftool.Path(t, "pdftoppm")
-	font, err := stamp.NewFont()
+	font, err := pdffont.NewFont()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/domain/procedure"
 	"github.com/sohoa/sohoa/pkg/domain/search"
 	"github.com/sohoa/sohoa/pkg/errs"
+	"github.com/sohoa/sohoa/pkg/format/scan"
 	"github.com/sohoa/sohoa/pkg/port/blobs"
 	"github.com/sohoa/sohoa/pkg/port/queue"
 	"github.com/sohoa/sohoa/pkg/port/records"
@@ -71,7 +72,7 @@ type Config struct {
 	Now    func() time.Time
 	Log    *slog.Logger
 	NewID  func() string
-	// MaxScanBytes bounds an uploaded scan; default 300 MB.
+	// MaxScanBytes bounds an uploaded scan; default scan.DefaultMaxBytes.
 	MaxScanBytes int64
 	// MaxResultBytes bounds a result PDF; default 50 MB.
 	MaxResultBytes int64
@@ -119,7 +120,7 @@ func NewService(c Config) (*Service, error) {
 		}
 	}
 	if c.MaxScanBytes == 0 {
-		c.MaxScanBytes = 300 << 20
+		c.MaxScanBytes = scan.DefaultMaxBytes
 	}
 	if c.MaxResultBytes == 0 {
 		c.MaxResultBytes = 50 << 20

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sohoa/sohoa/pkg/race"
+
 	"gocloud.dev/blob"
 
 	"github.com/sohoa/sohoa/pkg/domain/calendar"
@@ -138,7 +140,7 @@ func complete(t *testing.T) []byte {
 // heavy skips a test that decodes many scanned pages when the race detector is on.
 func heavy(t *testing.T) {
 	t.Helper()
-	if raceEnabled {
+	if race.Enabled {
 		t.Skip("decodes scanned pages: slow under -race; make test runs it without -race")
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/sohoa/sohoa/pkg/domain/dossier"
 	"github.com/sohoa/sohoa/pkg/format/mrz"
+	"github.com/sohoa/sohoa/pkg/format/mrz/mrztest"
 	"github.com/sohoa/sohoa/pkg/format/ocr"
 )
 
@@ -14,7 +15,7 @@ var now = time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
 
 func zone(t *testing.T, id, surname, given string, birth mrz.Date, sex string, expiry *mrz.Date) string {
 	t.Helper()
-	l, err := mrz.Encode("ID", "VNM", id[3:], id, birth, sex, expiry, "VNM", "", surname, given)
+	l, err := mrztest.Encode("ID", "VNM", id[3:], id, birth, sex, expiry, "VNM", "", surname, given)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/domain/extract"
 	"github.com/sohoa/sohoa/pkg/format/ocr"
 	"github.com/sohoa/sohoa/pkg/format/ocr/ocrtest"
+	"github.com/sohoa/sohoa/pkg/format/pdffont"
 	"github.com/sohoa/sohoa/pkg/format/stamp"
 	"github.com/sohoa/sohoa/pkg/testkit/heavy"
 	"github.com/sohoa/sohoa/pkg/testkit/pdftool"
@@ -32,7 +33,7 @@ func extractor(t *testing.T) *extract.Extractor {
 		}
 		t.Skip(err)
 	}
-	f, err := stamp.NewFont()
+	f, err := pdffont.NewFont()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"unicode"
 
 	"github.com/sohoa/sohoa/pkg/errs"
+	"github.com/sohoa/sohoa/pkg/format/textfold"
 )
 
 // Entry is one searchable document. Exactly one of Owner and Agency is set:
@@ -60,35 +61,9 @@ const (
 	MaxTextBytes  = 300 << 10 // text stored per entry (a DynamoDB item holds 400 KB)
 )
 
-// Fold lower-cases s and removes Vietnamese diacritics (đ becomes d), so
-// that text typed without them matches.
-func Fold(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
-	for _, r := range strings.ToLower(s) {
-		if r = foldRune(r); r >= 0 {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-var foldGroups = [...]string{"aàáảãạăằắẳẵặâầấẩẫậ", "eèéẻẽẹêềếểễệ", "iìíỉĩị", "oòóỏõọôồốổỗộơờớởỡợ", "uùúủũụưừứửữự", "yỳýỷỹỵ", "dđ"}
-
-func foldRune(r rune) rune {
-	if r < 0x80 {
-		return r
-	}
-	for _, g := range foldGroups {
-		if strings.ContainsRune(g, r) {
-			return []rune(g)[0]
-		}
-	}
-	if unicode.Is(unicode.Mn, r) { // a combining mark of decomposed input
-		return -1
-	}
-	return r
-}
+// Fold lower-cases s and removes Vietnamese diacritics, composed or
+// decomposed (đ becomes d), so that text typed without them matches.
+func Fold(s string) string { return textfold.Fold(strings.ToLower(s)) }
 
 // Words splits folded text into words (letters and digits).
 func Words(s string) []string {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/sohoa/sohoa/pkg/domain/dossier"
 	"github.com/sohoa/sohoa/pkg/domain/identity"
+	"github.com/sohoa/sohoa/pkg/format/pdffont"
 	"github.com/sohoa/sohoa/pkg/format/stamp"
 )
 
@@ -37,7 +38,7 @@ func (d dossierSigner) SignResults(ctx context.Context, officer identity.Actor, 
 // (Circular 01/2023/TT-VPCP Art. 8). Stamping comes first: any rewrite after
 // signing would break the signature.
 func Certifier(s *Service) (dossier.Sealer, error) {
-	f, err := stamp.NewFont()
+	f, err := pdffont.NewFont()
 	if err != nil {
 		return nil, err
 	}
@@ -52,7 +53,7 @@ type certifier struct {
 func (c certifier) Certify(ctx context.Context, pdf []byte, m dossier.ConversionMark) ([]byte, dossier.MarkPlacement, error) {
 	mark := stamp.Mark{DossierCode: m.DossierCode, Component: m.Component, Converter: m.Converter, Unit: m.Unit, At: m.At}
 	if m.Ink != nil {
-		mark.Ink = &stamp.InkMap{Cols: m.Ink.Cols, Rows: m.Ink.Rows, Bits: m.Ink.Bits}
+		mark.Ink = m.Ink
 	}
 	marked, where, err := c.st.ConversionMarkPlaced(pdf, mark)
 	if err != nil {
@@ -70,7 +71,7 @@ func MarkPlacement(p stamp.Placement) dossier.MarkPlacement {
 		return dossier.MarkMoved
 	case stamp.PlacedCompact:
 		return dossier.MarkCompact
-	case stamp.PlacedMargin:
+	case stamp.PlacedBand:
 		return dossier.MarkBand
 	}
 	return dossier.MarkTopLeft

@@ -26,7 +26,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/format/csc"
 	"github.com/sohoa/sohoa/pkg/format/pades"
-	"github.com/sohoa/sohoa/pkg/format/stamp"
+	"github.com/sohoa/sohoa/pkg/format/pdffont"
 )
 
 // Remote is a remote signing provider; *csc.Client implements it.
@@ -72,7 +72,7 @@ type Config struct {
 type Service struct {
 	cfg  Config
 	rev  *pades.RevocationCache
-	font *stamp.Font // the visible signature's text, parsed once
+	font *pdffont.Font // the visible signature's text, parsed once
 }
 
 // New returns a Service.
@@ -92,7 +92,7 @@ func New(cfg Config) (*Service, error) {
 	if cfg.MaxBatch <= 0 {
 		cfg.MaxBatch = 200
 	}
-	f, err := stamp.NewFont()
+	f, err := pdffont.NewFont()
 	if err != nil {
 		return nil, fmt.Errorf("signing: appearance font: %w", err)
 	}

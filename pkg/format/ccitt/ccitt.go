@@ -20,6 +20,8 @@ import (
 	"fmt"
 	"image"
 	"math/bits"
+
+	"github.com/sohoa/sohoa/pkg/format/ccitt/internal/t4"
 )
 
 // Params describes an encoded image, as PDF's CCITTFaxDecode parameters and
@@ -443,7 +445,7 @@ func (d *decoder) mode() (int, bool) {
 	return int(e.val), true
 }
 
-// run reads one run length of the given colour: make-up codes and a
+// run reads one run length of the given color: make-up codes and a
 // terminating code.
 func (d *decoder) run(white bool) (int, bool) {
 	tab := &tables.black
@@ -489,21 +491,21 @@ var tables = buildTables()
 
 func buildTables() *runTables {
 	t := &runTables{}
-	fill := func(tab *[1 << tableBits]entry, codes []code) {
+	fill := func(tab *[1 << tableBits]entry, codes []t4.Code) {
 		for _, c := range codes {
-			n := len(c.str)
+			n := len(c.Str)
 			var v uint32
-			for _, ch := range c.str {
+			for _, ch := range c.Str {
 				v = v<<1 | uint32(ch-'0')
 			}
 			shift := tableBits - n
 			for x := v << shift; x < (v+1)<<shift; x++ {
-				tab[x] = entry{val: uint16(c.val), len: uint8(n)}
+				tab[x] = entry{val: uint16(c.Val), len: uint8(n)}
 			}
 		}
 	}
-	fill(&t.white, whiteCodes)
-	fill(&t.black, blackCodes)
+	fill(&t.white, t4.White)
+	fill(&t.black, t4.Black)
 	modes := []struct {
 		m   int
 		str string

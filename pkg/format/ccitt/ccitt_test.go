@@ -13,6 +13,8 @@ import (
 	"time"
 
 	xccitt "golang.org/x/image/ccitt"
+
+	"github.com/sohoa/sohoa/pkg/format/ccitt/ccitttest"
 )
 
 // page draws a bilevel test page: text-like strokes, boxes and edge cases
@@ -73,21 +75,21 @@ func TestRoundTripVariants(t *testing.T) {
 	src := page(1000, 700)
 	tests := []struct {
 		name string
-		o    EncodeOptions
+		o    ccitttest.EncodeOptions
 	}{
-		{"G4", EncodeOptions{K: -1}},
-		{"G4 EndOfBlock false", EncodeOptions{K: -1, NoEOB: true}},
-		{"G4 EncodedByteAlign", EncodeOptions{K: -1, EncodedByteAlign: true}},
-		{"G4 aligned without EOB", EncodeOptions{K: -1, EncodedByteAlign: true, NoEOB: true}},
-		{"G3 1-D", EncodeOptions{K: 0}},
-		{"G3 1-D aligned EOLs", EncodeOptions{K: 0, EncodedByteAlign: true}},
-		{"G3 1-D no EOL (MH)", EncodeOptions{K: 0, NoEOL: true, NoEOB: true}},
-		{"G3 2-D K=2", EncodeOptions{K: 2}},
-		{"G3 2-D K=4 aligned, no RTC", EncodeOptions{K: 4, EncodedByteAlign: true, NoEOB: true}},
+		{"G4", ccitttest.EncodeOptions{K: -1}},
+		{"G4 EndOfBlock false", ccitttest.EncodeOptions{K: -1, NoEOB: true}},
+		{"G4 EncodedByteAlign", ccitttest.EncodeOptions{K: -1, EncodedByteAlign: true}},
+		{"G4 aligned without EOB", ccitttest.EncodeOptions{K: -1, EncodedByteAlign: true, NoEOB: true}},
+		{"G3 1-D", ccitttest.EncodeOptions{K: 0}},
+		{"G3 1-D aligned EOLs", ccitttest.EncodeOptions{K: 0, EncodedByteAlign: true}},
+		{"G3 1-D no EOL (MH)", ccitttest.EncodeOptions{K: 0, NoEOL: true, NoEOB: true}},
+		{"G3 2-D K=2", ccitttest.EncodeOptions{K: 2}},
+		{"G3 2-D K=4 aligned, no RTC", ccitttest.EncodeOptions{K: 4, EncodedByteAlign: true, NoEOB: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			data := Encode(src, tt.o)
+			data := ccitttest.Encode(src, tt.o)
 			for _, f := range []int{1, 3, 4} {
 				for _, rows := range []int{700, 0} {
 					if rows == 0 && tt.o.NoEOB {
@@ -150,7 +152,7 @@ func TestAgainstXImage(t *testing.T) {
 
 func TestLSBFirstAndGarbage(t *testing.T) {
 	src := page(400, 120)
-	data := Encode(src, EncodeOptions{K: -1})
+	data := ccitttest.Encode(src, ccitttest.EncodeOptions{K: -1})
 	rev := make([]byte, len(data))
 	for i, b := range data {
 		rev[i] = bits.Reverse8(b)
@@ -175,8 +177,8 @@ func TestLSBFirstAndGarbage(t *testing.T) {
 }
 
 func FuzzReduced(f *testing.F) {
-	f.Add(Encode(page(64, 32), EncodeOptions{K: -1}), 64, -1)
-	f.Add(Encode(page(64, 32), EncodeOptions{K: 2}), 64, 2)
+	f.Add(ccitttest.Encode(page(64, 32), ccitttest.EncodeOptions{K: -1}), 64, -1)
+	f.Add(ccitttest.Encode(page(64, 32), ccitttest.EncodeOptions{K: 2}), 64, 2)
 	f.Fuzz(func(t *testing.T, data []byte, w, k int) {
 		w = w%2000 + 1
 		if w < 1 {
@@ -190,7 +192,7 @@ func FuzzReduced(f *testing.F) {
 // size detection uses (factor 6), reporting pages/s on one core.
 func BenchmarkA4At300(b *testing.B) {
 	src := page(2480, 3508)
-	data := Encode(src, EncodeOptions{K: -1})
+	data := ccitttest.Encode(src, ccitttest.EncodeOptions{K: -1})
 	b.SetBytes(int64(len(data)))
 	b.ResetTimer()
 	start := time.Now()
@@ -219,7 +221,7 @@ func TestStrips(t *testing.T) {
 	var strips [][]byte
 	for y := 0; y < 250; y += rps {
 		band := src.SubImage(image.Rect(0, y, 600, min(y+rps, 250))).(*image.Gray)
-		strips = append(strips, Encode(band, EncodeOptions{K: -1}))
+		strips = append(strips, ccitttest.Encode(band, ccitttest.EncodeOptions{K: -1}))
 	}
 	for _, f := range []int{1, 5} {
 		got, n, err := ReducedStrips(strips, rps, Params{Width: 600, Height: 250, K: -1}, f, Limits{})

@@ -17,6 +17,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/sohoa/sohoa/pkg/race"
 )
 
 // Grace is how long the parent waits past a child's own time limit before
@@ -90,7 +92,7 @@ func Confine(heap int64, as uint64, stack int) {
 	if heap > 0 {
 		debug.SetMemoryLimit(heap)
 	}
-	if as > 0 && !raceEnabled {
+	if as > 0 && !race.Enabled {
 		_ = syscall.Setrlimit(syscall.RLIMIT_AS, &syscall.Rlimit{Cur: as, Max: as})
 	}
 	if stack > 0 {

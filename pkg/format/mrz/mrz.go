@@ -14,6 +14,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/sohoa/sohoa/pkg/format/textfold"
 )
 
 // LineLen is the length of each of the three lines of a TD1 zone.
@@ -361,26 +363,10 @@ func (t *TD1) NameMatches(name string) bool {
 	return m[len(want)][len(got)]
 }
 
-// Fold removes Vietnamese diacritics, turns đ into D and upper-cases, as the
-// machine-readable zone prints names (ICAO Doc 9303 Part 3 §6.A).
-func Fold(s string) string {
-	var b strings.Builder
-	for _, r := range strings.ToUpper(s) {
-		b.WriteRune(foldRune(r))
-	}
-	return b.String()
-}
-
-func foldRune(r rune) rune {
-	for _, g := range foldGroups {
-		if strings.ContainsRune(g, r) {
-			return []rune(g)[0]
-		}
-	}
-	return r
-}
-
-var foldGroups = [...]string{"AÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬ", "EÈÉẺẼẸÊỀẾỂỄỆ", "IÌÍỈĨỊ", "OÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢ", "UÙÚỦŨỤƯỪỨỬỮỰ", "YỲÝỶỸỴ", "DĐ"}
+// Fold removes Vietnamese diacritics (composed or decomposed), turns đ into
+// D and upper-cases, as the machine-readable zone prints names (ICAO Doc 9303
+// Part 3 §6.A).
+func Fold(s string) string { return strings.ToUpper(textfold.Fold(s)) }
 
 // toDigit maps the letters OCR confuses with digits back to them.
 func toDigit(c byte) byte {
@@ -559,59 +545,4 @@ func fit(s string) string {
 		return s[:LineLen]
 	}
 	return s
-}
-
-// Encode writes a TD1 zone for the given fields with correct check digits;
-// the test data generator prints it on specimen cards. Names are upper-case
-// ASCII words; documentNumber is at most 9 characters.
-func Encode(documentCode, state, documentNumber, optional1 string, birth Date, sex string, expiry *Date, nationality, optional2, surname, given string) ([3]string, error) {
-	pad := func(s string, n int) (string, error) {
-		if len(s) > n {
-			return "", fmt.Errorf("mrz: %q longer than %d", s, n)
-		}
-		return s + strings.Repeat("<", n-len(s)), nil
-	}
-	var err error
-	var docCode, st, num, opt1, nat, opt2 string
-	for _, f := range []struct {
-		dst *string
-		v   string
-		n   int
-	}{{&docCode, documentCode, 2}, {&st, state, 3}, {&num, documentNumber, 9}, {&opt1, optional1, 15}, {&nat, nationality, 3}, {&opt2, optional2, 11}} {
-		if *f.dst, err = pad(f.v, f.n); err != nil {
-			return [3]string{}, err
-		}
-	}
-	numCheck, _ := CheckDigit(num)
-	l1 := docCode + st + num + string(numCheck) + opt1
-	dob := fmt.Sprintf("%02d%02d%02d", birth.Year%100, birth.Month, birth.Day)
-	dobCheck, _ := CheckDigit(dob)
-	exp, expCheck := "<<<<<<", byte('<')
-	if expiry != nil {
-		exp = fmt.Sprintf("%02d%02d%02d", expiry.Year%100, expiry.Month, expiry.Day)
-		expCheck, _ = CheckDigit(exp)
-	}
-	if sex == "" {
-		sex = "<"
-	}
-	l2 := dob + string(dobCheck) + sex + exp + string(expCheck) + nat + opt2
-	comp, _ := CheckDigit(l1[5:30] + l2[0:7] + l2[8:15] + l2[18:29])
-	l2 += string(comp)
-	name := strings.ReplaceAll(surname, " ", "<") + "<<" + strings.ReplaceAll(given, " ", "<")
-	if len(name) > LineLen {
-		name = name[:LineLen]
-	}
-	l3, _ := pad(name, LineLen)
-	out := [3]string{l1, l2, l3}
-	for i, l := range out {
-		if len(l) != LineLen {
-			return out, fmt.Errorf("mrz: line %d has %d characters", i+1, len(l))
-		}
-		for j := 0; j < len(l); j++ {
-			if _, ok := charValue(l[j]); !ok {
-				return out, fmt.Errorf("mrz: line %d character %d is %q", i+1, j+1, l[j])
-			}
-		}
-	}
-	return out, nil
 }

@@ -1,9 +1,12 @@
-package mrz
+package mrz_test
 
 import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sohoa/sohoa/pkg/format/mrz"
+	"github.com/sohoa/sohoa/pkg/format/mrz/mrztest"
 )
 
 var now = time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
@@ -23,18 +26,18 @@ func TestCheckDigit(t *testing.T) {
 		{"AB2134<<<", '5'},
 		{"", '0'},
 	} {
-		got, ok := CheckDigit(tc.in)
+		got, ok := mrz.CheckDigit(tc.in)
 		if !ok || got != tc.want {
 			t.Errorf("CheckDigit(%q) = %c,%v; want %c", tc.in, got, ok, tc.want)
 		}
 	}
-	if _, ok := CheckDigit("ab"); ok {
+	if _, ok := mrz.CheckDigit("ab"); ok {
 		t.Error("lower case accepted")
 	}
 }
 
 func TestParseICAOSpecimen(t *testing.T) {
-	td, err := Parse(icaoSpecimen, now)
+	td, err := mrz.Parse(icaoSpecimen, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +45,7 @@ func TestParseICAOSpecimen(t *testing.T) {
 		t.Fatalf("checks failed: %v", td.FailedChecks())
 	}
 	if td.DocumentCode != "I" || td.IssuingState != "UTO" || td.DocumentNumber != "D23145890" ||
-		td.BirthDate != (Date{1974, 8, 12}) || td.Sex != "F" || td.Expiry == nil || *td.Expiry != (Date{2012, 4, 15}) ||
+		td.BirthDate != (mrz.Date{1974, 8, 12}) || td.Sex != "F" || td.Expiry == nil || *td.Expiry != (mrz.Date{2012, 4, 15}) ||
 		td.Nationality != "UTO" || td.Surname != "ERIKSSON" || td.GivenNames != "ANNA MARIA" {
 		t.Errorf("fields: %+v", td)
 	}
@@ -50,7 +53,7 @@ func TestParseICAOSpecimen(t *testing.T) {
 
 func vnCard(t *testing.T) [3]string {
 	t.Helper()
-	l, err := Encode("ID", "VNM", "203012345", "001203012345", Date{2003, 5, 17}, "M", &Date{2028, 5, 17}, "VNM", "", "NGUYEN", "VAN AN")
+	l, err := mrztest.Encode("ID", "VNM", "203012345", "001203012345", mrz.Date{2003, 5, 17}, "M", &mrz.Date{2028, 5, 17}, "VNM", "", "NGUYEN", "VAN AN")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +62,7 @@ func vnCard(t *testing.T) [3]string {
 
 func TestEncodeParseVietnameseCard(t *testing.T) {
 	l := vnCard(t)
-	td, err := Parse(strings.Join(l[:], "\n"), now)
+	td, err := mrz.Parse(strings.Join(l[:], "\n"), now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +93,7 @@ func TestParseDetectsEachCheckDigit(t *testing.T) {
 		}
 		b[tc.pos] = tc.to
 		m[tc.line] = string(b)
-		td, err := Parse(strings.Join(m[:], "\n"), now)
+		td, err := mrz.Parse(strings.Join(m[:], "\n"), now)
 		if err != nil {
 			t.Fatalf("%v: %v", tc, err)
 		}
@@ -116,7 +119,7 @@ func TestParseRefusesMalformed(t *testing.T) {
 		"no name":     l[0] + "\n" + l[1] + "\n" + strings.Repeat("<", 30),
 		"digit first": "1" + l[0][1:] + "\n" + l[1] + "\n" + l[2],
 	} {
-		if _, err := Parse(text, now); err == nil {
+		if _, err := mrz.Parse(text, now); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}
@@ -129,21 +132,21 @@ func TestFindInOCRNoise(t *testing.T) {
 		strings.ReplaceAll(l[0], "<<", "«") + "\n" +
 		strings.Replace(l[1][:6], "0", "O", 1) + " " + l[1][6:] + "\n" +
 		strings.TrimRight(l[2], "<") + "<<<<<<<<\n"
-	td, err := Find(ocr, now)
+	td, err := mrz.Find(ocr, now)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !td.Valid() || td.PersonalID() != "001203012345" {
 		t.Fatalf("%+v failed %v", td, td.FailedChecks())
 	}
-	if _, err := Find("no zone here\nnor here", now); err == nil {
+	if _, err := mrz.Find("no zone here\nnor here", now); err == nil {
 		t.Error("found a zone in prose")
 	}
 }
 
 func TestBirthCentury(t *testing.T) {
-	l, _ := Encode("ID", "VNM", "088012345", "001088012345", Date{1988, 1, 2}, "F", nil, "VNM", "", "LE", "THI HOA")
-	td, err := Parse(strings.Join(l[:], "\n"), now)
+	l, _ := mrztest.Encode("ID", "VNM", "088012345", "001088012345", mrz.Date{1988, 1, 2}, "F", nil, "VNM", "", "LE", "THI HOA")
+	td, err := mrz.Parse(strings.Join(l[:], "\n"), now)
 	if err != nil || !td.Valid() {
 		t.Fatal(err, td)
 	}
@@ -154,24 +157,24 @@ func TestBirthCentury(t *testing.T) {
 
 func FuzzParse(f *testing.F) {
 	f.Add(icaoSpecimen)
-	l, _ := Encode("ID", "VNM", "203012345", "001203012345", Date{2003, 5, 17}, "M", &Date{2028, 5, 17}, "VNM", "", "NGUYEN", "VAN AN")
+	l, _ := mrztest.Encode("ID", "VNM", "203012345", "001203012345", mrz.Date{2003, 5, 17}, "M", &mrz.Date{2028, 5, 17}, "VNM", "", "NGUYEN", "VAN AN")
 	f.Add(strings.Join(l[:], "\n"))
 	f.Fuzz(func(t *testing.T, s string) {
-		td, err := Parse(s, now)
+		td, err := mrz.Parse(s, now)
 		if err == nil {
 			// Recomputing every check digit agrees with Valid.
-			again, err := Parse(strings.Join(td.Lines[:], "\n"), now)
+			again, err := mrz.Parse(strings.Join(td.Lines[:], "\n"), now)
 			if err != nil || again.Valid() != td.Valid() {
 				t.Fatalf("reparse of %q: %v", td.Lines, err)
 			}
 		}
-		_, _ = Find(s, now)
+		_, _ = mrz.Find(s, now)
 	})
 }
 
 func TestNameMatches(t *testing.T) {
 	l := vnCard(t)
-	td, err := Parse(strings.Join(l[:], "\n"), now)
+	td, err := mrz.Parse(strings.Join(l[:], "\n"), now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,25 +188,25 @@ func TestNameMatches(t *testing.T) {
 	}
 	// OCR read fillers as K and X, or put a K after one: the name still matches.
 	noisy := strings.Join([]string{l[0], l[1], "NGUYEN<<VANKAN<<<<<<K<K<<X<<<<"}, "\n")
-	td, err = Parse(noisy, now)
+	td, err = mrz.Parse(noisy, now)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !td.NameMatches("Nguyễn Văn An") || td.NameMatches("Nguyễn Văn Anh") {
 		t.Errorf("noisy zone %q", td.Lines[2])
 	}
-	td, _ = Parse(strings.Join([]string{l[0], l[1], "VU<<HUU<YEN<<<<<<<<<<<<<KK<K<K"}, "\n"), now)
+	td, _ = mrz.Parse(strings.Join([]string{l[0], l[1], "VU<<HUU<YEN<<<<<<<<<<<<<KK<K<K"}, "\n"), now)
 	if td.FullName() != "VU HUU YEN" {
 		t.Errorf("full name %q", td.FullName())
 	}
-	if Fold("Đặng Thị Ưng") != "DANG THI UNG" {
-		t.Error(Fold("Đặng Thị Ưng"))
+	if mrz.Fold("Đặng Thị Ưng") != "DANG THI UNG" {
+		t.Error(mrz.Fold("Đặng Thị Ưng"))
 	}
 }
 
 func TestNameMatchesInsertedK(t *testing.T) {
 	l := vnCard(t)
-	td, err := Parse(strings.Join([]string{l[0], l[1], "NGUYEN<<VAN<KAN<<<<<<<<<<<<<<<"}, "\n"), now)
+	td, err := mrz.Parse(strings.Join([]string{l[0], l[1], "NGUYEN<<VAN<KAN<<<<<<<<<<<<<<<"}, "\n"), now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,12 +223,12 @@ func TestFindAcrossReads(t *testing.T) {
 	bad2[3] = '9' // a digit of the birth date misread
 	// Two passes over the zone, each with one line wrong.
 	ocr := string(bad1) + "\n" + l[1] + "\n" + l[2] + "\n\n" + l[0] + "\n" + string(bad2) + "\n" + l[2] + "\n"
-	td, err := Find(ocr, now)
+	td, err := mrz.Find(ocr, now)
 	if err != nil || !td.Valid() || td.PersonalID() != "001203012345" {
 		t.Fatalf("%v %+v", err, td)
 	}
 	// Lines that are each wrong in every read stay wrong.
-	if td, err := Find(string(bad1)+"\n"+string(bad2)+"\n"+l[2], now); err != nil || td.Valid() {
+	if td, err := mrz.Find(string(bad1)+"\n"+string(bad2)+"\n"+l[2], now); err != nil || td.Valid() {
 		t.Errorf("a zone wrong in every read was taken as valid: %v %+v", err, td)
 	}
 }
@@ -234,7 +237,7 @@ func TestFindVotesOnTheName(t *testing.T) {
 	l := vnCard(t)
 	// Three reads: the first has an extra letter in the surname, two agree.
 	ocr := l[0] + "\n" + l[1] + "\nNGUYENN<<VAN<AN<<<<<<<<<<<<<<\n\n" + l[0] + "\n" + l[1] + "\n" + l[2] + "\n\n" + l[0] + "\n" + l[1] + "\nNGUYEN<<VAN<AN<<<<<<<<<<<<K<K<\n"
-	td, err := Find(ocr, now)
+	td, err := mrz.Find(ocr, now)
 	if err != nil || !td.Valid() || !td.NameMatches("Nguyễn Văn An") {
 		t.Fatalf("%v %+v", err, td)
 	}

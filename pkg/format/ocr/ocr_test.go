@@ -12,6 +12,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/format/mrz"
 	"github.com/sohoa/sohoa/pkg/format/ocr"
 	"github.com/sohoa/sohoa/pkg/format/ocr/ocrtest"
+	"github.com/sohoa/sohoa/pkg/format/pdffont"
 	"github.com/sohoa/sohoa/pkg/format/stamp"
 	"github.com/sohoa/sohoa/pkg/testkit/pdftool"
 )
@@ -106,7 +107,7 @@ func TestTextLayerCharacterErrorRate(t *testing.T) {
 		t.Fatal(err)
 	}
 	took := time.Since(start)
-	f, err := stamp.NewFont()
+	f, err := pdffont.NewFont()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +161,7 @@ func TestRotatedPagesAreRead(t *testing.T) {
 			t.Errorf("fed %d°: rotation %d, CER %.2f %%, err %q", rot, p.Rotation, 100*rate, p.Err)
 		}
 		// The layer's words sit on the turned page: pdftotext reads them too.
-		f, err := stamp.NewFont()
+		f, err := pdffont.NewFont()
 		if err != nil {
 			t.Fatal(err)
 		}

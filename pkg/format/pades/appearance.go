@@ -9,7 +9,7 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
 	"github.com/sohoa/sohoa/pkg/errs"
-	"github.com/sohoa/sohoa/pkg/format/stamp"
+	"github.com/sohoa/sohoa/pkg/format/pdffont"
 )
 
 // Appearance sizes, in points.
@@ -22,11 +22,11 @@ const (
 // appearance is the visible signature's form XObject: a thin seal-red frame
 // and the lines in dark blue, as real text in an embedded subset of DejaVu
 // Sans (which has every Vietnamese glyph; the PDF base-14 fonts do not),
-// drawn by the same drawer as the conversion mark (stamp.Text.Lines), so the
+// drawn by the same drawer as the conversion mark (pdffont.Text.Lines), so the
 // signer's name can be selected, searched and read aloud. The font shrinks,
 // and long lines wrap, until the text fits the w×h box. A character without
 // a glyph is an error rather than a '?' in a legal document.
-func appearance(f *stamp.Font, lines []string, w, h float64, ow stamp.ObjectWriter) (content []byte, font types.IndirectRef, err error) {
+func appearance(f *pdffont.Font, lines []string, w, h float64, ow pdffont.ObjectWriter) (content []byte, font types.IndirectRef, err error) {
 	if w < 4 || h < 4 || w > 2000 || h > 2000 {
 		return nil, font, errs.FieldError("rect", "the appearance rectangle %.0f×%.0f pt is out of range", w, h)
 	}

@@ -6,8 +6,7 @@ import (
 	"testing"
 
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
-
-	"github.com/sohoa/sohoa/pkg/format/stamp"
+	"github.com/sohoa/sohoa/pkg/format/pdffont"
 )
 
 // countingWriter keeps the objects the appearance writes.
@@ -24,7 +23,7 @@ func (w *countingWriter) Stream(types.Dict, []byte) (types.IndirectRef, error) {
 }
 
 func TestAppearanceIsText(t *testing.T) {
-	f, err := stamp.NewFont()
+	f, err := pdffont.NewFont()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -220,8 +220,16 @@ func withKey(d types.Dict, key string, v types.Object) string {
 	return c.PDFString()
 }
 
-func TestAttacks(t *testing.T) {
-	e := newAttackEnv(t)
+// attackCase is one attacked file and a word its verdict must name.
+type attackCase struct {
+	name string
+	pdf  []byte
+	want string // in a problem
+}
+
+// attackCases builds the attacked files from a file our signer produced;
+// the fuzz targets start from them too.
+func attackCases(t testing.TB, e *attackEnv) []attackCase {
 	signed := e.sign(t, padestest.PDF(1, false), LevelDefault, true)
 	si := inspect(t, signed)
 	n := si.size + 10 // free object numbers for the attacker
@@ -235,11 +243,7 @@ func TestAttacks(t *testing.T) {
 	}
 	shadow := shadowBase(t, e)
 
-	tests := []struct {
-		name string
-		pdf  []byte
-		want string // in a problem
-	}{
+	return []attackCase{
 		{"root swap reusing the AcroForm", appendUpdate(t, signed, ref(n), false,
 			uobj{num: n, body: fmt.Sprintf("<</Type/Catalog/Pages %d 0 R/AcroForm %s>>", n+1, si.catalog["AcroForm"].PDFString())},
 			uobj{num: n + 1, body: fmt.Sprintf("<</Type/Pages/Count 1/Kids[%d 0 R]>>", n+2)},
@@ -279,7 +283,11 @@ func TestAttacks(t *testing.T) {
 		{"time stamp signed by a trusted certificate that is no TSA", officerTSA(t, e), "timeStamping"},
 		{"replayed signature from another document", replay(t, e), "do not match"},
 	}
-	for _, tt := range tests {
+}
+
+func TestAttacks(t *testing.T) {
+	e := newAttackEnv(t)
+	for _, tt := range attackCases(t, e) {
 		t.Run(tt.name, func(t *testing.T) {
 			rep, err := Verify(context.Background(), tt.pdf, VerifyOptions{Roots: e.pki.Roots()})
 			if err != nil {
@@ -305,7 +313,7 @@ func insertAt(b []byte, at int, s string) []byte {
 }
 
 // usf points the signed field at a new signature dictionary with body.
-func usf(t *testing.T, signed []byte, si signedInfo, body string) []byte {
+func usf(t testing.TB, signed []byte, si signedInfo, body string) []byte {
 	n := si.size + 20
 	x, _ := parse(context.Background(), signed)
 	w := (&graph{x: x}).dict(*types.NewIndirectRef(si.widget, 0))
@@ -316,7 +324,7 @@ func usf(t *testing.T, signed []byte, si signedInfo, body string) []byte {
 
 // wrap adds a second signature field whose byte range has the given hole
 // (the first signature's /Contents) and whose own /Contents is zeros.
-func wrap(t *testing.T, signed []byte, si signedInfo, n int, hole [2]int, _ bool) []byte {
+func wrap(t testing.TB, signed []byte, si signedInfo, n int, hole [2]int, _ bool) []byte {
 	x, _ := parse(context.Background(), signed)
 	g := &graph{x: x}
 	af := g.dict(*types.NewIndirectRef(si.acroForm, 0))
@@ -333,7 +341,7 @@ type shadowFiles struct{ ocOn, hide, replace, font []byte }
 
 // shadowBase signs files that carry, in the signed revision, content
 // prepared to be shown later, and makes it visible after signing.
-func shadowBase(t *testing.T, e *attackEnv) shadowFiles {
+func shadowBase(t testing.TB, e *attackEnv) shadowFiles {
 	var out shadowFiles
 	// Hide-and-replace with optional content: text under an OCG that is OFF.
 	{
@@ -419,7 +427,7 @@ func rawPDF(objs []string, extra string) []byte {
 // decoyTSA re-signs a genuine signature's time-stamp token with a
 // self-made TSA (critical timeStamping usage, self-signed), adds the real
 // TSA's certificate to the token as a decoy, and puts the CMS back.
-func decoyTSA(t *testing.T, e *attackEnv) []byte {
+func decoyTSA(t testing.TB, e *attackEnv) []byte {
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	eku, _ := asn1.Marshal([]asn1.ObjectIdentifier{{1, 3, 6, 1, 5, 5, 7, 3, 8}})
 	tpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: e.pki.TSA().Chain[0].Subject.CommonName},
@@ -435,7 +443,7 @@ func decoyTSA(t *testing.T, e *attackEnv) []byte {
 
 // officerTSA re-signs the time-stamp token with the officer's own key: a
 // certificate that chains to the trusted root but is no TSA.
-func officerTSA(t *testing.T, e *attackEnv) []byte {
+func officerTSA(t testing.TB, e *attackEnv) []byte {
 	c, err := e.pki.Officer("linh")
 	if err != nil {
 		t.Fatal(err)
@@ -443,7 +451,7 @@ func officerTSA(t *testing.T, e *attackEnv) []byte {
 	return resignToken(t, e, c.Chain[0], c.Signer)
 }
 
-func resignToken(t *testing.T, e *attackEnv, cert *x509.Certificate, key crypto.Signer) []byte {
+func resignToken(t testing.TB, e *attackEnv, cert *x509.Certificate, key crypto.Signer) []byte {
 	signed := e.sign(t, padestest.PDF(1, false), LevelT, false)
 	si := inspect(t, signed)
 	raw, err := hex.DecodeString(string(signed[si.hole[0]+1 : si.hole[1]-1]))
@@ -480,7 +488,7 @@ func resignToken(t *testing.T, e *attackEnv, cert *x509.Certificate, key crypto.
 	return putContents(t, signed, si.hole, cms)
 }
 
-func putContents(t *testing.T, pdf []byte, hole [2]int, cms []byte) []byte {
+func putContents(t testing.TB, pdf []byte, hole [2]int, cms []byte) []byte {
 	room := (hole[1] - hole[0] - 2) / 2
 	if len(cms) > room {
 		t.Fatalf("CMS of %d bytes does not fit %d", len(cms), room)
@@ -492,20 +500,10 @@ func putContents(t *testing.T, pdf []byte, hole [2]int, cms []byte) []byte {
 }
 
 // replay puts the CMS of another signed document into this one's /Contents.
-func replay(t *testing.T, e *attackEnv) []byte {
+func replay(t testing.TB, e *attackEnv) []byte {
 	a := e.sign(t, padestest.PDF(1, false), LevelT, false)
 	b := e.sign(t, padestest.PDF(2, false), LevelT, false)
-	sa, sb := inspect(t, a), inspect(t, b)
-	padded, err := hex.DecodeString(string(b[sb.hole[0]+1 : sb.hole[1]-1]))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rv asn1.RawValue
-	if _, err := asn1.Unmarshal(padded, &rv); err != nil {
-		t.Fatal(err)
-	}
-	raw := rv.FullBytes
-	return putContents(t, a, sa.hole, raw)
+	return putContents(t, a, inspect(t, a).hole, contentsOf(t, b))
 }
 
 func TestBenign(t *testing.T) {
@@ -619,7 +617,7 @@ func TestAttackThroughObjectStream(t *testing.T) {
 
 // docTimestamp appends a document time stamp (ETSI.RFC3161) from our TSA,
 // in a new invisible signature field, as a PAdES B-LTA archive update does.
-func docTimestamp(t *testing.T, e *attackEnv, signed []byte) []byte {
+func docTimestamp(t testing.TB, e *attackEnv, signed []byte) []byte {
 	si := inspect(t, signed)
 	x, _ := parse(context.Background(), signed)
 	g := &graph{x: x}

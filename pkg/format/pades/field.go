@@ -9,7 +9,7 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
 	"github.com/sohoa/sohoa/pkg/errs"
-	"github.com/sohoa/sohoa/pkg/format/stamp"
+	"github.com/sohoa/sohoa/pkg/format/pdffont"
 )
 
 // Appearance places a visible signature.
@@ -23,9 +23,9 @@ type Appearance struct {
 	// Lines is the text drawn; nil means signer, reason, location and time
 	// in Vietnamese.
 	Lines []string
-	// Font draws the text (stamp.NewFont, parsed once and shared by the
+	// Font draws the text (pdffont.NewFont, parsed once and shared by the
 	// caller); nil parses DejaVu Sans for this signature.
-	Font *stamp.Font
+	Font *pdffont.Font
 }
 
 const (
@@ -174,7 +174,7 @@ func (p *Prepared) writePlaceholder() error {
 		}
 		f := o.Visible.Font
 		if f == nil {
-			if f, err = stamp.NewFont(); err != nil {
+			if f, err = pdffont.NewFont(); err != nil {
 				return errs.Wrap(errs.Internal, err, "the appearance font cannot be loaded")
 			}
 		}

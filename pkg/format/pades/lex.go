@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+
+	"github.com/sohoa/sohoa/pkg/format/pdflex"
 )
 
 // The byte-level reader below finds where a signature dictionary's values sit
@@ -14,34 +16,8 @@ import (
 
 const maxLexDepth = 32
 
-type lexer struct {
-	b []byte
-	i int
-}
-
-func isSpace(c byte) bool {
-	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == 0
-}
-
-func isDelim(c byte) bool {
-	return bytes.IndexByte([]byte("()<>[]{}/%"), c) >= 0
-}
-
-func (l *lexer) ws() {
-	for l.i < len(l.b) {
-		c := l.b[l.i]
-		switch {
-		case isSpace(c):
-			l.i++
-		case c == '%':
-			for l.i < len(l.b) && l.b[l.i] != '\n' && l.b[l.i] != '\r' {
-				l.i++
-			}
-		default:
-			return
-		}
-	}
-}
+// lexer reads values whole: a string, a dictionary or an array is one token.
+type lexer struct{ pdflex.Lexer }
 
 var errLex = errors.New("unexpected end of data")
 
@@ -51,74 +27,57 @@ func (l *lexer) token(depth int) (int, int, error) {
 	if depth > maxLexDepth {
 		return 0, 0, errors.New("nested too deeply")
 	}
-	l.ws()
-	s := l.i
-	if l.i >= len(l.b) {
+	l.SkipSpace()
+	s := l.I
+	if l.I >= len(l.B) {
 		return 0, 0, errLex
 	}
-	switch c := l.b[l.i]; {
+	switch c := l.B[l.I]; {
 	case c == '(':
-		n := 0
-		for l.i < len(l.b) {
-			switch l.b[l.i] {
-			case '\\':
-				l.i++
-			case '(':
-				n++
-			case ')':
-				n--
-				if n == 0 {
-					l.i++
-					return s, l.i, nil
-				}
-			}
-			l.i++
+		if !l.SkipString() {
+			return 0, 0, errLex
 		}
-		return 0, 0, errLex
-	case c == '<' && l.i+1 < len(l.b) && l.b[l.i+1] == '<':
-		l.i += 2
+		return s, l.I, nil
+	case c == '<' && l.I+1 < len(l.B) && l.B[l.I+1] == '<':
+		l.I += 2
 		for {
-			l.ws()
-			if l.i+1 < len(l.b) && l.b[l.i] == '>' && l.b[l.i+1] == '>' {
-				l.i += 2
-				return s, l.i, nil
+			l.SkipSpace()
+			if l.I+1 < len(l.B) && l.B[l.I] == '>' && l.B[l.I+1] == '>' {
+				l.I += 2
+				return s, l.I, nil
 			}
 			if _, _, err := l.token(depth + 1); err != nil {
 				return 0, 0, err
 			}
 		}
 	case c == '<':
-		e := bytes.IndexByte(l.b[l.i:], '>')
+		e := bytes.IndexByte(l.B[l.I:], '>')
 		if e < 0 {
 			return 0, 0, errLex
 		}
-		l.i += e + 1
-		return s, l.i, nil
+		l.I += e + 1
+		return s, l.I, nil
 	case c == '[':
-		l.i++
+		l.I++
 		for {
-			l.ws()
-			if l.i < len(l.b) && l.b[l.i] == ']' {
-				l.i++
-				return s, l.i, nil
+			l.SkipSpace()
+			if l.I < len(l.B) && l.B[l.I] == ']' {
+				l.I++
+				return s, l.I, nil
 			}
 			if _, _, err := l.token(depth + 1); err != nil {
 				return 0, 0, err
 			}
 		}
 	case c == '/':
-		l.i++
-		for l.i < len(l.b) && !isSpace(l.b[l.i]) && !isDelim(l.b[l.i]) {
-			l.i++
-		}
-		return s, l.i, nil
+		l.I++
+		l.SkipRegular()
+		return s, l.I, nil
 	case c == ')' || c == '>' || c == ']' || c == '{' || c == '}':
 		return 0, 0, fmt.Errorf("unexpected %q", c)
 	default:
-		for l.i < len(l.b) && !isSpace(l.b[l.i]) && !isDelim(l.b[l.i]) {
-			l.i++
-		}
-		return s, l.i, nil
+		l.SkipRegular()
+		return s, l.I, nil
 	}
 }
 
@@ -129,7 +88,7 @@ func sigDictSpans(pdf []byte, off int64, num int) (contents, byteRange [2]int, e
 	if off < 0 || off >= int64(len(pdf)) {
 		return contents, byteRange, errors.New("the object's offset is outside the file")
 	}
-	l := &lexer{b: pdf, i: int(off)}
+	l := &lexer{pdflex.Lexer{B: pdf, I: int(off)}}
 	var head [3]string
 	for k := range head {
 		s, e, err := l.token(0)
@@ -141,11 +100,11 @@ func sigDictSpans(pdf []byte, off int64, num int) (contents, byteRange [2]int, e
 	if head[0] != strconv.Itoa(num) || head[2] != "obj" {
 		return contents, byteRange, fmt.Errorf("object %d is not where the cross-reference table says", num)
 	}
-	l.ws()
-	if !bytes.HasPrefix(pdf[l.i:], []byte("<<")) {
+	l.SkipSpace()
+	if !bytes.HasPrefix(pdf[l.I:], []byte("<<")) {
 		return contents, byteRange, errors.New("the signature is not a dictionary")
 	}
-	l.i += 2
+	l.I += 2
 	seen := map[string]bool{}
 	var key string
 	var span [2]int
@@ -167,8 +126,8 @@ func sigDictSpans(pdf []byte, off int64, num int) (contents, byteRange [2]int, e
 		return nil
 	}
 	for {
-		l.ws()
-		if l.i+1 < len(pdf) && pdf[l.i] == '>' && pdf[l.i+1] == '>' {
+		l.SkipSpace()
+		if l.I+1 < len(pdf) && pdf[l.I] == '>' && pdf[l.I+1] == '>' {
 			if err := flush(); err != nil {
 				return contents, byteRange, err
 			}

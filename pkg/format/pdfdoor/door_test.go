@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sohoa/sohoa/pkg/race"
+
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/format/pades/padestest"
 	"github.com/sohoa/sohoa/pkg/format/pdfdoor"
@@ -42,7 +44,7 @@ func TestHostilePDFsThroughTheDoor(t *testing.T) {
 		"nested dictionaries 5000": scantest.NestedDicts(5000),
 	}
 	var corpus []string
-	if !raceOn { // each file starts two children: minutes under the race detector; make heavy runs them
+	if !race.Enabled { // each file starts two children: minutes under the race detector; make heavy runs them
 		corpus = pdfcorpus.Optional(t)
 	}
 	for _, f := range corpus {

@@ -45,7 +45,7 @@ type pageImage struct {
 	emptyContent bool   // with noImage: the page draws nothing
 	digital      bool   // text or vector graphics, not a scanned image
 	marks        int    // text and path operators drawn
-	colour       string // ColourColour, ColourGrey or ColourBilevel ("" unknown)
+	color        string // ColorColor, ColorGray or ColorBilevel ("" unknown)
 	rotate       int    // the page's /Rotate (0, 90, 180, 270): how it is displayed
 }
 
@@ -151,7 +151,7 @@ func measureSafe(pi pageImage, lim Limits, budget *thumbBudget) (p Page, t Thumb
 // unless the page is blank or a separator sheet (which no component shows);
 // a page it cannot render has none.
 func measure(pi pageImage, lim Limits, budget *thumbBudget) (Page, Thumb, error) {
-	p := Page{Number: pi.number, DPI: pi.dpi, Digital: pi.digital, Colour: pi.colour}
+	p := Page{Number: pi.number, DPI: pi.dpi, Digital: pi.digital, Color: pi.color}
 	if pi.noImage {
 		p.Blank = pi.emptyContent
 		if !p.Blank {
@@ -184,7 +184,7 @@ func measure(pi pageImage, lim Limits, budget *thumbBudget) (Page, Thumb, error)
 	if pi.digital {
 		p.InkMap = allInk()
 	} else {
-		p.InkMap = inkMapOf(small).rotated(pi.rotate)
+		p.InkMap = rotated(inkMapOf(small), pi.rotate)
 	}
 	if code, ok := separator.Decode(small); ok {
 		p.Separator = code

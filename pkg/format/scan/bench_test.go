@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/sohoa/sohoa/pkg/format/ccitt"
+	"github.com/sohoa/sohoa/pkg/format/ccitt/ccitttest"
 	"github.com/sohoa/sohoa/pkg/format/scan"
 	"github.com/sohoa/sohoa/pkg/format/scan/scantest"
 	"github.com/sohoa/sohoa/pkg/format/separator"
@@ -189,7 +190,7 @@ func BenchmarkG4Decode300dpi(b *testing.B) {
 		b.Fatal(err)
 	}
 	img := imgs[0]
-	data := ccitt.Encode(img, ccitt.EncodeOptions{K: -1})
+	data := ccitttest.Encode(img, ccitttest.EncodeOptions{K: -1})
 	w, h := img.Bounds().Dx(), img.Bounds().Dy()
 	f := separator.ReduceFactor(w, h)
 	b.SetBytes(int64(len(data)))

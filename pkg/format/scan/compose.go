@@ -33,11 +33,11 @@ const composeShortSide = 420
 // area is born-digital (text, vector graphics, a logo), not a scan.
 const scanCoverage = 0.5
 
-// Colour modes of a page image, from what the file says of it.
+// Color modes of a page image, from what the file says of it.
 const (
-	ColourColour  = "colour"
-	ColourGrey    = "grey"
-	ColourBilevel = "bilevel"
+	ColorColor   = "colour"
+	ColorGray    = "grey"
+	ColorBilevel = "bilevel"
 )
 
 // pageBox is a page's visible area in default user space.
@@ -50,7 +50,7 @@ func (b pageBox) h() float64 { return b.ury - b.lly }
 type layout struct {
 	dpi      float64 // effective resolution of the images covering the page; 0 if none do
 	coverage float64 // fraction of the page the images cover (sum, capped at 1)
-	colour   string  // colour mode of the image covering most of the page
+	color    string  // colour mode of the image covering most of the page
 }
 
 // measureLayout computes a page's effective resolution from its image
@@ -84,7 +84,7 @@ func measureLayout(imgs []placement, box pageBox) layout {
 		covs = append(covs, cov{dpi, area})
 		total += area
 		if area > best {
-			best, l.colour = area, imageColour(p.sd, p.x)
+			best, l.color = area, imageColor(p.sd, p.x)
 		}
 	}
 	l.coverage = min(total, 1)
@@ -153,27 +153,27 @@ func boolEntry(d types.Dict, key string) bool {
 	return false
 }
 
-// imageColour says what an image XObject is: bilevel, grey or colour.
-func imageColour(sd *types.StreamDict, x *xobject) string {
+// imageColor says what an image XObject is: bilevel, grey or colour.
+func imageColor(sd *types.StreamDict, x *xobject) string {
 	if boolEntry(sd.Dict, "ImageMask") || intEntry(sd, "BitsPerComponent") == 1 || lastFilter(sd) == "CCITTFaxDecode" || lastFilter(sd) == "JBIG2Decode" {
-		return ColourBilevel
+		return ColorBilevel
 	}
 	if cs := sd.NameEntry("ColorSpace"); cs != nil {
 		switch *cs {
 		case "DeviceGray", "CalGray":
-			return ColourGrey
+			return ColorGray
 		}
-		return ColourColour
+		return ColorColor
 	}
-	if x != nil && x.spaceColour != "" {
-		return x.spaceColour // an ICC profile, CalGray, Lab, an Indexed palette
+	if x != nil && x.spaceColor != "" {
+		return x.spaceColor // an ICC profile, CalGray, Lab, an Indexed palette
 	}
 	if lastFilter(sd) == "DCTDecode" {
 		if cfg, err := jpeg.DecodeConfig(bytes.NewReader(sd.Raw)); err == nil && cfg.ColorModel == color.GrayModel {
-			return ColourGrey
+			return ColorGray
 		}
 	}
-	return ColourColour
+	return ColorColor
 }
 
 func lastFilter(sd *types.StreamDict) string {
@@ -204,19 +204,19 @@ type xobject struct {
 	stencilMask bool
 	// lab: the samples are CIE L*a*b*; the page's grey is L* alone.
 	lab bool
-	// spaceColour is what a colour-space array says of the image (grey
+	// spaceColor is what a colour-space array says of the image (grey
 	// for a one-channel ICC profile or a palette of greys), "" otherwise.
-	spaceColour string
+	spaceColor string
 }
 
 // prepare resolves what compose needs of a placement's image.
 func prepare(xt *model.XRefTable, sd *types.StreamDict, nr int, withMask bool) *xobject {
 	x := &xobject{sd: sd, nr: nr, decode: arrayEntry(xt, sd.Dict, "Decode")}
-	x.comps, x.lut = colourSpace(xt, sd)
+	x.comps, x.lut = colorSpace(xt, sd)
 	x.lab = isLab(xt, sd)
 	if o, ok := sd.Find("ColorSpace"); ok {
 		o, _ = xt.Dereference(o)
-		x.spaceColour = spaceColour(xt, o, 0)
+		x.spaceColor = spaceColor(xt, o, 0)
 	}
 	if !withMask || boolEntry(sd.Dict, "ImageMask") {
 		return x
@@ -536,9 +536,9 @@ func samples(data []byte, w, h, bpc, comps int, lut []uint8, lab bool) (*image.G
 	return g, nil
 }
 
-// colourSpace returns the number of components of an image's colour space
+// colorSpace returns the number of components of an image's colour space
 // and, for /Indexed, the grey of each index.
-func colourSpace(xt *model.XRefTable, sd *types.StreamDict) (int, []uint8) {
+func colorSpace(xt *model.XRefTable, sd *types.StreamDict) (int, []uint8) {
 	o, ok := sd.Find("ColorSpace")
 	if !ok || boolEntry(sd.Dict, "ImageMask") {
 		return 1, nil
@@ -656,27 +656,27 @@ func isLab(xt *model.XRefTable, sd *types.StreamDict) bool {
 	return false
 }
 
-// spaceColour says whether a colour-space array shows greys or colours
-// ("" for a name: imageColour reads those itself).
-func spaceColour(xt *model.XRefTable, o types.Object, depth int) string {
+// spaceColor says whether a colour-space array shows greys or colours
+// ("" for a name: imageColor reads those itself).
+func spaceColor(xt *model.XRefTable, o types.Object, depth int) string {
 	cs, ok := o.(types.Array)
 	if !ok || len(cs) == 0 || depth > 3 {
 		if n, ok := o.(types.Name); ok && depth > 0 {
 			switch n {
 			case "DeviceGray", "CalGray", "G":
-				return ColourGrey
+				return ColorGray
 			}
-			return ColourColour
+			return ColorColor
 		}
 		return ""
 	}
 	name, _ := cs[0].(types.Name)
 	switch name {
 	case "CalGray", "Separation":
-		return ColourGrey
+		return ColorGray
 	case "ICCBased":
 		if n, _ := components(xt, cs, depth+1); n == 1 {
-			return ColourGrey
+			return ColorGray
 		}
 	case "Indexed", "I":
 		if len(cs) < 4 {
@@ -685,10 +685,10 @@ func spaceColour(xt *model.XRefTable, o types.Object, depth int) string {
 		base, _ := xt.Dereference(cs[1])
 		bn, _ := components(xt, base, depth+1)
 		if bn == 1 {
-			return ColourGrey
+			return ColorGray
 		}
 		if bn != 3 {
-			return ColourColour
+			return ColorColor
 		}
 		var table []byte
 		switch t := func() types.Object { o, _ := xt.Dereference(cs[3]); return o }().(type) {
@@ -699,14 +699,14 @@ func spaceColour(xt *model.XRefTable, o types.Object, depth int) string {
 		}
 		for i := 0; i+2 < len(table); i += 3 {
 			if table[i] != table[i+1] || table[i+1] != table[i+2] {
-				return ColourColour
+				return ColorColor
 			}
 		}
 		if len(table) > 0 {
-			return ColourGrey
+			return ColorGray
 		}
 	}
-	return ColourColour
+	return ColorColor
 }
 
 // cmykJPEG reports whether a JPEG has four components (CMYK or YCCK).

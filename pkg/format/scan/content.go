@@ -7,6 +7,7 @@ import (
 
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+	"github.com/sohoa/sohoa/pkg/format/pdflex"
 )
 
 // matrix is a PDF transformation matrix [a b c d e f]: (x, y) ↦ (a·x + c·y + e, b·x + d·y + f).
@@ -84,7 +85,7 @@ func walk(xt *model.XRefTable, pc *pageContent, content []byte, res types.Dict, 
 	var nums []float64
 	var lastName string
 	xobjects := dictEntry(xt, res, "XObject")
-	lx := lexer{b: content}
+	lx := lexer{pdflex.Lexer{B: content}}
 	for {
 		tok, kind := lx.next()
 		if kind == tokEOF {
@@ -242,94 +243,52 @@ const (
 	tokOther
 )
 
-type lexer struct {
-	b []byte
-	i int
-}
-
-func isSpace(c byte) bool {
-	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == 0
-}
-
-func isDelim(c byte) bool {
-	switch c {
-	case '(', ')', '<', '>', '[', ']', '{', '}', '/', '%':
-		return true
-	}
-	return false
-}
+// lexer reads a content stream's tokens flat: nested strings, arrays and
+// dictionaries are not values here, only operands to skip.
+type lexer struct{ pdflex.Lexer }
 
 func (l *lexer) next() ([]byte, tokKind) {
-	b := l.b
-	for l.i < len(b) {
-		c := b[l.i]
-		switch {
-		case isSpace(c):
-			l.i++
-		case c == '%':
-			for l.i < len(b) && b[l.i] != '\n' && b[l.i] != '\r' {
-				l.i++
-			}
-		case c == '/':
-			s := l.i
-			l.i++
-			for l.i < len(b) && !isSpace(b[l.i]) && !isDelim(b[l.i]) {
-				l.i++
-			}
-			return b[s:l.i], tokName
-		case c == '(':
-			l.skipString()
-			return nil, tokOther
-		case c == '<':
-			if l.i+1 < len(b) && b[l.i+1] == '<' {
-				l.i += 2
-				return nil, tokOther
-			}
-			for l.i < len(b) && b[l.i] != '>' {
-				l.i++
-			}
-			l.i++
-			return nil, tokOther
-		case c == '>' || c == '[' || c == ']' || c == '{' || c == '}' || c == ')':
-			l.i++
-			return nil, tokOther
-		case c == '+' || c == '-' || c == '.' || (c >= '0' && c <= '9'):
-			s := l.i
-			l.i++
-			for l.i < len(b) && (b[l.i] == '.' || (b[l.i] >= '0' && b[l.i] <= '9')) {
-				l.i++
-			}
-			return b[s:l.i], tokNumber
-		default:
-			s := l.i
-			for l.i < len(b) && !isSpace(b[l.i]) && !isDelim(b[l.i]) {
-				l.i++
-			}
-			if l.i == s {
-				l.i++
-				return nil, tokOther
-			}
-			return b[s:l.i], tokOp
-		}
+	b := l.B
+	l.SkipSpace()
+	if l.I >= len(b) {
+		return nil, tokEOF
 	}
-	return nil, tokEOF
-}
-
-func (l *lexer) skipString() {
-	depth := 0
-	for l.i < len(l.b) {
-		switch l.b[l.i] {
-		case '\\':
-			l.i++
-		case '(':
-			depth++
-		case ')':
-			depth--
-			if depth == 0 {
-				l.i++
-				return
-			}
+	switch c := b[l.I]; {
+	case c == '/':
+		s := l.I
+		l.I++
+		l.SkipRegular()
+		return b[s:l.I], tokName
+	case c == '(':
+		l.SkipString()
+		return nil, tokOther
+	case c == '<':
+		if l.I+1 < len(b) && b[l.I+1] == '<' {
+			l.I += 2
+			return nil, tokOther
 		}
-		l.i++
+		for l.I < len(b) && b[l.I] != '>' {
+			l.I++
+		}
+		l.I++
+		return nil, tokOther
+	case c == '>' || c == '[' || c == ']' || c == '{' || c == '}' || c == ')':
+		l.I++
+		return nil, tokOther
+	case c == '+' || c == '-' || c == '.' || (c >= '0' && c <= '9'):
+		s := l.I
+		l.I++
+		for l.I < len(b) && (b[l.I] == '.' || (b[l.I] >= '0' && b[l.I] <= '9')) {
+			l.I++
+		}
+		return b[s:l.I], tokNumber
+	default:
+		s := l.I
+		l.SkipRegular()
+		if l.I == s {
+			l.I++
+			return nil, tokOther
+		}
+		return b[s:l.I], tokOp
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sohoa/sohoa/pkg/race"
+
 	"github.com/sohoa/sohoa/pkg/format/scan"
 	"github.com/sohoa/sohoa/pkg/testkit/pdfcorpus"
 )
@@ -18,25 +20,25 @@ import (
 // born-digital pages are Digital (not a low resolution), scanned pages carry
 // the resolution of their images, bilevel pages say so.
 func TestCorpusFindings(t *testing.T) {
-	if raceOn {
+	if race.Enabled {
 		t.Skip("decodes many pages: ~20x slower under -race; make heavy runs it without")
 	}
 	type want struct {
 		code    string  // "" accepted
 		pages   int     // accepted: the page count qpdf and poppler give
 		dpi     float64 // accepted: resolution of every scanned page (0: born-digital pages)
-		colour  string  // accepted: colour mode of scanned pages
+		color   string  // accepted: colour mode of scanned pages
 		blank   bool    // accepted: every page blank
 		unknown bool    // accepted with mixed pages: only the count is checked
 	}
 	const digital = 0
 	tests := map[string]want{
-		"pdfcpu-HL1396.pdf":                         {pages: 18, dpi: 300, colour: scan.ColourBilevel},
-		"pdfcpu-jphysiol01396-0132.pdf":             {pages: 6, dpi: 600, colour: scan.ColourBilevel},
-		"pdfcpu-blank-scan.pdf":                     {pages: 1, dpi: 200, colour: scan.ColourGrey, blank: true},
-		"pdfcpu-MultiPageTIFF.pdf":                  {pages: 2, dpi: 72, colour: scan.ColourColour},
-		"pdfcpu-mountain.pdf":                       {pages: 1, dpi: 72, colour: scan.ColourColour},
-		"qpdf-pclm-in.pdf":                          {pages: 1, dpi: 600, colour: scan.ColourColour},
+		"pdfcpu-HL1396.pdf":                         {pages: 18, dpi: 300, color: scan.ColorBilevel},
+		"pdfcpu-jphysiol01396-0132.pdf":             {pages: 6, dpi: 600, color: scan.ColorBilevel},
+		"pdfcpu-blank-scan.pdf":                     {pages: 1, dpi: 200, color: scan.ColorGray, blank: true},
+		"pdfcpu-MultiPageTIFF.pdf":                  {pages: 2, dpi: 72, color: scan.ColorColor},
+		"pdfcpu-mountain.pdf":                       {pages: 1, dpi: 72, color: scan.ColorColor},
+		"qpdf-pclm-in.pdf":                          {pages: 1, dpi: 600, color: scan.ColorColor},
 		"qpdf-fax-decode-parms.pdf":                 {pages: 10, unknown: true},
 		"pdfcpu-Paclitaxel.PDF":                     {pages: 6, dpi: digital},
 		"pdfcpu-UserFont_CJKV.pdf":                  {pages: 1, dpi: digital},
@@ -126,8 +128,8 @@ func TestCorpusFindings(t *testing.T) {
 					}
 					continue
 				}
-				if p.Digital || math.Abs(p.DPI-w.dpi) > 2 || p.Colour != w.colour {
-					t.Errorf("page %d: digital %v, %.0f dpi, %s; want a %s scan at %.0f dpi", p.Number, p.Digital, p.DPI, p.Colour, w.colour, w.dpi)
+				if p.Digital || math.Abs(p.DPI-w.dpi) > 2 || p.Color != w.color {
+					t.Errorf("page %d: digital %v, %.0f dpi, %s; want a %s scan at %.0f dpi", p.Number, p.Digital, p.DPI, p.Color, w.color, w.dpi)
 				}
 			}
 		})

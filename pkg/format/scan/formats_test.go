@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sohoa/sohoa/pkg/race"
+
 	"github.com/pdfcpu/pdfcpu/pkg/api"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 
@@ -21,7 +23,7 @@ import (
 // TestFormatsGiveTheSameComponents splits the same dossier scanned to PDF
 // and to multi-page TIFF, and single pages to JPEG and PNG.
 func TestFormatsGiveTheSameComponents(t *testing.T) {
-	if raceOn {
+	if race.Enabled {
 		t.Skip("decodes many generated pages: ~20x slower under -race; make heavy runs it without")
 	}
 	spec := scantest.Spec{Seed: 9, Sheets: sheets(
@@ -92,11 +94,11 @@ func TestFormatsGiveTheSameComponents(t *testing.T) {
 				}
 			}
 			for _, p := range got.Pages {
-				if p.DPI < testDPI-1 || p.DPI > testDPI+1 {
+				if p.DPI < float64(testDPI-1) || p.DPI > float64(testDPI+1) {
 					t.Errorf("page %d dpi %.1f, want %d", p.Number, p.DPI, testDPI)
 				}
-				if bilevel := strings.Contains(tt.name, "g4"); bilevel != (p.Colour == scan.ColourBilevel) || p.Ink > 0.3 {
-					t.Errorf("page %d colour %q ink %.2f", p.Number, p.Colour, p.Ink)
+				if bilevel := strings.Contains(tt.name, "g4"); bilevel != (p.Color == scan.ColorBilevel) || p.Ink > 0.3 {
+					t.Errorf("page %d colour %q ink %.2f", p.Number, p.Color, p.Ink)
 				}
 			}
 		})

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/sohoa/sohoa/pkg/race"
+
 	"github.com/sohoa/sohoa/pkg/format/scan"
 	"github.com/sohoa/sohoa/pkg/testkit/pdftool"
 )
@@ -16,7 +18,7 @@ import (
 // (WhiteIsZero and BlackIsZero) and as the PDF that libtiff's tiff2pdf makes
 // of it (see testdata/scans/README.md).
 func TestCCITTG4(t *testing.T) {
-	if raceOn {
+	if race.Enabled {
 		t.Skip("decodes many generated pages: ~20x slower under -race; make heavy runs it without")
 	}
 	want := []wantComp{{"TK-01", []int{2, 3}, nil}, {"CCCD", []int{5}, nil}, {"GCS", nil, []int{7}}}

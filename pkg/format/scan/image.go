@@ -17,7 +17,7 @@ type imageSource struct {
 	data   []byte
 	w, h   int
 	dpi    float64
-	colour string
+	color  string
 	rotate int // Exif orientation: degrees to turn the image clockwise to see it upright
 }
 
@@ -47,9 +47,9 @@ func openImage(format string, data []byte, lim Limits) (*imageSource, error) {
 	if err != nil || s.w <= 0 || s.h <= 0 {
 		return nil, newError(CodeUnreadable, 0, err, msgUnreadable)
 	}
-	s.colour = ColourColour
-	if m := cfgModel; m == color.GrayModel || m == color.Gray16Model || greyPNG(s.kind, data, m) {
-		s.colour = ColourGrey
+	s.color = ColorColor
+	if m := cfgModel; m == color.GrayModel || m == color.Gray16Model || grayPNG(s.kind, data, m) {
+		s.color = ColorGray
 	}
 	if int64(s.w)*int64(s.h) > lim.MaxPixels {
 		return nil, imageTooLarge(1, s.w, s.h)
@@ -66,7 +66,7 @@ func openImage(format string, data []byte, lim Limits) (*imageSource, error) {
 func (s *imageSource) pageCount() int      { return 1 }
 func (s *imageSource) activeContent() bool { return false }
 func (s *imageSource) page(n int) (pageImage, error) {
-	return pageImage{number: n, kind: s.kind, data: s.data, dpi: s.dpi, colour: s.colour, rotate: s.rotate}, nil
+	return pageImage{number: n, kind: s.kind, data: s.data, dpi: s.dpi, color: s.color, rotate: s.rotate}, nil
 }
 
 // build embeds the image as it is stored, the page turned by /Rotate as
@@ -155,9 +155,9 @@ func pngDPI(b []byte) float64 {
 	return 0
 }
 
-// greyPNG reports whether a PNG holds only greys though Go decodes it to a
+// grayPNG reports whether a PNG holds only greys though Go decodes it to a
 // colour model: grey with alpha (colour type 4), or a palette of greys.
-func greyPNG(kind string, data []byte, m color.Model) bool {
+func grayPNG(kind string, data []byte, m color.Model) bool {
 	if kind != "png" || len(data) < 26 {
 		return false
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+	"github.com/sohoa/sohoa/pkg/format/pdflex"
 )
 
 // Inline images (BI … ID data EI in a content stream, ISO 32000-1 §8.9.7)
@@ -32,29 +33,29 @@ const maxInlineDict = 64 << 10
 // returned, and leaves the lexer after its "EI". It returns nil (the image
 // skipped) when its dictionary cannot be read.
 func inlineImage(xt *model.XRefTable, lx *lexer, res types.Dict) *types.StreamDict {
-	start := lx.i
+	start := lx.I
 	idEnd := -1
 	for {
 		tok, kind := lx.next()
-		if kind == tokEOF || lx.i-start > maxInlineDict {
+		if kind == tokEOF || lx.I-start > maxInlineDict {
 			break
 		}
 		if kind == tokOp && string(tok) == "ID" {
-			idEnd = lx.i
+			idEnd = lx.I
 			break
 		}
 	}
 	if idEnd < 0 {
-		lx.i = len(lx.b)
+		lx.I = len(lx.B)
 		return nil
 	}
-	text := "<<" + string(lx.b[start:idEnd-2]) + ">>"
+	text := "<<" + string(lx.B[start:idEnd-2]) + ">>"
 	obj, err := model.ParseObject(&text)
 	d, ok := obj.(types.Dict)
 	// One white-space byte separates ID from the data.
-	dataStart := min(idEnd+1, len(lx.b))
+	dataStart := min(idEnd+1, len(lx.B))
 	if err != nil || !ok {
-		lx.i = dataStart
+		lx.I = dataStart
 		lx.skipPastEI()
 		return nil
 	}
@@ -77,34 +78,34 @@ func inlineImage(xt *model.XRefTable, lx *lexer, res types.Dict) *types.StreamDi
 	}
 	sd.FilterPipeline = inlineFilters(sd.Dict)
 	end := -1
-	if l := sd.IntEntry("Length"); l != nil && *l >= 0 && dataStart+*l <= len(lx.b) {
+	if l := sd.IntEntry("Length"); l != nil && *l >= 0 && dataStart+*l <= len(lx.B) {
 		end = dataStart + *l
 	} else if len(sd.FilterPipeline) == 0 {
 		// Unfiltered: the data is exactly as long as its samples.
 		w, h, bpc := intEntry(sd, "Width"), intEntry(sd, "Height"), intEntry(sd, "BitsPerComponent")
-		comps, _ := colourSpace(xt, sd)
+		comps, _ := colorSpace(xt, sd)
 		if boolEntry(sd.Dict, "ImageMask") {
 			comps, bpc = 1, 1
 		}
 		if w > 0 && h > 0 && bpc > 0 && bpc <= 16 {
 			n := int64((w*comps*bpc+7)/8) * int64(h)
-			if n <= int64(len(lx.b)-dataStart) {
+			if n <= int64(len(lx.B)-dataStart) {
 				e := dataStart + int(n)
-				rest := bytes.TrimLeft(lx.b[e:], " \r\n\t\f\x00")
+				rest := bytes.TrimLeft(lx.B[e:], " \r\n\t\f\x00")
 				if bytes.HasPrefix(rest, []byte("EI")) {
 					end = e
 				}
 			}
 		}
 	}
-	lx.i = dataStart
+	lx.I = dataStart
 	if end >= 0 {
-		lx.i = end
-		sd.Raw = lx.b[dataStart:end]
+		lx.I = end
+		sd.Raw = lx.B[dataStart:end]
 		lx.skipPastEI()
 	} else {
 		at := lx.skipPastEI()
-		sd.Raw = bytes.TrimRight(lx.b[dataStart:at], " \r\n\t\f\x00")
+		sd.Raw = bytes.TrimRight(lx.B[dataStart:at], " \r\n\t\f\x00")
 	}
 	return sd
 }
@@ -167,17 +168,17 @@ func inlineFilters(d types.Dict) []types.PDFFilter {
 // before it, white space, a delimiter or the end after it) and returns
 // where that EI starts.
 func (l *lexer) skipPastEI() int {
-	for l.i < len(l.b) {
-		k := bytes.Index(l.b[l.i:], []byte("EI"))
+	for l.I < len(l.B) {
+		k := bytes.Index(l.B[l.I:], []byte("EI"))
 		if k < 0 {
 			break
 		}
-		at := l.i + k
-		l.i = at + 2
-		if (at == 0 || isSpace(l.b[at-1])) && (l.i >= len(l.b) || isSpace(l.b[l.i]) || isDelim(l.b[l.i])) {
+		at := l.I + k
+		l.I = at + 2
+		if (at == 0 || pdflex.IsSpace(l.B[at-1])) && (l.I >= len(l.B) || pdflex.IsSpace(l.B[l.I]) || pdflex.IsDelim(l.B[l.I])) {
 			return at
 		}
 	}
-	l.i = len(l.b)
-	return len(l.b)
+	l.I = len(l.B)
+	return len(l.B)
 }

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sohoa/sohoa/pkg/race"
+
 	"github.com/sohoa/sohoa/pkg/format/scan"
 	"github.com/sohoa/sohoa/pkg/format/scan/scantest"
 )
@@ -23,7 +25,7 @@ func TestSplitIsolated(t *testing.T) {
 	// A page without images whose content stream inflates to 256 MiB:
 	// pdfcpu holds it whole, so only the child's memory limit stops it.
 	var contentBomb []byte
-	if !raceOn { // the race detector's address space rules out RLIMIT_AS, and its deflate is slow
+	if !race.Enabled { // the race detector's address space rules out RLIMIT_AS, and its deflate is slow
 		contentBomb = scantest.RawPDF("<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
 			"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
 			scantest.Stream("/Filter [/FlateDecode /FlateDecode]", scantest.Deflate(scantest.Zeros(256<<20))))

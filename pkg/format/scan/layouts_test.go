@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sohoa/sohoa/pkg/race"
+
 	"github.com/sohoa/sohoa/pkg/format/scan"
 	"github.com/sohoa/sohoa/pkg/format/scan/scantest"
 )
@@ -16,7 +18,7 @@ import (
 // stores pages: strips, mixed raster, CCITT G4 in three conventions. Every
 // layout gives the same components, and every page its true resolution.
 func TestLayouts(t *testing.T) {
-	if raceOn {
+	if race.Enabled {
 		t.Skip("decodes many generated pages: ~20x slower under -race; make heavy runs it without")
 	}
 	spec := scantest.Spec{Seed: 14, DPI: 200, Sheets: []scantest.Sheet{
@@ -48,10 +50,10 @@ func TestLayouts(t *testing.T) {
 				}
 				checkPDF(t, c.PDF, len(w.pages))
 			}
-			colour := layout.Colour()
+			color := layout.Color()
 			for _, p := range res.Pages {
-				if math.Abs(p.DPI-200) > 2 || p.Digital || p.Colour != colour {
-					t.Errorf("page %d: %.1f dpi, digital %v, colour %s; want a %s scan at 200 dpi", p.Number, p.DPI, p.Digital, p.Colour, colour)
+				if math.Abs(p.DPI-200) > 2 || p.Digital || p.Color != color {
+					t.Errorf("page %d: %.1f dpi, digital %v, colour %s; want a %s scan at 200 dpi", p.Number, p.DPI, p.Digital, p.Color, color)
 				}
 			}
 		})
@@ -61,7 +63,7 @@ func TestLayouts(t *testing.T) {
 // TestBornDigitalPage: a page of real text with a small logo is not a scan
 // at 6–19 dpi but a born-digital page, not blank, in its component.
 func TestBornDigitalPage(t *testing.T) {
-	if raceOn {
+	if race.Enabled {
 		t.Skip("decodes generated pages: slow under -race")
 	}
 	spec := scantest.Spec{Seed: 3, Sheets: []scantest.Sheet{

@@ -2,6 +2,11 @@ package scan
 
 import "time"
 
+// DefaultMaxBytes is the largest scan accepted by default. A dossier's upload
+// limit defaults to it, so that a scan accepted at upload is not refused as
+// too large by the split.
+const DefaultMaxBytes = 256 << 20
+
 // Limits bounds the work Split does on untrusted bytes.
 type Limits struct {
 	MaxBytes  int64         // largest accepted file
@@ -28,7 +33,7 @@ type Limits struct {
 // page images.
 func DefaultLimits() Limits {
 	return Limits{
-		MaxBytes:  256 << 20,
+		MaxBytes:  DefaultMaxBytes,
 		MaxPages:  1000,
 		MaxPixels: 40_000_000,
 		Timeout:   2 * time.Minute,

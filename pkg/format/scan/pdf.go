@@ -186,7 +186,7 @@ func (s *pdfSource) page(n int) (pageImage, error) {
 		}
 	}
 	l := measureLayout(pc.images, box)
-	pi.dpi, pi.colour = l.dpi, l.colour
+	pi.dpi, pi.color = l.dpi, l.color
 	pi.digital = l.coverage < scanCoverage && (pc.marks > 0 || len(pc.images) > 0)
 	pi.marks = pc.marks
 	if len(pc.images) == 0 {

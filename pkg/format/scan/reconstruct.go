@@ -12,6 +12,7 @@ import (
 
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+	"github.com/sohoa/sohoa/pkg/format/pdflex"
 )
 
 // Cross-reference reconstruction. A PDF whose cross-reference structure is
@@ -81,7 +82,7 @@ func reconstructXRef(data []byte) ([]byte, error) {
 		at := i + j
 		i = at + 3
 		nr, gen, ok := objectHeader(data, at)
-		if !ok || (i < len(data) && !isSpace(data[i]) && !isDelim(data[i])) {
+		if !ok || (i < len(data) && !pdflex.IsSpace(data[i]) && !pdflex.IsDelim(data[i])) {
 			continue
 		}
 		dict, stream, end := objectBody(data, i, &es)
@@ -174,7 +175,7 @@ func objectHeader(data []byte, at int) (nr, gen int, ok bool) {
 	}
 	spaces := func() bool {
 		e := k
-		for k > 0 && isSpace(data[k-1]) {
+		for k > 0 && pdflex.IsSpace(data[k-1]) {
 			k--
 		}
 		return k < e
@@ -188,7 +189,7 @@ func objectHeader(data []byte, at int) (nr, gen int, ok bool) {
 	if nr, ok = num(); !ok {
 		return 0, 0, false
 	}
-	if k > 0 && !isSpace(data[k-1]) && !isDelim(data[k-1]) {
+	if k > 0 && !pdflex.IsSpace(data[k-1]) && !pdflex.IsDelim(data[k-1]) {
 		return 0, 0, false
 	}
 	return nr, gen, gen <= 65535
@@ -306,7 +307,7 @@ func streamKeyword(b []byte) int {
 		at := i + j
 		i = at + len("stream")
 		k := at
-		for k > 0 && isSpace(b[k-1]) {
+		for k > 0 && pdflex.IsSpace(b[k-1]) {
 			k--
 		}
 		if k >= 2 && b[k-1] == '>' && b[k-2] == '>' {
@@ -324,9 +325,9 @@ func nextObjKeyword(b []byte) int {
 		}
 		at := i + j
 		i = at + 3
-		if _, _, ok := objectHeader(b, at); ok && (i >= len(b) || isSpace(b[i]) || isDelim(b[i])) {
+		if _, _, ok := objectHeader(b, at); ok && (i >= len(b) || pdflex.IsSpace(b[i]) || pdflex.IsDelim(b[i])) {
 			k := at
-			for k > 0 && (isSpace(b[k-1]) || (b[k-1] >= '0' && b[k-1] <= '9')) {
+			for k > 0 && (pdflex.IsSpace(b[k-1]) || (b[k-1] >= '0' && b[k-1] <= '9')) {
 				k--
 			}
 			return k

@@ -7,6 +7,8 @@ import (
 	"math"
 	"testing"
 
+	"github.com/sohoa/sohoa/pkg/race"
+
 	"github.com/sohoa/sohoa/pkg/format/scan/scantest"
 	"github.com/sohoa/sohoa/pkg/format/separator"
 )
@@ -16,7 +18,7 @@ import (
 // decode and box filter, at the resolutions scanners use; where the factor
 // does not suit it (150 dpi: factor 3) it declines and the full decode runs.
 func TestReducedJPEG(t *testing.T) {
-	if raceEnabled {
+	if race.Enabled {
 		t.Skip("full-size pages are too slow under the race detector")
 	}
 	lim := DefaultLimits()

@@ -47,7 +47,7 @@ type Page struct {
 	// Digital is true for a page of text or vector graphics (images cover
 	// less than half of it): not a scan, so not judged by DPI.
 	Digital bool
-	Colour  string // ColourColour, ColourGrey or ColourBilevel, as the file stores the page; "" unknown
+	Color   string // ColorColor, ColorGray or ColorBilevel, as the file stores the page; "" unknown
 	// InkMap says where the page has ink (nil for a page without an image
 	// that draws nothing; every cell for a born-digital page).
 	InkMap *InkMap

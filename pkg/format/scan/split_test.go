@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/sohoa/sohoa/pkg/race"
+
 	"github.com/pdfcpu/pdfcpu/pkg/api"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 
@@ -34,7 +36,7 @@ type wantComp struct {
 }
 
 func TestSplit(t *testing.T) {
-	if raceOn {
+	if race.Enabled {
 		t.Skip("decodes many generated pages: ~20x slower under -race; make heavy runs it without")
 	}
 	sep := func(code string) []scantest.Sheet {
@@ -131,7 +133,7 @@ func TestSplit(t *testing.T) {
 				if p.Separator != wantSep {
 					t.Errorf("page %d separator %q, want %q", p.Number, p.Separator, wantSep)
 				}
-				if p.DPI < testDPI-1 || p.DPI > testDPI+1 {
+				if p.DPI < float64(testDPI-1) || p.DPI > float64(testDPI+1) {
 					t.Errorf("page %d dpi %.1f, want %d", p.Number, p.DPI, testDPI)
 				}
 			}

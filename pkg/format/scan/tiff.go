@@ -67,15 +67,15 @@ type tiffPage struct {
 // and shows it through the tag, as poppler's tiff2pdf does with /BlackIs1.
 func (p tiffPage) blackIsZero() bool { return p.photometric == 1 }
 
-// colour is the page's colour mode, from its sample layout.
-func (p tiffPage) colour() string {
+// color is the page's colour mode, from its sample layout.
+func (p tiffPage) color() string {
 	switch {
 	case p.bps == 1 || p.compression == compCCITTRLE || p.compression == compCCITTG3 || p.compression == compCCITTG4:
-		return ColourBilevel
+		return ColorBilevel
 	case p.spp <= 1:
-		return ColourGrey
+		return ColorGray
 	}
-	return ColourColour
+	return ColorColor
 }
 
 type tiffSource struct {
@@ -212,7 +212,7 @@ func (s *tiffSource) activeContent() bool { return false }
 // a scan (JPEG decoding) is done by the workers for JPEG-in-TIFF pages.
 func (s *tiffSource) page(n int) (pageImage, error) {
 	p := s.pages[n-1]
-	pi := pageImage{number: n, dpi: p.dpi, colour: p.colour(), rotate: p.rotate}
+	pi := pageImage{number: n, dpi: p.dpi, color: p.color(), rotate: p.rotate}
 	switch p.compression {
 	case compCCITTRLE, compCCITTG3, compCCITTG4:
 		pi.decode = func() (image.Image, error) { return s.ccittPage(n, separator.ReduceFactor(p.w, p.h)) }

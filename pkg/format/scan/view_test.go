@@ -9,6 +9,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/sohoa/sohoa/pkg/race"
+
 	"github.com/sohoa/sohoa/pkg/format/scan/scantest"
 )
 
@@ -18,7 +20,7 @@ import (
 // the very same pixels where both decode at the same DCT factor), and a
 // view at least minView pixels wide, at the resolutions scanners use.
 func TestViewPage(t *testing.T) {
-	if raceEnabled {
+	if race.Enabled {
 		t.Skip("full-size pages are too slow under the race detector")
 	}
 	lim := DefaultLimits()
@@ -80,7 +82,7 @@ func TestViewPage(t *testing.T) {
 // renders every component page and no other, and Split without them
 // renders none.
 func TestSplitWithImages(t *testing.T) {
-	if raceEnabled {
+	if race.Enabled {
 		t.Skip("full-size pages are too slow under the race detector")
 	}
 	var sheets []scantest.Sheet

@@ -223,7 +223,7 @@ func ReduceFactor(w, h int) int {
 }
 
 // Reduce returns img in grey, box-filtered down by factor f (f ≥ 1). For f ==
-// 1 and an *image.Gray input it returns img itself. Colour is reduced to luma
+// 1 and an *image.Gray input it returns img itself. Color is reduced to luma
 // (the Y plane for JPEG's YCbCr images, without a colour conversion).
 func Reduce(img image.Image, f int) *image.Gray {
 	if f < 1 {

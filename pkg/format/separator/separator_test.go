@@ -6,6 +6,8 @@ import (
 	"image/draw"
 	"testing"
 
+	"github.com/sohoa/sohoa/pkg/race"
+
 	"github.com/pdfcpu/pdfcpu/pkg/api"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	goqr "github.com/skip2/go-qrcode"
@@ -43,7 +45,7 @@ func TestSheetRefusesBadCodes(t *testing.T) {
 }
 
 func TestDecode(t *testing.T) {
-	if raceOn {
+	if race.Enabled {
 		t.Skip("decodes many generated pages: ~20x slower under -race; make heavy runs it without")
 	}
 	printed := func(code string, dpi int, angle float64) image.Image {
@@ -99,6 +101,11 @@ func TestDecode(t *testing.T) {
 }
 
 func TestNoSeparatorOnTextPages(t *testing.T) {
+	// Fewer pages under the race detector, where pixel loops are ~20x slower.
+	textPages := 12
+	if race.Enabled {
+		textPages = 4
+	}
 	sheets := make([]scantest.Sheet, textPages)
 	for i := range sheets {
 		sheets[i] = scantest.Text("Tờ khai đăng ký khai sinh")

@@ -7,6 +7,7 @@ import (
 
 	goqr "github.com/skip2/go-qrcode"
 
+	"github.com/sohoa/sohoa/pkg/format/pdffont"
 	"github.com/sohoa/sohoa/pkg/format/stamp"
 )
 
@@ -22,7 +23,7 @@ func pt(mmv float64) float64 { return mmv * 72 / 25.4 }
 // Sheet returns a one-page A4 PDF separator sheet for the component code with
 // its Vietnamese name: a large QR code holding Payload(code) drawn as vector
 // squares, the code and the name in words. The words are real text, set by
-// the one drawer of Vietnamese text on Sohoa's PDFs (stamp.Text.Lines) in an
+// the one drawer of Vietnamese text on Sohoa's PDFs (pdffont.Text.Lines) in an
 // embedded DejaVu subset, so a clerk's screen reader reads them and the sheet
 // prints sharp at any resolution.
 func Sheet(code, name string) ([]byte, error) {
@@ -36,17 +37,17 @@ func Sheet(code, name string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("separator: QR for %q: %w", code, err)
 	}
-	regF, err := stamp.NewFont()
+	regF, err := pdffont.NewFont()
 	if err != nil {
 		return nil, fmt.Errorf("separator: font: %w", err)
 	}
-	boldF, err := stamp.NewBoldFont()
+	boldF, err := pdffont.NewBoldFont()
 	if err != nil {
 		return nil, fmt.Errorf("separator: font: %w", err)
 	}
 	reg, bold := regF.NewText(), boldF.NewText()
 	var c strings.Builder
-	centred := func(t *stamp.Text, res string, size, y float64, s string) {
+	centred := func(t *pdffont.Text, res string, size, y float64, s string) {
 		c.WriteString(t.Lines(res, (pageW-t.Font().Width(s, size))/2, y, size, size*1.25, []string{s}))
 	}
 	margin := pt(15)
@@ -97,9 +98,9 @@ func Sheet(code, name string) ([]byte, error) {
 }
 
 // sheetPDF assembles the one-page PDF.
-func sheetPDF(content string, reg, bold *stamp.Text) ([]byte, error) {
+func sheetPDF(content string, reg, bold *pdffont.Text) ([]byte, error) {
 	out, err := stamp.Document{Width: pageW, Height: pageH, Pages: []string{content},
-		Fonts: map[string]*stamp.Text{"F1": reg, "F2": bold}}.PDF()
+		Fonts: map[string]*pdffont.Text{"F1": reg, "F2": bold}}.PDF()
 	if err != nil {
 		return nil, fmt.Errorf("separator: %w", err)
 	}

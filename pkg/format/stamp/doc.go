@@ -10,6 +10,7 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+	"github.com/sohoa/sohoa/pkg/format/pdffont"
 )
 
 // Document describes a PDF we write from scratch (a receipt, a separator
@@ -17,7 +18,7 @@ import (
 // named in Fonts (resource name → the text whose glyphs it embeds).
 type Document struct {
 	Width, Height float64 // points
-	Fonts         map[string]*Text
+	Fonts         map[string]*pdffont.Text
 	Pages         []string // one content stream per page
 	Title         string   // document information, optional
 	Producer      string

@@ -1,9 +1,12 @@
+// Package stamp writes onto PDFs: the conversion mark that certifies a
+// scanned component (placed where page 1 has paper, see package ink), the
+// invisible text layer of recognized words, and whole documents written from
+// scratch (receipts, separator sheets). The text is set with package pdffont.
 package stamp
 
 import (
 	"bytes"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -15,6 +18,8 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
 	"github.com/sohoa/sohoa/pkg/errs"
+	"github.com/sohoa/sohoa/pkg/format/ink"
+	"github.com/sohoa/sohoa/pkg/format/pdffont"
 	"github.com/sohoa/sohoa/pkg/format/pdfmem"
 	"github.com/sohoa/sohoa/pkg/vntime"
 )
@@ -48,10 +53,10 @@ type Mark struct {
 	Unit string
 	// At is the time of conversion, printed in Vietnam's time.
 	At time.Time
-	// Ink is where page 1 has ink (see InkMap and place.go): with it the mark
+	// Ink is where page 1 has ink (see package ink and place.go): with it the mark
 	// goes where the page is empty, never over the paper's content; nil
 	// means unknown and the mark goes to the top-left corner.
-	Ink *InkMap
+	Ink *ink.Map
 }
 
 // Lines returns the text of the mark, one string a line.
@@ -95,16 +100,16 @@ var disableConfigDir = sync.OnceFunc(api.DisableConfigDir)
 // Stamper adds conversion marks with one parsed Font. It is safe for
 // concurrent use.
 type Stamper struct {
-	font *Font
+	font *pdffont.Font
 }
 
 // NewStamper returns a Stamper drawing with f.
-func NewStamper(f *Font) *Stamper { return &Stamper{font: f} }
+func NewStamper(f *pdffont.Font) *Stamper { return &Stamper{font: f} }
 
 // ConversionMark is NewStamper with a freshly parsed DejaVu Sans, then
 // Stamper.ConversionMark. Callers stamping many files share a Stamper.
 func ConversionMark(pdf []byte, m Mark) ([]byte, error) {
-	f, err := NewFont()
+	f, err := pdffont.NewFont()
 	if err != nil {
 		return nil, err
 	}
@@ -253,9 +258,9 @@ func (s *Stamper) markFirstPage(ctx *model.Context, m Mark, placed *Placement) (
 	fontName, gsName := freeName(fonts, "SohoaF"), freeName(gstates, "SohoaGS")
 
 	var c strings.Builder
-	fmt.Fprintf(&c, "\nQ\nq\n%s cm\n", nums(cm[:]...))
-	fmt.Fprintf(&c, "q /%s gs 1 1 1 rg %s re f Q\n", gsName, nums(bx, by, boxW, boxH))
-	fmt.Fprintf(&c, "0.55 0 0 RG %s w %s re S\n", nums(0.6*scale), nums(bx, by, boxW, boxH))
+	fmt.Fprintf(&c, "\nQ\nq\n%s cm\n", pdffont.Nums(cm[:]...))
+	fmt.Fprintf(&c, "q /%s gs 1 1 1 rg %s re f Q\n", gsName, pdffont.Nums(bx, by, boxW, boxH))
+	fmt.Fprintf(&c, "0.55 0 0 RG %s w %s re S\n", pdffont.Nums(0.6*scale), pdffont.Nums(bx, by, boxW, boxH))
 	c.WriteString("0 0 0.5 rg ")
 	c.WriteString(t.Lines(fontName, bx+pad, by+boxH-pad-s.font.Ascent(size), size, lead, lines))
 	c.WriteString("Q\n")
@@ -361,22 +366,6 @@ func intersect(a, b *types.Rectangle) *types.Rectangle {
 		return a
 	}
 	return types.NewRectangle(llx, lly, urx, ury)
-}
-
-// nums formats numbers for a content stream, separated by spaces.
-func nums(vs ...float64) string {
-	parts := make([]string, len(vs))
-	for i, v := range vs {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			v = 0
-		}
-		s := strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.3f", v), "0"), ".")
-		if s == "-0" || s == "" {
-			s = "0"
-		}
-		parts[i] = s
-	}
-	return strings.Join(parts, " ")
 }
 
 // clip shortens s to maxField characters on one line.

@@ -19,6 +19,7 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
 	"github.com/sohoa/sohoa/pkg/errs"
+	"github.com/sohoa/sohoa/pkg/format/pdffont"
 	"github.com/sohoa/sohoa/pkg/format/scan/scantest"
 	"github.com/sohoa/sohoa/pkg/format/stamp"
 	"github.com/sohoa/sohoa/pkg/testkit/pdftool"
@@ -253,9 +254,9 @@ func wordBox(t *testing.T, path, word string) (x, y, w, h float64) {
 	return
 }
 
-func newFont(t testing.TB) *stamp.Font {
+func newFont(t testing.TB) *pdffont.Font {
 	t.Helper()
-	f, err := stamp.NewFont()
+	f, err := pdffont.NewFont()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,33 +4,8 @@ import (
 	"math"
 
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+	"github.com/sohoa/sohoa/pkg/format/ink"
 )
-
-// InkMap is a coarse map of where page 1 has ink, as displayed: Cols × Rows
-// equal cells over the page, row 0 at the top, one bit a cell (row-major,
-// most significant bit first), set where the cell is not empty paper. The
-// scan reader computes it from the reduced page image it already has.
-type InkMap struct {
-	Cols, Rows int
-	Bits       []byte
-}
-
-// ink reports whether cell (c, r) has ink; cells outside the map have none.
-func (m *InkMap) ink(c, r int) bool {
-	if c < 0 || r < 0 || c >= m.Cols || r >= m.Rows {
-		return false
-	}
-	i := r*m.Cols + c
-	if i/8 >= len(m.Bits) {
-		return true // a short map: unknown counts as ink
-	}
-	return m.Bits[i/8]&(0x80>>(i%8)) != 0
-}
-
-// valid reports whether the map describes a page.
-func (m *InkMap) valid() bool {
-	return m != nil && m.Cols > 0 && m.Rows > 0 && m.Cols <= 4096 && m.Rows <= 4096
-}
 
 // Placement says where the conversion mark went.
 type Placement int
@@ -45,30 +20,30 @@ const (
 	// PlacedCompact: in a smaller, compact form, in the empty area nearest
 	// the top-left, the full form finding no room.
 	PlacedCompact
-	// PlacedMargin: in a band added above the page, the page having no
+	// PlacedBand: in a band added above the page, the page having no
 	// empty area large enough (a full-bleed photograph).
-	PlacedMargin
+	PlacedBand
 )
 
 // findEmpty returns the display-space origin (bottom-left, points) of a
-// boxW × boxH box on a w × h page that covers no inked cell of ink and keeps
+// boxW × boxH box on a w × h page that covers no inked cell of m and keeps
 // inset from the page's edges, choosing the free position nearest the
 // top-left (distance down counts twice distance across: the rule puts the
 // mark at the top). ok is false when there is none.
-func findEmpty(ink *InkMap, w, h, boxW, boxH, inset float64) (x, y float64, ok bool) {
-	cw, ch := w/float64(ink.Cols), h/float64(ink.Rows)
+func findEmpty(m *ink.Map, w, h, boxW, boxH, inset float64) (x, y float64, ok bool) {
+	cw, ch := w/float64(m.Cols), h/float64(m.Rows)
 	// Cells the box covers, with a margin of one cell of paper around it.
 	nc := int(math.Ceil(boxW/cw)) + 2
 	nr := int(math.Ceil(boxH/ch)) + 2
 	c0 := int(math.Ceil(inset / cw))
 	r0 := int(math.Ceil(inset / ch))
 	// A summed-area table of ink makes each candidate O(1).
-	sat := make([]int32, (ink.Cols+1)*(ink.Rows+1))
-	stride := ink.Cols + 1
-	for r := range ink.Rows {
+	sat := make([]int32, (m.Cols+1)*(m.Rows+1))
+	stride := m.Cols + 1
+	for r := range m.Rows {
 		var run int32
-		for c := range ink.Cols {
-			if ink.ink(c, r) {
+		for c := range m.Cols {
+			if m.Ink(c, r) {
 				run++
 			}
 			sat[(r+1)*stride+c+1] = sat[r*stride+c+1] + run
@@ -79,8 +54,8 @@ func findEmpty(ink *InkMap, w, h, boxW, boxH, inset float64) (x, y float64, ok b
 	}
 	best := math.Inf(1)
 	bc, br := -1, -1
-	for r := max(r0-1, 0); r+nr <= ink.Rows-r0+1 && r+nr <= ink.Rows; r++ {
-		for c := max(c0-1, 0); c+nc <= ink.Cols-c0+1 && c+nc <= ink.Cols; c++ {
+	for r := max(r0-1, 0); r+nr <= m.Rows-r0+1 && r+nr <= m.Rows; r++ {
+		for c := max(c0-1, 0); c+nc <= m.Cols-c0+1 && c+nc <= m.Cols; c++ {
 			cost := 2*float64(r) + float64(c)
 			if cost >= best {
 				break
@@ -113,7 +88,7 @@ func (s *Stamper) ConversionMarkPlaced(pdf []byte, m Mark) ([]byte, Placement, e
 // placement is where and how big the mark is drawn, in display space.
 type placement struct {
 	where      Placement
-	x, y, h    float64 // box origin; the page's height (grown for PlacedMargin)
+	x, y, h    float64 // box origin; the page's height (grown for PlacedBand)
 	size, pad  float64 // compact form: font size and padding
 	lines      []string
 	boxW, boxH float64
@@ -125,7 +100,7 @@ type placement struct {
 // above the page as displayed (the page's MediaBox and CropBox grown on the
 // side that is shown on top).
 func (s *Stamper) place(m Mark, page types.Dict, box *types.Rectangle, rot int, w, h, size, pad, inset, boxW, boxH float64) placement {
-	if m.Ink.valid() {
+	if m.Ink.Valid() {
 		if x, y, ok := findEmpty(m.Ink, w, h, boxW, boxH, inset); ok {
 			// The first free spot may be the corner itself (within the
 			// rounding to cells): then the mark sits where the rule puts it.
@@ -169,7 +144,7 @@ func (s *Stamper) place(m Mark, page types.Dict, box *types.Rectangle, rot int, 
 	if _, ok := page.Find("CropBox"); ok {
 		page["CropBox"] = grown.Array()
 	}
-	return placement{where: PlacedMargin, x: inset, y: h + band - inset - boxH, h: h + band}
+	return placement{where: PlacedBand, x: inset, y: h + band - inset - boxH, h: h + band}
 }
 
 // compactShare is the size of the compact mark relative to the full one.

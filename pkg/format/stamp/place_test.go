@@ -64,7 +64,7 @@ func TestMarkNeverHidesThePaper(t *testing.T) {
 			for i := range g.Pix {
 				g.Pix[i] = uint8(40 + i%97)
 			}
-		}), stamp.PlacedMargin},
+		}), stamp.PlacedBand},
 	}
 	// Each page also stored turned, with /Rotate set so that it is shown
 	// upright: the mark goes to its visual top-left, upright.
@@ -96,7 +96,7 @@ func checkMark(t *testing.T, img *image.Gray, layout scantest.Layout, want stamp
 		t.Fatal("no ink map")
 	}
 	m := mark
-	m.Ink = &stamp.InkMap{Cols: ink.Cols, Rows: ink.Rows, Bits: ink.Bits}
+	m.Ink = ink
 	st := stamp.NewStamper(newFont(t))
 	marked, where, err := st.ConversionMarkPlaced(comp, m)
 	if err != nil {
@@ -123,7 +123,7 @@ func checkMark(t *testing.T, img *image.Gray, layout scantest.Layout, want stamp
 			}
 		}
 	}
-	if where != stamp.PlacedMargin && changed == 0 {
+	if where != stamp.PlacedBand && changed == 0 {
 		t.Fatal("the mark changed no pixel: it was not drawn")
 	}
 	if hidden > 0 {

@@ -11,6 +11,7 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
 	"github.com/sohoa/sohoa/pkg/errs"
+	"github.com/sohoa/sohoa/pkg/format/pdffont"
 )
 
 // Word is one word of a page's invisible text layer, placed on the page as
@@ -62,7 +63,7 @@ func (s *Stamper) TextLayer(pdf []byte, words map[int][]Word) (layered []byte, e
 			if text == "" || !(w.W > 0) || !(w.H > 0) {
 				continue
 			}
-			size := w.H * 1000 / float64(s.font.ascent-s.font.descent)
+			size := w.H * 1000 / (s.font.Ascent(1000) - s.font.Descent(1000))
 			natural := s.font.Width(text, size)
 			if !(natural > 0) {
 				continue
@@ -71,8 +72,8 @@ func (s *Stamper) TextLayer(pdf []byte, words map[int][]Word) (layered []byte, e
 			sin, cos := math.Sincos(float64(w.Angle) * math.Pi / 180)
 			up := -s.font.Descent(size)
 			bx, by := w.X-sin*up, w.Y+cos*up
-			fmt.Fprintf(&c, "/%%s %s Tf %s Tz %s Tm %s Tj\n", nums(size), nums(100*w.W/natural),
-				nums(cos, sin, -sin, cos, bx, by), t.Hex(text))
+			fmt.Fprintf(&c, "/%%s %s Tf %s Tz %s Tm %s Tj\n", pdffont.Nums(size), pdffont.Nums(100*w.W/natural),
+				pdffont.Nums(cos, sin, -sin, cos, bx, by), t.Hex(text))
 		}
 		if c.Len() > 0 {
 			layers[n] = c.String()
@@ -102,7 +103,7 @@ func (s *Stamper) TextLayer(pdf []byte, words map[int][]Word) (layered []byte, e
 		name := freeName(fonts, "SohoaOCR")
 		fonts[name] = *fontRef
 		var c strings.Builder
-		fmt.Fprintf(&c, "\nQ\nq\n1 0 0 1 %s cm\nBT 3 Tr\n", nums(inh.MediaBox.LL.X, inh.MediaBox.LL.Y))
+		fmt.Fprintf(&c, "\nQ\nq\n1 0 0 1 %s cm\nBT 3 Tr\n", pdffont.Nums(inh.MediaBox.LL.X, inh.MediaBox.LL.Y))
 		c.WriteString(strings.ReplaceAll(layer, "/%s ", "/"+name+" "))
 		c.WriteString("ET\nQ\n")
 		if err := appendContent(x, page, n, c.String()); err != nil {

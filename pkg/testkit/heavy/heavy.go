@@ -7,6 +7,7 @@ package heavy
 
 import (
 	"github.com/sohoa/sohoa/pkg/format/ocr"
+	"github.com/sohoa/sohoa/pkg/race"
 
 	"os"
 	"testing"
@@ -16,7 +17,7 @@ import (
 const Env = "SOHOA_HEAVY"
 
 // Enabled reports whether heavy tests run in this test binary.
-func Enabled() bool { return !raceEnabled && os.Getenv(Env) == "1" && !testing.Short() }
+func Enabled() bool { return !race.Enabled && os.Getenv(Env) == "1" && !testing.Short() }
 
 // Skip skips t unless heavy tests run.
 func Skip(t testing.TB) {

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/sohoa/sohoa/pkg/format/stamp"
+	"github.com/sohoa/sohoa/pkg/format/pdffont"
 )
 
 // A4 in PDF points.
@@ -15,7 +15,7 @@ const (
 
 // canvas writes the content streams of the receipt's pages.
 type canvas struct {
-	regular, bold *stamp.Text
+	regular, bold *pdffont.Text
 	pages         []*strings.Builder
 	at            int // index of the page being drawn
 }

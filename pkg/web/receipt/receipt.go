@@ -24,6 +24,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/domain/dossier"
 	"github.com/sohoa/sohoa/pkg/domain/procedure"
 	"github.com/sohoa/sohoa/pkg/errs"
+	"github.com/sohoa/sohoa/pkg/format/pdffont"
 	"github.com/sohoa/sohoa/pkg/format/stamp"
 )
 
@@ -46,8 +47,8 @@ type Options struct {
 	Now time.Time
 	// Font and Bold are the parsed fonts; nil means parse them for this call
 	// (about a millisecond each). Long-running callers parse them once with
-	// stamp.NewFont and stamp.NewBoldFont and share them.
-	Font, Bold *stamp.Font
+	// pdffont.NewFont and pdffont.NewBoldFont and share them.
+	Font, Bold *pdffont.Font
 }
 
 // Render returns the receipt of dossier d for procedure p as a PDF.
@@ -67,12 +68,12 @@ func Render(d *dossier.Dossier, p procedure.Procedure, opts Options) ([]byte, er
 	var err error
 	regular, bold := opts.Font, opts.Bold
 	if regular == nil {
-		if regular, err = stamp.NewFont(); err != nil {
+		if regular, err = pdffont.NewFont(); err != nil {
 			return nil, fmt.Errorf("receipt: %w", err)
 		}
 	}
 	if bold == nil {
-		if bold, err = stamp.NewBoldFont(); err != nil {
+		if bold, err = pdffont.NewBoldFont(); err != nil {
 			return nil, fmt.Errorf("receipt: %w", err)
 		}
 	}
@@ -384,7 +385,7 @@ func (l *layout) pdf() ([]byte, error) {
 		pages[i] = content.String()
 	}
 	out, err := stamp.Document{Width: pageW, Height: pageH, Pages: pages, Title: Title, Producer: IssuingSystem,
-		Fonts: map[string]*stamp.Text{resRegular: l.c.regular, resBold: l.c.bold}}.PDF()
+		Fonts: map[string]*pdffont.Text{resRegular: l.c.regular, resBold: l.c.bold}}.PDF()
 	if err != nil {
 		return nil, fmt.Errorf("receipt: %w", err)
 	}

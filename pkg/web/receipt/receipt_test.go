@@ -18,7 +18,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/domain/dossier"
 	"github.com/sohoa/sohoa/pkg/domain/procedure"
 	"github.com/sohoa/sohoa/pkg/errs"
-	"github.com/sohoa/sohoa/pkg/format/stamp"
+	"github.com/sohoa/sohoa/pkg/format/pdffont"
 	"github.com/sohoa/sohoa/pkg/testkit/pdftool"
 )
 
@@ -105,11 +105,11 @@ func TestRender(t *testing.T) {
 			want:  []string{"70 C69", "Trang 1/3", "Trang 3/3", "NHÂN VIÊN BƯU ĐIỆN"},
 		},
 	}
-	font, err := stamp.NewFont()
+	font, err := pdffont.NewFont()
 	if err != nil {
 		t.Fatal(err)
 	}
-	bold, err := stamp.NewBoldFont()
+	bold, err := pdffont.NewBoldFont()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,11 +282,11 @@ func TestPayload(t *testing.T) {
 }
 
 func BenchmarkRender(b *testing.B) {
-	font, err := stamp.NewFont()
+	font, err := pdffont.NewFont()
 	if err != nil {
 		b.Fatal(err)
 	}
-	bold, err := stamp.NewBoldFont()
+	bold, err := pdffont.NewBoldFont()
 	if err != nil {
 		b.Fatal(err)
 	}

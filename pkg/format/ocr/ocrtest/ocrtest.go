@@ -21,6 +21,7 @@ import (
 	"golang.org/x/image/math/fixed"
 
 	"github.com/sohoa/sohoa/pkg/format/mrz"
+	"github.com/sohoa/sohoa/pkg/format/mrz/mrztest"
 	"github.com/sohoa/sohoa/pkg/format/scan/scantest"
 )
 
@@ -137,7 +138,7 @@ type Card struct {
 // optional data).
 func (c Card) MRZ() ([3]string, error) {
 	sur, given, _ := strings.Cut(Fold(c.Name), " ")
-	return mrz.Encode("ID", "VNM", c.ID[3:], c.ID, c.Birth, c.Sex, c.Expiry, "VNM", "", sur, given)
+	return mrztest.Encode("ID", "VNM", c.ID[3:], c.ID, c.Birth, c.Sex, c.Expiry, "VNM", "", sur, given)
 }
 
 // Fold removes Vietnamese diacritics and upper-cases, as the MRZ prints names.

@@ -12,7 +12,7 @@ import (
 	"image/png"
 	"slices"
 
-	"github.com/sohoa/sohoa/pkg/format/ccitt"
+	"github.com/sohoa/sohoa/pkg/format/ccitt/ccitttest"
 )
 
 // TIFFCompression is the compression of the pages of a generated TIFF.
@@ -93,7 +93,7 @@ func encodeTIFF(imgs []*image.Gray, dpi, quality int, c TIFFCompression, orienta
 				return err
 			}
 		case TIFFG4:
-			buf.Write(ccitt.Encode(imgs[i], ccitt.EncodeOptions{K: -1}))
+			buf.Write(ccitttest.Encode(imgs[i], ccitttest.EncodeOptions{K: -1}))
 		case TIFFG4BlackIsZero:
 			// The code holds the sample bits: with 0 for black, the paper
 			// is coded as "black" runs, as libtiff writes it.
@@ -101,7 +101,7 @@ func encodeTIFF(imgs []*image.Gray, dpi, quality int, c TIFFCompression, orienta
 			for j, v := range imgs[i].Pix {
 				neg.Pix[j] = 255 - v
 			}
-			buf.Write(ccitt.Encode(neg, ccitt.EncodeOptions{K: -1}))
+			buf.Write(ccitttest.Encode(neg, ccitttest.EncodeOptions{K: -1}))
 		default:
 			return fmt.Errorf("scantest: TIFF compression %d", c)
 		}

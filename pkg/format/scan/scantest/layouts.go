@@ -9,7 +9,7 @@ import (
 	"image/jpeg"
 	"strings"
 
-	"github.com/sohoa/sohoa/pkg/format/ccitt"
+	"github.com/sohoa/sohoa/pkg/format/ccitt/ccitttest"
 )
 
 // Layout is how scanner software stores each page image in a PDF.
@@ -84,9 +84,9 @@ func (l Layout) Rotation() int {
 // Layouts lists every Layout that Sohoa reads.
 var Layouts = []Layout{OneJPEG, Strips2, Strips4, Strips100, MRC, G4, G4BlackIs1, G4NoEOB, InlineJPEG, InlineFlate, Rotate90, Rotate180, Rotate270, Indexed, Lab}
 
-// Colour is what the layout's colour space says of a grey page: Lab is a
+// Color is what the layout's colour space says of a grey page: Lab is a
 // colour space; the others store greys.
-func (l Layout) Colour() string {
+func (l Layout) Color() string {
 	switch {
 	case l.Bilevel():
 		return "bilevel"
@@ -243,8 +243,8 @@ func (w *pdfWriter) scannedPage(img *image.Gray, dpi, quality int, layout Layout
 		xo["Fg"] = w.stream(fmt.Sprintf("/Type /XObject /Subtype /Image /Width %d /Height %d /ImageMask true /BitsPerComponent 1 /Filter /FlateDecode", b.Dx(), b.Dy()), Deflate(bits))
 		fmt.Fprintf(&content, "q %.4f 0 0 %.4f 0 0 cm /Bg Do Q\nq 0 g %.4f 0 0 %.4f 0 0 cm /Fg Do Q\n", pw, ph, pw, ph)
 	case G4, G4BlackIs1, G4NoEOB:
-		o := ccitt.EncodeOptions{K: -1, NoEOB: layout == G4NoEOB, EncodedByteAlign: layout == G4NoEOB}
-		data := ccitt.Encode(img, o)
+		o := ccitttest.EncodeOptions{K: -1, NoEOB: layout == G4NoEOB, EncodedByteAlign: layout == G4NoEOB}
+		data := ccitttest.Encode(img, o)
 		parms := fmt.Sprintf("/K -1 /Columns %d /Rows %d", b.Dx(), b.Dy())
 		extra := ""
 		switch layout {
@@ -365,7 +365,7 @@ func jbig2MMR(img *image.Gray) []byte {
 	binary.Write(&gr, binary.BigEndian, [4]uint32{w, h, 0, 0})
 	gr.WriteByte(0) // external combination operator OR
 	gr.WriteByte(1) // generic region flags: MMR
-	gr.Write(ccitt.Encode(img, ccitt.EncodeOptions{K: -1}))
+	gr.Write(ccitttest.Encode(img, ccitttest.EncodeOptions{K: -1}))
 	segment(1, 38, gr.Bytes()) // immediate generic region (length known)
 	segment(2, 49, nil)        // end of page
 	return out.Bytes()

@@ -1,17 +1,20 @@
 // Code generated from the tables of ITU-T Recommendation T.4 and T.6 (Tables 1–3),
 // as listed in golang.org/x/image/ccitt/gen.go (Copyright 2019 The Go Authors, BSD-style licence).
 
-package ccitt
+// Package t4 holds the run-length code words of ITU-T T.4 and T.6, shared
+// by the decoder (package ccitt) and the test encoder (package ccitttest).
+package t4
 
 import "slices"
 
-// code is one run-length code word: its value and its bits, most significant first.
-type code struct {
-	val uint32
-	str string
+// Code is one run-length code word: its value and its bits, most significant first.
+type Code struct {
+	Val uint32
+	Str string
 }
 
-var whiteCodes = slices.Concat([]code{
+// White are the white run codes: terminating, make-up and extended make-up.
+var White = slices.Concat([]Code{
 	// Terminating codes (0-63).
 	{0x0000, "00110101"},
 	{0x0001, "000111"},
@@ -108,7 +111,8 @@ var whiteCodes = slices.Concat([]code{
 	{0x06C0, "010011011"},
 }, extendedMakeupCodes)
 
-var blackCodes = slices.Concat([]code{
+// Black are the black run codes: terminating, make-up and extended make-up.
+var Black = slices.Concat([]Code{
 	// Terminating codes (0-63).
 	{0x0000, "0000110111"},
 	{0x0001, "010"},
@@ -207,7 +211,7 @@ var blackCodes = slices.Concat([]code{
 
 // extendedMakeupCodes are T.4 Table 3: the make-up codes between 1792 and
 // 2560, the same for white and black runs.
-var extendedMakeupCodes = []code{
+var extendedMakeupCodes = []Code{
 	{0x0700, "00000001000"},
 	{0x0740, "00000001100"},
 	{0x0780, "00000001101"},

@@ -1,4 +1,8 @@
-package stamp
+// Package pdffont writes text in PDFs with DejaVu Sans (regular and bold):
+// widths and line wrapping for layout, hex strings of glyph IDs for content
+// streams, and a Type0 font embedding only the glyphs used (a TrueType
+// subset) with a ToUnicode map, so that the text can be copied and searched.
+package pdffont
 
 import (
 	"crypto/sha256"

@@ -1,7 +1,8 @@
-package stamp
+package pdffont
 
 import (
 	"fmt"
+	"math"
 	"strings"
 )
 
@@ -15,7 +16,7 @@ import (
 // colour and writes the font with Embed or Write.
 func (t *Text) Lines(res string, x, y, size, lead float64, lines []string) string {
 	var c strings.Builder
-	fmt.Fprintf(&c, "BT /%s %s Tf %s TL %s Td\n", res, nums(size), nums(lead), nums(x, y))
+	fmt.Fprintf(&c, "BT /%s %s Tf %s TL %s Td\n", res, Nums(size), Nums(lead), Nums(x, y))
 	for i, l := range lines {
 		if i > 0 {
 			c.WriteString("T* ")
@@ -57,4 +58,20 @@ func (f *Font) Missing(s string) (rune, bool) {
 		}
 	}
 	return 0, false
+}
+
+// Nums formats numbers for a content stream, separated by spaces.
+func Nums(vs ...float64) string {
+	parts := make([]string, len(vs))
+	for i, v := range vs {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			v = 0
+		}
+		s := strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.3f", v), "0"), ".")
+		if s == "-0" || s == "" {
+			s = "0"
+		}
+		parts[i] = s
+	}
+	return strings.Join(parts, " ")
 }

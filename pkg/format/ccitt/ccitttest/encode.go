@@ -1,7 +1,12 @@
-package ccitt
+// Package ccitttest writes CCITT Group 3 and Group 4 data: the variants
+// office scanners write, which ccitt.Reduced must read. It generates the
+// bilevel scans of tests and samples.
+package ccitttest
 
 import (
 	"image"
+
+	"github.com/sohoa/sohoa/pkg/format/ccitt/internal/t4"
 )
 
 // EncodeOptions choose the variant Encode writes, as scanners differ.
@@ -113,17 +118,17 @@ func (e *encoder) align() {
 }
 
 func (e *encoder) run(r int, white bool) {
-	codes := blackCodes
+	codes := t4.Black
 	if white {
-		codes = whiteCodes
+		codes = t4.White
 	}
 	find := func(v int) string {
 		for _, c := range codes {
-			if int(c.val) == v {
-				return c.str
+			if int(c.Val) == v {
+				return c.Str
 			}
 		}
-		panic("ccitt: no code for run") // unreachable: the tables hold every value used
+		panic("ccitttest: no code for run") // unreachable: the tables hold every value used
 	}
 	for r >= 2560 {
 		e.putStr(find(2560))

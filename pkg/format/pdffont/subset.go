@@ -1,4 +1,4 @@
-package stamp
+package pdffont
 
 import (
 	"encoding/binary"

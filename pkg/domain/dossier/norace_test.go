@@ -1,5 +1,0 @@
-//go:build !race
-
-package dossier_test
-
-const raceEnabled = false

@@ -1,5 +1,0 @@
-//go:build race
-
-package heavy
-
-const raceEnabled = true
