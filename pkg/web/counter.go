@@ -177,19 +177,11 @@ func (h *Handler) counterSheets(w http.ResponseWriter, r *http.Request, p *page)
 type counterDossierData struct {
 	D         *dossier.Dossier
 	Procedure procedure.Procedure
-	// Missing: components of the procedure not in the dossier.
-	Findings  []findingView
+	Findings  findingsView
 	CanUpload bool
 	Working   bool // ingestion in progress: the page watches the status
 	UploadURL string
 	Created   bool
-}
-
-type findingView struct {
-	dossier.Finding
-	Text      string
-	Todo      string
-	SheetName string
 }
 
 func (h *Handler) counterDossier(w http.ResponseWriter, r *http.Request, p *page) error {
@@ -216,35 +208,13 @@ func (h *Handler) counterDossier(w http.ResponseWriter, r *http.Request, p *page
 			cd.UploadURL = u
 		}
 	}
-	cd.Findings = findings(p, pr, d.Findings)
+	cd.Findings = findings(p, pr, d)
 	if cd.Created {
 		p.Notice = p.T("Đã tạo hồ sơ "+d.Code+". In tờ phân cách, quét hồ sơ rồi tải bản quét lên.",
 			"Dossier "+d.Code+" created. Print the separator sheets, scan the dossier, then upload the scan.")
 	}
 	p.Data = cd
 	return h.render(w, r, p, "counter-dossier")
-}
-
-// findings adds to each finding what the clerk should do about it.
-func findings(p *page, pr procedure.Procedure, fs []dossier.Finding) []findingView {
-	var out []findingView
-	for _, f := range fs {
-		v := findingView{Finding: f, Text: p.pick(f.Message)}
-		if f.Severity == dossier.SeverityInfo {
-			out = append(out, v) // for information: nothing to do, no sheet to print
-			continue
-		}
-		if c, ok := pr.Component(f.Component); ok {
-			v.SheetName = c.Name
-			v.Todo = p.T(
-				fmt.Sprintf("Đặt tờ phân cách %s («%s») trước các trang của thành phần này, kiểm tra các trang rồi quét lại toàn bộ hồ sơ và tải lên.", c.Code, c.Name),
-				fmt.Sprintf("Put separator sheet %s (%q) before the pages of this component, check the pages, then rescan the whole dossier and upload it.", c.Code, c.Name))
-		} else if f.Severity == dossier.SeverityError {
-			v.Todo = p.T("Kiểm tra bản quét rồi quét lại toàn bộ hồ sơ và tải lên.", "Check the scan, then rescan the whole dossier and upload it.")
-		}
-		out = append(out, v)
-	}
-	return out
 }
 
 // counterStatus answers the dossier's status for the page's live view.
@@ -284,7 +254,7 @@ func (h *Handler) counterScan(w http.ResponseWriter, r *http.Request, p *page) e
 			return perr
 		}
 		p.Title = p.T("Lỗi: hồ sơ ", "Error: dossier ") + d.Code
-		p.Data = counterDossierData{D: d, Procedure: pr, CanUpload: true, Findings: findings(p, pr, d.Findings)}
+		p.Data = counterDossierData{D: d, Procedure: pr, CanUpload: true, Findings: findings(p, pr, d)}
 		return h.render(w, r, p, "counter-dossier")
 	}
 	redirect(w, r, "/counter/d/"+url.PathEscape(id), nil)

@@ -98,7 +98,7 @@ type deskDossierData struct {
 	D           *dossier.Dossier
 	Procedure   procedure.Procedure
 	Pages       []componentPages
-	Findings    []findingView
+	Findings    findingsView
 	Due         string
 	Credentials []api.Credential
 	CanDecide   bool
@@ -112,7 +112,7 @@ func (h *Handler) deskDossierPage(w http.ResponseWriter, r *http.Request, p *pag
 		return err
 	}
 	p.Title = p.T("Hồ sơ ", "Dossier ") + d.Code
-	dd := deskDossierData{D: d, Procedure: pr, Findings: findings(p, pr, d.Findings), Due: h.dueMark(d),
+	dd := deskDossierData{D: d, Procedure: pr, Findings: findings(p, pr, d), Due: h.dueMark(d),
 		CanDecide: d.Status == dossier.Validated, CanUpload: d.Status == dossier.Approved,
 		CanSign: d.Status == dossier.Approved && d.Result != nil}
 	for _, c := range d.Components {

@@ -160,8 +160,8 @@ func (n *Notifier) messages(ctx context.Context, ev dossier.StatusChanged) ([]ou
 	case dossier.NeedsSupplement:
 		// The findings are those of the event only while it is the dossier's latest change.
 		if len(d.History) == ev.Seq+1 && d.Status == ev.Status {
-			citizenData.Reasons = reasons(d.Findings)
-			staffData.Reasons = citizenData.Reasons
+			citizenData.Reasons, citizenData.ReasonsEN = reasons(d.Findings, "vi"), reasons(d.Findings, "en")
+			staffData.Reasons, staffData.ReasonsEN = citizenData.Reasons, citizenData.ReasonsEN
 		}
 		if err = add(kindSupplement, citizen, citizenData); err != nil {
 			break
@@ -212,12 +212,14 @@ func (n *Notifier) messages(ctx context.Context, ev dossier.StatusChanged) ([]ou
 // maxReasons bounds the reasons listed in one message.
 const maxReasons = 20
 
-// reasons returns the distinct messages of the error findings.
-func reasons(fs []dossier.Finding) []string {
+// reasons returns the distinct texts, in lang, of the findings that ask
+// something now (open errors; never an officer's note).
+func reasons(fs []dossier.Finding, lang string) []string {
 	var out []string
 	for _, f := range fs {
-		if f.Severity == dossier.SeverityError && f.Message != "" && !slices.Contains(out, f.Message) && len(out) < maxReasons {
-			out = append(out, f.Message)
+		text := f.Text(lang)
+		if f.Task() && text != "" && !slices.Contains(out, text) && len(out) < maxReasons {
+			out = append(out, text)
 		}
 	}
 	return out
