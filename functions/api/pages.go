@@ -18,7 +18,8 @@ const sessionTTL = 8 * time.Hour
 // session key the public pages work and sign-in says it is not configured;
 // with the OIDC variables people sign in through Cognito's hosted UI
 // (authorization code with PKCE), their claims mapped as the JWT authorizer's.
-func Pages(cfg sohoaapi.Config, env assemble.Config, sessionKey []byte) (*web.Handler, error) {
+// People are the staff the pages name (the staff directory).
+func Pages(cfg sohoaapi.Config, env assemble.Config, sessionKey []byte, people web.People) (*web.Handler, error) {
 	sessions := web.NoSessions()
 	if len(sessionKey) > 0 {
 		s, err := web.HMACSessions(sessionKey, sessionTTL, nil)
@@ -35,5 +36,5 @@ func Pages(cfg sohoaapi.Config, env assemble.Config, sessionKey []byte) (*web.Ha
 			oidc.RedirectURL = portal + "/signin/callback" // as registered with the user pool client
 		}
 	}
-	return web.New(web.Config{API: cfg, Sessions: sessions, OIDC: oidc, Log: cfg.Log, SessionTTL: sessionTTL})
+	return web.New(web.Config{API: cfg, Sessions: sessions, OIDC: oidc, People: people, Log: cfg.Log, SessionTTL: sessionTTL})
 }

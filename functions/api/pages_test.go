@@ -57,7 +57,7 @@ func TestPagesThroughGateway(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := sohoaapi.Config{Dossiers: ds, Vault: v, Catalog: catalog, Auth: GatewayAuth{}, Documents: sohoaapi.Printed{}, Log: quiet}
-	if cfg.Pages, err = Pages(cfg, env, []byte(env.SessionKey)); err != nil {
+	if cfg.Pages, err = Pages(cfg, env, []byte(env.SessionKey), nil); err != nil {
 		t.Fatal(err)
 	}
 	handler := httpadapter.NewV2(sohoaapi.New(cfg)).ProxyWithContext

@@ -31,7 +31,8 @@ func newPages(cfg sohoaapi.Config, st *Stack, verifier *identity.Verifier, staff
 		roster = append(roster, devPeople[1:]...)
 	}
 	const ttl = 8 * time.Hour
-	return web.New(web.Config{API: cfg, Roster: roster, Now: o.Now, Log: o.Log, SessionTTL: ttl,
+	people := web.PeopleOf(append(staff.People(), devPeople[0]))
+	return web.New(web.Config{API: cfg, Roster: roster, People: people, Now: o.Now, Log: o.Log, SessionTTL: ttl,
 		Sessions: web.Sessions{
 			Issue:  func(a identity.Actor) (string, error) { return st.Issuer.Issue(a, o.Now(), ttl) },
 			Verify: func(tok string) (identity.Actor, error) { return verifier.Verify(tok, o.Now()) },

@@ -39,6 +39,9 @@ type page struct {
 	// Refresh, when not 0, reloads the page every Refresh seconds in a
 	// browser without JavaScript (the live view does it otherwise).
 	Refresh int
+	// people and agencies name the staff for Who.
+	people   People
+	agencies map[string]string
 }
 
 // fieldError is one form error; Field is the input's id ("" for the form).
@@ -75,7 +78,7 @@ func (p *page) SwitchURL() string {
 }
 
 func (h *Handler) newPage(w http.ResponseWriter, r *http.Request) *page {
-	p := &page{Lang: "vi", Path: r.URL.EscapedPath(), Dev: len(h.c.Roster) > 0}
+	p := &page{Lang: "vi", Path: r.URL.EscapedPath(), Dev: len(h.c.Roster) > 0, people: h.people, agencies: h.agencies}
 	if c, err := r.Cookie(langCookie); err == nil && (c.Value == "en" || c.Value == "vi") {
 		p.Lang = c.Value
 	}

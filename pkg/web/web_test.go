@@ -355,16 +355,21 @@ func TestAccessLogSentences(t *testing.T) {
 		want string
 	}{
 		{"vi", vault.Entry{Actor: "agency_officer:officer-lltp", Role: "agency_officer", Action: "read", Purpose: "dossier 000.00.15.H29-261130-0001", At: at},
-			"Cán bộ cơ quan officer-lltp đã xem Căn cước công dân lúc 09:12 ngày 30/11/2026 trong hồ sơ 000.00.15.H29-261130-0001."},
+			"Trần Văn Hùng, Sở Tư pháp đã xem Căn cước công dân lúc 09:12 ngày 30/11/2026 trong hồ sơ 000.00.15.H29-261130-0001."},
+		{"vi", vault.Entry{Actor: "agency_officer:officer-unknown", Role: "agency_officer", Action: "read", At: at},
+			"Cán bộ cơ quan đã xem Căn cước công dân lúc 09:12 ngày 30/11/2026."},
 		{"vi", vault.Entry{Actor: "share:ab12cd34 (Ngân hàng ABC)", Role: "share", Action: "download", At: at},
 			"Người nhận liên kết chia sẻ (Ngân hàng ABC) đã tải Căn cước công dân lúc 09:12 ngày 30/11/2026."},
 		{"vi", vault.Entry{Actor: "citizen:001******345", Role: "citizen", Action: "share-created", Purpose: "share ab12cd34 to Ngân hàng ABC for vay vốn", At: at},
 			"Bạn đã tạo liên kết chia sẻ Căn cước công dân cho Ngân hàng ABC lúc 09:12 ngày 30/11/2026."},
 		{"en", vault.Entry{Actor: "agency_officer:officer-lltp", Role: "agency_officer", Action: "read", Purpose: "dossier 000.00.15.H29-261130-0001", At: at},
-			"Agency officer officer-lltp viewed Căn cước công dân at 09:12 on 30/11/2026 in dossier 000.00.15.H29-261130-0001."},
+			"Trần Văn Hùng, Sở Tư pháp viewed Căn cước công dân at 09:12 on 30/11/2026 in dossier 000.00.15.H29-261130-0001."},
 	}
+	// People are named by name and unit from the staff list, never by login ID.
+	people := People{"officer-lltp": {Subject: "officer-lltp", Role: identity.Officer, Name: "Trần Văn Hùng", Agency: "000.00.15.H29"}}
+	agencies := map[string]string{"000.00.15.H29": "Sở Tư pháp"}
 	for _, tt := range tests {
-		if got := sentence(&page{Lang: tt.lang}, tt.e, "Căn cước công dân"); got != tt.want {
+		if got := sentence(&page{Lang: tt.lang, people: people, agencies: agencies}, tt.e, "Căn cước công dân"); got != tt.want {
 			t.Errorf("%s:\n got %q\nwant %q", tt.lang, got, tt.want)
 		}
 	}
@@ -417,5 +422,33 @@ func TestSignJobPageFollowsTheJob(t *testing.T) {
 				t.Errorf("refresh without script %v, live %v; want both %v:\n%s", refresh, live, tt.running, html)
 			}
 		})
+	}
+}
+
+// TestWho: people are named by name and unit, or by what they are; never by
+// a login ID or role:subject.
+func TestWho(t *testing.T) {
+	p := &page{Lang: "vi", agencies: map[string]string{"000.21.29.H29": "UBND phường Hoàn Kiếm"}, people: People{
+		"clerk-01":       {Subject: "clerk-01", Role: identity.Clerk, Name: "Trần Thị Mai", PostOffice: "Bưu cục Hoàn Kiếm"},
+		"officer-hotich": {Subject: "officer-hotich", Role: identity.Officer, Name: "Nguyễn Thị Lĩnh", Agency: "000.21.29.H29"},
+	}}
+	for _, tt := range []struct{ label, want string }{
+		{"postal_clerk:clerk-01", "Trần Thị Mai, Bưu cục Hoàn Kiếm"},
+		{"agency_officer:officer-hotich", "Nguyễn Thị Lĩnh, UBND phường Hoàn Kiếm"},
+		{"agency_officer:officer-x", "Cán bộ cơ quan"},
+		{"postal_clerk:clerk-99", "Nhân viên bưu điện"},
+		{"system:ingest", "Hệ thống Sohoa (tự động)"},
+		{"system:reuse-consent", "Hệ thống Sohoa (tự động)"},
+		{"citizen:001******345", "Công dân"},
+		{"intake", "Bưu cục (tải lên từ máy quét)"},
+		{"someone", "Người dùng hệ thống"},
+	} {
+		got := p.Who(tt.label)
+		if got != tt.want {
+			t.Errorf("Who(%q) = %q, want %q", tt.label, got, tt.want)
+		}
+		if _, subject, ok := strings.Cut(tt.label, ":"); ok && (strings.Contains(got, ":") || strings.Contains(got, subject)) {
+			t.Errorf("Who(%q) = %q shows a login ID", tt.label, got)
+		}
 	}
 }
