@@ -35,7 +35,7 @@ type todayRow struct {
 // counter: find a procedure by name or code, or open a dossier by its code.
 func (h *Handler) counter(w http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title = p.T("Quầy tiếp nhận", "Counter")
-	if code := strings.TrimSpace(r.URL.Query().Get("code")); code != "" {
+	if code := dossierCode(r.URL.Query().Get("code")); code != "" {
 		d, err := h.c.API.Dossiers.GetByCode(r.Context(), *p.Actor, code)
 		if err == nil {
 			redirect(w, r, "/counter/d/"+url.PathEscape(d.ID), nil)
@@ -49,9 +49,8 @@ func (h *Handler) counter(w http.ResponseWriter, r *http.Request, p *page) error
 	}
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
 	d := counterData{Query: q}
-	lq := strings.ToLower(q)
 	for _, pr := range h.c.API.Catalog.All() {
-		if q == "" || strings.Contains(strings.ToLower(pr.Name), lq) || strings.Contains(pr.Code, q) || strings.Contains(strings.ToLower(pr.AgencyName), lq) {
+		if procedureMatches(pr, q) {
 			d.Procedures = append(d.Procedures, pr)
 		}
 	}

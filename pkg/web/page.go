@@ -143,6 +143,9 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		h.c.Log.Error("page failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	p.Title = p.T("Không thực hiện được", "Something went wrong")
+	if k == errs.NotFound {
+		p.Title = p.T("Không tìm thấy", "Not found")
+	}
 	p.Data = struct {
 		Message string
 		Kind    string

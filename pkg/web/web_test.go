@@ -452,3 +452,47 @@ func TestWho(t *testing.T) {
 		}
 	}
 }
+
+// TestForgivingSearch: people type without diacritics, in lower case, with
+// spaces; an empty form says what to type; a page that is not there says so.
+func TestForgivingSearch(t *testing.T) {
+	h, ds := newTestPages(t, nil)
+	ck := sessionOf(t, serve(h, "POST", "/signin", "127.0.0.1", url.Values{"who": {"0"}}))
+	for _, q := range []string{"dang ky khai sinh", "ĐĂNG KÝ KHAI SINH", "khai  sinh dang", "Đăng ký khai sinh"} {
+		page := bodyOf(serve(h, "GET", "/counter?q="+url.QueryEscape(q), "127.0.0.1", nil, ck))
+		if !strings.Contains(page, `href="/counter/new?procedure=1.001193`) {
+			t.Errorf("procedure search %q does not find birth registration", q)
+		}
+	}
+	if page := bodyOf(serve(h, "GET", "/counter?q="+url.QueryEscape("khai sinh xyzzy"), "127.0.0.1", nil, ck)); strings.Contains(page, `href="/counter/new?procedure=1.001193`) {
+		t.Error("a word the procedure lacks still finds it")
+	}
+	d, err := ds.Create(context.Background(), clerk, dossier.CreateInput{Procedure: "1.001193",
+		Citizen: dossier.Citizen{ID: "001203012345", Name: "Nguyễn Văn An"}, PostOffice: "Bưu cục Hoàn Kiếm"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	typed := " " + strings.ToLower(strings.ReplaceAll(d.Code, "-", " - ")) + " "
+	resp := serve(h, "GET", "/track?code="+url.QueryEscape(typed), "127.0.0.1", nil)
+	if resp.StatusCode != 303 || resp.Header.Get("Location") != "/track/"+d.Code {
+		t.Fatalf("tracking %q = %d to %q", typed, resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if resp := serve(h, "GET", "/track/"+url.PathEscape(strings.ToLower(d.Code)), "127.0.0.1", nil); resp.StatusCode != 303 || resp.Header.Get("Location") != "/track/"+d.Code {
+		t.Errorf("a lower-case tracking link = %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if resp := serve(h, "GET", "/counter?code="+url.QueryEscape(typed), "127.0.0.1", nil, ck); resp.StatusCode != 303 {
+		t.Errorf("the counter's code lookup of %q = %d", typed, resp.StatusCode)
+	}
+	for lang, want := range map[string]string{"vi": "Nhập mã hồ sơ", "en": "Type the dossier code"} {
+		resp := serve(h, "GET", "/track?code=&lang="+lang, "127.0.0.1", nil)
+		if page := bodyOf(resp); resp.StatusCode != 400 || !strings.Contains(page, want) || !strings.Contains(page, `id="code-error"`) {
+			t.Errorf("an empty tracking form (%s) = %d without %q", lang, resp.StatusCode, want)
+		}
+	}
+	for lang, want := range map[string]string{"vi": "<h1>Không tìm thấy</h1>", "en": "<h1>Not found</h1>"} {
+		resp := serve(h, "GET", "/no/such/page?lang="+lang, "127.0.0.1", nil)
+		if page := bodyOf(resp); resp.StatusCode != 404 || !strings.Contains(page, want) {
+			t.Errorf("a missing page (%s) = %d without %q:\n%s", lang, resp.StatusCode, want, page)
+		}
+	}
+}
