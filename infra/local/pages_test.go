@@ -255,7 +255,7 @@ func TestPagesJourneys(t *testing.T) {
 	closeRecipient()
 	b.open("me-log", "/me/log")
 	if s := b.text("main"); !strings.Contains(s, "Người nhận liên kết chia sẻ (Ngân hàng ABC) đã tải") || !strings.Contains(s, "nguyên vẹn") ||
-		!strings.Contains(s, "Cán bộ cơ quan officer-hotich đã xem Giấy khai sinh") || !strings.Contains(s, "trong hồ sơ "+code) {
+		!strings.Contains(s, officerNam+", ") || !strings.Contains(s, "đã xem Giấy khai sinh") || strings.Contains(s, officerHT) || !strings.Contains(s, "trong hồ sơ "+code) {
 		t.Errorf("access log: %q", s)
 	}
 	b.signOut()

@@ -34,6 +34,9 @@ type dossierView struct {
 	Result       *resultView       `json:"result,omitempty"`
 	Waybill      string            `json:"waybill,omitempty"`
 	Scans        int               `json:"scans"`
+	// Attempts are the counter's uploads that could not be used, with why;
+	// they changed nothing else.
+	Attempts []attemptView `json:"attempts"`
 	// Reuse shows that the dossier waits for (or got) the citizen's consent to
 	// reuse documents from their vault; never what the vault holds.
 	Reuse *dossier.Reuse `json:"reuse,omitempty"`
@@ -55,6 +58,11 @@ type componentView struct {
 	// PageImages are the component's pages (1-based, in the component) that
 	// have images: GET …/components/{code}/pages/{page}?size=small|large.
 	PageImages []int `json:"pageImages,omitempty"`
+}
+
+type attemptView struct {
+	At       time.Time         `json:"at"`
+	Findings []dossier.Finding `json:"findings"`
 }
 
 type resultView struct {
@@ -111,6 +119,10 @@ func viewDossier(a identity.Actor, d *dossier.Dossier) dossierView {
 	}
 	if v.Findings == nil {
 		v.Findings = []dossier.Finding{}
+	}
+	v.Attempts = []attemptView{}
+	for _, at := range d.Attempts {
+		v.Attempts = append(v.Attempts, attemptView{At: at.At, Findings: at.Findings})
 	}
 	return v
 }

@@ -47,7 +47,7 @@ func findings(p *page, pr procedure.Procedure, d *dossier.Dossier) findingsView 
 			fv.Todo = ""
 			v.Resolved = append(v.Resolved, fv)
 		case f.Task() && atCounter:
-			if c, ok := pr.Component(f.Component); ok && !fv.Citizen {
+			if c, ok := pr.Component(f.Component); ok {
 				fv.SheetName = c.Name
 			}
 			if fv.Todo == "" {

@@ -57,7 +57,7 @@ func (h *Handler) track(w http.ResponseWriter, r *http.Request, p *page) error {
 	if errs.Is(err, errs.NotFound) {
 		p.Status = http.StatusNotFound
 		p.Errors = []fieldError{{Field: "code", Message: p.T("Không tìm thấy hồ sơ có mã này. Hãy kiểm tra lại mã trên giấy biên nhận.",
-			"No dossier has this code. Check the code on your receipt.")}}
+			"Not found: no dossier has this code. Check the code on your receipt.")}}
 		return h.render(w, r, p, "track")
 	}
 	if err != nil {

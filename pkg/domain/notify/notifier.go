@@ -231,12 +231,23 @@ func (n *Notifier) compose(evKey string, k kind, r Recipient, dt data, dossierID
 	if err != nil {
 		return nil, err
 	}
+	// In the app the page picks the language: each is kept apart.
+	vi, err := n.tm.render(k, "vi", dt)
+	if err != nil {
+		return nil, err
+	}
+	en := dt
+	en.Reasons = dt.ReasonsEN
+	enr, err := renderOne(n.tm.en, k, en)
+	if err != nil {
+		return nil, err
+	}
 	now := n.c.Now().UTC()
 	var out []outgoing
 	for _, m := range []Message{
 		{Channel: Email, To: r.Email, Subject: rd.Subject, Body: rd.Body},
 		{Channel: SMS, To: r.Phone, Body: rd.SMS},
-		{Channel: InApp, To: r.Subject, Subject: rd.Subject, Body: rd.Body},
+		{Channel: InApp, To: r.Subject, Subject: vi.Subject, Body: vi.Body, SubjectEN: enr.Subject, BodyEN: enr.Body},
 	} {
 		if m.To == "" {
 			continue
