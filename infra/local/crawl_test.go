@@ -183,9 +183,7 @@ func (c *crawler) crawl(who, lang string, start []string) int {
 		}
 		for _, m := range hrefs.FindAllStringSubmatch(body, -1) {
 			u := html.UnescapeString(m[1])
-			if strings.HasPrefix(u, c.base) {
-				u = strings.TrimPrefix(u, c.base)
-			}
+			u = strings.TrimPrefix(u, c.base)
 			if !strings.HasPrefix(u, "/") || strings.HasPrefix(u, "//") || skipped.MatchString(u) {
 				continue
 			}
