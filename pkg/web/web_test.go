@@ -496,3 +496,45 @@ func TestForgivingSearch(t *testing.T) {
 		}
 	}
 }
+
+// TestFindingsSayWhoMustAct: a valid dossier's warnings are notes for the
+// officer, never tasks; tasks are shown only while the dossier is at the
+// counter, with what to do; what no longer applies is resolved history.
+func TestFindingsSayWhoMustAct(t *testing.T) {
+	pr, err := procedure.Default().Get("1.001193")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mrz := dossier.NewFinding(dossier.FindingMRZUnreadable).Of("CCCD")
+	noPages := dossier.NewFinding("scan.no-pages")
+	missing := dossier.NewFinding(dossier.FindingMissing, "Giấy chứng sinh", "GCS").Of("GCS")
+	done := missing
+	done.ResolvedAt = time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name                   string
+		status                 dossier.Status
+		fs                     []dossier.Finding
+		tasks, notes, resolved int
+	}{
+		{"valid with a warning", dossier.Validated, []dossier.Finding{mrz}, 0, 1, 0},
+		{"signed with a warning", dossier.ResultIssued, []dossier.Finding{mrz, done}, 0, 1, 1},
+		{"an unusable upload at the counter", dossier.Received, []dossier.Finding{noPages, mrz}, 1, 1, 0},
+		{"a supplement request", dossier.NeedsSupplement, []dossier.Finding{missing}, 1, 0, 0},
+	} {
+		for _, lang := range []string{"vi", "en"} {
+			v := findings(&page{Lang: lang}, pr, &dossier.Dossier{Status: tc.status, Findings: tc.fs})
+			if len(v.Tasks) != tc.tasks || len(v.Notes) != tc.notes || len(v.Resolved) != tc.resolved {
+				t.Errorf("%s (%s): %d tasks, %d notes, %d resolved; want %d, %d, %d", tc.name, lang,
+					len(v.Tasks), len(v.Notes), len(v.Resolved), tc.tasks, tc.notes, tc.resolved)
+			}
+			for _, f := range v.Tasks {
+				if f.Todo == "" || f.Text == "" {
+					t.Errorf("%s (%s): a task without what to do: %+v", tc.name, lang, f)
+				}
+				if lang == "en" && f.Text != f.MessageEN {
+					t.Errorf("%s: Vietnamese on the English page: %q", tc.name, f.Text)
+				}
+			}
+		}
+	}
+}
