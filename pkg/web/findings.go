@@ -50,7 +50,7 @@ func findings(p *page, pr procedure.Procedure, d *dossier.Dossier) findingsView 
 			if c, ok := pr.Component(f.Component); ok {
 				fv.SheetName = c.Name
 			}
-			if fv.Todo == "" {
+			if f.Action == "" && f.ActionEN == "" { // a finding stored before findings said what to do
 				fv.Todo = p.T("Quét lại hồ sơ và tải lên.", "Scan the dossier again and upload it.")
 			}
 			v.Tasks = append(v.Tasks, fv)
