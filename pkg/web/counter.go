@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -181,6 +182,9 @@ type counterDossierData struct {
 	Working   bool // ingestion in progress: the page watches the status
 	UploadURL string
 	Created   bool
+	// NextUpload counts the dossier's uploads once the next is in: the
+	// page watches until that many are recorded (?uploaded=N).
+	NextUpload int
 }
 
 func (h *Handler) counterDossier(w http.ResponseWriter, r *http.Request, p *page) error {
@@ -197,9 +201,13 @@ func (h *Handler) counterDossier(w http.ResponseWriter, r *http.Request, p *page
 		CanUpload: d.Status == dossier.Received || d.Status == dossier.NeedsSupplement,
 		Working:   d.Status == dossier.Scanned}
 	// On AWS the page's script puts the scan straight into S3 and comes back
-	// with ?uploaded=1: the dossier moves on once the bucket's event is
+	// with ?uploaded=N: the dossier moves on once the bucket's event is
 	// handled, so the page watches it instead of offering the upload again.
-	if r.URL.Query().Get("uploaded") == "1" && d.Status == dossier.Received {
+	// The number is the uploads there will be with this one: an upload that
+	// could not be used leaves the dossier RECEIVED, with one more scan.
+	cd.NextUpload = len(d.Scans) + 1
+	if n, err := strconv.Atoi(r.URL.Query().Get("uploaded")); err == nil && len(d.Scans) < n && cd.CanUpload {
+		cd.NextUpload = n
 		cd.Working, cd.CanUpload = true, false
 	}
 	if cd.CanUpload && h.c.API.UploadURL != nil {
