@@ -131,7 +131,7 @@ func (h *Handler) checkID(w http.ResponseWriter, r *http.Request, p *page) error
 	if _, err := citizen.ParseAt(r.PostFormValue("cccd"), h.c.Now()); err != nil {
 		var e *errs.Error
 		if errs.KindOf(err) == errs.Invalid && asErr(err, &e) {
-			msg = p.pick(e.Message)
+			msg = p.errText(errs.Invalid, e.Message)
 		} else {
 			return err
 		}

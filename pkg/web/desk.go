@@ -331,7 +331,7 @@ func (h *Handler) deskJob(w http.ResponseWriter, r *http.Request, p *page) error
 		jd.Failed = p.T("Lô ký không thực hiện được; không hồ sơ nào bị thay đổi bởi lỗi này. Hãy gửi mã mới và ký lại.",
 			"The batch could not be signed; this failure changed no dossier. Send a new code and sign again.")
 		if j.Error != "" {
-			jd.Failed += " (" + p.pick(j.Error) + ")"
+			jd.Failed += " (" + p.errText(errs.Invalid, j.Error) + ")"
 		}
 	}
 	results := map[string]dossier.BatchOutcome{}
@@ -340,7 +340,7 @@ func (h *Handler) deskJob(w http.ResponseWriter, r *http.Request, p *page) error
 	}
 	for _, id := range j.DossierIDs {
 		o, done := results[id]
-		row := jobOutcome{ID: id, Code: id, Done: done, DocumentID: o.DocumentID, Error: p.pick(o.Error)}
+		row := jobOutcome{ID: id, Code: id, Done: done, DocumentID: o.DocumentID, Error: p.errText(errs.Invalid, o.Error)}
 		if o.Error == "" {
 			row.Error = ""
 		}

@@ -137,7 +137,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	msg := p.T("Đã có lỗi ngoài dự kiến; lỗi đã được ghi lại. Hãy thử lại sau.", "An unexpected error occurred; it was logged. Try again later.")
 	var e *errs.Error
 	if errors.As(err, &e) && k != errs.Internal {
-		msg = p.pick(e.Message)
+		msg = p.errText(k, e.Message)
 	}
 	if k == errs.Internal || k == errs.Unavailable {
 		h.c.Log.Error("page failed", "method", r.Method, "path", r.URL.Path, "err", err)
@@ -176,7 +176,7 @@ func (p *page) formError(err error, fields map[string]string) bool {
 		return false
 	}
 	id := fields[e.Field]
-	p.Errors = append(p.Errors, fieldError{Field: id, Message: p.pick(e.Message)})
+	p.Errors = append(p.Errors, fieldError{Field: id, Message: p.errText(e.Kind, e.Message)})
 	p.Status = kindStatus[e.Kind]
 	return true
 }

@@ -103,7 +103,7 @@ func (h *Handler) verify(w http.ResponseWriter, r *http.Request, p *page) error 
 	}
 	b, name, err := formFile(w, r, "pdf", limit)
 	if err != nil {
-		p.Errors = []fieldError{{Field: "pdf", Message: p.pick(err.Error())}}
+		p.Errors = []fieldError{{Field: "pdf", Message: p.errText(errs.KindOf(err), errMessage(err))}}
 		p.Status = http.StatusBadRequest
 		return h.render(w, r, p, "verify")
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/domain/identity"
 	"github.com/sohoa/sohoa/pkg/domain/procedure"
 	"github.com/sohoa/sohoa/pkg/domain/vault"
+	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/format/scan"
 	"github.com/sohoa/sohoa/pkg/testkit/localtest"
 )
@@ -535,6 +536,29 @@ func TestFindingsSayWhoMustAct(t *testing.T) {
 					t.Errorf("%s: Vietnamese on the English page: %q", tc.name, f.Text)
 				}
 			}
+		}
+	}
+}
+
+// TestErrorsInThePagesLanguage: a deeper layer's message shows only in the
+// page's language; one written in the other language only (or a Go error)
+// becomes its kind's plain text.
+func TestErrorsInThePagesLanguage(t *testing.T) {
+	for _, tc := range []struct {
+		lang string
+		kind errs.Kind
+		msg  string
+		want string
+	}{
+		{"vi", errs.Invalid, "tệp quét rỗng / the scan is empty", "Tệp quét rỗng"},
+		{"en", errs.Invalid, "tệp quét rỗng / the scan is empty", "The scan is empty"},
+		{"vi", errs.Unsupported, "The file is not a PDF (no %PDF- header)", "Tệp không thuộc loại được nhận. Hãy chọn tệp PDF."},
+		{"vi", errs.Conflict, "Dossier X is RESULT_ISSUED; only an APPROVED dossier's result is signed", "Hồ sơ đang ở trạng thái không cho phép việc này. Hãy tải lại trang."},
+		{"en", errs.Forbidden, "Mã xác thực sai", "You may not do this."},
+		{"vi", errs.Invalid, "", "Thông tin gửi lên không hợp lệ. Hãy kiểm tra và thử lại."},
+	} {
+		if got := (&page{Lang: tc.lang}).errText(tc.kind, tc.msg); got != tc.want {
+			t.Errorf("%s %q: %q, want %q", tc.lang, tc.msg, got, tc.want)
 		}
 	}
 }
