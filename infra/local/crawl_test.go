@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"html"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -198,6 +200,27 @@ func (c *crawler) crawl(who, lang string, start []string) int {
 	return len(seen)
 }
 
+// postFile sends a form with one file, as a browser on the page would, and
+// returns the page it answers.
+func (c *crawler) postFile(path, field, name string, data []byte) (int, string) {
+	c.t.Helper()
+	var b bytes.Buffer
+	w := multipart.NewWriter(&b)
+	fw, _ := w.CreateFormFile(field, name)
+	fw.Write(data)
+	w.Close()
+	req, _ := http.NewRequest("POST", c.base+path, &b)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	resp, err := c.c.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
 // TestCrawlTellsTheTruth walks the pages every kind of user reaches, in
 // both languages, over dossiers in each state (an unusable counter upload, a
 // supplement request, validated, signed), and every notice of the outbox.
@@ -269,6 +292,16 @@ func TestCrawlTellsTheTruth(t *testing.T) {
 				t.Errorf("%s, %s: %d pages visited", person.name, lang, n)
 			}
 			t.Logf("%q, %s: %d pages", person.name, lang, n)
+		}
+	}
+
+	// What a page says of a file it cannot take, in each language.
+	for _, lang := range []string{"vi", "en"} {
+		cr := newCrawler(t, st.URL)
+		cr.get("/?lang=" + lang)
+		status, body := cr.postFile("/verify", "pdf", "ghi-chu.pdf", []byte("not a PDF at all\n"))
+		for _, p := range pageProblems(lang, status, body) {
+			t.Errorf("verify a text file, %s (%d): %s", lang, status, p)
 		}
 	}
 
