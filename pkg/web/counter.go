@@ -102,7 +102,7 @@ func (h *Handler) counterCreate(w http.ResponseWriter, r *http.Request, p *page)
 	if r.URL.Query().Get("check") == "id" {
 		return h.checkID(w, r, p)
 	}
-	f := dossierForm{ID: strings.TrimSpace(r.PostFormValue("cccd")), Name: r.PostFormValue("name"),
+	f := dossierForm{ID: withoutSpaces(r.PostFormValue("cccd")), Name: r.PostFormValue("name"),
 		Phone: strings.TrimSpace(r.PostFormValue("phone")), Email: strings.TrimSpace(r.PostFormValue("email")),
 		PostOffice: r.PostFormValue("postoffice"), ReturnByPost: r.PostFormValue("returnbypost") == "yes"}
 	pr, err := h.c.API.Catalog.Get(r.PostFormValue("procedure"))
@@ -128,7 +128,7 @@ func (h *Handler) counterCreate(w http.ResponseWriter, r *http.Request, p *page)
 // the number never travels in a URL). It answers the reason when it is wrong.
 func (h *Handler) checkID(w http.ResponseWriter, r *http.Request, p *page) error {
 	msg := ""
-	if _, err := citizen.ParseAt(r.PostFormValue("cccd"), h.c.Now()); err != nil {
+	if _, err := citizen.ParseAt(withoutSpaces(r.PostFormValue("cccd")), h.c.Now()); err != nil {
 		var e *errs.Error
 		if errs.KindOf(err) == errs.Invalid && asErr(err, &e) {
 			msg = p.errText(errs.Invalid, e.Message)

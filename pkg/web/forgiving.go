@@ -10,13 +10,17 @@ import (
 
 // dossierCode is a dossier code as people type it (lower case, with spaces
 // around or inside) written as the system prints it: upper case, no spaces.
-func dossierCode(typed string) string {
-	return strings.ToUpper(strings.Map(func(r rune) rune {
+func dossierCode(typed string) string { return strings.ToUpper(withoutSpaces(typed)) }
+
+// withoutSpaces is what people type with the spaces they group digits by
+// ("001 203 012 345") taken out.
+func withoutSpaces(typed string) string {
+	return strings.Map(func(r rune) rune {
 		if unicode.IsSpace(r) {
 			return -1
 		}
 		return r
-	}, typed))
+	}, typed)
 }
 
 // procedureMatches reports whether every word of the query q occurs in the

@@ -484,6 +484,11 @@ func TestForgivingSearch(t *testing.T) {
 	if resp := serve(h, "GET", "/counter?code="+url.QueryEscape(typed), "127.0.0.1", nil, ck); resp.StatusCode != 303 {
 		t.Errorf("the counter's code lookup of %q = %d", typed, resp.StatusCode)
 	}
+	// A citizen ID grouped by spaces, as printed on the card.
+	resp = serve(h, "POST", "/counter/new?check=id", "127.0.0.1", url.Values{"cccd": {"001 203 012 345"}}, ck)
+	if b := bodyOf(resp); !strings.Contains(b, `"ok":true`) {
+		t.Errorf("an ID with spaces: %s", b)
+	}
 	for lang, want := range map[string]string{"vi": "Nhập mã hồ sơ", "en": "Type the dossier code"} {
 		resp := serve(h, "GET", "/track?code=&lang="+lang, "127.0.0.1", nil)
 		if page := bodyOf(resp); resp.StatusCode != 400 || !strings.Contains(page, want) || !strings.Contains(page, `id="code-error"`) {
