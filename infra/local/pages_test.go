@@ -27,14 +27,7 @@ func TestPagesJourneys(t *testing.T) {
 	defer b.report()
 	const citizenName = "Nguyễn Văn An"
 	b.secret = []string{citizenID, citizenName, "0912345678"}
-	dir := t.TempDir()
-	write := func(name string, data []byte) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := fileWriter(t)
 	incomplete := write("scan-thieu.pdf", scanPDF(t, scantest.Separator("TKKS", "Tờ khai"), scantest.Text("Tờ khai đăng ký khai sinh"),
 		scantest.Separator("GCS", "Giấy chứng sinh"), scantest.Text("Giấy chứng sinh")))
 	complete := write("scan-du.pdf", scanPDF(t, scantest.Separator("TKKS", "Tờ khai"), scantest.Text("Tờ khai trang 1"),

@@ -25,14 +25,7 @@ func TestClerksMistakesStayAtTheCounter(t *testing.T) {
 	var d struct{ ID, Code string }
 	clerk.json("POST", "/v1/dossiers", map[string]any{"procedure": birthReg, "postOffice": "Bưu cục Hoàn Kiếm",
 		"citizen": map[string]string{"id": citizenID, "name": "Nguyễn Văn An", "phone": "0912345678"}}, 201, &d)
-	dir := t.TempDir()
-	write := func(name string, data []byte) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := fileWriter(t)
 	wrong := []struct{ file, reason string }{
 		{write("ghi-chu.pdf", []byte("Ghi chú của nhân viên, không phải bản quét.\n")), "không phải bản quét"},
 		{write("rong.pdf", []byte("%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n")), "không có trang"},
@@ -100,4 +93,18 @@ func outboxHas(t *testing.T, c client, to, code string) bool {
 		}
 	}
 	return false
+}
+
+// fileWriter returns a function that writes a file for the browser to
+// upload, in a folder of the test's, and returns its path.
+func fileWriter(t *testing.T) func(name string, data []byte) string {
+	dir := t.TempDir()
+	return func(name string, data []byte) string {
+		t.Helper()
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
 }
