@@ -16,7 +16,8 @@ import (
 // configured; with the OIDC variables people sign in through Cognito's hosted
 // UI (authorization code with PKCE), their claims mapped as the JWT
 // authorizer's, and a session lasts no longer than the ID token (one hour).
-func Pages(cfg sohoaapi.Config, env assemble.Config, sessions *identity.Sessions) (*web.Handler, error) {
+// People are the staff the pages name (the staff directory).
+func Pages(cfg sohoaapi.Config, env assemble.Config, sessions *identity.Sessions, people web.People) (*web.Handler, error) {
 	var s web.Sessions = web.NoSessions{}
 	if sessions != nil {
 		s = sessions
@@ -29,5 +30,5 @@ func Pages(cfg sohoaapi.Config, env assemble.Config, sessions *identity.Sessions
 			oidc.RedirectURL = portal + "/signin/callback" // as registered with the user pool client
 		}
 	}
-	return web.New(web.Config{API: cfg, Sessions: s, OIDC: oidc, Log: cfg.Log})
+	return web.New(web.Config{API: cfg, Sessions: s, OIDC: oidc, People: people, Log: cfg.Log})
 }

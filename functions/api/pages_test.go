@@ -60,7 +60,7 @@ func TestPagesThroughGateway(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Pages, err = Pages(cfg, env, sessions); err != nil {
+	if cfg.Pages, err = Pages(cfg, env, sessions, nil); err != nil {
 		t.Fatal(err)
 	}
 	handler := httpadapter.NewV2(sohoaapi.New(cfg)).ProxyWithContext

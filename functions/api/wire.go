@@ -17,6 +17,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/domain/signing"
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/format/pdfdoor"
+	"github.com/sohoa/sohoa/pkg/web"
 )
 
 // handler is the api function's handler: API Gateway HTTP API (payload 2.0)
@@ -85,7 +86,11 @@ func newHandler(ctx context.Context, cfg assemble.Config) (handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	if apiCfg.Pages, err = Pages(apiCfg, cfg, sessions); err != nil {
+	staff, err := c.Staff(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if apiCfg.Pages, err = Pages(apiCfg, cfg, sessions, web.PeopleOf(staff.People())); err != nil {
 		return nil, err
 	}
 	return httpadapter.NewV2(sohoaapi.New(apiCfg)).ProxyWithContext, nil

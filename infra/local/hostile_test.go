@@ -9,8 +9,10 @@ import (
 )
 
 // TestHostileScans uploads every hostile or broken input a counter may send
-// through the API: each ends NEEDS_SUPPLEMENT with an error finding a clerk
-// can act on, the original is kept, nothing answers 5xx, and the stack stays
+// through the API: each is the clerk's to redo (the dossier stays RECEIVED,
+// the upload recorded as an attempt with an error finding a clerk can act
+// on) or, read well enough to show a paper missing, a supplement request;
+// the original is kept, nothing answers 5xx, and the stack stays
 // healthy. A scan with active content validates with the content gone from
 // every stored component.
 func TestHostileScans(t *testing.T) {
@@ -59,7 +61,12 @@ func TestHostileScans(t *testing.T) {
 				}
 				return
 			}
-			if got.Status != "NEEDS_SUPPLEMENT" || len(got.Findings) == 0 || got.Findings[0].Severity != "error" {
+			switch {
+			case len(got.Findings) == 0 || got.Findings[0].Severity != "error":
+				t.Fatalf("%s: %s without an error finding: %+v", name, got.Status, got.Findings)
+			case got.Status == "RECEIVED" && (len(got.Attempts) != 1 || got.Findings[0].Audience != "clerk"):
+				t.Fatalf("%s: back at the counter without an attempt for the clerk: %+v, %d attempts", name, got.Findings, len(got.Attempts))
+			case got.Status != "RECEIVED" && got.Status != "NEEDS_SUPPLEMENT":
 				t.Fatalf("%s: %s %+v", name, got.Status, got.Findings)
 			}
 			if m := got.Findings[0].Message; len(m) < 20 || !strings.ContainsAny(m, "ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ") {

@@ -33,5 +33,6 @@ func newPages(cfg sohoaapi.Config, st *Stack, sessionKey []byte, staff notify.St
 	if err != nil {
 		return nil, err
 	}
-	return web.New(web.Config{API: cfg, Roster: roster, Now: o.Now, Log: o.Log, SessionTTL: o.SessionTTL, Sessions: sessions})
+	people := web.PeopleOf(append(staff.People(), devPeople[0]))
+	return web.New(web.Config{API: cfg, Roster: roster, People: people, Now: o.Now, Log: o.Log, SessionTTL: o.SessionTTL, Sessions: sessions})
 }

@@ -27,14 +27,7 @@ func TestPagesJourneys(t *testing.T) {
 	defer b.report()
 	const citizenName = "Nguyễn Văn An"
 	b.secret = []string{citizenID, citizenName, "0912345678"}
-	dir := t.TempDir()
-	write := func(name string, data []byte) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := fileWriter(t)
 	incomplete := write("scan-thieu.pdf", scanPDF(t, scantest.Separator("TKKS", "Tờ khai"), scantest.Text("Tờ khai đăng ký khai sinh"),
 		scantest.Separator("GCS", "Giấy chứng sinh"), scantest.Text("Giấy chứng sinh")))
 	complete := write("scan-du.pdf", scanPDF(t, scantest.Separator("TKKS", "Tờ khai"), scantest.Text("Tờ khai trang 1"),
@@ -255,7 +248,7 @@ func TestPagesJourneys(t *testing.T) {
 	closeRecipient()
 	b.open("me-log", "/me/log")
 	if s := b.text("main"); !strings.Contains(s, "Người nhận liên kết chia sẻ (Ngân hàng ABC) đã tải") || !strings.Contains(s, "nguyên vẹn") ||
-		!strings.Contains(s, "Cán bộ cơ quan officer-hotich đã xem Giấy khai sinh") || !strings.Contains(s, "trong hồ sơ "+code) {
+		!strings.Contains(s, officerNam+", ") || !strings.Contains(s, "đã xem Giấy khai sinh") || strings.Contains(s, officerHT) || !strings.Contains(s, "trong hồ sơ "+code) {
 		t.Errorf("access log: %q", s)
 	}
 	b.signOut()

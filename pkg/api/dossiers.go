@@ -35,6 +35,9 @@ type dossierView struct {
 	ResultUpload *resultUploadView `json:"resultUpload,omitempty"`
 	Waybill      string            `json:"waybill,omitempty"`
 	Scans        int               `json:"scans"`
+	// Attempts are the counter's uploads that could not be used, with why;
+	// they changed nothing else.
+	Attempts []attemptView `json:"attempts"`
 	// Reuse shows that the dossier waits for (or got) the citizen's consent to
 	// reuse documents from their vault; never what the vault holds.
 	Reuse *dossier.Reuse `json:"reuse,omitempty"`
@@ -56,6 +59,11 @@ type componentView struct {
 	// PageImages are the component's pages (1-based, in the component) that
 	// have images: GET …/components/{code}/pages/{page}?size=small|large.
 	PageImages []int `json:"pageImages,omitempty"`
+}
+
+type attemptView struct {
+	At       time.Time         `json:"at"`
+	Findings []dossier.Finding `json:"findings"`
 }
 
 type resultView struct {
@@ -129,6 +137,10 @@ func viewDossier(a identity.Actor, d *dossier.Dossier) dossierView {
 	}
 	if v.Findings == nil {
 		v.Findings = []dossier.Finding{}
+	}
+	v.Attempts = []attemptView{}
+	for _, at := range d.Attempts {
+		v.Attempts = append(v.Attempts, attemptView{At: at.At, Findings: at.Findings})
 	}
 	return v
 }

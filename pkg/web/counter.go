@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -35,7 +36,7 @@ type todayRow struct {
 // counter: find a procedure by name or code, or open a dossier by its code.
 func (h *Handler) counter(w http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title = p.T("Quầy tiếp nhận", "Counter")
-	if code := strings.TrimSpace(r.URL.Query().Get("code")); code != "" {
+	if code := dossierCode(r.URL.Query().Get("code")); code != "" {
 		d, err := h.c.API.Dossiers.GetByCode(r.Context(), *p.Actor, code)
 		if err == nil {
 			redirect(w, r, "/counter/d/"+url.PathEscape(d.ID), nil)
@@ -49,9 +50,8 @@ func (h *Handler) counter(w http.ResponseWriter, r *http.Request, p *page) error
 	}
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
 	d := counterData{Query: q}
-	lq := strings.ToLower(q)
 	for _, pr := range h.c.API.Catalog.All() {
-		if q == "" || strings.Contains(strings.ToLower(pr.Name), lq) || strings.Contains(pr.Code, q) || strings.Contains(strings.ToLower(pr.AgencyName), lq) {
+		if procedureMatches(pr, q) {
 			d.Procedures = append(d.Procedures, pr)
 		}
 	}
@@ -102,7 +102,7 @@ func (h *Handler) counterCreate(w http.ResponseWriter, r *http.Request, p *page)
 	if r.URL.Query().Get("check") == "id" {
 		return h.checkID(w, r, p)
 	}
-	f := dossierForm{ID: strings.TrimSpace(r.PostFormValue("cccd")), Name: r.PostFormValue("name"),
+	f := dossierForm{ID: withoutSpaces(r.PostFormValue("cccd")), Name: r.PostFormValue("name"),
 		Phone: strings.TrimSpace(r.PostFormValue("phone")), Email: strings.TrimSpace(r.PostFormValue("email")),
 		PostOffice: r.PostFormValue("postoffice"), ReturnByPost: r.PostFormValue("returnbypost") == "yes"}
 	pr, err := h.c.API.Catalog.Get(r.PostFormValue("procedure"))
@@ -128,10 +128,10 @@ func (h *Handler) counterCreate(w http.ResponseWriter, r *http.Request, p *page)
 // the number never travels in a URL). It answers the reason when it is wrong.
 func (h *Handler) checkID(w http.ResponseWriter, r *http.Request, p *page) error {
 	msg := ""
-	if _, err := citizen.ParseAt(r.PostFormValue("cccd"), h.c.Now()); err != nil {
+	if _, err := citizen.ParseAt(withoutSpaces(r.PostFormValue("cccd")), h.c.Now()); err != nil {
 		var e *errs.Error
 		if errs.KindOf(err) == errs.Invalid && asErr(err, &e) {
-			msg = p.pick(e.Message)
+			msg = p.errText(errs.Invalid, e.Message)
 		} else {
 			return err
 		}
@@ -177,19 +177,14 @@ func (h *Handler) counterSheets(w http.ResponseWriter, r *http.Request, p *page)
 type counterDossierData struct {
 	D         *dossier.Dossier
 	Procedure procedure.Procedure
-	// Missing: components of the procedure not in the dossier.
-	Findings  []findingView
+	Findings  findingsView
 	CanUpload bool
 	Working   bool // ingestion in progress: the page watches the status
 	UploadURL string
 	Created   bool
-}
-
-type findingView struct {
-	dossier.Finding
-	Text      string
-	Todo      string
-	SheetName string
+	// NextUpload counts the dossier's uploads once the next is in: the
+	// page watches until that many are recorded (?uploaded=N).
+	NextUpload int
 }
 
 func (h *Handler) counterDossier(w http.ResponseWriter, r *http.Request, p *page) error {
@@ -206,9 +201,13 @@ func (h *Handler) counterDossier(w http.ResponseWriter, r *http.Request, p *page
 		CanUpload: d.Status == dossier.Received || d.Status == dossier.NeedsSupplement,
 		Working:   d.Status == dossier.Scanned}
 	// On AWS the page's script puts the scan straight into S3 and comes back
-	// with ?uploaded=1: the dossier moves on once the bucket's event is
+	// with ?uploaded=N: the dossier moves on once the bucket's event is
 	// handled, so the page watches it instead of offering the upload again.
-	if r.URL.Query().Get("uploaded") == "1" && d.Status == dossier.Received {
+	// The number is the uploads there will be with this one: an upload that
+	// could not be used leaves the dossier RECEIVED, with one more scan.
+	cd.NextUpload = len(d.Scans) + 1
+	if n, err := strconv.Atoi(r.URL.Query().Get("uploaded")); err == nil && len(d.Scans) < n && cd.CanUpload {
+		cd.NextUpload = n
 		cd.Working, cd.CanUpload = true, false
 	}
 	if cd.CanUpload && h.c.API.UploadURL != nil {
@@ -216,35 +215,13 @@ func (h *Handler) counterDossier(w http.ResponseWriter, r *http.Request, p *page
 			cd.UploadURL = u
 		}
 	}
-	cd.Findings = findings(p, pr, d.Findings)
+	cd.Findings = findings(p, pr, d)
 	if cd.Created {
 		p.Notice = p.T("Đã tạo hồ sơ "+d.Code+". In tờ phân cách, quét hồ sơ rồi tải bản quét lên.",
 			"Dossier "+d.Code+" created. Print the separator sheets, scan the dossier, then upload the scan.")
 	}
 	p.Data = cd
 	return h.render(w, r, p, "counter-dossier")
-}
-
-// findings adds to each finding what the clerk should do about it.
-func findings(p *page, pr procedure.Procedure, fs []dossier.Finding) []findingView {
-	var out []findingView
-	for _, f := range fs {
-		v := findingView{Finding: f, Text: p.pick(f.Message)}
-		if f.Severity == dossier.SeverityInfo {
-			out = append(out, v) // for information: nothing to do, no sheet to print
-			continue
-		}
-		if c, ok := pr.Component(f.Component); ok {
-			v.SheetName = c.Name
-			v.Todo = p.T(
-				fmt.Sprintf("Đặt tờ phân cách %s («%s») trước các trang của thành phần này, kiểm tra các trang rồi quét lại toàn bộ hồ sơ và tải lên.", c.Code, c.Name),
-				fmt.Sprintf("Put separator sheet %s (%q) before the pages of this component, check the pages, then rescan the whole dossier and upload it.", c.Code, c.Name))
-		} else if f.Severity == dossier.SeverityError {
-			v.Todo = p.T("Kiểm tra bản quét rồi quét lại toàn bộ hồ sơ và tải lên.", "Check the scan, then rescan the whole dossier and upload it.")
-		}
-		out = append(out, v)
-	}
-	return out
 }
 
 // counterStatus answers the dossier's status for the page's live view.
@@ -284,7 +261,7 @@ func (h *Handler) counterScan(w http.ResponseWriter, r *http.Request, p *page) e
 			return perr
 		}
 		p.Title = p.T("Lỗi: hồ sơ ", "Error: dossier ") + d.Code
-		p.Data = counterDossierData{D: d, Procedure: pr, CanUpload: true, Findings: findings(p, pr, d.Findings)}
+		p.Data = counterDossierData{D: d, Procedure: pr, CanUpload: true, Findings: findings(p, pr, d)}
 		return h.render(w, r, p, "counter-dossier")
 	}
 	redirect(w, r, "/counter/d/"+url.PathEscape(id), nil)

@@ -99,7 +99,7 @@ type deskDossierData struct {
 	D           *dossier.Dossier
 	Procedure   procedure.Procedure
 	Pages       []componentPages
-	Findings    []findingView
+	Findings    findingsView
 	Due         string
 	Credentials []api.Credential
 	CanDecide   bool
@@ -113,7 +113,7 @@ func (h *Handler) deskDossierPage(w http.ResponseWriter, r *http.Request, p *pag
 		return err
 	}
 	p.Title = p.T("Hồ sơ ", "Dossier ") + d.Code
-	dd := deskDossierData{D: d, Procedure: pr, Findings: findings(p, pr, d.Findings), Due: h.dueMark(d),
+	dd := deskDossierData{D: d, Procedure: pr, Findings: findings(p, pr, d), Due: h.dueMark(d),
 		CanDecide: d.Status == dossier.Validated, CanUpload: d.Status == dossier.Approved,
 		CanSign: d.Status == dossier.Approved && d.Result != nil}
 	for _, c := range d.Components {
@@ -349,7 +349,7 @@ func (h *Handler) deskJob(w http.ResponseWriter, r *http.Request, p *page) error
 		jd.Failed = p.T("Lô ký không thực hiện được; không hồ sơ nào bị thay đổi bởi lỗi này. Hãy gửi mã mới và ký lại.",
 			"The batch could not be signed; this failure changed no dossier. Send a new code and sign again.")
 		if j.Error != "" {
-			jd.Failed += " (" + p.pick(j.Error) + ")"
+			jd.Failed += " (" + p.errText(errs.Invalid, j.Error) + ")"
 		}
 	}
 	results := map[string]dossier.BatchOutcome{}
@@ -358,7 +358,7 @@ func (h *Handler) deskJob(w http.ResponseWriter, r *http.Request, p *page) error
 	}
 	for _, id := range j.DossierIDs {
 		o, done := results[id]
-		row := jobOutcome{ID: id, Code: id, Done: done, DocumentID: o.DocumentID, Error: p.pick(o.Error)}
+		row := jobOutcome{ID: id, Code: id, Done: done, DocumentID: o.DocumentID, Error: p.errText(errs.Invalid, o.Error)}
 		if o.Error == "" {
 			row.Error = ""
 		}

@@ -298,7 +298,7 @@ func (h *Handler) meLog(w http.ResponseWriter, r *http.Request, p *page) error {
 
 // sentence says one access-log entry in plain words.
 func sentence(p *page, e vault.Entry, doc string) string {
-	who := e.Actor
+	who := p.Who(e.Actor)
 	switch e.Role {
 	case "citizen":
 		who = p.T("Bạn", "You")
@@ -307,12 +307,6 @@ func sentence(p *page, e vault.Entry, doc string) string {
 		if _, rcpt, ok := strings.Cut(e.Actor, " ("); ok {
 			who += " (" + rcpt
 		}
-	case "agency_officer":
-		who = p.T("Cán bộ cơ quan ", "Agency officer ") + strings.TrimPrefix(e.Actor, "agency_officer:")
-	case "postal_clerk":
-		who = p.T("Nhân viên bưu điện ", "Postal clerk ") + strings.TrimPrefix(e.Actor, "postal_clerk:")
-	case "auditor":
-		who = p.T("Kiểm tra viên ", "Auditor ") + strings.TrimPrefix(e.Actor, "auditor:")
 	case "system", "":
 		who = p.T("Hệ thống Sohoa", "Sohoa")
 	}

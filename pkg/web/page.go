@@ -39,6 +39,9 @@ type page struct {
 	// Refresh, when not 0, reloads the page every Refresh seconds in a
 	// browser without JavaScript (the live view does it otherwise).
 	Refresh int
+	// people and agencies name the staff for Who.
+	people   People
+	agencies map[string]string
 }
 
 // fieldError is one form error; Field is the input's id ("" for the form).
@@ -75,7 +78,7 @@ func (p *page) SwitchURL() string {
 }
 
 func (h *Handler) newPage(w http.ResponseWriter, r *http.Request) *page {
-	p := &page{Lang: "vi", Path: r.URL.EscapedPath(), Dev: len(h.c.Roster) > 0}
+	p := &page{Lang: "vi", Path: r.URL.EscapedPath(), Dev: len(h.c.Roster) > 0, people: h.people, agencies: h.agencies}
 	if c, err := r.Cookie(langCookie); err == nil && (c.Value == "en" || c.Value == "vi") {
 		p.Lang = c.Value
 	}
@@ -135,7 +138,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	msg := p.T("Đã có lỗi ngoài dự kiến; lỗi đã được ghi lại. Hãy thử lại sau.", "An unexpected error occurred; it was logged. Try again later.")
 	var e *errs.Error
 	if errors.As(err, &e) && k != errs.Internal {
-		msg = p.pick(e.Message)
+		msg = p.errText(k, e.Message)
 		if k == errs.TooMany {
 			w.Header().Set("Retry-After", api.RetryAfter(e.RetryAfter))
 		}
@@ -147,6 +150,9 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("Retry-After", "1")
 	}
 	p.Title = p.T("Không thực hiện được", "Something went wrong")
+	if k == errs.NotFound {
+		p.Title = p.T("Không tìm thấy", "Not found")
+	}
 	p.Data = struct {
 		Message string
 		Kind    string
@@ -177,7 +183,7 @@ func (p *page) formError(err error, fields map[string]string) bool {
 		return false
 	}
 	id := fields[e.Field]
-	p.Errors = append(p.Errors, fieldError{Field: id, Message: p.pick(e.Message)})
+	p.Errors = append(p.Errors, fieldError{Field: id, Message: p.errText(e.Kind, e.Message)})
 	p.Status = kindStatus[e.Kind]
 	return true
 }

@@ -5,7 +5,6 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/sohoa/sohoa/pkg/api"
@@ -21,9 +20,15 @@ func (h *Handler) landing(w http.ResponseWriter, r *http.Request, p *page) error
 
 func (h *Handler) trackForm(w http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title = p.T("Tra cứu hồ sơ", "Track a dossier")
-	if code := strings.TrimSpace(r.URL.Query().Get("code")); code != "" {
+	q := r.URL.Query()
+	if code := dossierCode(q.Get("code")); code != "" {
 		redirect(w, r, "/track/"+url.PathEscape(code), nil)
 		return nil
+	}
+	if q.Has("code") { // sent empty
+		p.Status = http.StatusBadRequest
+		p.Errors = []fieldError{{Field: "code", Message: p.T("Nhập mã hồ sơ in trên giấy biên nhận, ví dụ 000.21.29.H29-261130-0001.",
+			"Type the dossier code printed on your receipt, e.g. 000.21.29.H29-261130-0001.")}}
 	}
 	return h.render(w, r, p, "track")
 }
@@ -43,11 +48,16 @@ type trackStep struct {
 // track is what the receipt's QR code opens: status and dates, no personal data.
 func (h *Handler) track(w http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title = p.T("Tra cứu hồ sơ", "Track a dossier")
-	t, err := h.c.API.Dossiers.Track(r.Context(), r.PathValue("code"))
+	code := dossierCode(r.PathValue("code"))
+	if code != r.PathValue("code") {
+		redirect(w, r, "/track/"+url.PathEscape(code), nil)
+		return nil
+	}
+	t, err := h.c.API.Dossiers.Track(r.Context(), code)
 	if errs.Is(err, errs.NotFound) {
 		p.Status = http.StatusNotFound
 		p.Errors = []fieldError{{Field: "code", Message: p.T("Không tìm thấy hồ sơ có mã này. Hãy kiểm tra lại mã trên giấy biên nhận.",
-			"No dossier has this code. Check the code on your receipt.")}}
+			"Not found: no dossier has this code. Check the code on your receipt.")}}
 		return h.render(w, r, p, "track")
 	}
 	if err != nil {
@@ -103,7 +113,7 @@ func (h *Handler) verify(w http.ResponseWriter, r *http.Request, p *page) error 
 		return err
 	}
 	if err != nil {
-		p.Errors = []fieldError{{Field: "pdf", Message: p.pick(err.Error())}}
+		p.Errors = []fieldError{{Field: "pdf", Message: p.errText(errs.KindOf(err), errMessage(err))}}
 		p.Status = http.StatusBadRequest
 		return h.render(w, r, p, "verify")
 	}

@@ -43,6 +43,9 @@ type Config struct {
 	// Roster, if not empty, enables the development sign-in page where one
 	// picks a person. Only the local stack with -dev sets it.
 	Roster []identity.Actor
+	// People names the staff on pages (history, signatures, the access
+	// log); the Roster's people are added to it.
+	People People
 	// OIDC, if set, signs people in with an OpenID Connect provider (Cognito's
 	// hosted UI): authorization code with PKCE.
 	OIDC *OIDC
@@ -65,6 +68,9 @@ type Handler struct {
 	h      http.Handler
 	assets *assets
 	tmpl   *templates
+	// people and agencies name staff and agencies (see page.Who).
+	people   People
+	agencies map[string]string
 }
 
 // New returns the pages' handler.
@@ -97,7 +103,16 @@ func New(c Config) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Handler{c: c, mux: http.NewServeMux(), assets: as, tmpl: t}
+	h := &Handler{c: c, mux: http.NewServeMux(), assets: as, tmpl: t, people: People{}, agencies: map[string]string{}}
+	for k, v := range c.People {
+		h.people[k] = v
+	}
+	for _, a := range c.Roster {
+		h.people[a.Subject] = a
+	}
+	for _, pr := range c.API.Catalog.All() {
+		h.agencies[pr.Agency] = pr.AgencyName
+	}
 	h.routes()
 	// Forms are protected against cross-site requests by the browser's
 	// Sec-Fetch-Site / Origin headers (Go's CrossOriginProtection): no token

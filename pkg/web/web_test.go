@@ -20,6 +20,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/domain/identity"
 	"github.com/sohoa/sohoa/pkg/domain/procedure"
 	"github.com/sohoa/sohoa/pkg/domain/vault"
+	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/format/scan"
 	"github.com/sohoa/sohoa/pkg/testkit/localtest"
 )
@@ -321,16 +322,21 @@ func TestAccessLogSentences(t *testing.T) {
 		want string
 	}{
 		{"vi", vault.Entry{Actor: "agency_officer:officer-lltp", Role: "agency_officer", Action: "read", Purpose: "dossier 000.00.15.H29-261130-0001", At: at},
-			"Cán bộ cơ quan officer-lltp đã xem Căn cước công dân lúc 09:12 ngày 30/11/2026 trong hồ sơ 000.00.15.H29-261130-0001."},
+			"Trần Văn Hùng, Sở Tư pháp đã xem Căn cước công dân lúc 09:12 ngày 30/11/2026 trong hồ sơ 000.00.15.H29-261130-0001."},
+		{"vi", vault.Entry{Actor: "agency_officer:officer-unknown", Role: "agency_officer", Action: "read", At: at},
+			"Cán bộ cơ quan đã xem Căn cước công dân lúc 09:12 ngày 30/11/2026."},
 		{"vi", vault.Entry{Actor: "share:ab12cd34 (Ngân hàng ABC)", Role: "share", Action: "download", At: at},
 			"Người nhận liên kết chia sẻ (Ngân hàng ABC) đã tải Căn cước công dân lúc 09:12 ngày 30/11/2026."},
 		{"vi", vault.Entry{Actor: "citizen:001******345", Role: "citizen", Action: "share-created", Purpose: "share ab12cd34 to Ngân hàng ABC for vay vốn", At: at},
 			"Bạn đã tạo liên kết chia sẻ Căn cước công dân cho Ngân hàng ABC lúc 09:12 ngày 30/11/2026."},
 		{"en", vault.Entry{Actor: "agency_officer:officer-lltp", Role: "agency_officer", Action: "read", Purpose: "dossier 000.00.15.H29-261130-0001", At: at},
-			"Agency officer officer-lltp viewed Căn cước công dân at 09:12 on 30/11/2026 in dossier 000.00.15.H29-261130-0001."},
+			"Trần Văn Hùng, Sở Tư pháp viewed Căn cước công dân at 09:12 on 30/11/2026 in dossier 000.00.15.H29-261130-0001."},
 	}
+	// People are named by name and unit from the staff list, never by login ID.
+	people := People{"officer-lltp": {Subject: "officer-lltp", Role: identity.Officer, Name: "Trần Văn Hùng", Agency: "000.00.15.H29"}}
+	agencies := map[string]string{"000.00.15.H29": "Sở Tư pháp"}
 	for _, tt := range tests {
-		if got := sentence(&page{Lang: tt.lang}, tt.e, "Căn cước công dân"); got != tt.want {
+		if got := sentence(&page{Lang: tt.lang, people: people, agencies: agencies}, tt.e, "Căn cước công dân"); got != tt.want {
 			t.Errorf("%s:\n got %q\nwant %q", tt.lang, got, tt.want)
 		}
 	}
@@ -448,5 +454,147 @@ func TestShareTokensNeverLogged(t *testing.T) {
 	}
 	if strings.Contains(logs.String(), token) {
 		t.Errorf("the token is in the log:\n%s", logs.String())
+	}
+}
+
+// TestWho: people are named by name and unit, or by what they are; never by
+// a login ID or role:subject.
+func TestWho(t *testing.T) {
+	p := &page{Lang: "vi", agencies: map[string]string{"000.21.29.H29": "UBND phường Hoàn Kiếm"}, people: People{
+		"clerk-01":       {Subject: "clerk-01", Role: identity.Clerk, Name: "Trần Thị Mai", PostOffice: "Bưu cục Hoàn Kiếm"},
+		"officer-hotich": {Subject: "officer-hotich", Role: identity.Officer, Name: "Nguyễn Thị Lĩnh", Agency: "000.21.29.H29"},
+	}}
+	for _, tt := range []struct{ label, want string }{
+		{"postal_clerk:clerk-01", "Trần Thị Mai, Bưu cục Hoàn Kiếm"},
+		{"agency_officer:officer-hotich", "Nguyễn Thị Lĩnh, UBND phường Hoàn Kiếm"},
+		{"agency_officer:officer-x", "Cán bộ cơ quan"},
+		{"postal_clerk:clerk-99", "Nhân viên bưu điện"},
+		{"system:ingest", "Hệ thống Sohoa (tự động)"},
+		{"system:reuse-consent", "Hệ thống Sohoa (tự động)"},
+		{"citizen:001******345", "Công dân"},
+		{"intake", "Bưu cục (tải lên từ máy quét)"},
+		{"someone", "Người dùng hệ thống"},
+	} {
+		got := p.Who(tt.label)
+		if got != tt.want {
+			t.Errorf("Who(%q) = %q, want %q", tt.label, got, tt.want)
+		}
+		if _, subject, ok := strings.Cut(tt.label, ":"); ok && (strings.Contains(got, ":") || strings.Contains(got, subject)) {
+			t.Errorf("Who(%q) = %q shows a login ID", tt.label, got)
+		}
+	}
+}
+
+// TestForgivingSearch: people type without diacritics, in lower case, with
+// spaces; an empty form says what to type; a page that is not there says so.
+func TestForgivingSearch(t *testing.T) {
+	h, ds := newTestPages(t, nil)
+	ck := sessionOf(t, serve(h, "POST", "/signin", "127.0.0.1", url.Values{"who": {"0"}}))
+	for _, q := range []string{"dang ky khai sinh", "ĐĂNG KÝ KHAI SINH", "khai  sinh dang", "Đăng ký khai sinh"} {
+		page := bodyOf(serve(h, "GET", "/counter?q="+url.QueryEscape(q), "127.0.0.1", nil, ck))
+		if !strings.Contains(page, `href="/counter/new?procedure=1.001193`) {
+			t.Errorf("procedure search %q does not find birth registration", q)
+		}
+	}
+	if page := bodyOf(serve(h, "GET", "/counter?q="+url.QueryEscape("khai sinh xyzzy"), "127.0.0.1", nil, ck)); strings.Contains(page, `href="/counter/new?procedure=1.001193`) {
+		t.Error("a word the procedure lacks still finds it")
+	}
+	d, err := ds.Create(context.Background(), clerk, dossier.CreateInput{Procedure: "1.001193",
+		Citizen: dossier.Citizen{ID: "001203012345", Name: "Nguyễn Văn An"}, PostOffice: "Bưu cục Hoàn Kiếm"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	typed := " " + strings.ToLower(strings.ReplaceAll(d.Code, "-", " - ")) + " "
+	resp := serve(h, "GET", "/track?code="+url.QueryEscape(typed), "127.0.0.1", nil)
+	if resp.StatusCode != 303 || resp.Header.Get("Location") != "/track/"+d.Code {
+		t.Fatalf("tracking %q = %d to %q", typed, resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if resp := serve(h, "GET", "/track/"+url.PathEscape(strings.ToLower(d.Code)), "127.0.0.1", nil); resp.StatusCode != 303 || resp.Header.Get("Location") != "/track/"+d.Code {
+		t.Errorf("a lower-case tracking link = %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if resp := serve(h, "GET", "/counter?code="+url.QueryEscape(typed), "127.0.0.1", nil, ck); resp.StatusCode != 303 {
+		t.Errorf("the counter's code lookup of %q = %d", typed, resp.StatusCode)
+	}
+	// A citizen ID grouped by spaces, as printed on the card.
+	resp = serve(h, "POST", "/counter/new?check=id", "127.0.0.1", url.Values{"cccd": {"001 203 012 345"}}, ck)
+	if b := bodyOf(resp); !strings.Contains(b, `"ok":true`) {
+		t.Errorf("an ID with spaces: %s", b)
+	}
+	for lang, want := range map[string]string{"vi": "Nhập mã hồ sơ", "en": "Type the dossier code"} {
+		resp := serve(h, "GET", "/track?code=&lang="+lang, "127.0.0.1", nil)
+		if page := bodyOf(resp); resp.StatusCode != 400 || !strings.Contains(page, want) || !strings.Contains(page, `id="code-error"`) {
+			t.Errorf("an empty tracking form (%s) = %d without %q", lang, resp.StatusCode, want)
+		}
+	}
+	for lang, want := range map[string]string{"vi": "<h1>Không tìm thấy</h1>", "en": "<h1>Not found</h1>"} {
+		resp := serve(h, "GET", "/no/such/page?lang="+lang, "127.0.0.1", nil)
+		if page := bodyOf(resp); resp.StatusCode != 404 || !strings.Contains(page, want) {
+			t.Errorf("a missing page (%s) = %d without %q:\n%s", lang, resp.StatusCode, want, page)
+		}
+	}
+}
+
+// TestFindingsSayWhoMustAct: a valid dossier's warnings are notes for the
+// officer, never tasks; tasks are shown only while the dossier is at the
+// counter, with what to do; what no longer applies is resolved history.
+func TestFindingsSayWhoMustAct(t *testing.T) {
+	pr, err := procedure.Default().Get("1.001193")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mrz := dossier.NewFinding(dossier.FindingMRZUnreadable).Of("CCCD")
+	noPages := dossier.NewFinding("scan.no-pages")
+	missing := dossier.NewFinding(dossier.FindingMissing, "Giấy chứng sinh", "GCS").Of("GCS")
+	done := missing
+	done.ResolvedAt = time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name                   string
+		status                 dossier.Status
+		fs                     []dossier.Finding
+		tasks, notes, resolved int
+	}{
+		{"valid with a warning", dossier.Validated, []dossier.Finding{mrz}, 0, 1, 0},
+		{"signed with a warning", dossier.ResultIssued, []dossier.Finding{mrz, done}, 0, 1, 1},
+		{"an unusable upload at the counter", dossier.Received, []dossier.Finding{noPages, mrz}, 1, 1, 0},
+		{"a supplement request", dossier.NeedsSupplement, []dossier.Finding{missing}, 1, 0, 0},
+	} {
+		for _, lang := range []string{"vi", "en"} {
+			v := findings(&page{Lang: lang}, pr, &dossier.Dossier{Status: tc.status, Findings: tc.fs})
+			if len(v.Tasks) != tc.tasks || len(v.Notes) != tc.notes || len(v.Resolved) != tc.resolved {
+				t.Errorf("%s (%s): %d tasks, %d notes, %d resolved; want %d, %d, %d", tc.name, lang,
+					len(v.Tasks), len(v.Notes), len(v.Resolved), tc.tasks, tc.notes, tc.resolved)
+			}
+			for _, f := range v.Tasks {
+				if f.Todo == "" || f.Text == "" {
+					t.Errorf("%s (%s): a task without what to do: %+v", tc.name, lang, f)
+				}
+				if lang == "en" && f.Text != f.MessageEN {
+					t.Errorf("%s: Vietnamese on the English page: %q", tc.name, f.Text)
+				}
+			}
+		}
+	}
+}
+
+// TestErrorsInThePagesLanguage: a deeper layer's message shows only in the
+// page's language; one written in the other language only (or a Go error)
+// becomes its kind's plain text.
+func TestErrorsInThePagesLanguage(t *testing.T) {
+	for _, tc := range []struct {
+		lang string
+		kind errs.Kind
+		msg  string
+		want string
+	}{
+		{"vi", errs.Invalid, "tệp quét rỗng / the scan is empty", "Tệp quét rỗng"},
+		{"en", errs.Invalid, "tệp quét rỗng / the scan is empty", "The scan is empty"},
+		{"vi", errs.Unsupported, "The file is not a PDF (no %PDF- header)", "Tệp không thuộc loại được nhận. Hãy chọn tệp PDF."},
+		{"vi", errs.Conflict, "Dossier X is RESULT_ISSUED; only an APPROVED dossier's result is signed", "Hồ sơ đang ở trạng thái không cho phép việc này. Hãy tải lại trang."},
+		{"en", errs.Forbidden, "Mã xác thực sai", "You may not do this."},
+		{"vi", errs.Invalid, "", "Thông tin gửi lên không hợp lệ. Hãy kiểm tra và thử lại."},
+	} {
+		if got := (&page{Lang: tc.lang}).errText(tc.kind, tc.msg); got != tc.want {
+			t.Errorf("%s %q: %q, want %q", tc.lang, tc.msg, got, tc.want)
+		}
 	}
 }

@@ -216,17 +216,27 @@ func (c *Stores) ReadConfig(ctx context.Context, key string) ([]byte, error) {
 
 // Directory reads the staff directory from DirectoryKey; none is an empty one.
 func (c *Stores) Directory(ctx context.Context) (notify.StaticDirectory, error) {
-	b, err := c.ReadConfig(ctx, DirectoryKey)
-	if errs.Is(err, errs.NotFound) {
-		c.Log.Warn("no staff directory: officers get no notifications", "key", DirectoryKey)
-		return notify.StaffFile{}.Directory(), nil
-	}
+	f, err := c.Staff(ctx)
 	if err != nil {
 		return notify.StaticDirectory{}, err
 	}
+	return f.Directory(), nil
+}
+
+// Staff reads the staff file at DirectoryKey: who to notify, and the names
+// and units pages show for people; none is an empty one.
+func (c *Stores) Staff(ctx context.Context) (notify.StaffFile, error) {
+	b, err := c.ReadConfig(ctx, DirectoryKey)
+	if errs.Is(err, errs.NotFound) {
+		c.Log.Warn("no staff directory: officers get no notifications, pages name no one", "key", DirectoryKey)
+		return notify.StaffFile{}, nil
+	}
+	if err != nil {
+		return notify.StaffFile{}, err
+	}
 	f, err := notify.ParseStaff(b)
 	if err != nil {
-		return notify.StaticDirectory{}, fmt.Errorf("assemble: %s: %w", DirectoryKey, err)
+		return notify.StaffFile{}, fmt.Errorf("assemble: %s: %w", DirectoryKey, err)
 	}
-	return f.Directory(), nil
+	return f, nil
 }

@@ -190,20 +190,18 @@ func (s *Service) storeComponent(ctx context.Context, d *Dossier, p procedure.Pr
 // or in a band added above the page. A mark at the corner, or moved to the
 // empty paper nearest it, as the rule allows, needs no word.
 func markFinding(name, code string, page int, where MarkPlacement) (Finding, bool) {
-	var vi, en string
+	var how Bi
 	switch where {
 	case MarkCompact:
-		vi = "được thu nhỏ và đặt vào vùng giấy trống gần góc trên bên trái nhất"
-		en = "was made compact and placed in the empty area nearest the top-left corner"
+		how = Bi{"được thu nhỏ và đặt vào vùng giấy trống gần góc trên bên trái nhất",
+			"was made compact and placed in the empty area nearest the top-left corner"}
 	case MarkBand:
-		vi = "được đặt trong một dải giấy trắng thêm vào phía trên trang (trang không có vùng trống đủ rộng)"
-		en = "was placed in a blank band added above the page (the page has no empty area large enough)"
+		how = Bi{"được đặt trong một dải giấy trắng thêm vào phía trên trang (trang không có vùng trống đủ rộng)",
+			"was placed in a blank band added above the page (the page has no empty area large enough)"}
 	default:
 		return Finding{}, false
 	}
-	return Finding{Severity: SeverityInfo, Code: "component.mark-placement", Component: code, Page: page,
-		Message: fmt.Sprintf("Dấu \"Bản điện tử được chuyển đổi từ bản giấy\" trên trang đầu của thành phần %q %s, vì góc trên bên trái có nội dung của bản giấy; dấu không che nội dung nào. / The conversion mark on the first page of component %s %s, because the paper's content reaches the top-left corner; it covers none of it.",
-			name, vi, code, en)}, true
+	return NewFinding(FindingMarkPlacement, name, how).On(page).Of(code), true
 }
 
 // storeComponentPDF writes a component's PDF as the scan reader left it to

@@ -47,6 +47,9 @@ type Dossier struct {
 	// Reuse is the dossier's request to reuse documents from the citizen's
 	// vault, if it made one.
 	Reuse *Reuse `json:"reuse,omitempty"`
+	// Attempts are the uploads at the counter that could not be used, oldest
+	// first (see Judge): they changed nothing else.
+	Attempts []Attempt `json:"attempts,omitempty"`
 	// SupplementRequests counts the times the dossier went to NEEDS_SUPPLEMENT.
 	SupplementRequests int `json:"supplementRequests"`
 	// version is the stored record's version, for optimistic concurrency.
@@ -112,14 +115,22 @@ const (
 	SeverityInfo    = "info"
 )
 
-// Finding is something a postal clerk must know about the dossier, in plain
-// language they can act on (Vietnamese first, then English).
+// Finding is something a person must know about the dossier, in plain
+// language: who it is for (Audience), what it is (Message in Vietnamese,
+// MessageEN in English) and what to do (Action, ActionEN; empty for a note).
+// Every finding comes from the catalogue (NewFinding). One that no longer
+// applies keeps its place, with the time it was resolved.
 type Finding struct {
-	Component string `json:"component,omitempty"`
-	Severity  string `json:"severity"`
-	Code      string `json:"code"`
-	Message   string `json:"message"`
-	Page      int    `json:"page,omitempty"`
+	Component  string    `json:"component,omitempty"`
+	Severity   string    `json:"severity"`
+	Code       string    `json:"code"`
+	Audience   Audience  `json:"audience,omitempty"`
+	Message    string    `json:"message"`
+	MessageEN  string    `json:"messageEn,omitempty"`
+	Action     string    `json:"action,omitempty"`
+	ActionEN   string    `json:"actionEn,omitempty"`
+	Page       int       `json:"page,omitempty"`
+	ResolvedAt time.Time `json:"resolvedAt,omitzero"`
 }
 
 // Event is one status change in a dossier's history.
@@ -158,10 +169,10 @@ type Result struct {
 	SignedAt   time.Time `json:"signedAt,omitzero"`
 }
 
-// HasErrors reports whether any finding is an error.
+// HasErrors reports whether any open finding is an error.
 func (d *Dossier) HasErrors() bool {
 	for _, f := range d.Findings {
-		if f.Severity == SeverityError {
+		if f.Severity == SeverityError && f.Open() {
 			return true
 		}
 	}

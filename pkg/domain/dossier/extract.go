@@ -75,8 +75,7 @@ func (s *Service) extract(ctx context.Context, d *Dossier, code string, pdf []by
 
 // ocrRetryFinding tells that a component's text is read again later.
 func ocrRetryFinding(code string) Finding {
-	return Finding{Severity: SeverityWarning, Code: "ocr.retry", Component: code,
-		Message: "Chưa đọc được chữ trên thành phần này lúc tiếp nhận; hệ thống sẽ tự đọc lại, rồi mới chứng thực bản sao. Không cần làm gì thêm. / The text of this component could not be read during intake; it is read again automatically before the copy is certified. Nothing to do."}
+	return NewFinding(FindingOCRRetry).Of(code)
 }
 
 func (a *analysis) addText(code, text string) {

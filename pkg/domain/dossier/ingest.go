@@ -83,11 +83,9 @@ func (s *Service) Ingest(ctx context.Context, job IngestJob, lastAttempt bool) e
 			return err
 		}
 		s.c.Log.Error("ingestion failed on its last attempt", "dossier", d.Code, "err", err)
-		f := Finding{Severity: SeverityError, Code: scan.CodeUnreadable,
-			Message: "Không xử lý được tệp quét sau nhiều lần thử; bản gốc vẫn được lưu. Hãy quét lại và tải lên. / The scan could not be processed after several attempts; the original is kept. Scan again and upload."}
+		f := NewFinding(FindingIngestFailed)
 		if issuing {
-			f = Finding{Severity: SeverityError, Code: "vault.unavailable",
-				Message: "Không lưu được bản sao điện tử có chứng thực vào kho dữ liệu của công dân sau nhiều lần thử; hồ sơ chưa được xác nhận. Hãy tải bản quét lên lại sau ít phút. / The certified copies could not be stored in the citizen's vault after several attempts; the dossier is not validated. Upload the scan again in a few minutes."}
+			f = NewFinding(FindingVaultUnavailable)
 		}
 		outcome = &analysis{findings: []Finding{f}}
 	}
@@ -99,15 +97,7 @@ func (s *Service) Ingest(ctx context.Context, job IngestJob, lastAttempt bool) e
 		if l, ok := d.LastScan(); !ok || l.Key != job.ScanKey || d.Status != Scanned {
 			return errAlreadyDone
 		}
-		d.Components = outcome.components
-		d.Findings = outcome.findings
-		d.Reuse = outcome.reuse
-		to := Validated
-		if d.HasErrors() {
-			to = NeedsSupplement
-			d.SupplementRequests++
-		}
-		return d.move(to, s.c.Now(), "system:ingest")
+		return s.settle(d, outcome)
 	})
 	if errors.Is(err, errAlreadyDone) {
 		return nil
@@ -197,7 +187,7 @@ func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, 
 	splitTook := time.Since(splitStart)
 	var se *scan.Error
 	if errors.As(err, &se) {
-		return &analysis{findings: []Finding{{Severity: SeverityError, Code: se.Code, Message: se.Message, Page: se.Page}}}, nil
+		return &analysis{findings: []Finding{scanFinding(se)}}, nil
 	}
 	if err != nil {
 		return nil, err
@@ -205,29 +195,24 @@ func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, 
 	a := &analysis{split: splitTook, readerPeak: res.PeakRSS}
 	for _, pg := range res.Pages {
 		if pg.DPI > 0 && pg.DPI+scan.DPITolerance < scan.MinDPI && pg.Separator == "" {
-			a.findings = append(a.findings, Finding{Severity: SeverityError, Code: "scan.low-resolution", Page: pg.Number,
-				Message: fmt.Sprintf("Trang %d được quét ở %.0f dpi, thấp hơn mức tối thiểu %d dpi (Thông tư 01/2023/TT-VPCP). Hãy quét lại ở ít nhất %d dpi. / Page %d was scanned at %.0f dpi, below the %d dpi minimum.",
-					pg.Number, pg.DPI, scan.MinDPI, scan.MinDPI, pg.Number, pg.DPI, scan.MinDPI)})
+			a.findings = append(a.findings, NewFinding(FindingLowResolution, pg.Number, pg.DPI, scan.MinDPI).On(pg.Number))
 		}
 	}
 	if len(res.Leading) > 0 {
-		a.findings = append(a.findings, Finding{Severity: SeverityWarning, Code: "scan.leading-pages", Page: res.Leading[0],
-			Message: fmt.Sprintf("%d trang trước tờ phân cách đầu tiên không thuộc thành phần nào và đã bị bỏ qua. / %d page(s) before the first separator sheet belong to no component and were ignored.", len(res.Leading), len(res.Leading))})
+		a.findings = append(a.findings, NewFinding(FindingLeadingPages, len(res.Leading)).On(res.Leading[0]))
 	}
 	comps := res.Components
 	if allBlank(res.Pages) {
 		// Nothing on any page: the paper went through face down, or the
 		// scanner's lid or feeder captured no sheet. Splitting nothing says
 		// nothing useful ("no separator", "component blank").
-		a.findings = append(a.findings, Finding{Severity: SeverityError, Code: "scan.blank",
-			Message: fmt.Sprintf("Cả %d trang của bản quét đều trắng, không có nội dung. Có thể giấy bị đặt úp (quét nhầm mặt sau) hoặc máy quét không kéo được giấy. Hãy kiểm tra mặt giấy và quét lại. / All %d page(s) of the scan are blank: the paper may have been fed face down.", len(res.Pages), len(res.Pages))})
+		a.findings = append(a.findings, NewFinding(FindingBlankScan, len(res.Pages)))
 		return a, nil
 	}
 	if len(comps) == 1 && comps[0].Code == "" {
 		paper := paperComponents(p)
 		if len(paper) != 1 {
-			a.findings = append(a.findings, Finding{Severity: SeverityError, Code: "scan.no-separators",
-				Message: "Không tìm thấy tờ phân cách trong bản quét. Thủ tục này có nhiều thành phần: hãy in tờ phân cách cho từng thành phần, đặt trước mỗi thành phần và quét lại. / No separator sheets were found; this procedure has several components: print a separator sheet for each, put it before its component and scan again."})
+			a.findings = append(a.findings, NewFinding(FindingNoSeparators))
 			a.findings = append(a.findings, captureFindings(p, res)...)
 			return a, nil
 		}
@@ -240,27 +225,22 @@ func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, 
 		pc, known := p.Component(c.Code)
 		switch {
 		case !known:
-			a.findings = append(a.findings, Finding{Severity: SeverityError, Code: "separator.unknown", Page: c.SeparatorPage, Component: c.Code,
-				Message: fmt.Sprintf("Tờ phân cách ở trang %d mang mã %q, không thuộc thủ tục %s. Hãy thay bằng tờ phân cách đúng và quét lại. / The separator sheet on page %d has code %q, which is not a component of procedure %s.", c.SeparatorPage, c.Code, p.Code, c.SeparatorPage, c.Code, p.Code)})
+			a.findings = append(a.findings, NewFinding(FindingUnknownSeparator, c.SeparatorPage, c.Code, p.Code).On(c.SeparatorPage).Of(c.Code))
 			continue
 		case seen[c.Code]:
-			a.findings = append(a.findings, Finding{Severity: SeverityError, Code: "component.duplicate", Page: c.SeparatorPage, Component: c.Code,
-				Message: fmt.Sprintf("Thành phần %q (%s) xuất hiện hai lần (tờ phân cách ở trang %d). Hãy bỏ tờ phân cách thừa và quét lại. / Component %s appears twice.", pc.Name, c.Code, c.SeparatorPage, c.Code)})
+			a.findings = append(a.findings, NewFinding(FindingDuplicate, pc.Name, c.SeparatorPage).On(c.SeparatorPage).Of(c.Code))
 			continue
 		case c.AllBlank():
 			seen[c.Code] = true
-			a.findings = append(a.findings, Finding{Severity: SeverityError, Code: "component.blank", Page: c.Blank[0], Component: c.Code,
-				Message: fmt.Sprintf("Thành phần %q (%s) chỉ gồm trang trắng (trang %v). Hãy kiểm tra giấy tờ và quét lại mặt có nội dung. / Component %s is only blank pages (%v).", pc.Name, c.Code, c.Blank, c.Code, c.Blank)})
+			a.findings = append(a.findings, NewFinding(FindingComponentBlank, pc.Name, pageList(c.Blank)).On(c.Blank[0]).Of(c.Code))
 			continue
 		case len(c.Pages) == 0:
 			seen[c.Code] = true // present, but unusable: one finding says why
-			a.findings = append(a.findings, Finding{Severity: SeverityError, Code: "component.empty", Page: c.SeparatorPage, Component: c.Code,
-				Message: fmt.Sprintf("Sau tờ phân cách %q (trang %d) không có trang nào. / The separator for %s on page %d is followed by no page.", pc.Name, c.SeparatorPage, c.Code, c.SeparatorPage)})
+			a.findings = append(a.findings, NewFinding(FindingComponentEmpty, pc.Name, c.SeparatorPage).On(c.SeparatorPage).Of(c.Code))
 			continue
 		case len(c.Blank) > 0:
 			// Duplex backs: left out of the component and its certified copy, kept in the original scan.
-			a.findings = append(a.findings, Finding{Severity: SeverityWarning, Code: "component.blank-pages", Page: c.Blank[0], Component: c.Code,
-				Message: fmt.Sprintf("Đã bỏ %d trang trắng (mặt sau khi quét hai mặt) khỏi thành phần %q (%s): trang %v; bản quét gốc vẫn giữ đủ. / %d blank page(s) (duplex backs) were left out of component %s: %v; the original scan keeps them.", len(c.Blank), pc.Name, c.Code, c.Blank, len(c.Blank), c.Code, c.Blank)})
+			a.findings = append(a.findings, NewFinding(FindingBlankPages, len(c.Blank), pc.Name, pageList(c.Blank)).On(c.Blank[0]).Of(c.Code))
 		}
 		seen[c.Code] = true
 		var ink *scan.InkMap
@@ -304,6 +284,13 @@ func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, 
 			continue
 		}
 		a.findings = append(a.findings, missingFinding(pc))
+	}
+	if len(wanted) > 0 && Judge(a.findings) == CounterAttempt {
+		// The scan is redone first: nobody asks the citizen for anything yet.
+		for _, pc := range wanted {
+			a.findings = append(a.findings, missingFinding(pc))
+		}
+		wanted = nil
 	}
 	if len(wanted) > 0 {
 		if err := s.reuseFromVault(ctx, d, wanted, a); err != nil {
@@ -472,10 +459,7 @@ func (s *Service) AcceptStoredScan(ctx context.Context, key string, lastAttempt 
 			if l, ok := d.LastScan(); !ok || l.Key != key || d.Status != Scanned {
 				return errAlreadyDone
 			}
-			d.Findings = []Finding{{Severity: SeverityError, Code: "scan.too-large",
-				Message: fmt.Sprintf("Tệp quét lớn hơn %d MB; hãy quét lại ở 200–300 dpi hoặc chia hồ sơ. / The scan is larger than %d MB.", s.c.MaxScanBytes>>20, s.c.MaxScanBytes>>20)}}
-			d.SupplementRequests++
-			return d.move(NeedsSupplement, s.c.Now(), "system:ingest")
+			return s.settle(d, &analysis{findings: []Finding{TooLargeFinding(s.c.MaxScanBytes)}})
 		})
 		if errors.Is(err, errAlreadyDone) {
 			return nil

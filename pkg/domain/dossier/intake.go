@@ -235,7 +235,7 @@ func (s *Service) storeStream(ctx context.Context, key, contentType string, body
 	h := sha256.New()
 	n, err := io.Copy(io.MultiWriter(w, h), io.LimitReader(body, s.c.MaxScanBytes+1))
 	if err == nil && n > s.c.MaxScanBytes {
-		err = errs.E(errs.TooLarge, "tệp quét lớn hơn %d MB; hãy quét lại ở 200–300 dpi hoặc chia hồ sơ / the scan is larger than %d MB", s.c.MaxScanBytes>>20, s.c.MaxScanBytes>>20)
+		err = refusal(errs.TooLarge, TooLargeFinding(s.c.MaxScanBytes))
 	}
 	if err != nil {
 		cancel() // a cancelled writer discards what it has

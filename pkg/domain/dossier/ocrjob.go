@@ -136,8 +136,7 @@ func (s *Service) RunOCR(ctx context.Context, m queue.Message) error {
 		return fmt.Errorf("read the text of %s: %w", job.Code, err)
 	default:
 		s.c.Log.Warn("reading the text of a component failed on its last attempt", "dossier", d.Code, "component", job.Code, "err", err)
-		findings = []Finding{{Severity: SeverityWarning, Code: "ocr.failed", Component: job.Code,
-			Message: "Chưa đọc được chữ trên thành phần này (nhận dạng ký tự lỗi); bản sao vẫn được chứng thực nhưng chưa tìm kiếm được theo nội dung. / The text of this component could not be read; it is certified without a searchable text layer."}}
+		findings = []Finding{NewFinding(FindingOCRFailed).Of(job.Code)}
 	}
 	certified := false
 	if s.c.Sealer != nil {
@@ -185,6 +184,7 @@ func (s *Service) RunOCR(ctx context.Context, m queue.Message) error {
 			c.Key, c.SHA256, c.Certified, c.Extracted = newKey, hex.EncodeToString(sum[:]), certified, fields
 			c.OCR = fmt.Sprintf("ocr: %d/%d pages", read, c.Pages)
 			turnViews(c.Views, c.ScanPages, turns)
+			resolve(d.Findings, s.c.Now(), func(f Finding) bool { return f.Code == FindingOCRRetry && f.Component == job.Code })
 			d.Findings = append(d.Findings, findings...)
 			return nil
 		}

@@ -138,7 +138,7 @@ func (s *Service) AcceptStoredResult(ctx context.Context, key string, lastAttemp
 	}
 	switch {
 	case err == nil:
-	case refusal(err):
+	case refusedUpload(err):
 		if err := s.refuseUpload(ctx, id, key, "kết quả tải lên bị từ chối / the uploaded result was refused: "+callerMessage(err)); err != nil {
 			return err
 		}
@@ -175,9 +175,9 @@ func (s *Service) readUpload(ctx context.Context, key string) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// refusal reports whether err says the upload itself is wrong (a 4xx
+// refusedUpload reports whether err says the upload itself is wrong (a 4xx
 // kind): another delivery would refuse it again.
-func refusal(err error) bool {
+func refusedUpload(err error) bool {
 	switch errs.KindOf(err) {
 	case errs.Invalid, errs.TooLarge, errs.Unsupported, errs.Unprocessable, errs.Conflict, errs.Forbidden:
 		return true

@@ -11,20 +11,14 @@ import (
 	"github.com/sohoa/sohoa/pkg/errs"
 )
 
-// FindingReusePending is the finding of a component that would come from the
-// citizen's vault once they consent.
-const FindingReusePending = "component.reuse-pending"
-
 func missingFinding(pc procedure.Component) Finding {
-	return Finding{Severity: SeverityError, Code: "component.missing", Component: pc.Code,
-		Message: fmt.Sprintf("Thiếu thành phần bắt buộc: %s (mã %s). Hãy bổ sung giấy tờ này kèm tờ phân cách của nó và quét lại. / Missing required component: %s (%s).", pc.Name, pc.Code, pc.Name, pc.Code)}
+	return NewFinding(FindingMissing, pc.Name, pc.Code).Of(pc.Code)
 }
 
 // pendingFinding says the same whether or not the vault holds the document:
 // the dossier learns nothing of the vault before the citizen consents.
 func pendingFinding(pc procedure.Component) Finding {
-	return Finding{Severity: SeverityError, Code: FindingReusePending, Component: pc.Code,
-		Message: fmt.Sprintf("Thiếu thành phần bắt buộc: %s (mã %s). Có thể dùng lại giấy tờ này từ kho dữ liệu của công dân nếu công dân đồng ý: công dân xác nhận trong kho dữ liệu của mình, hoặc đọc cho nhân viên mã đã gửi tới liên hệ đăng ký trong kho. Nếu không, hãy bổ sung bản giấy và quét lại. / %s (%s) is missing. It can be reused from the citizen's vault if the citizen consents: in their vault, or by reading out the code sent to the contact on record in their vault. Otherwise add the paper and scan again.", pc.Name, pc.Code, pc.Name, pc.Code)}
+	return NewFinding(FindingReusePending, pc.Name, pc.Code).Of(pc.Code)
 }
 
 // reuseFromVault handles the required reusable components the scan lacks: it
@@ -151,7 +145,8 @@ func (s *Service) applyReuse(ctx context.Context, id, status string) (*Dossier, 
 	}
 	next := *d
 	next.Components = append(slices.Clone(d.Components), comps...)
-	next.Findings = slices.DeleteFunc(slices.Clone(d.Findings), func(f Finding) bool { return f.Code == FindingReusePending })
+	next.Findings = slices.Clone(d.Findings)
+	resolve(next.Findings, s.c.Now(), func(f Finding) bool { return f.Code == FindingReusePending })
 	next.Findings = append(next.Findings, findings...)
 	if !next.HasErrors() {
 		next.Status = Validated // the certified copies go to the vault before the dossier says so

@@ -29,22 +29,18 @@ func captureFindings(p procedure.Procedure, res *scan.Result) []Finding {
 	}
 	if len(digital) > 0 {
 		// A born-digital page has no scanning resolution; it is not judged by dpi.
-		out = append(out, Finding{Severity: SeverityWarning, Code: "scan.born-digital", Page: digital[0],
-			Message: fmt.Sprintf("Trang %s là tệp điện tử (chữ hoặc hình vẽ), không phải ảnh quét từ giấy; thủ tục này nhận bản giấy được số hoá. Hãy in giấy tờ gốc hoặc quét bản giấy rồi tải lên. / Page(s) %s are born-digital, not scanned from paper.",
-				pageList(digital), pageList(digital))})
+		out = append(out, NewFinding(FindingBornDigital, pageList(digital)).On(digital[0]))
 	}
 	sev := p.MonochromeScan
 	if sev == "" {
 		sev = SeverityWarning
 	}
 	if len(mono) > 0 && sev != "none" {
-		what := "đen trắng"
+		what := Bi{"đen trắng", "black and white"}
 		if modes[scan.ColorGray] && !modes[scan.ColorBilevel] {
-			what = "thang xám"
+			what = Bi{"thang xám", "greyscale"}
 		}
-		out = append(out, Finding{Severity: sev, Code: "scan.not-colour", Page: mono[0],
-			Message: fmt.Sprintf("Trang %s được quét %s; Thông tư 01/2023/TT-VPCP (Điều 8) yêu cầu thành phần hồ sơ số hoá ở dạng màu. Hãy đặt máy quét chế độ màu và quét lại nếu cần. / Page(s) %s were scanned in %s; Circular 01/2023/TT-VPCP asks digitized components in colour.",
-				pageList(mono), what, pageList(mono), map[string]string{"đen trắng": "black and white", "thang xám": "greyscale"}[what])})
+		out = append(out, NewFinding(FindingNotColour, pageList(mono), what).On(mono[0]).WithSeverity(sev))
 	}
 	return out
 }
@@ -52,7 +48,7 @@ func captureFindings(p procedure.Procedure, res *scan.Result) []Finding {
 // pageList writes page numbers for a message: "2, 3, 5" or "2–40" for long runs.
 func pageList(pages []int) string {
 	if len(pages) > 8 {
-		return fmt.Sprintf("%d–%d (%d trang)", pages[0], pages[len(pages)-1], len(pages))
+		return fmt.Sprintf("%d–%d", pages[0], pages[len(pages)-1])
 	}
 	s := make([]string, len(pages))
 	for i, p := range pages {

@@ -161,7 +161,7 @@ func TestCaptureConditions(t *testing.T) {
 			s.Sheets = slices.Clone(sheets)
 			s.Sheets[4] = scantest.Photo()
 		}), scantest.Rotate90, dossier.Validated, []string{"component.mark-placement", grey}},
-		{"150 dpi", with(func(s *scantest.Spec) { s.DPI = 150 }), scantest.OneJPEG, dossier.NeedsSupplement,
+		{"150 dpi", with(func(s *scantest.Spec) { s.DPI = 150 }), scantest.OneJPEG, dossier.Received,
 			[]string{"scan.low-resolution", "scan.low-resolution", "scan.low-resolution", "scan.low-resolution", "scan.low-resolution", grey}},
 	}
 	for _, c := range conds {

@@ -165,16 +165,16 @@ func TestIngest(t *testing.T) {
 				scantest.Separator("TKKS", "Tờ khai"), scantest.Text("Tờ khai"),
 				scantest.Separator("GCS", "Giấy chứng sinh"), scantest.Blank(),
 				scantest.Separator("CCCD", "CCCD"), scantest.Text("CCCD"))
-		}, dossier.NeedsSupplement, map[string]int{"TKKS": 1, "CCCD": 1}, []string{"component.blank/GCS"}},
+		}, dossier.Received, map[string]int{"TKKS": 1, "CCCD": 1}, []string{"component.blank/GCS"}},
 		{"unknown separator", func(t *testing.T) []byte {
 			return scanOf(t, "unknown",
 				scantest.Separator("TKKS", "Tờ khai"), scantest.Text("Tờ khai"),
 				scantest.Separator("GPLX", "Giấy phép lái xe"), scantest.Text("GPLX"),
 				scantest.Separator("GCS", "Giấy chứng sinh"), scantest.Text("Giấy chứng sinh"),
 				scantest.Separator("CCCD", "CCCD"), scantest.Text("CCCD"))
-		}, dossier.NeedsSupplement, map[string]int{"TKKS": 1, "GCS": 1, "CCCD": 1}, []string{"separator.unknown/GPLX"}},
+		}, dossier.Received, map[string]int{"TKKS": 1, "GCS": 1, "CCCD": 1}, []string{"separator.unknown/GPLX"}},
 		{"not a scan at all", func(t *testing.T) []byte { return []byte("<html><body>hello</body></html>") },
-			dossier.NeedsSupplement, map[string]int{}, []string{"scan.unsupported/"}},
+			dossier.Received, map[string]int{}, []string{"scan.unsupported/"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -211,7 +211,13 @@ func TestIngest(t *testing.T) {
 			if strings.Join(codes, ",") != strings.Join(tt.findings, ",") {
 				t.Errorf("error findings = %v, want %v", codes, tt.findings)
 			}
-			if n := len(got.History); got.History[n-1].Status != tt.status || got.History[n-2].Status != dossier.Scanned {
+			// The clerk's scan to redo is an attempt: the history is as before
+			// the upload and nothing counts; anything else follows SCANNED.
+			if tt.status == dossier.Received {
+				if len(got.History) != 1 || len(got.Attempts) != 1 || got.SupplementRequests != 0 || !got.DueAt.Equal(d.DueAt) {
+					t.Errorf("an attempt changed the dossier: history %+v, attempts %d, requests %d, due %v → %v", got.History, len(got.Attempts), got.SupplementRequests, d.DueAt, got.DueAt)
+				}
+			} else if n := len(got.History); got.History[n-1].Status != tt.status || got.History[n-2].Status != dossier.Scanned {
 				t.Errorf("history = %+v", got.History)
 			}
 		})
@@ -401,7 +407,7 @@ func TestAcceptStoredScanTooLarge(t *testing.T) {
 			t.Fatalf("delivery %d: %v", i+1, err)
 		}
 		got, _ := svc.Get(ctx, clerk, d.ID)
-		if got.Status != dossier.NeedsSupplement || len(got.Findings) != 1 || got.Findings[0].Code != "scan.too-large" {
+		if got.Status != dossier.Received || len(got.Findings) != 1 || got.Findings[0].Code != "scan.too-large" || len(got.Attempts) != 1 || got.SupplementRequests != 0 {
 			t.Fatalf("delivery %d: %s with %+v", i+1, got.Status, got.Findings)
 		}
 	}

@@ -1,7 +1,6 @@
 package extract
 
 import (
-	"fmt"
 	"regexp"
 	"strings"
 
@@ -20,9 +19,7 @@ var twelveDigits = regexp.MustCompile(`(?:^|[^0-9])([0-9]{12})(?:[^0-9]|$)`)
 func checkCard(pages []ocr.Page, in dossier.ExtractInput) (map[string]dossier.Field, []dossier.Finding) {
 	fields := map[string]dossier.Field{}
 	var findings []dossier.Finding
-	add := func(sev, code, msg string, args ...any) {
-		findings = append(findings, dossier.Finding{Severity: sev, Code: code, Message: fmt.Sprintf(msg, args...)})
-	}
+	add := func(f dossier.Finding) { findings = append(findings, f) }
 	// The front: the 12 digits and the full name under its label.
 	frontID, frontName := "", ""
 	for _, p := range pages {
@@ -56,12 +53,9 @@ func checkCard(pages []ocr.Page, in dossier.ExtractInput) (map[string]dossier.Fi
 	}
 	switch {
 	case td == nil:
-		add(dossier.SeverityWarning, "cccd.mrz-unreadable",
-			"Không đọc được vùng mã (MRZ) ở mặt sau thẻ căn cước. Hãy quét lại cả hai mặt của thẻ, rõ nét, ở ít nhất 300 dpi. / The machine-readable zone on the back of the ID card could not be read; scan both sides again.")
+		add(dossier.NewFinding(dossier.FindingMRZUnreadable))
 	case !td.Valid():
-		add(dossier.SeverityWarning, "cccd.mrz-check-failed",
-			"Vùng mã (MRZ) ở mặt sau thẻ căn cước đọc không khớp số kiểm tra (%s): có thể bản quét mờ. Hãy quét lại mặt sau của thẻ. / The check digits of the ID card's machine-readable zone do not match (%s); scan the back of the card again.",
-			strings.Join(td.FailedChecks(), ", "), strings.Join(td.FailedChecks(), ", "))
+		add(dossier.NewFinding(dossier.FindingMRZCheckFailed, strings.Join(td.FailedChecks(), ", ")))
 	}
 	valid := td != nil && td.Valid()
 	if valid {
@@ -94,31 +88,23 @@ func checkCard(pages []ocr.Page, in dossier.ExtractInput) (map[string]dossier.Fi
 		if !valid {
 			sev = dossier.SeverityWarning // read from the front only, without check digits
 		}
-		add(sev, "cccd.id-mismatch",
-			"Số định danh trên thẻ căn cước (%s) khác số định danh của người nộp hồ sơ (%s). Hãy kiểm tra lại thẻ hoặc số đã nhập. / The ID number on the card (%s) differs from the dossier's citizen ID (%s).",
-			citizen.Mask(cardID), citizen.Mask(in.CitizenID), citizen.Mask(cardID), citizen.Mask(in.CitizenID))
+		add(dossier.NewFinding(dossier.FindingIDMismatch, citizen.Mask(cardID), citizen.Mask(in.CitizenID)).WithSeverity(sev))
 	}
 	if !valid {
 		return fields, findings
 	}
 	if in.CitizenName != "" && !td.NameMatches(in.CitizenName) {
-		add(dossier.SeverityWarning, "cccd.name-mismatch",
-			"Họ tên trên thẻ căn cước (%s) khác họ tên người nộp hồ sơ (%s, so sánh không dấu). Hãy kiểm tra lại. / The name on the ID card (%s) differs from the dossier's citizen name (%s, compared without diacritics).",
-			td.FullName(), in.CitizenName, td.FullName(), in.CitizenName)
+		add(dossier.NewFinding(dossier.FindingNameMismatch, td.FullName(), in.CitizenName))
 	}
 	if td.Expiry != nil && td.Expiry.Time().AddDate(0, 0, 1).Before(in.Now) {
-		add(dossier.SeverityError, "cccd.expired",
-			"Thẻ căn cước đã hết hạn từ ngày %s. Người nộp cần dùng thẻ còn hạn. / The ID card expired on %s.", td.Expiry, td.Expiry)
+		add(dossier.NewFinding(dossier.FindingCardExpired, td.Expiry))
 	}
 	if id, err := citizen.ParseAt(td.PersonalID(), in.Now); err != nil {
-		add(dossier.SeverityWarning, "cccd.id-structure",
-			"Số định danh trên thẻ căn cước không đúng cấu trúc (mã tỉnh, thế kỷ, năm sinh). Hãy kiểm tra lại thẻ. / The ID number on the card does not have a valid structure.")
+		add(dossier.NewFinding(dossier.FindingIDStructure))
 	} else {
 		sexOK := td.Sex == "" || (td.Sex == "M") == (id.Gender == citizen.Male)
 		if id.BirthYear != td.BirthDate.Year || !sexOK {
-			add(dossier.SeverityWarning, "cccd.id-structure",
-				"Năm sinh hoặc giới tính trên thẻ căn cước (%d, %s) không khớp với năm sinh và giới tính mà số định danh mã hoá (%d, %s). Hãy kiểm tra thẻ. / The birth year or sex on the card (%d, %s) disagrees with what its ID number encodes (%d, %s).",
-				td.BirthDate.Year, sexVN(td.Sex), id.BirthYear, sexVN(genderCode(id.Gender)), td.BirthDate.Year, td.Sex, id.BirthYear, genderCode(id.Gender))
+			add(dossier.NewFinding(dossier.FindingIDBirthMismatch, td.BirthDate.Year, dossier.Bi{VI: sexVN(td.Sex), EN: sexEN(td.Sex)}, id.BirthYear, dossier.Bi{VI: sexVN(genderCode(id.Gender)), EN: sexEN(genderCode(id.Gender))}))
 		}
 	}
 	return fields, findings
@@ -139,6 +125,16 @@ func sexVN(s string) string {
 		return "nữ"
 	}
 	return "không ghi"
+}
+
+func sexEN(s string) string {
+	switch s {
+	case "M":
+		return "male"
+	case "F":
+		return "female"
+	}
+	return "not given"
 }
 
 func joinWords(ws []ocr.Word) string {

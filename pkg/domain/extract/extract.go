@@ -9,6 +9,7 @@ package extract
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 
 	"github.com/sohoa/sohoa/pkg/domain/dossier"
@@ -73,9 +74,8 @@ func (e *Extractor) Extract(ctx context.Context, in dossier.ExtractInput) (*doss
 			out.Turns[p.Number-1] = p.Rotation
 		}
 		if p.Err != "" {
-			out.Findings = append(out.Findings, dossier.Finding{Severity: dossier.SeverityWarning, Code: "ocr.page-failed",
-				Component: in.Component, Page: p.Number,
-				Message: fmt.Sprintf("Không đọc được chữ trên trang %d của thành phần này; trang vẫn được chứng thực nhưng chưa tìm kiếm được theo nội dung. / Page %d could not be read: %s", p.Number, p.Number, p.Err)})
+			out.Findings = append(out.Findings, dossier.NewFinding(dossier.FindingOCRPageFailed, p.Number).On(p.Number).Of(in.Component))
+			slog.Warn("a page of a component could not be read", "component", in.Component, "page", p.Number, "err", p.Err)
 			continue
 		}
 		out.PagesRead++

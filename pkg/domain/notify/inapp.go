@@ -12,12 +12,32 @@ import (
 
 // Notification is one in-app notification, as GET /v1/notifications lists it.
 type Notification struct {
-	ID      string    `json:"id"`
-	Dossier string    `json:"dossier,omitempty"`
-	Subject string    `json:"subject"`
-	Body    string    `json:"body"`
-	At      time.Time `json:"at"`
-	Read    bool      `json:"read"`
+	ID      string `json:"id"`
+	Dossier string `json:"dossier,omitempty"`
+	Subject string `json:"subject"`
+	Body    string `json:"body"`
+	// SubjectEN and BodyEN are the English, when the notification has it.
+	SubjectEN string    `json:"subjectEn,omitempty"`
+	BodyEN    string    `json:"bodyEn,omitempty"`
+	At        time.Time `json:"at"`
+	Read      bool      `json:"read"`
+}
+
+// SubjectIn is the notification's subject in lang ("vi" or "en");
+// Vietnamese when it has no English.
+func (n Notification) SubjectIn(lang string) string {
+	if lang == "en" && n.SubjectEN != "" {
+		return n.SubjectEN
+	}
+	return n.Subject
+}
+
+// BodyIn is the notification's body in lang, as SubjectIn.
+func (n Notification) BodyIn(lang string) string {
+	if lang == "en" && n.BodyEN != "" {
+		return n.BodyEN
+	}
+	return n.Body
 }
 
 // Inbox is the in-app channel: notifications kept as records per recipient
@@ -45,7 +65,8 @@ func (b *Inbox) Send(ctx context.Context, m Message) error {
 	}
 	m.At = m.At.UTC()
 	sk := messageSK(m)
-	data, err := json.Marshal(Notification{ID: sk, Dossier: m.DossierID, Subject: m.Subject, Body: m.Body, At: m.At})
+	data, err := json.Marshal(Notification{ID: sk, Dossier: m.DossierID, Subject: m.Subject, Body: m.Body,
+		SubjectEN: m.SubjectEN, BodyEN: m.BodyEN, At: m.At})
 	if err != nil {
 		return fmt.Errorf("inbox: encode: %w", err)
 	}

@@ -160,8 +160,8 @@ func (n *Notifier) messages(ctx context.Context, ev dossier.StatusChanged) ([]ou
 	case dossier.NeedsSupplement:
 		// The findings are those of the event only while it is the dossier's latest change.
 		if len(d.History) == ev.Seq+1 && d.Status == ev.Status {
-			citizenData.Reasons = reasons(d.Findings)
-			staffData.Reasons = citizenData.Reasons
+			citizenData.Reasons, citizenData.ReasonsEN = reasons(d.Findings, "vi"), reasons(d.Findings, "en")
+			staffData.Reasons, staffData.ReasonsEN = citizenData.Reasons, citizenData.ReasonsEN
 		}
 		if err = add(kindSupplement, citizen, citizenData); err != nil {
 			break
@@ -212,12 +212,14 @@ func (n *Notifier) messages(ctx context.Context, ev dossier.StatusChanged) ([]ou
 // maxReasons bounds the reasons listed in one message.
 const maxReasons = 20
 
-// reasons returns the distinct messages of the error findings.
-func reasons(fs []dossier.Finding) []string {
+// reasons returns the distinct texts, in lang, of the findings that ask
+// something now (open errors; never an officer's note).
+func reasons(fs []dossier.Finding, lang string) []string {
 	var out []string
 	for _, f := range fs {
-		if f.Severity == dossier.SeverityError && f.Message != "" && !slices.Contains(out, f.Message) && len(out) < maxReasons {
-			out = append(out, f.Message)
+		text := f.Text(lang)
+		if f.Task() && text != "" && !slices.Contains(out, text) && len(out) < maxReasons {
+			out = append(out, text)
 		}
 	}
 	return out
@@ -229,12 +231,23 @@ func (n *Notifier) compose(evKey string, k kind, r Recipient, dt data, dossierID
 	if err != nil {
 		return nil, err
 	}
+	// In the app the page picks the language: each is kept apart.
+	vi, err := n.tm.render(k, "vi", dt)
+	if err != nil {
+		return nil, err
+	}
+	en := dt
+	en.Reasons = dt.ReasonsEN
+	enr, err := renderOne(n.tm.en, k, en)
+	if err != nil {
+		return nil, err
+	}
 	now := n.c.Now().UTC()
 	var out []outgoing
 	for _, m := range []Message{
 		{Channel: Email, To: r.Email, Subject: rd.Subject, Body: rd.Body},
 		{Channel: SMS, To: r.Phone, Body: rd.SMS},
-		{Channel: InApp, To: r.Subject, Subject: rd.Subject, Body: rd.Body},
+		{Channel: InApp, To: r.Subject, Subject: vi.Subject, Body: vi.Body, SubjectEN: enr.Subject, BodyEN: enr.Body},
 	} {
 		if m.To == "" {
 			continue

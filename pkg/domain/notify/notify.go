@@ -42,10 +42,15 @@ func (c Channel) Valid() bool { return c == Email || c == SMS || c == InApp }
 // Message is one notification on one channel. To is an email address, a phone
 // number or, for in-app notifications, the recipient's subject (JWT sub).
 type Message struct {
-	Channel   Channel   `json:"channel"`
-	To        string    `json:"to"`
-	Subject   string    `json:"subject"`
-	Body      string    `json:"body"`
+	Channel Channel `json:"channel"`
+	To      string  `json:"to"`
+	Subject string  `json:"subject"`
+	Body    string  `json:"body"`
+	// SubjectEN and BodyEN are the English of an in-app notification, which
+	// the pages show in the reader's language (Subject and Body are then
+	// Vietnamese only).
+	SubjectEN string    `json:"subjectEn,omitempty"`
+	BodyEN    string    `json:"bodyEn,omitempty"`
 	DossierID string    `json:"dossier,omitempty"`
 	At        time.Time `json:"at"`
 }

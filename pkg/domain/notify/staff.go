@@ -3,6 +3,8 @@ package notify
 import (
 	"encoding/json"
 	"fmt"
+
+	"github.com/sohoa/sohoa/pkg/domain/identity"
 )
 
 // Staff is one person of the staff file: agency officers (with their agency)
@@ -12,9 +14,11 @@ type Staff struct {
 	ID     string `json:"id"`
 	Name   string `json:"name"`
 	Agency string `json:"agency,omitempty"`
-	Email  string `json:"email,omitempty"`
-	Phone  string `json:"phone,omitempty"`
-	Lang   string `json:"lang,omitempty"`
+	// PostOffice is a postal clerk's unit, shown beside their name.
+	PostOffice string `json:"postOffice,omitempty"`
+	Email      string `json:"email,omitempty"`
+	Phone      string `json:"phone,omitempty"`
+	Lang       string `json:"lang,omitempty"`
 }
 
 // StaffFile is the staff file: {"officers":[…], "staff":[…]}.
@@ -53,4 +57,17 @@ func (f StaffFile) Directory() StaticDirectory {
 		d.People[s.ID] = Recipient{Subject: s.ID, Email: s.Email, Phone: s.Phone, Lang: s.Lang}
 	}
 	return d
+}
+
+// People returns the staff as the people pages name: officers with their
+// agency, the others with their post office.
+func (f StaffFile) People() []identity.Actor {
+	var out []identity.Actor
+	for _, o := range f.Officers {
+		out = append(out, identity.Actor{Subject: o.ID, Role: identity.Officer, Name: o.Name, Agency: o.Agency})
+	}
+	for _, s := range f.Staff {
+		out = append(out, identity.Actor{Subject: s.ID, Name: s.Name, PostOffice: s.PostOffice})
+	}
+	return out
 }

@@ -48,7 +48,9 @@ func loadTemplates() (*templates, error) {
 // messages; staff messages carry the dossier code, never the applicant.
 type data struct {
 	Code, Procedure, Name, Due, Waybill, PortalURL string
-	Reasons                                        []string
+	// Reasons are the open tasks of a supplement request, in the language
+	// being rendered (ReasonsEN holds the English until then).
+	Reasons, ReasonsEN []string
 }
 
 // rendered is one message in its three shapes.
@@ -65,6 +67,7 @@ func (t *templates) render(k kind, lang string, d data) (rendered, error) {
 	if lang != "en" {
 		return vi, nil
 	}
+	d.Reasons = d.ReasonsEN
 	en, err := renderOne(t.en, k, d)
 	if err != nil {
 		return rendered{}, err

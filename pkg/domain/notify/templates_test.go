@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -54,6 +55,50 @@ func BenchmarkRender(b *testing.B) {
 	for b.Loop() {
 		if _, err := tm.render(kindSupplement, "en", d); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestNoticesPointToPages: every link in a notice is a page a person opens
+// (/track/…, /verify, /me, /desk), never the machine API; pages are named
+// as the menu names them; a Vietnamese notice has no English in it, nor an
+// English one Vietnamese, whatever the reasons carried.
+func TestNoticesPointToPages(t *testing.T) {
+	tm, err := loadTemplates()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := data{Code: "000.00.15.H29-260309-0001", Procedure: "2.000488", Name: "Nguyễn Văn An", Due: "09:00 23/03/2026",
+		Waybill: "EL1VN", PortalURL: "https://p", Reasons: []string{"Thiếu thành phần bắt buộc: Giấy chứng sinh (mã GCS)."},
+		ReasonsEN: []string{"A required component is missing: Giấy chứng sinh (code GCS)."}}
+	english := regexp.MustCompile(`\b(the|is|are|was|and|of|your|vault|missing|sign in|track)\b`)
+	link := regexp.MustCompile(`https://p[^\s)"]*`)
+	for _, k := range allKinds {
+		vi, err := renderOne(tm.vi, k, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		en, err := tm.render(k, "en", d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, enBody, _ := strings.Cut(en.Body, "\n\n---\n\n")
+		viAll := vi.Subject + "\n" + vi.Body
+		if m := english.FindString(strings.ToLower(link.ReplaceAllString(viAll, ""))); m != "" {
+			t.Errorf("%s: English %q in the Vietnamese notice: %q", k, m, viAll)
+		}
+		if strings.Contains(enBody, "Thiếu") {
+			t.Errorf("%s: Vietnamese reasons in the English notice: %q", k, enBody)
+		}
+		if strings.Contains(viAll, "Kho dữ liệu") {
+			t.Errorf("%s: names a page the menu calls «Kho giấy tờ»: %q", k, viAll)
+		}
+		for _, u := range link.FindAllString(viAll+"\n"+en.Body+"\n"+vi.SMS, -1) {
+			path := strings.TrimRight(strings.TrimPrefix(u, "https://p"), ".,")
+			ok := path == "" || path == "/verify" || path == "/me" || path == "/desk" || path == "/track/"+d.Code
+			if !ok || strings.Contains(path, "/v1/") {
+				t.Errorf("%s: link %q is not a page", k, u)
+			}
 		}
 	}
 }

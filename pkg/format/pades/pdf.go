@@ -60,7 +60,7 @@ func checkShape(pdf []byte, maxSize int64) error {
 	}
 	head := pdf[:min(len(pdf), 1024)]
 	if !bytes.Contains(head, []byte("%PDF-")) {
-		return errs.E(errs.Unsupported, "the file is not a PDF (no %%PDF- header)")
+		return errs.E(errs.Unsupported, "tệp không phải tệp PDF / the file is not a PDF file")
 	}
 	tail := pdf[max(0, len(pdf)-2048):]
 	i := bytes.LastIndex(tail, []byte("%%EOF"))

@@ -53,7 +53,7 @@ func runPDFChild(ctx context.Context, op string, pdf []byte, roots [][]byte, lim
 		return nil, errs.E(errs.TooLarge, "the PDF is %d bytes, over the limit of %d", len(pdf), lim.MaxBytes)
 	}
 	if !isPDF(pdf) {
-		return nil, errs.E(errs.Unsupported, "the file is not a PDF (no %%PDF- header)")
+		return nil, errs.E(errs.Unsupported, "tệp không phải tệp PDF / the file is not a PDF file")
 	}
 	hdr, err := json.Marshal(pdfRequest{Lim: lim, Size: len(pdf), Roots: roots})
 	if err != nil {
