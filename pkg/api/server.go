@@ -20,6 +20,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/domain/search"
 	"github.com/sohoa/sohoa/pkg/domain/vault"
 	"github.com/sohoa/sohoa/pkg/errs"
+	"github.com/sohoa/sohoa/pkg/logctx"
 )
 
 // Authenticator says who sent a request: errs.Unauthorized if nobody valid.
@@ -234,6 +235,7 @@ type public func(w http.ResponseWriter, r *http.Request) error
 func (s *Server) handle(method, pattern string, h authed) {
 	s.routes = append(s.routes, Route{Method: method, Pattern: pattern})
 	s.mux.HandleFunc(method+" "+pattern, func(w http.ResponseWriter, r *http.Request) {
+		r = aboutDossier(r, pattern)
 		a, err := s.c.Auth.Authenticate(r)
 		if err != nil {
 			writeError(w, r, s.c.Log, err)
@@ -253,6 +255,7 @@ func (s *Server) handle(method, pattern string, h authed) {
 func (s *Server) handlePublic(method, pattern string, slots chan struct{}, h public) {
 	s.routes = append(s.routes, Route{Method: method, Pattern: pattern, Public: true})
 	s.mux.HandleFunc(method+" "+pattern, func(w http.ResponseWriter, r *http.Request) {
+		r = aboutDossier(r, pattern)
 		if slots != nil {
 			select {
 			case slots <- struct{}{}:
@@ -266,6 +269,15 @@ func (s *Server) handlePublic(method, pattern string, slots chan struct{}, h pub
 			writeError(w, r, s.c.Log, err)
 		}
 	})
+}
+
+// aboutDossier tags the request's log lines with the dossier its route
+// names (/v1/dossiers/{id}/...), whoever asks.
+func aboutDossier(r *http.Request, pattern string) *http.Request {
+	if id := r.PathValue("id"); id != "" && strings.HasPrefix(pattern, "/v1/dossiers/") {
+		return r.WithContext(logctx.WithDossier(r.Context(), id))
+	}
+	return r
 }
 
 // tooMany answers 429 with a problem and a hint when to come back.

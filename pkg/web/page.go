@@ -137,7 +137,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		msg = p.pick(e.Message)
 	}
 	if k == errs.Internal || k == errs.Unavailable {
-		h.c.Log.Error("page failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		h.c.Log.ErrorContext(r.Context(), "page failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	p.Title = p.T("Không thực hiện được", "Something went wrong")
 	p.Data = struct {
