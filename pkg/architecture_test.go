@@ -216,6 +216,7 @@ func TestOneIngestPath(t *testing.T) {
 var leaves = []string{
 	"pkg/errs",   // the error vocabulary (upspin.io/errors' place): kinds every layer reports
 	"pkg/vntime", // Vietnam's time zone: deadlines, the conversion mark and the receipt print local dates
+	"pkg/logctx", // the dossier and request IDs of a context: set and read by every layer, on every log line
 }
 
 // rule forbids packages under From from importing packages under To, and

@@ -97,6 +97,8 @@ func (n *Notifier) work(ctx context.Context, q queue.Queue, m queue.Message) {
 	if err == nil && len(failed) == 0 || errs.Is(err, errs.Invalid) {
 		if err != nil {
 			n.c.Log.ErrorContext(ctx, "notify: dropping a malformed job", "id", m.ID, "err", err)
+		} else {
+			n.c.Log.DebugContext(ctx, "notify: job done", "id", m.ID)
 		}
 		if aerr := q.Ack(context.WithoutCancel(ctx), Topic, m.Receipt); aerr != nil {
 			n.c.Log.WarnContext(ctx, "notify: ack job", "id", m.ID, "err", aerr)
