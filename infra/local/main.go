@@ -23,7 +23,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/format/pdfdoor"
 	"github.com/sohoa/sohoa/pkg/format/scan"
 	"github.com/sohoa/sohoa/pkg/logctx"
-	"github.com/sohoa/sohoa/pkg/metrics"
+	"github.com/sohoa/sohoa/pkg/port/metrics"
 )
 
 func main() {

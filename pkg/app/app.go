@@ -26,7 +26,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/domain/vault"
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/format/scan"
-	"github.com/sohoa/sohoa/pkg/metrics"
+	"github.com/sohoa/sohoa/pkg/port/metrics"
 	"github.com/sohoa/sohoa/pkg/port/queue"
 	"github.com/sohoa/sohoa/pkg/port/records"
 )

@@ -20,7 +20,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/domain/procedure"
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/format/scan"
-	"github.com/sohoa/sohoa/pkg/metrics"
+	"github.com/sohoa/sohoa/pkg/port/metrics"
 )
 
 // IngestJob asks a worker to ingest one stored scan of a dossier, or, with

@@ -17,8 +17,8 @@ import (
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/format/scan"
 	"github.com/sohoa/sohoa/pkg/logctx"
-	"github.com/sohoa/sohoa/pkg/metrics"
 	"github.com/sohoa/sohoa/pkg/port/blobs"
+	"github.com/sohoa/sohoa/pkg/port/metrics"
 	"github.com/sohoa/sohoa/pkg/port/queue"
 )
 

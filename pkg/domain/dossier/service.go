@@ -15,7 +15,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/domain/procedure"
 	"github.com/sohoa/sohoa/pkg/domain/search"
 	"github.com/sohoa/sohoa/pkg/errs"
-	"github.com/sohoa/sohoa/pkg/metrics"
+	"github.com/sohoa/sohoa/pkg/port/metrics"
 	"github.com/sohoa/sohoa/pkg/port/queue"
 	"github.com/sohoa/sohoa/pkg/port/records"
 )

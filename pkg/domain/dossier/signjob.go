@@ -15,8 +15,8 @@ import (
 	"github.com/sohoa/sohoa/pkg/domain/identity"
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/logctx"
-	"github.com/sohoa/sohoa/pkg/metrics"
 	"github.com/sohoa/sohoa/pkg/port/blobs"
+	"github.com/sohoa/sohoa/pkg/port/metrics"
 	"github.com/sohoa/sohoa/pkg/port/records"
 )
 

@@ -11,7 +11,7 @@ import (
 
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/logctx"
-	"github.com/sohoa/sohoa/pkg/metrics"
+	"github.com/sohoa/sohoa/pkg/port/metrics"
 	"github.com/sohoa/sohoa/pkg/port/queue"
 )
 

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/sohoa/sohoa/pkg/logctx"
-	"github.com/sohoa/sohoa/pkg/metrics"
+	"github.com/sohoa/sohoa/pkg/port/metrics"
 )
 
 // TestEMF checks the lines against the Embedded Metric Format's rules: the

@@ -1,4 +1,5 @@
-// Package metrics writes Sohoa's metrics as CloudWatch Embedded Metric
+// Package metrics is the port of Sohoa's metrics, with its one writer:
+// it writes Sohoa's metrics as CloudWatch Embedded Metric
 // Format: one JSON log line per data point, which CloudWatch Logs turns
 // into a metric on AWS (no API call, no extra permission) and which stays a
 // readable log line locally. The line also carries the dossier and request
