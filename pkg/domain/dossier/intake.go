@@ -16,6 +16,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/domain/identity"
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/format/scan"
+	"github.com/sohoa/sohoa/pkg/logctx"
 	"gocloud.dev/blob"
 )
 
@@ -111,7 +112,7 @@ func (s *Service) Create(ctx context.Context, a identity.Actor, in CreateInput) 
 	if err := s.st.save(ctx, d, 0); err != nil {
 		return nil, err
 	}
-	s.c.Log.InfoContext(ctx, "dossier created", "dossier", d.Code, "procedure", d.Procedure, "citizen", citizen.Mask(d.Citizen.ID))
+	s.c.Log.InfoContext(logctx.WithDossier(ctx, d.ID), "dossier created", "dossier", d.Code, "procedure", d.Procedure, "citizen", citizen.Mask(d.Citizen.ID))
 	return d, nil
 }
 
