@@ -208,7 +208,7 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 		Search:  searchIndex,
 		Dev:     dev,
 		Ready:   a.Ready,
-		BaseURL: st.URL, Log: o.Log,
+		BaseURL: st.URL, Log: o.Log, Metrics: o.Metrics,
 	}
 	if apiConfig.Pages, err = newPages(apiConfig, st, verifier, staff, o); err != nil {
 		return nil, err

@@ -21,6 +21,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/domain/vault"
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/logctx"
+	"github.com/sohoa/sohoa/pkg/port/metrics"
 )
 
 // Authenticator says who sent a request: errs.Unauthorized if nobody valid.
@@ -140,6 +141,8 @@ type Config struct {
 	// BaseURL is the public URL of the API, for links in answers (upload, shares).
 	BaseURL string
 	Log     *slog.Logger
+	// Metrics counts the verdicts of /v1/verify; nil: none.
+	Metrics metrics.Sink
 	// MaxVerifyBytes bounds a PDF posted to /v1/verify; default 50 MB.
 	MaxVerifyBytes int64
 	// MaxResultBytes bounds an uploaded result read for Results; default 64 MB.
@@ -179,6 +182,9 @@ type Route struct {
 func New(c Config) *Server {
 	if c.Log == nil {
 		c.Log = slog.Default()
+	}
+	if c.Metrics == nil {
+		c.Metrics = metrics.Nop{}
 	}
 	if c.MaxVerifyBytes == 0 {
 		c.MaxVerifyBytes = 50 << 20
