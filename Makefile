@@ -25,7 +25,7 @@ AXE       := $(BUILD)/axe/node_modules/axe-core/axe.min.js
 SOHOA_PDF_CORPUS ?= $(firstword $(wildcard $(abspath ..)/*/corpus/pdf))
 export SOHOA_PDF_CORPUS
 
-.PHONY: help run test unit heavy integration fuzz lint bench build clean tools deploy deploy-env deploy-rehearsal deploy-tools axe
+.PHONY: help run test unit heavy integration fuzz lint bench build clean tools deploy deploy-env deploy-rehearsal deploy-tools axe ops
 
 help: ## list the targets (with this checkout's settings)
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}' | \
@@ -146,3 +146,6 @@ deploy-rehearsal: deploy-tools build ## cfn-lint, then package and deploy every 
 
 clean: ## remove build output and local data
 	rm -rf $(BUILD) $(DATA)
+
+ops: ## operators' tool: make ops ARGS="redrive ingest" | "rerun-ingest <dossier>" | "rerun-notify <dossier>" (local $(DATA); -aws for AWS)
+	$(GO) run ./infra/ops -data $(DATA) $(ARGS)

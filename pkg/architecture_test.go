@@ -217,6 +217,7 @@ var leaves = []string{
 	"pkg/errs",   // the error vocabulary (upspin.io/errors' place): kinds every layer reports
 	"pkg/vntime", // Vietnam's time zone: deadlines, the conversion mark and the receipt print local dates
 	"pkg/race",   // whether the race detector is on: code and tests that cannot run under it, or scale down
+	"pkg/logctx", // the dossier and request IDs of a context: set and read by every layer, on every log line
 }
 
 // rule forbids packages under From from importing packages under To, and

@@ -79,7 +79,7 @@ func newHandler(ctx context.Context, cfg assemble.Config) (handler, error) {
 			u, err := s3.PresignPut(ctx, c.Dossier, dossier.NewIntakeKey(d.ID), s3.MaxPresignExpiry)
 			return u, time.Now().Add(s3.MaxPresignExpiry), err
 		}, Inbox: notify.NewInbox(c.Table),
-		BaseURL: cfg.BaseURL, Log: c.Log,
+		BaseURL: cfg.BaseURL, Log: c.Log, Metrics: assemble.Metrics("api"),
 		Ready: a.Ready, Search: a.Search, Reports: reports,
 	}
 	sessions, err := c.Sessions(ctx)

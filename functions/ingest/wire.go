@@ -51,7 +51,10 @@ func newHandler(ctx context.Context, cfg assemble.Config) (*ingest.Handler, erro
 	if err != nil {
 		return nil, err
 	}
-	h := &ingest.Handler{Dossiers: a.Dossiers, MaxReceive: cfg.MaxReceive, Log: c.Log}
+	client := c.AWS.SQS()
+	h := &ingest.Handler{Dossiers: a.Dossiers, Log: c.Log, Backoff: func(ctx context.Context, source, handle string, attempts int) error {
+		return sqs.Backoff(ctx, client, source, handle, attempts)
+	}}
 	if ports.Extractor != nil {
 		h.OCR, h.OCRQueue = a.Dossiers, cfg.OCRQueueURL
 	}

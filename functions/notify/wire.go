@@ -19,6 +19,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/domain/report"
 	"github.com/sohoa/sohoa/pkg/domain/vault"
 	"github.com/sohoa/sohoa/pkg/errs"
+	"github.com/sohoa/sohoa/pkg/logctx"
 )
 
 // Notify consumes the table's stream: each inserted status-change event is
@@ -59,7 +60,7 @@ func newHandler(ctx context.Context, cfg assemble.Config) (*Notify, error) {
 	// reading it needs no vault bucket.
 	contacts := vault.New(c.Table, nil, &vault.Options{Log: c.Log})
 	n, err := notify.NewNotifier(notify.Config{Dossiers: a.Dossiers, Directory: dir, Records: c.Table,
-		Senders: senders, PortalURL: cfg.PortalURL, Log: c.Log,
+		Senders: senders, PortalURL: cfg.PortalURL, Log: c.Log, Metrics: assemble.Metrics("notify"),
 		Contacts: func(ctx context.Context, id string) (string, string, error) {
 			ct, err := contacts.ContactOnRecord(ctx, id)
 			return ct.Email, ct.Phone, err
@@ -113,6 +114,7 @@ func (h *Notify) one(ctx context.Context, r events.DynamoDBEventRecord) error {
 		h.Log.Error("dropping an undecodable status event", "sequence", r.Change.SequenceNumber, "err", err)
 		return nil
 	}
+	ctx = logctx.WithDossier(logctx.WithRequest(ctx, r.EventID), ev.DossierID)
 	for _, hd := range h.Handlers {
 		err := hd(ctx, ev)
 		if errs.Is(err, errs.Invalid) {

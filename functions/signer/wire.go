@@ -10,8 +10,11 @@ import (
 
 	"github.com/sohoa/sohoa/functions/internal/assemble"
 	"github.com/sohoa/sohoa/functions/internal/remotesign"
+	"github.com/sohoa/sohoa/pkg/aws/sqs"
 	"github.com/sohoa/sohoa/pkg/domain/dossier"
 	"github.com/sohoa/sohoa/pkg/domain/signing"
+	"github.com/sohoa/sohoa/pkg/logctx"
+	"github.com/sohoa/sohoa/pkg/port/queue"
 )
 
 // JobRunner is what the signer function needs of the dossier service.
@@ -25,9 +28,11 @@ type JobRunner interface {
 // without the code once the signature values are kept, and records every
 // dossier's outcome on the job.
 type Signer struct {
-	Jobs       JobRunner
-	MaxReceive int
-	Log        *slog.Logger
+	Jobs JobRunner
+	// Backoff postpones a failed job's next delivery (sqs.Backoff); nil:
+	// the queue's visibility timeout.
+	Backoff func(ctx context.Context, source, handle string, attempts int) error
+	Log     *slog.Logger
 }
 
 // newHandler builds the signer function's handler over AWS.
@@ -44,15 +49,26 @@ func newHandler(ctx context.Context, cfg assemble.Config) (*Signer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Signer{Jobs: a.Dossiers, MaxReceive: cfg.MaxReceive, Log: c.Log}, nil
+	client := c.AWS.SQS()
+	return &Signer{Jobs: a.Dossiers, Log: c.Log, Backoff: func(ctx context.Context, source, handle string, attempts int) error {
+		return sqs.Backoff(ctx, client, source, handle, attempts)
+	}}, nil
 }
 
 // Handle implements the function.
 func (h *Signer) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 	resp := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
 	for _, m := range ev.Records {
-		if h.one(ctx, m) {
-			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
+		mctx := logctx.WithRequest(ctx, m.MessageId)
+		if !h.one(mctx, m) {
+			continue
+		}
+		resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
+		if h.Backoff != nil {
+			attempts, _ := strconv.Atoi(m.Attributes["ApproximateReceiveCount"])
+			if err := h.Backoff(mctx, m.EventSourceARN, m.ReceiptHandle, max(attempts, 1)); err != nil {
+				h.Log.WarnContext(mctx, "could not set the retry delay; the queue's visibility timeout applies", "err", err)
+			}
 		}
 	}
 	return resp, nil
@@ -67,7 +83,7 @@ func (h *Signer) one(ctx context.Context, m events.SQSMessage) (retry bool) {
 	}
 	if err := h.Jobs.RunSignJob(ctx, j); err != nil {
 		attempts, _ := strconv.Atoi(m.Attributes["ApproximateReceiveCount"])
-		retry = attempts < h.MaxReceive
+		retry = !queue.LastAttempt(attempts)
 		h.Log.Error("sign job interrupted", "message", m.MessageId, "job", j.Job, "retry", retry, "err", err)
 		return retry
 	}

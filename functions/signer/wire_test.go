@@ -47,7 +47,7 @@ func TestSignerRetries(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := &fakeJobs{err: tt.err}
-			h := &Signer{Jobs: f, MaxReceive: 5, Log: quiet}
+			h := &Signer{Jobs: f, Log: quiet}
 			resp, _ := h.Handle(context.Background(), events.SQSEvent{Records: []events.SQSMessage{sqsMsg("m", tt.body, tt.receives)}})
 			if got := len(resp.BatchItemFailures) == 1; got != tt.wantRetry {
 				t.Fatalf("retry %v, want %v", got, tt.wantRetry)

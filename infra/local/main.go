@@ -22,6 +22,8 @@ import (
 	"github.com/sohoa/sohoa/pkg/format/ocr"
 	"github.com/sohoa/sohoa/pkg/format/pdfdoor"
 	"github.com/sohoa/sohoa/pkg/format/scan"
+	"github.com/sohoa/sohoa/pkg/logctx"
+	"github.com/sohoa/sohoa/pkg/port/metrics"
 	"github.com/sohoa/sohoa/pkg/web"
 )
 
@@ -84,10 +86,10 @@ func run(ctx context.Context, args []string) error {
 	if *verbose {
 		level = slog.LevelDebug
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	log := slog.New(logctx.NewHandler(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})))
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	st, err := Start(ctx, Options{Addr: *addr, DataDir: *data, Log: log, Dev: *dev, AuditKeyFile: *auditKey,
+	st, err := Start(ctx, Options{Addr: *addr, DataDir: *data, Log: log, Metrics: metrics.NewEMF(os.Stderr, "Function", "local"), Dev: *dev, AuditKeyFile: *auditKey,
 		Checkpoint: crashHook(os.Getenv("SOHOA_CRASH_AT")), OCR: *withOCR, SessionTTL: *sessionTTL})
 	if err != nil {
 		return err

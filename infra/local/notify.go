@@ -25,7 +25,7 @@ func newNotifications(st *Stack, a *app.App, outbox *notify.Outbox, staff notify
 	notifier, err := notify.NewNotifier(notify.Config{
 		Dossiers: st.Dossiers, Directory: staff.Directory(), Records: t,
 		Senders:   map[notify.Channel]notify.Sender{notify.Email: n.outbox, notify.SMS: n.outbox, notify.InApp: n.inbox},
-		PortalURL: st.URL, Now: o.Now, Log: o.Log,
+		PortalURL: st.URL, Now: o.Now, Log: o.Log, Metrics: o.Metrics,
 		Contacts: func(ctx context.Context, id string) (string, string, error) {
 			c, err := st.Vault.ContactOnRecord(ctx, id)
 			return c.Email, c.Phone, err

@@ -29,7 +29,9 @@ import (
 	"github.com/sohoa/sohoa/pkg/domain/notify"
 	"github.com/sohoa/sohoa/pkg/domain/vault"
 	"github.com/sohoa/sohoa/pkg/local/sqlite"
+	"github.com/sohoa/sohoa/pkg/logctx"
 	"github.com/sohoa/sohoa/pkg/port/blobs"
+	"github.com/sohoa/sohoa/pkg/port/metrics"
 	"github.com/sohoa/sohoa/pkg/port/queue"
 )
 
@@ -62,6 +64,9 @@ type Options struct {
 	// DataDir (the records' directory never holds it); created if absent.
 	// Default: DataDir + ".audit-key", beside the data directory.
 	AuditKeyFile string
+	// Metrics records the services' metrics (metrics.EMF lines beside the
+	// log); nil: none.
+	Metrics metrics.Sink
 	// Checkpoint is called at named steps of ingestion, certification and
 	// signing (crash tests); nil: nothing.
 	Checkpoint func(step string)
@@ -106,7 +111,7 @@ const (
 // Start builds and starts a local stack. The caller must Shutdown it.
 func Start(ctx context.Context, o Options) (st *Stack, err error) {
 	if o.Log == nil {
-		o.Log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+		o.Log = slog.New(logctx.NewHandler(slog.NewTextHandler(os.Stderr, nil)))
 	}
 	if o.Workers <= 0 {
 		o.Workers = 2
@@ -202,7 +207,7 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 		AuditMAC: auditMAC, Codes: outboxCodes{outbox: outbox, now: o.Now},
 		Search: searchIndex, Extractor: extractor, Intake: announce,
 		DossierLinks: links, VaultLinks: links, Results: signers.uploads},
-		app.Options{Now: o.Now, Log: o.Log, Scans: o.Scans, Checkpoint: o.Checkpoint})
+		app.Options{Now: o.Now, Log: o.Log, Metrics: o.Metrics, Scans: o.Scans, Checkpoint: o.Checkpoint})
 	if err != nil {
 		return nil, err
 	}
@@ -233,7 +238,7 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 		BodyWait:  o.BodyWait, VerifyBodyWait: o.VerifyBodyWait,
 		Dev:     dev,
 		Ready:   a.Ready,
-		BaseURL: st.URL, Log: o.Log,
+		BaseURL: st.URL, Log: o.Log, Metrics: o.Metrics,
 	}
 	if apiConfig.Pages, err = newPages(apiConfig, st, keys.session, staff, o); err != nil {
 		return nil, err
@@ -269,7 +274,7 @@ func Start(ctx context.Context, o Options) (st *Stack, err error) {
 	}
 	// The ingest queue's messages go to the very handler the ingest Lambda
 	// runs, with the queue's own number of deliveries.
-	intake := localIngest{h: &ingest.Handler{Dossiers: st.Dossiers, MaxReceive: queue.MaxAttempts, Log: o.Log}}
+	intake := localIngest{h: &ingest.Handler{Dossiers: st.Dossiers, Log: o.Log}}
 	wctx, cancel := context.WithCancel(context.Background())
 	st.cancel = cancel
 	for i := 0; i < o.Workers; i++ {
@@ -335,7 +340,9 @@ const signVisibility = 10 * time.Minute
 // cancelled runs to completion.
 func (st *Stack) consume(ctx context.Context, topic string, visibility time.Duration, handle func(context.Context, queue.Message) error, drain bool) {
 	queue.Worker{Queue: st.DB.Queue(), Topic: topic, Visibility: visibility, Handle: handle, Drain: drain,
-		Early: dossier.IsRetryable, Log: st.log}.Run(ctx)
+		Early: dossier.IsRetryable, Log: st.log,
+		Exhausted: func(ctx context.Context, m queue.Message, err error) { st.Dossiers.GiveUp(ctx, topic, m, err) },
+	}.Run(ctx)
 }
 
 // runSignJob is the local sign worker's handler: the one the signer
@@ -362,11 +369,19 @@ func logRequests(log *slog.Logger, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rw := &statusWriter{ResponseWriter: w, status: 200}
+		r = r.WithContext(logctx.WithRequest(r.Context(), newRequestID()))
 		h.ServeHTTP(rw, r)
 		// Paths carry opaque IDs and codes only, never personal data; share
 		// tokens are credentials and are masked.
-		log.Debug("http", "method", r.Method, "path", sohoaapi.RedactPath(r.URL.Path), "status", rw.status, "took", time.Since(start).Round(time.Millisecond))
+		log.DebugContext(r.Context(), "http", "method", r.Method, "path", sohoaapi.RedactPath(r.URL.Path), "status", rw.status, "took", time.Since(start).Round(time.Millisecond))
 	})
+}
+
+// newRequestID names one HTTP request in the log.
+func newRequestID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 type statusWriter struct {
@@ -469,5 +484,5 @@ func (c outboxCodes) SendCode(ctx context.Context, to vault.Contact, subject, bo
 type localIngest struct{ h *ingest.Handler }
 
 func (l localIngest) handle(ctx context.Context, m queue.Message) error {
-	return l.h.HandleMessage(ctx, m.ID, m.Body, m.Attempts)
+	return l.h.HandleMessage(ctx, m)
 }

@@ -51,7 +51,7 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		p.Detail, p.Field = e.Message, e.Field
 	}
 	if k == errs.Internal || k == errs.Unavailable {
-		log.Error("request failed", "method", r.Method, "path", RedactPath(r.URL.Path), "err", err)
+		log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", RedactPath(r.URL.Path), "err", err)
 	}
 	if k == errs.Internal {
 		p.Detail = "An unexpected error occurred; it was logged. Try again later."

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/sohoa/sohoa/pkg/errs"
+	"github.com/sohoa/sohoa/pkg/port/metrics"
 )
 
 func (s *Server) track(w http.ResponseWriter, r *http.Request) error {
@@ -43,6 +44,14 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request) (err error) {
 	if rep.Signatures == nil {
 		rep.Signatures = []SignatureReport{}
 	}
+	verdict := "invalid"
+	switch {
+	case len(rep.Signatures) == 0:
+		verdict = "unsigned"
+	case rep.Valid:
+		verdict = "valid"
+	}
+	s.c.Metrics.Record(r.Context(), metrics.VerifyVerdicts, metrics.Count, 1, "Verdict", verdict)
 	writeJSON(w, http.StatusOK, rep)
 	return nil
 }

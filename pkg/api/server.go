@@ -21,6 +21,8 @@ import (
 	"github.com/sohoa/sohoa/pkg/domain/search"
 	"github.com/sohoa/sohoa/pkg/domain/vault"
 	"github.com/sohoa/sohoa/pkg/errs"
+	"github.com/sohoa/sohoa/pkg/logctx"
+	"github.com/sohoa/sohoa/pkg/port/metrics"
 )
 
 // Authenticator says who sent a request: errs.Unauthorized if nobody valid.
@@ -147,6 +149,8 @@ type Config struct {
 	// BaseURL is the public URL of the API, for links in answers (upload, shares).
 	BaseURL string
 	Log     *slog.Logger
+	// Metrics counts the verdicts of /v1/verify; nil: none.
+	Metrics metrics.Sink
 	// MaxVerifyBytes bounds a PDF posted to /v1/verify; default 50 MiB.
 	MaxVerifyBytes int64
 	// MaxResultBytes bounds an uploaded result read for Results; default 64 MiB.
@@ -195,6 +199,9 @@ type Route struct {
 func New(c Config) *Server {
 	if c.Log == nil {
 		c.Log = slog.Default()
+	}
+	if c.Metrics == nil {
+		c.Metrics = metrics.Nop{}
 	}
 	if c.MaxVerifyBytes == 0 {
 		c.MaxVerifyBytes = 50 << 20
@@ -263,6 +270,7 @@ type public func(w http.ResponseWriter, r *http.Request) error
 func (s *Server) handle(method, pattern string, h authed) {
 	s.routes = append(s.routes, Route{Method: method, Pattern: pattern})
 	s.mux.HandleFunc(method+" "+pattern, func(w http.ResponseWriter, r *http.Request) {
+		r = aboutDossier(r, pattern)
 		a, err := s.c.Auth.Authenticate(r)
 		if err != nil {
 			writeError(w, r, s.c.Log, err)
@@ -282,6 +290,7 @@ func (s *Server) handle(method, pattern string, h authed) {
 func (s *Server) handlePublic(method, pattern string, slots chan struct{}, h public) {
 	s.routes = append(s.routes, Route{Method: method, Pattern: pattern, Public: true})
 	s.mux.HandleFunc(method+" "+pattern, func(w http.ResponseWriter, r *http.Request) {
+		r = aboutDossier(r, pattern)
 		if slots != nil {
 			select {
 			case slots <- struct{}{}:
@@ -295,6 +304,15 @@ func (s *Server) handlePublic(method, pattern string, slots chan struct{}, h pub
 			writeError(w, r, s.c.Log, err)
 		}
 	})
+}
+
+// aboutDossier tags the request's log lines with the dossier its route
+// names (/v1/dossiers/{id}/...), whoever asks.
+func aboutDossier(r *http.Request, pattern string) *http.Request {
+	if id := r.PathValue("id"); id != "" && strings.HasPrefix(pattern, "/v1/dossiers/") {
+		return r.WithContext(logctx.WithDossier(r.Context(), id))
+	}
+	return r
 }
 
 // tooMany answers 429 with a problem and a hint when to come back.

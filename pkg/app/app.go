@@ -27,6 +27,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/format/scan"
 	"github.com/sohoa/sohoa/pkg/port/blobs"
+	"github.com/sohoa/sohoa/pkg/port/metrics"
 	"github.com/sohoa/sohoa/pkg/port/queue"
 	"github.com/sohoa/sohoa/pkg/port/records"
 )
@@ -85,6 +86,8 @@ type Options struct {
 	// expiry by the same clock (sqlite.Table.WithClock, dynamo.Table.WithClock).
 	Now func() time.Time
 	Log *slog.Logger
+	// Metrics records the services' metrics (metrics.EMF); nil: none.
+	Metrics metrics.Sink
 	// Scans reads uploaded scans; nil: scan.SplitIsolatedStream with the
 	// default limits (a child process: the binary's main must call
 	// scan.RunChildIfRequested first; the scan streams from storage to it).
@@ -168,7 +171,7 @@ func Build(ctx context.Context, p Ports, o Options) (*App, error) {
 	c := dossier.Config{
 		Records: p.Records, Blobs: p.Dossiers, Queue: p.Queue, Catalog: o.Catalog, Calendar: o.Calendar,
 		Scans: o.Scans, Signer: p.Signer, Sealer: p.Sealer, Now: o.Now, Log: o.Log, Checkpoint: o.Checkpoint,
-		Search: p.Search, Extractor: p.Extractor, OCRSyncPages: o.OCRSyncPages, Intake: p.Intake,
+		Metrics: o.Metrics, Search: p.Search, Extractor: p.Extractor, OCRSyncPages: o.OCRSyncPages, Intake: p.Intake,
 		Certifiers: o.Certifiers, Links: p.DossierLinks, Results: p.Results,
 		Pacer: (&memoryPacer{}).pace,
 	}

@@ -144,7 +144,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		}
 	}
 	if k == errs.Internal || k == errs.Unavailable {
-		h.c.Log.Error("page failed", "method", r.Method, "path", api.RedactPath(r.URL.Path), "err", err)
+		h.c.Log.ErrorContext(r.Context(), "page failed", "method", r.Method, "path", api.RedactPath(r.URL.Path), "err", err)
 	}
 	if k == errs.TooMany && w.Header().Get("Retry-After") == "" {
 		w.Header().Set("Retry-After", "1")

@@ -138,12 +138,9 @@ type Config struct {
 	IngestQueueURL string
 	SignQueueURL   string
 	DataKeyID      string
-	// MaxReceive is the queue's maxReceiveCount: the delivery on which a
-	// failing message is given up (queue.MaxAttempts when unset).
-	MaxReceive  int
-	CSCURL      string
-	CSCClientID string
-	CSCSecret   string
+	CSCURL         string
+	CSCClientID    string
+	CSCSecret      string
 	// CSCSecretARN names the Secrets Manager secret of the CSC client (the
 	// deployment); CSCSecret is for tests against local servers only.
 	CSCSecretARN string
@@ -206,7 +203,7 @@ func Load(fn string, getenv func(string) string) (Config, error) {
 		Function: fn, Table: values[EnvTable], DossierBucket: values[EnvDossierBucket],
 		VaultBucket: values[EnvVaultBucket], ReportsBucket: values[EnvReportsBucket],
 		IngestQueueURL: values[EnvIngestQueueURL], SignQueueURL: values[EnvSignQueueURL], DataKeyID: values[EnvDataKeyID],
-		MaxReceive: queue.MaxAttempts, CSCURL: values[EnvCSCURL], CSCClientID: values[EnvCSCClientID],
+		CSCURL: values[EnvCSCURL], CSCClientID: values[EnvCSCClientID],
 		CSCSecret: values[EnvCSCSecret], CSCSecretARN: values[EnvCSCSecretARN], AuditKeyID: values[EnvAuditKeyID],
 		VaultLock: values[EnvVaultLock] == "true", SessionKey: values[EnvSessionKey], SessionKeyID: values[EnvSessionKeyID], OIDCIssuer: values[EnvOIDCIssuer],
 		OIDCDomain: values[EnvOIDCDomain], OIDCClientID: values[EnvOIDCClientID], TSAURL: values[EnvTSAURL], SealKeyID: values[EnvSealKeyID],
@@ -217,12 +214,12 @@ func Load(fn string, getenv func(string) string) (Config, error) {
 			SES: env(EnvEndpointSES), SNS: env(EnvEndpointSNS), KMS: env(EnvEndpointKMS), Lambda: env(EnvEndpointLambda)},
 		OCRFunction: values[EnvOCRFunction], OCRQueueURL: values[EnvOCRQueueURL],
 	}
-	if s := values[EnvMaxReceive]; s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			return Config{}, fmt.Errorf("assemble: %s=%q is not a positive number", EnvMaxReceive, s)
-		}
-		c.MaxReceive = n
+	// The queue's maxReceiveCount, when the deployment states it, must be
+	// the deliveries the code counts on (queue.LastAttempt): with fewer, a
+	// job would be dead-lettered before its last attempt records why; with
+	// more, it would be given up while still retried.
+	if s := values[EnvMaxReceive]; s != "" && s != strconv.Itoa(queue.MaxAttempts) {
+		return Config{}, fmt.Errorf("assemble: %s=%q, but the code gives a job up on delivery %d (queue.MaxAttempts): set the queue's maxReceiveCount to %[3]d", EnvMaxReceive, s, queue.MaxAttempts)
 	}
 	for _, v := range []struct {
 		name string

@@ -22,16 +22,24 @@ import (
 	"github.com/sohoa/sohoa/pkg/domain/search"
 	"github.com/sohoa/sohoa/pkg/domain/vault"
 	"github.com/sohoa/sohoa/pkg/errs"
+	"github.com/sohoa/sohoa/pkg/logctx"
+	"github.com/sohoa/sohoa/pkg/port/metrics"
 	"github.com/sohoa/sohoa/pkg/port/queue"
 	"github.com/sohoa/sohoa/pkg/port/records"
 )
 
 // Logger returns the functions' logger: JSON lines on stderr, which Lambda
-// sends to CloudWatch Logs. Nothing logged carries personal data unmasked
-// (the services mask citizen IDs themselves).
+// sends to CloudWatch Logs, each with the dossier and request IDs of its
+// context (logctx). Nothing logged carries personal data unmasked (the
+// services mask citizen IDs themselves).
 func Logger() *slog.Logger {
-	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	return slog.New(logctx.NewHandler(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})))
 }
+
+// Metrics returns the functions' metrics: Embedded Metric Format lines on
+// stdout, which CloudWatch Logs turns into metrics of namespace
+// metrics.Namespace, each with the dimension Function.
+func Metrics(fn string) metrics.Sink { return metrics.NewEMF(os.Stdout, "Function", fn) }
 
 // Stores is what every function shares: the SDK configuration, the records
 // table and the dossier bucket.
@@ -151,7 +159,7 @@ func (c *Stores) Build(ctx context.Context, p Ports) (*app.App, error) {
 		}
 	}
 	return app.Build(ctx, ports,
-		app.Options{Log: c.Log, Retention: p.retention, OCRSyncPages: c.Config.OCRSyncPages,
+		app.Options{Log: c.Log, Metrics: Metrics(c.Config.Function), Retention: p.retention, OCRSyncPages: c.Config.OCRSyncPages,
 			Certifiers: c.Config.Certifiers})
 }
 

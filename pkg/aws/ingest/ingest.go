@@ -8,7 +8,6 @@ package ingest
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -19,16 +18,16 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/sohoa/sohoa/pkg/domain/dossier"
+	"github.com/sohoa/sohoa/pkg/logctx"
 	"github.com/sohoa/sohoa/pkg/port/queue"
 )
 
-// Intake is what the ingest function needs of the dossier service.
+// Intake is what the ingest function needs of the dossier service: the
+// step that decodes and runs an ingest-queue message, and what to do when
+// a message failed its last delivery.
 type Intake interface {
-	AcceptStoredScan(ctx context.Context, key string, lastAttempt bool) error
-	// AcceptStoredResult takes a result an officer put under the intake
-	// prefix by presigned PUT (dossier.IsResultUploadKey).
-	AcceptStoredResult(ctx context.Context, key string, lastAttempt bool) error
 	RunIngest(ctx context.Context, m queue.Message) error
+	GiveUp(ctx context.Context, topic string, m queue.Message, cause error)
 }
 
 // OCRJobs is what the ingest function needs of the dossier service for the
@@ -39,80 +38,66 @@ type OCRJobs interface {
 
 // Handler handles the ingest queue: each SQS message is either an S3 event
 // notification of the intake bucket (a scan put under intake/<dossier>/...)
-// or an ingest job the API queued for a scan uploaded through it. A message
-// that fails is reported in BatchItemFailures, so only it is delivered again;
-// on its last delivery (ApproximateReceiveCount reaching MaxReceive, the
-// queue's maxReceiveCount) the service records a finding instead of failing
-// for ever.
+// or an ingest job the API queued for a scan uploaded through it, both
+// decoded by the dossier service (dossier.ParseIngestMessage). A message
+// that fails is reported in BatchItemFailures, so only it is delivered
+// again, after queue.Backoff of its deliveries (Backoff); when it fails its
+// last delivery (queue.LastAttempt of ApproximateReceiveCount) the service
+// is told (GiveUp) before SQS moves it to the dead-letter queue.
 //
 // With OCR set it also handles the OCR queue (dossier.TopicOCR, named by
 // OCRQueue, its URL or ARN): a message whose event source is that queue is
 // an OCR job of a long component, run by OCR.RunOCR, the very step the
 // local stack's OCR workers run.
 type Handler struct {
-	Dossiers   Intake
-	OCR        OCRJobs
-	OCRQueue   string
-	MaxReceive int
-	Log        *slog.Logger
-}
-
-// s3Message is an SQS body sent by S3: an event notification, or the test
-// event S3 sends when the notification is configured.
-type s3Message struct {
-	events.S3Event
-	Event string `json:"Event"`
+	Dossiers Intake
+	OCR      OCRJobs
+	OCRQueue string
+	// Backoff postpones the next delivery of a failed message (source is
+	// its queue's ARN, handle its receipt handle): sqs.Backoff on Lambda.
+	// Nil: it waits out the queue's visibility timeout.
+	Backoff func(ctx context.Context, source, handle string, attempts int) error
+	Log     *slog.Logger
 }
 
 // Handle implements the function: the messages of one SQS batch, in turn
 // (ingestion is CPU- and memory-heavy; the batch size is 1 in the template).
+// Each message is its own request in the log (its message ID).
 func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 	resp := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
 	for _, m := range ev.Records {
-		if err := h.handleMessage(ctx, m); err != nil {
-			h.Log.Error("ingest message failed; it will be delivered again", "message", m.MessageId, "err", err)
-			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
+		mctx := logctx.WithRequest(ctx, m.MessageId)
+		attempts, _ := strconv.Atoi(m.Attributes["ApproximateReceiveCount"])
+		attempts = max(attempts, 1)
+		qm, err := h.handleMessage(mctx, m, attempts)
+		if err == nil {
+			continue
+		}
+		resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
+		if queue.LastAttempt(attempts) {
+			h.Dossiers.GiveUp(mctx, qm.Topic, qm, err)
+			continue
+		}
+		delay := queue.Backoff(attempts)
+		h.Log.ErrorContext(mctx, "job failed; it will be delivered again", "topic", qm.Topic, "message", m.MessageId,
+			"attempt", attempts, "retryIn", delay, "err", err)
+		if h.Backoff != nil {
+			if err := h.Backoff(mctx, m.EventSourceARN, m.ReceiptHandle, attempts); err != nil {
+				h.Log.WarnContext(mctx, "could not set the retry delay; the queue's visibility timeout applies", "err", err)
+			}
 		}
 	}
 	return resp, nil
 }
 
-func (h *Handler) handleMessage(ctx context.Context, m events.SQSMessage) error {
-	attempts, _ := strconv.Atoi(m.Attributes["ApproximateReceiveCount"])
-	attempts = max(attempts, 1)
-	last := attempts >= h.MaxReceive
+// handleMessage runs one message as the queue message it is.
+func (h *Handler) handleMessage(ctx context.Context, m events.SQSMessage, attempts int) (queue.Message, error) {
+	qm := queue.Message{ID: m.MessageId, Topic: dossier.TopicIngest, Body: []byte(m.Body), Attempts: attempts}
 	if h.OCR != nil && sameQueue(m.EventSourceARN, h.OCRQueue) {
-		return h.ocr(ctx, queue.Message{ID: m.MessageId, Topic: dossier.TopicOCR, Body: []byte(m.Body), Attempts: attempts})
+		qm.Topic = dossier.TopicOCR
+		return qm, h.ocr(ctx, qm)
 	}
-	var job dossier.IngestJob
-	if json.Unmarshal([]byte(m.Body), &job) == nil && job.DossierID != "" && job.ScanKey != "" {
-		return h.Dossiers.RunIngest(ctx, queue.Message{ID: m.MessageId, Topic: dossier.TopicIngest,
-			Body: []byte(m.Body), Attempts: attempts})
-	}
-	var s3m s3Message
-	if err := json.Unmarshal([]byte(m.Body), &s3m); err != nil {
-		// Retrying cannot make it decode: drop it, loudly.
-		h.Log.Error("dropping an ingest message that is neither an S3 event nor a job", "message", m.MessageId, "err", err)
-		return nil
-	}
-	if s3m.Event == "s3:TestEvent" {
-		return nil
-	}
-	var errs []error
-	for _, r := range s3m.Records {
-		if !strings.HasPrefix(r.EventName, "ObjectCreated:") && !strings.HasPrefix(r.EventName, "s3:ObjectCreated:") {
-			continue
-		}
-		key := r.S3.Object.URLDecodedKey
-		accept := h.Dossiers.AcceptStoredScan
-		if dossier.IsResultUploadKey(key) {
-			accept = h.Dossiers.AcceptStoredResult
-		}
-		if err := accept(ctx, key, last); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", key, err))
-		}
-	}
-	return errors.Join(errs...)
+	return qm, h.Dossiers.RunIngest(ctx, qm)
 }
 
 // ocr runs one OCR job, and again after a pause while it came before its
@@ -177,14 +162,13 @@ func ObjectCreated(bucket, key string) []byte {
 	return b
 }
 
-// HandleMessage handles one queue message as Handle handles a batch of one:
-// the local stack's workers call it with the messages of their own queue.
-// It fails when Handle would report the message in BatchItemFailures.
-func (h *Handler) HandleMessage(ctx context.Context, id string, body []byte, attempts int) error {
-	m := events.SQSMessage{MessageId: id, Body: string(body),
-		Attributes: map[string]string{"ApproximateReceiveCount": strconv.Itoa(attempts)}}
-	if err := h.handleMessage(ctx, m); err != nil {
-		return fmt.Errorf("ingest message %s: %w", id, err)
+// HandleMessage handles one message of the local stack's own ingest
+// queue, as Handle handles a message of a batch, except that retries and
+// giving up are the local queue worker's (queue.Worker).
+func (h *Handler) HandleMessage(ctx context.Context, m queue.Message) error {
+	_, err := h.handleMessage(ctx, events.SQSMessage{MessageId: m.ID, Body: string(m.Body)}, max(m.Attempts, 1))
+	if err != nil {
+		return fmt.Errorf("ingest message %s: %w", m.ID, err)
 	}
 	return nil
 }

@@ -4,9 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
-	"net/url"
 	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -17,98 +18,91 @@ import (
 
 var quiet = slog.New(slog.DiscardHandler)
 
-// fakeIntake records the calls of the ingest handler.
+// fakeIntake records the calls of the ingest handler and fails the
+// messages it is told to.
 type fakeIntake struct {
-	keys    []string
-	last    []bool
-	results []string
 	jobs    []queue.Message
 	fail    map[string]error
-}
-
-func (f *fakeIntake) AcceptStoredResult(_ context.Context, key string, last bool) error {
-	f.results, f.last = append(f.results, key), append(f.last, last)
-	return f.fail[key]
-}
-
-func (f *fakeIntake) AcceptStoredScan(_ context.Context, key string, last bool) error {
-	f.keys, f.last = append(f.keys, key), append(f.last, last)
-	return f.fail[key]
+	gaveUp  []string
+	backoff []string
 }
 
 func (f *fakeIntake) RunIngest(_ context.Context, m queue.Message) error {
 	f.jobs = append(f.jobs, m)
+	return f.fail[m.ID]
+}
+
+func (f *fakeIntake) GiveUp(_ context.Context, topic string, m queue.Message, _ error) {
+	f.gaveUp = append(f.gaveUp, topic+"/"+m.ID)
+}
+
+func (f *fakeIntake) postpone(_ context.Context, source, handle string, attempts int) error {
+	f.backoff = append(f.backoff, fmt.Sprintf("%s %s %d", source, handle, attempts))
 	return nil
 }
 
 func sqsMsg(id, body string, receives string) events.SQSMessage {
-	return events.SQSMessage{MessageId: id, Body: body, Attributes: map[string]string{"ApproximateReceiveCount": receives}}
+	return events.SQSMessage{MessageId: id, Body: body, ReceiptHandle: "h-" + id, EventSourceARN: "arn:aws:sqs:r:1:ingest",
+		Attributes: map[string]string{"ApproximateReceiveCount": receives}}
 }
 
-func s3Body(t *testing.T, eventName string, keys ...string) string {
-	t.Helper()
-	var ev events.S3Event
-	for _, k := range keys {
-		var r events.S3EventRecord
-		r.EventName = eventName
-		r.S3.Object.Key = url.QueryEscape(k)
-		ev.Records = append(ev.Records, r)
-	}
-	b, err := json.Marshal(ev)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
+// TestIngestHandle: every message goes to the service with its delivery
+// count; a failure is reported and postponed by the backoff of its count,
+// except on the last delivery, where the service is told it gave up.
 func TestIngestHandle(t *testing.T) {
-	f := &fakeIntake{fail: map[string]error{"intake/d2/b": errors.New("DynamoDB throttled")}}
-	h := &Handler{Dossiers: f, MaxReceive: 5, Log: quiet}
+	f := &fakeIntake{fail: map[string]error{"m2": errors.New("DynamoDB throttled"), "m3": errors.New("DynamoDB throttled")}}
+	h := &Handler{Dossiers: f, Backoff: f.postpone, Log: quiet}
 	job, _ := json.Marshal(dossier.IngestJob{DossierID: "d3", ScanKey: "scans/d3/1-ab"})
 	resp, err := h.Handle(context.Background(), events.SQSEvent{Records: []events.SQSMessage{
-		sqsMsg("m1", s3Body(t, "ObjectCreated:Put", "intake/d1/a b"), "1"),
-		sqsMsg("m2", s3Body(t, "ObjectCreated:CompleteMultipartUpload", "intake/d2/b"), "5"),
-		sqsMsg("m3", `{"Service":"Amazon S3","Event":"s3:TestEvent"}`, "1"),
-		sqsMsg("m4", "not json", "1"),
-		sqsMsg("m5", s3Body(t, "ObjectRemoved:Delete", "intake/d4/c"), "1"),
-		sqsMsg("m6", string(job), "3"),
-		sqsMsg("m7", s3Body(t, "s3:ObjectCreated:Put", "intake/d5/e"), "2"),
-		sqsMsg("m8", s3Body(t, "ObjectCreated:Put", "intake/d6/result-ab12.pdf"), "1"),
+		sqsMsg("m1", string(ObjectCreated("b", "intake/d1/a b")), "1"),
+		sqsMsg("m2", string(ObjectCreated("b", "intake/d2/b")), "2"),
+		sqsMsg("m3", string(job), strconv.Itoa(queue.MaxAttempts)),
+		sqsMsg("m4", string(job), ""),
 	}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(resp.BatchItemFailures) != 1 || resp.BatchItemFailures[0].ItemIdentifier != "m2" {
-		t.Fatalf("failures %+v, want only m2", resp.BatchItemFailures)
+	var failed []string
+	for _, f := range resp.BatchItemFailures {
+		failed = append(failed, f.ItemIdentifier)
 	}
-	if !slices.Equal(f.keys, []string{"intake/d1/a b", "intake/d2/b", "intake/d5/e"}) || !slices.Equal(f.last, []bool{false, true, false, false}) {
-		t.Fatalf("accepted %q with last %v", f.keys, f.last)
+	if !slices.Equal(failed, []string{"m2", "m3"}) {
+		t.Fatalf("failures %v, want m2 and m3", failed)
 	}
-	// A result uploaded by presigned PUT lands beside the scans: taken as a result.
-	if !slices.Equal(f.results, []string{"intake/d6/result-ab12.pdf"}) {
-		t.Fatalf("results accepted %q", f.results)
+	var attempts []int
+	for _, m := range f.jobs {
+		attempts = append(attempts, m.Attempts)
+		if m.Topic != dossier.TopicIngest {
+			t.Errorf("%s on topic %s", m.ID, m.Topic)
+		}
 	}
-	if len(f.jobs) != 1 || f.jobs[0].Attempts != 3 || f.jobs[0].Topic != dossier.TopicIngest {
-		t.Fatalf("jobs %+v", f.jobs)
+	if !slices.Equal(attempts, []int{1, 2, queue.MaxAttempts, 1}) {
+		t.Errorf("attempts %v", attempts)
+	}
+	if !slices.Equal(f.backoff, []string{"arn:aws:sqs:r:1:ingest h-m2 2"}) {
+		t.Errorf("backoff %q, want m2's only", f.backoff)
+	}
+	if !slices.Equal(f.gaveUp, []string{"ingest/m3"}) {
+		t.Errorf("gave up %q, want m3 only", f.gaveUp)
 	}
 }
 
 // TestObjectCreatedRoundTrip: the event the local stack makes for a stored
-// scan is the one S3 sends, and the handler takes it as S3's: the key comes
-// back decoded, on the delivery count given.
+// scan is the one S3 sends, and the one decoder of the ingest queue takes
+// it as S3's: the key comes back decoded.
 func TestObjectCreatedRoundTrip(t *testing.T) {
 	for _, key := range []string{"intake/d1/ab12", "intake/d 2/x+y"} {
-		f := &fakeIntake{}
-		h := &Handler{Dossiers: f, MaxReceive: 5, Log: quiet}
-		if err := h.HandleMessage(context.Background(), "m1", ObjectCreated("local", key), 5); err != nil {
-			t.Fatal(err)
+		jobs, err := dossier.ParseIngestMessage(ObjectCreated("local", key))
+		if err != nil || len(jobs) != 1 || jobs[0].IntakeKey != key {
+			t.Fatalf("%q: decoded %+v, %v", key, jobs, err)
 		}
-		if !slices.Equal(f.keys, []string{key}) || !slices.Equal(f.last, []bool{true}) {
-			t.Fatalf("%q: accepted %q, last %v", key, f.keys, f.last)
-		}
-		f.fail = map[string]error{key: errors.New("vault down")}
-		if err := h.HandleMessage(context.Background(), "m2", ObjectCreated("local", key), 1); err == nil {
+		f := &fakeIntake{fail: map[string]error{"m2": errors.New("vault down")}}
+		h := &Handler{Dossiers: f, Log: quiet}
+		if err := h.HandleMessage(context.Background(), queue.Message{ID: "m2", Body: ObjectCreated("local", key), Attempts: 5}); err == nil {
 			t.Fatalf("%q: a failing ingestion is not reported", key)
+		}
+		if len(f.gaveUp) != 0 || len(f.jobs) != 1 || f.jobs[0].Attempts != 5 {
+			t.Fatalf("%q: the local path gave up itself or lost the count: %+v %q", key, f.jobs, f.gaveUp)
 		}
 	}
 }
@@ -131,7 +125,7 @@ func TestOCRQueueMessages(t *testing.T) {
 	const ocrARN = "arn:aws:sqs:ap-southeast-1:123456789012:sohoa-OcrQueue-AbC"
 	const ingestARN = "arn:aws:sqs:ap-southeast-1:123456789012:sohoa-IngestQueue-XyZ"
 	f, o := &fakeIntake{}, &fakeOCR{fail: map[string]error{"o2": errors.New("the OCR function is throttled")}}
-	h := &Handler{Dossiers: f, OCR: o, OCRQueue: ocrURL, MaxReceive: 5, Log: quiet}
+	h := &Handler{Dossiers: f, OCR: o, OCRQueue: ocrURL, Log: quiet}
 	ocrJob, _ := json.Marshal(dossier.OCRJob{DossierID: "d1", Code: "TKKS", Key: "components/d1/ab/TKKS.pdf"})
 	ingestJob, _ := json.Marshal(dossier.IngestJob{DossierID: "d3", ScanKey: "scans/d3/1-ab"})
 	msg := func(id, body, arn, receives string) events.SQSMessage {
@@ -143,7 +137,7 @@ func TestOCRQueueMessages(t *testing.T) {
 		msg("o1", string(ocrJob), ocrARN, "2"),
 		msg("o2", string(ocrJob), ocrARN, "1"),
 		msg("i1", string(ingestJob), ingestARN, "1"),
-		msg("i2", s3Body(t, "ObjectCreated:Put", "intake/d5/e"), ingestARN, "1"),
+		msg("i2", string(ObjectCreated("b", "intake/d5/e")), ingestARN, "1"),
 	}})
 	if err != nil {
 		t.Fatal(err)
@@ -154,8 +148,8 @@ func TestOCRQueueMessages(t *testing.T) {
 	if len(o.jobs) != 2 || o.jobs[0].Attempts != 2 || o.jobs[0].Topic != dossier.TopicOCR || string(o.jobs[0].Body) != string(ocrJob) {
 		t.Fatalf("OCR jobs %+v", o.jobs)
 	}
-	if len(f.jobs) != 1 || !slices.Equal(f.keys, []string{"intake/d5/e"}) {
-		t.Fatalf("intake got jobs %+v and keys %q", f.jobs, f.keys)
+	if len(f.jobs) != 2 || f.jobs[0].ID != "i1" || f.jobs[1].ID != "i2" {
+		t.Fatalf("intake got jobs %+v", f.jobs)
 	}
 	// Without an OCR runner, an OCR-queue message is not taken for an OCR job.
 	h.OCR = nil

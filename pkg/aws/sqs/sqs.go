@@ -365,3 +365,59 @@ func mapErrOf(err error, receipt bool, format string, args ...any) error {
 	}
 	return errs.Wrap(errs.Unavailable, err, "queue: %s", what)
 }
+
+// Redrive implements queue.Queue: it moves the messages of the topic's
+// dead-letter queue back to the queue, one batch at a time (each is sent
+// before it is deleted, so a failure half way duplicates rather than
+// loses: consumers are idempotent), and returns how many it moved.
+func (q *Queue) Redrive(ctx context.Context, topic string) (int, error) {
+	t, err := q.topic(topic)
+	if err != nil {
+		return 0, err
+	}
+	if t.DeadLetterURL == "" {
+		return 0, nil
+	}
+	n := 0
+	for {
+		res, err := q.client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
+			QueueUrl: &t.DeadLetterURL, MaxNumberOfMessages: MaxReceive, VisibilityTimeout: 60,
+		})
+		if err != nil {
+			return n, mapErr(err, "redrive %s", topic)
+		}
+		if len(res.Messages) == 0 {
+			return n, nil
+		}
+		for _, m := range res.Messages {
+			if _, err := q.client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &t.URL, MessageBody: m.Body}); err != nil {
+				return n, mapErr(err, "redrive %s", topic)
+			}
+			if _, err := q.client.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: &t.DeadLetterURL, ReceiptHandle: m.ReceiptHandle}); err != nil {
+				return n, mapErr(err, "redrive %s", topic)
+			}
+			n++
+		}
+	}
+}
+
+// Backoff postpones the next delivery of a message a Lambda function
+// received from an SQS event source and failed: its visibility becomes
+// queue.Backoff of its deliveries, where it would otherwise wait out the
+// queue's whole visibility timeout. source is the event's
+// EventSourceARN, handle its ReceiptHandle. It needs
+// sqs:GetQueueUrl and sqs:ChangeMessageVisibility on the queue.
+func Backoff(ctx context.Context, client *sqs.Client, source, handle string, attempts int) error {
+	p := strings.Split(source, ":")
+	if len(p) != 6 || p[0] != "arn" || p[2] != "sqs" {
+		return errs.E(errs.Invalid, "queue: %q is not an SQS queue ARN", source)
+	}
+	u, err := client.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: &p[5], QueueOwnerAWSAccountId: &p[4]})
+	if err != nil {
+		return mapErr(err, "URL of %s", p[5])
+	}
+	_, err = client.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{
+		QueueUrl: u.QueueUrl, ReceiptHandle: &handle, VisibilityTimeout: seconds(queue.Backoff(attempts), 12*60*60),
+	})
+	return mapReceiptErr(err, "back off on %s", p[5])
+}

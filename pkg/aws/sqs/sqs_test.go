@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/local/sqlite"
@@ -88,6 +89,41 @@ func TestSeconds(t *testing.T) {
 	for _, c := range cases {
 		if got := seconds(c.d, c.max); got != c.want {
 			t.Errorf("seconds(%v, %d) = %d, want %d", c.d, c.max, got, c.want)
+		}
+	}
+}
+
+// TestBackoff: a message a function failed is postponed by the backoff of
+// its deliveries, found by its event source ARN as Lambda gives it.
+func TestBackoff(t *testing.T) {
+	client := testClient(t)
+	ctx := context.Background()
+	q := newQueue(t, client)
+	topic := q.topics[queuetest.TopicA]
+	attrs, err := client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: &topic.URL,
+		AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameQueueArn}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	arn := attrs.Attributes[string(types.QueueAttributeNameQueueArn)]
+	if err := q.Send(ctx, queuetest.TopicA, []byte("job"), ""); err != nil {
+		t.Fatal(err)
+	}
+	// As Lambda receives it: visible again after one second, unless postponed.
+	res, err := client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: &topic.URL, VisibilityTimeout: 1, WaitTimeSeconds: 2})
+	if err != nil || len(res.Messages) != 1 {
+		t.Fatalf("receive: %v %v", res, err)
+	}
+	if err := Backoff(ctx, client, arn, aws.ToString(res.Messages[0].ReceiptHandle), 1); err != nil {
+		t.Fatalf("Backoff: %v", err)
+	}
+	again, err := q.Receive(ctx, queuetest.TopicA, 1, time.Minute, 3*time.Second)
+	if err != nil || len(again) != 0 {
+		t.Fatalf("a postponed message came back within 3 s (its backoff is %v): %v %v", queue.Backoff(1), again, err)
+	}
+	for _, bad := range []string{"", "arn:aws:sns:r:1:q", topic.URL} {
+		if err := Backoff(ctx, client, bad, "h", 1); !errs.Is(err, errs.Invalid) {
+			t.Errorf("Backoff(%q) = %v, want Invalid", bad, err)
 		}
 	}
 }

@@ -67,7 +67,7 @@ func (s *Service) extract(ctx context.Context, d *Dossier, code string, pdf []by
 	ext, err := s.c.Extractor.Extract(ctx, ExtractInput{Component: code, PDF: pdf, Pages: pages, CitizenID: d.Citizen.ID,
 		CitizenName: d.Citizen.Name, Now: s.c.Now()})
 	if err != nil || ext == nil || len(ext.PDF) == 0 {
-		s.c.Log.Warn("reading the text of a component failed; an OCR job reads it again", "dossier", d.Code, "component", code, "err", err)
+		s.c.Log.WarnContext(ctx, "reading the text of a component failed; an OCR job reads it again", "dossier", d.Code, "component", code, "err", err)
 		return nil, false
 	}
 	return ext, true
@@ -102,7 +102,7 @@ func (s *Service) indexForAgency(ctx context.Context, d *Dossier, a *analysis) {
 		err := s.c.Search.Put(ctx, search.Entry{Agency: d.Agency, Ref: d.ID + "/" + c.Code, Kind: c.Code,
 			Title: c.Name, Dossier: d.Code, Text: text})
 		if err != nil {
-			s.c.Log.Warn("indexing a component for search failed", "dossier", d.Code, "component", c.Code, "err", err)
+			s.c.Log.WarnContext(ctx, "indexing a component for search failed", "dossier", d.Code, "component", c.Code, "err", err)
 		}
 	}
 }
@@ -117,6 +117,6 @@ func (s *Service) indexForCitizen(ctx context.Context, d *Dossier, c Component, 
 	err := s.c.Search.Put(ctx, search.Entry{Owner: d.Citizen.ID, Ref: docID, Kind: c.Code, Title: c.Name,
 		Dossier: d.Code, Text: text})
 	if err != nil {
-		s.c.Log.Warn("indexing a vault copy for search failed", "dossier", d.Code, "component", c.Code, "err", err)
+		s.c.Log.WarnContext(ctx, "indexing a vault copy for search failed", "dossier", d.Code, "component", c.Code, "err", err)
 	}
 }

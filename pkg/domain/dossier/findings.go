@@ -33,6 +33,7 @@ const (
 const (
 	FindingIngestFailed     = "ingest.failed"           // the scan could not be processed, however often tried
 	FindingVaultUnavailable = "vault.unavailable"       // the certified copies could not be stored in the vault
+	FindingUnfinished       = "ingest.unfinished"       // the check ran out of attempts for a fault of ours; the operators were told
 	FindingLowResolution    = "scan.low-resolution"     // a page scanned below the minimum dpi
 	FindingLeadingPages     = "scan.leading-pages"      // pages before the first separator sheet
 	FindingBlankScan        = "scan.blank"              // every page blank
@@ -116,6 +117,9 @@ var catalogue = map[string]entry{
 	FindingIngestFailed: {SeverityError, AudienceClerk,
 		"Không xử lý được tệp quét sau nhiều lần thử; bản gốc vẫn được lưu.", "The scan could not be processed after several attempts; the original is kept.",
 		"Quét lại và tải lên.", "Scan again and upload."},
+	FindingUnfinished: {SeverityError, AudienceClerk,
+		"Hệ thống chưa kiểm tra xong bản quét của hồ sơ này do một lỗi kỹ thuật, không phải do giấy tờ của công dân. Bộ phận vận hành đã được báo; bản quét vẫn được lưu.", "We could not finish checking this dossier's scan because of a technical fault, not because of the citizen's papers. The operators have been told; the scan is kept.",
+		"Không cần làm gì: bộ phận vận hành sẽ cho kiểm tra lại. Nếu cần gấp, hãy tải bản quét lên lại.", "Nothing to do: the operators will run the check again. If it is urgent, upload the scan again."},
 	FindingVaultUnavailable: {SeverityError, AudienceClerk,
 		"Chưa lưu được bản sao điện tử có chứng thực vào Kho giấy tờ của công dân sau nhiều lần thử; hồ sơ chưa được xác nhận.", "The certified copies could not be stored in the citizen's document vault after several attempts; the dossier is not validated yet.",
 		"Tải bản quét lên lại sau ít phút.", "Upload the scan again in a few minutes."},

@@ -6,7 +6,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -21,7 +20,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/domain/procedure"
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/format/scan"
-	"github.com/sohoa/sohoa/pkg/port/queue"
+	"github.com/sohoa/sohoa/pkg/port/metrics"
 )
 
 // IngestJob asks a worker to ingest one stored scan of a dossier, or, with
@@ -82,8 +81,9 @@ func (s *Service) Ingest(ctx context.Context, job IngestJob, lastAttempt bool) e
 		if !lastAttempt || ctx.Err() != nil {
 			return err
 		}
-		s.c.Log.Error("ingestion failed on its last attempt", "dossier", d.Code, "err", err)
-		f := NewFinding(FindingIngestFailed)
+		s.c.Log.ErrorContext(ctx, "job ran out of attempts: ingestion failed on its last one; the dossier is marked unfinished", "topic", TopicIngest, "dossier", d.Code, "err", err)
+		s.c.Metrics.Record(ctx, metrics.JobsDeadLettered, metrics.Count, 1, "Topic", TopicIngest)
+		f := NewFinding(FindingUnfinished)
 		if issuing {
 			f = NewFinding(FindingVaultUnavailable)
 		}
@@ -106,7 +106,8 @@ func (s *Service) Ingest(ctx context.Context, job IngestJob, lastAttempt bool) e
 		return err
 	}
 	s.c.Checkpoint("ingest.saved")
-	s.c.Log.Info("dossier ingested", "dossier", d.Code, "components", len(outcome.components),
+	s.recordIngest(ctx, start, outcome)
+	s.c.Log.InfoContext(ctx, "dossier ingested", "dossier", d.Code, "components", len(outcome.components),
 		"findings", len(outcome.findings), "split", outcome.split.Round(time.Millisecond),
 		"took", time.Since(start).Round(time.Millisecond), "readerPeakMB", outcome.readerPeak>>20)
 	s.indexForAgency(ctx, saved, outcome)
@@ -121,6 +122,19 @@ func (s *Service) Ingest(ctx context.Context, job IngestJob, lastAttempt bool) e
 }
 
 var errAlreadyDone = errors.New("already ingested")
+
+// recordIngest records the metrics of a saved ingestion.
+func (s *Service) recordIngest(ctx context.Context, start time.Time, a *analysis) {
+	m := s.c.Metrics
+	if a.pages > 0 {
+		m.Record(ctx, metrics.PagesIngested, metrics.Count, float64(a.pages))
+		m.Record(ctx, metrics.StageSeconds, metrics.Seconds, a.split.Seconds(), "Stage", "split")
+	}
+	metrics.Since(ctx, m, metrics.StageSeconds, start, "Stage", "ingest")
+	for _, f := range a.findings {
+		m.Record(ctx, metrics.Findings, metrics.Count, 1, "Code", f.Code)
+	}
+}
 
 // IsRetryable reports whether an Ingest error should be retried later rather
 // than counted as a failure of the job.
@@ -140,8 +154,9 @@ type analysis struct {
 	components []Component
 	findings   []Finding
 	// split is how long reading the scan took; the rest of an ingestion is
-	// storage and certification.
+	// storage and certification. pages is how many pages it had.
 	split time.Duration
+	pages int
 	// readerPeak is the scan reader's peak resident memory in bytes (its
 	// child process's: scan.Result.PeakRSS), for capacity planning.
 	readerPeak int64
@@ -192,7 +207,7 @@ func (s *Service) analyse(ctx context.Context, d *Dossier, sc Scan) (*analysis, 
 	if err != nil {
 		return nil, err
 	}
-	a := &analysis{split: splitTook, readerPeak: res.PeakRSS}
+	a := &analysis{split: splitTook, readerPeak: res.PeakRSS, pages: len(res.Pages)}
 	for _, pg := range res.Pages {
 		if pg.DPI > 0 && pg.DPI+scan.DPITolerance < scan.MinDPI && pg.Separator == "" {
 			a.findings = append(a.findings, NewFinding(FindingLowResolution, pg.Number, pg.DPI, scan.MinDPI).On(pg.Number))
@@ -378,20 +393,6 @@ func paperComponents(p procedure.Procedure) []procedure.Component {
 	return out
 }
 
-// RunIngest is a queue consumer's step for one message: it decodes the job and
-// ingests it, telling Ingest whether this is the last delivery.
-func (s *Service) RunIngest(ctx context.Context, m queue.Message) error {
-	var job IngestJob
-	if err := json.Unmarshal(m.Body, &job); err != nil {
-		s.c.Log.Error("dropping malformed ingest job", "id", m.ID, "err", err)
-		return nil
-	}
-	if job.IntakeKey != "" {
-		return s.AcceptStoredScan(ctx, job.IntakeKey, m.Attempts >= queue.MaxAttempts)
-	}
-	return s.Ingest(ctx, job, m.Attempts >= queue.MaxAttempts)
-}
-
 // AcceptStoredScan takes a scan that was uploaded straight to blob storage
 // under an intake key (the S3 ObjectCreated path): it records the scan on the
 // dossier, moves it to SCANNED and ingests it, all in this call. It is
@@ -401,7 +402,7 @@ func (s *Service) RunIngest(ctx context.Context, m queue.Message) error {
 func (s *Service) AcceptStoredScan(ctx context.Context, key string, lastAttempt bool) error {
 	id, ok := DossierOfIntakeKey(key)
 	if !ok {
-		s.c.Log.Warn("ignoring an object outside the intake layout", "key", key)
+		s.c.Log.WarnContext(ctx, "ignoring an object outside the intake layout", "key", key)
 		return nil
 	}
 	if d, err := s.st.get(ctx, id); err == nil {
@@ -438,7 +439,7 @@ func (s *Service) AcceptStoredScan(ctx context.Context, key string, lastAttempt 
 		return fmt.Errorf("read %s: %w", key, err)
 	}
 	if attrs.ContentType != contentType {
-		s.c.Log.Info("scan typed by its bytes, not as declared", "key", key, "declared", attrs.ContentType, "sniffed", contentType)
+		s.c.Log.InfoContext(ctx, "scan typed by its bytes, not as declared", "key", key, "declared", attrs.ContentType, "sniffed", contentType)
 	}
 	digest := hex.EncodeToString(h.Sum(nil))
 	tooLarge := n > s.c.MaxScanBytes
@@ -446,10 +447,10 @@ func (s *Service) AcceptStoredScan(ctx context.Context, key string, lastAttempt 
 		At: s.c.Now().UTC(), By: "intake"})
 	switch {
 	case errors.Is(err, errIgnored):
-		s.c.Log.Warn("scan arrived for a dossier past ingestion; kept, not ingested", "key", key)
+		s.c.Log.WarnContext(ctx, "scan arrived for a dossier past ingestion; kept, not ingested", "key", key)
 		return nil
 	case errs.Is(err, errs.NotFound):
-		s.c.Log.Warn("scan arrived for an unknown dossier; kept, not ingested", "key", key)
+		s.c.Log.WarnContext(ctx, "scan arrived for an unknown dossier; kept, not ingested", "key", key)
 		return nil
 	case err != nil:
 		return err

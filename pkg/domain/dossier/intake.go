@@ -16,6 +16,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/domain/identity"
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/format/scan"
+	"github.com/sohoa/sohoa/pkg/logctx"
 	"gocloud.dev/blob"
 )
 
@@ -111,7 +112,7 @@ func (s *Service) Create(ctx context.Context, a identity.Actor, in CreateInput) 
 	if err := s.st.save(ctx, d, 0); err != nil {
 		return nil, err
 	}
-	s.c.Log.Info("dossier created", "dossier", d.Code, "procedure", d.Procedure, "citizen", citizen.Mask(d.Citizen.ID))
+	s.c.Log.InfoContext(logctx.WithDossier(ctx, d.ID), "dossier created", "dossier", d.Code, "procedure", d.Procedure, "citizen", citizen.Mask(d.Citizen.ID))
 	return d, nil
 }
 
@@ -143,7 +144,7 @@ func (s *Service) UploadScan(ctx context.Context, a identity.Actor, id, declared
 	head, _ := br.Peek(1024)
 	contentType := sniffedType(head)
 	if declared != "" && contentType == "application/octet-stream" {
-		s.c.Log.Info("scan stored as opaque bytes: its content is none of PDF, TIFF, JPEG, PNG", "dossier", d.Code, "declared", declared)
+		s.c.Log.InfoContext(ctx, "scan stored as opaque bytes: its content is none of PDF, TIFF, JPEG, PNG", "dossier", d.Code, "declared", declared)
 	}
 	body = br
 	// Stream the body to storage while hashing it: a scan is never held whole
@@ -156,7 +157,7 @@ func (s *Service) UploadScan(ctx context.Context, a identity.Actor, id, declared
 	}
 	refuse := func(e error) (*Dossier, error) {
 		if derr := s.c.Blobs.Delete(context.WithoutCancel(ctx), key); derr != nil {
-			s.c.Log.Warn("could not delete a refused upload", "key", key, "err", derr)
+			s.c.Log.WarnContext(ctx, "could not delete a refused upload", "key", key, "err", derr)
 		}
 		return nil, e
 	}

@@ -16,7 +16,9 @@ import (
 	"github.com/sohoa/sohoa/pkg/domain/vault"
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/format/scan"
+	"github.com/sohoa/sohoa/pkg/logctx"
 	"github.com/sohoa/sohoa/pkg/port/blobs"
+	"github.com/sohoa/sohoa/pkg/port/metrics"
 	"github.com/sohoa/sohoa/pkg/port/queue"
 )
 
@@ -100,9 +102,10 @@ func (s *Service) queueOCR(ctx context.Context, d *Dossier, a *analysis) error {
 func (s *Service) RunOCR(ctx context.Context, m queue.Message) error {
 	var job OCRJob
 	if err := json.Unmarshal(m.Body, &job); err != nil || job.DossierID == "" || job.Key == "" {
-		s.c.Log.Error("dropping malformed OCR job", "id", m.ID, "err", err)
+		s.c.Log.ErrorContext(ctx, "dropping malformed OCR job", "id", m.ID, "err", err)
 		return nil
 	}
+	ctx = logctx.WithDossier(ctx, job.DossierID)
 	d, err := s.st.get(ctx, job.DossierID)
 	if err != nil {
 		if errs.Is(err, errs.NotFound) {
@@ -121,7 +124,8 @@ func (s *Service) RunOCR(ctx context.Context, m queue.Message) error {
 	if err != nil {
 		return fmt.Errorf("read component %s: %w", job.Code, err)
 	}
-	lastAttempt := m.Attempts >= queue.MaxAttempts
+	lastAttempt := queue.LastAttempt(m.Attempts)
+	defer metrics.Since(ctx, s.c.Metrics, metrics.StageSeconds, time.Now(), "Stage", "ocr")
 	progress := s.ocrProgress(d.ID, job)
 	ext, err := s.c.Extractor.Extract(ctx, ExtractInput{Component: job.Code, PDF: src, Key: job.Key, Pages: comp.Pages, CitizenID: d.Citizen.ID,
 		CitizenName: d.Citizen.Name, Now: s.c.Now(), Progress: progress.report})
@@ -135,7 +139,7 @@ func (s *Service) RunOCR(ctx context.Context, m queue.Message) error {
 	case !lastAttempt:
 		return fmt.Errorf("read the text of %s: %w", job.Code, err)
 	default:
-		s.c.Log.Warn("reading the text of a component failed on its last attempt", "dossier", d.Code, "component", job.Code, "err", err)
+		s.c.Log.WarnContext(ctx, "reading the text of a component failed on its last attempt", "dossier", d.Code, "component", job.Code, "err", err)
 		findings = []Finding{NewFinding(FindingOCRFailed).Of(job.Code)}
 	}
 	certified := false
@@ -252,7 +256,7 @@ func (p *progressWriter) report(done, total int) {
 		return errUnchanged
 	})
 	if err != nil {
-		p.s.c.Log.Warn("recording OCR progress failed", "err", err)
+		p.s.c.Log.WarnContext(logctx.WithDossier(context.Background(), p.id), "recording OCR progress failed", "err", err)
 	}
 }
 

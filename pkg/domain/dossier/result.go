@@ -7,13 +7,16 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"time"
 
 	"gocloud.dev/blob"
 
 	"github.com/sohoa/sohoa/pkg/domain/identity"
 	"github.com/sohoa/sohoa/pkg/domain/vault"
 	"github.com/sohoa/sohoa/pkg/errs"
+	"github.com/sohoa/sohoa/pkg/logctx"
 	"github.com/sohoa/sohoa/pkg/port/blobs"
+	"github.com/sohoa/sohoa/pkg/port/metrics"
 )
 
 // MaxBatch is the most results one batch signature call takes.
@@ -86,6 +89,8 @@ type BatchOutcome struct {
 // stores it in the citizen's vault, and moves the dossier to RESULT_ISSUED.
 // Any failure leaves the result unsigned and the dossier APPROVED.
 func (s *Service) SignResult(ctx context.Context, a identity.Actor, id, credentialID, otp string) (string, error) {
+	ctx = logctx.WithDossier(ctx, id)
+	defer metrics.Since(ctx, s.c.Metrics, metrics.SigningSeconds, time.Now())
 	out, err := s.SignBatch(ctx, a, []string{id}, credentialID, otp)
 	if err != nil {
 		return "", err

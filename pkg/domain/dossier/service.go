@@ -17,6 +17,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/errs"
 	"github.com/sohoa/sohoa/pkg/format/scan"
 	"github.com/sohoa/sohoa/pkg/port/blobs"
+	"github.com/sohoa/sohoa/pkg/port/metrics"
 	"github.com/sohoa/sohoa/pkg/port/queue"
 	"github.com/sohoa/sohoa/pkg/port/records"
 )
@@ -71,7 +72,10 @@ type Config struct {
 	Search search.Index
 	Now    func() time.Time
 	Log    *slog.Logger
-	NewID  func() string
+	// Metrics records pages ingested, seconds per stage, findings by code,
+	// signing latency and jobs that ran out of attempts; nil: none.
+	Metrics metrics.Sink
+	NewID   func() string
 	// MaxScanBytes bounds an uploaded scan; default scan.DefaultMaxBytes.
 	MaxScanBytes int64
 	// MaxResultBytes bounds a result PDF; default 50 MB.
@@ -111,6 +115,9 @@ func NewService(c Config) (*Service, error) {
 	}
 	if c.Log == nil {
 		c.Log = slog.Default()
+	}
+	if c.Metrics == nil {
+		c.Metrics = metrics.Nop{}
 	}
 	if c.NewID == nil {
 		c.NewID = func() string {

@@ -14,7 +14,9 @@ import (
 
 	"github.com/sohoa/sohoa/pkg/domain/identity"
 	"github.com/sohoa/sohoa/pkg/errs"
+	"github.com/sohoa/sohoa/pkg/logctx"
 	"github.com/sohoa/sohoa/pkg/port/blobs"
+	"github.com/sohoa/sohoa/pkg/port/metrics"
 	"github.com/sohoa/sohoa/pkg/port/records"
 )
 
@@ -143,7 +145,7 @@ func (s *Service) RunSignJob(ctx context.Context, m SignJobMessage) error {
 	}
 	j, err := s.loadJob(ctx, m.Job)
 	if errs.Is(err, errs.NotFound) {
-		s.c.Log.Error("dropping a sign job message for an unknown job", "job", m.Job)
+		s.c.Log.ErrorContext(ctx, "dropping a sign job message for an unknown job", "job", m.Job)
 		return nil
 	}
 	if err != nil {
@@ -293,6 +295,8 @@ func (s *Service) finishJob(ctx context.Context, hs HashSigner, j *SignJob, raws
 // finishOne finishes and issues one result; a dossier whose result was
 // issued already (by this job before a crash) counts as done.
 func (s *Service) finishOne(ctx context.Context, hs HashSigner, j *SignJob, id string, raw RawSignature) (string, error) {
+	ctx = logctx.WithDossier(ctx, id)
+	defer metrics.Since(ctx, s.c.Metrics, metrics.SigningSeconds, time.Now())
 	if d, err := s.st.get(ctx, id); err == nil && d.Status == ResultIssued && d.Result != nil && d.Result.DocumentID != "" {
 		return d.Result.DocumentID, nil
 	}
@@ -309,7 +313,7 @@ func (s *Service) finishOne(ctx context.Context, hs HashSigner, j *SignJob, id s
 
 func (s *Service) failJob(ctx context.Context, j *SignJob, why string) error {
 	j.Status, j.Error = JobFailed, why
-	s.c.Log.Warn("sign job failed", "job", j.ID, "officer", j.Officer.Label(), "why", why)
+	s.c.Log.WarnContext(ctx, "sign job failed", "job", j.ID, "officer", j.Officer.Label(), "why", why)
 	return s.saveJob(ctx, j)
 }
 

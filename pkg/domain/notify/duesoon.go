@@ -105,7 +105,7 @@ func (w *DueSoon) Run(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return nil
 			}
-			w.n.c.Log.Warn("notify: deadline check incomplete", "failed", failed, "err", err)
+			w.n.c.Log.WarnContext(ctx, "notify: deadline check incomplete", "failed", failed, "err", err)
 		}
 		if sleep(ctx, w.c.Every) != nil {
 			return nil

@@ -9,6 +9,8 @@ import (
 
 	"github.com/sohoa/sohoa/pkg/domain/dossier"
 	"github.com/sohoa/sohoa/pkg/errs"
+	"github.com/sohoa/sohoa/pkg/logctx"
+	"github.com/sohoa/sohoa/pkg/port/metrics"
 	"github.com/sohoa/sohoa/pkg/port/queue"
 )
 
@@ -65,8 +67,8 @@ func (n *Notifier) Process(ctx context.Context, body []byte) (failed []Channel, 
 }
 
 // Work consumes Topic from q until ctx is done, then returns nil: each job is
-// acknowledged once every channel went out, and released with a backoff
-// (30s, 1m, 2m, ... at most 15m) otherwise, until the queue dead-letters it
+// acknowledged once every channel went out, and released after
+// queue.Backoff of its deliveries otherwise, until the queue dead-letters it
 // after queue.MaxAttempts deliveries. It is the local stack's worker; on AWS
 // the SQS-triggered function calls Process and reports failures per message.
 func (n *Notifier) Work(ctx context.Context, q queue.Queue) error {
@@ -76,7 +78,7 @@ func (n *Notifier) Work(ctx context.Context, q queue.Queue) error {
 			if ctx.Err() != nil {
 				break
 			}
-			n.c.Log.Error("notify: receive jobs", "err", err)
+			n.c.Log.ErrorContext(ctx, "notify: receive jobs", "err", err)
 			if sleep(ctx, 5*time.Second) != nil {
 				break
 			}
@@ -90,29 +92,51 @@ func (n *Notifier) Work(ctx context.Context, q queue.Queue) error {
 }
 
 func (n *Notifier) work(ctx context.Context, q queue.Queue, m queue.Message) {
+	ctx = logctx.WithDossier(logctx.WithRequest(ctx, m.ID), jobDossier(m.Body))
 	failed, err := n.Process(ctx, m.Body)
 	if err == nil && len(failed) == 0 || errs.Is(err, errs.Invalid) {
 		if err != nil {
-			n.c.Log.Error("notify: dropping a malformed job", "id", m.ID, "err", err)
+			n.c.Log.ErrorContext(ctx, "notify: dropping a malformed job", "id", m.ID, "err", err)
+		} else {
+			n.c.Log.DebugContext(ctx, "notify: job done", "id", m.ID)
 		}
 		if aerr := q.Ack(context.WithoutCancel(ctx), Topic, m.Receipt); aerr != nil {
-			n.c.Log.Warn("notify: ack job", "id", m.ID, "err", aerr)
+			n.c.Log.WarnContext(ctx, "notify: ack job", "id", m.ID, "err", aerr)
 		}
 		return
 	}
-	delay := RetryDelay(m.Attempts)
-	n.c.Log.Warn("notify: job will be retried", "id", m.ID, "attempt", m.Attempts, "failed", failed, "err", err, "in", delay)
+	delay := queue.Backoff(m.Attempts)
+	if queue.LastAttempt(m.Attempts) {
+		// The queue dead-letters it next: the operators re-send it
+		// (make ops ARGS="rerun-notify <dossier>") once the channel works.
+		n.c.Log.ErrorContext(ctx, "job ran out of attempts: notification not sent", "topic", Topic, "id", m.ID,
+			"attempts", m.Attempts, "failed", failed, "err", err)
+		n.c.Metrics.Record(ctx, metrics.JobsDeadLettered, metrics.Count, 1, "Topic", Topic)
+	} else {
+		n.c.Log.WarnContext(ctx, "notify: job will be retried", "id", m.ID, "attempt", m.Attempts, "failed", failed, "err", err, "in", delay)
+	}
 	if rerr := q.Release(context.WithoutCancel(ctx), Topic, m.Receipt, delay); rerr != nil {
-		n.c.Log.Warn("notify: release job", "id", m.ID, "err", rerr)
+		n.c.Log.WarnContext(ctx, "notify: release job", "id", m.ID, "err", rerr)
 	}
 }
 
-// RetryDelay is the wait before the next delivery of a job delivered attempts
-// times: 30s doubled per attempt, at most 15 minutes.
-func RetryDelay(attempts int) time.Duration {
-	d := 30 * time.Second
-	for i := 1; i < attempts && d < 15*time.Minute; i++ {
-		d *= 2
+// jobDossier is the dossier a job body is about ("" if it names none).
+func jobDossier(body []byte) string {
+	var j Job
+	_ = json.Unmarshal(body, &j)
+	return j.Event.DossierID
+}
+
+// Requeue puts ev on q as a job again, without deduplication: an
+// operator's re-run of a dossier's notifications. Channels already sent
+// are skipped by their idempotency keys; only what failed goes out.
+func Requeue(ctx context.Context, q queue.Queue, ev dossier.StatusChanged) error {
+	body, err := json.Marshal(Job{Event: ev})
+	if err != nil {
+		return fmt.Errorf("notify: encode job: %w", err)
 	}
-	return min(d, 15*time.Minute)
+	if err := q.Send(ctx, Topic, body, ""); err != nil {
+		return fmt.Errorf("notify: requeue %s#%d: %w", ev.DossierID, ev.Seq, err)
+	}
+	return nil
 }

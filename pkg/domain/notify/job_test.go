@@ -55,14 +55,3 @@ func TestProcess(t *testing.T) {
 		t.Fatalf("a job for sms and inapp sent %v", a)
 	}
 }
-
-func TestRetryDelay(t *testing.T) {
-	for _, tt := range []struct {
-		attempts int
-		want     time.Duration
-	}{{1, 30 * time.Second}, {2, time.Minute}, {3, 2 * time.Minute}, {5, 8 * time.Minute}, {6, 15 * time.Minute}, {40, 15 * time.Minute}} {
-		if got := RetryDelay(tt.attempts); got != tt.want {
-			t.Errorf("RetryDelay(%d) = %v, want %v", tt.attempts, got, tt.want)
-		}
-	}
-}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/sohoa/sohoa/pkg/domain/dossier"
 	"github.com/sohoa/sohoa/pkg/errs"
+	"github.com/sohoa/sohoa/pkg/port/metrics"
 	"github.com/sohoa/sohoa/pkg/port/records"
 )
 
@@ -46,6 +47,8 @@ type Config struct {
 	Now   func() time.Time
 	Sleep func(ctx context.Context, d time.Duration) error
 	Log   *slog.Logger
+	// Metrics counts the jobs that ran out of attempts; nil: none.
+	Metrics metrics.Sink
 }
 
 // Notifier turns dossier events into messages and sends each once.
@@ -84,6 +87,9 @@ func NewNotifier(c Config) (*Notifier, error) {
 	}
 	if c.Log == nil {
 		c.Log = slog.Default()
+	}
+	if c.Metrics == nil {
+		c.Metrics = metrics.Nop{}
 	}
 	tm, err := loadTemplates()
 	if err != nil {
@@ -138,7 +144,7 @@ func (n *Notifier) messages(ctx context.Context, ev dossier.StatusChanged) ([]ou
 	d, err := n.c.Dossiers.Load(ctx, ev.DossierID)
 	if err != nil {
 		if errs.Is(err, errs.NotFound) {
-			n.c.Log.Warn("notify: event for a dossier that does not exist", "dossier", ev.DossierID, "seq", ev.Seq)
+			n.c.Log.WarnContext(ctx, "notify: event for a dossier that does not exist", "dossier", ev.DossierID, "seq", ev.Seq)
 			return nil, nil
 		}
 		return nil, fmt.Errorf("notify: load dossier %s: %w", ev.DossierID, err)
@@ -288,7 +294,7 @@ func (n *Notifier) sendAll(ctx context.Context, out []outgoing, only []Channel) 
 			ok := true
 			for _, o := range os {
 				if err := n.deliver(ctx, o); err != nil {
-					n.c.Log.Warn("notify: message not sent", "channel", ch, "dossier", o.m.DossierID, "key", o.key, "err", err)
+					n.c.Log.WarnContext(ctx, "notify: message not sent", "channel", ch, "dossier", o.m.DossierID, "key", o.key, "err", err)
 					ok = false
 				}
 			}
@@ -350,14 +356,14 @@ func (n *Notifier) deliver(ctx context.Context, o outgoing) error {
 			return nil
 		}
 		if errs.Is(err, errs.Invalid) {
-			n.c.Log.Warn("notify: channel refused the message for good", "channel", o.m.Channel, "dossier", o.m.DossierID, "err", err)
+			n.c.Log.WarnContext(ctx, "notify: channel refused the message for good", "channel", o.m.Channel, "dossier", o.m.DossierID, "err", err)
 			n.finish(ctx, o.key, ver, stateRefused)
 			return nil
 		}
 	}
 	// Give the claim back so that the next try need not wait for the lease.
 	if derr := n.c.Records.Delete(context.WithoutCancel(ctx), o.key, skSent, ver); derr != nil {
-		n.c.Log.Warn("notify: release claim", "key", o.key, "err", derr)
+		n.c.Log.WarnContext(ctx, "notify: release claim", "key", o.key, "err", derr)
 	}
 	return fmt.Errorf("send %s after %d attempts: %w", o.m.Channel, n.c.Attempts, err)
 }
@@ -412,6 +418,6 @@ func (n *Notifier) finish(ctx context.Context, key string, ver int64, state stri
 		_, err = n.c.Records.Put(context.WithoutCancel(ctx), records.Item{PK: key, SK: skSent, Version: ver, ExpiresAt: time.Now().Add(sentTTL), Data: data})
 	}
 	if err != nil {
-		n.c.Log.Warn("notify: record sent message", "key", key, "err", err)
+		n.c.Log.WarnContext(ctx, "notify: record sent message", "key", key, "err", err)
 	}
 }

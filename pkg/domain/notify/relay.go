@@ -101,7 +101,7 @@ func (r *Relay) Run(ctx context.Context) error {
 		case ctx.Err() != nil:
 			return nil
 		case err != nil:
-			r.o.Log.Error("relay: pass failed", "cursor", r.cursor, "err", err)
+			r.o.Log.ErrorContext(ctx, "relay: pass failed", "cursor", r.cursor, "err", err)
 			wait = min(max(wait*2, time.Second), time.Minute)
 		case n > 0:
 			wait = 0
@@ -148,7 +148,7 @@ func (r *Relay) Pass(ctx context.Context) (int, error) {
 			}
 			var ev dossier.StatusChanged
 			if err := json.Unmarshal(it.Data, &ev); err != nil {
-				r.o.Log.Error("relay: skipping an undecodable event", "sk", it.SK, "err", err)
+				r.o.Log.ErrorContext(ctx, "relay: skipping an undecodable event", "sk", it.SK, "err", err)
 			} else if herr = r.h(ctx, ev); herr != nil {
 				break
 			}

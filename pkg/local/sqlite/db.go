@@ -175,6 +175,9 @@ CREATE TABLE queue_dedup (
 ) WITHOUT ROWID;
 CREATE INDEX queue_dedup_expires ON queue_dedup (expires_at);
 `},
+	{3, "queue interruptions", `
+ALTER TABLE queue_messages ADD COLUMN interrupted INTEGER NOT NULL DEFAULT 0; -- deliveries refunded after a crash
+`},
 }
 
 // migrate applies the migrations the file lacks, each in its own transaction.

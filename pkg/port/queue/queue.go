@@ -40,6 +40,10 @@ type Queue interface {
 	Release(ctx context.Context, topic, receipt string, delay time.Duration) error
 	// DeadLetters returns the messages of topic in the dead-letter state.
 	DeadLetters(ctx context.Context, topic string) ([]Message, error)
+	// Redrive moves every dead-lettered message of topic back to the queue,
+	// visible at once with a fresh count of deliveries, and returns how
+	// many it moved (an operator's command once the cause is fixed).
+	Redrive(ctx context.Context, topic string) (int, error)
 }
 
 // MaxAttempts is how many deliveries a message gets before it is dead-lettered

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/sohoa/sohoa/pkg/logctx"
 )
 
 // Worker consumes one topic of a Queue until its context ends, a message at
@@ -26,7 +28,11 @@ type Worker struct {
 	// Early, when set, tells the errors that only mean the message came
 	// before what it needs (retried at once).
 	Early func(error) bool
-	Log   *slog.Logger
+	// Exhausted, when set, is called when the last delivery of a message
+	// (LastAttempt) failed, before the queue dead-letters it: the job's
+	// owner records that it could not finish, so no dead letter is silent.
+	Exhausted func(context.Context, Message, error)
+	Log       *slog.Logger
 }
 
 // Run consumes messages until ctx ends.
@@ -51,7 +57,7 @@ func (w Worker) Run(ctx context.Context) {
 }
 
 func (w Worker) run(parent context.Context, m Message) {
-	jctx, cancel := context.WithTimeout(parent, w.Visibility-10*time.Second)
+	jctx, cancel := context.WithTimeout(logctx.WithRequest(parent, m.ID), w.Visibility-10*time.Second)
 	defer cancel()
 	err := safely(func() error { return w.Handle(jctx, m) })
 	if err == nil {
@@ -60,11 +66,14 @@ func (w Worker) run(parent context.Context, m Message) {
 		}
 		return
 	}
-	delay := time.Duration(1<<min(m.Attempts, 6)) * time.Second
+	delay := Backoff(m.Attempts)
 	if (w.Early != nil && w.Early(err)) || parent.Err() != nil {
 		delay = 50 * time.Millisecond // what it waits for lands within milliseconds; or we are stopping
 	} else {
-		w.Log.Error("job failed", "topic", w.Topic, "attempt", m.Attempts, "err", err)
+		w.Log.ErrorContext(jctx, "job failed", "topic", w.Topic, "attempt", m.Attempts, "retryIn", delay, "err", err)
+		if LastAttempt(m.Attempts) && w.Exhausted != nil {
+			w.Exhausted(context.WithoutCancel(jctx), m, err)
+		}
 	}
 	if err := w.Queue.Release(context.Background(), w.Topic, m.Receipt, delay); err != nil {
 		w.Log.Error("release", "topic", w.Topic, "err", err)

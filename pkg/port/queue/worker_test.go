@@ -63,7 +63,7 @@ func TestWorker(t *testing.T) {
 				t.Errorf("%d calls, want %d", got, tt.wantCalls)
 			}
 			// A handled message is gone; a failed one is still there, later.
-			left, err := q.Receive(context.Background(), "t", 1, time.Minute, 3*time.Second)
+			left, err := q.Receive(context.Background(), "t", 1, time.Minute, queue.Backoff(1)+time.Second)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -71,5 +71,53 @@ func TestWorker(t *testing.T) {
 				t.Errorf("handled %v, %d message(s) left", handled, len(left))
 			}
 		})
+	}
+}
+
+// TestWorkerExhausted: the last delivery's failure is told to Exhausted
+// before the message is dead-lettered; earlier failures are not.
+func TestWorkerExhausted(t *testing.T) {
+	ctx := context.Background()
+	q := localtest.DB(t).Queue()
+	if err := q.Send(ctx, "t", []byte("job"), ""); err != nil {
+		t.Fatal(err)
+	}
+	// Spend every delivery but the last.
+	for i := 1; i < queue.MaxAttempts; i++ {
+		ms, err := q.Receive(ctx, "t", 1, time.Minute, time.Second)
+		if err != nil || len(ms) != 1 {
+			t.Fatalf("delivery %d: %v %v", i, ms, err)
+		}
+		if err := q.Release(ctx, "t", ms[0].Receipt, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var told []queue.Message
+	wctx, cancel := context.WithTimeout(ctx, 2500*time.Millisecond)
+	defer cancel()
+	queue.Worker{Queue: q, Topic: "t", Visibility: time.Minute, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Handle:    func(context.Context, queue.Message) error { return errors.New("still broken") },
+		Exhausted: func(_ context.Context, m queue.Message, _ error) { told = append(told, m) },
+	}.Run(wctx)
+	if len(told) != 1 || told[0].Attempts != queue.MaxAttempts {
+		t.Fatalf("Exhausted told %+v, want the one last delivery", told)
+	}
+	dl, err := q.DeadLetters(ctx, "t")
+	if err != nil || len(dl) != 1 {
+		t.Fatalf("dead letters %v %v", dl, err)
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	for _, tt := range []struct {
+		attempts int
+		want     time.Duration
+	}{{0, 5 * time.Second}, {1, 5 * time.Second}, {2, 15 * time.Second}, {3, time.Minute}, {4, 5 * time.Minute}, {5, 15 * time.Minute}, {50, 15 * time.Minute}} {
+		if got := queue.Backoff(tt.attempts); got != tt.want {
+			t.Errorf("Backoff(%d) = %v, want %v", tt.attempts, got, tt.want)
+		}
+	}
+	if queue.LastAttempt(queue.MaxAttempts-1) || !queue.LastAttempt(queue.MaxAttempts) {
+		t.Error("LastAttempt is not the MaxAttempts-th delivery")
 	}
 }

@@ -65,6 +65,7 @@ func RunConformance(t *testing.T, newQueue func(t *testing.T) queue.Queue) {
 		{"ReleaseDelay", testReleaseDelay},
 		{"DeadLetterOnRelease", testDeadLetterOnRelease},
 		{"DeadLetterOnTimeout", testDeadLetterOnTimeout},
+		{"Redrive", testRedrive},
 		{"Dedup", testDedup},
 		{"Wait", testWait},
 		{"TopicsSeparated", testTopicsSeparated},
@@ -373,6 +374,39 @@ func testDeadLetterOnTimeout(t *testing.T, q queue.Queue) {
 		t.Fatalf("a message whose visibility lapsed %d times was delivered again: %+v", queue.MaxAttempts, got[0])
 	}
 	checkDead(t, q, id, "crashes its worker")
+}
+
+// testRedrive: a dead-lettered message redriven is delivered again with a
+// fresh count of deliveries, and leaves the dead-letter state.
+func testRedrive(t *testing.T, q queue.Queue) {
+	ctx := ctxOf(t)
+	send(t, q, TopicA, "fixed since", "")
+	for attempt := 1; attempt <= queue.MaxAttempts; attempt++ {
+		m := receiveN(t, q, TopicA, 1, longVis)[0]
+		if err := q.Release(ctx, TopicA, m.Receipt, 0); err != nil {
+			t.Fatalf("Release %d: %v", attempt, err)
+		}
+	}
+	none(t, q, TopicA, "dead-lettered")
+	if n, err := q.Redrive(ctx, TopicB); err != nil || n != 0 {
+		t.Fatalf("Redrive of the other topic = %d, %v; want 0", n, err)
+	}
+	if n, err := q.Redrive(ctx, TopicA); err != nil || n != 1 {
+		t.Fatalf("Redrive = %d, %v; want 1", n, err)
+	}
+	if dl, err := q.DeadLetters(ctx, TopicA); err != nil || len(dl) != 0 {
+		t.Fatalf("dead letters after Redrive: %v %v", dl, err)
+	}
+	m := receiveN(t, q, TopicA, 1, longVis)[0]
+	if string(m.Body) != "fixed since" || m.Attempts != 1 {
+		t.Fatalf("redriven delivery %+v, want the message on its first delivery", m)
+	}
+	if err := q.Ack(ctx, TopicA, m.Receipt); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := q.Redrive(ctx, TopicA); err != nil || n != 0 {
+		t.Fatalf("second Redrive = %d, %v; want 0", n, err)
+	}
 }
 
 func testDedup(t *testing.T, q queue.Queue) {
