@@ -9,6 +9,7 @@
 //	make ops ARGS="redrive ingest"
 //	make ops ARGS="rerun-ingest <dossier-id>"
 //	make ops ARGS="rerun-notify <dossier-id>"
+//	make ops ARGS="end-sessions <subject>"
 //
 // Locally (the default) it opens -data, the stack's folder, which the
 // running stack may share (SQLite allows it); its workers pick the jobs up.
@@ -41,6 +42,7 @@ import (
 	"github.com/sohoa/sohoa/pkg/aws/s3"
 	"github.com/sohoa/sohoa/pkg/aws/sqs"
 	"github.com/sohoa/sohoa/pkg/domain/dossier"
+	"github.com/sohoa/sohoa/pkg/domain/identity"
 	"github.com/sohoa/sohoa/pkg/domain/notify"
 	"github.com/sohoa/sohoa/pkg/local/sqlite"
 	"github.com/sohoa/sohoa/pkg/logctx"
@@ -56,7 +58,8 @@ const usage = `usage: ops [-data DIR | -aws] COMMAND
   dead-letters TOPIC       list the jobs TOPIC dead-lettered (topics: %s)
   redrive TOPIC            put them back on the queue, with fresh attempts
   rerun-ingest DOSSIER     ingest the dossier's last scan again
-  rerun-notify DOSSIER     send the notifications of its last status change again`
+  rerun-notify DOSSIER     send the notifications of its last status change again
+  end-sessions SUBJECT     sign a person out everywhere at once (an account disabled or at risk)`
 
 func main() {
 	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Getenv); err != nil {
@@ -124,6 +127,12 @@ func run(ctx context.Context, args []string, out io.Writer, getenv func(string) 
 			fmt.Fprintf(out, "%s\t%d\t%s\n", m.ID, m.Attempts, m.Body)
 		}
 		fmt.Fprintf(out, "%d dead-lettered job(s) of %s\n", len(ms), arg)
+		return nil
+	case "end-sessions":
+		if err := identity.EndSessions(ctx, p.records, arg); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "%s: every session ended\n", arg)
 		return nil
 	case "rerun-ingest", "rerun-notify":
 		a, err := app.Build(ctx, app.Ports{Records: p.records, Dossiers: p.bucket, Queue: p.queue}, app.Options{Log: log})

@@ -152,12 +152,22 @@ func (s *Sessions) End(ctx context.Context, token string) error {
 
 // EndAll ends every session of subject, as when the account is disabled.
 func (s *Sessions) EndAll(ctx context.Context, subject string) error {
-	its, err := s.t.Query(ctx, records.Query{Index: records.GSI1, PK: "SESSIONS#" + subject})
+	return EndSessions(ctx, s.t, subject)
+}
+
+// EndSessions ends every session of subject kept in t, at once: what an
+// operator does when an account is disabled (the operator command's
+// end-sessions), needing no session key.
+func EndSessions(ctx context.Context, t records.Table, subject string) error {
+	if subject == "" {
+		return errs.E(errs.Invalid, "end sessions: no subject")
+	}
+	its, err := t.Query(ctx, records.Query{Index: records.GSI1, PK: "SESSIONS#" + subject})
 	if err != nil {
 		return fmt.Errorf("end sessions: %w", err)
 	}
 	for _, it := range its {
-		if err := s.t.Delete(ctx, it.PK, it.SK, 0); err != nil && !errs.Is(err, errs.NotFound) {
+		if err := t.Delete(ctx, it.PK, it.SK, 0); err != nil && !errs.Is(err, errs.NotFound) {
 			return fmt.Errorf("end sessions: %w", err)
 		}
 	}
