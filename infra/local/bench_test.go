@@ -62,7 +62,7 @@ func BenchmarkPipeline100Pages(b *testing.B) {
 		_ = st.Shutdown(ctx)
 	}()
 	t := &testing.T{}
-	c := client{t: t, base: st.URL}
+	c := client{t: t, base: st.URL, operator: st.DevOperatorKey}
 	clerk := c.as(c.tokenFor("postal_clerk", "clerk-01", "", "Trần Thị Mai"))
 	b.SetBytes(int64(len(data)))
 	resetPeakRSS()

@@ -54,7 +54,7 @@ func TestTypedIDRevealsNothing(t *testing.T) {
 		var box struct {
 			Messages []struct{ Subject, Body string }
 		}
-		officer.as(officer.operator).json("GET", "/v1/dev/outbox?to="+url.QueryEscape(to), nil, 200, &box)
+		officer.as(officer.op()).json("GET", "/v1/dev/outbox?to="+url.QueryEscape(to), nil, 200, &box)
 		return box.Messages
 	}
 	for _, m := range outbox("attacker@evil.example") {

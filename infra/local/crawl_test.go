@@ -310,7 +310,7 @@ func TestCrawlTellsTheTruth(t *testing.T) {
 	var all []message
 	for _, to := range []string{"an@example.vn", "0912345678", "+84912345678", "+84900000001", "linh.nt@hotich.example.gov.vn"} {
 		var box struct{ Messages []message }
-		officer.json("GET", "/v1/dev/outbox?to="+url.QueryEscape(to), nil, 200, &box)
+		officer.as(officer.op()).json("GET", "/v1/dev/outbox?to="+url.QueryEscape(to), nil, 200, &box)
 		all = append(all, box.Messages...)
 	}
 	if len(all) < 5 {

@@ -5,11 +5,11 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/sohoa/sohoa/pkg/domain/identity"
 	"github.com/sohoa/sohoa/pkg/format/scan/scantest"
 )
 
@@ -21,14 +21,10 @@ import (
 func TestDeskPageResultGoesThroughTheDoor(t *testing.T) {
 	heavy(t)
 	st := inProcess(t, Options{Dev: true, Scans: presplit(t)})
-	c := client{t: t, base: st.URL}
+	c := client{t: t, base: st.URL, operator: st.DevOperatorKey}
 	clerk := c.as(c.tokenFor("postal_clerk", "clerk-01", "", "Trần Thị Mai"))
 	officer := c.as(c.tokenFor("agency_officer", officerHT, agencyHT, officerNam))
-	session, err := st.Issuer.Issue(identity.Actor{Subject: officerHT, Role: identity.Officer, Agency: agencyHT, Name: officerNam},
-		time.Now(), time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
+	session := pageSession(t, st.URL, officerNam)
 	tests := []struct {
 		name   string
 		pdf    []byte
@@ -94,4 +90,36 @@ func approvedDossier(t *testing.T, clerk, officer client) string {
 	}
 	officer.json("POST", "/v1/dossiers/"+d.ID+"/decision", map[string]any{"approve": true}, 200, nil)
 	return d.ID
+}
+
+// pageSession signs in on the development sign-in page as the roster's
+// person named name, as a browser does, and returns the session cookie's
+// value (sessions are records the stack keeps: none can be made by hand).
+func pageSession(t *testing.T, base, name string) string {
+	t.Helper()
+	resp, err := http.Get(base + "/signin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := regexp.MustCompile(`value="(\d+)"><label for="who-\d+">` + regexp.QuoteMeta(name)).FindSubmatch(page)
+	if m == nil {
+		t.Fatalf("no %s on the sign-in page", name)
+	}
+	req, _ := http.NewRequest("POST", base+"/signin", strings.NewReader(url.Values{"who": {string(m[1])}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	resp, err = (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	for _, c := range resp.Cookies() {
+		if c.Name == "sohoa_session" && c.Value != "" {
+			return c.Value
+		}
+	}
+	t.Fatalf("signing in as %s gave no session (%d)", name, resp.StatusCode)
+	return ""
 }

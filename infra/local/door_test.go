@@ -23,7 +23,7 @@ import (
 func TestUntrustedPDFsOneDoor(t *testing.T) {
 	heavy(t)
 	st := inProcess(t, Options{Dev: true, Scans: presplit(t)})
-	c := client{t: t, base: st.URL}
+	c := client{t: t, base: st.URL, operator: st.DevOperatorKey}
 	clerk := c.as(c.tokenFor("postal_clerk", "clerk-01", "", "Trần Thị Mai"))
 	officer := c.as(c.tokenFor("agency_officer", officerHT, agencyHT, officerNam))
 	citizen := c.as(c.tokenFor("citizen", citizenID, "", "Nguyễn Văn An"))

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -41,8 +42,25 @@ type client struct {
 	t     *testing.T
 	base  string
 	token string
-	// operator is the dev operator's key, which opens the outbox.
+	// operator is the dev operator's key, which opens the outbox; data is
+	// the data folder of a stack started as a process, where the key is
+	// written at start (op reads it from there when operator is empty).
 	operator string
+	data     string
+}
+
+// op returns the dev operator's key: the client's, or the one the stack
+// wrote into its data folder.
+func (c client) op() string {
+	c.t.Helper()
+	if c.operator != "" || c.data == "" {
+		return c.operator
+	}
+	b, err := os.ReadFile(filepath.Join(c.data, operatorKeyFile))
+	if err != nil {
+		c.t.Fatalf("the dev operator's key: %v", err)
+	}
+	return strings.TrimSpace(string(b))
 }
 
 func (c client) do(method, path, ctype string, body []byte) (int, []byte, http.Header) {
@@ -379,7 +397,7 @@ func TestDossierEndToEnd(t *testing.T) {
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		officer.as(officer.operator).json("GET", "/v1/dev/outbox?to=an%40example.vn", nil, 200, &box)
+		officer.as(officer.op()).json("GET", "/v1/dev/outbox?to=an%40example.vn", nil, 200, &box)
 		if len(box.Messages) >= len(want) || time.Now().After(deadline) {
 			break
 		}
@@ -499,7 +517,7 @@ func requestOTP(t *testing.T, officer client, cred string) string {
 	var box struct {
 		Messages []struct{ Channel, To, Body string }
 	}
-	officer.as(officer.operator).json("GET", "/v1/dev/outbox?to="+url.QueryEscape(officerPhone), nil, 200, &box)
+	officer.as(officer.op()).json("GET", "/v1/dev/outbox?to="+url.QueryEscape(officerPhone), nil, 200, &box)
 	for i := len(box.Messages) - 1; i >= 0; i-- {
 		m := box.Messages[i]
 		if m.Channel == "sms" {

@@ -21,9 +21,10 @@ import (
 func BenchmarkIngestProcess100Pages(b *testing.B) {
 	sheets, data := hundredPages(b)
 	addr := freeAddr(b)
-	cmd, logs := launchLogged(b, binary(b), addr, b.TempDir(), "-ocr=false")
+	dir := b.TempDir()
+	cmd, logs := launchLogged(b, binary(b), addr, dir, "-ocr=false")
 	t := &testing.T{}
-	c := client{t: t, base: "http://" + addr}
+	c := client{t: t, base: "http://" + addr, data: dir}
 	clerk := c.as(c.tokenFor("postal_clerk", "clerk-01", "", "Trần Thị Mai"))
 	b.SetBytes(int64(len(data)))
 	b.ResetTimer()

@@ -17,7 +17,7 @@ func TestOneDossierInTheLogs(t *testing.T) {
 	heavy(t)
 	bin, data, addr := binary(t), t.TempDir(), freeAddr(t)
 	_, logs := launchLogged(t, bin, addr, data, "-v", "-ocr=false")
-	c := client{t: t, base: "http://" + addr}
+	c := client{t: t, base: "http://" + addr, data: data}
 	clerk := c.as(c.tokenFor("postal_clerk", "clerk-01", "", "Trần Thị Mai"))
 	officer := c.as(c.tokenFor("agency_officer", officerHT, agencyHT, officerNam))
 	sample := scanPDF(t, scantest.Separator("TKKS", "Tờ khai"), scantest.Text("Tờ khai"),

@@ -78,6 +78,7 @@ func run(ctx context.Context, args []string) error {
 	dev := fs.Bool("dev", false, "development routes: POST /v1/dev/tokens, GET /v1/dev/outbox (loopback addresses only)")
 	auditKey := fs.String("audit-key", "", "file of the access log's MAC key, outside the data directory (default: <data>.audit-key)")
 	sessionTTL := fs.Duration("session-ttl", web.DefaultSessionTTL, "how long a page session lasts")
+	otpSends := fs.Int("otp-sends", 0, "one-time codes an officer may ask per credential in 15 minutes (0: the default, 5)")
 	withOCR := fs.Bool("ocr", true, "read scanned components with Tesseract (text layer, CCCD check, form fields)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -90,7 +91,7 @@ func run(ctx context.Context, args []string) error {
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	st, err := Start(ctx, Options{Addr: *addr, DataDir: *data, Log: log, Metrics: metrics.NewEMF(os.Stderr, "Function", "local"), Dev: *dev, AuditKeyFile: *auditKey,
-		Checkpoint: crashHook(os.Getenv("SOHOA_CRASH_AT")), OCR: *withOCR, SessionTTL: *sessionTTL})
+		Checkpoint: crashHook(os.Getenv("SOHOA_CRASH_AT")), OCR: *withOCR, SessionTTL: *sessionTTL, OTPSends: *otpSends})
 	if err != nil {
 		return err
 	}

@@ -57,7 +57,7 @@ func TestOCREndToEnd(t *testing.T) {
 	heavy(t)
 	heavytest.NeedTesseract(t)
 	st := inProcess(t, Options{OCR: true, Dev: true})
-	c := client{t: t, base: st.URL}
+	c := client{t: t, base: st.URL, operator: st.DevOperatorKey}
 	card := ocrtest.Specimen(5)
 	clerk := c.as(c.tokenFor("postal_clerk", "clerk-01", "", "Trần Thị Mai"))
 	var created struct{ ID string }

@@ -57,7 +57,7 @@ func TestLongComponentIsReadAfterValidation(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	c := client{t: t, base: st.URL}
+	c := client{t: t, base: st.URL, operator: st.DevOperatorKey}
 	clerk := c.as(c.tokenFor("postal_clerk", "clerk-01", "", "Trần Thị Mai"))
 	var created struct{ ID string }
 	clerk.json("POST", "/v1/dossiers", map[string]any{"procedure": birthReg,

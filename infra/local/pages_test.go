@@ -341,7 +341,7 @@ func lastOTP(t *testing.T, c client) string {
 		Messages []struct{ Channel, Subject, Body string }
 	}
 	// The outbox holds officers' codes: it answers only the dev operator.
-	c.as(c.operator).json("GET", "/v1/dev/outbox?to="+url.QueryEscape(officerPhone), nil, 200, &box)
+	c.as(c.op()).json("GET", "/v1/dev/outbox?to="+url.QueryEscape(officerPhone), nil, 200, &box)
 	for i := len(box.Messages) - 1; i >= 0; i-- {
 		// Only the code's own message: a notification texted later names a
 		// dossier code, whose date reads as six digits too.

@@ -74,7 +74,7 @@ func TestRestartAfterKill(t *testing.T) {
 	heavy(t)
 	bin, data, addr := binary(t), t.TempDir(), freeAddr(t)
 	cmd := launch(t, bin, addr, data)
-	c := client{t: t, base: "http://" + addr}
+	c := client{t: t, base: "http://" + addr, data: data}
 	clerk := c.as(c.tokenFor("postal_clerk", "clerk-01", "", "Trần Thị Mai"))
 	var created struct{ ID string }
 	clerk.json("POST", "/v1/dossiers", map[string]any{"procedure": birthReg,

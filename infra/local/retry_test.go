@@ -68,7 +68,7 @@ func TestTransientIngestFailureRetried(t *testing.T) {
 	f := &flakyReader{ok: presplit(t)}
 	f.failN.Store(1)
 	st := inProcess(t, Options{Dev: true, Scans: f.read})
-	c := client{t: t, base: st.URL}
+	c := client{t: t, base: st.URL, operator: st.DevOperatorKey}
 	clerk := c.as(c.tokenFor("postal_clerk", "clerk-01", "", "Trần Thị Mai"))
 	id := createAndUpload(t, clerk, "001203000001", scanPDF(t, scantest.Text("any")))
 	if d := clerk.waitStatus(id); d.Status != "VALIDATED" {
@@ -103,7 +103,7 @@ func TestOperatorRerunsDeadLetteredDossier(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := client{t: t, base: st.URL}
+	c := client{t: t, base: st.URL, operator: st.DevOperatorKey}
 	clerk := c.as(c.tokenFor("postal_clerk", "clerk-01", "", "Trần Thị Mai"))
 	id := createAndUpload(t, clerk, "001203000002", scanPDF(t, scantest.Text("any")))
 	for deadline := time.Now().Add(60 * time.Second); len(f.times()) == 0; time.Sleep(50 * time.Millisecond) {
@@ -142,7 +142,7 @@ func TestOperatorRerunsDeadLetteredDossier(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Shutdown(context.Background())
-	c = client{t: t, base: st.URL}
+	c = client{t: t, base: st.URL, operator: st.DevOperatorKey}
 	clerk = c.as(c.tokenFor("postal_clerk", "clerk-01", "", "Trần Thị Mai"))
 	// What the worker does when the last delivery fails (queue.Worker.Exhausted).
 	st.Dossiers.GiveUp(ctx, dossier.TopicIngest, last, errors.New("the scan store did not answer"))
@@ -220,7 +220,7 @@ func TestTenKillsInTenSeconds(t *testing.T) {
 	sample := scanPDF(t, scantest.Separator("TKKS", "Tờ khai"), scantest.Text("Tờ khai"),
 		scantest.Separator("GCS", "Giấy chứng sinh"), scantest.Text("Giấy chứng sinh"),
 		scantest.Separator("CCCD", "Căn cước"), scantest.Text("CCCD"))
-	c := client{t: t, base: "http://" + addr}
+	c := client{t: t, base: "http://" + addr, data: data}
 	var (
 		cmd  *exec.Cmd
 		ids  []string

@@ -57,7 +57,7 @@ func TestSessionsAndDevKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := client{t: t, base: st.URL}
+	c := client{t: t, base: st.URL, operator: st.DevOperatorKey}
 	token := c.tokenFor("auditor", "auditor-01", "", "Phạm Thu Hà")
 	signIn := func() *http.Cookie {
 		resp := send(t, "POST", st.URL+"/signin", "", url.Values{"who": {"0"}})
@@ -134,7 +134,7 @@ func TestShareTokensNotInRequestLog(t *testing.T) {
 	}
 	var logs lockedBuffer
 	st := inProcess(t, Options{Dev: true, Log: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
-	c := client{t: t, base: st.URL}
+	c := client{t: t, base: st.URL, operator: st.DevOperatorKey}
 	citizen := c.tokenFor("citizen", citizenID, "", "Nguyễn Văn An")
 	const token = "Sh4reT0ken-must-not-be-logged"
 	for _, r := range []struct{ method, path, bearer string }{

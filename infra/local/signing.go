@@ -68,7 +68,7 @@ func newSigning(st *Stack, outbox *notify.Outbox, staff notify.StaffFile, o Opti
 	seal := st.PKI.Seal()
 	svc, err := signing.New(signing.Config{Remote: client, Seal: seal.Signer, SealChain: seal.Chain,
 		Roots: st.PKI.Roots(), TSAURL: st.PKI.TSAURL(), Location: "Việt Nam",
-		OTPLimits: &signing.OTPLimits{Records: st.DB.Table(), Now: o.Now}})
+		OTPLimits: &signing.OTPLimits{Records: st.DB.Table(), Now: o.Now, MaxSends: o.OTPSends}})
 	if err != nil {
 		return nil, err
 	}

@@ -60,6 +60,9 @@ type Options struct {
 	Dev bool
 	// SessionTTL is how long a page session lasts (default web.DefaultSessionTTL).
 	SessionTTL time.Duration
+	// OTPSends is how many one-time codes an officer may ask per credential
+	// in 15 minutes (0: signing.OTPLimits' default).
+	OTPSends int
 	// AuditKeyFile holds the key of the access log's MAC. It must lie outside
 	// DataDir (the records' directory never holds it); created if absent.
 	// Default: DataDir + ".audit-key", beside the data directory.

@@ -71,7 +71,7 @@ func TestClerksMistakesStayAtTheCounter(t *testing.T) {
 	var box struct {
 		Messages []struct{ Subject, Body string }
 	}
-	officer.json("GET", "/v1/dev/outbox?to=0912345678", nil, 200, &box)
+	officer.as(officer.op()).json("GET", "/v1/dev/outbox?to=0912345678", nil, 200, &box)
 	if len(box.Messages) == 0 {
 		t.Error("the citizen got no receipt notice")
 	}
@@ -86,7 +86,7 @@ func TestClerksMistakesStayAtTheCounter(t *testing.T) {
 func outboxHas(t *testing.T, c client, to, code string) bool {
 	t.Helper()
 	var box struct{ Messages []struct{ Body string } }
-	c.json("GET", "/v1/dev/outbox?to="+strings.ReplaceAll(to, "+", "%2B"), nil, 200, &box)
+	c.as(c.op()).json("GET", "/v1/dev/outbox?to="+strings.ReplaceAll(to, "+", "%2B"), nil, 200, &box)
 	for _, m := range box.Messages {
 		if strings.Contains(m.Body, code) {
 			return true
