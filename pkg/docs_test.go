@@ -302,8 +302,8 @@ func TestDocProblemsFindDangling(t *testing.T) {
 			"docs/scans.md": "See [the vault](vault.md), [the code](../pkg/format/scan/limits.go) and [notes](notes/pdf-spike.md).\n",
 		}, []string{"docs/scans.md names notes/pdf-spike.md, which does not exist"}},
 		{"link out of the repository", map[string]string{
-			"docs/api.md": "The contract: [API](../../shared/API.md).\n",
-		}, []string{"docs/api.md names ../../shared/API.md, which does not exist"}},
+			"docs/api.md": "The contract: [API](../../elsewhere/API.md).\n",
+		}, []string{"docs/api.md names ../../elsewhere/API.md, which does not exist"}},
 		{"Makefile, template and Dockerfile", map[string]string{
 			"Makefile":             "test:\n\tgo test ./pkg/format/scan/... ./pkg/format/gone/\n",
 			"infra/template.yaml":  "# Roles of docs/roles.md; code in functions/api\n",

@@ -10,15 +10,17 @@ import (
 // what a page shows when a deeper layer's message is not in the page's
 // language (an error written in English only, a Go error), never the raw text.
 var kindTexts = map[errs.Kind][2]string{
-	errs.Invalid:      {"Thông tin gửi lên không hợp lệ. Hãy kiểm tra và thử lại.", "What was sent is not valid. Check it and try again."},
-	errs.Unsupported:  {"Tệp không thuộc loại được nhận. Hãy chọn tệp PDF.", "The file is not of a type accepted. Choose a PDF file."},
-	errs.TooLarge:     {"Tệp quá lớn.", "The file is too large."},
-	errs.Conflict:     {"Hồ sơ đang ở trạng thái không cho phép việc này. Hãy tải lại trang.", "The dossier's state does not allow this now. Reload the page."},
-	errs.Forbidden:    {"Bạn không có quyền làm việc này.", "You may not do this."},
-	errs.Unauthorized: {"Hãy đăng nhập.", "Sign in first."},
-	errs.NotFound:     {"Không tìm thấy.", "Not found."},
-	errs.Gone:         {"Không còn nữa.", "No longer there."},
-	errs.Unavailable:  {"Dịch vụ tạm thời không sẵn sàng. Hãy thử lại sau ít phút.", "The service is not available just now. Try again in a few minutes."},
+	errs.Invalid:       {"Thông tin gửi lên không hợp lệ. Hãy kiểm tra và thử lại.", "What was sent is not valid. Check it and try again."},
+	errs.Unsupported:   {"Tệp không thuộc loại được nhận. Hãy chọn tệp PDF.", "The file is not of a type accepted. Choose a PDF file."},
+	errs.TooLarge:      {"Tệp quá lớn.", "The file is too large."},
+	errs.Conflict:      {"Hồ sơ đang ở trạng thái không cho phép việc này. Hãy tải lại trang.", "The dossier's state does not allow this now. Reload the page."},
+	errs.Forbidden:     {"Bạn không có quyền làm việc này.", "You may not do this."},
+	errs.Unauthorized:  {"Hãy đăng nhập.", "Sign in first."},
+	errs.NotFound:      {"Không tìm thấy.", "Not found."},
+	errs.Gone:          {"Không còn nữa.", "No longer there."},
+	errs.Unavailable:   {"Dịch vụ tạm thời không sẵn sàng. Hãy thử lại sau ít phút.", "The service is not available just now. Try again in a few minutes."},
+	errs.TooMany:       {"Có quá nhiều yêu cầu lúc này. Hãy thử lại sau giây lát.", "Too many requests just now. Try again in a moment."},
+	errs.Unprocessable: {"Không đọc được tệp này. Hãy xuất lại tệp PDF rồi tải lên lại.", "This file cannot be read. Export the PDF again and upload it again."},
 }
 
 // vietnameseLetters are letters only Vietnamese writes, of those people type.

@@ -592,6 +592,8 @@ func TestErrorsInThePagesLanguage(t *testing.T) {
 		{"vi", errs.Conflict, "Dossier X is RESULT_ISSUED; only an APPROVED dossier's result is signed", "Hồ sơ đang ở trạng thái không cho phép việc này. Hãy tải lại trang."},
 		{"en", errs.Forbidden, "Mã xác thực sai", "You may not do this."},
 		{"vi", errs.Invalid, "", "Thông tin gửi lên không hợp lệ. Hãy kiểm tra và thử lại."},
+		{"en", errs.TooMany, "", "Too many requests just now. Try again in a moment."},
+		{"vi", errs.Unprocessable, "invalid xref", "Không đọc được tệp này. Hãy xuất lại tệp PDF rồi tải lên lại."},
 	} {
 		if got := (&page{Lang: tc.lang}).errText(tc.kind, tc.msg); got != tc.want {
 			t.Errorf("%s %q: %q, want %q", tc.lang, tc.msg, got, tc.want)

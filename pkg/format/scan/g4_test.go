@@ -59,9 +59,8 @@ func TestCCITTG4(t *testing.T) {
 // returns its mean brightness (0 black, 1 white).
 func renderedMean(t *testing.T, pdf []byte) float64 {
 	t.Helper()
-	if !pdftool.Available("pdftoppm") {
-		t.Skip("pdftoppm is not installed (make tools)")
-	}
+	// pdftool fails the test under CI=true when pdftoppm is missing, and
+	// skips it elsewhere.
 	out := pdftool.Run(t, "pdftoppm", "-gray", "-r", "20", "-f", "1", "-l", "1", pdftool.File(t, pdf))
 	var w, h, max int
 	var hdr int
